@@ -1,0 +1,33 @@
+# Thin wrapper over Meson. `make demo` and `make check` are the quick start.
+BUILD      ?= build
+BUILD_SAN  ?= build-san
+MESON      ?= meson
+
+.PHONY: all deps demo check bench clean
+
+all: $(BUILD)/build.ninja
+	$(MESON) compile -C $(BUILD)
+
+deps:
+	./scripts/install-deps
+
+$(BUILD)/build.ninja:
+	$(MESON) setup $(BUILD)
+
+$(BUILD_SAN)/build.ninja:
+	$(MESON) setup $(BUILD_SAN) -Db_sanitize=address,undefined -Db_lundef=false \
+		-Dc_args=-fno-sanitize-recover=all -Dbuildtype=debug
+
+demo: deps all
+	./$(BUILD)/tools/crashhp sim
+
+# Plain build and ASan+UBSan build, every test in both, one summary line.
+check: deps demo $(BUILD_SAN)/build.ninja
+	$(MESON) compile -C $(BUILD_SAN)
+	./scripts/run-tests $(BUILD) $(BUILD_SAN)
+
+bench: deps all
+	./$(BUILD)/bench/chp-bench
+
+clean:
+	rm -rf $(BUILD) $(BUILD_SAN)

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef CRASHHP_ARCH_H
+#define CRASHHP_ARCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The architectures whose crash headers crashhp builds and reads. */
+enum chp_arch {
+	CHP_ARCH_X86_64,
+	CHP_ARCH_PPC64LE,
+	CHP_ARCH_PPC64, /* big endian */
+};
+
+#define CHP_EM_PPC64 21u
+#define CHP_EM_X86_64 62u
+
+/* "x86_64", "ppc64le", "ppc64". */
+const char *chp_arch_name(enum chp_arch arch);
+int chp_arch_from_name(enum chp_arch *out, const char *name);
+/* The architecture an ELF header names by machine and byte order. */
+int chp_arch_from_elf(enum chp_arch *out, uint16_t e_machine, bool big_endian);
+
+bool chp_arch_big_endian(enum chp_arch arch);
+uint16_t chp_arch_elf_machine(enum chp_arch arch);
+/* Start of the kernel's direct map (PAGE_OFFSET): LOAD p_vaddr = base + paddr. */
+uint64_t chp_arch_direct_map_base(enum chp_arch arch);
+/* Whether the header carries a PT_LOAD for the kernel text mapping (x86_64). */
+bool chp_arch_has_kernel_text_load(enum chp_arch arch);
+/* Whether the header leaves out the low 1 MiB (x86_64 keeps it reserved). */
+bool chp_arch_excludes_low_1m(enum chp_arch arch);
+
+#endif

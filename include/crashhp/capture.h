@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef CRASHHP_CAPTURE_H
+#define CRASHHP_CAPTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crashhp/kimage.h"
+#include "crashhp/machine.h"
+
+/*
+ * The crash, both sides of it.  The crashing kernel saves each online CPU's
+ * registers into its crash_notes buffer and stamps vmcoreinfo; the capture
+ * kernel checks purgatory's digest, finds the header through its command line,
+ * validates it under the rules of Linux's /proc/vmcore and writes the vmcore.
+ */
+
+/* The register value the lab's CPU `cpu` holds in register `reg` at a crash. */
+uint64_t chp_lab_register(unsigned cpu, unsigned reg);
+/* The pid the lab gives the task running on `cpu`: cpu + 1. */
+uint32_t chp_lab_cpu_pid(unsigned cpu);
+
+/* The crashing side: NT_PRSTATUS per online CPU, VMCOREINFO with CRASHTIME. */
+int chp_crash_save(struct chp_machine *m, unsigned crashing_cpu, int64_t crash_time);
+
+struct chp_capture_info {
+	uint64_t elfcorehdr_addr;
+	size_t header_phnum;    /* program headers in the elfcorehdr */
+	size_t nr_notes;        /* notes in the merged PT_NOTE */
+	uint64_t notes_bytes;
+	size_t notes_cut;       /* PT_NOTEs whose notes overran p_memsz, cut as Linux does */
+	size_t nr_loads;
+	uint64_t load_bytes;
+	size_t skipped_phdrs;   /* neither NOTE nor LOAD: left out, as Linux does */
+	uint64_t file_size;
+};
+
+/*
+ * The capture side: write the vmcore to `path` (ELF header, one merged
+ * PT_NOTE first, then the PT_LOADs at page-aligned file offsets, data from old
+ * memory).  The file appears under `path` only when complete.  -ENOENT when no
+ * image is loaded, -EBADMSG when purgatory's check fails, -EINVAL for a header
+ * the capture kernel rejects, -EFAULT for a LOAD over absent memory.
+ */
+int chp_capture_vmcore(const struct chp_machine *m, const struct chp_kimage *img,
+		       const char *path, struct chp_capture_info *info);
+
+/* Parse "elfcorehdr=[size@]addr[KMG]" out of a command line, as the kernel does. */
+int chp_cmdline_elfcorehdr(const char *cmdline, uint64_t *addr);
+
+#endif

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef CRASHHP_ELFCORE_H
+#define CRASHHP_ELFCORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crashhp/arch.h"
+#include "crashhp/ranges.h"
+
+#define CHP_ELF_EHDR_SIZE 64u
+#define CHP_ELF_PHDR_SIZE 56u
+#define CHP_ELF_SHDR_SIZE 64u
+#define CHP_PN_XNUM 0xffffu
+#define CHP_PT_LOAD 1u
+#define CHP_PT_NOTE 4u
+#define CHP_ET_CORE 4u
+#define CHP_PF_X 1u
+#define CHP_PF_W 2u
+#define CHP_PF_R 4u
+
+/* The kernel's defaults: CONFIG_CRASH_MAX_MEMORY_RANGES, CONFIG_NR_CPUS. */
+#define CHP_DEFAULT_MAX_MEMORY_RANGES 8192u
+#define CHP_DEFAULT_NR_CPUS 8192u
+
+/* Where a buffer of notes sits in (old) physical memory. */
+struct chp_note_loc {
+	uint64_t paddr;
+	uint64_t size;
+};
+
+/* The kernel image's text mapping: _text.._end. */
+struct chp_kernel_text {
+	uint64_t paddr;
+	uint64_t vaddr;
+	uint64_t size;
+};
+
+/* What an elfcorehdr describes, in the order the kernel writes it. */
+struct chp_elfcore_desc {
+	enum chp_arch arch;
+	const struct chp_note_loc *cpu_notes; /* one per possible CPU */
+	size_t nr_cpu_notes;
+	struct chp_note_loc vmcoreinfo;
+	const struct chp_kernel_text *kernel_text; /* NULL where the arch has none */
+	const struct chp_ranges *memory;           /* one PT_LOAD per range */
+};
+
+/*
+ * Bytes of the elfcorehdr segment the kernel reserves for crash hotplug:
+ * (2 + nr_cpus + max_memory_ranges) program headers + the ELF header,
+ * page-rounded.  452 KiB for 64 CPUs, 900 KiB for 8192 (8192 ranges).
+ */
+size_t chp_elfcore_segment_size(unsigned nr_cpus, unsigned max_memory_ranges);
+/* Program header slots a segment of `size` bytes holds. */
+size_t chp_elfcore_slots(size_t size);
+/* Program headers `desc` needs. */
+size_t chp_elfcore_phdrs_needed(const struct chp_elfcore_desc *desc);
+
+/*
+ * Build the header into buf[0, buf_size): ELF header, a PT_NOTE per possible
+ * CPU, the vmcoreinfo PT_NOTE, the kernel-text PT_LOAD (x86_64), a PT_LOAD per
+ * memory range; zero up to the page-rounded length stored in *out_len, as the
+ * kernel's crash_prepare_elf64_headers() does.  -ENOSPC when it does not fit.
+ */
+int chp_elfcore_build(void *buf, size_t buf_size, const struct chp_elfcore_desc *desc,
+		      size_t *out_len);
+
+/* Host-order copies of the ELF header and program headers of a parsed core. */
+struct chp_elf_ehdr {
+	uint8_t ident[16];
+	uint16_t type;
+	uint16_t machine;
+	uint32_t version;
+	uint64_t entry;
+	uint64_t phoff;
+	uint64_t shoff;
+	uint32_t flags;
+	uint16_t ehsize;
+	uint16_t phentsize;
+	uint16_t phnum; /* as stored: CHP_PN_XNUM means "see section 0" */
+	uint16_t shentsize;
+	uint16_t shnum;
+	uint16_t shstrndx;
+};
+
+struct chp_elf_phdr {
+	uint32_t type;
+	uint32_t flags;
+	uint64_t offset;
+	uint64_t vaddr;
+	uint64_t paddr;
+	uint64_t filesz;
+	uint64_t memsz;
+	uint64_t align;
+};
+
+enum chp_elfcore_kind {
+	CHP_ELFCORE_AUTO,   /* decide from the program headers */
+	CHP_ELFCORE_HEADER, /* an elfcorehdr: offsets are physical addresses */
+	CHP_ELFCORE_VMCORE, /* a dump: offsets are file offsets */
+};
+
+/* Random access to the bytes of a file, a buffer or a memory region. */
+struct chp_reader {
+	int (*read)(void *ctx, uint64_t offset, void *buf, size_t len);
+	void *ctx;
+	uint64_t size;
+};
+
+struct chp_elfcore;
+
+/*
+ * Read and validate a core header: identification, type, machine, sizes, the
+ * program header table (PN_XNUM through section 0), every program header's
+ * bounds and overflow, notes before loads, no two loads describing the same
+ * memory.  Each failure is -EINVAL with a message naming the field.
+ */
+int chp_elfcore_open(struct chp_elfcore **out, const struct chp_reader *src,
+		     enum chp_elfcore_kind kind);
+int chp_elfcore_open_buffer(struct chp_elfcore **out, const void *buf, size_t len,
+			    enum chp_elfcore_kind kind);
+void chp_elfcore_free(struct chp_elfcore *core);
+
+enum chp_elfcore_kind chp_elfcore_kind(const struct chp_elfcore *core);
+enum chp_arch chp_elfcore_arch(const struct chp_elfcore *core);
+bool chp_elfcore_big_endian(const struct chp_elfcore *core);
+const struct chp_elf_ehdr *chp_elfcore_ehdr(const struct chp_elfcore *core);
+/* The real number of program headers (PN_XNUM resolved). */
+size_t chp_elfcore_phnum(const struct chp_elfcore *core);
+const struct chp_elf_phdr *chp_elfcore_phdr(const struct chp_elfcore *core, size_t i);
+
+/* "NOTE", "LOAD", or "0x%x" written into buf. */
+const char *chp_elf_phdr_type_name(uint32_t type, char buf[16]);
+
+#endif

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef CRASHHP_KIMAGE_H
+#define CRASHHP_KIMAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crashhp/ranges.h"
+
+/*
+ * The crash image in its reserved region.  The region is a real memory
+ * mapping the size of the reservation, kept read-only with mprotect() outside
+ * updates, so a stray write faults as the kernel's protected crash region
+ * would.  Every write into it goes through chp_kimage_store().
+ */
+struct chp_kimage;
+
+enum chp_load_mode {
+	CHP_LOAD_FILE,     /* kexec_file_load (kexec -s) */
+	CHP_LOAD_SEGMENTS, /* kexec_load (kexec -c), hotplug only with the flag */
+};
+
+enum chp_segment_kind {
+	CHP_SEG_ELFCOREHDR,
+	CHP_SEG_PURGATORY,
+	CHP_SEG_BOOT_PARAMS,
+	CHP_SEG_KERNEL,
+	CHP_SEG_INITRD,
+};
+
+struct chp_segment_info {
+	enum chp_segment_kind kind;
+	uint64_t paddr;
+	uint64_t bufsz; /* bytes written */
+	uint64_t memsz; /* bytes reserved, page-rounded */
+	bool in_digest;
+};
+
+struct chp_load_request {
+	enum chp_load_mode mode;
+	bool hotplug_flag;          /* kexec_load's KEXEC_CRASH_HOTPLUG_SUPPORT */
+	uint64_t kernel_size;       /* opaque bytes standing for the capture kernel */
+	uint64_t initrd_size;
+	const char *cmdline;        /* the capture kernel's; elfcorehdr= is prepended */
+	const void *elfcorehdr;
+	size_t elfcorehdr_len;
+	size_t elfcorehdr_memsz;    /* room the segment keeps for later updates */
+};
+
+/* Map a region for the reservation [start, last]; page-aligned. */
+int chp_kimage_new(struct chp_kimage **out, struct chp_range region);
+void chp_kimage_free(struct chp_kimage *img);
+
+/* Place the segments, write the boot command line, store the digest. */
+int chp_kimage_load(struct chp_kimage *img, const struct chp_load_request *req);
+void chp_kimage_unload(struct chp_kimage *img);
+
+bool chp_kimage_loaded(const struct chp_kimage *img);
+enum chp_load_mode chp_kimage_mode(const struct chp_kimage *img);
+/* kexec_file_load, or kexec_load with the hotplug flag: the kernel may update it. */
+bool chp_kimage_hotplug_capable(const struct chp_kimage *img);
+struct chp_range chp_kimage_region(const struct chp_kimage *img);
+size_t chp_kimage_nr_segments(const struct chp_kimage *img);
+int chp_kimage_segment(const struct chp_kimage *img, size_t i, struct chp_segment_info *out);
+const char *chp_segment_kind_name(enum chp_segment_kind kind);
+
+/*
+ * The index of the elfcorehdr segment.  kexec_file_load records it at load;
+ * for kexec_load it is found by the ELF magic at a segment's start, once, and
+ * cached, as crash_handle_hotplug_event() does.  -ENOENT when none is found.
+ */
+int chp_kimage_elfcorehdr_index(struct chp_kimage *img, size_t *index);
+
+/* Purgatory's check: SHA-256 over the digested segments; -EBADMSG on mismatch. */
+int chp_kimage_purgatory_check(const struct chp_kimage *img);
+/* The capture kernel's command line, read back from the boot parameters. */
+int chp_kimage_cmdline(const struct chp_kimage *img, char *buf, size_t cap);
+
+/* Read region bytes by physical address; -EFAULT outside the region. */
+int chp_kimage_read(const struct chp_kimage *img, uint64_t paddr, void *buf, size_t len);
+
+/* Make the region writable for an update, and read-only again. */
+int chp_kimage_unprotect(struct chp_kimage *img);
+int chp_kimage_protect(struct chp_kimage *img);
+/* The one way to write the region; -EPERM while it is protected. */
+int chp_kimage_store(struct chp_kimage *img, uint64_t paddr, const void *src, size_t len);
+
+/* The mapping's address, for tests that check a stray write faults. */
+const void *chp_kimage_mapping(const struct chp_kimage *img);
+
+#endif

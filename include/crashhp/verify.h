@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef CRASHHP_VERIFY_H
+#define CRASHHP_VERIFY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crashhp/elfcore.h"
+#include "crashhp/machine.h"
+
+/*
+ * Compare an elfcorehdr or a vmcore with the machine's state at the crash and
+ * list every discrepancy.  A header is judged on what it describes; a vmcore
+ * also on its notes' contents and its memory contents.
+ */
+
+enum chp_finding_kind {
+	CHP_FINDING_MISSING_MEMORY,  /* online memory the dump lacks */
+	CHP_FINDING_ABSENT_MEMORY,   /* memory that is not in the machine */
+	CHP_FINDING_OFFLINE_MEMORY,  /* present, but in offline blocks */
+	CHP_FINDING_EXCLUDED_MEMORY, /* crashkernel, or x86's low 1 MiB */
+	CHP_FINDING_CPU_NOTE_MISSING,
+	CHP_FINDING_CPU_NOTE_WRONG,
+	CHP_FINDING_VMCOREINFO,
+	CHP_FINDING_KERNEL_TEXT,
+	CHP_FINDING_DATA_WRONG,      /* bytes that differ from the machine's */
+};
+
+struct chp_finding {
+	enum chp_finding_kind kind;
+	struct chp_range range; /* memory findings: the physical range */
+	unsigned cpu;           /* CPU findings */
+	char detail[192];
+};
+
+struct chp_verify_summary {
+	enum chp_elfcore_kind kind;  /* header or vmcore */
+	uint64_t expected_bytes;     /* online memory minus exclusions */
+	uint64_t covered_bytes;      /* memory the RAM LOADs describe */
+	uint64_t missing_bytes;
+	uint64_t absent_bytes;
+	uint64_t offline_bytes;
+	unsigned cpus_online;
+	unsigned cpu_notes_found;
+	uint64_t bytes_checked;      /* memory contents compared (vmcore) */
+	bool sampled;                /* contents sampled rather than all compared */
+};
+
+struct chp_verify_options {
+	uint64_t exhaustive_limit; /* compare every byte up to this much memory */
+	unsigned sample_pages;     /* above it, about this many pages, plus each LOAD's ends */
+	uint64_t seed;             /* which pages the sample takes */
+};
+
+/* 4 GiB compared in full; 65536 pages sampled beyond; seed 1. */
+void chp_verify_options_init(struct chp_verify_options *opt);
+
+struct chp_verify_report;
+
+/* Verify the file at `path` (an elfcorehdr or a vmcore, told apart by its headers). */
+int chp_verify_file(struct chp_verify_report **out, const struct chp_machine *m,
+		    const char *path, const struct chp_verify_options *opt);
+void chp_verify_report_free(struct chp_verify_report *r);
+
+/* No findings: the header or dump is complete and correct. */
+bool chp_verify_report_complete(const struct chp_verify_report *r);
+size_t chp_verify_report_count(const struct chp_verify_report *r);
+const struct chp_finding *chp_verify_report_at(const struct chp_verify_report *r, size_t i);
+const struct chp_verify_summary *chp_verify_report_summary(const struct chp_verify_report *r);
+
+/* "missing-memory", "absent-memory", ... */
+const char *chp_finding_kind_name(enum chp_finding_kind kind);
+
+#endif

@@ -1,0 +1,311 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "crashhp/capture.h"
+#include "crashhp/elfcore.h"
+#include "crashhp/note.h"
+#include "internal.h"
+
+#define COPY_CHUNK (1u << 20)
+
+int chp_cmdline_elfcorehdr(const char *cmdline, uint64_t *addr)
+{
+	const char *p = cmdline, *found = NULL;
+
+	/* The last occurrence wins, as with any early_param. */
+	while ((p = strstr(p, "elfcorehdr=")) != NULL) {
+		if (p == cmdline || isspace((unsigned char)p[-1]))
+			found = p + strlen("elfcorehdr=");
+		p++;
+	}
+	if (!found)
+		return chp_fail(-ENOENT, "command line has no elfcorehdr=");
+	for (int part = 0; part < 2; part++) {
+		char *end;
+		unsigned long long v;
+
+		errno = 0;
+		v = strtoull(found, &end, 0);
+		if (end == found || errno)
+			return chp_fail(-EINVAL, "elfcorehdr=%.32s: not a number", found);
+		switch (*end) {
+		case 'G': case 'g': v <<= 10; /* fall through */
+		case 'M': case 'm': v <<= 10; /* fall through */
+		case 'K': case 'k': v <<= 10; end++; break;
+		default: break;
+		}
+		*addr = v;
+		/* "size@addr": what follows '@' is the address. */
+		if (*end != '@')
+			return 0;
+		found = end + 1;
+	}
+	return chp_fail(-EINVAL, "elfcorehdr=: more than one '@'");
+}
+
+struct region_ctx {
+	const struct chp_kimage *img;
+	uint64_t base;
+};
+
+static int read_region(void *ctx, uint64_t off, void *buf, size_t len)
+{
+	struct region_ctx *r = ctx;
+
+	return chp_kimage_read(r->img, r->base + off, buf, len);
+}
+
+/* The checks parse_crash_elf64_headers() adds to a well-formed core. */
+static int check_linux_rules(const struct chp_elfcore *core, const struct chp_machine *m)
+{
+	const struct chp_elf_ehdr *h = chp_elfcore_ehdr(core);
+
+	if (h->phoff != CHP_ELF_EHDR_SIZE)
+		return chp_fail(-EINVAL, "e_phoff: %#" PRIx64 "; /proc/vmcore reads the program "
+				"headers right after the ELF header (64)", h->phoff);
+	if (h->phnum == CHP_PN_XNUM)
+		return chp_fail(-EINVAL, "e_phnum: PN_XNUM; /proc/vmcore takes e_phnum literally");
+	if (chp_elfcore_arch(core) != chp_machine_arch(m))
+		return chp_fail(-EINVAL, "e_machine: a %s header on a %s machine",
+				chp_arch_name(chp_elfcore_arch(core)),
+				chp_arch_name(chp_machine_arch(m)));
+	return 0;
+}
+
+/* Real size of a PT_NOTE: its notes up to the terminator, as Linux counts. */
+static uint64_t real_note_size(const uint8_t *buf, size_t len, bool big, size_t *count,
+			       bool *cut)
+{
+	struct chp_note_cursor c;
+	struct chp_note n;
+	int r;
+
+	chp_note_cursor_init(&c, buf, len, big);
+	while ((r = chp_note_next(&c, &n)) == 1)
+		(*count)++;
+	*cut = r < 0;
+	return c.off;
+}
+
+struct notes {
+	uint8_t *buf;
+	uint64_t len;
+};
+
+static int merge_notes(const struct chp_machine *m, const struct chp_elfcore *core,
+		       struct notes *out, struct chp_capture_info *info)
+{
+	bool big = chp_elfcore_big_endian(core);
+
+	for (size_t i = 0; i < chp_elfcore_phnum(core); i++) {
+		const struct chp_elf_phdr *ph = chp_elfcore_phdr(core, i);
+		uint8_t *grown;
+		uint64_t real;
+		bool cut;
+		int err;
+
+		if (ph->type != CHP_PT_NOTE)
+			continue;
+		if (ph->memsz > (16u << 20))
+			return chp_fail(-EINVAL, "program header %zu (NOTE): p_memsz %#" PRIx64
+					" is beyond any crash note", i, ph->memsz);
+		grown = realloc(out->buf, (size_t)(out->len + ph->memsz) + 1);
+		if (!grown)
+			return chp_fail(-ENOMEM, "out of memory merging notes");
+		out->buf = grown;
+		err = chp_machine_read_phys(m, ph->offset, out->buf + out->len, (size_t)ph->memsz);
+		if (err)
+			return chp_fail_prefix(err, "program header %zu (NOTE): ", i);
+		real = real_note_size(out->buf + out->len, (size_t)ph->memsz, big, &info->nr_notes,
+				      &cut);
+		info->notes_cut += cut;
+		out->len += real;
+	}
+	info->notes_bytes = out->len;
+	return 0;
+}
+
+static int write_all(int fd, const void *buf, size_t len, uint64_t off)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = pwrite(fd, p, len, (off_t)off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return chp_fail(-errno, "writing the vmcore: %s", strerror(errno));
+		}
+		p += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+static int copy_load(const struct chp_machine *m, int fd, uint64_t paddr, uint64_t size,
+		     uint64_t file_off, uint8_t *chunk)
+{
+	while (size) {
+		size_t n = size < COPY_CHUNK ? (size_t)size : COPY_CHUNK;
+		int err = chp_machine_read_phys(m, paddr, chunk, n);
+		if (!err)
+			err = write_all(fd, chunk, n, file_off);
+		if (err)
+			return err;
+		paddr += n;
+		file_off += n;
+		size -= n;
+	}
+	return 0;
+}
+
+/* Lay the dump out as /proc/vmcore does, then write it through `fd`. */
+static int write_vmcore(int fd, const struct chp_machine *m, const struct chp_elfcore *core,
+			const uint8_t *raw_ehdr, const struct notes *notes,
+			struct chp_capture_info *info)
+{
+	bool big = chp_elfcore_big_endian(core);
+	size_t phnum = chp_elfcore_phnum(core), nloads = 0;
+	uint8_t *head, *chunk;
+	uint64_t elfsz, off;
+	int err = 0;
+
+	for (size_t i = 0; i < phnum; i++)
+		nloads += chp_elfcore_phdr(core, i)->type == CHP_PT_LOAD;
+	info->nr_loads = nloads;
+	info->skipped_phdrs = phnum - nloads;
+	for (size_t i = 0; i < phnum; i++)
+		info->skipped_phdrs -= chp_elfcore_phdr(core, i)->type == CHP_PT_NOTE;
+	elfsz = chp_round_up(CHP_ELF_EHDR_SIZE + (1 + nloads) * CHP_ELF_PHDR_SIZE, CHP_PAGE_SIZE);
+	head = calloc(1, (size_t)elfsz + (size_t)chp_round_up(notes->len, CHP_PAGE_SIZE));
+	chunk = malloc(COPY_CHUNK);
+	if (!head || !chunk) {
+		free(head);
+		free(chunk);
+		return chp_fail(-ENOMEM, "out of memory laying out the vmcore");
+	}
+	memcpy(head, raw_ehdr, CHP_ELF_EHDR_SIZE);
+	chp_put16(head + 56, (uint16_t)(1 + nloads), big);
+	/* The merged note: right after the page-rounded headers, align 4. */
+	uint8_t *ph = head + CHP_ELF_EHDR_SIZE;
+	chp_put32(ph, CHP_PT_NOTE, big);
+	chp_put64(ph + 8, elfsz, big);
+	chp_put64(ph + 32, notes->len, big);
+	chp_put64(ph + 40, notes->len, big);
+	chp_put64(ph + 48, 4, big);
+	memcpy(head + elfsz, notes->buf, (size_t)notes->len);
+
+	off = elfsz + chp_round_up(notes->len, CHP_PAGE_SIZE);
+	for (size_t i = 0; i < phnum && !err; i++) {
+		const struct chp_elf_phdr *p = chp_elfcore_phdr(core, i);
+		uint64_t start = chp_round_down(p->offset, CHP_PAGE_SIZE);
+		uint64_t end = chp_round_up(p->offset + p->memsz, CHP_PAGE_SIZE);
+
+		if (p->type != CHP_PT_LOAD)
+			continue;
+		ph += CHP_ELF_PHDR_SIZE;
+		chp_put32(ph, p->type, big);
+		chp_put32(ph + 4, p->flags, big);
+		chp_put64(ph + 8, off + (p->offset - start), big);
+		chp_put64(ph + 16, p->vaddr, big);
+		chp_put64(ph + 24, p->paddr, big);
+		chp_put64(ph + 32, p->filesz, big);
+		chp_put64(ph + 40, p->memsz, big);
+		chp_put64(ph + 48, p->align, big);
+		err = copy_load(m, fd, p->offset, p->memsz, off + (p->offset - start), chunk);
+		if (err)
+			chp_fail_prefix(err, "program header %zu (LOAD): ", i);
+		info->load_bytes += p->memsz;
+		off += end - start;
+	}
+	if (!err)
+		err = write_all(fd, head, (size_t)(elfsz + chp_round_up(notes->len, CHP_PAGE_SIZE)), 0);
+	if (!err && ftruncate(fd, (off_t)off))
+		err = chp_fail(-errno, "sizing the vmcore: %s", strerror(errno));
+	info->file_size = off;
+	free(head);
+	free(chunk);
+	return err;
+}
+
+static int open_header(const struct chp_machine *m, const struct chp_kimage *img,
+		       struct chp_elfcore **core, uint8_t raw_ehdr[CHP_ELF_EHDR_SIZE],
+		       struct chp_capture_info *info)
+{
+	char cmdline[2048];
+	struct chp_range region = chp_kimage_region(img);
+	struct region_ctx ctx = { img, 0 };
+	struct chp_reader src = { read_region, &ctx, 0 };
+	int err = chp_kimage_cmdline(img, cmdline, sizeof(cmdline));
+
+	if (!err)
+		err = chp_cmdline_elfcorehdr(cmdline, &info->elfcorehdr_addr);
+	if (err)
+		return err;
+	if (info->elfcorehdr_addr < region.start || info->elfcorehdr_addr > region.last)
+		return chp_fail(-EINVAL, "elfcorehdr=%#" PRIx64 " is outside the crash region",
+				info->elfcorehdr_addr);
+	ctx.base = info->elfcorehdr_addr;
+	src.size = region.last - ctx.base + 1;
+	err = chp_elfcore_open(core, &src, CHP_ELFCORE_HEADER);
+	if (!err)
+		err = check_linux_rules(*core, m);
+	if (!err)
+		err = chp_kimage_read(img, ctx.base, raw_ehdr, CHP_ELF_EHDR_SIZE);
+	if (err)
+		return chp_fail_prefix(err, "elfcorehdr at %#" PRIx64 ": ", ctx.base);
+	info->header_phnum = chp_elfcore_phnum(*core);
+	return 0;
+}
+
+int chp_capture_vmcore(const struct chp_machine *m, const struct chp_kimage *img,
+		       const char *path, struct chp_capture_info *info)
+{
+	uint8_t raw_ehdr[CHP_ELF_EHDR_SIZE];
+	struct chp_elfcore *core = NULL;
+	struct notes notes = { NULL, 0 };
+	char *tmp;
+	int fd, err;
+
+	memset(info, 0, sizeof(*info));
+	if (!chp_kimage_loaded(img))
+		return chp_fail(-ENOENT, "no crash image is loaded: the kernel takes no dump");
+	err = chp_kimage_purgatory_check(img);
+	if (!err)
+		err = open_header(m, img, &core, raw_ehdr, info);
+	if (!err)
+		err = merge_notes(m, core, &notes, info);
+	if (err)
+		goto out;
+
+	/* A temporary name beside the target; renamed only when complete. */
+	if (asprintf(&tmp, "%s.partial-XXXXXX", path) < 0) {
+		err = chp_fail(-ENOMEM, "out of memory");
+		goto out;
+	}
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		err = chp_fail(-errno, "%s: %s", path, strerror(errno));
+		free(tmp);
+		goto out;
+	}
+	err = write_vmcore(fd, m, core, raw_ehdr, &notes, info);
+	if (close(fd) && !err)
+		err = chp_fail(-errno, "closing %s: %s", tmp, strerror(errno));
+	if (!err && rename(tmp, path))
+		err = chp_fail(-errno, "renaming to %s: %s", path, strerror(errno));
+	if (err)
+		unlink(tmp);
+	free(tmp);
+out:
+	free(notes.buf);
+	chp_elfcore_free(core);
+	return err;
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "crashhp/crashmem.h"
+#include "internal.h"
+
+int chp_crashmem_exclusions(const struct chp_machine *m, struct chp_ranges *out)
+{
+	int err;
+
+	chp_ranges_clear(out);
+	err = chp_ranges_add_all(out, chp_machine_crashkernel(m));
+	if (!err && chp_arch_excludes_low_1m(chp_machine_arch(m)))
+		err = chp_ranges_add(out, (struct chp_range){ 0, (1u << 20) - 1 });
+	return err;
+}
+
+static int minus_exclusions(const struct chp_machine *m, struct chp_ranges *set)
+{
+	struct chp_ranges *ex;
+	int err = chp_ranges_new(&ex);
+
+	if (!err)
+		err = chp_crashmem_exclusions(m, ex);
+	if (!err)
+		err = chp_ranges_subtract_all(set, ex);
+	chp_ranges_free(ex);
+	return err;
+}
+
+int chp_crashmem_header_ranges(const struct chp_machine *m, struct chp_ranges *out)
+{
+	int err = chp_ranges_assign(out, chp_machine_system_ram(m));
+
+	return err ? err : minus_exclusions(m, out);
+}
+
+int chp_crashmem_expected(const struct chp_machine *m, struct chp_ranges *out)
+{
+	int err = chp_machine_online_memory(m, out);
+
+	return err ? err : minus_exclusions(m, out);
+}
+
+int chp_crashmem_build_header(const struct chp_machine *m, void *buf, size_t buf_size,
+			      size_t *out_len)
+{
+	unsigned possible = chp_machine_cpus_possible(m);
+	struct chp_note_loc *notes = calloc(possible, sizeof(*notes));
+	struct chp_ranges *memory = NULL;
+	int err;
+
+	if (!notes)
+		return chp_fail(-ENOMEM, "out of memory for %u CPU notes", possible);
+	/* A PT_NOTE per possible CPU: CPUs that come later need no rebuild. */
+	for (unsigned cpu = 0; cpu < possible; cpu++)
+		notes[cpu] = chp_machine_cpu_notes(m, cpu);
+	err = chp_ranges_new(&memory);
+	if (!err)
+		err = chp_crashmem_header_ranges(m, memory);
+	if (!err) {
+		struct chp_elfcore_desc desc = {
+			.arch = chp_machine_arch(m),
+			.cpu_notes = notes,
+			.nr_cpu_notes = possible,
+			.vmcoreinfo = chp_machine_vmcoreinfo(m),
+			.kernel_text = chp_machine_kernel_text(m),
+			.memory = memory,
+		};
+		err = chp_elfcore_build(buf, buf_size, &desc, out_len);
+	}
+	chp_ranges_free(memory);
+	free(notes);
+	return err;
+}

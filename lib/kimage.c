@@ -1,0 +1,374 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <inttypes.h>
+#include <nettle/sha2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "crashhp/kimage.h"
+#include "internal.h"
+
+#define MAX_SEGMENTS 8
+/* x86's COMMAND_LINE_SIZE. */
+#define MAX_CMDLINE 2048
+/* Purgatory: magic, then the digest it checks at crash time. */
+#define PURGATORY_MAGIC "CHPPURG"
+#define PURGATORY_DIGEST_OFFSET 8
+/* Boot parameters: magic, u32 little-endian length, the command line. */
+#define BOOT_MAGIC "CHPBOOT"
+#define BOOT_CMDLINE_OFFSET 12
+
+struct chp_kimage {
+	struct chp_range region;
+	uint8_t *map;
+	size_t map_size;
+	bool writable;
+
+	bool loaded;
+	enum chp_load_mode mode;
+	bool hotplug_flag;
+	struct chp_segment_info seg[MAX_SEGMENTS];
+	size_t nseg;
+	bool elfcorehdr_index_valid;
+	size_t elfcorehdr_index;
+};
+
+int chp_kimage_new(struct chp_kimage **out, struct chp_range region)
+{
+	uint64_t size = region.last - region.start + 1;
+	struct chp_kimage *img;
+
+	if (region.start > region.last || region.start % CHP_PAGE_SIZE || size % CHP_PAGE_SIZE ||
+	    size > SIZE_MAX)
+		return chp_fail(-EINVAL, "crash region [%#" PRIx64 ", %#" PRIx64 "] is not whole pages",
+				region.start, region.last);
+	img = calloc(1, sizeof(*img));
+	if (!img)
+		return chp_fail(-ENOMEM, "out of memory for a crash image");
+	img->region = region;
+	img->map_size = (size_t)size;
+	/* Read-only from the start: only chp_kimage_unprotect() opens it. */
+	img->map = mmap(NULL, img->map_size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			-1, 0);
+	if (img->map == MAP_FAILED) {
+		int e = errno;
+		free(img);
+		return chp_fail(-e, "mapping a %zu-byte crash region: %s", (size_t)size, strerror(e));
+	}
+	*out = img;
+	return 0;
+}
+
+void chp_kimage_free(struct chp_kimage *img)
+{
+	if (!img)
+		return;
+	munmap(img->map, img->map_size);
+	free(img);
+}
+
+int chp_kimage_unprotect(struct chp_kimage *img)
+{
+	if (mprotect(img->map, img->map_size, PROT_READ | PROT_WRITE))
+		return chp_fail(-errno, "unprotecting the crash region: %s", strerror(errno));
+	img->writable = true;
+	return 0;
+}
+
+int chp_kimage_protect(struct chp_kimage *img)
+{
+	if (mprotect(img->map, img->map_size, PROT_READ))
+		return chp_fail(-errno, "protecting the crash region: %s", strerror(errno));
+	img->writable = false;
+	return 0;
+}
+
+static bool in_region(const struct chp_kimage *img, uint64_t paddr, size_t len)
+{
+	return paddr >= img->region.start && len <= img->map_size &&
+	       paddr - img->region.start <= img->map_size - len;
+}
+
+int chp_kimage_store(struct chp_kimage *img, uint64_t paddr, const void *src, size_t len)
+{
+	if (!in_region(img, paddr, len))
+		return chp_fail(-EFAULT, "store at %#" PRIx64 "+%zu is outside the crash region",
+				paddr, len);
+	if (!img->writable)
+		return chp_fail(-EPERM, "store at %#" PRIx64 ": the crash region is protected",
+				paddr);
+	memcpy(img->map + (paddr - img->region.start), src, len);
+	return 0;
+}
+
+int chp_kimage_read(const struct chp_kimage *img, uint64_t paddr, void *buf, size_t len)
+{
+	if (!in_region(img, paddr, len))
+		return chp_fail(-EFAULT, "read at %#" PRIx64 "+%zu is outside the crash region",
+				paddr, len);
+	memcpy(buf, img->map + (paddr - img->region.start), len);
+	return 0;
+}
+
+const void *chp_kimage_mapping(const struct chp_kimage *img)
+{
+	return img->map;
+}
+
+struct chp_range chp_kimage_region(const struct chp_kimage *img)
+{
+	return img->region;
+}
+
+bool chp_kimage_loaded(const struct chp_kimage *img)
+{
+	return img->loaded;
+}
+
+enum chp_load_mode chp_kimage_mode(const struct chp_kimage *img)
+{
+	return img->mode;
+}
+
+bool chp_kimage_hotplug_capable(const struct chp_kimage *img)
+{
+	return img->loaded && (img->mode == CHP_LOAD_FILE || img->hotplug_flag);
+}
+
+size_t chp_kimage_nr_segments(const struct chp_kimage *img)
+{
+	return img->loaded ? img->nseg : 0;
+}
+
+int chp_kimage_segment(const struct chp_kimage *img, size_t i, struct chp_segment_info *out)
+{
+	if (!img->loaded || i >= img->nseg)
+		return chp_fail(-ENOENT, "no segment %zu", i);
+	*out = img->seg[i];
+	return 0;
+}
+
+const char *chp_segment_kind_name(enum chp_segment_kind kind)
+{
+	switch (kind) {
+	case CHP_SEG_ELFCOREHDR:
+		return "elfcorehdr";
+	case CHP_SEG_PURGATORY:
+		return "purgatory";
+	case CHP_SEG_BOOT_PARAMS:
+		return "boot-params";
+	case CHP_SEG_KERNEL:
+		return "kernel";
+	case CHP_SEG_INITRD:
+		return "initrd";
+	}
+	return "unknown";
+}
+
+static const struct chp_segment_info *find_kind(const struct chp_kimage *img,
+						enum chp_segment_kind kind)
+{
+	for (size_t i = 0; i < img->nseg; i++)
+		if (img->seg[i].kind == kind)
+			return &img->seg[i];
+	return NULL;
+}
+
+static void compute_digest(const struct chp_kimage *img, uint8_t digest[SHA256_DIGEST_SIZE])
+{
+	struct sha256_ctx ctx;
+
+	sha256_init(&ctx);
+	for (size_t i = 0; i < img->nseg; i++) {
+		const struct chp_segment_info *s = &img->seg[i];
+		if (s->in_digest)
+			sha256_update(&ctx, (size_t)s->memsz, img->map + (s->paddr - img->region.start));
+	}
+	sha256_digest(&ctx, SHA256_DIGEST_SIZE, digest);
+}
+
+int chp_kimage_purgatory_check(const struct chp_kimage *img)
+{
+	const struct chp_segment_info *p;
+	uint8_t want[SHA256_DIGEST_SIZE], got[SHA256_DIGEST_SIZE];
+
+	if (!img->loaded)
+		return chp_fail(-ENOENT, "purgatory: no crash image is loaded");
+	p = find_kind(img, CHP_SEG_PURGATORY);
+	memcpy(want, img->map + (p->paddr - img->region.start) + PURGATORY_DIGEST_OFFSET,
+	       sizeof(want));
+	compute_digest(img, got);
+	if (memcmp(want, got, sizeof(want)))
+		return chp_fail(-EBADMSG, "purgatory: SHA-256 of the segments does not match the "
+				"digest stored at load; a digested segment changed");
+	return 0;
+}
+
+int chp_kimage_cmdline(const struct chp_kimage *img, char *buf, size_t cap)
+{
+	const struct chp_segment_info *b;
+	const uint8_t *p;
+	uint32_t len;
+
+	if (!img->loaded)
+		return chp_fail(-ENOENT, "boot parameters: no crash image is loaded");
+	b = find_kind(img, CHP_SEG_BOOT_PARAMS);
+	p = img->map + (b->paddr - img->region.start);
+	len = chp_get32(p + 8, false);
+	if (memcmp(p, BOOT_MAGIC, 8) || len >= MAX_CMDLINE || p[BOOT_CMDLINE_OFFSET + len] != '\0')
+		return chp_fail(-EINVAL, "boot parameters at %#" PRIx64 " are corrupt", b->paddr);
+	if (len >= cap)
+		return chp_fail(-ENOSPC, "command line of %u bytes does not fit %zu", len, cap);
+	memcpy(buf, p + BOOT_CMDLINE_OFFSET, len + 1);
+	return 0;
+}
+
+int chp_kimage_elfcorehdr_index(struct chp_kimage *img, size_t *index)
+{
+	if (!img->loaded)
+		return chp_fail(-ENOENT, "no crash image is loaded");
+	if (!img->elfcorehdr_index_valid) {
+		for (size_t i = 0; i < img->nseg; i++) {
+			const uint8_t *p = img->map + (img->seg[i].paddr - img->region.start);
+			if (img->seg[i].bufsz >= 4 && !memcmp(p, "\x7f" "ELF", 4)) {
+				img->elfcorehdr_index = i;
+				img->elfcorehdr_index_valid = true;
+				break;
+			}
+		}
+	}
+	if (!img->elfcorehdr_index_valid)
+		return chp_fail(-ENOENT, "no segment starts with the ELF magic");
+	*index = img->elfcorehdr_index;
+	return 0;
+}
+
+void chp_kimage_unload(struct chp_kimage *img)
+{
+	if (!img->loaded)
+		return;
+	/* Leave the region as a fresh reservation: zero what the image used. */
+	if (!chp_kimage_unprotect(img)) {
+		for (size_t i = 0; i < img->nseg; i++)
+			memset(img->map + (img->seg[i].paddr - img->region.start), 0,
+			       (size_t)img->seg[i].memsz);
+		chp_kimage_protect(img);
+	}
+	img->loaded = false;
+	img->nseg = 0;
+	img->elfcorehdr_index_valid = false;
+}
+
+/* Opaque stand-in bytes for the kernel and initrd, distinct per kind. */
+static void fill_pattern(uint8_t *p, uint64_t len, enum chp_segment_kind kind)
+{
+	for (uint64_t i = 0; i < len; i++)
+		p[i] = (uint8_t)(i * 0x9d + (unsigned)kind * 0x31 + 0x4b);
+}
+
+/* Place a segment at the next page boundary; bytes == NULL means the pattern. */
+static int place(struct chp_kimage *img, uint64_t *cursor, enum chp_segment_kind kind,
+		 const void *bytes, uint64_t bufsz, uint64_t memsz, bool in_digest)
+{
+	uint64_t paddr = chp_round_up(*cursor, CHP_PAGE_SIZE);
+	uint8_t *dst;
+
+	memsz = chp_round_up(memsz < bufsz ? bufsz : memsz, CHP_PAGE_SIZE);
+	if (paddr < *cursor || !in_region(img, paddr, (size_t)memsz) || memsz > SIZE_MAX)
+		return chp_fail(-ENOSPC, "crash region [%#" PRIx64 ", %#" PRIx64 "] too small: the "
+				"%s segment needs %" PRIu64 " bytes at %#" PRIx64, img->region.start,
+				img->region.last, chp_segment_kind_name(kind), memsz, paddr);
+	dst = img->map + (paddr - img->region.start);
+	if (bytes)
+		memcpy(dst, bytes, (size_t)bufsz);
+	else
+		fill_pattern(dst, bufsz, kind);
+	img->seg[img->nseg++] = (struct chp_segment_info){ kind, paddr, bufsz, memsz, in_digest };
+	*cursor = paddr + memsz;
+	return 0;
+}
+
+static int place_all(struct chp_kimage *img, const struct chp_load_request *req)
+{
+	bool capable = req->mode == CHP_LOAD_FILE || req->hotplug_flag;
+	uint64_t cursor = img->region.start;
+	uint8_t page[CHP_PAGE_SIZE];
+	uint8_t digest[SHA256_DIGEST_SIZE];
+	const struct chp_segment_info *hdr;
+	int n, err;
+
+	/* kexec_file_load's order on x86: the header first, then purgatory, ... */
+	err = place(img, &cursor, CHP_SEG_ELFCOREHDR, req->elfcorehdr, req->elfcorehdr_len,
+		    req->elfcorehdr_memsz, !capable);
+	if (err)
+		return err;
+	hdr = &img->seg[0];
+
+	memset(page, 0, sizeof(page));
+	memcpy(page, PURGATORY_MAGIC, 8);
+	err = place(img, &cursor, CHP_SEG_PURGATORY, page, sizeof(page), sizeof(page), false);
+	if (err)
+		return err;
+
+	/* The kernel prepends "elfcorehdr=0x..."; kexec-tools appends "...K". */
+	memset(page, 0, sizeof(page));
+	memcpy(page, BOOT_MAGIC, 8);
+	if (req->mode == CHP_LOAD_FILE)
+		n = snprintf((char *)page + BOOT_CMDLINE_OFFSET, MAX_CMDLINE, "elfcorehdr=0x%" PRIx64
+			     " %s", hdr->paddr, req->cmdline ? req->cmdline : "");
+	else
+		n = snprintf((char *)page + BOOT_CMDLINE_OFFSET, MAX_CMDLINE, "%s elfcorehdr=%" PRIu64
+			     "K", req->cmdline ? req->cmdline : "", hdr->paddr >> 10);
+	if (n < 0 || n >= MAX_CMDLINE)
+		return chp_fail(-E2BIG, "capture command line longer than %d bytes", MAX_CMDLINE - 1);
+	chp_put32(page + 8, (uint32_t)n, false);
+	err = place(img, &cursor, CHP_SEG_BOOT_PARAMS, page, sizeof(page), sizeof(page), true);
+	if (!err)
+		err = place(img, &cursor, CHP_SEG_KERNEL, NULL, req->kernel_size, req->kernel_size,
+			    true);
+	if (!err && req->initrd_size)
+		err = place(img, &cursor, CHP_SEG_INITRD, NULL, req->initrd_size, req->initrd_size,
+			    true);
+	if (err)
+		return err;
+
+	compute_digest(img, digest);
+	memcpy(img->map + (img->seg[1].paddr - img->region.start) + PURGATORY_DIGEST_OFFSET, digest,
+	       sizeof(digest));
+	return 0;
+}
+
+int chp_kimage_load(struct chp_kimage *img, const struct chp_load_request *req)
+{
+	int err;
+
+	if (!req->elfcorehdr || req->elfcorehdr_len < 4 ||
+	    memcmp(req->elfcorehdr, "\x7f" "ELF", 4))
+		return chp_fail(-EINVAL, "load: the elfcorehdr does not start with the ELF magic");
+	if (req->kernel_size == 0)
+		return chp_fail(-EINVAL, "load: a crash image needs a kernel");
+	/* Loading over a loaded image replaces it, as kexec -p does. */
+	chp_kimage_unload(img);
+	err = chp_kimage_unprotect(img);
+	if (err)
+		return err;
+	img->nseg = 0;
+	err = place_all(img, req);
+	if (err) {
+		for (size_t i = 0; i < img->nseg; i++)
+			memset(img->map + (img->seg[i].paddr - img->region.start), 0,
+			       (size_t)img->seg[i].memsz);
+		img->nseg = 0;
+	} else {
+		img->loaded = true;
+		img->mode = req->mode;
+		img->hotplug_flag = req->hotplug_flag;
+		/* kexec_file_load knows its header segment; kexec_load must search. */
+		img->elfcorehdr_index_valid = req->mode == CHP_LOAD_FILE;
+		img->elfcorehdr_index = 0;
+	}
+	chp_kimage_protect(img);
+	return err;
+}

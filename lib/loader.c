@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "crashhp/crashmem.h"
+#include "crashhp/elfcore.h"
+#include "crashhp/loader.h"
+#include "internal.h"
+
+void chp_load_options_init(struct chp_load_options *opt)
+{
+	*opt = (struct chp_load_options){
+		.mode = CHP_LOAD_FILE,
+		.kernel_size = 1u << 20,
+		.initrd_size = 2u << 20,
+		.cmdline = "console=ttyS0 reset_devices irqpoll nr_cpus=1 panic=1",
+	};
+}
+
+int chp_load_crash_image(struct chp_kimage *img, const struct chp_machine *m,
+			 const struct chp_load_options *opt)
+{
+	bool capable = opt->mode == CHP_LOAD_FILE || opt->hotplug_flag;
+	size_t room = chp_elfcore_segment_size(chp_machine_config_nr_cpus(m),
+					       chp_machine_config_max_memory_ranges(m));
+	void *hdr = calloc(1, room);
+	size_t len = 0;
+	int err;
+
+	if (!hdr)
+		return chp_fail(-ENOMEM, "out of memory for a %zu-byte header", room);
+	err = chp_crashmem_build_header(m, hdr, room, &len);
+	if (!err) {
+		struct chp_load_request req = {
+			.mode = opt->mode,
+			.hotplug_flag = opt->hotplug_flag,
+			.kernel_size = opt->kernel_size,
+			.initrd_size = opt->initrd_size,
+			.cmdline = opt->cmdline,
+			.elfcorehdr = hdr,
+			.elfcorehdr_len = len,
+			.elfcorehdr_memsz = capable ? room : len,
+		};
+		err = chp_kimage_load(img, &req);
+	}
+	free(hdr);
+	return err;
+}

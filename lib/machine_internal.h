@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef CRASHHP_MACHINE_INTERNAL_H
+#define CRASHHP_MACHINE_INTERNAL_H
+
+#include "crashhp/machine.h"
+
+/* Shared by the machine's construction, queries and (later) its events. */
+struct chp_machine {
+	enum chp_arch arch;
+	unsigned nr_cpus_config;
+	unsigned max_memory_ranges;
+
+	unsigned possible;
+	bool *present_cpu;
+	bool *online_cpu;
+	/* crash_notes: one buffer per possible CPU, `notes_stride` apart. */
+	uint64_t notes_base;
+	uint64_t notes_stride;
+	uint64_t notes_size;
+	uint8_t *notes;
+
+	struct chp_note_loc vmcoreinfo;
+	uint8_t *vmcoreinfo_buf;
+	char *vmcoreinfo_text;
+
+	struct chp_kernel_text text;
+	bool has_text;
+
+	uint64_t block_size;
+	size_t nr_blocks;
+	uint8_t *block_state;   /* enum chp_block_state */
+	uint32_t *block_gen;
+
+	struct chp_ranges *present;
+	struct chp_ranges *system_ram;
+	struct chp_ranges *crashkernel;
+};
+
+#endif

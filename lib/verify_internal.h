@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef CRASHHP_VERIFY_INTERNAL_H
+#define CRASHHP_VERIFY_INTERNAL_H
+
+#include "crashhp/verify.h"
+
+struct chp_verify_report {
+	struct chp_finding *v;
+	size_t n;
+	size_t cap;
+	struct chp_verify_summary sum;
+};
+
+/* Append a finding; the detail is formatted like printf. */
+int chp_report_add(struct chp_verify_report *r, enum chp_finding_kind kind,
+		   struct chp_range range, unsigned cpu, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+/* The file under verification, read by offset. */
+struct chp_verify_file {
+	int fd;
+	uint64_t size;
+};
+
+int chp_verify_file_read(const struct chp_verify_file *f, uint64_t off, void *buf, size_t len);
+
+/* Compare the memory contents of a vmcore's LOADs with the machine's. */
+int chp_verify_data(struct chp_verify_report *r, const struct chp_machine *m,
+		    const struct chp_elfcore *core, const struct chp_verify_file *f,
+		    const struct chp_verify_options *opt);
+
+#endif
