@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "crashhp/elfcore.h"
+#include "crashhp/note.h"
+#include "tool.h"
+
+#define MAX_NOTES_DECODED (64u << 20)
+
+static const char inspect_usage[] =
+	"Usage: crashhp inspect [--json] [--kind auto|header|vmcore] FILE\n"
+	"\n"
+	"Decode an ELF core header (an elfcorehdr) or a vmcore: the ELF header,\n"
+	"every program header, and in a vmcore the notes.  The file is validated\n"
+	"first; a malformed one is rejected with the field at fault.\n"
+	"\n"
+	"  --json         print one JSON object\n"
+	"  --kind KIND    header: offsets are physical addresses (an elfcorehdr);\n"
+	"                 vmcore: offsets are in the file; auto (default) decides\n"
+	"  -h, --help     this help\n"
+	"\n"
+	"Exit status: 0 decoded, 2 usage, 3 malformed file, 4 I/O error.\n";
+
+struct file_src {
+	int fd;
+};
+
+static int read_fd(void *ctx, uint64_t off, void *buf, size_t len)
+{
+	struct file_src *f = ctx;
+	uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = pread(f->fd, p, len, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		p += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+static const char *flags_text(uint32_t f, char buf[4])
+{
+	buf[0] = f & CHP_PF_R ? 'R' : ' ';
+	buf[1] = f & CHP_PF_W ? 'W' : ' ';
+	buf[2] = f & CHP_PF_X ? 'E' : ' ';
+	buf[3] = '\0';
+	return buf;
+}
+
+static const char *note_type_name(const struct chp_note *n)
+{
+	if (!strcmp(n->name, "CORE") && n->type == CHP_NT_PRSTATUS)
+		return "NT_PRSTATUS";
+	if (!strcmp(n->name, "VMCOREINFO"))
+		return "VMCOREINFO";
+	return "unknown";
+}
+
+/* First line of a VMCOREINFO text, for the human listing. */
+static void first_line(const struct chp_note *n, char *buf, size_t cap)
+{
+	size_t len = 0;
+
+	while (len < n->descsz && len + 1 < cap && n->desc[len] != '\n' && n->desc[len] >= 0x20 &&
+	       n->desc[len] < 0x7f) {
+		buf[len] = (char)n->desc[len];
+		len++;
+	}
+	buf[len] = '\0';
+}
+
+static char *vmcoreinfo_text(const struct chp_note *n)
+{
+	char *s = malloc((size_t)n->descsz + 1);
+
+	if (s) {
+		memcpy(s, n->desc, n->descsz);
+		s[n->descsz] = '\0';
+		/* Text up to the first NUL: the note is a C string in the kernel. */
+	}
+	return s;
+}
+
+static int print_notes(const struct chp_elfcore *core, struct file_src *f, struct json *j)
+{
+	enum chp_arch arch = chp_elfcore_arch(core);
+	int err = 0;
+
+	for (size_t i = 0; i < chp_elfcore_phnum(core) && !err; i++) {
+		const struct chp_elf_phdr *ph = chp_elfcore_phdr(core, i);
+		struct chp_note_cursor c;
+		struct chp_note n;
+		uint8_t *buf;
+		int got;
+
+		if (ph->type != CHP_PT_NOTE)
+			continue;
+		if (ph->filesz > MAX_NOTES_DECODED) {
+			tool_error("program header %zu: %" PRIu64 " bytes of notes; not decoding more "
+				   "than %u", i, ph->filesz, MAX_NOTES_DECODED);
+			return EXIT_BAD_INPUT;
+		}
+		buf = malloc(ph->filesz ? (size_t)ph->filesz : 1);
+		if (!buf || read_fd(f, ph->offset, buf, (size_t)ph->filesz)) {
+			free(buf);
+			tool_error("reading the notes of program header %zu failed", i);
+			return EXIT_SYSTEM;
+		}
+		if (!j)
+			printf("\nNotes in program header %zu (%" PRIu64 " bytes):\n", i, ph->filesz);
+		chp_note_cursor_init(&c, buf, (size_t)ph->filesz, chp_elfcore_big_endian(core));
+		while ((got = chp_note_next(&c, &n)) == 1) {
+			uint32_t pid = 0;
+			bool is_prstatus = !strcmp(note_type_name(&n), "NT_PRSTATUS") &&
+					   !chp_prstatus_decode(n.desc, n.descsz, arch, &pid, NULL, 0);
+			bool is_vmci = !strcmp(n.name, "VMCOREINFO");
+
+			if (j) {
+				json_object_open(j, NULL);
+				json_uint(j, "phdr", i);
+				json_string(j, "name", n.name);
+				json_uint(j, "type", n.type);
+				json_string(j, "type_name", note_type_name(&n));
+				json_uint(j, "descsz", n.descsz);
+				if (is_prstatus)
+					json_uint(j, "pid", pid);
+				if (is_vmci) {
+					char *text = vmcoreinfo_text(&n);
+					json_string(j, "text", text ? text : "");
+					free(text);
+				}
+				json_object_close(j);
+			} else {
+				char line[80] = "";
+				if (is_vmci)
+					first_line(&n, line, sizeof(line));
+				printf("  %-11s %-12s type %-2u %6u bytes", n.name, note_type_name(&n),
+				       n.type, n.descsz);
+				if (is_prstatus)
+					printf("  pid %u", pid);
+				if (is_vmci)
+					printf("  %s ...", line);
+				putchar('\n');
+			}
+		}
+		free(buf);
+		if (got < 0) {
+			tool_error("program header %zu: %s", i, tool_why());
+			err = EXIT_BAD_INPUT;
+		}
+	}
+	return err;
+}
+
+static void print_human(const char *path, const struct chp_elfcore *core)
+{
+	const struct chp_elf_ehdr *h = chp_elfcore_ehdr(core);
+	bool header = chp_elfcore_kind(core) == CHP_ELFCORE_HEADER;
+
+	printf("%s: %s, %s, %s endian\n", path, header ? "elfcorehdr" : "vmcore",
+	       chp_arch_name(chp_elfcore_arch(core)), chp_elfcore_big_endian(core) ? "big" : "little");
+	printf("ELF header:\n");
+	printf("  class ELF64  type CORE (%u)  machine %u  version %u  entry %#" PRIx64 "\n",
+	       h->type, h->machine, h->version, h->entry);
+	printf("  e_phoff %" PRIu64 "  e_phentsize %u  e_phnum %u%s  e_ehsize %u  e_shoff %" PRIu64
+	       "  e_shnum %u\n", h->phoff, h->phentsize, h->phnum,
+	       h->phnum == CHP_PN_XNUM ? " (PN_XNUM)" : "", h->ehsize, h->shoff, h->shnum);
+	printf("\nProgram headers: %zu, at offset %" PRIu64 "%s\n", chp_elfcore_phnum(core), h->phoff,
+	       header ? " (offsets are physical addresses)" : "");
+	printf("  [Nr] Type Offset             VirtAddr           PhysAddr           "
+	       "FileSiz            MemSiz             Flg Align\n");
+	for (size_t i = 0; i < chp_elfcore_phnum(core); i++) {
+		const struct chp_elf_phdr *ph = chp_elfcore_phdr(core, i);
+		char tb[16], fb[4];
+		printf("  [%2zu] %-4s 0x%016" PRIx64 " 0x%016" PRIx64 " 0x%016" PRIx64 " 0x%016" PRIx64
+		       " 0x%016" PRIx64 " %s %#" PRIx64 "\n", i, chp_elf_phdr_type_name(ph->type, tb),
+		       ph->offset, ph->vaddr, ph->paddr, ph->filesz, ph->memsz,
+		       flags_text(ph->flags, fb), ph->align);
+	}
+	if (header)
+		printf("\nNotes: in physical memory at the NOTE addresses; only a vmcore holds them.\n");
+}
+
+static void print_json_headers(struct json *j, const char *path, const struct chp_elfcore *core)
+{
+	const struct chp_elf_ehdr *h = chp_elfcore_ehdr(core);
+
+	json_string(j, "file", path);
+	json_string(j, "kind", chp_elfcore_kind(core) == CHP_ELFCORE_HEADER ? "elfcorehdr" : "vmcore");
+	json_string(j, "arch", chp_arch_name(chp_elfcore_arch(core)));
+	json_string(j, "byte_order", chp_elfcore_big_endian(core) ? "big" : "little");
+	json_object_open(j, "elf_header");
+	json_uint(j, "type", h->type);
+	json_uint(j, "machine", h->machine);
+	json_uint(j, "version", h->version);
+	json_hex(j, "entry", h->entry);
+	json_uint(j, "phoff", h->phoff);
+	json_uint(j, "shoff", h->shoff);
+	json_uint(j, "flags", h->flags);
+	json_uint(j, "ehsize", h->ehsize);
+	json_uint(j, "phentsize", h->phentsize);
+	json_uint(j, "phnum", h->phnum);
+	json_uint(j, "shentsize", h->shentsize);
+	json_uint(j, "shnum", h->shnum);
+	json_uint(j, "shstrndx", h->shstrndx);
+	json_object_close(j);
+	json_array_open(j, "program_headers");
+	for (size_t i = 0; i < chp_elfcore_phnum(core); i++) {
+		const struct chp_elf_phdr *ph = chp_elfcore_phdr(core, i);
+		char tb[16], fb[4];
+		json_object_open(j, NULL);
+		json_uint(j, "index", i);
+		json_string(j, "type", chp_elf_phdr_type_name(ph->type, tb));
+		json_uint(j, "type_value", ph->type);
+		json_hex(j, "offset", ph->offset);
+		json_hex(j, "vaddr", ph->vaddr);
+		json_hex(j, "paddr", ph->paddr);
+		json_uint(j, "filesz", ph->filesz);
+		json_uint(j, "memsz", ph->memsz);
+		json_string(j, "flags", flags_text(ph->flags, fb));
+		json_uint(j, "flags_value", ph->flags);
+		json_uint(j, "align", ph->align);
+		json_object_close(j);
+	}
+	json_array_close(j);
+}
+
+int cmd_inspect(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "kind", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum chp_elfcore_kind kind = CHP_ELFCORE_AUTO;
+	struct chp_elfcore *core;
+	struct file_src f;
+	struct stat st;
+	bool as_json = false;
+	int opt, err, rc;
+
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			as_json = true;
+			break;
+		case 'k':
+			if (!strcmp(optarg, "auto"))
+				kind = CHP_ELFCORE_AUTO;
+			else if (!strcmp(optarg, "header"))
+				kind = CHP_ELFCORE_HEADER;
+			else if (!strcmp(optarg, "vmcore"))
+				kind = CHP_ELFCORE_VMCORE;
+			else {
+				tool_error("inspect: --kind: '%s' is not auto, header or vmcore", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			fputs(inspect_usage, stdout);
+			return EXIT_OK;
+		default:
+			fputs(inspect_usage, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		tool_error("inspect: expected one FILE");
+		fputs(inspect_usage, stderr);
+		return EXIT_USAGE;
+	}
+	f.fd = open(argv[optind], O_RDONLY | O_CLOEXEC);
+	if (f.fd < 0) {
+		tool_error("%s: %s", argv[optind], strerror(errno));
+		return EXIT_SYSTEM;
+	}
+	if (fstat(f.fd, &st) || !S_ISREG(st.st_mode)) {
+		tool_error("%s: not a regular file", argv[optind]);
+		close(f.fd);
+		return EXIT_BAD_INPUT;
+	}
+	err = chp_elfcore_open(&core, &(struct chp_reader){ read_fd, &f, (uint64_t)st.st_size }, kind);
+	if (err) {
+		tool_error("%s: %s", argv[optind], tool_why());
+		close(f.fd);
+		return tool_input_exit(err);
+	}
+	if (as_json) {
+		struct json j;
+		json_begin(&j, stdout);
+		print_json_headers(&j, argv[optind], core);
+		json_array_open(&j, "notes");
+		rc = chp_elfcore_kind(core) == CHP_ELFCORE_VMCORE ? print_notes(core, &f, &j) : 0;
+		json_array_close(&j);
+		json_end(&j);
+	} else {
+		print_human(argv[optind], core);
+		rc = chp_elfcore_kind(core) == CHP_ELFCORE_VMCORE ? print_notes(core, &f, NULL) : 0;
+	}
+	chp_elfcore_free(core);
+	close(f.fd);
+	return rc;
+}

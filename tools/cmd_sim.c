@@ -1,0 +1,390 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "crashhp/capture.h"
+#include "crashhp/elfcore.h"
+#include "crashhp/kimage.h"
+#include "crashhp/loader.h"
+#include "crashhp/machine.h"
+#include "crashhp/verify.h"
+#include "tool.h"
+
+static const char sim_usage[] =
+	"Usage: crashhp sim [OPTIONS]\n"
+	"\n"
+	"Run the lab: boot a simulated machine, load a crash image, crash it, let\n"
+	"the capture kernel write a vmcore, and verify that vmcore against the\n"
+	"machine.  With no options: an x86_64 guest with 8 possible CPUs (4 present\n"
+	"and online), 1 GiB of RAM in 128 MiB blocks and a 256 MiB crashkernel,\n"
+	"loaded with kexec_file_load.\n"
+	"\n"
+	"  --arch ARCH            x86_64 (default), ppc64le or ppc64\n"
+	"  --cpus P[:R[:O]]       CPUs possible, present, online (default 8:4:4)\n"
+	"  --nr-cpus N            the kernel's NR_CPUS: header slots for CPUs (8192)\n"
+	"  --max-ranges N         CONFIG_CRASH_MAX_MEMORY_RANGES (8192)\n"
+	"  --ram SIZE             boot RAM, a multiple of the block size (1G)\n"
+	"  --block-size SIZE      memory block size, a power of two (128M; ppc64 256M)\n"
+	"  --crashkernel SIZE     crashkernel reservation (256M)\n"
+	"  --load MODE            file (kexec_file_load), segments (kexec_load) or\n"
+	"                         segments-hotplug (kexec_load with the hotplug flag)\n"
+	"  --crash-cpu N          the CPU that panics (0)\n"
+	"  --vmcore FILE          keep the vmcore there (default: a temporary file,\n"
+	"                         removed afterwards)\n"
+	"  --elfcorehdr FILE      also write the loaded elfcorehdr there\n"
+	"  --json                 print the report as one JSON object\n"
+	"  -h, --help             this help\n"
+	"\n"
+	"SIZE takes K, M, G, T (or KiB, MiB, GiB, TiB) suffixes.\n"
+	"Exit status: 0 dump verified complete, 1 discrepancies found, 2 usage,\n"
+	"3 a machine that cannot be built, 4 system error, 5 no dump taken.\n";
+
+struct sim_args {
+	struct chp_lab_spec spec;
+	struct chp_load_options load;
+	unsigned crash_cpu;
+	const char *vmcore;
+	const char *elfcorehdr;
+	bool json;
+	bool block_size_given;
+};
+
+static int parse_cpus(const char *s, struct chp_lab_spec *spec)
+{
+	unsigned long long v[3];
+	char buf[64], *save = NULL, *tok;
+	int n = 0;
+
+	if (strlen(s) >= sizeof(buf))
+		return -1;
+	strcpy(buf, s);
+	for (tok = strtok_r(buf, ":", &save); tok; tok = strtok_r(NULL, ":", &save)) {
+		if (n == 3 || !tool_parse_uint(tok, 65535, &v[n]))
+			return -1;
+		n++;
+	}
+	if (n == 0)
+		return -1;
+	spec->cpus_possible = (unsigned)v[0];
+	spec->cpus_present = (unsigned)(n > 1 ? v[1] : v[0]);
+	spec->cpus_online = (unsigned)(n > 2 ? v[2] : spec->cpus_present);
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct sim_args *a)
+{
+	enum { O_ARCH = 256, O_CPUS, O_NRCPUS, O_RANGES, O_RAM, O_BLOCK, O_CK, O_LOAD, O_CCPU,
+	       O_VMCORE, O_JSON, O_HDR };
+	static const struct option longopts[] = {
+		{ "arch", required_argument, NULL, O_ARCH },
+		{ "cpus", required_argument, NULL, O_CPUS },
+		{ "nr-cpus", required_argument, NULL, O_NRCPUS },
+		{ "max-ranges", required_argument, NULL, O_RANGES },
+		{ "ram", required_argument, NULL, O_RAM },
+		{ "block-size", required_argument, NULL, O_BLOCK },
+		{ "crashkernel", required_argument, NULL, O_CK },
+		{ "load", required_argument, NULL, O_LOAD },
+		{ "crash-cpu", required_argument, NULL, O_CCPU },
+		{ "vmcore", required_argument, NULL, O_VMCORE },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "elfcorehdr", required_argument, NULL, O_HDR },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct chp_lab_spec *s = &a->spec;
+	unsigned long long v;
+	enum chp_arch arch;
+	int opt;
+
+	chp_lab_spec_init(s, CHP_ARCH_X86_64);
+	chp_load_options_init(&a->load);
+	/* Options apply in order; --arch first so that its defaults come first. */
+	for (int i = 1; i < argc; i++) {
+		if (!strncmp(argv[i], "--arch=", 7) || (!strcmp(argv[i], "--arch") && i + 1 < argc)) {
+			const char *name = argv[i][6] == '=' ? argv[i] + 7 : argv[i + 1];
+			if (chp_arch_from_name(&arch, name)) {
+				tool_error("sim: --arch: %s", tool_why());
+				return EXIT_USAGE;
+			}
+			chp_lab_spec_init(s, arch);
+		}
+	}
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		const char *bad = NULL;
+		switch (opt) {
+		case O_ARCH:
+			break;
+		case O_CPUS:
+			bad = parse_cpus(optarg, s) ? "--cpus takes POSSIBLE[:PRESENT[:ONLINE]]" : NULL;
+			break;
+		case O_NRCPUS:
+			bad = tool_parse_uint(optarg, 65535, &v) ? NULL : "--nr-cpus takes a number";
+			s->nr_cpus_config = (unsigned)v;
+			break;
+		case O_RANGES:
+			bad = tool_parse_uint(optarg, 65535, &v) ? NULL : "--max-ranges takes a number";
+			s->max_memory_ranges = (unsigned)v;
+			break;
+		case O_RAM:
+			bad = tool_parse_size(optarg, &s->boot_ram) ? NULL : "--ram takes a SIZE";
+			break;
+		case O_BLOCK:
+			bad = tool_parse_size(optarg, &s->block_size) ? NULL : "--block-size takes a SIZE";
+			break;
+		case O_CK:
+			bad = tool_parse_size(optarg, &s->crashkernel_size) ? NULL
+									 : "--crashkernel takes a SIZE";
+			break;
+		case O_LOAD:
+			a->load.mode = strcmp(optarg, "file") ? CHP_LOAD_SEGMENTS : CHP_LOAD_FILE;
+			a->load.hotplug_flag = !strcmp(optarg, "segments-hotplug");
+			if (strcmp(optarg, "file") && strcmp(optarg, "segments") &&
+			    strcmp(optarg, "segments-hotplug"))
+				bad = "--load takes file, segments or segments-hotplug";
+			break;
+		case O_CCPU:
+			bad = tool_parse_uint(optarg, 65535, &v) ? NULL : "--crash-cpu takes a number";
+			a->crash_cpu = (unsigned)v;
+			break;
+		case O_VMCORE:
+			a->vmcore = optarg;
+			break;
+		case O_JSON:
+			a->json = true;
+			break;
+		case O_HDR:
+			a->elfcorehdr = optarg;
+			break;
+		case 'h':
+			fputs(sim_usage, stdout);
+			return -1;
+		default:
+			fputs(sim_usage, stderr);
+			return EXIT_USAGE;
+		}
+		if (bad) {
+			tool_error("sim: %s, not '%s'", bad, optarg);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		tool_error("sim: unexpected argument '%s' (scenario files are not supported yet)",
+			   argv[optind]);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static const char *load_name(const struct chp_load_options *l)
+{
+	if (l->mode == CHP_LOAD_FILE)
+		return "kexec_file_load";
+	return l->hotplug_flag ? "kexec_load with the hotplug flag" : "kexec_load";
+}
+
+struct sim_result {
+	struct chp_segment_info hdr_seg;
+	size_t hdr_phnum;
+	struct chp_capture_info cap;
+	struct chp_verify_report *report;
+	const char *vmcore;
+	bool kept;
+};
+
+static void report_json(const struct sim_args *a, const struct chp_machine *m,
+			const struct sim_result *res)
+{
+	const struct chp_range *ck = chp_ranges_at(chp_machine_crashkernel(m), 0);
+	const struct chp_verify_summary *s = chp_verify_report_summary(res->report);
+	struct json j;
+
+	json_begin(&j, stdout);
+	json_object_open(&j, "machine");
+	json_string(&j, "arch", chp_arch_name(chp_machine_arch(m)));
+	json_uint(&j, "cpus_possible", chp_machine_cpus_possible(m));
+	json_uint(&j, "cpus_present", chp_machine_cpus_present(m));
+	json_uint(&j, "cpus_online", chp_machine_cpus_online(m));
+	json_uint(&j, "boot_ram", a->spec.boot_ram);
+	json_uint(&j, "block_size", chp_machine_block_size(m));
+	json_hex(&j, "crashkernel_start", ck->start);
+	json_hex(&j, "crashkernel_last", ck->last);
+	json_object_close(&j);
+	json_object_open(&j, "load");
+	json_string(&j, "mode", a->load.mode == CHP_LOAD_FILE ? "file" : "segments");
+	json_bool(&j, "hotplug_flag", a->load.hotplug_flag);
+	json_hex(&j, "elfcorehdr", res->hdr_seg.paddr);
+	json_uint(&j, "elfcorehdr_segment_bytes", res->hdr_seg.memsz);
+	json_uint(&j, "elfcorehdr_slots", chp_elfcore_slots(res->hdr_seg.memsz));
+	json_uint(&j, "elfcorehdr_phnum", res->hdr_phnum);
+	json_object_close(&j);
+	json_object_open(&j, "crash");
+	json_uint(&j, "cpu", a->crash_cpu);
+	json_object_close(&j);
+	json_object_open(&j, "vmcore");
+	json_string(&j, "path", res->vmcore);
+	json_bool(&j, "kept", res->kept);
+	json_uint(&j, "size", res->cap.file_size);
+	json_uint(&j, "notes", res->cap.nr_notes);
+	json_uint(&j, "loads", res->cap.nr_loads);
+	json_object_close(&j);
+	json_object_open(&j, "verify");
+	json_bool(&j, "complete", chp_verify_report_complete(res->report));
+	json_uint(&j, "expected_bytes", s->expected_bytes);
+	json_uint(&j, "covered_bytes", s->covered_bytes);
+	json_uint(&j, "missing_bytes", s->missing_bytes);
+	json_uint(&j, "absent_bytes", s->absent_bytes);
+	json_uint(&j, "offline_bytes", s->offline_bytes);
+	json_uint(&j, "cpus_online", s->cpus_online);
+	json_uint(&j, "cpu_notes_found", s->cpu_notes_found);
+	json_uint(&j, "bytes_compared", s->bytes_checked);
+	json_bool(&j, "sampled", s->sampled);
+	json_array_open(&j, "findings");
+	for (size_t i = 0; i < chp_verify_report_count(res->report); i++) {
+		const struct chp_finding *f = chp_verify_report_at(res->report, i);
+		json_object_open(&j, NULL);
+		json_string(&j, "kind", chp_finding_kind_name(f->kind));
+		json_string(&j, "detail", f->detail);
+		json_object_close(&j);
+	}
+	json_array_close(&j);
+	json_object_close(&j);
+	json_end(&j);
+}
+
+static void report_human(const struct sim_args *a, const struct chp_machine *m,
+			 const struct sim_result *res)
+{
+	const struct chp_range *ck = chp_ranges_at(chp_machine_crashkernel(m), 0);
+	const struct chp_verify_summary *s = chp_verify_report_summary(res->report);
+	char b1[32], b2[32], b3[32];
+
+	printf("crashhp sim: %s lab machine, CPUs %u possible / %u present / %u online, "
+	       "%s RAM in %s blocks\n", chp_arch_name(chp_machine_arch(m)),
+	       chp_machine_cpus_possible(m), chp_machine_cpus_present(m),
+	       chp_machine_cpus_online(m), tool_format_size(a->spec.boot_ram, b1),
+	       tool_format_size(chp_machine_block_size(m), b2));
+	printf("  crashkernel  [%#" PRIx64 "-%#" PRIx64 "] %s\n", ck->start, ck->last,
+	       tool_format_size(chp_range_size(*ck), b1));
+	printf("  load         %s: elfcorehdr at %#" PRIx64 ", %zu of %zu program headers "
+	       "used (%s segment)\n", load_name(&a->load), res->hdr_seg.paddr, res->hdr_phnum,
+	       chp_elfcore_slots(res->hdr_seg.memsz), tool_format_size(res->hdr_seg.memsz, b1));
+	printf("  crash        panic on CPU %u\n", a->crash_cpu);
+	printf("  vmcore       %s, %zu notes, %zu LOADs%s%s\n",
+	       tool_format_size(res->cap.file_size, b1), res->cap.nr_notes, res->cap.nr_loads,
+	       res->kept ? ", kept at " : " (temporary, removed)", res->kept ? res->vmcore : "");
+	for (size_t i = 0; i < chp_verify_report_count(res->report); i++) {
+		const struct chp_finding *f = chp_verify_report_at(res->report, i);
+		printf("  finding      %s: %s\n", chp_finding_kind_name(f->kind), f->detail);
+	}
+	if (chp_verify_report_complete(res->report))
+		printf("  verdict      COMPLETE: %s of online memory, %u/%u CPU notes, %s compared%s\n",
+		       tool_format_size(s->expected_bytes, b2), s->cpu_notes_found, s->cpus_online,
+		       tool_format_size(s->bytes_checked, b3), s->sampled ? " (sampled)" : "");
+	else
+		printf("  verdict      INCOMPLETE: %zu findings\n",
+		       chp_verify_report_count(res->report));
+}
+
+/* Boot, load, crash, capture: every step that can fail names its exit code. */
+static int run(const struct sim_args *a, struct chp_machine *m, struct chp_kimage *img,
+	       struct sim_result *res)
+{
+	size_t index;
+	int err;
+
+	err = chp_load_crash_image(img, m, &a->load);
+	if (err) {
+		tool_error("sim: loading the crash image: %s", tool_why());
+		return tool_input_exit(err);
+	}
+	if (chp_kimage_elfcorehdr_index(img, &index) || chp_kimage_segment(img, index, &res->hdr_seg)) {
+		tool_error("sim: %s", tool_why());
+		return EXIT_SYSTEM;
+	}
+	if (a->elfcorehdr) {
+		uint8_t *bytes = malloc(res->hdr_seg.bufsz);
+		err = bytes ? chp_kimage_read(img, res->hdr_seg.paddr, bytes, res->hdr_seg.bufsz)
+			    : -ENOMEM;
+		if (!err)
+			err = tool_write_file_atomic(a->elfcorehdr, bytes, res->hdr_seg.bufsz);
+		free(bytes);
+		if (err) {
+			tool_error("sim: writing %s: %s", a->elfcorehdr, strerror(-err));
+			return EXIT_SYSTEM;
+		}
+	}
+	err = chp_crash_save(m, a->crash_cpu, 0);
+	if (err) {
+		tool_error("sim: --crash-cpu: %s", tool_why());
+		return EXIT_USAGE;
+	}
+	err = chp_capture_vmcore(m, img, res->vmcore, &res->cap);
+	if (err) {
+		tool_error("sim: no dump: %s", tool_why());
+		return err == -EFAULT || err == -ENOENT || err == -EBADMSG || err == -EINVAL
+			       ? EXIT_NO_DUMP : EXIT_SYSTEM;
+	}
+	res->hdr_phnum = res->cap.header_phnum;
+	err = chp_verify_file(&res->report, m, res->vmcore, NULL);
+	if (err) {
+		tool_error("sim: verifying: %s", tool_why());
+		return tool_input_exit(err);
+	}
+	return EXIT_OK;
+}
+
+int cmd_sim(int argc, char **argv)
+{
+	struct sim_args a = { 0 };
+	struct sim_result res = { 0 };
+	struct chp_machine *m = NULL;
+	struct chp_kimage *img = NULL;
+	char tmpl[] = "/tmp/crashhp-sim-XXXXXX";
+	char tmp_path[sizeof(tmpl) + 16];
+	int rc = parse_args(argc, argv, &a);
+
+	if (rc)
+		return rc < 0 ? EXIT_OK : rc;
+	if (chp_machine_new_lab(&m, &a.spec)) {
+		tool_error("sim: %s", tool_why());
+		return EXIT_BAD_INPUT;
+	}
+	if (chp_kimage_new(&img, *chp_ranges_at(chp_machine_crashkernel(m), 0))) {
+		tool_error("sim: %s", tool_why());
+		chp_machine_free(m);
+		return EXIT_SYSTEM;
+	}
+	res.kept = a.vmcore != NULL;
+	if (!res.kept) {
+		if (!mkdtemp(tmpl)) {
+			tool_error("sim: making a temporary directory: %s", strerror(errno));
+			rc = EXIT_SYSTEM;
+			goto out;
+		}
+		snprintf(tmp_path, sizeof(tmp_path), "%s/vmcore", tmpl);
+		res.vmcore = tmp_path;
+	} else {
+		res.vmcore = a.vmcore;
+	}
+	rc = run(&a, m, img, &res);
+	if (rc == EXIT_OK) {
+		if (a.json)
+			report_json(&a, m, &res);
+		else
+			report_human(&a, m, &res);
+		rc = chp_verify_report_complete(res.report) ? EXIT_OK : EXIT_FINDINGS;
+	}
+	if (!res.kept) {
+		unlink(tmp_path);
+		rmdir(tmpl);
+	}
+out:
+	chp_verify_report_free(res.report);
+	chp_kimage_free(img);
+	chp_machine_free(m);
+	return rc;
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdio.h>
+#include <string.h>
+
+#include "tool.h"
+
+#ifndef CRASHHP_VERSION
+#define CRASHHP_VERSION "unknown"
+#endif
+
+static const char main_usage[] =
+	"Usage: crashhp COMMAND [OPTIONS]\n"
+	"\n"
+	"Keep a kdump crash image's ELF core header true while CPUs and memory are\n"
+	"hot-plugged.\n"
+	"\n"
+	"Commands:\n"
+	"  sim        run the lab: boot, load, crash, capture, verify\n"
+	"  inspect    decode an elfcorehdr or a vmcore\n"
+	"\n"
+	"  crashhp COMMAND --help   help for one command\n"
+	"  crashhp --version        the version\n"
+	"\n"
+	"Exit status: 0 success, 1 verification found discrepancies, 2 usage,\n"
+	"3 invalid input, 4 system error, 5 no dump taken.  See crashhp(1).\n";
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*run)(int argc, char **argv);
+	} commands[] = {
+		{ "inspect", cmd_inspect },
+		{ "sim", cmd_sim },
+	};
+
+	if (argc < 2) {
+		fputs(main_usage, stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		fputs(main_usage, stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("crashhp %s\n", CRASHHP_VERSION);
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	tool_error("'%s' is not a command; see 'crashhp --help'", argv[1]);
+	return EXIT_USAGE;
+}

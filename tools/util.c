@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "crashhp/error.h"
+#include "tool.h"
+
+void tool_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("crashhp: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+const char *tool_why(void)
+{
+	return chp_last_error();
+}
+
+int tool_input_exit(int err)
+{
+	switch (err) {
+	case -EINVAL:
+	case -E2BIG:
+	case -ENOSPC:
+	case -EOVERFLOW:
+		return EXIT_BAD_INPUT;
+	default:
+		return EXIT_SYSTEM;
+	}
+}
+
+bool tool_parse_uint(const char *s, unsigned long long max, unsigned long long *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || !*s || *s == '-' || *s == '+')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *end || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+bool tool_parse_size(const char *s, uint64_t *out)
+{
+	static const struct { const char *suffix; unsigned shift; } units[] = {
+		{ "", 0 }, { "B", 0 }, { "K", 10 }, { "KiB", 10 }, { "M", 20 }, { "MiB", 20 },
+		{ "G", 30 }, { "GiB", 30 }, { "T", 40 }, { "TiB", 40 },
+	};
+	char *end;
+	unsigned long long v;
+
+	if (!s || !*s || *s == '-' || *s == '+')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return false;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].suffix))
+			continue;
+		if (units[i].shift && v > (UINT64_MAX >> units[i].shift))
+			return false;
+		*out = (uint64_t)v << units[i].shift;
+		return true;
+	}
+	return false;
+}
+
+const char *tool_format_size(uint64_t bytes, char buf[32])
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+	unsigned u = 0;
+	uint64_t v = bytes;
+
+	/* Exact units while they divide; otherwise one decimal. */
+	while (u < 5 && v >= 1024 && v % 1024 == 0) {
+		v /= 1024;
+		u++;
+	}
+	if (v < 1024 || u == 5) {
+		snprintf(buf, 32, "%" PRIu64 " %s", v, units[u]);
+	} else {
+		double d = (double)bytes;
+		u = 0;
+		while (u < 5 && d >= 1024) {
+			d /= 1024;
+			u++;
+		}
+		snprintf(buf, 32, "%.1f %s", d, units[u]);
+	}
+	return buf;
+}
+
+static void json_key(struct json *j, const char *key)
+{
+	if (!j->first[j->depth])
+		fputc(',', j->out);
+	j->first[j->depth] = false;
+	fputc('\n', j->out);
+	for (int i = 0; i < j->depth; i++)
+		fputs("  ", j->out);
+	if (key)
+		fprintf(j->out, "\"%s\": ", key);
+}
+
+static void json_escaped(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", out);
+		else if (c < 0x20 || c >= 0x7f)
+			fprintf(out, "\\u%04x", c);
+		else
+			fputc(c, out);
+	}
+	fputc('"', out);
+}
+
+void json_begin(struct json *j, FILE *out)
+{
+	j->out = out;
+	j->depth = 0;
+	j->first[0] = true;
+	fputc('{', out);
+	j->depth = 1;
+	j->first[1] = true;
+}
+
+void json_end(struct json *j)
+{
+	fputs("\n}\n", j->out);
+}
+
+static void open_container(struct json *j, const char *key, char c)
+{
+	json_key(j, key);
+	fputc(c, j->out);
+	j->depth++;
+	j->first[j->depth] = true;
+}
+
+static void close_container(struct json *j, char c)
+{
+	bool empty = j->first[j->depth];
+
+	j->depth--;
+	if (!empty) {
+		fputc('\n', j->out);
+		for (int i = 0; i < j->depth; i++)
+			fputs("  ", j->out);
+	}
+	fputc(c, j->out);
+}
+
+void json_object_open(struct json *j, const char *key)
+{
+	open_container(j, key, '{');
+}
+
+void json_object_close(struct json *j)
+{
+	close_container(j, '}');
+}
+
+void json_array_open(struct json *j, const char *key)
+{
+	open_container(j, key, '[');
+}
+
+void json_array_close(struct json *j)
+{
+	close_container(j, ']');
+}
+
+void json_string(struct json *j, const char *key, const char *value)
+{
+	json_key(j, key);
+	json_escaped(j->out, value);
+}
+
+void json_uint(struct json *j, const char *key, uint64_t value)
+{
+	json_key(j, key);
+	fprintf(j->out, "%" PRIu64, value);
+}
+
+void json_hex(struct json *j, const char *key, uint64_t value)
+{
+	json_key(j, key);
+	fprintf(j->out, "\"0x%" PRIx64 "\"", value);
+}
+
+void json_bool(struct json *j, const char *key, bool value)
+{
+	json_key(j, key);
+	fputs(value ? "true" : "false", j->out);
+}
+
+int tool_write_file_atomic(const char *path, const void *buf, size_t len)
+{
+	char *tmp;
+	FILE *f;
+	int fd, ok;
+
+	if (asprintf(&tmp, "%s.partial-XXXXXX", path) < 0)
+		return -ENOMEM;
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		int e = errno;
+		free(tmp);
+		return -e;
+	}
+	f = fdopen(fd, "wb");
+	ok = f && fwrite(buf, 1, len, f) == len;
+	ok = (f ? fclose(f) == 0 : (close(fd), 0)) && ok;
+	if (!ok || rename(tmp, path)) {
+		int e = errno ? errno : EIO;
+		unlink(tmp);
+		free(tmp);
+		return -e;
+	}
+	free(tmp);
+	return 0;
+}
