@@ -159,7 +159,8 @@ static enum chp_elfcore_kind guess_kind(const struct chp_elfcore *core)
 	return CHP_ELFCORE_HEADER;
 }
 
-static int check_phdr(const struct chp_elfcore *core, size_t i, uint64_t file_size)
+/* Arithmetic first: nothing below may add fields that overflow. */
+static int check_phdr_overflow(const struct chp_elfcore *core, size_t i)
 {
 	const struct chp_elf_phdr *ph = &core->phdrs[i];
 	char tb[16];
@@ -169,12 +170,22 @@ static int check_phdr(const struct chp_elfcore *core, size_t i, uint64_t file_si
 		return chp_fail(-EINVAL, "program header %zu (%s): p_offset %#llx + p_filesz %#llx "
 				"overflows", i, type, (unsigned long long)ph->offset,
 				(unsigned long long)ph->filesz);
-	if (ph->type != CHP_PT_LOAD && ph->type != CHP_PT_NOTE)
-		return 0;
-	if (ph->memsz && ph->memsz - 1 > UINT64_MAX - ph->paddr)
+	if ((ph->type == CHP_PT_LOAD || ph->type == CHP_PT_NOTE) && ph->memsz &&
+	    ph->memsz - 1 > UINT64_MAX - ph->paddr)
 		return chp_fail(-EINVAL, "program header %zu (%s): p_paddr %#llx + p_memsz %#llx "
 				"overflows", i, type, (unsigned long long)ph->paddr,
 				(unsigned long long)ph->memsz);
+	return 0;
+}
+
+static int check_phdr(const struct chp_elfcore *core, size_t i, uint64_t file_size)
+{
+	const struct chp_elf_phdr *ph = &core->phdrs[i];
+	char tb[16];
+	const char *type = chp_elf_phdr_type_name(ph->type, tb);
+
+	if (ph->type != CHP_PT_LOAD && ph->type != CHP_PT_NOTE)
+		return 0;
 	if (ph->filesz > ph->memsz)
 		return chp_fail(-EINVAL, "program header %zu (%s): p_filesz %#llx exceeds p_memsz %#llx",
 				i, type, (unsigned long long)ph->filesz,
@@ -288,6 +299,8 @@ int chp_elfcore_open(struct chp_elfcore **out, const struct chp_reader *src,
 		err = read_phdrs(core, src);
 	if (!err) {
 		core->kind = kind == CHP_ELFCORE_AUTO ? guess_kind(core) : kind;
+		for (size_t i = 0; !err && i < core->phnum; i++)
+			err = check_phdr_overflow(core, i);
 		for (size_t i = 0; !err && i < core->phnum; i++)
 			err = check_phdr(core, i, src->size);
 	}

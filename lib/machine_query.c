@@ -98,6 +98,14 @@ uint32_t chp_machine_block_generation(const struct chp_machine *m, size_t block)
 	return block < m->nr_blocks ? m->block_gen[block] : 0;
 }
 
+int chp_machine_set_block_online(struct chp_machine *m, size_t block, bool online)
+{
+	if (block >= m->nr_blocks || m->block_state[block] == CHP_BLOCK_ABSENT)
+		return chp_fail(-EINVAL, "memory block %zu is not present", block);
+	m->block_state[block] = online ? CHP_BLOCK_ONLINE : CHP_BLOCK_OFFLINE;
+	return 0;
+}
+
 const struct chp_ranges *chp_machine_present_memory(const struct chp_machine *m)
 {
 	return m->present;

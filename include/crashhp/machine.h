@@ -76,6 +76,14 @@ enum chp_block_state chp_machine_block_state(const struct chp_machine *m, size_t
 /* How many times the block's memory was hot-added (0 for boot memory). */
 uint32_t chp_machine_block_generation(const struct chp_machine *m, size_t block);
 
+/*
+ * Change a present block's state (the sysfs memoryN/state write).  The
+ * resource list is untouched: on x86 an offline block stays "System RAM".
+ * -EINVAL for an absent block.  The hotplug events that notify crash
+ * hotplug are built on these.
+ */
+int chp_machine_set_block_online(struct chp_machine *m, size_t block, bool online);
+
 /* Physically populated memory (boot RAM and DIMMs, online or not). */
 const struct chp_ranges *chp_machine_present_memory(const struct chp_machine *m);
 /* The "System RAM" resources of /proc/iomem. */

@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "crashhp/capture.h"
+#include "crashhp/kimage.h"
+
+#define REGION ((struct chp_range){ 0x2f000000, 0x2f000000 + (16u << 20) - 1 })
+
+static uint8_t header[8192];
+
+static struct chp_kimage *loaded(enum chp_load_mode mode, bool flag)
+{
+	struct chp_kimage *img;
+	struct chp_load_request req = {
+		.mode = mode, .hotplug_flag = flag, .kernel_size = 1 << 20, .initrd_size = 12345,
+		.cmdline = "console=ttyS0 nr_cpus=1", .elfcorehdr = header,
+		.elfcorehdr_len = 4096, .elfcorehdr_memsz = sizeof(header),
+	};
+
+	memcpy(header, "\x7f" "ELF", 4);
+	memset(header + 4, 0x5a, 100);
+	assert_int_equal(chp_kimage_new(&img, REGION), 0);
+	assert_int_equal(chp_kimage_load(img, &req), 0);
+	return img;
+}
+
+static void find(const struct chp_kimage *img, enum chp_segment_kind kind, struct chp_segment_info *out)
+{
+	for (size_t i = 0; i < chp_kimage_nr_segments(img); i++) {
+		assert_int_equal(chp_kimage_segment(img, i, out), 0);
+		if (out->kind == kind)
+			return;
+	}
+	fail_msg("no %s segment", chp_segment_kind_name(kind));
+}
+
+/* A write into the protected region faults, as the kernel's would. */
+static void test_kimage__stray_write_faults(void **state)
+{
+	struct chp_kimage *img = loaded(CHP_LOAD_FILE, false);
+	pid_t pid = fork();
+	int status;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* Undo any sanitizer's handler: the child must die of the fault itself. */
+		signal(SIGSEGV, SIG_DFL);
+		signal(SIGBUS, SIG_DFL);
+		((volatile uint8_t *)chp_kimage_mapping(img))[100] = 1;
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGSEGV);
+	chp_kimage_free(img);
+}
+
+static void test_kimage__store_needs_unprotect(void **state)
+{
+	struct chp_kimage *img = loaded(CHP_LOAD_FILE, false);
+	uint8_t b = 7, back = 0;
+
+	assert_int_equal(chp_kimage_store(img, REGION.start + 100, &b, 1), -EPERM);
+	assert_int_equal(chp_kimage_unprotect(img), 0);
+	assert_int_equal(chp_kimage_store(img, REGION.start + 100, &b, 1), 0);
+	assert_int_equal(chp_kimage_store(img, REGION.last, &b, 2), -EFAULT);
+	assert_int_equal(chp_kimage_store(img, REGION.start - 1, &b, 1), -EFAULT);
+	assert_int_equal(chp_kimage_protect(img), 0);
+	assert_int_equal(chp_kimage_read(img, REGION.start + 100, &back, 1), 0);
+	assert_int_equal(back, 7);
+	chp_kimage_free(img);
+}
+
+/* kexec_file_load: five page-aligned segments and "elfcorehdr=0x..." first. */
+static void test_kimage__file_load_layout_and_cmdline(void **state)
+{
+	struct chp_kimage *img = loaded(CHP_LOAD_FILE, false);
+	struct chp_segment_info hdr, initrd;
+	char cmdline[256], want[64];
+	uint64_t addr;
+	size_t index;
+
+	assert_true(chp_kimage_loaded(img));
+	assert_true(chp_kimage_hotplug_capable(img));
+	assert_int_equal(chp_kimage_nr_segments(img), 5);
+	find(img, CHP_SEG_ELFCOREHDR, &hdr);
+	assert_int_equal(hdr.memsz, sizeof(header));
+	assert_false(hdr.in_digest);
+	find(img, CHP_SEG_INITRD, &initrd);
+	assert_int_equal(initrd.paddr % 4096, 0);
+	assert_int_equal(initrd.bufsz, 12345);
+	assert_int_equal(initrd.memsz, 16384);
+	assert_true(initrd.paddr + initrd.memsz - 1 <= REGION.last);
+	assert_int_equal(chp_kimage_cmdline(img, cmdline, sizeof(cmdline)), 0);
+	snprintf(want, sizeof(want), "elfcorehdr=0x%llx ", (unsigned long long)hdr.paddr);
+	assert_int_equal(strncmp(cmdline, want, strlen(want)), 0);
+	assert_non_null(strstr(cmdline, "nr_cpus=1"));
+	assert_int_equal(chp_cmdline_elfcorehdr(cmdline, &addr), 0);
+	assert_int_equal(addr, hdr.paddr);
+	assert_int_equal(chp_kimage_elfcorehdr_index(img, &index), 0);
+	assert_int_equal(index, 0);
+	assert_int_equal(chp_kimage_purgatory_check(img), 0);
+	chp_kimage_free(img);
+}
+
+static void test_kimage__cmdline_parsing(void **state)
+{
+	uint64_t addr = 0;
+
+	assert_int_equal(chp_cmdline_elfcorehdr("a elfcorehdr=786432K b", &addr), 0);
+	assert_int_equal(addr, 786432ull << 10);
+	assert_int_equal(chp_cmdline_elfcorehdr("elfcorehdr=64K@0x2f000000", &addr), 0);
+	assert_int_equal(addr, 0x2f000000);
+	assert_int_equal(chp_cmdline_elfcorehdr("xelfcorehdr=1 elfcorehdr=2M", &addr), 0);
+	assert_int_equal(addr, 2u << 20);
+	assert_int_equal(chp_cmdline_elfcorehdr("root=/dev/sda", &addr), -ENOENT);
+	assert_int_equal(chp_cmdline_elfcorehdr("elfcorehdr=zz", &addr), -EINVAL);
+	assert_int_equal(chp_cmdline_elfcorehdr("xelfcorehdr=0x1000", &addr), -ENOENT);
+}
+
+/* Purgatory notices a changed kernel byte. */
+static void test_kimage__digest_detects_changed_segment(void **state)
+{
+	struct chp_kimage *img = loaded(CHP_LOAD_FILE, false);
+	struct chp_segment_info kernel;
+	uint8_t b;
+
+	find(img, CHP_SEG_KERNEL, &kernel);
+	assert_int_equal(chp_kimage_read(img, kernel.paddr + 5000, &b, 1), 0);
+	b ^= 1;
+	assert_int_equal(chp_kimage_unprotect(img), 0);
+	assert_int_equal(chp_kimage_store(img, kernel.paddr + 5000, &b, 1), 0);
+	assert_int_equal(chp_kimage_protect(img), 0);
+	assert_int_equal(chp_kimage_purgatory_check(img), -EBADMSG);
+	chp_kimage_free(img);
+}
+
+/* Only a hotplug-capable image may have its header rewritten in place. */
+static void test_kimage__header_digested_unless_hotplug_capable(void **state)
+{
+	static const struct { enum chp_load_mode mode; bool flag; int after; } cases[] = {
+		{ CHP_LOAD_FILE, false, 0 },
+		{ CHP_LOAD_SEGMENTS, true, 0 },
+		{ CHP_LOAD_SEGMENTS, false, -EBADMSG },
+	};
+	for (size_t i = 0; i < 3; i++) {
+		struct chp_kimage *img = loaded(cases[i].mode, cases[i].flag);
+		struct chp_segment_info hdr;
+		uint8_t b = 0x77;
+
+		assert_int_equal(chp_kimage_hotplug_capable(img), cases[i].after == 0);
+		find(img, CHP_SEG_ELFCOREHDR, &hdr);
+		assert_int_equal(chp_kimage_unprotect(img), 0);
+		assert_int_equal(chp_kimage_store(img, hdr.paddr + 200, &b, 1), 0);
+		assert_int_equal(chp_kimage_protect(img), 0);
+		assert_int_equal(chp_kimage_purgatory_check(img), cases[i].after);
+		chp_kimage_free(img);
+	}
+}
+
+/* kexec_load: the header is found by its magic once, then the index is cached. */
+static void test_kimage__segments_header_found_by_magic_and_cached(void **state)
+{
+	struct chp_kimage *img = loaded(CHP_LOAD_SEGMENTS, true);
+	struct chp_segment_info hdr;
+	char cmdline[256];
+	size_t index = 99;
+	uint8_t junk[4] = "JUNK";
+
+	assert_int_equal(chp_kimage_cmdline(img, cmdline, sizeof(cmdline)), 0);
+	assert_non_null(strstr(cmdline, "K"));
+	assert_int_equal(chp_kimage_elfcorehdr_index(img, &index), 0);
+	assert_int_equal(index, 0);
+	find(img, CHP_SEG_ELFCOREHDR, &hdr);
+	assert_int_equal(chp_kimage_unprotect(img), 0);
+	assert_int_equal(chp_kimage_store(img, hdr.paddr, junk, 4), 0);
+	assert_int_equal(chp_kimage_protect(img), 0);
+	index = 99;
+	assert_int_equal(chp_kimage_elfcorehdr_index(img, &index), 0); /* cached */
+	assert_int_equal(index, 0);
+	chp_kimage_free(img);
+}
+
+static void test_kimage__unload_and_no_room(void **state)
+{
+	struct chp_kimage *img = loaded(CHP_LOAD_FILE, false);
+	struct chp_segment_info hdr;
+	uint8_t b = 1;
+	struct chp_load_request big = {
+		.mode = CHP_LOAD_FILE, .kernel_size = 32u << 20, .elfcorehdr = header,
+		.elfcorehdr_len = 4096, .elfcorehdr_memsz = 4096,
+	};
+
+	find(img, CHP_SEG_ELFCOREHDR, &hdr);
+	chp_kimage_unload(img);
+	assert_false(chp_kimage_loaded(img));
+	assert_int_equal(chp_kimage_purgatory_check(img), -ENOENT);
+	assert_int_equal(chp_kimage_read(img, hdr.paddr, &b, 1), 0);
+	assert_int_equal(b, 0); /* the region is a fresh reservation again */
+	assert_int_equal(chp_kimage_load(img, &big), -ENOSPC);
+	assert_false(chp_kimage_loaded(img));
+	assert_int_equal(chp_kimage_read(img, hdr.paddr, &b, 1), 0);
+	assert_int_equal(b, 0); /* nothing left behind by the failed load */
+	chp_kimage_free(img);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_kimage__stray_write_faults),
+		cmocka_unit_test(test_kimage__store_needs_unprotect),
+		cmocka_unit_test(test_kimage__file_load_layout_and_cmdline),
+		cmocka_unit_test(test_kimage__cmdline_parsing),
+		cmocka_unit_test(test_kimage__digest_detects_changed_segment),
+		cmocka_unit_test(test_kimage__header_digested_unless_hotplug_capable),
+		cmocka_unit_test(test_kimage__segments_header_found_by_magic_and_cached),
+		cmocka_unit_test(test_kimage__unload_and_no_room),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
