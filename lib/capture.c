@@ -276,7 +276,7 @@ int chp_capture_vmcore(const struct chp_machine *m, const struct chp_kimage *img
 
 	memset(info, 0, sizeof(*info));
 	if (!chp_kimage_loaded(img))
-		return chp_fail(-ENOENT, "no crash image is loaded: the kernel takes no dump");
+		return chp_fail(-ENODATA, "no crash image is loaded: the kernel takes no dump");
 	err = chp_kimage_purgatory_check(img);
 	if (!err)
 		err = open_header(m, img, &core, raw_ehdr, info);

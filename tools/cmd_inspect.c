@@ -93,7 +93,12 @@ static char *vmcoreinfo_text(const struct chp_note *n)
 	return s;
 }
 
-static int print_notes(const struct chp_elfcore *core, struct file_src *f, struct json *j)
+/*
+ * Walk every note; with `quiet`, only check them, so that a malformed note is
+ * reported before anything is printed.
+ */
+static int print_notes(const char *path, const struct chp_elfcore *core, struct file_src *f,
+		       struct json *j, bool quiet)
 {
 	enum chp_arch arch = chp_elfcore_arch(core);
 	int err = 0;
@@ -108,17 +113,17 @@ static int print_notes(const struct chp_elfcore *core, struct file_src *f, struc
 		if (ph->type != CHP_PT_NOTE)
 			continue;
 		if (ph->filesz > MAX_NOTES_DECODED) {
-			tool_error("program header %zu: %" PRIu64 " bytes of notes; not decoding more "
-				   "than %u", i, ph->filesz, MAX_NOTES_DECODED);
+			tool_error("%s: program header %zu: %" PRIu64 " bytes of notes; not decoding "
+				   "more than %u", path, i, ph->filesz, MAX_NOTES_DECODED);
 			return EXIT_BAD_INPUT;
 		}
 		buf = malloc(ph->filesz ? (size_t)ph->filesz : 1);
 		if (!buf || read_fd(f, ph->offset, buf, (size_t)ph->filesz)) {
 			free(buf);
-			tool_error("reading the notes of program header %zu failed", i);
+			tool_error("%s: reading the notes of program header %zu failed", path, i);
 			return EXIT_SYSTEM;
 		}
-		if (!j)
+		if (!j && !quiet)
 			printf("\nNotes in program header %zu (%" PRIu64 " bytes):\n", i, ph->filesz);
 		chp_note_cursor_init(&c, buf, (size_t)ph->filesz, chp_elfcore_big_endian(core));
 		while ((got = chp_note_next(&c, &n)) == 1) {
@@ -127,7 +132,9 @@ static int print_notes(const struct chp_elfcore *core, struct file_src *f, struc
 					   !chp_prstatus_decode(n.desc, n.descsz, arch, &pid, NULL, 0);
 			bool is_vmci = !strcmp(n.name, "VMCOREINFO");
 
-			if (j) {
+			if (quiet) {
+				continue;
+			} else if (j) {
 				json_object_open(j, NULL);
 				json_uint(j, "phdr", i);
 				json_string(j, "name", n.name);
@@ -157,7 +164,7 @@ static int print_notes(const struct chp_elfcore *core, struct file_src *f, struc
 		}
 		free(buf);
 		if (got < 0) {
-			tool_error("program header %zu: %s", i, tool_why());
+			tool_error("%s: program header %zu: %s", path, i, tool_why());
 			err = EXIT_BAD_INPUT;
 		}
 	}
@@ -298,17 +305,21 @@ int cmd_inspect(int argc, char **argv)
 		close(f.fd);
 		return tool_input_exit(err);
 	}
-	if (as_json) {
+	bool dump = chp_elfcore_kind(core) == CHP_ELFCORE_VMCORE;
+	rc = dump ? print_notes(argv[optind], core, &f, NULL, true) : 0;
+	if (rc) {
+		/* Already reported; nothing printed. */
+	} else if (as_json) {
 		struct json j;
 		json_begin(&j, stdout);
 		print_json_headers(&j, argv[optind], core);
 		json_array_open(&j, "notes");
-		rc = chp_elfcore_kind(core) == CHP_ELFCORE_VMCORE ? print_notes(core, &f, &j) : 0;
+		rc = dump ? print_notes(argv[optind], core, &f, &j, false) : 0;
 		json_array_close(&j);
 		json_end(&j);
 	} else {
 		print_human(argv[optind], core);
-		rc = chp_elfcore_kind(core) == CHP_ELFCORE_VMCORE ? print_notes(core, &f, NULL) : 0;
+		rc = dump ? print_notes(argv[optind], core, &f, NULL, false) : 0;
 	}
 	chp_elfcore_free(core);
 	close(f.fd);

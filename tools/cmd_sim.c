@@ -225,8 +225,9 @@ static void report_json(const struct sim_args *a, const struct chp_machine *m,
 	json_uint(&j, "cpu", a->crash_cpu);
 	json_object_close(&j);
 	json_object_open(&j, "vmcore");
-	json_string(&j, "path", res->vmcore);
 	json_bool(&j, "kept", res->kept);
+	if (res->kept)
+		json_string(&j, "path", res->vmcore);
 	json_uint(&j, "size", res->cap.file_size);
 	json_uint(&j, "notes", res->cap.nr_notes);
 	json_uint(&j, "loads", res->cap.nr_loads);
@@ -325,7 +326,7 @@ static int run(const struct sim_args *a, struct chp_machine *m, struct chp_kimag
 	err = chp_capture_vmcore(m, img, res->vmcore, &res->cap);
 	if (err) {
 		tool_error("sim: no dump: %s", tool_why());
-		return err == -EFAULT || err == -ENOENT || err == -EBADMSG || err == -EINVAL
+		return err == -EFAULT || err == -ENODATA || err == -EBADMSG || err == -EINVAL
 			       ? EXIT_NO_DUMP : EXIT_SYSTEM;
 	}
 	res->hdr_phnum = res->cap.header_phnum;

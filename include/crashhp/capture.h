@@ -38,7 +38,7 @@ struct chp_capture_info {
 /*
  * The capture side: write the vmcore to `path` (ELF header, one merged
  * PT_NOTE first, then the PT_LOADs at page-aligned file offsets, data from old
- * memory).  The file appears under `path` only when complete.  -ENOENT when no
+ * memory).  The file appears under `path` only when complete.  -ENODATA when no
  * image is loaded, -EBADMSG when purgatory's check fails, -EINVAL for a header
  * the capture kernel rejects, -EFAULT for a LOAD over absent memory.
  */

@@ -86,7 +86,7 @@ static void test_capture__no_image_no_dump(void **state)
 	lab_up(&l, CHP_ARCH_X86_64, 512 * MiB, 2, 2);
 	chp_kimage_unload(l.img);
 	assert_int_equal(chp_crash_save(l.m, 0, 1), 0);
-	assert_int_equal(chp_capture_vmcore(l.m, l.img, l.path, &info), -ENOENT);
+	assert_int_equal(chp_capture_vmcore(l.m, l.img, l.path, &info), -ENODATA);
 	assert_int_equal(lab_files(&l), 0);
 	lab_down(&l);
 }

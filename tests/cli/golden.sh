@@ -1,0 +1,59 @@
+#!/bin/sh
+# CLI golden test: run each command in a scratch directory, record its
+# stdout, stderr and exit status, and compare the whole transcript with
+# tests/cli/expected/cli.out.  UPDATE_GOLDEN=1 rewrites the expected file.
+# usage: golden.sh CRASHHP
+set -u
+abs() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
+crashhp=$(abs "$1")
+expected="$(cd "$(dirname "$0")" && pwd)/expected/cli.out"
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+cd "$dir" || exit 1
+
+run() {
+	echo "\$ crashhp $*"
+	"$crashhp" "$@" >out 2>err
+	rc=$?
+	cat out err
+	echo "[exit $rc]"
+	echo
+}
+
+{
+	run --help
+	run --version
+	run bogus
+	run inspect --help
+	run inspect
+	run inspect --kind nonsense x
+	run inspect /nonexistent/elfcorehdr
+	run sim --help
+	run sim --cpus 4:x
+	run sim --ram 100M
+	run sim --ram 1G --block-size 100M
+	run sim --ram 256M --crashkernel 64M --cpus 4:4:2 --crash-cpu 3
+	run sim --ram 256M --crashkernel 64M --vmcore /nonexistent/dir/vmcore
+	run sim extra-argument
+	run sim --ram 256M --crashkernel 64M --cpus 4:2:2 --elfcorehdr x86.hdr --vmcore x86.vmcore
+	run inspect x86.hdr
+	run inspect --json x86.hdr
+	run inspect x86.vmcore
+	run inspect --json x86.vmcore
+	run sim --arch ppc64 --ram 512M --crashkernel 64M --cpus 2 --load segments --elfcorehdr ppc64.hdr --json
+	run inspect ppc64.hdr
+	run sim --arch ppc64le --ram 512M --crashkernel 64M --cpus 2 --load segments-hotplug
+	echo "files left: $(ls | grep -v -e '^out$' -e '^err$' | tr '\n' ' ')"
+} >transcript 2>&1
+
+if [ "${UPDATE_GOLDEN:-0}" = 1 ]; then
+	cp transcript "$expected"
+	echo "updated $expected"
+	exit 0
+fi
+if diff -u "$expected" transcript; then
+	echo "CLI transcript matches $(wc -l <"$expected") lines"
+else
+	echo "FAIL: CLI transcript differs (UPDATE_GOLDEN=1 to accept)"
+	exit 1
+fi

@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <cmocka.h>
+
+#include "labfile.h"
+#include "crashhp/elfcore.h"
+#include "crashhp/verify.h"
+
+static struct chp_verify_report *verify(const struct chp_machine *m, const char *path,
+					const struct chp_verify_options *opt)
+{
+	struct chp_verify_report *r = NULL;
+
+	assert_int_equal(chp_verify_file(&r, m, path, opt), 0);
+	return r;
+}
+
+static size_t count_kind(const struct chp_verify_report *r, enum chp_finding_kind kind)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < chp_verify_report_count(r); i++)
+		n += chp_verify_report_at(r, i)->kind == kind;
+	return n;
+}
+
+static const struct chp_finding *first_of(const struct chp_verify_report *r,
+					  enum chp_finding_kind kind)
+{
+	for (size_t i = 0; i < chp_verify_report_count(r); i++)
+		if (chp_verify_report_at(r, i)->kind == kind)
+			return chp_verify_report_at(r, i);
+	fail_msg("no %s finding", chp_finding_kind_name(kind));
+	return NULL;
+}
+
+static void patch_file(const char *path, uint64_t off, uint8_t xor_with)
+{
+	int fd = open(path, O_RDWR);
+	uint8_t b;
+
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, &b, 1, (off_t)off), 1);
+	b ^= xor_with;
+	assert_int_equal(pwrite(fd, &b, 1, (off_t)off), 1);
+	close(fd);
+}
+
+static void write_header(struct lab *l, const char *path)
+{
+	struct chp_segment_info s;
+	size_t i;
+	uint8_t *b;
+	FILE *f;
+
+	assert_int_equal(chp_kimage_elfcorehdr_index(l->img, &i), 0);
+	assert_int_equal(chp_kimage_segment(l->img, i, &s), 0);
+	b = malloc(s.bufsz);
+	assert_int_equal(chp_kimage_read(l->img, s.paddr, b, s.bufsz), 0);
+	f = fopen(path, "wb");
+	assert_int_equal(fwrite(b, 1, s.bufsz, f), s.bufsz);
+	fclose(f);
+	free(b);
+}
+
+static void test_verify__complete_dump_has_no_findings(void **state)
+{
+	enum chp_arch arches[] = { CHP_ARCH_X86_64, CHP_ARCH_PPC64LE, CHP_ARCH_PPC64 };
+
+	for (size_t a = 0; a < 3; a++) {
+		struct lab l;
+		struct chp_capture_info info;
+
+		lab_up(&l, arches[a], 512 * MiB, 4, 3);
+		lab_crash(&l, &info);
+		struct chp_verify_report *r = verify(l.m, l.path, NULL);
+		const struct chp_verify_summary *s = chp_verify_report_summary(r);
+		assert_true(chp_verify_report_complete(r));
+		assert_int_equal(s->kind, CHP_ELFCORE_VMCORE);
+		assert_int_equal(s->cpu_notes_found, 3);
+		assert_int_equal(s->expected_bytes, s->covered_bytes);
+		assert_false(s->sampled);
+		/* Every byte of every LOAD compared, the kernel text too on x86_64. */
+		assert_int_equal(s->bytes_checked, info.load_bytes);
+		chp_verify_report_free(r);
+		lab_down(&l);
+	}
+}
+
+static void test_verify__header_checked_for_coverage_and_notes(void **state)
+{
+	struct lab l;
+	char hdr[160];
+
+	lab_up(&l, CHP_ARCH_X86_64, 512 * MiB, 4, 3);
+	snprintf(hdr, sizeof(hdr), "%s/elfcorehdr", l.dir);
+	write_header(&l, hdr);
+	struct chp_verify_report *r = verify(l.m, hdr, NULL);
+	assert_true(chp_verify_report_complete(r));
+	assert_int_equal(chp_verify_report_summary(r)->kind, CHP_ELFCORE_HEADER);
+	assert_int_equal(chp_verify_report_summary(r)->cpu_notes_found, 3);
+	chp_verify_report_free(r);
+	lab_down(&l);
+}
+
+static struct chp_machine *machine_with(uint64_t ram, unsigned online)
+{
+	struct chp_lab_spec s;
+	struct chp_machine *m;
+
+	chp_lab_spec_init(&s, CHP_ARCH_X86_64);
+	s.boot_ram = ram;
+	s.crashkernel_size = 128 * MiB;
+	s.cpus_possible = 4;
+	s.cpus_present = online;
+	s.cpus_online = online;
+	assert_int_equal(chp_machine_new_lab(&m, &s), 0);
+	return m;
+}
+
+/*
+ * A header for 4 GiB judged against a 6 GiB machine: the 2 GiB above it are
+ * missing.  Judged the other way: 2 GiB of absent memory included.
+ *   4 GiB machine: [1M .. 2G) + [4G .. 6G)
+ *   6 GiB machine: [1M .. 2G) + [4G .. 8G)
+ */
+static void test_verify__stale_header_missing_and_absent(void **state)
+{
+	struct lab l;
+	char hdr[160];
+
+	lab_up(&l, CHP_ARCH_X86_64, 4 * GiB, 4, 2);
+	snprintf(hdr, sizeof(hdr), "%s/elfcorehdr", l.dir);
+	write_header(&l, hdr);
+	struct chp_machine *bigger = machine_with(6 * GiB, 2);
+	struct chp_verify_report *r = verify(bigger, hdr, NULL);
+	assert_int_equal(chp_verify_report_count(r), 1);
+	const struct chp_finding *f = first_of(r, CHP_FINDING_MISSING_MEMORY);
+	assert_int_equal(f->range.start, 6 * GiB);
+	assert_int_equal(f->range.last, 8 * GiB - 1);
+	assert_int_equal(chp_verify_report_summary(r)->missing_bytes, 2 * GiB);
+	chp_verify_report_free(r);
+	chp_machine_free(bigger);
+	lab_down(&l);
+
+	lab_up(&l, CHP_ARCH_X86_64, 6 * GiB, 4, 2);
+	snprintf(hdr, sizeof(hdr), "%s/elfcorehdr", l.dir);
+	write_header(&l, hdr);
+	struct chp_machine *smaller = machine_with(4 * GiB, 2);
+	r = verify(smaller, hdr, NULL);
+	assert_int_equal(chp_verify_report_count(r), 1);
+	f = first_of(r, CHP_FINDING_ABSENT_MEMORY);
+	assert_int_equal(f->range.start, 6 * GiB);
+	assert_int_equal(chp_verify_report_summary(r)->absent_bytes, 2 * GiB);
+	chp_verify_report_free(r);
+	chp_machine_free(smaller);
+	lab_down(&l);
+}
+
+/* An offline block still listed is reported as offline, not as absent. */
+static void test_verify__offline_block_included(void **state)
+{
+	struct lab l;
+	char hdr[160];
+
+	lab_up(&l, CHP_ARCH_X86_64, 4 * GiB, 2, 2);
+	snprintf(hdr, sizeof(hdr), "%s/elfcorehdr", l.dir);
+	write_header(&l, hdr);
+	/* Block 40 is [5 GiB, 5 GiB + 128 MiB). */
+	assert_int_equal(chp_machine_set_block_online(l.m, 40, false), 0);
+	assert_int_equal(chp_machine_set_block_online(l.m, 16, false), -EINVAL); /* PCI hole */
+	struct chp_verify_report *r = verify(l.m, hdr, NULL);
+	assert_int_equal(chp_verify_report_count(r), 1);
+	const struct chp_finding *f = first_of(r, CHP_FINDING_OFFLINE_MEMORY);
+	assert_int_equal(f->range.start, 5 * GiB);
+	assert_int_equal(f->range.last, 5 * GiB + 128 * MiB - 1);
+	chp_verify_report_free(r);
+	lab_down(&l);
+}
+
+/* A vmcore taken with 2 CPUs online, judged against 4 online: 2 notes missing. */
+static void test_verify__cpu_notes_missing(void **state)
+{
+	struct lab l;
+	struct chp_capture_info info;
+
+	lab_up(&l, CHP_ARCH_X86_64, 512 * MiB, 4, 2);
+	lab_crash(&l, &info);
+	struct chp_machine *more = machine_with(512 * MiB, 4);
+	struct chp_verify_report *r = verify(more, l.path, NULL);
+	/* Data differs too: the other machine's notes buffers are empty. */
+	assert_int_equal(count_kind(r, CHP_FINDING_CPU_NOTE_MISSING), 2);
+	assert_int_equal(first_of(r, CHP_FINDING_CPU_NOTE_MISSING)->cpu, 2);
+	chp_verify_report_free(r);
+	chp_machine_free(more);
+	lab_down(&l);
+}
+
+/* One flipped byte of memory, one flipped register: each is found and placed. */
+static void test_verify__wrong_contents_found(void **state)
+{
+	struct lab l;
+	struct chp_capture_info info;
+	struct chp_elfcore *core;
+	uint8_t head[8192];
+	FILE *f;
+
+	lab_up(&l, CHP_ARCH_X86_64, 512 * MiB, 2, 2);
+	lab_crash(&l, &info);
+	f = fopen(l.path, "rb");
+	assert_int_equal(fread(head, 1, sizeof(head), f), sizeof(head));
+	fclose(f);
+	assert_int_equal(chp_elfcore_open_buffer(&core, head, sizeof(head), CHP_ELFCORE_HEADER), 0);
+	const struct chp_elf_phdr *ram = chp_elfcore_phdr(core, 2);
+	uint64_t target = ram->paddr + 0x123456;
+	patch_file(l.path, ram->offset + 0x123456, 0x40);
+	/* pr_reg[3] of the first NT_PRSTATUS: note header 12 + "CORE" 8 + 112 + 24. */
+	patch_file(l.path, chp_elfcore_phdr(core, 0)->offset + 12 + 8 + 112 + 24, 0x01);
+	chp_elfcore_free(core);
+
+	struct chp_verify_report *r = verify(l.m, l.path, NULL);
+	assert_int_equal(chp_verify_report_count(r), 2);
+	const struct chp_finding *d = first_of(r, CHP_FINDING_DATA_WRONG);
+	assert_int_equal(d->range.start, target & ~0xfffull);
+	assert_int_equal(d->range.last, (target & ~0xfffull) + 0xfff);
+	const struct chp_finding *n = first_of(r, CHP_FINDING_CPU_NOTE_WRONG);
+	assert_int_equal(n->cpu, 0);
+	assert_non_null(strstr(n->detail, "register 3"));
+	chp_verify_report_free(r);
+	lab_down(&l);
+}
+
+/* Over the limit, a sample is compared; each LOAD's first and last page always. */
+static void test_verify__sample_covers_load_ends(void **state)
+{
+	struct lab l;
+	struct chp_capture_info info;
+	struct chp_verify_options opt;
+
+	lab_up(&l, CHP_ARCH_X86_64, 512 * MiB, 2, 2);
+	lab_crash(&l, &info);
+	chp_verify_options_init(&opt);
+	opt.exhaustive_limit = MiB;
+	opt.sample_pages = 64;
+	struct chp_verify_report *r = verify(l.m, l.path, &opt);
+	assert_true(chp_verify_report_complete(r));
+	assert_true(chp_verify_report_summary(r)->sampled);
+	assert_true(chp_verify_report_summary(r)->bytes_checked < 128 * 4096);
+	chp_verify_report_free(r);
+
+	/* Last byte of the file is the last page of the last LOAD. */
+	patch_file(l.path, info.file_size - 1, 0xff);
+	r = verify(l.m, l.path, &opt);
+	assert_int_equal(count_kind(r, CHP_FINDING_DATA_WRONG), 1);
+	chp_verify_report_free(r);
+	lab_down(&l);
+}
+
+static void test_verify__wrong_arch_or_garbage_is_an_error(void **state)
+{
+	struct lab l;
+	struct chp_capture_info info;
+	struct chp_verify_report *r = NULL;
+	char junk[160];
+
+	lab_up(&l, CHP_ARCH_PPC64LE, 512 * MiB, 2, 2);
+	lab_crash(&l, &info);
+	struct chp_machine *x86 = machine_with(512 * MiB, 2);
+	assert_int_equal(chp_verify_file(&r, x86, l.path, NULL), -EINVAL);
+	assert_null(r);
+	snprintf(junk, sizeof(junk), "%s/junk", l.dir);
+	FILE *f = fopen(junk, "wb");
+	fputs("not an ELF file at all, certainly not a core of any kind", f);
+	fclose(f);
+	assert_int_equal(chp_verify_file(&r, x86, junk, NULL), -EINVAL);
+	assert_int_equal(chp_verify_file(&r, x86, "/nonexistent/vmcore", NULL), -ENOENT);
+	chp_machine_free(x86);
+	lab_down(&l);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_verify__complete_dump_has_no_findings),
+		cmocka_unit_test(test_verify__header_checked_for_coverage_and_notes),
+		cmocka_unit_test(test_verify__stale_header_missing_and_absent),
+		cmocka_unit_test(test_verify__offline_block_included),
+		cmocka_unit_test(test_verify__cpu_notes_missing),
+		cmocka_unit_test(test_verify__wrong_contents_found),
+		cmocka_unit_test(test_verify__sample_covers_load_ends),
+		cmocka_unit_test(test_verify__wrong_arch_or_garbage_is_an_error),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
