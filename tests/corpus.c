@@ -192,7 +192,7 @@ int corpus_make_pn_xnum(size_t nloads, uint8_t **buf, size_t *len)
 	put16(b + 54, 56);
 	put16(b + 56, 0xffff);
 	put16(b + 58, 64);
-	put16(b + 60, 0);
+	put16(b + 60, 1); /* section 0 exists: it carries the count */
 	put32(b + shoff + 44, (uint32_t)phnum);
 	put32(b + PH(0), 4);
 	put64(b + PH(0) + 8, 0x4000000);

@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Cross-check what crashhp writes with tools nobody here wrote.
+
+For lab machines of each architecture, the elfcorehdr and the vmcore that
+`crashhp sim` writes are read by readelf -lW, eu-readelf -l and
+`crashhp inspect --json`; every program header must agree field by field.
+readelf -n must list the vmcore's notes as inspect does, and gdb must show
+one thread per online CPU in an x86_64 vmcore.  The PN_XNUM core made by
+gen_corpus must read the same in all three.
+
+usage: crosscheck.py CRASHHP GEN_CORPUS
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+CRASHHP, GEN_CORPUS = (os.path.abspath(p) for p in sys.argv[1:3])
+FAILURES = []
+
+PHDR_RE = re.compile(
+    r"^\s+(NOTE|LOAD|\S+)\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s+"
+    r"(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s(.{3})\s(0x[0-9a-f]+|0)\s*$")
+
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        FAILURES.append(what)
+
+
+def run(*args):
+    return subprocess.run(args, capture_output=True, text=True, check=False)
+
+
+def phdrs_from(tool_output):
+    out = []
+    for line in tool_output.splitlines():
+        m = PHDR_RE.match(line)
+        if m:
+            t, off, va, pa, fs, ms, fl, al = m.groups()
+            out.append((t, int(off, 16), int(va, 16), int(pa, 16), int(fs, 16),
+                        int(ms, 16), fl.replace(" ", ""), int(al, 16) if al != "0" else 0))
+    return out
+
+
+def phdrs_from_inspect(doc):
+    return [(p["type"], int(p["offset"], 16), int(p["vaddr"], 16), int(p["paddr"], 16),
+             p["filesz"], p["memsz"], p["flags"].replace(" ", ""), p["align"])
+            for p in doc["program_headers"]]
+
+
+def compare_phdrs(path, label):
+    ins = run(CRASHHP, "inspect", "--json", path)
+    check(ins.returncode == 0, f"{label}: crashhp inspect exits 0 ({ins.stderr.strip()})")
+    if ins.returncode:
+        return None
+    doc = json.loads(ins.stdout)
+    ours = phdrs_from_inspect(doc)
+    for tool in (["readelf", "-lW"], ["eu-readelf", "-l"]):
+        res = run(*tool, path)
+        theirs = phdrs_from(res.stdout)
+        check(len(theirs) == len(ours) and theirs == ours,
+              f"{label}: {tool[0]} reads the same {len(ours)} program headers"
+              + ("" if theirs == ours else f" (first differing: "
+                 f"{next((a, b) for a, b in zip(ours + [None] * 9, theirs + [None] * 9) if a != b)})"))
+    return doc
+
+
+def check_notes(path, doc, label, online):
+    res = run("readelf", "-n", path)
+    owners = re.findall(r"^\s+(CORE|VMCOREINFO)\s+0x([0-9a-f]+)\s+(.*)$", res.stdout, re.M)
+    theirs = [(o, int(size, 16)) for o, size, _ in owners]
+    ours = [(n["name"], n["descsz"]) for n in doc["notes"]]
+    check(theirs == ours, f"{label}: readelf -n lists the same {len(ours)} notes")
+    prstatus = [d for o, _, d in owners if o == "CORE" and "NT_PRSTATUS" in d]
+    check(len(prstatus) == online, f"{label}: readelf -n finds {online} NT_PRSTATUS")
+
+
+def check_gdb(path, label, online):
+    if not shutil.which("gdb"):
+        check(False, f"{label}: gdb is not installed")
+        return
+    res = run("gdb", "-nx", "-batch", "-ex", "info threads", "-c", path)
+    lwps = sorted(int(x) for x in re.findall(r"^\*?\s+\d+\s+LWP (\d+)", res.stdout, re.M))
+    check(lwps == list(range(1, online + 1)),
+          f"{label}: gdb lists one thread per online CPU (LWPs {lwps})")
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="crashhp-crosscheck-")
+    try:
+        machines = [
+            ("x86_64", ["--ram", "256M", "--crashkernel", "64M", "--cpus", "6:4:3"], 3),
+            ("ppc64", ["--ram", "512M", "--crashkernel", "64M", "--cpus", "4:2:2"], 2),
+            ("ppc64le", ["--ram", "512M", "--crashkernel", "64M", "--cpus", "3:3:3",
+                         "--load", "segments"], 3),
+        ]
+        for arch, opts, online in machines:
+            hdr = os.path.join(work, arch + ".hdr")
+            core = os.path.join(work, arch + ".vmcore")
+            sim = run(CRASHHP, "sim", "--arch", arch, *opts, "--elfcorehdr", hdr,
+                      "--vmcore", core)
+            check(sim.returncode == 0, f"{arch}: sim verifies its dump ({sim.stderr.strip()})")
+            if sim.returncode:
+                continue
+            compare_phdrs(hdr, f"{arch} elfcorehdr")
+            doc = compare_phdrs(core, f"{arch} vmcore")
+            if doc:
+                check_notes(core, doc, f"{arch} vmcore", online)
+            if arch == "x86_64":
+                check_gdb(core, f"{arch} vmcore", online)
+            os.unlink(core)
+        gen = run(GEN_CORPUS, work)
+        check(gen.returncode == 0, "gen_corpus writes the corpus")
+        doc = compare_phdrs(os.path.join(work, "pn-xnum.core"), "PN_XNUM core")
+        check(doc is not None and len(doc["program_headers"]) == 70001,
+              "PN_XNUM core: 70001 program headers from section 0")
+    finally:
+        shutil.rmtree(work)
+    print(f"{len(FAILURES)} cross-check failures")
+    return 1 if FAILURES else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
