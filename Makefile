@@ -3,7 +3,7 @@ BUILD      ?= build
 BUILD_SAN  ?= build-san
 MESON      ?= meson
 
-.PHONY: all deps demo check bench clean
+.PHONY: all deps demo check bench fuzz clean
 
 all: $(BUILD)/build.ninja
 	$(MESON) compile -C $(BUILD)
@@ -28,6 +28,15 @@ check: deps demo $(BUILD_SAN)/build.ninja
 
 bench: deps all
 	./$(BUILD)/bench/chp-bench
+
+# libFuzzer on the core readers (needs clang); FUZZ_SECONDS per run.
+FUZZ_SECONDS ?= 60
+fuzz: all
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude -Ilib \
+		fuzz/fuzz_elfcore.c lib/*.c -lnettle -o $(BUILD)/fuzz_elfcore
+	mkdir -p $(BUILD)/fuzz-corpus
+	./$(BUILD)/tests/gen_corpus $(BUILD)/fuzz-corpus
+	./$(BUILD)/fuzz_elfcore -max_total_time=$(FUZZ_SECONDS) $(BUILD)/fuzz-corpus
 
 clean:
 	rm -rf $(BUILD) $(BUILD_SAN)

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Run the fuzz target over files given on the command line (no libFuzzer needed). */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int main(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		FILE *f = fopen(argv[i], "rb");
+		uint8_t *buf;
+		long len;
+
+		if (!f || fseek(f, 0, SEEK_END) || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
+			perror(argv[i]);
+			return 1;
+		}
+		buf = malloc(len ? (size_t)len : 1);
+		if (!buf || fread(buf, 1, (size_t)len, f) != (size_t)len) {
+			perror(argv[i]);
+			return 1;
+		}
+		fclose(f);
+		LLVMFuzzerTestOneInput(buf, (size_t)len);
+		free(buf);
+		/* Every truncation of each input too: the shortest reads are the riskiest. */
+		for (long cut = 0; cut < len && cut < 8192; cut += 7) {
+			uint8_t *part = malloc(cut ? (size_t)cut : 1);
+			FILE *g = fopen(argv[i], "rb");
+			if (!part || !g || fread(part, 1, (size_t)cut, g) != (size_t)cut)
+				return 1;
+			fclose(g);
+			LLVMFuzzerTestOneInput(part, (size_t)cut);
+			free(part);
+		}
+		printf("ok   %s\n", argv[i]);
+	}
+	return 0;
+}
