@@ -51,13 +51,15 @@ static void patch_file(const char *path, uint64_t off, uint8_t xor_with)
 	close(fd);
 }
 
-static void write_header(struct lab *l, const char *path)
+/* Write the loaded elfcorehdr into the lab's directory; its path into `path`. */
+static void write_header(struct lab *l, char path[160])
 {
 	struct chp_segment_info s;
 	size_t i;
 	uint8_t *b;
 	FILE *f;
 
+	snprintf(path, 160, "%s/elfcorehdr", l->dir);
 	assert_int_equal(chp_kimage_elfcorehdr_index(l->img, &i), 0);
 	assert_int_equal(chp_kimage_segment(l->img, i, &s), 0);
 	b = malloc(s.bufsz);
@@ -98,7 +100,6 @@ static void test_verify__header_checked_for_coverage_and_notes(void **state)
 	char hdr[160];
 
 	lab_up(&l, CHP_ARCH_X86_64, 512 * MiB, 4, 3);
-	snprintf(hdr, sizeof(hdr), "%s/elfcorehdr", l.dir);
 	write_header(&l, hdr);
 	struct chp_verify_report *r = verify(l.m, hdr, NULL);
 	assert_true(chp_verify_report_complete(r));
@@ -135,7 +136,6 @@ static void test_verify__stale_header_missing_and_absent(void **state)
 	char hdr[160];
 
 	lab_up(&l, CHP_ARCH_X86_64, 4 * GiB, 4, 2);
-	snprintf(hdr, sizeof(hdr), "%s/elfcorehdr", l.dir);
 	write_header(&l, hdr);
 	struct chp_machine *bigger = machine_with(6 * GiB, 2);
 	struct chp_verify_report *r = verify(bigger, hdr, NULL);
@@ -149,7 +149,6 @@ static void test_verify__stale_header_missing_and_absent(void **state)
 	lab_down(&l);
 
 	lab_up(&l, CHP_ARCH_X86_64, 6 * GiB, 4, 2);
-	snprintf(hdr, sizeof(hdr), "%s/elfcorehdr", l.dir);
 	write_header(&l, hdr);
 	struct chp_machine *smaller = machine_with(4 * GiB, 2);
 	r = verify(smaller, hdr, NULL);
@@ -169,7 +168,6 @@ static void test_verify__offline_block_included(void **state)
 	char hdr[160];
 
 	lab_up(&l, CHP_ARCH_X86_64, 4 * GiB, 2, 2);
-	snprintf(hdr, sizeof(hdr), "%s/elfcorehdr", l.dir);
 	write_header(&l, hdr);
 	/* Block 40 is [5 GiB, 5 GiB + 128 MiB). */
 	assert_int_equal(chp_machine_set_block_online(l.m, 40, false), 0);
