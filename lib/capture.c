@@ -254,7 +254,8 @@ static int open_header(const struct chp_machine *m, const struct chp_kimage *img
 				info->elfcorehdr_addr);
 	ctx.base = info->elfcorehdr_addr;
 	src.size = region.last - ctx.base + 1;
-	err = chp_elfcore_open(core, &src, CHP_ELFCORE_HEADER);
+	/* Linux accepts two loads describing the same memory; so do we here. */
+	err = chp_elfcore_open_flags(core, &src, CHP_ELFCORE_HEADER, CHP_ELFCORE_ALLOW_DUPLICATE_LOADS);
 	if (!err)
 		err = check_linux_rules(*core, m);
 	if (!err)
@@ -265,38 +266,79 @@ static int open_header(const struct chp_machine *m, const struct chp_kimage *img
 	return 0;
 }
 
-int chp_capture_vmcore(const struct chp_machine *m, const struct chp_kimage *img,
-		       const char *path, struct chp_capture_info *info)
-{
+struct chp_capture_view {
+	struct chp_elfcore *core;
 	uint8_t raw_ehdr[CHP_ELF_EHDR_SIZE];
-	struct chp_elfcore *core = NULL;
-	struct notes notes = { NULL, 0 };
-	char *tmp;
-	int fd, err;
+	struct notes notes;
+};
+
+int chp_capture_view_new(struct chp_capture_view **out, const struct chp_machine *m,
+			 const struct chp_kimage *img, struct chp_capture_info *info)
+{
+	struct chp_capture_view *v;
+	int err;
 
 	memset(info, 0, sizeof(*info));
 	if (!chp_kimage_loaded(img))
 		return chp_fail(-ENODATA, "no crash image is loaded: the kernel takes no dump");
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		return chp_fail(-ENOMEM, "out of memory");
 	err = chp_kimage_purgatory_check(img);
 	if (!err)
-		err = open_header(m, img, &core, raw_ehdr, info);
+		err = open_header(m, img, &v->core, v->raw_ehdr, info);
 	if (!err)
-		err = merge_notes(m, core, &notes, info);
-	if (err)
-		goto out;
+		err = merge_notes(m, v->core, &v->notes, info);
+	if (err) {
+		chp_capture_view_free(v);
+		return err;
+	}
+	*out = v;
+	return 0;
+}
 
+void chp_capture_view_free(struct chp_capture_view *v)
+{
+	if (!v)
+		return;
+	chp_elfcore_free(v->core);
+	free(v->notes.buf);
+	free(v);
+}
+
+const struct chp_elfcore *chp_capture_view_header(const struct chp_capture_view *v)
+{
+	return v->core;
+}
+
+const uint8_t *chp_capture_view_notes(const struct chp_capture_view *v, size_t *len)
+{
+	*len = (size_t)v->notes.len;
+	return v->notes.buf;
+}
+
+int chp_capture_vmcore(const struct chp_machine *m, const struct chp_kimage *img,
+		       const char *path, struct chp_capture_info *info)
+{
+	struct chp_capture_view *v;
+	char *tmp;
+	int fd, err = chp_capture_view_new(&v, m, img, info);
+
+	if (err)
+		return err;
 	/* A temporary name beside the target; renamed only when complete. */
 	if (asprintf(&tmp, "%s.partial-XXXXXX", path) < 0) {
-		err = chp_fail(-ENOMEM, "out of memory");
-		goto out;
+		chp_capture_view_free(v);
+		return chp_fail(-ENOMEM, "out of memory");
 	}
 	fd = mkstemp(tmp);
 	if (fd < 0) {
 		err = chp_fail(-errno, "%s: %s", path, strerror(errno));
 		free(tmp);
-		goto out;
+		chp_capture_view_free(v);
+		return err;
 	}
-	err = write_vmcore(fd, m, core, raw_ehdr, &notes, info);
+	err = write_vmcore(fd, m, v->core, v->raw_ehdr, &v->notes, info);
 	if (close(fd) && !err)
 		err = chp_fail(-errno, "closing %s: %s", tmp, strerror(errno));
 	if (!err && rename(tmp, path))
@@ -304,8 +346,6 @@ int chp_capture_vmcore(const struct chp_machine *m, const struct chp_kimage *img
 	if (err)
 		unlink(tmp);
 	free(tmp);
-out:
-	free(notes.buf);
-	chp_elfcore_free(core);
+	chp_capture_view_free(v);
 	return err;
 }

@@ -43,12 +43,11 @@ int chp_crashmem_expected(const struct chp_machine *m, struct chp_ranges *out)
 	return err ? err : minus_exclusions(m, out);
 }
 
-int chp_crashmem_build_header(const struct chp_machine *m, void *buf, size_t buf_size,
-			      size_t *out_len)
+int chp_crashmem_build_header_from(const struct chp_machine *m, const struct chp_ranges *memory,
+				   void *buf, size_t buf_size, size_t *out_len)
 {
 	unsigned possible = chp_machine_cpus_possible(m);
 	struct chp_note_loc *notes = calloc(possible, sizeof(*notes));
-	struct chp_ranges *memory = NULL;
 	int err;
 
 	if (!notes)
@@ -56,21 +55,29 @@ int chp_crashmem_build_header(const struct chp_machine *m, void *buf, size_t buf
 	/* A PT_NOTE per possible CPU: CPUs that come later need no rebuild. */
 	for (unsigned cpu = 0; cpu < possible; cpu++)
 		notes[cpu] = chp_machine_cpu_notes(m, cpu);
-	err = chp_ranges_new(&memory);
+	struct chp_elfcore_desc desc = {
+		.arch = chp_machine_arch(m),
+		.cpu_notes = notes,
+		.nr_cpu_notes = possible,
+		.vmcoreinfo = chp_machine_vmcoreinfo(m),
+		.kernel_text = chp_machine_kernel_text(m),
+		.memory = memory,
+	};
+	err = chp_elfcore_build(buf, buf_size, &desc, out_len);
+	free(notes);
+	return err;
+}
+
+int chp_crashmem_build_header(const struct chp_machine *m, void *buf, size_t buf_size,
+			      size_t *out_len)
+{
+	struct chp_ranges *memory = NULL;
+	int err = chp_ranges_new(&memory);
+
 	if (!err)
 		err = chp_crashmem_header_ranges(m, memory);
-	if (!err) {
-		struct chp_elfcore_desc desc = {
-			.arch = chp_machine_arch(m),
-			.cpu_notes = notes,
-			.nr_cpu_notes = possible,
-			.vmcoreinfo = chp_machine_vmcoreinfo(m),
-			.kernel_text = chp_machine_kernel_text(m),
-			.memory = memory,
-		};
-		err = chp_elfcore_build(buf, buf_size, &desc, out_len);
-	}
+	if (!err)
+		err = chp_crashmem_build_header_from(m, memory, buf, buf_size, out_len);
 	chp_ranges_free(memory);
-	free(notes);
 	return err;
 }

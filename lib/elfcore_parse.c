@@ -274,6 +274,12 @@ static int check_overlaps(const struct chp_elfcore *core, bool by_file)
 int chp_elfcore_open(struct chp_elfcore **out, const struct chp_reader *src,
 		     enum chp_elfcore_kind kind)
 {
+	return chp_elfcore_open_flags(out, src, kind, 0);
+}
+
+int chp_elfcore_open_flags(struct chp_elfcore **out, const struct chp_reader *src,
+			   enum chp_elfcore_kind kind, unsigned flags)
+{
 	uint8_t raw[CHP_ELF_EHDR_SIZE];
 	struct chp_elfcore *core;
 	int err;
@@ -306,7 +312,7 @@ int chp_elfcore_open(struct chp_elfcore **out, const struct chp_reader *src,
 	}
 	if (!err)
 		err = check_notes_first(core);
-	if (!err)
+	if (!err && !(flags & CHP_ELFCORE_ALLOW_DUPLICATE_LOADS))
 		err = check_overlaps(core, false);
 	if (!err && core->kind == CHP_ELFCORE_VMCORE)
 		err = check_overlaps(core, true);

@@ -190,6 +190,9 @@ int chp_machine_new_lab(struct chp_machine **out, const struct chp_lab_spec *spe
 	m->nr_cpus_config = spec->nr_cpus_config;
 	m->max_memory_ranges = spec->max_memory_ranges;
 	m->block_size = spec->block_size;
+	m->next_generation = 1;
+	pthread_mutex_init(&m->hotplug_lock, NULL);
+	pthread_mutex_init(&m->state_lock, NULL);
 	err = chp_ranges_new(&m->present);
 	if (!err)
 		err = chp_ranges_new(&m->system_ram);
@@ -225,5 +228,7 @@ void chp_machine_free(struct chp_machine *m)
 	free(m->notes);
 	free(m->vmcoreinfo_text);
 	free(m->vmcoreinfo_buf);
+	pthread_mutex_destroy(&m->hotplug_lock);
+	pthread_mutex_destroy(&m->state_lock);
 	free(m);
 }

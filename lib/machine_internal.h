@@ -2,6 +2,8 @@
 #ifndef CRASHHP_MACHINE_INTERNAL_H
 #define CRASHHP_MACHINE_INTERNAL_H
 
+#include <pthread.h>
+
 #include "crashhp/machine.h"
 
 /* Shared by the machine's construction, queries and (later) its events. */
@@ -31,9 +33,19 @@ struct chp_machine {
 	uint8_t *block_state;   /* enum chp_block_state */
 	uint32_t *block_gen;
 
+	uint32_t next_generation;
+
+	chp_notifier_fn notify;
+	void *notify_ctx;
+	pthread_mutex_t hotplug_lock;        /* serialises events, like device_hotplug_lock */
+	pthread_mutex_t state_lock;          /* guards the state below for readers */
+
 	struct chp_ranges *present;
 	struct chp_ranges *system_ram;
 	struct chp_ranges *crashkernel;
 };
+
+/* Grow the block arrays to cover `nr` blocks (new ones absent). */
+int chp_machine_grow_blocks(struct chp_machine *m, size_t nr);
 
 #endif

@@ -101,7 +101,7 @@ static int report_ranges(struct chp_verify_report *r, const struct chp_ranges *s
 
 /* RAM LOADs must cover exactly what the machine has online, minus exclusions. */
 static int check_memory(struct chp_verify_report *r, const struct chp_machine *m,
-			const struct chp_ranges *covered)
+			const struct chp_ranges *covered, const struct chp_ranges *in_flight)
 {
 	struct chp_ranges *expected = NULL, *diff = NULL, *part = NULL, *set = NULL;
 	int err = chp_ranges_new(&expected);
@@ -118,11 +118,13 @@ static int check_memory(struct chp_verify_report *r, const struct chp_machine *m
 		err = chp_ranges_total_bytes(expected, &r->sum.expected_bytes);
 	if (!err)
 		err = chp_ranges_total_bytes(covered, &r->sum.covered_bytes);
-	/* missing := expected - covered */
+	/* missing := expected - covered (what an event under way adds may lack) */
 	if (!err)
 		err = chp_ranges_assign(diff, expected);
 	if (!err)
 		err = chp_ranges_subtract_all(diff, covered);
+	if (!err && in_flight)
+		err = chp_ranges_subtract_all(diff, in_flight);
 	if (!err)
 		err = report_ranges(r, diff, CHP_FINDING_MISSING_MEMORY, "online memory missing",
 				    &r->sum.missing_bytes);
@@ -131,6 +133,8 @@ static int check_memory(struct chp_verify_report *r, const struct chp_machine *m
 		err = chp_ranges_assign(diff, covered);
 	if (!err)
 		err = chp_ranges_subtract_all(diff, expected);
+	if (!err && in_flight)
+		err = chp_ranges_subtract_all(diff, in_flight);
 	if (!err)
 		err = chp_ranges_assign(part, diff);
 	if (!err)
@@ -161,7 +165,7 @@ static int check_memory(struct chp_verify_report *r, const struct chp_machine *m
 
 /* Sort the LOADs into RAM (the direct map) and the kernel text mapping. */
 static int check_loads(struct chp_verify_report *r, const struct chp_machine *m,
-		       const struct chp_elfcore *core)
+		       const struct chp_elfcore *core, const struct chp_ranges *in_flight)
 {
 	uint64_t direct = chp_arch_direct_map_base(chp_machine_arch(m));
 	const struct chp_kernel_text *text = chp_machine_kernel_text(m);
@@ -193,7 +197,7 @@ static int check_loads(struct chp_verify_report *r, const struct chp_machine *m,
 				     (struct chp_range){ text->paddr, text->paddr + text->size - 1 }, 0,
 				     "no LOAD for the kernel text at %#" PRIx64, text->vaddr);
 	if (!err)
-		err = check_memory(r, m, covered);
+		err = check_memory(r, m, covered, in_flight);
 	chp_ranges_free(covered);
 	return err;
 }
@@ -280,21 +284,57 @@ static int check_vmcoreinfo(struct chp_verify_report *r, const struct chp_machin
 	return 0;
 }
 
+/* Each note of a merged note buffer: NT_PRSTATUS per online CPU, VMCOREINFO. */
+static int check_notes_buffer(struct chp_verify_report *r, const struct chp_machine *m,
+			      const uint8_t *buf, size_t len, bool big, bool *seen, bool *vmci_found,
+			      const char *where)
+{
+	struct chp_note_cursor c;
+	struct chp_note n;
+	int got, err = 0;
+
+	chp_note_cursor_init(&c, buf, len, big);
+	while (!err && (got = chp_note_next(&c, &n)) == 1) {
+		if (n.type == CHP_NT_PRSTATUS && !strcmp(n.name, "CORE"))
+			err = check_prstatus(r, m, &n, seen);
+		else if (!strcmp(n.name, "VMCOREINFO")) {
+			*vmci_found = true;
+			err = check_vmcoreinfo(r, m, &n);
+		}
+	}
+	if (!err && got < 0)
+		err = chp_report_add(r, CHP_FINDING_CPU_NOTE_WRONG, (struct chp_range){ 0, 0 }, 0,
+				     "%s: %s", where, chp_last_error());
+	return err;
+}
+
+static int report_missing_notes(struct chp_verify_report *r, const struct chp_machine *m,
+				const bool *seen, bool vmci_found)
+{
+	int err = 0;
+
+	for (unsigned cpu = 0; !err && cpu < chp_machine_cpus_possible(m); cpu++)
+		if (chp_machine_cpu_online(m, cpu) && !seen[cpu])
+			err = chp_report_add(r, CHP_FINDING_CPU_NOTE_MISSING, (struct chp_range){ 0, 0 },
+					     cpu, "no NT_PRSTATUS for online CPU %u", cpu);
+	if (!err && !vmci_found)
+		err = chp_report_add(r, CHP_FINDING_VMCOREINFO, (struct chp_range){ 0, 0 }, 0,
+				     "no VMCOREINFO note");
+	return err;
+}
+
 /* A vmcore: the merged PT_NOTE holds an NT_PRSTATUS per online CPU and VMCOREINFO. */
 static int check_vmcore_notes(struct chp_verify_report *r, const struct chp_machine *m,
 			      const struct chp_elfcore *core, const struct chp_verify_file *f)
 {
-	unsigned possible = chp_machine_cpus_possible(m);
-	bool *seen = calloc(possible, sizeof(bool));
+	bool *seen = calloc(chp_machine_cpus_possible(m), sizeof(bool));
 	bool vmci_found = false;
 	int err = seen ? 0 : chp_fail(-ENOMEM, "out of memory");
 
 	for (size_t i = 0; !err && i < chp_elfcore_phnum(core); i++) {
 		const struct chp_elf_phdr *ph = chp_elfcore_phdr(core, i);
-		struct chp_note_cursor c;
-		struct chp_note n;
+		char where[48];
 		uint8_t *buf;
-		int got;
 
 		if (ph->type != CHP_PT_NOTE)
 			continue;
@@ -305,27 +345,14 @@ static int check_vmcore_notes(struct chp_verify_report *r, const struct chp_mach
 			break;
 		}
 		err = chp_verify_file_read(f, ph->offset, buf, (size_t)ph->filesz);
-		chp_note_cursor_init(&c, buf, (size_t)ph->filesz, chp_elfcore_big_endian(core));
-		while (!err && (got = chp_note_next(&c, &n)) == 1) {
-			if (n.type == CHP_NT_PRSTATUS && !strcmp(n.name, "CORE"))
-				err = check_prstatus(r, m, &n, seen);
-			else if (!strcmp(n.name, "VMCOREINFO")) {
-				vmci_found = true;
-				err = check_vmcoreinfo(r, m, &n);
-			}
-		}
-		if (!err && got < 0)
-			err = chp_report_add(r, CHP_FINDING_CPU_NOTE_WRONG, (struct chp_range){ 0, 0 },
-					     0, "program header %zu (NOTE): %s", i, chp_last_error());
+		snprintf(where, sizeof(where), "program header %zu (NOTE)", i);
+		if (!err)
+			err = check_notes_buffer(r, m, buf, (size_t)ph->filesz,
+						 chp_elfcore_big_endian(core), seen, &vmci_found, where);
 		free(buf);
 	}
-	for (unsigned cpu = 0; !err && cpu < possible; cpu++)
-		if (chp_machine_cpu_online(m, cpu) && !seen[cpu])
-			err = chp_report_add(r, CHP_FINDING_CPU_NOTE_MISSING, (struct chp_range){ 0, 0 },
-					     cpu, "no NT_PRSTATUS for online CPU %u", cpu);
-	if (!err && !vmci_found)
-		err = chp_report_add(r, CHP_FINDING_VMCOREINFO, (struct chp_range){ 0, 0 }, 0,
-				     "no VMCOREINFO note");
+	if (!err)
+		err = report_missing_notes(r, m, seen, vmci_found);
 	free(seen);
 	return err;
 }
@@ -342,7 +369,7 @@ static int verify_core(struct chp_verify_report *r, const struct chp_machine *m,
 				chp_arch_name(chp_machine_arch(m)));
 	r->sum.kind = chp_elfcore_kind(core);
 	r->sum.cpus_online = chp_machine_cpus_online(m);
-	err = check_loads(r, m, core);
+	err = check_loads(r, m, core, NULL);
 	if (err)
 		return err;
 	if (r->sum.kind == CHP_ELFCORE_HEADER)
@@ -378,14 +405,45 @@ int chp_verify_file(struct chp_verify_report **out, const struct chp_machine *m,
 		close(f.fd);
 		return chp_fail(-ENOMEM, "out of memory");
 	}
-	err = chp_elfcore_open(&core, &(struct chp_reader){ read_file, &f, f.size },
-			       CHP_ELFCORE_AUTO);
+	/* A dump may describe memory twice, as Linux allows: judged by coverage. */
+	err = chp_elfcore_open_flags(&core, &(struct chp_reader){ read_file, &f, f.size },
+				     CHP_ELFCORE_AUTO, CHP_ELFCORE_ALLOW_DUPLICATE_LOADS);
 	if (!err)
 		err = verify_core(r, m, core, &f, opt);
 	chp_elfcore_free(core);
 	close(f.fd);
 	if (err) {
 		chp_fail_prefix(err, "%s: ", path);
+		chp_verify_report_free(r);
+		return err;
+	}
+	*out = r;
+	return 0;
+}
+
+int chp_verify_view(struct chp_verify_report **out, const struct chp_machine *m,
+		    const struct chp_capture_view *view, const struct chp_ranges *in_flight)
+{
+	const struct chp_elfcore *core = chp_capture_view_header(view);
+	struct chp_verify_report *r = calloc(1, sizeof(*r));
+	bool *seen = calloc(chp_machine_cpus_possible(m), sizeof(bool));
+	bool vmci_found = false;
+	size_t len;
+	const uint8_t *notes = chp_capture_view_notes(view, &len);
+	int err = r && seen ? 0 : chp_fail(-ENOMEM, "out of memory");
+
+	if (!err) {
+		r->sum.kind = CHP_ELFCORE_VMCORE;
+		r->sum.cpus_online = chp_machine_cpus_online(m);
+		err = check_loads(r, m, core, in_flight);
+	}
+	if (!err)
+		err = check_notes_buffer(r, m, notes, len, chp_elfcore_big_endian(core), seen,
+					 &vmci_found, "merged notes");
+	if (!err)
+		err = report_missing_notes(r, m, seen, vmci_found);
+	free(seen);
+	if (err) {
 		chp_verify_report_free(r);
 		return err;
 	}

@@ -45,6 +45,20 @@ struct chp_capture_info {
 int chp_capture_vmcore(const struct chp_machine *m, const struct chp_kimage *img,
 		       const char *path, struct chp_capture_info *info);
 
+/*
+ * What the capture kernel holds once it has checked purgatory's digest, found
+ * the header through its command line, validated it under /proc/vmcore's
+ * rules and merged the notes: everything but the memory itself.  The lab
+ * judges dumps of any size from this; chp_capture_vmcore() writes it out.
+ */
+struct chp_capture_view;
+
+int chp_capture_view_new(struct chp_capture_view **out, const struct chp_machine *m,
+			 const struct chp_kimage *img, struct chp_capture_info *info);
+void chp_capture_view_free(struct chp_capture_view *v);
+const struct chp_elfcore *chp_capture_view_header(const struct chp_capture_view *v);
+const uint8_t *chp_capture_view_notes(const struct chp_capture_view *v, size_t *len);
+
 /* Parse "elfcorehdr=[size@]addr[KMG]" out of a command line, as the kernel does. */
 int chp_cmdline_elfcorehdr(const char *cmdline, uint64_t *addr);
 

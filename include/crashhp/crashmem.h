@@ -30,4 +30,8 @@ int chp_crashmem_expected(const struct chp_machine *m, struct chp_ranges *out);
 int chp_crashmem_build_header(const struct chp_machine *m, void *buf, size_t buf_size,
 			      size_t *out_len);
 
+/* The same, for given memory ranges (ppc64 subtracts the range being removed). */
+int chp_crashmem_build_header_from(const struct chp_machine *m, const struct chp_ranges *memory,
+				   void *buf, size_t buf_size, size_t *out_len);
+
 #endif

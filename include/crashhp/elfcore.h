@@ -121,6 +121,16 @@ int chp_elfcore_open(struct chp_elfcore **out, const struct chp_reader *src,
 		     enum chp_elfcore_kind kind);
 int chp_elfcore_open_buffer(struct chp_elfcore **out, const void *buf, size_t len,
 			    enum chp_elfcore_kind kind);
+
+/*
+ * Linux's /proc/vmcore does not reject two loads describing the same memory
+ * through the same offset: it dumps it twice.  A capture kernel accepts them;
+ * crashhp's robust policy relies on that for an instant while it splits or
+ * merges a range.  inspect stays strict.
+ */
+#define CHP_ELFCORE_ALLOW_DUPLICATE_LOADS 1u
+int chp_elfcore_open_flags(struct chp_elfcore **out, const struct chp_reader *src,
+			   enum chp_elfcore_kind kind, unsigned flags);
 void chp_elfcore_free(struct chp_elfcore *core);
 
 enum chp_elfcore_kind chp_elfcore_kind(const struct chp_elfcore *core);

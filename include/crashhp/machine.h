@@ -106,6 +106,65 @@ int chp_machine_read_phys(const struct chp_machine *m, uint64_t paddr, void *buf
  */
 int chp_machine_store_phys(struct chp_machine *m, uint64_t paddr, const void *buf, size_t len);
 
+/*
+ * Hotplug events, with the kernel's ordering.  Each change that Linux's crash
+ * hotplug hears of is passed to the machine's notifier at the point the kernel
+ * calls it, with what the kernel passes: the CPU number, or the memory_notify
+ * range (start pfn, page count) of one block.  The machine's hotplug lock is
+ * held across each operation, its state lock only while the state changes.
+ */
+enum chp_hp_action { /* the kernel's KEXEC_CRASH_HP_* values */
+	CHP_HP_NONE = 0,
+	CHP_HP_ADD_CPU = 1,
+	CHP_HP_REMOVE_CPU = 2,
+	CHP_HP_ADD_MEMORY = 3,
+	CHP_HP_REMOVE_MEMORY = 4,
+};
+
+struct chp_hp_event {
+	enum chp_hp_action action;
+	unsigned cpu;          /* CPU events */
+	uint64_t start_pfn;    /* memory events: the memory_notify range */
+	uint64_t nr_pages;
+};
+
+typedef void (*chp_notifier_fn)(void *ctx, const struct chp_hp_event *ev);
+
+void chp_machine_set_notifier(struct chp_machine *m, chp_notifier_fn fn, void *ctx);
+const char *chp_hp_action_name(enum chp_hp_action action);
+
+/*
+ * Hot-add a DIMM at [start, start+size): the "System RAM" resource (and
+ * memblock) first, then its blocks, offline; with auto_online each block is
+ * onlined in turn and MEM_ONLINE (ADD_MEMORY) is notified per block.
+ */
+int chp_machine_add_dimm(struct chp_machine *m, uint64_t start, uint64_t size, bool auto_online);
+/*
+ * Hot-remove: each online block is offlined (MEM_OFFLINE, REMOVE_MEMORY,
+ * notified while the range is still in the resource list and memblock), then
+ * the resource and memblock entries go, with no event after that.  On x86 (an
+ * ACPI DIMM) all blocks are offlined before the resource goes; on ppc64
+ * (pseries LMBs) each block is offlined and removed before the next.
+ */
+int chp_machine_remove_dimm(struct chp_machine *m, uint64_t start, uint64_t size);
+/* Online or offline one present block: MEM_ONLINE / MEM_OFFLINE. */
+int chp_machine_online_block(struct chp_machine *m, size_t block);
+int chp_machine_offline_block(struct chp_machine *m, size_t block);
+/*
+ * CPUs: add makes a possible CPU present, remove makes it absent (no crash
+ * event: the header has a note for every possible CPU).  Online notifies
+ * ADD_CPU before the CPU is up, where the CPUHP_BP_PREPARE_DYN callback runs;
+ * offline notifies REMOVE_CPU after it is down, at that state's teardown.
+ */
+int chp_machine_add_cpu(struct chp_machine *m, unsigned cpu);
+int chp_machine_online_cpu(struct chp_machine *m, unsigned cpu);
+int chp_machine_offline_cpu(struct chp_machine *m, unsigned cpu);
+int chp_machine_remove_cpu(struct chp_machine *m, unsigned cpu);
+
+/* Hold the state lock to read several facts consistently while events run. */
+void chp_machine_lock_state(const struct chp_machine *m);
+void chp_machine_unlock_state(const struct chp_machine *m);
+
 /* The contents the machine's memory holds at `paddr` for a generation. */
 uint64_t chp_memory_word(uint64_t paddr, uint32_t generation);
 

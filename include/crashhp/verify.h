@@ -63,6 +63,15 @@ int chp_verify_file(struct chp_verify_report **out, const struct chp_machine *m,
 		    const char *path, const struct chp_verify_options *opt);
 void chp_verify_report_free(struct chp_verify_report *r);
 
+struct chp_capture_view;
+/*
+ * Judge what a capture kernel holds (chp_capture_view_new()) against the
+ * machine now, without writing or reading the memory: coverage and notes.
+ * Ranges in `in_flight` (an event under way) may be in the dump or not.
+ */
+int chp_verify_view(struct chp_verify_report **out, const struct chp_machine *m,
+		    const struct chp_capture_view *view, const struct chp_ranges *in_flight);
+
 /* No findings: the header or dump is complete and correct. */
 bool chp_verify_report_complete(const struct chp_verify_report *r);
 size_t chp_verify_report_count(const struct chp_verify_report *r);

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The mainline (Linux 6.12) arch handlers: arch_crash_handle_hotplug_event()
+ * of arch/x86/kernel/crash.c and arch/powerpc/kexec/crash.c.  Both build a
+ * whole new header and copy it over the old one while kexec_crash_image is
+ * NULL, so a panic during the copy takes no dump.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+
+#include "crashhp/crashmem.h"
+#include "crashhp/elfcore.h"
+#include "hotplug_internal.h"
+#include "internal.h"
+
+/* Copy a rebuilt header over the segment, the image hidden meanwhile. */
+static int replace_header(struct chp_hotplug *hp, const struct chp_ranges *memory)
+{
+	struct chp_segment_info seg;
+	size_t room, len;
+	void *buf;
+	int err = chp_hp_header_segment(hp, &seg);
+
+	if (err)
+		return err;
+	/* The kernel sizes its buffer to what the header needs, then checks. */
+	room = (size_t)chp_round_up(CHP_ELF_EHDR_SIZE + (chp_machine_cpus_possible(hp->m) + 2 +
+				    chp_ranges_count(memory)) * (uint64_t)CHP_ELF_PHDR_SIZE, CHP_PAGE_SIZE);
+	buf = calloc(1, room);
+	if (!buf)
+		return chp_fail(-ENOMEM, "out of memory for a header");
+	err = chp_crashmem_build_header_from(hp->m, memory, buf, room, &len);
+	if (!err && len > seg.memsz) {
+		chp_hp_logf(hp, "crash hp: update elfcorehdr elfsz %zu > memsz %" PRIu64, len, seg.memsz);
+		err = chp_fail(-ENOSPC, "update elfcorehdr elfsz %zu > memsz %" PRIu64, len, seg.memsz);
+	}
+	if (!err) {
+		chp_hp_step(hp, CHP_STEP_IMAGE_HIDDEN);
+		err = chp_hp_store(hp, seg.paddr, buf, len);
+		chp_hp_step(hp, CHP_STEP_IMAGE_VISIBLE);
+	}
+	free(buf);
+	return err ? err : 1;
+}
+
+int chp_arch_x86_64_mainline(struct chp_hotplug *hp, const struct chp_hp_event *ev)
+{
+	struct chp_ranges *memory;
+	bool cpu_event = ev->action == CHP_HP_ADD_CPU || ev->action == CHP_HP_REMOVE_CPU;
+	int err;
+
+	/* Every possible CPU is described already: nothing to do for CPUs. */
+	if ((chp_kimage_mode(hp->img) == CHP_LOAD_FILE || hp->elfcorehdr_updated) && cpu_event)
+		return 0;
+	/*
+	 * prepare_elf_headers(): the System RAM resources minus the low 1 MiB and
+	 * the crashkernel.  At MEM_OFFLINE the block is still a resource, so a
+	 * removed DIMM stays in the header.
+	 */
+	err = chp_ranges_new(&memory);
+	if (err)
+		return err;
+	chp_machine_lock_state(hp->m);
+	err = chp_crashmem_header_ranges(hp->m, memory);
+	chp_machine_unlock_state(hp->m);
+	if (!err)
+		err = replace_header(hp, memory);
+	else
+		chp_hp_logf(hp, "crash hp: unable to create new elfcorehdr");
+	chp_ranges_free(memory);
+	return err;
+}
+
+int chp_arch_ppc64_mainline(struct chp_hotplug *hp, const struct chp_hp_event *ev)
+{
+	struct chp_ranges *memory;
+	int err;
+
+	switch (ev->action) {
+	case CHP_HP_REMOVE_CPU:
+		return 0;
+	case CHP_HP_ADD_CPU:
+		/* update_crash_fdt(): the capture kernel needs the CPU in its FDT. */
+		chp_hp_logf(hp, "crash hp: Unable to locate FDT segment.");
+		return chp_fail(-ENOENT, "no FDT segment in the crash image");
+	case CHP_HP_ADD_MEMORY:
+	case CHP_HP_REMOVE_MEMORY:
+		break;
+	default:
+		chp_hp_logf(hp, "crash hp: Unknown hotplug action");
+		return 0;
+	}
+	err = chp_ranges_new(&memory);
+	if (err)
+		return err;
+	/* get_crash_memory_ranges(): memblock minus the crashkernel. */
+	chp_machine_lock_state(hp->m);
+	err = chp_crashmem_header_ranges(hp->m, memory);
+	chp_machine_unlock_state(hp->m);
+	/* memblock still holds the range being offlined: remove it here. */
+	if (!err && ev->action == CHP_HP_REMOVE_MEMORY) {
+		uint64_t base = ev->start_pfn * CHP_PAGE_SIZE;
+		err = chp_ranges_subtract(memory, (struct chp_range){
+			base, base + ev->nr_pages * CHP_PAGE_SIZE - 1 });
+	}
+	if (!err)
+		err = replace_header(hp, memory);
+	else
+		chp_hp_logf(hp, "crash hp: Failed to get crash mem range");
+	chp_ranges_free(memory);
+	return err;
+}

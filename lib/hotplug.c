@@ -1,0 +1,346 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crashhp/crashmem.h"
+#include "crashhp/error.h"
+#include "crashhp/hotplug.h"
+#include "hotplug_internal.h"
+#include "internal.h"
+
+const char *chp_policy_name(enum chp_policy policy)
+{
+	return policy == CHP_POLICY_MAINLINE ? "mainline" : "robust";
+}
+
+int chp_policy_from_name(enum chp_policy *out, const char *name)
+{
+	if (!strcmp(name, "mainline"))
+		*out = CHP_POLICY_MAINLINE;
+	else if (!strcmp(name, "robust"))
+		*out = CHP_POLICY_ROBUST;
+	else
+		return chp_fail(-EINVAL, "unknown policy '%s' (mainline, robust)", name);
+	return 0;
+}
+
+static bool kexec_trylock_as(struct chp_hotplug *hp, enum kexec_holder who)
+{
+	int expected = KEXEC_FREE;
+
+	return atomic_compare_exchange_strong(&hp->kexec_lock, &expected, (int)who);
+}
+
+bool chp_hotplug_kexec_trylock(struct chp_hotplug *hp)
+{
+	return kexec_trylock_as(hp, KEXEC_LOADER);
+}
+
+static void unlock_and_drain(struct chp_hotplug *hp);
+
+void chp_hotplug_kexec_unlock(struct chp_hotplug *hp)
+{
+	unlock_and_drain(hp);
+}
+
+static void kexec_unlock(struct chp_hotplug *hp)
+{
+	atomic_store(&hp->kexec_lock, KEXEC_FREE);
+}
+
+void chp_hp_logf(struct chp_hotplug *hp, const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof(line) - 2)
+		n = sizeof(line) - 2;
+	line[n++] = '\n';
+	pthread_mutex_lock(&hp->stats_lock);
+	char *grown = realloc(hp->log, hp->log_len + (size_t)n + 1);
+	if (grown) {
+		hp->log = grown;
+		memcpy(hp->log + hp->log_len, line, (size_t)n);
+		hp->log_len += (size_t)n;
+		hp->log[hp->log_len] = '\0';
+	}
+	pthread_mutex_unlock(&hp->stats_lock);
+}
+
+const char *chp_hotplug_log(const struct chp_hotplug *hp)
+{
+	return hp->log ? hp->log : "";
+}
+
+void chp_hp_count(struct chp_hotplug *hp, uint64_t *counter, uint64_t n)
+{
+	pthread_mutex_lock(&hp->stats_lock);
+	*counter += n;
+	pthread_mutex_unlock(&hp->stats_lock);
+}
+
+void chp_hp_step(struct chp_hotplug *hp, enum chp_step_kind kind)
+{
+	struct chp_step step = { .kind = kind };
+
+	if (kind == CHP_STEP_IMAGE_HIDDEN || kind == CHP_STEP_IMAGE_VISIBLE)
+		atomic_store(&hp->image_hidden, kind == CHP_STEP_IMAGE_HIDDEN);
+	if (hp->step)
+		hp->step(hp->step_ctx, &step);
+}
+
+int chp_hp_store(struct chp_hotplug *hp, uint64_t paddr, const void *src, size_t len)
+{
+	struct chp_step step = { CHP_STEP_STORE, paddr, len };
+	int err;
+
+	pthread_mutex_lock(&hp->region_lock);
+	err = chp_kimage_store(hp->img, paddr, src, len);
+	pthread_mutex_unlock(&hp->region_lock);
+	if (err)
+		return err;
+	chp_hp_count(hp, &hp->stats.stores, 1);
+	chp_hp_count(hp, &hp->stats.store_bytes, len);
+	if (hp->step)
+		hp->step(hp->step_ctx, &step);
+	return 0;
+}
+
+int chp_hp_header_segment(struct chp_hotplug *hp, struct chp_segment_info *seg)
+{
+	size_t index;
+	int err = chp_kimage_elfcorehdr_index(hp->img, &index);
+
+	return err ? err : chp_kimage_segment(hp->img, index, seg);
+}
+
+int chp_hp_event_ranges(struct chp_hotplug *hp, const struct chp_hp_event *ev,
+			struct chp_ranges *out)
+{
+	struct chp_ranges *ex;
+	uint64_t start = ev->start_pfn * CHP_PAGE_SIZE;
+	int err;
+
+	chp_ranges_clear(out);
+	if (ev->nr_pages == 0)
+		return 0;
+	err = chp_ranges_add(out, (struct chp_range){ start, start + ev->nr_pages * CHP_PAGE_SIZE - 1 });
+	if (err)
+		return err;
+	err = chp_ranges_new(&ex);
+	if (!err)
+		err = chp_crashmem_exclusions(hp->m, ex);
+	if (!err)
+		err = chp_ranges_subtract_all(out, ex);
+	chp_ranges_free(ex);
+	return err;
+}
+
+/* Robust only: do the work contended events left, then let the lock go. */
+static void unlock_and_drain(struct chp_hotplug *hp)
+{
+	for (;;) {
+		kexec_unlock(hp);
+		if (hp->policy != CHP_POLICY_ROBUST || !atomic_load(&hp->pending))
+			return;
+		/* Someone else holds it: they drain when they let go. */
+		if (!kexec_trylock_as(hp, KEXEC_HOTPLUG))
+			return;
+		atomic_store(&hp->pending, false);
+		if (chp_kimage_loaded(hp->img) && chp_kimage_hotplug_capable(hp->img)) {
+			if (chp_kimage_unprotect(hp->img) == 0) {
+				if (chp_robust_resync(hp))
+					chp_hp_logf(hp, "crash hp: resync failed: %s", chp_last_error());
+				chp_kimage_protect(hp->img);
+			}
+		}
+	}
+}
+
+/* crash_handle_hotplug_event(), for both policies. */
+static void handle_event(void *ctx, const struct chp_hp_event *ev)
+{
+	struct chp_hotplug *hp = ctx;
+	size_t index;
+	int err;
+
+	chp_hp_count(hp, &hp->stats.events, 1);
+	if (!kexec_trylock_as(hp, KEXEC_HOTPLUG)) {
+		if (hp->policy == CHP_POLICY_MAINLINE) {
+			chp_hp_logf(hp, "crash hp: kexec_trylock() failed, kdump image may be inaccurate");
+			chp_hp_count(hp, &hp->stats.dropped, 1);
+			return;
+		}
+		/* Owe the work; whoever holds the lock (or this thread) does it. */
+		chp_hp_count(hp, &hp->stats.deferred, 1);
+		atomic_store(&hp->pending, true);
+		if (kexec_trylock_as(hp, KEXEC_HOTPLUG))
+			unlock_and_drain(hp);
+		return;
+	}
+	if (!chp_kimage_loaded(hp->img) || !chp_kimage_hotplug_capable(hp->img)) {
+		chp_hp_count(hp, &hp->stats.ignored, 1);
+		goto out;
+	}
+	if (chp_kimage_elfcorehdr_index(hp->img, &index)) {
+		chp_hp_logf(hp, "crash hp: unable to locate elfcorehdr segment");
+		chp_hp_count(hp, &hp->stats.failures, 1);
+		goto out;
+	}
+	if (chp_kimage_unprotect(hp->img)) {
+		chp_hp_count(hp, &hp->stats.failures, 1);
+		goto out;
+	}
+	hp->hp_action = ev->action;
+	if (hp->policy == CHP_POLICY_ROBUST)
+		err = chp_robust_event(hp, ev);
+	else if (chp_machine_arch(hp->m) == CHP_ARCH_X86_64)
+		err = chp_arch_x86_64_mainline(hp, ev);
+	else
+		err = chp_arch_ppc64_mainline(hp, ev);
+	hp->hp_action = CHP_HP_NONE;
+	/* Mainline marks the header updated even when the handler failed. */
+	hp->elfcorehdr_updated = true;
+	chp_kimage_protect(hp->img);
+	if (err < 0)
+		chp_hp_count(hp, &hp->stats.failures, 1);
+	else
+		chp_hp_count(hp, err > 0 ? &hp->stats.updates : &hp->stats.ignored, 1);
+out:
+	unlock_and_drain(hp);
+}
+
+int chp_hotplug_new(struct chp_hotplug **out, enum chp_policy policy, struct chp_machine *m,
+		    struct chp_kimage *img)
+{
+	struct chp_hotplug *hp = calloc(1, sizeof(*hp));
+
+	if (!hp)
+		return chp_fail(-ENOMEM, "out of memory");
+	hp->policy = policy;
+	hp->m = m;
+	hp->img = img;
+	atomic_init(&hp->kexec_lock, KEXEC_FREE);
+	atomic_init(&hp->image_hidden, false);
+	atomic_init(&hp->pending, false);
+	pthread_mutex_init(&hp->region_lock, NULL);
+	pthread_mutex_init(&hp->stats_lock, NULL);
+	chp_machine_set_notifier(m, handle_event, hp);
+	*out = hp;
+	return 0;
+}
+
+void chp_hotplug_free(struct chp_hotplug *hp)
+{
+	if (!hp)
+		return;
+	chp_machine_set_notifier(hp->m, NULL, NULL);
+	chp_robust_detach(hp);
+	pthread_mutex_destroy(&hp->region_lock);
+	pthread_mutex_destroy(&hp->stats_lock);
+	free(hp->log);
+	free(hp);
+}
+
+enum chp_policy chp_hotplug_policy(const struct chp_hotplug *hp)
+{
+	return hp->policy;
+}
+
+void chp_hotplug_set_step_hook(struct chp_hotplug *hp, chp_step_fn fn, void *ctx)
+{
+	hp->step = fn;
+	hp->step_ctx = ctx;
+}
+
+int chp_hotplug_load(struct chp_hotplug *hp, const struct chp_load_options *opt)
+{
+	int err;
+
+	if (!kexec_trylock_as(hp, KEXEC_LOADER))
+		return chp_fail(-EBUSY, "kexec_load: the kexec lock is taken");
+	chp_robust_detach(hp);
+	/* The header is built from one consistent view of the machine. */
+	chp_machine_lock_state(hp->m);
+	pthread_mutex_lock(&hp->region_lock);
+	err = chp_load_crash_image(hp->img, hp->m, opt);
+	pthread_mutex_unlock(&hp->region_lock);
+	chp_machine_unlock_state(hp->m);
+	hp->elfcorehdr_updated = false;
+	if (!err && hp->policy == CHP_POLICY_ROBUST && chp_kimage_hotplug_capable(hp->img))
+		err = chp_robust_attach(hp);
+	unlock_and_drain(hp);
+	return err;
+}
+
+int chp_hotplug_unload(struct chp_hotplug *hp)
+{
+	if (!kexec_trylock_as(hp, KEXEC_LOADER))
+		return chp_fail(-EBUSY, "kexec_load: the kexec lock is taken");
+	chp_robust_detach(hp);
+	pthread_mutex_lock(&hp->region_lock);
+	chp_kimage_unload(hp->img);
+	pthread_mutex_unlock(&hp->region_lock);
+	unlock_and_drain(hp);
+	return 0;
+}
+
+int chp_hotplug_panic_gate(struct chp_hotplug *hp)
+{
+	int holder = atomic_load(&hp->kexec_lock);
+
+	if (hp->policy == CHP_POLICY_MAINLINE) {
+		/* __crash_kexec(): kexec_trylock(), then kexec_crash_image. */
+		if (holder != KEXEC_FREE)
+			return chp_fail(-ENODATA, "panic: kexec_trylock() failed (held by %s): no dump",
+					holder == KEXEC_LOADER ? "a load" : "a hotplug update");
+		if (atomic_load(&hp->image_hidden))
+			return chp_fail(-ENODATA, "panic: kexec_crash_image is NULL during a header "
+					"copy: no dump");
+	} else if (holder == KEXEC_LOADER) {
+		return chp_fail(-ENODATA, "panic: a load or unload is in progress: no dump");
+	}
+	if (!chp_kimage_loaded(hp->img))
+		return chp_fail(-ENODATA, "panic: no crash image is loaded: no dump");
+	return 0;
+}
+
+int chp_hotplug_frozen(struct chp_hotplug *hp, int (*fn)(void *ctx), void *ctx)
+{
+	int err;
+
+	chp_machine_lock_state(hp->m);
+	pthread_mutex_lock(&hp->region_lock);
+	err = fn(ctx);
+	pthread_mutex_unlock(&hp->region_lock);
+	chp_machine_unlock_state(hp->m);
+	return err;
+}
+
+const struct chp_hotplug_stats *chp_hotplug_stats(struct chp_hotplug *hp)
+{
+	pthread_mutex_lock(&hp->stats_lock);
+	if (hp->robust) {
+		chp_robust_usage(hp, &hp->stats.slots_used, &hp->stats.slots_total);
+	} else if (chp_kimage_loaded(hp->img)) {
+		struct chp_segment_info seg;
+		uint8_t raw[2];
+		if (!chp_hp_header_segment(hp, &seg) && !chp_kimage_read(hp->img, seg.paddr + 56, raw, 2)) {
+			bool big = chp_arch_big_endian(chp_machine_arch(hp->m));
+			hp->stats.slots_used = chp_get16(raw, big);
+			hp->stats.slots_total = chp_elfcore_slots((size_t)seg.memsz);
+		}
+	}
+	pthread_mutex_unlock(&hp->stats_lock);
+	return &hp->stats;
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef CRASHHP_HOTPLUG_INTERNAL_H
+#define CRASHHP_HOTPLUG_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "crashhp/hotplug.h"
+
+struct chp_robust;
+
+/* Who holds the kexec lock (the kernel's __kexec_lock is a plain flag). */
+enum kexec_holder {
+	KEXEC_FREE = 0,
+	KEXEC_LOADER = 1,
+	KEXEC_HOTPLUG = 2,
+};
+
+struct chp_hotplug {
+	enum chp_policy policy;
+	struct chp_machine *m;
+	struct chp_kimage *img;
+
+	atomic_int kexec_lock;        /* enum kexec_holder */
+	atomic_bool image_hidden;     /* kexec_crash_image == NULL during a copy */
+	atomic_bool pending;          /* robust: machine changed while the lock was taken */
+	pthread_mutex_t region_lock;  /* one store, or one frozen look, at a time */
+	pthread_mutex_t stats_lock;
+
+	bool elfcorehdr_updated;      /* kimage->elfcorehdr_updated */
+	enum chp_hp_action hp_action;
+	struct chp_robust *robust;    /* robust's view of the loaded header */
+
+	chp_step_fn step;
+	void *step_ctx;
+
+	struct chp_hotplug_stats stats;
+	char *log;
+	size_t log_len;
+};
+
+/* The narrow store API: every write into the crash region comes here. */
+int chp_hp_store(struct chp_hotplug *hp, uint64_t paddr, const void *src, size_t len);
+void chp_hp_step(struct chp_hotplug *hp, enum chp_step_kind kind);
+void chp_hp_logf(struct chp_hotplug *hp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void chp_hp_count(struct chp_hotplug *hp, uint64_t *counter, uint64_t n);
+
+/* The elfcorehdr segment of the loaded image. */
+int chp_hp_header_segment(struct chp_hotplug *hp, struct chp_segment_info *seg);
+
+/* Arch handlers, called with the kexec lock held and the region writable. */
+int chp_arch_x86_64_mainline(struct chp_hotplug *hp, const struct chp_hp_event *ev);
+int chp_arch_ppc64_mainline(struct chp_hotplug *hp, const struct chp_hp_event *ev);
+/* The range an event adds or removes, minus what headers always leave out. */
+int chp_hp_event_ranges(struct chp_hotplug *hp, const struct chp_hp_event *ev,
+			struct chp_ranges *out);
+
+/* Robust: attach to a freshly loaded header, apply an event, resync. */
+int chp_robust_attach(struct chp_hotplug *hp);
+void chp_robust_detach(struct chp_hotplug *hp);
+int chp_robust_event(struct chp_hotplug *hp, const struct chp_hp_event *ev);
+int chp_robust_resync(struct chp_hotplug *hp);
+void chp_robust_usage(const struct chp_hotplug *hp, size_t *used, size_t *total);
+
+#endif

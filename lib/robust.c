@@ -1,0 +1,535 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * crashhp's own policy: the elfcorehdr changed in place, in O(changed).
+ *
+ * Layout: the header never moves.  Notes and the kernel-text LOAD stay where
+ * the load put them; every later program header is a slot holding a RAM
+ * PT_LOAD or PT_NULL (a free slot, which /proc/vmcore skips).  e_phnum is a
+ * high-water mark that only grows, after the slot it uncovers is written.
+ *
+ * Crash consistency: a slot becomes a LOAD by one aligned 8-byte store of
+ * (p_type, p_flags) after its other fields were written while it was free,
+ * and stops being one by the same store of PT_NULL.  A range grows by storing
+ * p_memsz before p_filesz and shrinks in the opposite order, so p_filesz <=
+ * p_memsz always, and /proc/vmcore sizes by p_memsz.  A range that loses its
+ * head or its middle gets a new slot for what stays before the old one lets
+ * go: for that instant the two describe the same memory twice, which Linux
+ * accepts, and nothing is ever uncovered.
+ *
+ * O(changed): slots are indexed by memory block, free slots are a stack.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crashhp/crashmem.h"
+#include "crashhp/elfcore.h"
+#include "crashhp/error.h"
+#include "hotplug_internal.h"
+#include "internal.h"
+
+#define MAX_BUCKETS (16u << 20)
+
+enum slot_state { SLOT_FREE, SLOT_LIVE, SLOT_FIXED };
+
+struct slot {
+	uint64_t start;
+	uint64_t last;
+	uint8_t state;
+};
+
+struct bucket {
+	uint32_t *ids;
+	uint32_t n;
+	uint32_t cap;
+};
+
+struct chp_robust {
+	uint64_t seg;          /* physical address of the header */
+	size_t nslots;         /* program headers the segment holds */
+	size_t hwm;            /* e_phnum */
+	size_t live;
+	bool big;
+	uint64_t direct;
+	unsigned shift;        /* bucket = address >> shift */
+	struct slot *slots;
+	uint32_t *free_stack;
+	size_t nfree;
+	struct bucket *buckets;
+	size_t nbuckets;
+};
+
+static uint64_t phdr_addr(const struct chp_robust *r, size_t i)
+{
+	return r->seg + CHP_ELF_EHDR_SIZE + (uint64_t)i * CHP_ELF_PHDR_SIZE;
+}
+
+/* ---- the index ---- */
+
+static int bucket_reserve(struct chp_robust *r, size_t b)
+{
+	struct bucket *grown;
+	size_t n = r->nbuckets ? r->nbuckets : 64;
+
+	if (b < r->nbuckets)
+		return 0;
+	if (b >= MAX_BUCKETS)
+		return chp_fail(-E2BIG, "robust: address beyond %u memory blocks", MAX_BUCKETS);
+	while (n <= b)
+		n *= 2;
+	grown = realloc(r->buckets, n * sizeof(*grown));
+	if (!grown)
+		return chp_fail(-ENOMEM, "robust: out of memory for the index");
+	memset(grown + r->nbuckets, 0, (n - r->nbuckets) * sizeof(*grown));
+	r->buckets = grown;
+	r->nbuckets = n;
+	return 0;
+}
+
+static int bucket_put(struct chp_robust *r, size_t b, uint32_t id)
+{
+	struct bucket *k;
+	int err = bucket_reserve(r, b);
+
+	if (err)
+		return err;
+	k = &r->buckets[b];
+	if (k->n == k->cap) {
+		uint32_t cap = k->cap ? k->cap * 2 : 2;
+		uint32_t *ids = realloc(k->ids, cap * sizeof(*ids));
+		if (!ids)
+			return chp_fail(-ENOMEM, "robust: out of memory for the index");
+		k->ids = ids;
+		k->cap = cap;
+	}
+	k->ids[k->n++] = id;
+	return 0;
+}
+
+static void bucket_drop(struct chp_robust *r, size_t b, uint32_t id)
+{
+	struct bucket *k = &r->buckets[b];
+
+	for (uint32_t j = 0; j < k->n; j++) {
+		if (k->ids[j] == id) {
+			k->ids[j] = k->ids[--k->n];
+			return;
+		}
+	}
+}
+
+/* Register slot `id` in buckets [from, to] of its range. */
+static int index_span(struct chp_robust *r, uint32_t id, uint64_t from, uint64_t to, bool add)
+{
+	for (uint64_t b = from >> r->shift; b <= to >> r->shift; b++) {
+		if (add) {
+			int err = bucket_put(r, (size_t)b, id);
+			if (err)
+				return err;
+		} else {
+			bucket_drop(r, (size_t)b, id);
+		}
+	}
+	return 0;
+}
+
+/* The live slot containing `addr`, or -1. */
+static long slot_at(const struct chp_robust *r, uint64_t addr)
+{
+	size_t b = (size_t)(addr >> r->shift);
+
+	if (b >= r->nbuckets)
+		return -1;
+	for (uint32_t j = 0; j < r->buckets[b].n; j++) {
+		const struct slot *s = &r->slots[r->buckets[b].ids[j]];
+		if (s->start <= addr && addr <= s->last)
+			return r->buckets[b].ids[j];
+	}
+	return -1;
+}
+
+/* The live slot overlapping [start, last] with the lowest start, or -1. */
+static long first_overlap(const struct chp_robust *r, struct chp_range want)
+{
+	long best = -1;
+
+	for (uint64_t b = want.start >> r->shift; b <= want.last >> r->shift && b < r->nbuckets; b++) {
+		for (uint32_t j = 0; j < r->buckets[b].n; j++) {
+			uint32_t id = r->buckets[b].ids[j];
+			const struct slot *s = &r->slots[id];
+			if (s->start <= want.last && s->last >= want.start &&
+			    (best < 0 || s->start < r->slots[best].start))
+				best = id;
+		}
+		if (best >= 0)
+			return best;
+	}
+	return best;
+}
+
+/* ---- stores: the only way the header changes ---- */
+
+static int store64(struct chp_hotplug *hp, uint64_t paddr, uint64_t v)
+{
+	uint8_t b[8];
+
+	chp_put64(b, v, hp->robust->big);
+	return chp_hp_store(hp, paddr, b, 8);
+}
+
+static int commit_type(struct chp_hotplug *hp, size_t i, uint32_t type, uint32_t flags)
+{
+	uint8_t b[8];
+
+	chp_put32(b, type, hp->robust->big);
+	chp_put32(b + 4, flags, hp->robust->big);
+	return chp_hp_store(hp, phdr_addr(hp->robust, i), b, 8);
+}
+
+/* Write a free slot's fields, then make it a LOAD with one store. */
+static int write_slot(struct chp_hotplug *hp, size_t i, struct chp_range x)
+{
+	struct chp_robust *r = hp->robust;
+	uint8_t f[48];
+	int err;
+
+	chp_put64(f + 0, x.start, r->big);               /* p_offset */
+	chp_put64(f + 8, r->direct + x.start, r->big);   /* p_vaddr */
+	chp_put64(f + 16, x.start, r->big);              /* p_paddr */
+	chp_put64(f + 24, chp_range_size(x), r->big);    /* p_filesz */
+	chp_put64(f + 32, chp_range_size(x), r->big);    /* p_memsz */
+	chp_put64(f + 40, 0, r->big);                    /* p_align */
+	err = chp_hp_store(hp, phdr_addr(r, i) + 8, f, sizeof(f));
+	if (!err)
+		err = commit_type(hp, i, CHP_PT_LOAD, CHP_PF_R | CHP_PF_W | CHP_PF_X);
+	if (!err && i >= r->hwm) {
+		uint8_t n[2];
+		chp_put16(n, (uint16_t)(i + 1), r->big);
+		err = chp_hp_store(hp, r->seg + 56, n, 2);
+		if (!err)
+			r->hwm = i + 1;
+	}
+	if (err)
+		return err;
+	r->slots[i] = (struct slot){ x.start, x.last, SLOT_LIVE };
+	r->live++;
+	return index_span(r, (uint32_t)i, x.start, x.last, true);
+}
+
+static int kill_slot(struct chp_hotplug *hp, size_t i)
+{
+	struct chp_robust *r = hp->robust;
+	int err = commit_type(hp, i, 0 /* PT_NULL */, 0);
+
+	if (err)
+		return err;
+	index_span(r, (uint32_t)i, r->slots[i].start, r->slots[i].last, false);
+	r->slots[i].state = SLOT_FREE;
+	r->free_stack[r->nfree++] = (uint32_t)i;
+	r->live--;
+	return 0;
+}
+
+/* Move a slot's end: p_memsz first when growing, p_filesz first when shrinking. */
+static int resize_slot(struct chp_hotplug *hp, size_t i, uint64_t last)
+{
+	struct chp_robust *r = hp->robust;
+	struct slot *s = &r->slots[i];
+	uint64_t size = last - s->start + 1, a = phdr_addr(r, i);
+	bool grow = last > s->last;
+	int err = store64(hp, a + (grow ? 40 : 32), size);
+
+	if (!err)
+		err = store64(hp, a + (grow ? 32 : 40), size);
+	if (err)
+		return err;
+	if (grow)
+		err = index_span(r, (uint32_t)i, s->last + 1, last, true);
+	else if ((last >> r->shift) != (s->last >> r->shift))
+		index_span(r, (uint32_t)i, ((last >> r->shift) + 1) << r->shift, s->last, false);
+	s->last = last;
+	return err;
+}
+
+/*
+ * No slot is free: merge two adjacent ranges into one (the first grows over
+ * the second, then the second lets go) and report it.
+ */
+static int make_room(struct chp_hotplug *hp)
+{
+	struct chp_robust *r = hp->robust;
+
+	for (size_t b = 0; b < r->nbuckets; b++) {
+		for (uint32_t j = 0; j < r->buckets[b].n; j++) {
+			uint32_t a = r->buckets[b].ids[j];
+			long next = r->slots[a].last == UINT64_MAX ? -1 : slot_at(r, r->slots[a].last + 1);
+			if (next < 0 || r->slots[next].start != r->slots[a].last + 1)
+				continue;
+			chp_hp_logf(hp, "crash hp: elfcorehdr full (%zu slots): merged [%#" PRIx64 "-%#"
+				    PRIx64 "] and [%#" PRIx64 "-%#" PRIx64 "]", r->nslots,
+				    r->slots[a].start, r->slots[a].last, r->slots[next].start,
+				    r->slots[next].last);
+			chp_hp_count(hp, &hp->stats.capacity_merges, 1);
+			int err = resize_slot(hp, a, r->slots[next].last);
+			return err ? err : kill_slot(hp, (size_t)next);
+		}
+	}
+	chp_hp_logf(hp, "crash hp: elfcorehdr full (%zu slots) and no adjacent ranges to merge",
+		    r->nslots);
+	return chp_fail(-ENOSPC, "elfcorehdr full: %zu slots, no adjacent ranges to merge", r->nslots);
+}
+
+/* A free slot, lowest holes first, then past the high-water mark. */
+static int take_slot(struct chp_hotplug *hp, size_t *out)
+{
+	struct chp_robust *r = hp->robust;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (r->nfree) {
+			*out = r->free_stack[--r->nfree];
+			return 0;
+		}
+		if (r->hwm < r->nslots) {
+			*out = r->hwm;
+			return 0;
+		}
+		int err = make_room(hp);
+		if (err)
+			return err;
+	}
+	return chp_fail(-ENOSPC, "elfcorehdr full");
+}
+
+/* ---- ranges ---- */
+
+static int add_piece(struct chp_hotplug *hp, struct chp_range g)
+{
+	struct chp_robust *r = hp->robust;
+	size_t i;
+	long left;
+	int err;
+
+	/* Extending the range that ends just below costs two stores. */
+	left = g.start ? slot_at(r, g.start - 1) : -1;
+	if (left >= 0)
+		return resize_slot(hp, (size_t)left, g.last);
+	err = take_slot(hp, &i);
+	if (err)
+		return err;
+	/* Making room may have merged into a range that now ends just below. */
+	left = g.start ? slot_at(r, g.start - 1) : -1;
+	if (left >= 0) {
+		r->free_stack[r->nfree++] = (uint32_t)i;
+		return resize_slot(hp, (size_t)left, g.last);
+	}
+	return write_slot(hp, i, g);
+}
+
+static int add_range(struct chp_hotplug *hp, struct chp_range want, bool *changed)
+{
+	struct chp_robust *r = hp->robust;
+	uint64_t at = want.start;
+	int err = 0;
+
+	/* Add only the gaps: an address already described is left alone. */
+	while (!err && at <= want.last) {
+		long s = first_overlap(r, (struct chp_range){ at, want.last });
+		uint64_t gap_end = s < 0 ? want.last : r->slots[s].start - 1;
+
+		if (s < 0 || r->slots[s].start > at) {
+			err = add_piece(hp, (struct chp_range){ at, gap_end });
+			*changed = true;
+		}
+		if (s < 0 || r->slots[s].last >= want.last)
+			break;
+		at = r->slots[s].last + 1;
+	}
+	return err;
+}
+
+static int remove_range(struct chp_hotplug *hp, struct chp_range cut, bool *changed)
+{
+	struct chp_robust *r = hp->robust;
+	long s;
+	int err = 0;
+
+	while (!err && (s = first_overlap(r, cut)) >= 0) {
+		struct slot old = r->slots[s];
+		size_t i;
+
+		*changed = true;
+		if (old.start >= cut.start && old.last <= cut.last) {
+			err = kill_slot(hp, (size_t)s);
+		} else if (old.last <= cut.last) {
+			err = resize_slot(hp, (size_t)s, cut.start - 1);
+		} else {
+			/* What stays above the cut gets its own slot first. */
+			err = take_slot(hp, &i);
+			if (err)
+				break;
+			if (r->slots[s].state != SLOT_LIVE || r->slots[s].start != old.start) {
+				r->free_stack[r->nfree++] = (uint32_t)i;
+				continue; /* making room rearranged things: look again */
+			}
+			err = write_slot(hp, i, (struct chp_range){ cut.last + 1, r->slots[s].last });
+			if (!err)
+				err = old.start < cut.start ? resize_slot(hp, (size_t)s, cut.start - 1)
+							    : kill_slot(hp, (size_t)s);
+		}
+	}
+	return err;
+}
+
+/* ---- the policy ---- */
+
+int chp_robust_event(struct chp_hotplug *hp, const struct chp_hp_event *ev)
+{
+	struct chp_ranges *pieces;
+	bool changed = false;
+	int err;
+
+	/* A note for every possible CPU is there from the load. */
+	if (ev->action != CHP_HP_ADD_MEMORY && ev->action != CHP_HP_REMOVE_MEMORY)
+		return 0;
+	if (!hp->robust && (err = chp_robust_attach(hp)))
+		return err;
+	err = chp_ranges_new(&pieces);
+	if (!err)
+		err = chp_hp_event_ranges(hp, ev, pieces);
+	for (size_t k = 0; !err && k < chp_ranges_count(pieces); k++) {
+		struct chp_range p = *chp_ranges_at(pieces, k);
+		err = ev->action == CHP_HP_ADD_MEMORY ? add_range(hp, p, &changed)
+						      : remove_range(hp, p, &changed);
+	}
+	chp_ranges_free(pieces);
+	return err ? err : changed;
+}
+
+int chp_robust_resync(struct chp_hotplug *hp)
+{
+	struct chp_robust *r;
+	struct chp_ranges *want, *have, *diff;
+	bool changed = false;
+	int err;
+
+	if (!hp->robust && (err = chp_robust_attach(hp)))
+		return err;
+	r = hp->robust;
+	err = chp_ranges_new(&want);
+	if (err)
+		return err;
+	chp_ranges_new(&have);
+	chp_ranges_new(&diff);
+	if (!have || !diff) {
+		err = chp_fail(-ENOMEM, "out of memory");
+		goto out;
+	}
+	chp_machine_lock_state(hp->m);
+	err = chp_crashmem_expected(hp->m, want);
+	chp_machine_unlock_state(hp->m);
+	for (size_t i = 0; !err && i < r->hwm; i++)
+		if (r->slots[i].state == SLOT_LIVE)
+			err = chp_ranges_add(have, (struct chp_range){ r->slots[i].start, r->slots[i].last });
+	/* Removals first: room for the additions, and nothing absent kept. */
+	if (!err)
+		err = chp_ranges_assign(diff, have);
+	if (!err)
+		err = chp_ranges_subtract_all(diff, want);
+	for (size_t k = 0; !err && k < chp_ranges_count(diff); k++)
+		err = remove_range(hp, *chp_ranges_at(diff, k), &changed);
+	if (!err)
+		err = chp_ranges_assign(diff, want);
+	if (!err)
+		err = chp_ranges_subtract_all(diff, have);
+	for (size_t k = 0; !err && k < chp_ranges_count(diff); k++)
+		err = add_range(hp, *chp_ranges_at(diff, k), &changed);
+out:
+	chp_ranges_free(want);
+	chp_ranges_free(have);
+	chp_ranges_free(diff);
+	return err;
+}
+
+/* Read the loaded header into the slot table and index. */
+int chp_robust_attach(struct chp_hotplug *hp)
+{
+	struct chp_segment_info seg;
+	struct chp_robust *r;
+	uint8_t eh[CHP_ELF_EHDR_SIZE], ph[CHP_ELF_PHDR_SIZE];
+	int err = chp_hp_header_segment(hp, &seg);
+
+	if (err)
+		return err;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return chp_fail(-ENOMEM, "out of memory");
+	r->seg = seg.paddr;
+	r->nslots = chp_elfcore_slots((size_t)seg.memsz);
+	r->big = chp_arch_big_endian(chp_machine_arch(hp->m));
+	r->direct = chp_arch_direct_map_base(chp_machine_arch(hp->m));
+	r->shift = (unsigned)__builtin_ctzll(chp_machine_block_size(hp->m));
+	r->slots = calloc(r->nslots ? r->nslots : 1, sizeof(*r->slots));
+	r->free_stack = calloc(r->nslots ? r->nslots : 1, sizeof(*r->free_stack));
+	hp->robust = r;
+	if (!r->slots || !r->free_stack)
+		err = chp_fail(-ENOMEM, "out of memory for %zu slots", r->nslots);
+	if (!err)
+		err = chp_kimage_read(hp->img, r->seg, eh, sizeof(eh));
+	if (!err) {
+		r->hwm = chp_get16(eh + 56, r->big);
+		if (r->hwm > r->nslots)
+			err = chp_fail(-EINVAL, "robust: e_phnum %zu beyond the %zu slots", r->hwm,
+				       r->nslots);
+	}
+	for (size_t i = 0; !err && i < r->hwm; i++) {
+		err = chp_kimage_read(hp->img, phdr_addr(r, i), ph, sizeof(ph));
+		uint32_t type = chp_get32(ph, r->big);
+		uint64_t pa = chp_get64(ph + 24, r->big), va = chp_get64(ph + 16, r->big);
+		uint64_t memsz = chp_get64(ph + 40, r->big);
+		if (err)
+			break;
+		if (type == CHP_PT_LOAD && va - pa == r->direct && memsz) {
+			r->slots[i] = (struct slot){ pa, pa + memsz - 1, SLOT_LIVE };
+			r->live++;
+			err = index_span(r, (uint32_t)i, pa, pa + memsz - 1, true);
+		} else if (type == CHP_PT_NOTE || type == CHP_PT_LOAD) {
+			r->slots[i].state = SLOT_FIXED;
+		}
+	}
+	/* Free holes, lowest index on top of the stack. */
+	for (size_t i = r->hwm; !err && i-- > 0;)
+		if (r->slots[i].state == SLOT_FREE)
+			r->free_stack[r->nfree++] = (uint32_t)i;
+	if (err) {
+		chp_robust_detach(hp);
+		return err;
+	}
+	return 0;
+}
+
+void chp_robust_detach(struct chp_hotplug *hp)
+{
+	struct chp_robust *r = hp->robust;
+
+	if (!r)
+		return;
+	for (size_t b = 0; b < r->nbuckets; b++)
+		free(r->buckets[b].ids);
+	free(r->buckets);
+	free(r->slots);
+	free(r->free_stack);
+	free(r);
+	hp->robust = NULL;
+}
+
+void chp_robust_usage(const struct chp_hotplug *hp, size_t *used, size_t *total)
+{
+	const struct chp_robust *r = hp->robust;
+	size_t fixed = 0;
+
+	for (size_t i = 0; i < r->hwm; i++)
+		fixed += r->slots[i].state == SLOT_FIXED;
+	*used = fixed + r->live;
+	*total = r->nslots;
+}

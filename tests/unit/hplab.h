@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* A lab machine with crash hotplug attached, and a crash after every step. */
+#ifndef CRASHHP_TEST_HPLAB_H
+#define CRASHHP_TEST_HPLAB_H
+
+#include <stdio.h>
+#include <string.h>
+
+#include "crashhp/hotplug.h"
+#include "crashhp/error.h"
+#include "crashhp/lab.h"
+
+#define MiB (1ull << 20)
+#define GiB (1ull << 30)
+
+struct hplab {
+	struct chp_machine *m;
+	struct chp_kimage *img;
+	struct chp_hotplug *hp;
+};
+
+static inline void hplab_up_spec(struct hplab *l, const struct chp_lab_spec *s,
+				 enum chp_policy policy, enum chp_load_mode mode, bool flag)
+{
+	struct chp_load_options o;
+
+	assert_int_equal(chp_machine_new_lab(&l->m, s), 0);
+	assert_int_equal(chp_kimage_new(&l->img, *chp_ranges_at(chp_machine_crashkernel(l->m), 0)), 0);
+	assert_int_equal(chp_hotplug_new(&l->hp, policy, l->m, l->img), 0);
+	chp_load_options_init(&o);
+	o.mode = mode;
+	o.hotplug_flag = flag;
+	assert_int_equal(chp_hotplug_load(l->hp, &o), 0);
+}
+
+static inline void hplab_up(struct hplab *l, enum chp_arch arch, uint64_t ram,
+			    enum chp_policy policy)
+{
+	struct chp_lab_spec s;
+
+	chp_lab_spec_init(&s, arch);
+	s.boot_ram = ram;
+	s.crashkernel_size = 128 * MiB;
+	s.cpus_possible = 4;
+	s.cpus_present = 2;
+	s.cpus_online = 2;
+	hplab_up_spec(l, &s, policy, CHP_LOAD_FILE, false);
+}
+
+static inline void hplab_down(struct hplab *l)
+{
+	chp_hotplug_free(l->hp);
+	chp_kimage_free(l->img);
+	chp_machine_free(l->m);
+}
+
+static inline struct chp_dump_result hplab_crash(struct hplab *l)
+{
+	struct chp_dump_result res;
+
+	assert_int_equal(chp_lab_crash(l->hp, NULL, &res), 0);
+	return res;
+}
+
+/* Crash after every step of whatever runs while this is the step hook. */
+struct injector {
+	struct chp_hotplug *hp;
+	struct chp_ranges *in_flight;
+	unsigned steps, stores, dumps, complete;
+	char first_bad[300];
+};
+
+static inline void injector_step(void *ctx, const struct chp_step *step)
+{
+	struct injector *in = ctx;
+	struct chp_dump_result res;
+
+	in->steps++;
+	in->stores += step->kind == CHP_STEP_STORE;
+	if (chp_lab_crash(in->hp, in->in_flight, &res))
+		fail_msg("crash check failed: %s", chp_last_error());
+	in->dumps += res.taken;
+	in->complete += res.taken && res.complete;
+	if ((!res.taken || !res.complete) && !in->first_bad[0])
+		snprintf(in->first_bad, sizeof(in->first_bad), "step %u: %s", in->steps, res.why);
+}
+
+static inline void injector_arm(struct injector *in, struct chp_hotplug *hp, uint64_t start,
+				uint64_t size)
+{
+	memset(in, 0, sizeof(*in));
+	in->hp = hp;
+	assert_int_equal(chp_ranges_new(&in->in_flight), 0);
+	if (size)
+		assert_int_equal(chp_ranges_add(in->in_flight, (struct chp_range){ start, start + size - 1 }), 0);
+	chp_hotplug_set_step_hook(hp, injector_step, in);
+}
+
+static inline void injector_disarm(struct injector *in)
+{
+	chp_hotplug_set_step_hook(in->hp, NULL, NULL);
+	chp_ranges_free(in->in_flight);
+}
+
+#endif

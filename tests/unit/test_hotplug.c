@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <errno.h>
+#include <cmocka.h>
+
+#include "hplab.h"
+
+/*
+ * Each test runs the same events under both policies: mainline shows the
+ * shortcoming Linux 6.12 has, robust shows it gone.
+ */
+
+/* A DIMM hot-added while a load holds the kexec lock: mainline drops it. */
+static void test_hotplug__dropped_event_mainline_stale_robust_converges(void **state)
+{
+	for (int p = 0; p < 2; p++) {
+		struct hplab l;
+		struct chp_dump_result res;
+
+		hplab_up(&l, CHP_ARCH_X86_64, 1 * GiB, p ? CHP_POLICY_ROBUST : CHP_POLICY_MAINLINE);
+		assert_true(chp_hotplug_kexec_trylock(l.hp)); /* kexec_load in progress */
+		assert_int_equal(chp_machine_add_dimm(l.m, 4 * GiB, GiB, true), 0);
+		chp_hotplug_kexec_unlock(l.hp);
+		const struct chp_hotplug_stats *st = chp_hotplug_stats(l.hp);
+		res = hplab_crash(&l);
+		assert_true(res.taken);
+		if (p == 0) {
+			assert_int_equal(st->dropped, 8); /* one MEM_ONLINE per 128 MiB block */
+			assert_non_null(strstr(chp_hotplug_log(l.hp), "kexec_trylock() failed"));
+			assert_false(res.complete);
+			assert_int_equal(res.missing_bytes, GiB);
+		} else {
+			assert_int_equal(st->dropped, 0);
+			assert_int_equal(st->deferred, 8);
+			assert_true(res.complete);
+		}
+		hplab_down(&l);
+	}
+}
+
+/* x86: a panic while the handler copies the header takes no dump under mainline. */
+static void test_hotplug__crash_during_x86_update(void **state)
+{
+	for (int p = 0; p < 2; p++) {
+		struct hplab l;
+		struct injector in;
+
+		hplab_up(&l, CHP_ARCH_X86_64, 1 * GiB, p ? CHP_POLICY_ROBUST : CHP_POLICY_MAINLINE);
+		injector_arm(&in, l.hp, 4 * GiB, 128 * MiB);
+		assert_int_equal(chp_machine_add_dimm(l.m, 4 * GiB, 128 * MiB, true), 0);
+		injector_disarm(&in);
+		assert_true(in.steps > 0);
+		if (p == 0) {
+			/* hidden, copied, visible: no dump at any of them (lock held) */
+			assert_int_equal(in.steps, 3);
+			assert_int_equal(in.dumps, 0);
+			assert_non_null(strstr(in.first_bad, "no dump"));
+		} else {
+			assert_int_equal(in.dumps, in.steps);
+			assert_int_equal(in.complete, in.steps);
+		}
+		assert_true(hplab_crash(&l).complete);
+		hplab_down(&l);
+	}
+}
+
+/* x86 DIMM hot-remove: mainline rebuilt at MEM_OFFLINE, the DIMM still a resource. */
+static void test_hotplug__x86_hot_remove_leaves_dimm_in_mainline(void **state)
+{
+	for (int p = 0; p < 2; p++) {
+		struct hplab l;
+		struct chp_dump_result res;
+
+		hplab_up(&l, CHP_ARCH_X86_64, 1 * GiB, p ? CHP_POLICY_ROBUST : CHP_POLICY_MAINLINE);
+		assert_int_equal(chp_machine_add_dimm(l.m, 4 * GiB, GiB, true), 0);
+		assert_true(hplab_crash(&l).complete);
+		assert_int_equal(chp_machine_remove_dimm(l.m, 4 * GiB, GiB), 0);
+		res = hplab_crash(&l);
+		assert_true(res.taken);
+		if (p == 0) {
+			/* Each MEM_OFFLINE rebuild still saw the whole DIMM as a resource:
+			 * the header keeps all of it, as seen on a real 6.12 kernel. */
+			assert_false(res.complete);
+			assert_int_equal(res.absent_bytes, GiB);
+		} else {
+			assert_true(res.complete);
+			assert_int_equal(res.absent_bytes, 0);
+		}
+		hplab_down(&l);
+	}
+}
+
+/* ppc64 subtracts the memory_notify range: mainline removal is exact there. */
+static void test_hotplug__ppc64_mainline_removal_exact(void **state)
+{
+	for (int p = 0; p < 2; p++) {
+		struct hplab l;
+
+		hplab_up(&l, CHP_ARCH_PPC64, 1 * GiB, p ? CHP_POLICY_ROBUST : CHP_POLICY_MAINLINE);
+		assert_int_equal(chp_machine_add_dimm(l.m, 4 * GiB, GiB, true), 0);
+		assert_true(hplab_crash(&l).complete);
+		assert_int_equal(chp_machine_remove_dimm(l.m, 4 * GiB, GiB), 0);
+		struct chp_dump_result res = hplab_crash(&l);
+		assert_true(res.taken);
+		assert_true(res.complete);
+		hplab_down(&l);
+	}
+}
+
+/* kexec_load without the hotplug flag: neither policy may touch the header. */
+static void test_hotplug__image_without_hotplug_support_untouched(void **state)
+{
+	for (int p = 0; p < 2; p++) {
+		struct hplab l;
+		struct chp_lab_spec s;
+
+		chp_lab_spec_init(&s, CHP_ARCH_X86_64);
+		s.crashkernel_size = 128 * MiB;
+		hplab_up_spec(&l, &s, p ? CHP_POLICY_ROBUST : CHP_POLICY_MAINLINE, CHP_LOAD_SEGMENTS,
+			      false);
+		assert_int_equal(chp_machine_add_dimm(l.m, 4 * GiB, 256 * MiB, true), 0);
+		const struct chp_hotplug_stats *st = chp_hotplug_stats(l.hp);
+		assert_int_equal(st->stores, 0);
+		assert_int_equal(st->ignored, 2);
+		struct chp_dump_result res = hplab_crash(&l);
+		assert_true(res.taken); /* purgatory's digest still matches */
+		assert_int_equal(res.missing_bytes, 256 * MiB);
+		hplab_down(&l);
+	}
+}
+
+/* CPUs: every possible CPU has a note from the load; onlining one needs nothing. */
+static void test_hotplug__cpu_online_offline(void **state)
+{
+	for (int p = 0; p < 2; p++) {
+		struct hplab l;
+
+		hplab_up(&l, CHP_ARCH_X86_64, 1 * GiB, p ? CHP_POLICY_ROBUST : CHP_POLICY_MAINLINE);
+		assert_int_equal(chp_machine_add_cpu(l.m, 3), 0);
+		assert_int_equal(chp_machine_online_cpu(l.m, 3), 0);
+		struct chp_dump_result res = hplab_crash(&l);
+		assert_true(res.complete);
+		assert_int_equal(chp_machine_offline_cpu(l.m, 1), 0);
+		assert_int_equal(chp_machine_online_cpu(l.m, 1), 0);
+		assert_int_equal(chp_machine_online_cpu(l.m, 2), -EINVAL); /* not present */
+		assert_true(hplab_crash(&l).complete);
+		assert_int_equal(chp_hotplug_stats(l.hp)->stores, 0);
+		assert_int_equal(chp_hotplug_stats(l.hp)->events, 3);
+		hplab_down(&l);
+	}
+}
+
+/* Robust's header after a sequence equals the kernel's own build from the state. */
+static void test_hotplug__robust_converges_to_fresh_build(void **state)
+{
+	struct hplab l;
+
+	hplab_up(&l, CHP_ARCH_X86_64, 4 * GiB, CHP_POLICY_ROBUST);
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(chp_machine_add_dimm(l.m, (8 + i) * GiB, GiB, true), 0);
+	assert_int_equal(chp_machine_remove_dimm(l.m, 10 * GiB, GiB), 0);
+	assert_int_equal(chp_machine_offline_block(l.m, 40), 0);  /* splits [4G, 6G) */
+	assert_int_equal(chp_machine_offline_block(l.m, 96), 0);  /* head of [12G, ...) */
+	assert_int_equal(chp_machine_online_block(l.m, 40), 0);
+	struct chp_dump_result res = hplab_crash(&l);
+	assert_true(res.complete);
+	assert_int_equal(chp_hotplug_stats(l.hp)->dropped, 0);
+	hplab_down(&l);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hotplug__dropped_event_mainline_stale_robust_converges),
+		cmocka_unit_test(test_hotplug__crash_during_x86_update),
+		cmocka_unit_test(test_hotplug__x86_hot_remove_leaves_dimm_in_mainline),
+		cmocka_unit_test(test_hotplug__ppc64_mainline_removal_exact),
+		cmocka_unit_test(test_hotplug__image_without_hotplug_support_untouched),
+		cmocka_unit_test(test_hotplug__cpu_online_offline),
+		cmocka_unit_test(test_hotplug__robust_converges_to_fresh_build),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
