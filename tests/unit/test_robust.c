@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <errno.h>
+#include <cmocka.h>
+
+#include "hplab.h"
+
+/*
+ * Exhaustive crash injection: for one robust update, a crash after every
+ * prefix of its stores, each captured, validated under /proc/vmcore's rules
+ * and checked for coverage: every page online before and after is in the dump,
+ * nothing absent before and after is.  The range being changed may be either.
+ */
+static void expect_every_prefix_complete(struct injector *in, unsigned min_stores)
+{
+	if (in->complete != in->steps || in->dumps != in->steps)
+		fail_msg("%u steps, %u dumps, %u complete; first failure %s", in->steps, in->dumps,
+			 in->complete, in->first_bad);
+	if (in->stores < min_stores)
+		fail_msg("only %u stores, expected at least %u", in->stores, min_stores);
+}
+
+static struct hplab x86_4g(void)
+{
+	struct hplab l;
+
+	hplab_up(&l, CHP_ARCH_X86_64, 4 * GiB, CHP_POLICY_ROBUST);
+	return l;
+}
+
+/*
+ *   [4G ............ 6G)        boot RAM above the hole
+ *                         [8G .. 8G+128M)   new DIMM: a new slot, then e_phnum
+ */
+static void test_robust__add_new_slot_every_prefix(void **state)
+{
+	struct hplab l = x86_4g();
+	struct injector in;
+
+	injector_arm(&in, l.hp, 8 * GiB, 128 * MiB);
+	assert_int_equal(chp_machine_add_dimm(l.m, 8 * GiB, 128 * MiB, true), 0);
+	injector_disarm(&in);
+	expect_every_prefix_complete(&in, 3); /* fields, p_type/p_flags, e_phnum */
+	hplab_down(&l);
+}
+
+/*
+ *   [4G ............ 6G)[6G .. 6G+128M)   adjacent: the slot grows (memsz, filesz)
+ */
+static void test_robust__add_extends_every_prefix(void **state)
+{
+	struct hplab l = x86_4g();
+	struct injector in;
+
+	injector_arm(&in, l.hp, 6 * GiB, 128 * MiB);
+	assert_int_equal(chp_machine_add_dimm(l.m, 6 * GiB, 128 * MiB, true), 0);
+	injector_disarm(&in);
+	expect_every_prefix_complete(&in, 2);
+	assert_int_equal(in.stores, 2);
+	hplab_down(&l);
+}
+
+/*
+ *   [8G .. 8G+128M)  removed whole: one store of PT_NULL
+ */
+static void test_robust__remove_whole_slot_every_prefix(void **state)
+{
+	struct hplab l = x86_4g();
+	struct injector in;
+
+	assert_int_equal(chp_machine_add_dimm(l.m, 8 * GiB, 128 * MiB, true), 0);
+	injector_arm(&in, l.hp, 8 * GiB, 128 * MiB);
+	assert_int_equal(chp_machine_remove_dimm(l.m, 8 * GiB, 128 * MiB), 0);
+	injector_disarm(&in);
+	expect_every_prefix_complete(&in, 1);
+	assert_int_equal(in.stores, 1);
+	hplab_down(&l);
+}
+
+/*
+ *   [4G ........................ 6G)
+ *         [5G .. 5G+128M)  offlined: split
+ *   [4G .. 5G)            [5G+128M .. 6G)   the upper part first, then the lower shrinks
+ */
+static void test_robust__split_every_prefix(void **state)
+{
+	struct hplab l = x86_4g();
+	struct injector in;
+
+	injector_arm(&in, l.hp, 5 * GiB, 128 * MiB);
+	assert_int_equal(chp_machine_offline_block(l.m, 40), 0);
+	injector_disarm(&in);
+	expect_every_prefix_complete(&in, 4);
+	/* and back: the gap is filled by extending the lower range */
+	injector_arm(&in, l.hp, 5 * GiB, 128 * MiB);
+	assert_int_equal(chp_machine_online_block(l.m, 40), 0);
+	injector_disarm(&in);
+	expect_every_prefix_complete(&in, 2);
+	hplab_down(&l);
+}
+
+/*
+ *   [4G ............ 6G)
+ *   [4G .. 4G+128M) offlined: the head goes: a new slot for the rest, then PT_NULL
+ *   [6G-128M .. 6G) offlined: the tail goes: filesz, then memsz
+ */
+static void test_robust__head_and_tail_cuts_every_prefix(void **state)
+{
+	struct hplab l = x86_4g();
+	struct injector in;
+
+	injector_arm(&in, l.hp, 4 * GiB, 128 * MiB);
+	assert_int_equal(chp_machine_offline_block(l.m, 32), 0);
+	injector_disarm(&in);
+	expect_every_prefix_complete(&in, 3);
+	injector_arm(&in, l.hp, 6 * GiB - 128 * MiB, 128 * MiB);
+	assert_int_equal(chp_machine_offline_block(l.m, 47), 0);
+	injector_disarm(&in);
+	expect_every_prefix_complete(&in, 2);
+	assert_int_equal(in.stores, 2);
+	hplab_down(&l);
+}
+
+/*
+ * A full header: ppc64, 32 MiB blocks, every other block offlined until no
+ * slot is free; two blocks back online leave adjacent ranges; offlining one
+ * more needs a slot, so two adjacent ranges merge first, then the split.
+ */
+static void test_robust__capacity_merge_every_prefix(void **state)
+{
+	struct chp_lab_spec s;
+	struct hplab l;
+	struct injector in;
+	size_t b = 9;
+
+	chp_lab_spec_init(&s, CHP_ARCH_PPC64LE);
+	s.boot_ram = 8 * GiB;
+	s.block_size = 32 * MiB;
+	s.crashkernel_size = 128 * MiB;
+	s.cpus_possible = 2;
+	s.cpus_present = 2;
+	s.cpus_online = 2;
+	s.nr_cpus_config = 2;
+	s.max_memory_ranges = 8;
+	hplab_up_spec(&l, &s, CHP_POLICY_ROBUST, CHP_LOAD_FILE, false);
+	for (;; b += 2) {
+		const struct chp_hotplug_stats *st = chp_hotplug_stats(l.hp);
+		if (st->slots_used == st->slots_total)
+			break;
+		assert_int_equal(chp_machine_offline_block(l.m, b), 0);
+	}
+	assert_int_equal(chp_hotplug_stats(l.hp)->capacity_merges, 0);
+	/* Blocks 11 and 13 back: [..10-11][12..] and [..12-13][14..] now touch. */
+	assert_int_equal(chp_machine_online_block(l.m, 11), 0);
+	assert_int_equal(chp_machine_online_block(l.m, 13), 0);
+	injector_arm(&in, l.hp, (uint64_t)(b + 4) * 32 * MiB, 32 * MiB);
+	assert_int_equal(chp_machine_offline_block(l.m, b + 4), 0);
+	injector_disarm(&in);
+	expect_every_prefix_complete(&in, 6);
+	assert_int_equal(chp_hotplug_stats(l.hp)->capacity_merges, 1);
+	assert_non_null(strstr(chp_hotplug_log(l.hp), "elfcorehdr full"));
+	assert_true(hplab_crash(&l).complete);
+	hplab_down(&l);
+}
+
+/* Full and nothing adjacent: the failure is reported, the header stays valid. */
+static void test_robust__capacity_exhausted_reported(void **state)
+{
+	struct chp_lab_spec s;
+	struct hplab l;
+	int failures_before;
+
+	chp_lab_spec_init(&s, CHP_ARCH_PPC64LE);
+	s.boot_ram = 8 * GiB;
+	s.block_size = 32 * MiB;
+	s.crashkernel_size = 128 * MiB;
+	s.cpus_possible = 2;
+	s.cpus_present = 2;
+	s.cpus_online = 2;
+	s.nr_cpus_config = 2;
+	s.max_memory_ranges = 8;
+	hplab_up_spec(&l, &s, CHP_POLICY_ROBUST, CHP_LOAD_FILE, false);
+	for (size_t b = 9; b < 200; b += 2) {
+		const struct chp_hotplug_stats *st = chp_hotplug_stats(l.hp);
+		if (st->slots_used == st->slots_total)
+			break;
+		assert_int_equal(chp_machine_offline_block(l.m, b), 0);
+	}
+	failures_before = (int)chp_hotplug_stats(l.hp)->failures;
+	assert_int_equal(chp_machine_offline_block(l.m, 201), 0);
+	assert_int_equal((int)chp_hotplug_stats(l.hp)->failures, failures_before + 1);
+	assert_non_null(strstr(chp_hotplug_log(l.hp), "no adjacent ranges to merge"));
+	struct chp_dump_result res = hplab_crash(&l);
+	assert_true(res.taken);
+	/* The offline block stays listed (reported), nothing online is lost. */
+	assert_int_equal(res.missing_bytes, 0);
+	assert_int_equal(res.offline_bytes, 32 * MiB);
+	hplab_down(&l);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_robust__add_new_slot_every_prefix),
+		cmocka_unit_test(test_robust__add_extends_every_prefix),
+		cmocka_unit_test(test_robust__remove_whole_slot_every_prefix),
+		cmocka_unit_test(test_robust__split_every_prefix),
+		cmocka_unit_test(test_robust__head_and_tail_cuts_every_prefix),
+		cmocka_unit_test(test_robust__capacity_merge_every_prefix),
+		cmocka_unit_test(test_robust__capacity_exhausted_reported),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
