@@ -28,6 +28,7 @@ check: deps demo $(BUILD_SAN)/build.ninja
 
 bench: deps all
 	./$(BUILD)/bench/chp-bench
+	./$(BUILD)/bench/chp-bench-hotplug
 
 # libFuzzer on the core readers (needs clang); FUZZ_SECONDS per run.
 FUZZ_SECONDS ?= 60

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "crashhp/kimage.h"
 #include "internal.h"
@@ -22,7 +23,8 @@
 
 struct chp_kimage {
 	struct chp_range region;
-	uint8_t *map;
+	uint8_t *map;      /* the region as everyone sees it: never writable */
+	uint8_t *wmap;     /* the same memory, written only by chp_kimage_store() */
 	size_t map_size;
 	bool writable;
 
@@ -49,11 +51,28 @@ int chp_kimage_new(struct chp_kimage **out, struct chp_range region)
 		return chp_fail(-ENOMEM, "out of memory for a crash image");
 	img->region = region;
 	img->map_size = (size_t)size;
-	/* Read-only from the start: only chp_kimage_unprotect() opens it. */
-	img->map = mmap(NULL, img->map_size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-			-1, 0);
-	if (img->map == MAP_FAILED) {
-		int e = errno;
+	/*
+	 * One memory object, mapped twice: read-only for every reader (a stray
+	 * write faults, at any time), and writable for the store API alone.
+	 * Protecting then costs no system call per update; the region is only
+	 * writable through chp_kimage_store() between unprotect and protect.
+	 */
+	int fd = memfd_create("crashhp-crash-region", MFD_CLOEXEC);
+	int e = 0;
+	if (fd < 0 || ftruncate(fd, (off_t)size))
+		e = errno;
+	img->map = e ? MAP_FAILED : mmap(NULL, img->map_size, PROT_READ, MAP_SHARED | MAP_NORESERVE, fd, 0);
+	if (!e && img->map == MAP_FAILED)
+		e = errno;
+	img->wmap = e ? MAP_FAILED
+		      : mmap(NULL, img->map_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+	if (!e && img->wmap == MAP_FAILED)
+		e = errno;
+	if (fd >= 0)
+		close(fd);
+	if (e) {
+		if (img->map != MAP_FAILED && img->map)
+			munmap(img->map, img->map_size);
 		free(img);
 		return chp_fail(-e, "mapping a %zu-byte crash region: %s", (size_t)size, strerror(e));
 	}
@@ -66,21 +85,18 @@ void chp_kimage_free(struct chp_kimage *img)
 	if (!img)
 		return;
 	munmap(img->map, img->map_size);
+	munmap(img->wmap, img->map_size);
 	free(img);
 }
 
 int chp_kimage_unprotect(struct chp_kimage *img)
 {
-	if (mprotect(img->map, img->map_size, PROT_READ | PROT_WRITE))
-		return chp_fail(-errno, "unprotecting the crash region: %s", strerror(errno));
 	img->writable = true;
 	return 0;
 }
 
 int chp_kimage_protect(struct chp_kimage *img)
 {
-	if (mprotect(img->map, img->map_size, PROT_READ))
-		return chp_fail(-errno, "protecting the crash region: %s", strerror(errno));
 	img->writable = false;
 	return 0;
 }
@@ -99,7 +115,7 @@ int chp_kimage_store(struct chp_kimage *img, uint64_t paddr, const void *src, si
 	if (!img->writable)
 		return chp_fail(-EPERM, "store at %#" PRIx64 ": the crash region is protected",
 				paddr);
-	memcpy(img->map + (paddr - img->region.start), src, len);
+	memcpy(img->wmap + (paddr - img->region.start), src, len);
 	return 0;
 }
 
@@ -252,7 +268,7 @@ void chp_kimage_unload(struct chp_kimage *img)
 	/* Leave the region as a fresh reservation: zero what the image used. */
 	if (!chp_kimage_unprotect(img)) {
 		for (size_t i = 0; i < img->nseg; i++)
-			memset(img->map + (img->seg[i].paddr - img->region.start), 0,
+			memset(img->wmap + (img->seg[i].paddr - img->region.start), 0,
 			       (size_t)img->seg[i].memsz);
 		chp_kimage_protect(img);
 	}
@@ -280,7 +296,7 @@ static int place(struct chp_kimage *img, uint64_t *cursor, enum chp_segment_kind
 		return chp_fail(-ENOSPC, "crash region [%#" PRIx64 ", %#" PRIx64 "] too small: the "
 				"%s segment needs %" PRIu64 " bytes at %#" PRIx64, img->region.start,
 				img->region.last, chp_segment_kind_name(kind), memsz, paddr);
-	dst = img->map + (paddr - img->region.start);
+	dst = img->wmap + (paddr - img->region.start);
 	if (bytes)
 		memcpy(dst, bytes, (size_t)bufsz);
 	else
@@ -335,7 +351,7 @@ static int place_all(struct chp_kimage *img, const struct chp_load_request *req)
 		return err;
 
 	compute_digest(img, digest);
-	memcpy(img->map + (img->seg[1].paddr - img->region.start) + PURGATORY_DIGEST_OFFSET, digest,
+	memcpy(img->wmap + (img->seg[1].paddr - img->region.start) + PURGATORY_DIGEST_OFFSET, digest,
 	       sizeof(digest));
 	return 0;
 }
@@ -358,7 +374,7 @@ int chp_kimage_load(struct chp_kimage *img, const struct chp_load_request *req)
 	err = place_all(img, req);
 	if (err) {
 		for (size_t i = 0; i < img->nseg; i++)
-			memset(img->map + (img->seg[i].paddr - img->region.start), 0,
+			memset(img->wmap + (img->seg[i].paddr - img->region.start), 0,
 			       (size_t)img->seg[i].memsz);
 		img->nseg = 0;
 	} else {

@@ -10,9 +10,11 @@
 
 /*
  * The crash image in its reserved region.  The region is a real memory
- * mapping the size of the reservation, kept read-only with mprotect() outside
- * updates, so a stray write faults as the kernel's protected crash region
- * would.  Every write into it goes through chp_kimage_store().
+ * mapping the size of the reservation, mapped read-only, so a stray write
+ * faults as the kernel's protected crash region would.  The only writer is
+ * chp_kimage_store() (through a second, private mapping of the same memory),
+ * and only between chp_kimage_unprotect() and chp_kimage_protect(); that way
+ * protecting costs no system call per update.
  */
 struct chp_kimage;
 
