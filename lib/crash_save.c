@@ -75,3 +75,24 @@ int chp_crash_save(struct chp_machine *m, unsigned crashing_cpu, int64_t crash_t
 	free(note);
 	return err;
 }
+
+int chp_crash_forget(struct chp_machine *m)
+{
+	struct chp_note_loc vmci = chp_machine_vmcoreinfo(m);
+	const char *text = chp_machine_vmcoreinfo_text(m);
+	size_t size = chp_crash_notes_size(chp_machine_arch(m)), written;
+	uint8_t *zero = calloc(1, vmci.size > size ? (size_t)vmci.size : size);
+	int err = zero ? 0 : chp_fail(-ENOMEM, "out of memory");
+
+	for (unsigned cpu = 0; !err && cpu < chp_machine_cpus_possible(m); cpu++) {
+		struct chp_note_loc loc = chp_machine_cpu_notes(m, cpu);
+		err = chp_machine_store_phys(m, loc.paddr, zero, (size_t)loc.size);
+	}
+	if (!err)
+		err = chp_note_put(zero, (size_t)vmci.size, chp_arch_big_endian(chp_machine_arch(m)),
+				   "VMCOREINFO", CHP_NT_VMCOREINFO, text, strlen(text), &written);
+	if (!err)
+		err = chp_machine_store_phys(m, vmci.paddr, zero, (size_t)vmci.size);
+	free(zero);
+	return err;
+}

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "crashhp/crashmem.h"
 #include "crashhp/error.h"
@@ -41,6 +42,26 @@ bool chp_hotplug_kexec_trylock(struct chp_hotplug *hp)
 }
 
 static void unlock_and_drain(struct chp_hotplug *hp);
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Run the step hook; its time (a lab crash, say) is not the handler's. */
+static void call_step_hook(struct chp_hotplug *hp, const struct chp_step *step)
+{
+	uint64_t t0;
+
+	if (!hp->step)
+		return;
+	t0 = now_ns();
+	hp->step(hp->step_ctx, step);
+	hp->hook_ns += now_ns() - t0;
+}
 
 void chp_hotplug_kexec_unlock(struct chp_hotplug *hp)
 {
@@ -91,17 +112,16 @@ void chp_hp_count(struct chp_hotplug *hp, uint64_t *counter, uint64_t n)
 
 void chp_hp_step(struct chp_hotplug *hp, enum chp_step_kind kind)
 {
-	struct chp_step step = { .kind = kind };
+	struct chp_step step = { .kind = kind, .event = hp->current };
 
 	if (kind == CHP_STEP_IMAGE_HIDDEN || kind == CHP_STEP_IMAGE_VISIBLE)
 		atomic_store(&hp->image_hidden, kind == CHP_STEP_IMAGE_HIDDEN);
-	if (hp->step)
-		hp->step(hp->step_ctx, &step);
+	call_step_hook(hp, &step);
 }
 
 int chp_hp_store(struct chp_hotplug *hp, uint64_t paddr, const void *src, size_t len)
 {
-	struct chp_step step = { CHP_STEP_STORE, paddr, len };
+	struct chp_step step = { CHP_STEP_STORE, paddr, len, hp->current };
 	int err;
 
 	pthread_mutex_lock(&hp->region_lock);
@@ -111,8 +131,7 @@ int chp_hp_store(struct chp_hotplug *hp, uint64_t paddr, const void *src, size_t
 		return err;
 	chp_hp_count(hp, &hp->stats.stores, 1);
 	chp_hp_count(hp, &hp->stats.store_bytes, len);
-	if (hp->step)
-		hp->step(hp->step_ctx, &step);
+	call_step_hook(hp, &step);
 	return 0;
 }
 
@@ -167,10 +186,32 @@ static void unlock_and_drain(struct chp_hotplug *hp)
 	}
 }
 
-/* crash_handle_hotplug_event(), for both policies. */
+static void handle_event_locked(struct chp_hotplug *hp, const struct chp_hp_event *ev);
+
+/* The machine's notifier: the handler, timed, then the event hook. */
 static void handle_event(void *ctx, const struct chp_hp_event *ev)
 {
 	struct chp_hotplug *hp = ctx;
+	uint64_t t0 = now_ns(), took;
+
+	hp->current = ev;
+	hp->hook_ns = 0;
+	handle_event_locked(hp, ev);
+	hp->current = NULL;
+	took = now_ns() - t0 - hp->hook_ns;
+	if (hp->event_hook)
+		hp->event_hook(hp->event_ctx, ev, took);
+}
+
+void chp_hotplug_set_event_hook(struct chp_hotplug *hp, chp_event_fn fn, void *ctx)
+{
+	hp->event_hook = fn;
+	hp->event_ctx = ctx;
+}
+
+/* crash_handle_hotplug_event(), for both policies. */
+static void handle_event_locked(struct chp_hotplug *hp, const struct chp_hp_event *ev)
+{
 	size_t index;
 	int err;
 

@@ -33,6 +33,10 @@ struct chp_hotplug {
 
 	chp_step_fn step;
 	void *step_ctx;
+	chp_event_fn event_hook;
+	void *event_ctx;
+	const struct chp_hp_event *current;
+	uint64_t hook_ns;             /* time spent in the step hook this event */
 
 	struct chp_hotplug_stats stats;
 	char *log;

@@ -36,10 +36,12 @@ static int crash_frozen(void *arg)
 	if (err) {
 		/* The capture kernel rejected what it found: no dump. */
 		snprintf(res->why, sizeof(res->why), "capture: %s", chp_last_error());
-		return 0;
+		return chp_crash_forget(m);
 	}
 	err = chp_verify_view(&report, m, view, c->in_flight);
 	chp_capture_view_free(view);
+	if (!err)
+		err = chp_crash_forget(m);
 	if (err)
 		return err;
 	const struct chp_verify_summary *s = chp_verify_report_summary(report);

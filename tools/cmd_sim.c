@@ -11,18 +11,30 @@
 #include "crashhp/kimage.h"
 #include "crashhp/loader.h"
 #include "crashhp/machine.h"
+#include "crashhp/lab.h"
+#include "crashhp/scenario.h"
 #include "crashhp/verify.h"
+#include "sim_report.h"
 #include "tool.h"
 
 static const char sim_usage[] =
-	"Usage: crashhp sim [OPTIONS]\n"
+	"Usage: crashhp sim [--json] [--svg FILE] [SCENARIO]\n"
+	"       crashhp sim --print-default\n"
+	"       crashhp sim [MACHINE OPTIONS] [--vmcore FILE] [--elfcorehdr FILE] [--json]\n"
 	"\n"
-	"Run the lab: boot a simulated machine, load a crash image, crash it, let\n"
-	"the capture kernel write a vmcore, and verify that vmcore against the\n"
-	"machine.  With no options: an x86_64 guest with 8 possible CPUs (4 present\n"
-	"and online), 1 GiB of RAM in 128 MiB blocks and a 256 MiB crashkernel,\n"
-	"loaded with kexec_file_load.\n"
+	"Run the lab.  With a SCENARIO file (crashhp-scenario(5)), or with no argument\n"
+	"the built-in one, a machine is hot-plugged under each policy (mainline and\n"
+	"robust) with crashes injected at the same points, and the dumps are judged\n"
+	"side by side.  With machine options, one machine boots, loads a crash image,\n"
+	"crashes once, and the capture kernel writes a real vmcore that is verified.\n"
 	"\n"
+	"Scenario runs:\n"
+	"  --svg FILE             a timeline of online memory against what each\n"
+	"                         policy's header covers\n"
+	"  --print-default        print the built-in scenario\n"
+	"\n"
+	"One crash (defaults: x86_64, 8 CPUs possible, 4 present and online, 1 GiB\n"
+	"of RAM in 128 MiB blocks, a 256 MiB crashkernel, kexec_file_load):\n"
 	"  --arch ARCH            x86_64 (default), ppc64le or ppc64\n"
 	"  --cpus P[:R[:O]]       CPUs possible, present, online (default 8:4:4)\n"
 	"  --nr-cpus N            the kernel's NR_CPUS: header slots for CPUs (8192)\n"
@@ -40,8 +52,10 @@ static const char sim_usage[] =
 	"  -h, --help             this help\n"
 	"\n"
 	"SIZE takes K, M, G, T (or KiB, MiB, GiB, TiB) suffixes.\n"
-	"Exit status: 0 dump verified complete, 1 discrepancies found, 2 usage,\n"
-	"3 a machine that cannot be built, 4 system error, 5 no dump taken.\n";
+	"Exit status: 0 every dump complete under robust (scenario) or the dump\n"
+	"verified complete (one crash), 1 robust lost or misdescribed memory, or\n"
+	"the dump has discrepancies, 2 usage, 3 a scenario or machine that cannot be\n"
+	"used, 4 system error, 5 no dump taken (one crash).\n";
 
 struct sim_args {
 	struct chp_lab_spec spec;
@@ -49,8 +63,11 @@ struct sim_args {
 	unsigned crash_cpu;
 	const char *vmcore;
 	const char *elfcorehdr;
+	const char *svg;
+	const char *scenario;
 	bool json;
-	bool block_size_given;
+	bool single;          /* a machine option was given: one crash */
+	bool print_default;
 };
 
 static int parse_cpus(const char *s, struct chp_lab_spec *spec)
@@ -78,7 +95,7 @@ static int parse_cpus(const char *s, struct chp_lab_spec *spec)
 static int parse_args(int argc, char **argv, struct sim_args *a)
 {
 	enum { O_ARCH = 256, O_CPUS, O_NRCPUS, O_RANGES, O_RAM, O_BLOCK, O_CK, O_LOAD, O_CCPU,
-	       O_VMCORE, O_JSON, O_HDR };
+	       O_VMCORE, O_JSON, O_HDR, O_SVG, O_PRINT };
 	static const struct option longopts[] = {
 		{ "arch", required_argument, NULL, O_ARCH },
 		{ "cpus", required_argument, NULL, O_CPUS },
@@ -92,6 +109,8 @@ static int parse_args(int argc, char **argv, struct sim_args *a)
 		{ "vmcore", required_argument, NULL, O_VMCORE },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "elfcorehdr", required_argument, NULL, O_HDR },
+		{ "svg", required_argument, NULL, O_SVG },
+		{ "print-default", no_argument, NULL, O_PRINT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -115,6 +134,8 @@ static int parse_args(int argc, char **argv, struct sim_args *a)
 	}
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		const char *bad = NULL;
+		if (opt != O_JSON && opt != O_SVG && opt != O_PRINT && opt != 'h')
+			a->single = true;
 		switch (opt) {
 		case O_ARCH:
 			break;
@@ -159,6 +180,12 @@ static int parse_args(int argc, char **argv, struct sim_args *a)
 		case O_HDR:
 			a->elfcorehdr = optarg;
 			break;
+		case O_SVG:
+			a->svg = optarg;
+			break;
+		case O_PRINT:
+			a->print_default = true;
+			break;
 		case 'h':
 			fputs(sim_usage, stdout);
 			return -1;
@@ -171,9 +198,15 @@ static int parse_args(int argc, char **argv, struct sim_args *a)
 			return EXIT_USAGE;
 		}
 	}
+	if (optind < argc)
+		a->scenario = argv[optind++];
 	if (optind < argc) {
-		tool_error("sim: unexpected argument '%s' (scenario files are not supported yet)",
-			   argv[optind]);
+		tool_error("sim: one SCENARIO at most, not also '%s'", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (a->single && (a->scenario || a->svg)) {
+		tool_error("sim: machine options describe one crash; a scenario sets its machine "
+			   "itself");
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -338,18 +371,15 @@ static int run(const struct sim_args *a, struct chp_machine *m, struct chp_kimag
 	return EXIT_OK;
 }
 
-int cmd_sim(int argc, char **argv)
+static int run_single(struct sim_args a)
 {
-	struct sim_args a = { 0 };
 	struct sim_result res = { 0 };
 	struct chp_machine *m = NULL;
 	struct chp_kimage *img = NULL;
 	char tmpl[] = "/tmp/crashhp-sim-XXXXXX";
 	char tmp_path[sizeof(tmpl) + 16];
-	int rc = parse_args(argc, argv, &a);
+	int rc;
 
-	if (rc)
-		return rc < 0 ? EXIT_OK : rc;
 	if (chp_machine_new_lab(&m, &a.spec)) {
 		tool_error("sim: %s", tool_why());
 		return EXIT_BAD_INPUT;
@@ -388,4 +418,127 @@ out:
 	chp_kimage_free(img);
 	chp_machine_free(m);
 	return rc;
+}
+
+static void progress(void *ctx, enum chp_policy policy, uint64_t done, uint64_t total)
+{
+	(void)ctx;
+	fprintf(stderr, "\r%-8s %" PRIu64 "/%" PRIu64 " events", chp_policy_name(policy), done, total);
+	if (done >= total)
+		fputc('\n', stderr);
+}
+
+static char *read_text_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t len = 0, cap = 0, n;
+
+	if (!f)
+		return NULL;
+	do {
+		if (len + 4096 + 1 > cap) {
+			cap = cap ? cap * 2 : 8192;
+			char *grown = realloc(buf, cap);
+			if (!grown) {
+				free(buf);
+				fclose(f);
+				errno = ENOMEM;
+				return NULL;
+			}
+			buf = grown;
+		}
+		n = fread(buf + len, 1, 4096, f);
+		len += n;
+	} while (n == 4096 && len < (16u << 20));
+	if (ferror(f) || len >= (16u << 20)) {
+		int e = ferror(f) ? EIO : EFBIG;
+		free(buf);
+		fclose(f);
+		errno = e;
+		return NULL;
+	}
+	fclose(f);
+	buf[len] = '\0';
+	if (strlen(buf) != len) {
+		free(buf);
+		errno = EILSEQ;
+		return NULL;
+	}
+	return buf;
+}
+
+static int run_scenario(const struct sim_args *a)
+{
+	struct chp_scenario *sc = NULL;
+	struct chp_run_result *res[2] = { NULL, NULL };
+	size_t n = 0;
+	uint64_t events = 0;
+	char *text = NULL;
+	int rc = EXIT_OK, err;
+
+	if (a->scenario) {
+		text = read_text_file(a->scenario);
+		if (!text) {
+			tool_error("%s: %s", a->scenario, errno == EILSEQ ? "not a text file (NUL byte)"
+									  : strerror(errno));
+			return errno == EILSEQ || errno == EFBIG ? EXIT_BAD_INPUT : EXIT_SYSTEM;
+		}
+	}
+	err = chp_scenario_parse(&sc, text ? text : chp_scenario_default_text(),
+				 a->scenario ? a->scenario : "built-in scenario");
+	free(text);
+	if (!err)
+		err = chp_lab_count_events(sc, &events);
+	if (err) {
+		tool_error("%s", tool_why());
+		chp_scenario_free(sc);
+		return tool_input_exit(err);
+	}
+	bool tty = isatty(STDERR_FILENO);
+	for (int p = 0; p < 2 && rc == EXIT_OK; p++) {
+		if (!sc->run_policy[p])
+			continue;
+		err = chp_lab_run(&res[n], sc, (enum chp_policy)p, tty ? progress : NULL, NULL);
+		if (tty)
+			fputc('\n', stderr);
+		if (err) {
+			tool_error("%s", tool_why());
+			rc = err == -ENOMEM || err == -EIO ? EXIT_SYSTEM : EXIT_BAD_INPUT;
+		} else {
+			n++;
+		}
+	}
+	if (rc == EXIT_OK) {
+		if (a->json)
+			sim_report_json(sc, events, res, n);
+		else
+			sim_report_text(sc, events, res, n);
+		if (a->svg && sim_report_svg(a->svg, sc, res, n)) {
+			tool_error("sim: writing %s: %s", a->svg, strerror(errno));
+			rc = EXIT_SYSTEM;
+		}
+		/* The verdict: robust must never lose or misdescribe memory. */
+		for (size_t i = 0; i < n && rc == EXIT_OK; i++)
+			if (res[i]->policy == CHP_POLICY_ROBUST && res[i]->complete != res[i]->crashes)
+				rc = EXIT_FINDINGS;
+	}
+	for (size_t i = 0; i < n; i++)
+		chp_run_result_free(res[i]);
+	chp_scenario_free(sc);
+	return rc;
+}
+
+int cmd_sim(int argc, char **argv)
+{
+	struct sim_args a = { 0 };
+	int rc = parse_args(argc, argv, &a);
+
+	if (rc)
+		return rc < 0 ? EXIT_OK : rc;
+	if (a.print_default) {
+		fputs(chp_scenario_default_text(), stdout);
+		return EXIT_OK;
+	}
+	return a.single ? run_single(a) : run_scenario(&a);
 }

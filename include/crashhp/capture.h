@@ -23,6 +23,13 @@ uint32_t chp_lab_cpu_pid(unsigned cpu);
 /* The crashing side: NT_PRSTATUS per online CPU, VMCOREINFO with CRASHTIME. */
 int chp_crash_save(struct chp_machine *m, unsigned crashing_cpu, int64_t crash_time);
 
+/*
+ * The lab's machines crash and carry on: put back the crash notes and the
+ * vmcoreinfo as they were before chp_crash_save(), so that a later crash
+ * finds only what it saved itself, as a real machine's first crash would.
+ */
+int chp_crash_forget(struct chp_machine *m);
+
 struct chp_capture_info {
 	uint64_t elfcorehdr_addr;
 	size_t header_phnum;    /* program headers in the elfcorehdr */

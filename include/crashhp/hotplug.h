@@ -47,6 +47,7 @@ struct chp_step {
 	enum chp_step_kind kind;
 	uint64_t paddr;
 	size_t len;
+	const struct chp_hp_event *event; /* being handled; NULL outside events */
 };
 
 /* Called after each step, outside every lock but the kexec lock. */
@@ -75,6 +76,13 @@ void chp_hotplug_free(struct chp_hotplug *hp);
 
 enum chp_policy chp_hotplug_policy(const struct chp_hotplug *hp);
 void chp_hotplug_set_step_hook(struct chp_hotplug *hp, chp_step_fn fn, void *ctx);
+
+/*
+ * Called after each event has been handled and the kexec lock released, with
+ * the time the handler took (from the notifier's call to its return).
+ */
+typedef void (*chp_event_fn)(void *ctx, const struct chp_hp_event *ev, uint64_t handler_ns);
+void chp_hotplug_set_event_hook(struct chp_hotplug *hp, chp_event_fn fn, void *ctx);
 
 /*
  * kexec_load / kexec_file_load and unload, as the syscalls do: the kexec lock

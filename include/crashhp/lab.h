@@ -32,4 +32,44 @@ struct chp_dump_result {
 int chp_lab_crash(struct chp_hotplug *hp, const struct chp_ranges *in_flight,
 		  struct chp_dump_result *res);
 
+struct chp_scenario;
+
+/* One point of the timeline: what is online against what the header covers. */
+struct chp_timeline_point {
+	uint64_t event;
+	uint64_t expected;   /* online memory the dump must hold */
+	uint64_t covered;    /* memory the header's RAM LOADs describe */
+	uint64_t absent;     /* of which not in the machine */
+};
+
+/* What one policy did over a whole scenario. */
+struct chp_run_result {
+	enum chp_policy policy;
+	uint64_t events, dropped, deferred, failures, updates, capacity_merges, stores;
+	uint64_t crashes, dumps, complete, no_dump;
+	uint64_t missing_dumps, missing_bytes;     /* dumps lacking online memory */
+	uint64_t absent_dumps, absent_bytes;       /* dumps listing absent memory */
+	uint64_t offline_dumps, offline_bytes;     /* dumps listing offline memory */
+	uint64_t exhaustive_steps, exhaustive_complete;
+	uint64_t ev_median_ns, ev_p99_ns, ev_max_ns, ev_total_ns;
+	size_t slots_used, slots_peak, slots_total;
+	uint64_t expected_final;
+	struct chp_timeline_point *timeline;
+	size_t ntimeline;
+	char first_problem[320];
+};
+
+typedef void (*chp_progress_fn)(void *ctx, enum chp_policy policy, uint64_t done, uint64_t total);
+
+/* Events the scenario makes (a dry run of its actions on a bare machine). */
+int chp_lab_count_events(const struct chp_scenario *sc, uint64_t *events);
+/*
+ * Run the scenario under one policy: every crash it plans is taken at the
+ * same event (and the same step position within an update) whichever the
+ * policy.  Errors name the scenario line.
+ */
+int chp_lab_run(struct chp_run_result **out, const struct chp_scenario *sc,
+		enum chp_policy policy, chp_progress_fn progress, void *ctx);
+void chp_run_result_free(struct chp_run_result *r);
+
 #endif

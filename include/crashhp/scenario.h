@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef CRASHHP_SCENARIO_H
+#define CRASHHP_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crashhp/hotplug.h"
+#include "crashhp/loader.h"
+#include "crashhp/machine.h"
+
+/*
+ * A lab scenario: plain text, one directive a line, '#' starts a comment.
+ * The language is documented in crashhp-scenario(5).  Settings (the machine,
+ * the load, the policies, the crash plan) come before the first action.
+ */
+enum chp_sc_op {
+	CHP_SC_ADD_DIMM,        /* a: size, b: address (0: next free) */
+	CHP_SC_REMOVE_DIMM,     /* a: address (0: the last added still there) */
+	CHP_SC_ONLINE_BLOCK,    /* a: block */
+	CHP_SC_OFFLINE_BLOCK,
+	CHP_SC_ADD_CPU,         /* a: cpu */
+	CHP_SC_ONLINE_CPU,
+	CHP_SC_OFFLINE_CPU,
+	CHP_SC_REMOVE_CPU,
+	CHP_SC_GROW_MEMORY,     /* a: total bytes, b: DIMM size */
+	CHP_SC_SHRINK_MEMORY,   /* a: total bytes */
+	CHP_SC_GROW_CPUS,       /* a: CPUs online */
+	CHP_SC_SHRINK_CPUS,
+	CHP_SC_CRASH,           /* a crash at this point */
+	CHP_SC_CRASH_EXHAUSTIVE,/* during the next event, a crash after every step */
+	CHP_SC_KEXEC_BUSY,      /* a: events during which a load holds the kexec lock */
+	CHP_SC_RELOAD,          /* unload and load again */
+};
+
+struct chp_sc_action {
+	enum chp_sc_op op;
+	uint64_t a;
+	uint64_t b;
+	unsigned line;
+};
+
+struct chp_scenario {
+	char name[128];
+	struct chp_lab_spec spec;
+	struct chp_load_options load;
+	bool run_policy[2];       /* indexed by enum chp_policy */
+	uint64_t seed;
+	unsigned crash_every;     /* a crash after every Nth event (0: none) */
+	unsigned crash_during;    /* crashes in the middle of updates, spread by the seed */
+	struct chp_sc_action *actions;
+	size_t nactions;
+};
+
+/* Parse `text`; errors read "NAME:LINE:COLUMN: message". */
+int chp_scenario_parse(struct chp_scenario **out, const char *text, const char *name);
+void chp_scenario_free(struct chp_scenario *sc);
+
+/* The built-in scenario `crashhp sim` runs with no argument. */
+const char *chp_scenario_default_text(void);
+
+#endif

@@ -1,0 +1,549 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crashhp/crashmem.h"
+#include "crashhp/elfcore.h"
+#include "crashhp/error.h"
+#include "crashhp/lab.h"
+#include "crashhp/scenario.h"
+#include "internal.h"
+
+#define TIMELINE_POINTS 400
+
+struct dimm {
+	uint64_t start, size;
+};
+
+struct runner {
+	const struct chp_scenario *sc;
+	struct chp_machine *m;
+	struct chp_kimage *img;
+	struct chp_hotplug *hp;          /* NULL in the dry run */
+	struct chp_run_result *res;
+	struct dimm *dimms;
+	size_t ndimms;
+	uint64_t events;                 /* handled so far */
+	uint64_t total_events;           /* from the dry run */
+	uint64_t *latency;
+	size_t nlatency, cap_latency;
+	/* The crash plan */
+	uint64_t *during;                /* events (1-based) with a crash mid-update */
+	uint8_t *during_step;            /* ...after this step */
+	size_t nduring, next_during;
+	unsigned steps_this_event;
+	uint64_t exhaustive_event;       /* 1-based; 0: none */
+	uint64_t busy_left;
+	uint64_t sample_every;
+	chp_progress_fn progress;
+	void *progress_ctx;
+	int error;                       /* a hook's failure, reported at the end */
+};
+
+static uint64_t mix(uint64_t z)
+{
+	z += 0x9e3779b97f4a7c15ull;
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static void counting_notifier(void *ctx, const struct chp_hp_event *ev)
+{
+	(void)ev;
+	((struct runner *)ctx)->events++;
+}
+
+/* ---- crashes ---- */
+
+static void note_problem(struct runner *r, const struct chp_dump_result *d, const char *when)
+{
+	if (r->res->first_problem[0])
+		return;
+	snprintf(r->res->first_problem, sizeof(r->res->first_problem), "%s: %s", when,
+		 d->taken ? d->why : d->why);
+}
+
+static void crash(struct runner *r, const struct chp_hp_event *in_flight_ev, const char *when)
+{
+	struct chp_ranges *in_flight = NULL;
+	struct chp_dump_result d;
+	struct chp_run_result *res = r->res;
+
+	if (r->error)
+		return;
+	if (in_flight_ev && in_flight_ev->nr_pages && !chp_ranges_new(&in_flight)) {
+		uint64_t s = in_flight_ev->start_pfn * CHP_PAGE_SIZE;
+		chp_ranges_add(in_flight, (struct chp_range){ s, s + in_flight_ev->nr_pages * CHP_PAGE_SIZE - 1 });
+	}
+	r->error = chp_lab_crash(r->hp, in_flight, &d);
+	chp_ranges_free(in_flight);
+	if (r->error)
+		return;
+	res->crashes++;
+	if (!d.taken) {
+		res->no_dump++;
+		note_problem(r, &d, when);
+		return;
+	}
+	res->dumps++;
+	res->complete += d.complete;
+	if (d.missing_bytes) {
+		res->missing_dumps++;
+		res->missing_bytes += d.missing_bytes;
+	}
+	if (d.absent_bytes) {
+		res->absent_dumps++;
+		res->absent_bytes += d.absent_bytes;
+	}
+	if (d.offline_bytes) {
+		res->offline_dumps++;
+		res->offline_bytes += d.offline_bytes;
+	}
+	if (!d.complete)
+		note_problem(r, &d, when);
+}
+
+static void on_step(void *ctx, const struct chp_step *step)
+{
+	struct runner *r = ctx;
+	uint64_t index = r->events + 1;
+	char when[64];
+
+	r->steps_this_event++;
+	if (index == r->exhaustive_event) {
+		snprintf(when, sizeof(when), "event %" PRIu64 " step %u (exhaustive)", index,
+			 r->steps_this_event);
+		uint64_t before = r->res->complete;
+		crash(r, step->event, when);
+		r->res->exhaustive_steps++;
+		r->res->exhaustive_complete += r->res->complete - before;
+	}
+	if (r->next_during < r->nduring && r->during[r->next_during] == index &&
+	    r->during_step[r->next_during] == r->steps_this_event) {
+		snprintf(when, sizeof(when), "event %" PRIu64 " step %u", index, r->steps_this_event);
+		crash(r, step->event, when);
+		r->next_during++;
+	}
+}
+
+/* ---- the timeline ---- */
+
+struct coverage_ctx {
+	struct runner *r;
+	struct chp_timeline_point *pt;
+};
+
+struct region_src {
+	const struct chp_kimage *img;
+	uint64_t base;
+};
+
+static int region_read(void *ctx, uint64_t off, void *buf, size_t len)
+{
+	struct region_src *s = ctx;
+
+	return chp_kimage_read(s->img, s->base + off, buf, len);
+}
+
+static int measure(void *arg)
+{
+	struct coverage_ctx *c = arg;
+	struct runner *r = c->r;
+	struct chp_ranges *want, *covered;
+	struct chp_elfcore *core = NULL;
+	uint64_t direct = chp_arch_direct_map_base(chp_machine_arch(r->m));
+	int err = chp_ranges_new(&want);
+
+	if (err)
+		return err;
+	chp_ranges_new(&covered);
+	err = chp_crashmem_expected(r->m, want);
+	if (!err)
+		err = chp_ranges_total_bytes(want, &c->pt->expected);
+	struct chp_segment_info seg;
+	size_t index;
+	if (!err && chp_kimage_loaded(r->img) && !chp_kimage_elfcorehdr_index(r->img, &index) &&
+	    !chp_kimage_segment(r->img, index, &seg)) {
+		struct region_src rs = { r->img, seg.paddr };
+		struct chp_reader src = { region_read, &rs, chp_kimage_region(r->img).last - seg.paddr + 1 };
+		if (!chp_elfcore_open_flags(&core, &src, CHP_ELFCORE_HEADER, CHP_ELFCORE_ALLOW_DUPLICATE_LOADS)) {
+			for (size_t i = 0; i < chp_elfcore_phnum(core); i++) {
+				const struct chp_elf_phdr *ph = chp_elfcore_phdr(core, i);
+				if (ph->type == CHP_PT_LOAD && ph->memsz && ph->vaddr - ph->paddr == direct)
+					chp_ranges_add(covered, (struct chp_range){ ph->paddr, ph->paddr + ph->memsz - 1 });
+			}
+			chp_elfcore_free(core);
+		}
+	}
+	if (!err)
+		err = chp_ranges_total_bytes(covered, &c->pt->covered);
+	if (!err)
+		err = chp_ranges_subtract_all(covered, chp_machine_present_memory(r->m));
+	if (!err)
+		err = chp_ranges_total_bytes(covered, &c->pt->absent);
+	chp_ranges_free(want);
+	chp_ranges_free(covered);
+	return err;
+}
+
+static void sample(struct runner *r)
+{
+	struct chp_run_result *res = r->res;
+	struct chp_timeline_point pt = { .event = r->events };
+	struct coverage_ctx c = { r, &pt };
+	struct chp_timeline_point *grown;
+
+	if (r->error || (r->error = chp_hotplug_frozen(r->hp, measure, &c)))
+		return;
+	grown = realloc(res->timeline, (res->ntimeline + 1) * sizeof(*grown));
+	if (!grown) {
+		r->error = chp_fail(-ENOMEM, "out of memory");
+		return;
+	}
+	res->timeline = grown;
+	res->timeline[res->ntimeline++] = pt;
+	const struct chp_hotplug_stats *st = chp_hotplug_stats(r->hp);
+	if (st->slots_used > res->slots_peak)
+		res->slots_peak = st->slots_used;
+}
+
+static void on_event(void *ctx, const struct chp_hp_event *ev, uint64_t ns)
+{
+	struct runner *r = ctx;
+	char when[48];
+
+	r->events++;
+	r->steps_this_event = 0;
+	/* A planned step this update never reached: the crash comes as it ends. */
+	while (r->next_during < r->nduring && r->during[r->next_during] <= r->events) {
+		snprintf(when, sizeof(when), "end of event %" PRIu64, r->events);
+		crash(r, ev, when);
+		r->next_during++;
+	}
+	if (r->nlatency == r->cap_latency) {
+		size_t cap = r->cap_latency ? r->cap_latency * 2 : 1024;
+		uint64_t *grown = realloc(r->latency, cap * sizeof(*grown));
+		if (!grown) {
+			r->error = chp_fail(-ENOMEM, "out of memory");
+			return;
+		}
+		r->latency = grown;
+		r->cap_latency = cap;
+	}
+	r->latency[r->nlatency++] = ns;
+	if (r->busy_left && --r->busy_left == 0)
+		chp_hotplug_kexec_unlock(r->hp);
+	if (r->sc->crash_every && r->events % r->sc->crash_every == 0) {
+		snprintf(when, sizeof(when), "after event %" PRIu64, r->events);
+		crash(r, NULL, when);
+	}
+	if (r->events % r->sample_every == 0)
+		sample(r);
+	if (r->progress && r->events % 1024 == 0)
+		r->progress(r->progress_ctx, r->res->policy, r->events, r->total_events);
+}
+
+/* ---- actions ---- */
+
+static uint64_t present_bytes(const struct chp_machine *m)
+{
+	uint64_t total = 0;
+
+	chp_ranges_total_bytes(chp_machine_present_memory(m), &total);
+	return total;
+}
+
+static uint64_t next_free(const struct runner *r)
+{
+	const struct chp_ranges *p = chp_machine_present_memory(r->m);
+	uint64_t top = chp_ranges_at(p, chp_ranges_count(p) - 1)->last + 1;
+	uint64_t bs = chp_machine_block_size(r->m);
+
+	if (top < (4ull << 30))
+		top = 4ull << 30;
+	return chp_round_up(top, bs);
+}
+
+static int add_dimm(struct runner *r, uint64_t size, uint64_t at)
+{
+	uint64_t bs = chp_machine_block_size(r->m);
+	struct dimm *grown;
+	int err;
+
+	size = chp_round_up(size, bs);
+	if (!at)
+		at = next_free(r);
+	err = chp_machine_add_dimm(r->m, at, size, true);
+	if (err)
+		return err;
+	grown = realloc(r->dimms, (r->ndimms + 1) * sizeof(*grown));
+	if (!grown)
+		return chp_fail(-ENOMEM, "out of memory");
+	r->dimms = grown;
+	r->dimms[r->ndimms++] = (struct dimm){ at, size };
+	return 0;
+}
+
+static int remove_dimm(struct runner *r, uint64_t at)
+{
+	size_t k = r->ndimms;
+
+	if (at) {
+		for (k = 0; k < r->ndimms && r->dimms[k].start != at; k++)
+			;
+		if (k == r->ndimms)
+			return chp_fail(-ENOENT, "no DIMM added at %#" PRIx64, at);
+	} else if (r->ndimms) {
+		k = r->ndimms - 1;
+	} else {
+		return chp_fail(-ENOENT, "no hot-added DIMM left to remove");
+	}
+	int err = chp_machine_remove_dimm(r->m, r->dimms[k].start, r->dimms[k].size);
+	if (!err) {
+		memmove(&r->dimms[k], &r->dimms[k + 1], (r->ndimms - k - 1) * sizeof(*r->dimms));
+		r->ndimms--;
+	}
+	return err;
+}
+
+static int grow_cpus(struct runner *r, unsigned want)
+{
+	unsigned possible = chp_machine_cpus_possible(r->m);
+
+	for (unsigned cpu = 0; cpu < possible && chp_machine_cpus_online(r->m) < want; cpu++) {
+		if (chp_machine_cpu_online(r->m, cpu))
+			continue;
+		int err = chp_machine_cpu_present(r->m, cpu) ? 0 : chp_machine_add_cpu(r->m, cpu);
+		if (!err)
+			err = chp_machine_online_cpu(r->m, cpu);
+		if (err)
+			return err;
+	}
+	if (chp_machine_cpus_online(r->m) < want)
+		return chp_fail(-EINVAL, "only %u CPUs are possible", possible);
+	return 0;
+}
+
+static int shrink_cpus(struct runner *r, unsigned want)
+{
+	for (unsigned cpu = chp_machine_cpus_possible(r->m); cpu-- > 1 &&
+	     chp_machine_cpus_online(r->m) > want;) {
+		if (!chp_machine_cpu_online(r->m, cpu))
+			continue;
+		int err = chp_machine_offline_cpu(r->m, cpu);
+		if (!err)
+			err = chp_machine_remove_cpu(r->m, cpu);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int reload(struct runner *r)
+{
+	int err = chp_hotplug_unload(r->hp);
+
+	return err ? err : chp_hotplug_load(r->hp, &r->sc->load);
+}
+
+static int act(struct runner *r, const struct chp_sc_action *a)
+{
+	char when[48];
+
+	switch (a->op) {
+	case CHP_SC_ADD_DIMM:
+		return add_dimm(r, a->a, a->b);
+	case CHP_SC_REMOVE_DIMM:
+		return remove_dimm(r, a->a);
+	case CHP_SC_ONLINE_BLOCK:
+		return chp_machine_online_block(r->m, (size_t)a->a);
+	case CHP_SC_OFFLINE_BLOCK:
+		return chp_machine_offline_block(r->m, (size_t)a->a);
+	case CHP_SC_ADD_CPU:
+		return chp_machine_add_cpu(r->m, (unsigned)a->a);
+	case CHP_SC_ONLINE_CPU:
+		return chp_machine_online_cpu(r->m, (unsigned)a->a);
+	case CHP_SC_OFFLINE_CPU:
+		return chp_machine_offline_cpu(r->m, (unsigned)a->a);
+	case CHP_SC_REMOVE_CPU:
+		return chp_machine_remove_cpu(r->m, (unsigned)a->a);
+	case CHP_SC_GROW_MEMORY:
+		while (present_bytes(r->m) < a->a) {
+			uint64_t left = a->a - present_bytes(r->m);
+			int err = add_dimm(r, left < a->b ? left : a->b, 0);
+			if (err)
+				return err;
+		}
+		return 0;
+	case CHP_SC_SHRINK_MEMORY:
+		while (present_bytes(r->m) > a->a && r->ndimms) {
+			int err = remove_dimm(r, 0);
+			if (err)
+				return err;
+		}
+		return 0;
+	case CHP_SC_GROW_CPUS:
+		return grow_cpus(r, (unsigned)a->a);
+	case CHP_SC_SHRINK_CPUS:
+		return shrink_cpus(r, (unsigned)a->a);
+	case CHP_SC_CRASH:
+		if (r->hp) {
+			snprintf(when, sizeof(when), "line %u", a->line);
+			crash(r, NULL, when);
+		}
+		return 0;
+	case CHP_SC_CRASH_EXHAUSTIVE:
+		r->exhaustive_event = r->events + 1;
+		return 0;
+	case CHP_SC_KEXEC_BUSY:
+		if (r->hp && !r->busy_left && a->a) {
+			if (!chp_hotplug_kexec_trylock(r->hp))
+				return chp_fail(-EBUSY, "the kexec lock is already taken");
+			r->busy_left = a->a;
+		}
+		return 0;
+	case CHP_SC_RELOAD:
+		return r->hp ? reload(r) : 0;
+	}
+	return 0;
+}
+
+static int run_actions(struct runner *r)
+{
+	for (size_t i = 0; i < r->sc->nactions; i++) {
+		int err = act(r, &r->sc->actions[i]);
+		if (!err)
+			err = r->error;
+		if (err)
+			return chp_fail_prefix(err, "%s:%u: ", r->sc->name, r->sc->actions[i].line);
+	}
+	return 0;
+}
+
+int chp_lab_count_events(const struct chp_scenario *sc, uint64_t *events)
+{
+	struct runner r = { .sc = sc };
+	int err = chp_machine_new_lab(&r.m, &sc->spec);
+
+	if (err)
+		return chp_fail_prefix(err, "%s: machine: ", sc->name);
+	chp_machine_set_notifier(r.m, counting_notifier, &r);
+	err = run_actions(&r);
+	*events = r.events;
+	free(r.dimms);
+	chp_machine_free(r.m);
+	return err;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Mid-update crashes: the same events and step positions for every policy. */
+static int plan_crashes(struct runner *r)
+{
+	size_t n = r->sc->crash_during;
+
+	if (n > r->total_events)
+		n = (size_t)r->total_events;
+	r->during = calloc(n ? n : 1, sizeof(*r->during));
+	r->during_step = calloc(n ? n : 1, 1);
+	if (!r->during || !r->during_step)
+		return chp_fail(-ENOMEM, "out of memory");
+	for (size_t k = 0; k < n; k++) {
+		/* Spread over the run: one in each of n equal stretches. */
+		uint64_t stretch = r->total_events / n;
+		uint64_t h = mix(r->sc->seed * 1000003u + k);
+		r->during[k] = k * stretch + 1 + (stretch ? h % stretch : 0);
+		r->during_step[k] = (uint8_t)(1 + (h >> 32) % 3);
+	}
+	r->nduring = n;
+	qsort(r->during, n, sizeof(*r->during), cmp_u64);
+	return 0;
+}
+
+int chp_lab_run(struct chp_run_result **out, const struct chp_scenario *sc,
+		enum chp_policy policy, chp_progress_fn progress, void *ctx)
+{
+	struct runner r = { .sc = sc, .progress = progress, .progress_ctx = ctx };
+	int err;
+
+	r.res = calloc(1, sizeof(*r.res));
+	if (!r.res)
+		return chp_fail(-ENOMEM, "out of memory");
+	r.res->policy = policy;
+	err = chp_lab_count_events(sc, &r.total_events);
+	if (!err)
+		err = plan_crashes(&r);
+	r.sample_every = r.total_events / TIMELINE_POINTS + 1;
+	if (!err && (err = chp_machine_new_lab(&r.m, &sc->spec)))
+		chp_fail_prefix(err, "%s: machine: ", sc->name);
+	if (!err)
+		err = chp_kimage_new(&r.img, *chp_ranges_at(chp_machine_crashkernel(r.m), 0));
+	if (!err)
+		err = chp_hotplug_new(&r.hp, policy, r.m, r.img);
+	if (!err && (err = chp_hotplug_load(r.hp, &sc->load)))
+		chp_fail_prefix(err, "%s: load: ", sc->name);
+	if (!err) {
+		chp_hotplug_set_step_hook(r.hp, on_step, &r);
+		chp_hotplug_set_event_hook(r.hp, on_event, &r);
+		sample(&r);
+		err = run_actions(&r);
+		if (!err) {
+			sample(&r);
+			err = r.error;
+		}
+	}
+	if (!err) {
+		const struct chp_hotplug_stats *st = chp_hotplug_stats(r.hp);
+		struct chp_run_result *res = r.res;
+		res->events = st->events;
+		res->dropped = st->dropped;
+		res->deferred = st->deferred;
+		res->failures = st->failures;
+		res->updates = st->updates;
+		res->capacity_merges = st->capacity_merges;
+		res->stores = st->stores;
+		res->slots_used = st->slots_used;
+		res->slots_total = st->slots_total;
+		if (res->slots_used > res->slots_peak)
+			res->slots_peak = res->slots_used;
+		res->expected_final = res->ntimeline ? res->timeline[res->ntimeline - 1].expected : 0;
+		qsort(r.latency, r.nlatency, sizeof(*r.latency), cmp_u64);
+		for (size_t i = 0; i < r.nlatency; i++)
+			res->ev_total_ns += r.latency[i];
+		if (r.nlatency) {
+			res->ev_median_ns = r.latency[r.nlatency / 2];
+			res->ev_p99_ns = r.latency[r.nlatency * 99 / 100];
+			res->ev_max_ns = r.latency[r.nlatency - 1];
+		}
+	}
+	chp_hotplug_free(r.hp);
+	chp_kimage_free(r.img);
+	chp_machine_free(r.m);
+	free(r.dimms);
+	free(r.latency);
+	free(r.during);
+	free(r.during_step);
+	if (err) {
+		chp_run_result_free(r.res);
+		return err;
+	}
+	*out = r.res;
+	return 0;
+}
+
+void chp_run_result_free(struct chp_run_result *r)
+{
+	if (!r)
+		return;
+	free(r->timeline);
+	free(r);
+}

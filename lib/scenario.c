@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crashhp/scenario.h"
+#include "internal.h"
+
+static const char default_text[] =
+	"# The built-in scenario (the README's demo): an x86_64 guest grows from\n"
+	"# 4 CPUs / 4 GiB to 64 CPUs / 1 TiB in 128 MiB blocks and sheds half of\n"
+	"# it again, with crashes injected throughout, both policies side by side.\n"
+	"arch x86_64\n"
+	"cpus 64:4:4\n"
+	"ram 4G\n"
+	"block 128M\n"
+	"crashkernel 256M\n"
+	"load file\n"
+	"policies mainline robust\n"
+	"seed 1\n"
+	"crash-every 128        # a crash after every 128th event\n"
+	"crash-during 64        # and 64 in the middle of updates\n"
+	"\n"
+	"grow-cpus 64\n"
+	"grow-memory 64G 1G\n"
+	"kexec-busy 16          # kdump reloads while a DIMM comes online\n"
+	"add-dimm 1G\n"
+	"add-dimm 1G\n"
+	"crash\n"
+	"crash-exhaustive\n"
+	"add-dimm 128M\n"
+	"grow-memory 1T 1G\n"
+	"crash\n"
+	"shrink-memory 512G\n"
+	"shrink-cpus 32\n"
+	"crash\n";
+
+const char *chp_scenario_default_text(void)
+{
+	return default_text;
+}
+
+struct parser {
+	const char *name;
+	unsigned line;
+	const char *line_start;
+	struct chp_scenario *sc;
+	bool acted;     /* an action has come: settings are closed */
+};
+
+static int perr(const struct parser *p, const char *at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int perr(const struct parser *p, const char *at, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return chp_fail(-EINVAL, "%s:%u:%ld: %s", p->name, p->line, (long)(at - p->line_start) + 1, msg);
+}
+
+static bool parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!isdigit((unsigned char)*s))
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *end)
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool parse_size(const char *s, uint64_t *out)
+{
+	static const struct { const char *suffix; unsigned shift; } units[] = {
+		{ "", 0 }, { "K", 10 }, { "M", 20 }, { "G", 30 }, { "T", 40 },
+		{ "KiB", 10 }, { "MiB", 20 }, { "GiB", 30 }, { "TiB", 40 },
+	};
+	char *end;
+	unsigned long long v;
+
+	if (!isdigit((unsigned char)*s))
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno)
+		return false;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].suffix))
+			continue;
+		if (units[i].shift && v > (UINT64_MAX >> units[i].shift))
+			return false;
+		*out = (uint64_t)v << units[i].shift;
+		return true;
+	}
+	return false;
+}
+
+struct directive {
+	const char *word;
+	int nargs_min, nargs_max;
+	int op;          /* enum chp_sc_op, or -1 for a setting */
+};
+
+static const struct directive directives[] = {
+	{ "arch", 1, 1, -1 }, { "cpus", 1, 1, -1 }, { "nr-cpus", 1, 1, -1 },
+	{ "max-ranges", 1, 1, -1 }, { "ram", 1, 1, -1 }, { "block", 1, 1, -1 },
+	{ "crashkernel", 1, 1, -1 }, { "load", 1, 1, -1 }, { "policies", 1, 2, -1 },
+	{ "seed", 1, 1, -1 }, { "crash-every", 1, 1, -1 }, { "crash-during", 1, 1, -1 },
+	{ "add-dimm", 1, 2, CHP_SC_ADD_DIMM }, { "remove-dimm", 0, 1, CHP_SC_REMOVE_DIMM },
+	{ "online-block", 1, 1, CHP_SC_ONLINE_BLOCK }, { "offline-block", 1, 1, CHP_SC_OFFLINE_BLOCK },
+	{ "add-cpu", 1, 1, CHP_SC_ADD_CPU }, { "online-cpu", 1, 1, CHP_SC_ONLINE_CPU },
+	{ "offline-cpu", 1, 1, CHP_SC_OFFLINE_CPU }, { "remove-cpu", 1, 1, CHP_SC_REMOVE_CPU },
+	{ "grow-memory", 1, 2, CHP_SC_GROW_MEMORY }, { "shrink-memory", 1, 1, CHP_SC_SHRINK_MEMORY },
+	{ "grow-cpus", 1, 1, CHP_SC_GROW_CPUS }, { "shrink-cpus", 1, 1, CHP_SC_SHRINK_CPUS },
+	{ "crash", 0, 0, CHP_SC_CRASH }, { "crash-exhaustive", 0, 0, CHP_SC_CRASH_EXHAUSTIVE },
+	{ "kexec-busy", 1, 1, CHP_SC_KEXEC_BUSY }, { "reload", 0, 0, CHP_SC_RELOAD },
+};
+
+static int setting(struct parser *p, const char *word, char **arg, int nargs)
+{
+	struct chp_scenario *sc = p->sc;
+	uint64_t v;
+
+	if (!strcmp(word, "arch")) {
+		enum chp_arch arch;
+		if (chp_arch_from_name(&arch, arg[0]))
+			return perr(p, arg[0], "unknown architecture '%s' (x86_64, ppc64le, ppc64)", arg[0]);
+		chp_lab_spec_init(&sc->spec, arch);
+		return 0;
+	}
+	if (!strcmp(word, "cpus")) {
+		unsigned long long n[3] = { 0, 0, 0 };
+		int k = sscanf(arg[0], "%llu:%llu:%llu", &n[0], &n[1], &n[2]);
+		if (k < 1 || n[0] > 65535 || n[1] > 65535 || n[2] > 65535 || strspn(arg[0], "0123456789:") != strlen(arg[0]))
+			return perr(p, arg[0], "cpus takes POSSIBLE[:PRESENT[:ONLINE]], not '%s'", arg[0]);
+		sc->spec.cpus_possible = (unsigned)n[0];
+		sc->spec.cpus_present = (unsigned)(k > 1 ? n[1] : n[0]);
+		sc->spec.cpus_online = (unsigned)(k > 2 ? n[2] : sc->spec.cpus_present);
+		return 0;
+	}
+	if (!strcmp(word, "load")) {
+		if (strcmp(arg[0], "file") && strcmp(arg[0], "segments") && strcmp(arg[0], "segments-hotplug"))
+			return perr(p, arg[0], "load takes file, segments or segments-hotplug, not '%s'", arg[0]);
+		sc->load.mode = strcmp(arg[0], "file") ? CHP_LOAD_SEGMENTS : CHP_LOAD_FILE;
+		sc->load.hotplug_flag = !strcmp(arg[0], "segments-hotplug");
+		return 0;
+	}
+	if (!strcmp(word, "policies")) {
+		sc->run_policy[0] = sc->run_policy[1] = false;
+		for (int i = 0; i < nargs; i++) {
+			enum chp_policy pol;
+			if (chp_policy_from_name(&pol, arg[i]))
+				return perr(p, arg[i], "unknown policy '%s' (mainline, robust)", arg[i]);
+			sc->run_policy[pol] = true;
+		}
+		return 0;
+	}
+	bool is_size = !strcmp(word, "ram") || !strcmp(word, "block") || !strcmp(word, "crashkernel");
+	if (is_size ? !parse_size(arg[0], &v) : !parse_u64(arg[0], &v))
+		return perr(p, arg[0], "%s takes a %s, not '%s'", word, is_size ? "size" : "number", arg[0]);
+	if (!is_size && strcmp(word, "seed") && v > 65535)
+		return perr(p, arg[0], "%s: %" PRIu64 " is too large", word, v);
+	if (!strcmp(word, "ram"))
+		sc->spec.boot_ram = v;
+	else if (!strcmp(word, "block"))
+		sc->spec.block_size = v;
+	else if (!strcmp(word, "crashkernel"))
+		sc->spec.crashkernel_size = v;
+	else if (!strcmp(word, "nr-cpus"))
+		sc->spec.nr_cpus_config = (unsigned)v;
+	else if (!strcmp(word, "max-ranges"))
+		sc->spec.max_memory_ranges = (unsigned)v;
+	else if (!strcmp(word, "seed"))
+		sc->seed = v;
+	else if (!strcmp(word, "crash-every"))
+		sc->crash_every = (unsigned)v;
+	else
+		sc->crash_during = (unsigned)v;
+	return 0;
+}
+
+static int action(struct parser *p, int op, char **arg, int nargs)
+{
+	struct chp_scenario *sc = p->sc;
+	struct chp_sc_action a = { .op = (enum chp_sc_op)op, .line = p->line };
+	bool sizes = op == CHP_SC_ADD_DIMM || op == CHP_SC_GROW_MEMORY || op == CHP_SC_SHRINK_MEMORY ||
+		     op == CHP_SC_REMOVE_DIMM;
+
+	for (int i = 0; i < nargs; i++) {
+		uint64_t *dst = i == 0 ? &a.a : &a.b;
+		/* The address of add-dimm and remove-dimm, sizes elsewhere; numbers for the rest. */
+		if (sizes ? !parse_size(arg[i], dst) : !parse_u64(arg[i], dst))
+			return perr(p, arg[i], "expected a %s, not '%s'", sizes ? "size or address" : "number",
+				    arg[i]);
+	}
+	if (op == CHP_SC_GROW_MEMORY && nargs < 2)
+		a.b = 1ull << 30;
+	if ((op == CHP_SC_ADD_DIMM || op == CHP_SC_GROW_MEMORY) && (a.a == 0 || (nargs > 1 && a.b == 0 && op == CHP_SC_GROW_MEMORY)))
+		return perr(p, arg[0], "a size must be more than 0");
+	struct chp_sc_action *grown = realloc(sc->actions, (sc->nactions + 1) * sizeof(*grown));
+	if (!grown)
+		return chp_fail(-ENOMEM, "out of memory");
+	sc->actions = grown;
+	sc->actions[sc->nactions++] = a;
+	return 0;
+}
+
+static int parse_line(struct parser *p, char *line)
+{
+	char *tok[8];
+	int n = 0;
+	char *hash = strchr(line, '#');
+
+	if (hash)
+		*hash = '\0';
+	for (char *s = line; *s;) {
+		while (*s == ' ' || *s == '\t' || *s == '\r')
+			s++;
+		if (!*s)
+			break;
+		if (n == 8)
+			return perr(p, s, "too many words");
+		tok[n++] = s;
+		while (*s && *s != ' ' && *s != '\t' && *s != '\r')
+			s++;
+		if (*s)
+			*s++ = '\0';
+	}
+	if (n == 0)
+		return 0;
+	for (size_t i = 0; i < sizeof(directives) / sizeof(directives[0]); i++) {
+		const struct directive *d = &directives[i];
+		if (strcmp(tok[0], d->word))
+			continue;
+		if (n - 1 < d->nargs_min || n - 1 > d->nargs_max)
+			return perr(p, n - 1 > d->nargs_max ? tok[d->nargs_max + 1] : tok[0],
+				    "%s takes %d to %d arguments", d->word, d->nargs_min, d->nargs_max);
+		if (d->op < 0) {
+			if (p->acted)
+				return perr(p, tok[0], "'%s' must come before the first action", d->word);
+			return setting(p, d->word, tok + 1, n - 1);
+		}
+		p->acted = true;
+		return action(p, d->op, tok + 1, n - 1);
+	}
+	return perr(p, tok[0], "unknown directive '%s'", tok[0]);
+}
+
+int chp_scenario_parse(struct chp_scenario **out, const char *text, const char *name)
+{
+	struct chp_scenario *sc = calloc(1, sizeof(*sc));
+	struct parser p = { .name = name, .sc = sc };
+	char *copy = strdup(text), *cursor, *nl;
+	int err = 0;
+
+	if (!sc || !copy) {
+		free(sc);
+		free(copy);
+		return chp_fail(-ENOMEM, "out of memory");
+	}
+	snprintf(sc->name, sizeof(sc->name), "%s", name);
+	chp_lab_spec_init(&sc->spec, CHP_ARCH_X86_64);
+	chp_load_options_init(&sc->load);
+	sc->run_policy[CHP_POLICY_MAINLINE] = sc->run_policy[CHP_POLICY_ROBUST] = true;
+	sc->seed = 1;
+	for (cursor = copy; !err && cursor; cursor = nl) {
+		nl = strchr(cursor, '\n');
+		if (nl)
+			*nl++ = '\0';
+		p.line++;
+		p.line_start = cursor;
+		if (strlen(cursor) > 1024)
+			err = perr(&p, cursor, "line longer than 1024 characters");
+		else
+			err = parse_line(&p, cursor);
+	}
+	free(copy);
+	if (err) {
+		chp_scenario_free(sc);
+		return err;
+	}
+	*out = sc;
+	return 0;
+}
+
+void chp_scenario_free(struct chp_scenario *sc)
+{
+	if (!sc)
+		return;
+	free(sc->actions);
+	free(sc);
+}

@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The scenario report: both policies side by side, as text, JSON or SVG. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crashhp/lab.h"
+#include "crashhp/scenario.h"
+#include "sim_report.h"
+#include "tool.h"
+
+static void row(const char *label, struct chp_run_result *const *res, size_t n,
+		void (*cell)(const struct chp_run_result *, char *, size_t))
+{
+	printf("  %-34s", label);
+	for (size_t i = 0; i < n; i++) {
+		char buf[48];
+		cell(res[i], buf, sizeof(buf));
+		printf(" %22s", buf);
+	}
+	putchar('\n');
+}
+
+#define CELL(name, fmt, ...) \
+	static void name(const struct chp_run_result *r, char *b, size_t n) { snprintf(b, n, fmt, __VA_ARGS__); }
+
+static const char *sz(uint64_t v)
+{
+	static char ring[8][32];
+	static int k;
+	return tool_format_size(v, ring[k++ % 8]);
+}
+
+CELL(c_crashes, "%" PRIu64, r->crashes)
+CELL(c_dumps, "%" PRIu64, r->dumps)
+CELL(c_nodump, "%" PRIu64, r->no_dump)
+CELL(c_complete, "%" PRIu64, r->complete)
+CELL(c_missing, "%" PRIu64 " (%s)", r->missing_dumps, sz(r->missing_bytes))
+CELL(c_absent, "%" PRIu64 " (%s)", r->absent_dumps, sz(r->absent_bytes))
+CELL(c_offline, "%" PRIu64 " (%s)", r->offline_dumps, sz(r->offline_bytes))
+CELL(c_events, "%" PRIu64, r->events)
+CELL(c_dropped, "%" PRIu64, r->dropped)
+CELL(c_deferred, "%" PRIu64, r->deferred)
+CELL(c_failures, "%" PRIu64, r->failures)
+CELL(c_lat, "%.2f/%.2f/%.1f us", r->ev_median_ns / 1e3, r->ev_p99_ns / 1e3, r->ev_max_ns / 1e3)
+CELL(c_total, "%.3f s", r->ev_total_ns / 1e9)
+CELL(c_slots, "%zu/%zu of %zu", r->slots_used, r->slots_peak, r->slots_total)
+CELL(c_merges, "%" PRIu64, r->capacity_merges)
+CELL(c_exh, "%" PRIu64 "/%" PRIu64, r->exhaustive_complete, r->exhaustive_steps)
+
+void sim_report_text(const struct chp_scenario *sc, uint64_t events,
+		     struct chp_run_result *const *res, size_t n)
+{
+	char b1[32], b2[32];
+
+	printf("crashhp sim: %s: %s, %u CPUs possible, %s RAM at boot in %s blocks, %" PRIu64
+	       " events, the same crash points for every policy\n\n", sc->name,
+	       chp_arch_name(sc->spec.arch), sc->spec.cpus_possible,
+	       tool_format_size(sc->spec.boot_ram, b1), tool_format_size(sc->spec.block_size, b2),
+	       events);
+	printf("  %-34s", "");
+	for (size_t i = 0; i < n; i++)
+		printf(" %22s", chp_policy_name(res[i]->policy));
+	putchar('\n');
+	row("crashes injected", res, n, c_crashes);
+	row("dumps taken", res, n, c_dumps);
+	row("no dump", res, n, c_nodump);
+	row("dumps complete", res, n, c_complete);
+	row("dumps missing online memory", res, n, c_missing);
+	row("dumps including absent memory", res, n, c_absent);
+	row("dumps including offline memory", res, n, c_offline);
+	row("events", res, n, c_events);
+	row("events dropped", res, n, c_dropped);
+	row("events deferred to the lock holder", res, n, c_deferred);
+	row("handler failures", res, n, c_failures);
+	row("update per event median/p99/max", res, n, c_lat);
+	row("update time in total", res, n, c_total);
+	row("header slots used now/peak", res, n, c_slots);
+	row("capacity merges", res, n, c_merges);
+	row("exhaustive: complete/crashes", res, n, c_exh);
+	for (size_t i = 0; i < n; i++)
+		if (res[i]->first_problem[0])
+			printf("  %s, first problem: %s\n", chp_policy_name(res[i]->policy),
+			       res[i]->first_problem);
+}
+
+void sim_report_json(const struct chp_scenario *sc, uint64_t events,
+		     struct chp_run_result *const *res, size_t n)
+{
+	struct json j;
+
+	json_begin(&j, stdout);
+	json_string(&j, "scenario", sc->name);
+	json_string(&j, "arch", chp_arch_name(sc->spec.arch));
+	json_uint(&j, "events", events);
+	json_uint(&j, "seed", sc->seed);
+	json_array_open(&j, "policies");
+	for (size_t i = 0; i < n; i++) {
+		const struct chp_run_result *r = res[i];
+		json_object_open(&j, NULL);
+		json_string(&j, "policy", chp_policy_name(r->policy));
+		json_uint(&j, "crashes", r->crashes);
+		json_uint(&j, "dumps_taken", r->dumps);
+		json_uint(&j, "no_dump", r->no_dump);
+		json_uint(&j, "dumps_complete", r->complete);
+		json_uint(&j, "dumps_missing_online_memory", r->missing_dumps);
+		json_uint(&j, "missing_bytes", r->missing_bytes);
+		json_uint(&j, "dumps_including_absent_memory", r->absent_dumps);
+		json_uint(&j, "absent_bytes", r->absent_bytes);
+		json_uint(&j, "dumps_including_offline_memory", r->offline_dumps);
+		json_uint(&j, "offline_bytes", r->offline_bytes);
+		json_uint(&j, "events", r->events);
+		json_uint(&j, "events_dropped", r->dropped);
+		json_uint(&j, "events_deferred", r->deferred);
+		json_uint(&j, "handler_failures", r->failures);
+		json_uint(&j, "update_median_ns", r->ev_median_ns);
+		json_uint(&j, "update_p99_ns", r->ev_p99_ns);
+		json_uint(&j, "update_max_ns", r->ev_max_ns);
+		json_uint(&j, "update_total_ns", r->ev_total_ns);
+		json_uint(&j, "stores", r->stores);
+		json_uint(&j, "slots_used", r->slots_used);
+		json_uint(&j, "slots_peak", r->slots_peak);
+		json_uint(&j, "slots_total", r->slots_total);
+		json_uint(&j, "capacity_merges", r->capacity_merges);
+		json_uint(&j, "exhaustive_crashes", r->exhaustive_steps);
+		json_uint(&j, "exhaustive_complete", r->exhaustive_complete);
+		json_string(&j, "first_problem", r->first_problem);
+		json_object_close(&j);
+	}
+	json_array_close(&j);
+	json_end(&j);
+}
+
+/* One panel per policy: online memory against what the header covers. */
+int sim_report_svg(const char *path, const struct chp_scenario *sc,
+		   struct chp_run_result *const *res, size_t n)
+{
+	const double w = 900, ph = 260, left = 70, top = 40, pw = w - left - 20;
+	uint64_t ymax = 1, xmax = 1;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int err;
+
+	if (!f)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < res[i]->ntimeline; k++) {
+			const struct chp_timeline_point *p = &res[i]->timeline[k];
+			uint64_t y = p->covered > p->expected ? p->covered : p->expected;
+			ymax = y > ymax ? y : ymax;
+			xmax = p->event > xmax ? p->event : xmax;
+		}
+	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+		"font-family=\"sans-serif\" font-size=\"12\">\n", w, top + n * (ph + 40) + 10);
+	fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
+	fprintf(f, "<text x=\"%.0f\" y=\"20\" font-size=\"15\">%s: online memory (blue) and memory "
+		"the header covers (green, dashed); covered but absent in red</text>\n", left, sc->name);
+	for (size_t i = 0; i < n; i++) {
+		double y0 = top + i * (ph + 40);
+		fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" font-weight=\"bold\">%s</text>\n", left,
+			y0 + 14, chp_policy_name(res[i]->policy));
+		fprintf(f, "<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" fill=\"none\" "
+			"stroke=\"#999\"/>\n", left, y0 + 20, pw, ph - 20);
+		fprintf(f, "<text x=\"5\" y=\"%.0f\">%s</text>\n", y0 + 32, sz(ymax));
+		fprintf(f, "<text x=\"5\" y=\"%.0f\">0</text>\n", y0 + ph);
+		fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">event %" PRIu64 "</text>\n",
+			left + pw, y0 + ph + 14, xmax);
+		static const char *const series[] = { "#1f5fbf", "#2a9d2a", "#d62728" };
+		for (int s = 0; s < 3; s++) {
+			fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"%s\"%s points=\"",
+				series[s], s == 1 ? "2" : "1.5", s == 1 ? " stroke-dasharray=\"6,4\"" : "");
+			for (size_t k = 0; k < res[i]->ntimeline; k++) {
+				const struct chp_timeline_point *p = &res[i]->timeline[k];
+				uint64_t v = s == 0 ? p->expected : s == 1 ? p->covered : p->absent;
+				fprintf(f, "%.1f,%.1f ", left + pw * (double)p->event / (double)xmax,
+					y0 + ph - (ph - 24) * (double)v / (double)ymax);
+			}
+			fprintf(f, "\"/>\n");
+		}
+	}
+	fprintf(f, "</svg>\n");
+	if (fclose(f)) {
+		free(buf);
+		return -1;
+	}
+	err = tool_write_file_atomic(path, buf, len);
+	free(buf);
+	return err;
+}
