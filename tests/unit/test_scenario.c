@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <errno.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "crashhp/error.h"
+#include "crashhp/lab.h"
+#include "crashhp/scenario.h"
+
+static void expect_error(const char *text, const char *where_and_what)
+{
+	struct chp_scenario *sc = NULL;
+
+	assert_int_equal(chp_scenario_parse(&sc, text, "t.scn"), -EINVAL);
+	if (!strstr(chp_last_error(), where_and_what))
+		fail_msg("error '%s' lacks '%s'", chp_last_error(), where_and_what);
+	assert_null(sc);
+}
+
+/* Every error names the file, the line and the column of the bad word. */
+static void test_scenario__errors_name_line_and_column(void **state)
+{
+	expect_error("arch x86_64\nfrobnicate 3\n", "t.scn:2:1: unknown directive 'frobnicate'");
+	expect_error("ram 4X\n", "t.scn:1:5: ram takes a size, not '4X'");
+	expect_error("  cpus 4:y\n", "t.scn:1:8: cpus takes POSSIBLE");
+	expect_error("add-dimm 1G\nram 8G\n", "t.scn:2:1: 'ram' must come before the first action");
+	expect_error("policies mainline fast\n", "t.scn:1:19: unknown policy 'fast'");
+	expect_error("crash now\n", "t.scn:1:7: crash takes 0 to 0 arguments");
+	expect_error("load kexec\n", "t.scn:1:6: load takes file, segments or segments-hotplug");
+	expect_error("add-dimm 0\n", "t.scn:1:10: a size must be more than 0");
+	expect_error("online-block x\n", "t.scn:1:14: expected a number, not 'x'");
+	expect_error("arch sparc\n", "t.scn:1:6: unknown architecture 'sparc'");
+}
+
+static void test_scenario__settings_and_actions(void **state)
+{
+	struct chp_scenario *sc;
+	const char *text =
+		"# comment line\n"
+		"arch ppc64   # trailing comment\n"
+		"cpus 8:4:2\n"
+		"ram 2G\n"
+		"block 256M\n"
+		"policies robust\n"
+		"seed 7\n"
+		"crash-every 4\n"
+		"\n"
+		"add-dimm 1G 0x100000000\n"
+		"remove-dimm\n"
+		"grow-memory 16G\n"
+		"crash\n";
+
+	assert_int_equal(chp_scenario_parse(&sc, text, "t.scn"), 0);
+	assert_int_equal(sc->spec.arch, CHP_ARCH_PPC64);
+	assert_int_equal(sc->spec.cpus_possible, 8);
+	assert_int_equal(sc->spec.cpus_online, 2);
+	assert_int_equal(sc->spec.boot_ram, 2ull << 30);
+	assert_false(sc->run_policy[CHP_POLICY_MAINLINE]);
+	assert_true(sc->run_policy[CHP_POLICY_ROBUST]);
+	assert_int_equal(sc->seed, 7);
+	assert_int_equal(sc->crash_every, 4);
+	assert_int_equal(sc->nactions, 4);
+	assert_int_equal(sc->actions[0].op, CHP_SC_ADD_DIMM);
+	assert_int_equal(sc->actions[0].b, 0x100000000ull);
+	assert_int_equal(sc->actions[0].line, 10);
+	assert_int_equal(sc->actions[2].b, 1ull << 30); /* grow-memory's default DIMM */
+	chp_scenario_free(sc);
+}
+
+/* The built-in scenario parses and makes the events it promises. */
+static void test_scenario__default_counts(void **state)
+{
+	struct chp_scenario *sc;
+	uint64_t events;
+
+	assert_int_equal(chp_scenario_parse(&sc, chp_scenario_default_text(), "built-in"), 0);
+	assert_int_equal(chp_lab_count_events(sc, &events), 0);
+	/*
+	 * 60 CPUs onlined and 32 offlined; 4 GiB to 1 TiB in 128 MiB blocks
+	 * (8160 MEM_ONLINE) and back to 512 GiB (about 4100 MEM_OFFLINE).  Boot
+	 * RAM on x86 misses the first page and 640 KiB-1 MiB, so growing to a
+	 * round total takes a few blocks more than the arithmetic says.
+	 */
+	assert_true(events >= 60 + 8160 + 4096 + 32);
+	assert_true(events <= 60 + 8160 + 16 + 4096 + 16 + 32);
+	struct chp_run_result *r;
+	assert_int_equal(chp_lab_run(&r, sc, CHP_POLICY_ROBUST, NULL, NULL), 0);
+	assert_int_equal(r->events, events);        /* the dry run counts right */
+	assert_int_equal(r->complete, r->crashes);  /* robust: every dump complete */
+	assert_int_equal(r->dropped, 0);
+	assert_true(r->deferred > 0);
+	chp_run_result_free(r);
+	chp_scenario_free(sc);
+}
+
+/* A run error names the scenario line. */
+static void test_scenario__runtime_error_names_line(void **state)
+{
+	struct chp_scenario *sc;
+	struct chp_run_result *res = NULL;
+
+	assert_int_equal(chp_scenario_parse(&sc, "ram 1G\ncrashkernel 128M\noffline-block 300\n", "t.scn"), 0);
+	assert_int_equal(chp_lab_run(&res, sc, CHP_POLICY_ROBUST, NULL, NULL), -EINVAL);
+	assert_non_null(strstr(chp_last_error(), "t.scn:3: memory block 300 is not present"));
+	assert_null(res);
+	chp_scenario_free(sc);
+}
+
+/* A small run: robust complete at every crash, mainline not after a hot-remove. */
+static void test_scenario__small_run_side_by_side(void **state)
+{
+	struct chp_scenario *sc;
+	struct chp_run_result *m, *r;
+	const char *text = "ram 2G\ncrashkernel 128M\ncrash-every 2\ncrash-during 4\n"
+			   "add-dimm 512M\nadd-dimm 512M\ncrash-exhaustive\noffline-block 34\n"
+			   "remove-dimm\ncrash\n";
+
+	assert_int_equal(chp_scenario_parse(&sc, text, "t.scn"), 0);
+	assert_int_equal(chp_lab_run(&m, sc, CHP_POLICY_MAINLINE, NULL, NULL), 0);
+	assert_int_equal(chp_lab_run(&r, sc, CHP_POLICY_ROBUST, NULL, NULL), 0);
+	assert_int_equal(m->events, r->events);
+	assert_int_equal(r->events, 4 + 4 + 1 + 4);
+	assert_int_equal(r->complete, r->crashes);
+	assert_true(r->crashes >= 6 + 4 + 1);
+	assert_true(r->exhaustive_steps > 0);
+	assert_int_equal(r->exhaustive_complete, r->exhaustive_steps);
+	assert_true(m->absent_dumps >= 1);    /* the removed DIMM, still listed */
+	assert_true(m->no_dump >= 4);         /* crashes inside updates */
+	assert_true(r->ntimeline >= 2);
+	assert_int_equal(r->timeline[r->ntimeline - 1].covered, r->timeline[r->ntimeline - 1].expected);
+	chp_run_result_free(m);
+	chp_run_result_free(r);
+	chp_scenario_free(sc);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_scenario__errors_name_line_and_column),
+		cmocka_unit_test(test_scenario__settings_and_actions),
+		cmocka_unit_test(test_scenario__default_counts),
+		cmocka_unit_test(test_scenario__runtime_error_names_line),
+		cmocka_unit_test(test_scenario__small_run_side_by_side),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
