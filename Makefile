@@ -1,6 +1,7 @@
 # Thin wrapper over Meson. `make demo` and `make check` are the quick start.
 BUILD      ?= build
 BUILD_SAN  ?= build-san
+BUILD_TSAN ?= build-tsan
 MESON      ?= meson
 
 .PHONY: all deps demo check bench fuzz clean
@@ -18,13 +19,18 @@ $(BUILD_SAN)/build.ninja:
 	$(MESON) setup $(BUILD_SAN) -Db_sanitize=address,undefined -Db_lundef=false \
 		-Dc_args=-fno-sanitize-recover=all -Dbuildtype=debug
 
+$(BUILD_TSAN)/build.ninja:
+	$(MESON) setup $(BUILD_TSAN) -Db_sanitize=thread -Db_lundef=false -Dbuildtype=debug
+
 demo: deps all
 	./$(BUILD)/tools/crashhp sim
 
-# Plain build and ASan+UBSan build, every test in both, one summary line.
-check: deps demo $(BUILD_SAN)/build.ninja
+# Plain build and ASan+UBSan build, every test in both; the concurrency
+# tests also under ThreadSanitizer; one summary line.
+check: deps demo $(BUILD_SAN)/build.ninja $(BUILD_TSAN)/build.ninja
 	$(MESON) compile -C $(BUILD_SAN)
-	./scripts/run-tests $(BUILD) $(BUILD_SAN)
+	$(MESON) compile -C $(BUILD_TSAN)
+	./scripts/run-tests $(BUILD) $(BUILD_SAN) $(BUILD_TSAN):concurrency
 
 bench: deps all
 	./$(BUILD)/bench/chp-bench
@@ -40,4 +46,4 @@ fuzz: all
 	./$(BUILD)/fuzz_elfcore -max_total_time=$(FUZZ_SECONDS) $(BUILD)/fuzz-corpus
 
 clean:
-	rm -rf $(BUILD) $(BUILD_SAN)
+	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_TSAN)

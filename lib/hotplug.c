@@ -43,6 +43,14 @@ bool chp_hotplug_kexec_trylock(struct chp_hotplug *hp)
 
 static void unlock_and_drain(struct chp_hotplug *hp);
 
+/*
+ * The event this thread is handling, and the time its step hook took: per
+ * thread, because a loader draining robust's owed work stores too, on its own
+ * thread, while an event is handled on another.
+ */
+static _Thread_local const struct chp_hp_event *tl_current;
+static _Thread_local uint64_t tl_hook_ns;
+
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -60,7 +68,7 @@ static void call_step_hook(struct chp_hotplug *hp, const struct chp_step *step)
 		return;
 	t0 = now_ns();
 	hp->step(hp->step_ctx, step);
-	hp->hook_ns += now_ns() - t0;
+	tl_hook_ns += now_ns() - t0;
 }
 
 void chp_hotplug_kexec_unlock(struct chp_hotplug *hp)
@@ -112,7 +120,7 @@ void chp_hp_count(struct chp_hotplug *hp, uint64_t *counter, uint64_t n)
 
 void chp_hp_step(struct chp_hotplug *hp, enum chp_step_kind kind)
 {
-	struct chp_step step = { .kind = kind, .event = hp->current };
+	struct chp_step step = { .kind = kind, .event = tl_current };
 
 	if (kind == CHP_STEP_IMAGE_HIDDEN || kind == CHP_STEP_IMAGE_VISIBLE)
 		atomic_store(&hp->image_hidden, kind == CHP_STEP_IMAGE_HIDDEN);
@@ -121,7 +129,7 @@ void chp_hp_step(struct chp_hotplug *hp, enum chp_step_kind kind)
 
 int chp_hp_store(struct chp_hotplug *hp, uint64_t paddr, const void *src, size_t len)
 {
-	struct chp_step step = { CHP_STEP_STORE, paddr, len, hp->current };
+	struct chp_step step = { CHP_STEP_STORE, paddr, len, tl_current };
 	int err;
 
 	pthread_mutex_lock(&hp->region_lock);
@@ -176,6 +184,11 @@ static void unlock_and_drain(struct chp_hotplug *hp)
 		if (!kexec_trylock_as(hp, KEXEC_HOTPLUG))
 			return;
 		atomic_store(&hp->pending, false);
+		/* What is owed now is being applied; later deferrals are owed anew. */
+		pthread_mutex_lock(&hp->stats_lock);
+		chp_ranges_add_all(hp->applying, hp->owed);
+		chp_ranges_clear(hp->owed);
+		pthread_mutex_unlock(&hp->stats_lock);
 		if (chp_kimage_loaded(hp->img) && chp_kimage_hotplug_capable(hp->img)) {
 			if (chp_kimage_unprotect(hp->img) == 0) {
 				if (chp_robust_resync(hp))
@@ -183,7 +196,27 @@ static void unlock_and_drain(struct chp_hotplug *hp)
 				chp_kimage_protect(hp->img);
 			}
 		}
+		pthread_mutex_lock(&hp->stats_lock);
+		chp_ranges_clear(hp->applying);
+		pthread_mutex_unlock(&hp->stats_lock);
 	}
+}
+
+int chp_hotplug_in_flight(struct chp_hotplug *hp, struct chp_ranges *out)
+{
+	struct chp_range r;
+	int err = 0;
+
+	chp_ranges_clear(out);
+	if (chp_machine_event_in_flight(hp->m, &r))
+		err = chp_ranges_add(out, r);
+	pthread_mutex_lock(&hp->stats_lock);
+	if (!err)
+		err = chp_ranges_add_all(out, hp->owed);
+	if (!err)
+		err = chp_ranges_add_all(out, hp->applying);
+	pthread_mutex_unlock(&hp->stats_lock);
+	return err;
 }
 
 static void handle_event_locked(struct chp_hotplug *hp, const struct chp_hp_event *ev);
@@ -194,11 +227,11 @@ static void handle_event(void *ctx, const struct chp_hp_event *ev)
 	struct chp_hotplug *hp = ctx;
 	uint64_t t0 = now_ns(), took;
 
-	hp->current = ev;
-	hp->hook_ns = 0;
+	tl_current = ev;
+	tl_hook_ns = 0;
 	handle_event_locked(hp, ev);
-	hp->current = NULL;
-	took = now_ns() - t0 - hp->hook_ns;
+	tl_current = NULL;
+	took = now_ns() - t0 - tl_hook_ns;
 	if (hp->event_hook)
 		hp->event_hook(hp->event_ctx, ev, took);
 }
@@ -224,6 +257,12 @@ static void handle_event_locked(struct chp_hotplug *hp, const struct chp_hp_even
 		}
 		/* Owe the work; whoever holds the lock (or this thread) does it. */
 		chp_hp_count(hp, &hp->stats.deferred, 1);
+		if (ev->nr_pages) {
+			uint64_t s = ev->start_pfn * CHP_PAGE_SIZE;
+			pthread_mutex_lock(&hp->stats_lock);
+			chp_ranges_add(hp->owed, (struct chp_range){ s, s + ev->nr_pages * CHP_PAGE_SIZE - 1 });
+			pthread_mutex_unlock(&hp->stats_lock);
+		}
 		atomic_store(&hp->pending, true);
 		if (kexec_trylock_as(hp, KEXEC_HOTPLUG))
 			unlock_and_drain(hp);
@@ -276,6 +315,11 @@ int chp_hotplug_new(struct chp_hotplug **out, enum chp_policy policy, struct chp
 	atomic_init(&hp->pending, false);
 	pthread_mutex_init(&hp->region_lock, NULL);
 	pthread_mutex_init(&hp->stats_lock, NULL);
+	if (chp_ranges_new(&hp->owed) || chp_ranges_new(&hp->applying)) {
+		chp_ranges_free(hp->owed);
+		free(hp);
+		return chp_fail(-ENOMEM, "out of memory");
+	}
 	chp_machine_set_notifier(m, handle_event, hp);
 	*out = hp;
 	return 0;
@@ -287,6 +331,8 @@ void chp_hotplug_free(struct chp_hotplug *hp)
 		return;
 	chp_machine_set_notifier(hp->m, NULL, NULL);
 	chp_robust_detach(hp);
+	chp_ranges_free(hp->owed);
+	chp_ranges_free(hp->applying);
 	pthread_mutex_destroy(&hp->region_lock);
 	pthread_mutex_destroy(&hp->stats_lock);
 	free(hp->log);
@@ -318,8 +364,11 @@ int chp_hotplug_load(struct chp_hotplug *hp, const struct chp_load_options *opt)
 	pthread_mutex_unlock(&hp->region_lock);
 	chp_machine_unlock_state(hp->m);
 	hp->elfcorehdr_updated = false;
-	if (!err && hp->policy == CHP_POLICY_ROBUST && chp_kimage_hotplug_capable(hp->img))
+	if (!err && hp->policy == CHP_POLICY_ROBUST && chp_kimage_hotplug_capable(hp->img)) {
 		err = chp_robust_attach(hp);
+		/* The kernel's build lists offline blocks too: made exact at once. */
+		atomic_store(&hp->pending, true);
+	}
 	unlock_and_drain(hp);
 	return err;
 }

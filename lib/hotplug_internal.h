@@ -35,8 +35,11 @@ struct chp_hotplug {
 	void *step_ctx;
 	chp_event_fn event_hook;
 	void *event_ctx;
-	const struct chp_hp_event *current;
-	uint64_t hook_ns;             /* time spent in the step hook this event */
+
+
+	/* Robust: ranges of deferred events, and of those a resync is applying. */
+	struct chp_ranges *owed;
+	struct chp_ranges *applying;
 
 	struct chp_hotplug_stats stats;
 	char *log;

@@ -13,6 +13,7 @@
 struct crash_ctx {
 	struct chp_hotplug *hp;
 	const struct chp_ranges *in_flight;
+	bool own_in_flight;       /* work out what is in flight once frozen */
 	struct chp_dump_result *res;
 };
 
@@ -24,22 +25,42 @@ static int crash_frozen(void *arg)
 	struct chp_capture_info info;
 	struct chp_capture_view *view;
 	struct chp_verify_report *report;
+	struct chp_ranges *owned = NULL;
 	unsigned cpu = 0;
 	int err;
 
+	/* The panic path's decision, taken with everything else held still. */
+	if (chp_hotplug_panic_gate(c->hp)) {
+		snprintf(res->why, sizeof(res->why), "%s", chp_last_error());
+		return 0;
+	}
+	if (c->own_in_flight) {
+		err = chp_ranges_new(&owned);
+		if (!err)
+			err = chp_hotplug_in_flight(c->hp, owned);
+		if (err) {
+			chp_ranges_free(owned);
+			return err;
+		}
+		c->in_flight = owned;
+	}
 	while (cpu < chp_machine_cpus_possible(m) && !chp_machine_cpu_online(m, cpu))
 		cpu++;
 	err = chp_crash_save(m, cpu, 0);
-	if (err)
+	if (err) {
+		chp_ranges_free(owned);
 		return err;
+	}
 	err = chp_capture_view_new(&view, m, c->hp->img, &info);
 	if (err) {
 		/* The capture kernel rejected what it found: no dump. */
 		snprintf(res->why, sizeof(res->why), "capture: %s", chp_last_error());
+		chp_ranges_free(owned);
 		return chp_crash_forget(m);
 	}
 	err = chp_verify_view(&report, m, view, c->in_flight);
 	chp_capture_view_free(view);
+	chp_ranges_free(owned);
 	if (!err)
 		err = chp_crash_forget(m);
 	if (err)
@@ -62,12 +83,16 @@ static int crash_frozen(void *arg)
 int chp_lab_crash(struct chp_hotplug *hp, const struct chp_ranges *in_flight,
 		  struct chp_dump_result *res)
 {
-	struct crash_ctx c = { hp, in_flight, res };
+	struct crash_ctx c = { hp, in_flight, false, res };
 
 	memset(res, 0, sizeof(*res));
-	if (chp_hotplug_panic_gate(hp)) {
-		snprintf(res->why, sizeof(res->why), "%s", chp_last_error());
-		return 0;
-	}
+	return chp_hotplug_frozen(hp, crash_frozen, &c);
+}
+
+int chp_lab_crash_now(struct chp_hotplug *hp, struct chp_dump_result *res)
+{
+	struct crash_ctx c = { hp, NULL, true, res };
+
+	memset(res, 0, sizeof(*res));
 	return chp_hotplug_frozen(hp, crash_frozen, &c);
 }

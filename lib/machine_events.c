@@ -28,6 +28,13 @@ const char *chp_hp_action_name(enum chp_hp_action action)
 	return "unknown";
 }
 
+bool chp_machine_event_in_flight(const struct chp_machine *m, struct chp_range *out)
+{
+	if (m->has_inflight)
+		*out = m->inflight;
+	return m->has_inflight;
+}
+
 void chp_machine_lock_state(const struct chp_machine *m)
 {
 	pthread_mutex_lock(&((struct chp_machine *)m)->state_lock);
@@ -90,9 +97,14 @@ static int set_block(struct chp_machine *m, size_t block, bool online)
 				online ? "online" : "offline");
 	}
 	m->block_state[block] = want;
+	m->inflight = (struct chp_range){ block * m->block_size, (block + 1) * m->block_size - 1 };
+	m->has_inflight = true;
 	pthread_mutex_unlock(&m->state_lock);
 	/* online_pages()/offline_pages() end with MEM_ONLINE/MEM_OFFLINE. */
 	notify(m, memory_event(m, online ? CHP_HP_ADD_MEMORY : CHP_HP_REMOVE_MEMORY, block));
+	pthread_mutex_lock(&m->state_lock);
+	m->has_inflight = false;
+	pthread_mutex_unlock(&m->state_lock);
 	return 0;
 }
 

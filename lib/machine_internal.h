@@ -34,6 +34,8 @@ struct chp_machine {
 	uint32_t *block_gen;
 
 	uint32_t next_generation;
+	struct chp_range inflight;           /* the block whose event is under way */
+	bool has_inflight;
 
 	chp_notifier_fn notify;
 	void *notify_ctx;

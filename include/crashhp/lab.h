@@ -32,6 +32,40 @@ struct chp_dump_result {
 int chp_lab_crash(struct chp_hotplug *hp, const struct chp_ranges *in_flight,
 		  struct chp_dump_result *res);
 
+/*
+ * Crash with other threads running: what is in flight (the machine's event
+ * under way, robust's deferred work) is worked out once everything is held
+ * still.
+ */
+int chp_lab_crash_now(struct chp_hotplug *hp, struct chp_dump_result *res);
+
+/*
+ * The concurrent lab: `threads` threads each making `events` hotplug events
+ * (DIMMs of one block added and removed, blocks offlined and onlined, CPUs
+ * onlined and offlined), a thread unloading and loading the crash image, and
+ * a crash at a moment chosen by the seed; `rounds` times.  After each round,
+ * once every thread is done, one more crash shows whether an event was lost.
+ */
+struct chp_concurrent_spec {
+	enum chp_arch arch;
+	enum chp_policy policy;
+	unsigned threads;
+	unsigned events;          /* per thread and round */
+	unsigned rounds;
+	uint64_t seed;
+};
+
+struct chp_concurrent_result {
+	uint64_t events;          /* notified */
+	uint64_t loads;           /* loads and unloads done meanwhile */
+	uint64_t crashes, dumps, complete, no_dump;
+	uint64_t final_incomplete;/* rounds whose settled header was wrong: lost events */
+	uint64_t dropped, deferred;
+	char first_problem[320];
+};
+
+int chp_lab_concurrent(const struct chp_concurrent_spec *spec, struct chp_concurrent_result *out);
+
 struct chp_scenario;
 
 /* One point of the timeline: what is online against what the header covers. */

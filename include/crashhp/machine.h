@@ -22,6 +22,12 @@
  */
 struct chp_machine;
 
+/*
+ * Threads: events may come from several threads at once (they are serialised
+ * by the machine's hotplug lock).  While they do, read the machine's state
+ * between chp_machine_lock_state() and chp_machine_unlock_state().
+ */
+
 enum chp_block_state {
 	CHP_BLOCK_ABSENT,
 	CHP_BLOCK_OFFLINE,
@@ -160,6 +166,12 @@ int chp_machine_add_cpu(struct chp_machine *m, unsigned cpu);
 int chp_machine_online_cpu(struct chp_machine *m, unsigned cpu);
 int chp_machine_offline_cpu(struct chp_machine *m, unsigned cpu);
 int chp_machine_remove_cpu(struct chp_machine *m, unsigned cpu);
+
+/*
+ * The memory range whose event is under way: its state has changed and the
+ * notifier has not returned.  Read with the state lock held.
+ */
+bool chp_machine_event_in_flight(const struct chp_machine *m, struct chp_range *out);
 
 /* Hold the state lock to read several facts consistently while events run. */
 void chp_machine_lock_state(const struct chp_machine *m);

@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The concurrent lab: event threads, a loader, and a crash at a moment of the
+ * seed's choosing, on real threads.  The machine serialises events (its
+ * hotplug lock); the kexec lock is what they contend for, with the loader.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crashhp/error.h"
+#include "crashhp/lab.h"
+#include "internal.h"
+
+#define DIMMS_PER_THREAD 32u
+#define MiB ((uint64_t)1 << 20)
+#define GiB ((uint64_t)1 << 30)
+
+struct round {
+	const struct chp_concurrent_spec *spec;
+	struct chp_machine *m;
+	struct chp_kimage *img;
+	struct chp_hotplug *hp;
+	uint64_t block;
+	atomic_ullong events;
+	atomic_bool done;
+	atomic_ullong loads;
+	uint64_t crash_at;
+	struct chp_concurrent_result *res;
+	pthread_mutex_t res_lock;
+	int error;
+};
+
+struct worker {
+	struct round *r;
+	unsigned index;
+	uint64_t rng;
+	bool present[DIMMS_PER_THREAD];
+};
+
+static uint64_t next_rand(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static void record(struct round *r, const struct chp_dump_result *d, const char *when)
+{
+	struct chp_concurrent_result *res = r->res;
+
+	pthread_mutex_lock(&r->res_lock);
+	res->crashes++;
+	res->dumps += d->taken;
+	res->no_dump += !d->taken;
+	res->complete += d->taken && d->complete;
+	if (d->taken && !d->complete && !res->first_problem[0])
+		snprintf(res->first_problem, sizeof(res->first_problem), "%s: %s", when, d->why);
+	pthread_mutex_unlock(&r->res_lock);
+}
+
+/* One event: the worker's DIMMs, its blocks, or its CPU. */
+static int one_event(struct worker *w)
+{
+	struct round *r = w->r;
+	uint64_t x = next_rand(&w->rng);
+	unsigned k = (unsigned)(x % DIMMS_PER_THREAD), cpu = w->index + 1;
+	uint64_t addr = 8 * GiB + ((uint64_t)w->index * DIMMS_PER_THREAD + k) * r->block;
+	size_t block = (size_t)(addr / r->block);
+	unsigned pick = (unsigned)((x >> 32) % 100);
+
+	if (pick < 70 || !w->present[k]) {
+		int err = w->present[k] ? chp_machine_remove_dimm(r->m, addr, r->block)
+					: chp_machine_add_dimm(r->m, addr, r->block, true);
+		if (!err)
+			w->present[k] = !w->present[k];
+		return err;
+	}
+	if (pick < 90) {
+		/* Another thread may be growing the block table: look under the lock. */
+		chp_machine_lock_state(r->m);
+		bool online = chp_machine_block_state(r->m, block) == CHP_BLOCK_ONLINE;
+		chp_machine_unlock_state(r->m);
+		return online ? chp_machine_offline_block(r->m, block) : chp_machine_online_block(r->m, block);
+	}
+	chp_machine_lock_state(r->m);
+	bool present = chp_machine_cpu_present(r->m, cpu), online = chp_machine_cpu_online(r->m, cpu);
+	chp_machine_unlock_state(r->m);
+	if (!present) {
+		int err = chp_machine_add_cpu(r->m, cpu);
+		if (err)
+			return err;
+	}
+	return online ? chp_machine_offline_cpu(r->m, cpu) : chp_machine_online_cpu(r->m, cpu);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct round *r = w->r;
+
+	for (unsigned i = 0; i < r->spec->events && !r->error; i++) {
+		int err = one_event(w);
+		if (err) {
+			r->error = err;
+			break;
+		}
+		atomic_fetch_add(&r->events, 1);
+	}
+	return NULL;
+}
+
+static void *loader_main(void *arg)
+{
+	struct round *r = arg;
+	struct chp_load_options o;
+
+	chp_load_options_init(&o);
+	o.kernel_size = 64 * 1024;
+	o.initrd_size = 64 * 1024;
+	while (!atomic_load(&r->done)) {
+		/* -EBUSY while an event holds the kexec lock: try again, as kdump's service would. */
+		if (chp_hotplug_unload(r->hp) == 0 && chp_hotplug_load(r->hp, &o) == 0)
+			atomic_fetch_add(&r->loads, 1);
+		for (int i = 0; i < 50; i++)
+			sched_yield();
+	}
+	/* The round ends with an image loaded. */
+	while (chp_hotplug_load(r->hp, &o) == -EBUSY)
+		sched_yield();
+	return NULL;
+}
+
+static void *crasher_main(void *arg)
+{
+	struct round *r = arg;
+	struct chp_dump_result d;
+
+	while (atomic_load(&r->events) < r->crash_at && !atomic_load(&r->done))
+		sched_yield();
+	if (chp_lab_crash_now(r->hp, &d) == 0)
+		record(r, &d, "random moment");
+	return NULL;
+}
+
+static int run_round(const struct chp_concurrent_spec *spec, unsigned round,
+		     struct chp_concurrent_result *res)
+{
+	struct chp_lab_spec ls;
+	struct round r = { .spec = spec, .res = res };
+	struct worker *w = calloc(spec->threads, sizeof(*w));
+	pthread_t *tid = calloc(spec->threads, sizeof(*tid));
+	pthread_t loader, crasher;
+	struct chp_load_options o;
+	int err;
+
+	if (!w || !tid) {
+		free(w);
+		free(tid);
+		return chp_fail(-ENOMEM, "out of memory");
+	}
+	chp_lab_spec_init(&ls, spec->arch);
+	ls.cpus_possible = spec->threads + 1;
+	ls.cpus_present = 1;
+	ls.cpus_online = 1;
+	ls.boot_ram = 2 * GiB;
+	ls.crashkernel_size = 128 * MiB;
+	chp_load_options_init(&o);
+	o.kernel_size = 64 * 1024;
+	o.initrd_size = 64 * 1024;
+	pthread_mutex_init(&r.res_lock, NULL);
+	err = chp_machine_new_lab(&r.m, &ls);
+	if (!err)
+		err = chp_kimage_new(&r.img, *chp_ranges_at(chp_machine_crashkernel(r.m), 0));
+	if (!err)
+		err = chp_hotplug_new(&r.hp, spec->policy, r.m, r.img);
+	if (!err)
+		err = chp_hotplug_load(r.hp, &o);
+	if (!err) {
+		uint64_t seed = spec->seed * 7919u + round;
+		r.block = chp_machine_block_size(r.m);
+		r.crash_at = next_rand(&seed) % ((uint64_t)spec->threads * spec->events);
+		for (unsigned t = 0; t < spec->threads; t++)
+			w[t] = (struct worker){ .r = &r, .index = t, .rng = seed + t + 1 };
+		pthread_create(&loader, NULL, loader_main, &r);
+		pthread_create(&crasher, NULL, crasher_main, &r);
+		for (unsigned t = 0; t < spec->threads; t++)
+			pthread_create(&tid[t], NULL, worker_main, &w[t]);
+		for (unsigned t = 0; t < spec->threads; t++)
+			pthread_join(tid[t], NULL);
+		atomic_store(&r.done, true);
+		pthread_join(crasher, NULL);
+		pthread_join(loader, NULL);
+		err = r.error;
+	}
+	if (!err) {
+		/* Everything settled: the header must describe the machine exactly. */
+		struct chp_dump_result d;
+		const struct chp_hotplug_stats *st = chp_hotplug_stats(r.hp);
+		err = chp_lab_crash_now(r.hp, &d);
+		if (!err) {
+			record(&r, &d, "settled");
+			res->final_incomplete += !(d.taken && d.complete);
+			if (!(d.taken && d.complete) && !res->first_problem[0])
+				snprintf(res->first_problem, sizeof(res->first_problem),
+					 "round %u settled: %s", round, d.why);
+		}
+		res->events += st->events;
+		res->dropped += st->dropped;
+		res->deferred += st->deferred;
+		res->loads += atomic_load(&r.loads);
+	}
+	chp_hotplug_free(r.hp);
+	chp_kimage_free(r.img);
+	chp_machine_free(r.m);
+	pthread_mutex_destroy(&r.res_lock);
+	free(w);
+	free(tid);
+	return err;
+}
+
+int chp_lab_concurrent(const struct chp_concurrent_spec *spec, struct chp_concurrent_result *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (spec->threads == 0 || spec->threads > 256 || spec->events == 0 || spec->rounds == 0)
+		return chp_fail(-EINVAL, "concurrent: 1..256 threads, and events and rounds above 0");
+	for (unsigned round = 0; round < spec->rounds; round++) {
+		int err = run_round(spec, round, out);
+		if (err)
+			return chp_fail_prefix(err, "concurrent round %u: ", round);
+	}
+	return 0;
+}
