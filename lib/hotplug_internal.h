@@ -58,6 +58,7 @@ int chp_hp_header_segment(struct chp_hotplug *hp, struct chp_segment_info *seg);
 /* Arch handlers, called with the kexec lock held and the region writable. */
 int chp_arch_x86_64_mainline(struct chp_hotplug *hp, const struct chp_hp_event *ev);
 int chp_arch_ppc64_mainline(struct chp_hotplug *hp, const struct chp_hp_event *ev);
+int chp_arch_ppc64_update_fdt(struct chp_hotplug *hp);
 /* The range an event adds or removes, minus what headers always leave out. */
 int chp_hp_event_ranges(struct chp_hotplug *hp, const struct chp_hp_event *ev,
 			struct chp_ranges *out);

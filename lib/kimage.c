@@ -179,6 +179,8 @@ const char *chp_segment_kind_name(enum chp_segment_kind kind)
 		return "kernel";
 	case CHP_SEG_INITRD:
 		return "initrd";
+	case CHP_SEG_FDT:
+		return "fdt";
 	}
 	return "unknown";
 }
@@ -239,6 +241,20 @@ int chp_kimage_cmdline(const struct chp_kimage *img, char *buf, size_t cap)
 		return chp_fail(-ENOSPC, "command line of %u bytes does not fit %zu", len, cap);
 	memcpy(buf, p + BOOT_CMDLINE_OFFSET, len + 1);
 	return 0;
+}
+
+int chp_kimage_fdt_index(const struct chp_kimage *img, size_t *index)
+{
+	static const uint8_t magic[4] = { 0xd0, 0x0d, 0xfe, 0xed };
+
+	for (size_t i = 0; img->loaded && i < img->nseg; i++) {
+		const uint8_t *p = img->map + (img->seg[i].paddr - img->region.start);
+		if (img->seg[i].bufsz >= 4 && !memcmp(p, magic, 4)) {
+			*index = i;
+			return 0;
+		}
+	}
+	return chp_fail(-ENOENT, "no FDT segment in the crash image");
 }
 
 int chp_kimage_elfcorehdr_index(struct chp_kimage *img, size_t *index)
@@ -341,6 +357,9 @@ static int place_all(struct chp_kimage *img, const struct chp_load_request *req)
 		return chp_fail(-E2BIG, "capture command line longer than %d bytes", MAX_CMDLINE - 1);
 	chp_put32(page + 8, (uint32_t)n, false);
 	err = place(img, &cursor, CHP_SEG_BOOT_PARAMS, page, sizeof(page), sizeof(page), true);
+	/* Rewritten in place on CPU hotplug, so left out of the digest like the header. */
+	if (!err && req->fdt)
+		err = place(img, &cursor, CHP_SEG_FDT, req->fdt, req->fdt_len, req->fdt_memsz, !capable);
 	if (!err)
 		err = place(img, &cursor, CHP_SEG_KERNEL, NULL, req->kernel_size, req->kernel_size,
 			    true);

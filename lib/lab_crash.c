@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "crashhp/capture.h"
 #include "crashhp/error.h"
+#include "crashhp/fdt.h"
 #include "crashhp/lab.h"
 #include "crashhp/verify.h"
 #include "hotplug_internal.h"
@@ -16,6 +18,29 @@ struct crash_ctx {
 	bool own_in_flight;       /* work out what is in flight once frozen */
 	struct chp_dump_result *res;
 };
+
+/* ppc64: the capture kernel boots on the crashing CPU, found in its FDT. */
+static bool capture_can_boot(const struct chp_kimage *img, unsigned cpu, struct chp_dump_result *res)
+{
+	struct chp_segment_info seg;
+	size_t index;
+	uint8_t *fdt = NULL;
+	int err = chp_kimage_fdt_index(img, &index);
+
+	if (!err)
+		err = chp_kimage_segment(img, index, &seg);
+	if (!err && !(fdt = malloc((size_t)seg.memsz)))
+		err = chp_fail(-ENOMEM, "out of memory");
+	if (!err)
+		err = chp_kimage_read(img, seg.paddr, fdt, (size_t)seg.memsz);
+	if (!err)
+		err = chp_fdt_cpu_bootable(fdt, (size_t)seg.memsz, cpu);
+	free(fdt);
+	if (err)
+		snprintf(res->why, sizeof(res->why), "capture kernel cannot start on CPU %u: %s", cpu,
+			 chp_last_error());
+	return !err;
+}
 
 static int crash_frozen(void *arg)
 {
@@ -44,8 +69,14 @@ static int crash_frozen(void *arg)
 		}
 		c->in_flight = owned;
 	}
-	while (cpu < chp_machine_cpus_possible(m) && !chp_machine_cpu_online(m, cpu))
-		cpu++;
+	/* The newest CPU is the one to panic: the one a stale image knows least. */
+	for (unsigned k = 0; k < chp_machine_cpus_possible(m); k++)
+		if (chp_machine_cpu_online(m, k))
+			cpu = k;
+	if (chp_machine_arch(m) != CHP_ARCH_X86_64 && !capture_can_boot(c->hp->img, cpu, res)) {
+		chp_ranges_free(owned);
+		return 0;
+	}
 	err = chp_crash_save(m, cpu, 0);
 	if (err) {
 		chp_ranges_free(owned);

@@ -4,6 +4,7 @@
 
 #include "crashhp/crashmem.h"
 #include "crashhp/elfcore.h"
+#include "crashhp/fdt.h"
 #include "crashhp/loader.h"
 #include "internal.h"
 
@@ -21,15 +22,28 @@ int chp_load_crash_image(struct chp_kimage *img, const struct chp_machine *m,
 			 const struct chp_load_options *opt)
 {
 	bool capable = opt->mode == CHP_LOAD_FILE || opt->hotplug_flag;
-	size_t room = chp_elfcore_segment_size(chp_machine_config_nr_cpus(m),
-					       chp_machine_config_max_memory_ranges(m));
-	void *hdr = calloc(1, room);
-	size_t len = 0;
+	/*
+	 * x86 reserves 2 + NR_CPUS + CRASH_MAX_MEMORY_RANGES headers; ppc64
+	 * (arch_crash_get_elfcorehdr_size) possible CPUs + 1 + the same ranges.
+	 */
+	size_t room = chp_machine_arch(m) == CHP_ARCH_X86_64
+		? chp_elfcore_segment_size(chp_machine_config_nr_cpus(m),
+					   chp_machine_config_max_memory_ranges(m))
+		: chp_elfcore_segment_size(chp_machine_cpus_possible(m) > 0 ?
+					   chp_machine_cpus_possible(m) - 1 : 0,
+					   chp_machine_config_max_memory_ranges(m));
+	void *hdr = calloc(1, room), *fdt = NULL;
+	size_t len = 0, fdt_size = 0;
 	int err;
 
 	if (!hdr)
 		return chp_fail(-ENOMEM, "out of memory for a %zu-byte header", room);
 	err = chp_crashmem_build_header(m, hdr, room, &len);
+	if (!err && chp_machine_arch(m) != CHP_ARCH_X86_64) {
+		fdt_size = chp_fdt_size(chp_machine_cpus_possible(m));
+		fdt = calloc(1, fdt_size);
+		err = fdt ? chp_fdt_build(m, fdt, fdt_size) : chp_fail(-ENOMEM, "out of memory");
+	}
 	if (!err) {
 		struct chp_load_request req = {
 			.mode = opt->mode,
@@ -40,9 +54,13 @@ int chp_load_crash_image(struct chp_kimage *img, const struct chp_machine *m,
 			.elfcorehdr = hdr,
 			.elfcorehdr_len = len,
 			.elfcorehdr_memsz = capable ? room : len,
+			.fdt = fdt,
+			.fdt_len = fdt_size,
+			.fdt_memsz = fdt_size,
 		};
 		err = chp_kimage_load(img, &req);
 	}
 	free(hdr);
+	free(fdt);
 	return err;
 }

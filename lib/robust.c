@@ -25,6 +25,7 @@
 
 #include "crashhp/crashmem.h"
 #include "crashhp/elfcore.h"
+#include "crashhp/fdt.h"
 #include "crashhp/error.h"
 #include "hotplug_internal.h"
 #include "internal.h"
@@ -383,13 +384,50 @@ static int remove_range(struct chp_hotplug *hp, struct chp_range cut, bool *chan
 
 /* ---- the policy ---- */
 
+/*
+ * ppc64 ADD_CPU: the CPU's node is in the tree from the load with status
+ * "fail"; one aligned 4-byte store makes it "okay".  A tree without the node
+ * (not loaded by crashhp) gets mainline's rewrite instead.
+ */
+static int robust_cpu_fdt(struct chp_hotplug *hp, unsigned cpu)
+{
+	struct chp_segment_info seg;
+	size_t index, offset;
+	bool okay;
+	uint8_t *fdt;
+	int err = chp_kimage_fdt_index(hp->img, &index);
+
+	if (err)
+		return err;
+	err = chp_kimage_segment(hp->img, index, &seg);
+	fdt = err ? NULL : malloc((size_t)seg.memsz);
+	if (!err && !fdt)
+		err = chp_fail(-ENOMEM, "out of memory");
+	if (!err)
+		err = chp_kimage_read(hp->img, seg.paddr, fdt, (size_t)seg.memsz);
+	if (!err)
+		err = chp_fdt_cpu_status(fdt, cpu, &offset, &okay);
+	free(fdt);
+	if (err == -ENOENT) {
+		chp_hp_logf(hp, "crash hp: CPU %u has no node in the FDT: rewriting /cpus", cpu);
+		return chp_arch_ppc64_update_fdt(hp);
+	}
+	if (err || okay)
+		return err ? err : 0;
+	if (offset % 4)
+		return chp_fail(-EINVAL, "fdt: CPU %u's status is not 4-byte aligned", cpu);
+	return chp_hp_store(hp, seg.paddr + offset, "okay", 4) ? -EIO : 1;
+}
+
 int chp_robust_event(struct chp_hotplug *hp, const struct chp_hp_event *ev)
 {
 	struct chp_ranges *pieces;
 	bool changed = false;
 	int err;
 
-	/* A note for every possible CPU is there from the load. */
+	/* A note for every possible CPU is there from the load; ppc64 needs the FDT. */
+	if (ev->action == CHP_HP_ADD_CPU && chp_machine_arch(hp->m) != CHP_ARCH_X86_64)
+		return robust_cpu_fdt(hp, ev->cpu);
 	if (ev->action != CHP_HP_ADD_MEMORY && ev->action != CHP_HP_REMOVE_MEMORY)
 		return 0;
 	if (!hp->robust && (err = chp_robust_attach(hp)))
@@ -444,6 +482,17 @@ int chp_robust_resync(struct chp_hotplug *hp)
 		err = chp_ranges_subtract_all(diff, have);
 	for (size_t k = 0; !err && k < chp_ranges_count(diff); k++)
 		err = add_range(hp, *chp_ranges_at(diff, k), &changed);
+	/* ppc64: a deferred ADD_CPU is owed too: every present CPU in the tree. */
+	for (unsigned cpu = 0; !err && chp_machine_arch(hp->m) != CHP_ARCH_X86_64 &&
+	     cpu < chp_machine_cpus_possible(hp->m); cpu++) {
+		chp_machine_lock_state(hp->m);
+		bool present = chp_machine_cpu_present(hp->m, cpu);
+		chp_machine_unlock_state(hp->m);
+		if (present) {
+			int done = robust_cpu_fdt(hp, cpu);
+			err = done < 0 ? done : 0;
+		}
+	}
 out:
 	chp_ranges_free(want);
 	chp_ranges_free(have);

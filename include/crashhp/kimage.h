@@ -29,6 +29,7 @@ enum chp_segment_kind {
 	CHP_SEG_BOOT_PARAMS,
 	CHP_SEG_KERNEL,
 	CHP_SEG_INITRD,
+	CHP_SEG_FDT,        /* ppc64: the capture kernel's device tree */
 };
 
 struct chp_segment_info {
@@ -48,6 +49,9 @@ struct chp_load_request {
 	const void *elfcorehdr;
 	size_t elfcorehdr_len;
 	size_t elfcorehdr_memsz;    /* room the segment keeps for later updates */
+	const void *fdt;            /* ppc64; NULL elsewhere */
+	size_t fdt_len;
+	size_t fdt_memsz;
 };
 
 /* Map a region for the reservation [start, last]; page-aligned. */
@@ -73,6 +77,9 @@ const char *chp_segment_kind_name(enum chp_segment_kind kind);
  * cached, as crash_handle_hotplug_event() does.  -ENOENT when none is found.
  */
 int chp_kimage_elfcorehdr_index(struct chp_kimage *img, size_t *index);
+
+/* The FDT segment, found by its magic as get_fdt_index() does; -ENOENT if none. */
+int chp_kimage_fdt_index(const struct chp_kimage *img, size_t *index);
 
 /* Purgatory's check: SHA-256 over the digested segments; -EBADMSG on mismatch. */
 int chp_kimage_purgatory_check(const struct chp_kimage *img);
