@@ -24,6 +24,8 @@ static const char default_text[] =
 	"seed 1\n"
 	"crash-every 128        # a crash after every 128th event\n"
 	"crash-during 64        # and 64 in the middle of updates\n"
+	"concurrent 4 700 4     # then 4 threads x 700 events x 4 rounds, a loader\n"
+	"                       # reloading and a crash at a random moment\n"
 	"\n"
 	"grow-cpus 64\n"
 	"grow-memory 64G 1G\n"
@@ -118,6 +120,7 @@ static const struct directive directives[] = {
 	{ "max-ranges", 1, 1, -1 }, { "ram", 1, 1, -1 }, { "block", 1, 1, -1 },
 	{ "crashkernel", 1, 1, -1 }, { "load", 1, 1, -1 }, { "policies", 1, 2, -1 },
 	{ "seed", 1, 1, -1 }, { "crash-every", 1, 1, -1 }, { "crash-during", 1, 1, -1 },
+	{ "concurrent", 3, 3, -1 },
 	{ "add-dimm", 1, 2, CHP_SC_ADD_DIMM }, { "remove-dimm", 0, 1, CHP_SC_REMOVE_DIMM },
 	{ "online-block", 1, 1, CHP_SC_ONLINE_BLOCK }, { "offline-block", 1, 1, CHP_SC_OFFLINE_BLOCK },
 	{ "add-cpu", 1, 1, CHP_SC_ADD_CPU }, { "online-cpu", 1, 1, CHP_SC_ONLINE_CPU },
@@ -165,6 +168,17 @@ static int setting(struct parser *p, const char *word, char **arg, int nargs)
 				return perr(p, arg[i], "unknown policy '%s' (mainline, robust)", arg[i]);
 			sc->run_policy[pol] = true;
 		}
+		return 0;
+	}
+	if (!strcmp(word, "concurrent")) {
+		uint64_t n[3];
+		for (int i = 0; i < 3; i++)
+			if (!parse_u64(arg[i], &n[i]) || n[i] == 0 || n[i] > (i == 0 ? 256 : 1000000))
+				return perr(p, arg[i], "concurrent takes THREADS (1-256) EVENTS ROUNDS, "
+					    "not '%s'", arg[i]);
+		sc->conc_threads = (unsigned)n[0];
+		sc->conc_events = (unsigned)n[1];
+		sc->conc_rounds = (unsigned)n[2];
 		return 0;
 	}
 	bool is_size = !strcmp(word, "ram") || !strcmp(word, "block") || !strcmp(word, "crashkernel");

@@ -472,6 +472,7 @@ static int run_scenario(const struct sim_args *a)
 {
 	struct chp_scenario *sc = NULL;
 	struct chp_run_result *res[2] = { NULL, NULL };
+	struct chp_concurrent_result conc[2];
 	size_t n = 0;
 	uint64_t events = 0;
 	char *text = NULL;
@@ -502,6 +503,14 @@ static int run_scenario(const struct sim_args *a)
 		err = chp_lab_run(&res[n], sc, (enum chp_policy)p, tty ? progress : NULL, NULL);
 		if (tty)
 			fputc('\n', stderr);
+		if (!err && sc->conc_threads) {
+			struct chp_concurrent_spec cs = {
+				.arch = sc->spec.arch, .policy = (enum chp_policy)p,
+				.threads = sc->conc_threads, .events = sc->conc_events,
+				.rounds = sc->conc_rounds, .seed = sc->seed,
+			};
+			err = chp_lab_concurrent(&cs, &conc[n]);
+		}
 		if (err) {
 			tool_error("%s", tool_why());
 			rc = err == -ENOMEM || err == -EIO ? EXIT_SYSTEM : EXIT_BAD_INPUT;
@@ -510,17 +519,20 @@ static int run_scenario(const struct sim_args *a)
 		}
 	}
 	if (rc == EXIT_OK) {
+		const struct chp_concurrent_result *c = sc->conc_threads ? conc : NULL;
 		if (a->json)
-			sim_report_json(sc, events, res, n);
+			sim_report_json(sc, events, res, c, n);
 		else
-			sim_report_text(sc, events, res, n);
+			sim_report_text(sc, events, res, c, n);
 		if (a->svg && sim_report_svg(a->svg, sc, res, n)) {
 			tool_error("sim: writing %s: %s", a->svg, strerror(errno));
 			rc = EXIT_SYSTEM;
 		}
 		/* The verdict: robust must never lose or misdescribe memory. */
 		for (size_t i = 0; i < n && rc == EXIT_OK; i++)
-			if (res[i]->policy == CHP_POLICY_ROBUST && res[i]->complete != res[i]->crashes)
+			if (res[i]->policy == CHP_POLICY_ROBUST &&
+			    (res[i]->complete != res[i]->crashes ||
+			     (c && (c[i].complete != c[i].dumps || c[i].final_incomplete || c[i].dropped))))
 				rc = EXIT_FINDINGS;
 	}
 	for (size_t i = 0; i < n; i++)

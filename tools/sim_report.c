@@ -49,8 +49,51 @@ CELL(c_slots, "%zu/%zu of %zu", r->slots_used, r->slots_peak, r->slots_total)
 CELL(c_merges, "%" PRIu64, r->capacity_merges)
 CELL(c_exh, "%" PRIu64 "/%" PRIu64, r->exhaustive_complete, r->exhaustive_steps)
 
+/* A row of one number, or of "a / b" when `b` is given. */
+static void conc_row(const char *label, const struct chp_concurrent_result *conc, size_t n,
+		     uint64_t (*a)(const struct chp_concurrent_result *),
+		     uint64_t (*b)(const struct chp_concurrent_result *))
+{
+	printf("  %-34s", label);
+	for (size_t i = 0; i < n; i++) {
+		char buf[48];
+		if (b)
+			snprintf(buf, sizeof(buf), "%" PRIu64 " / %" PRIu64, a(&conc[i]), b(&conc[i]));
+		else
+			snprintf(buf, sizeof(buf), "%" PRIu64, a(&conc[i]));
+		printf(" %22s", buf);
+	}
+	putchar('\n');
+}
+
+static uint64_t k_events(const struct chp_concurrent_result *c) { return c->events; }
+static uint64_t k_loads(const struct chp_concurrent_result *c) { return c->loads; }
+static uint64_t k_dumps(const struct chp_concurrent_result *c) { return c->dumps; }
+static uint64_t k_crashes(const struct chp_concurrent_result *c) { return c->crashes; }
+static uint64_t k_complete(const struct chp_concurrent_result *c) { return c->complete; }
+static uint64_t k_dropped(const struct chp_concurrent_result *c) { return c->dropped; }
+static uint64_t k_deferred(const struct chp_concurrent_result *c) { return c->deferred; }
+static uint64_t k_lost(const struct chp_concurrent_result *c) { return c->final_incomplete; }
+
+static void report_concurrent(const struct chp_scenario *sc, struct chp_run_result *const *res,
+			      const struct chp_concurrent_result *conc, size_t n)
+{
+	printf("\n  concurrent: %u threads x %u events x %u rounds, a loader, a crash at random\n",
+	       sc->conc_threads, sc->conc_events, sc->conc_rounds);
+	conc_row("events / loads meanwhile", conc, n, k_events, k_loads);
+	conc_row("dumps taken / crashes", conc, n, k_dumps, k_crashes);
+	conc_row("dumps complete", conc, n, k_complete, NULL);
+	conc_row("events dropped / deferred", conc, n, k_dropped, k_deferred);
+	conc_row("settled headers wrong (rounds)", conc, n, k_lost, NULL);
+	for (size_t i = 0; i < n; i++)
+		if (conc[i].first_problem[0])
+			printf("  %s, concurrent, first problem: %s\n", chp_policy_name(res[i]->policy),
+			       conc[i].first_problem);
+}
+
 void sim_report_text(const struct chp_scenario *sc, uint64_t events,
-		     struct chp_run_result *const *res, size_t n)
+		     struct chp_run_result *const *res, const struct chp_concurrent_result *conc,
+		     size_t n)
 {
 	char b1[32], b2[32];
 
@@ -83,10 +126,13 @@ void sim_report_text(const struct chp_scenario *sc, uint64_t events,
 		if (res[i]->first_problem[0])
 			printf("  %s, first problem: %s\n", chp_policy_name(res[i]->policy),
 			       res[i]->first_problem);
+	if (conc)
+		report_concurrent(sc, res, conc, n);
 }
 
 void sim_report_json(const struct chp_scenario *sc, uint64_t events,
-		     struct chp_run_result *const *res, size_t n)
+		     struct chp_run_result *const *res, const struct chp_concurrent_result *conc,
+		     size_t n)
 {
 	struct json j;
 
@@ -126,6 +172,21 @@ void sim_report_json(const struct chp_scenario *sc, uint64_t events,
 		json_uint(&j, "exhaustive_crashes", r->exhaustive_steps);
 		json_uint(&j, "exhaustive_complete", r->exhaustive_complete);
 		json_string(&j, "first_problem", r->first_problem);
+		if (conc) {
+			const struct chp_concurrent_result *c = &conc[i];
+			json_object_open(&j, "concurrent");
+			json_uint(&j, "threads", sc->conc_threads);
+			json_uint(&j, "events", c->events);
+			json_uint(&j, "loads", c->loads);
+			json_uint(&j, "crashes", c->crashes);
+			json_uint(&j, "dumps_taken", c->dumps);
+			json_uint(&j, "dumps_complete", c->complete);
+			json_uint(&j, "events_dropped", c->dropped);
+			json_uint(&j, "events_deferred", c->deferred);
+			json_uint(&j, "settled_headers_wrong", c->final_incomplete);
+			json_string(&j, "first_problem", c->first_problem);
+			json_object_close(&j);
+		}
 		json_object_close(&j);
 	}
 	json_array_close(&j);

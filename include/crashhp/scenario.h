@@ -49,6 +49,9 @@ struct chp_scenario {
 	uint64_t seed;
 	unsigned crash_every;     /* a crash after every Nth event (0: none) */
 	unsigned crash_during;    /* crashes in the middle of updates, spread by the seed */
+	unsigned conc_threads;    /* concurrent phase (0: none): event threads, */
+	unsigned conc_events;     /* events per thread and round, */
+	unsigned conc_rounds;     /* rounds, each with a loader and a random crash */
 	struct chp_sc_action *actions;
 	size_t nactions;
 };
