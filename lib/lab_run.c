@@ -36,6 +36,8 @@ struct runner {
 	size_t nduring, next_during;
 	unsigned steps_this_event;
 	uint64_t exhaustive_event;       /* 1-based; 0: none */
+	uint64_t *crash_at;              /* events (1-based) followed by a crash */
+	size_t ncrash_at;
 	uint64_t busy_left;
 	uint64_t sample_every;
 	chp_progress_fn progress;
@@ -237,6 +239,12 @@ static void on_event(void *ctx, const struct chp_hp_event *ev, uint64_t ns)
 	r->latency[r->nlatency++] = ns;
 	if (r->busy_left && --r->busy_left == 0)
 		chp_hotplug_kexec_unlock(r->hp);
+	for (size_t k = 0; k < r->ncrash_at; k++) {
+		if (r->crash_at[k] == r->events) {
+			snprintf(when, sizeof(when), "after event %" PRIu64 " (crash-at)", r->events);
+			crash(r, NULL, when);
+		}
+	}
 	if (r->sc->crash_every && r->events % r->sc->crash_every == 0) {
 		snprintf(when, sizeof(when), "after event %" PRIu64, r->events);
 		crash(r, NULL, when);
@@ -397,7 +405,16 @@ static int act(struct runner *r, const struct chp_sc_action *a)
 		}
 		return 0;
 	case CHP_SC_CRASH_EXHAUSTIVE:
-		r->exhaustive_event = r->events + 1;
+		r->exhaustive_event = a->a ? a->a : r->events + 1;
+		return 0;
+	case CHP_SC_CRASH_AT:
+		return 0; /* planned before the run: see plan_crashes() */
+	case CHP_SC_STORM:
+		for (uint64_t k = 0; k < a->a; k++) {
+			int err = add_dimm(r, chp_machine_block_size(r->m), 0);
+			if (err)
+				return err;
+		}
 		return 0;
 	case CHP_SC_KEXEC_BUSY:
 		if (r->hp && !r->busy_left && a->a) {
@@ -466,6 +483,15 @@ static int plan_crashes(struct runner *r)
 	}
 	r->nduring = n;
 	qsort(r->during, n, sizeof(*r->during), cmp_u64);
+	for (size_t i = 0; i < r->sc->nactions; i++) {
+		if (r->sc->actions[i].op != CHP_SC_CRASH_AT)
+			continue;
+		uint64_t *grown = realloc(r->crash_at, (r->ncrash_at + 1) * sizeof(*grown));
+		if (!grown)
+			return chp_fail(-ENOMEM, "out of memory");
+		r->crash_at = grown;
+		r->crash_at[r->ncrash_at++] = r->sc->actions[i].a;
+	}
 	return 0;
 }
 
@@ -532,6 +558,7 @@ int chp_lab_run(struct chp_run_result **out, const struct chp_scenario *sc,
 	free(r.latency);
 	free(r.during);
 	free(r.during_step);
+	free(r.crash_at);
 	if (err) {
 		chp_run_result_free(r.res);
 		return err;

@@ -127,7 +127,8 @@ static const struct directive directives[] = {
 	{ "offline-cpu", 1, 1, CHP_SC_OFFLINE_CPU }, { "remove-cpu", 1, 1, CHP_SC_REMOVE_CPU },
 	{ "grow-memory", 1, 2, CHP_SC_GROW_MEMORY }, { "shrink-memory", 1, 1, CHP_SC_SHRINK_MEMORY },
 	{ "grow-cpus", 1, 1, CHP_SC_GROW_CPUS }, { "shrink-cpus", 1, 1, CHP_SC_SHRINK_CPUS },
-	{ "crash", 0, 0, CHP_SC_CRASH }, { "crash-exhaustive", 0, 0, CHP_SC_CRASH_EXHAUSTIVE },
+	{ "crash", 0, 0, CHP_SC_CRASH }, { "crash-exhaustive", 0, 1, CHP_SC_CRASH_EXHAUSTIVE },
+	{ "crash-at", 1, 1, CHP_SC_CRASH_AT }, { "storm", 1, 1, CHP_SC_STORM },
 	{ "kexec-busy", 1, 1, CHP_SC_KEXEC_BUSY }, { "reload", 0, 0, CHP_SC_RELOAD },
 };
 
@@ -221,8 +222,10 @@ static int action(struct parser *p, int op, char **arg, int nargs)
 	}
 	if (op == CHP_SC_GROW_MEMORY && nargs < 2)
 		a.b = 1ull << 30;
-	if ((op == CHP_SC_ADD_DIMM || op == CHP_SC_GROW_MEMORY) && (a.a == 0 || (nargs > 1 && a.b == 0 && op == CHP_SC_GROW_MEMORY)))
-		return perr(p, arg[0], "a size must be more than 0");
+	if ((op == CHP_SC_ADD_DIMM || op == CHP_SC_GROW_MEMORY || op == CHP_SC_STORM ||
+	     op == CHP_SC_CRASH_AT) && (a.a == 0 || (nargs > 1 && a.b == 0 && op == CHP_SC_GROW_MEMORY)))
+		return perr(p, arg[0], "%s must be more than 0", op == CHP_SC_STORM ? "a storm" :
+			    op == CHP_SC_CRASH_AT ? "an event number" : "a size");
 	struct chp_sc_action *grown = realloc(sc->actions, (sc->nactions + 1) * sizeof(*grown));
 	if (!grown)
 		return chp_fail(-ENOMEM, "out of memory");

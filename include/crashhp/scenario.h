@@ -29,9 +29,11 @@ enum chp_sc_op {
 	CHP_SC_GROW_CPUS,       /* a: CPUs online */
 	CHP_SC_SHRINK_CPUS,
 	CHP_SC_CRASH,           /* a crash at this point */
-	CHP_SC_CRASH_EXHAUSTIVE,/* during the next event, a crash after every step */
+	CHP_SC_CRASH_EXHAUSTIVE,/* during event a (0: the next one), a crash after every step */
 	CHP_SC_KEXEC_BUSY,      /* a: events during which a load holds the kexec lock */
 	CHP_SC_RELOAD,          /* unload and load again */
+	CHP_SC_STORM,           /* a: DIMMs of one block hot-added back to back */
+	CHP_SC_CRASH_AT,        /* a: a crash after event a (counted from 1) */
 };
 
 struct chp_sc_action {

@@ -137,6 +137,28 @@ static void test_scenario__small_run_side_by_side(void **state)
 	chp_scenario_free(sc);
 }
 
+/* A storm of N events, a crash at event k, exhaustive crashes during event k. */
+static void test_scenario__storm_crash_at_exhaustive_k(void **state)
+{
+	struct chp_scenario *sc;
+	struct chp_run_result *r;
+	const char *text = "ram 2G\ncrashkernel 128M\ncrash-at 5\ncrash-at 40\n"
+			   "crash-exhaustive 17\nstorm 40\n";
+	uint64_t events;
+
+	assert_int_equal(chp_scenario_parse(&sc, text, "t.scn"), 0);
+	assert_int_equal(chp_lab_count_events(sc, &events), 0);
+	assert_int_equal(events, 40);
+	assert_int_equal(chp_lab_run(&r, sc, CHP_POLICY_ROBUST, NULL, NULL), 0);
+	/* Two crash-at crashes, plus one per step of event 17's update. */
+	assert_true(r->exhaustive_steps >= 1);
+	assert_int_equal(r->crashes, 2 + r->exhaustive_steps);
+	assert_int_equal(r->complete, r->crashes);
+	chp_run_result_free(r);
+	chp_scenario_free(sc);
+	expect_error("storm 0\n", "t.scn:1:7: a storm must be more than 0");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -145,6 +167,7 @@ int main(void)
 		cmocka_unit_test(test_scenario__default_counts),
 		cmocka_unit_test(test_scenario__runtime_error_names_line),
 		cmocka_unit_test(test_scenario__small_run_side_by_side),
+		cmocka_unit_test(test_scenario__storm_crash_at_exhaustive_k),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
