@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "bench_util.h"
+#include "crashhp/error.h"
 #include "crashhp/hotplug.h"
 #include "crashhp/lab.h"
 
@@ -23,20 +25,6 @@
 #define BLOCK (128 * MiB)
 #define SPARSE_BASE (8 * GiB)
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 struct lab {
 	struct chp_machine *m;
@@ -46,7 +34,7 @@ struct lab {
 
 static void die(const char *what)
 {
-	fprintf(stderr, "chp-bench: %s: %s\n", what, chp_hotplug_log(NULL) ? "" : "");
+	fprintf(stderr, "chp-bench-hotplug: %s: %s\n", what, chp_last_error());
 	exit(1);
 }
 

@@ -45,6 +45,19 @@ static int replace_header(struct chp_hotplug *hp, const struct chp_ranges *memor
 	return err ? err : 1;
 }
 
+/* What the kernel's header builder reads now (x86: resources; ppc64: memblock). */
+static int current_ranges(struct chp_hotplug *hp, struct chp_ranges **out)
+{
+	int err = chp_ranges_new(out);
+
+	if (err)
+		return err;
+	chp_machine_lock_state(hp->m);
+	err = chp_crashmem_header_ranges(hp->m, *out);
+	chp_machine_unlock_state(hp->m);
+	return err;
+}
+
 int chp_arch_x86_64_mainline(struct chp_hotplug *hp, const struct chp_hp_event *ev)
 {
 	struct chp_ranges *memory;
@@ -59,12 +72,7 @@ int chp_arch_x86_64_mainline(struct chp_hotplug *hp, const struct chp_hp_event *
 	 * the crashkernel.  At MEM_OFFLINE the block is still a resource, so a
 	 * removed DIMM stays in the header.
 	 */
-	err = chp_ranges_new(&memory);
-	if (err)
-		return err;
-	chp_machine_lock_state(hp->m);
-	err = chp_crashmem_header_ranges(hp->m, memory);
-	chp_machine_unlock_state(hp->m);
+	err = current_ranges(hp, &memory);
 	if (!err)
 		err = replace_header(hp, memory);
 	else
@@ -90,13 +98,8 @@ int chp_arch_ppc64_mainline(struct chp_hotplug *hp, const struct chp_hp_event *e
 		chp_hp_logf(hp, "crash hp: Unknown hotplug action");
 		return 0;
 	}
-	err = chp_ranges_new(&memory);
-	if (err)
-		return err;
 	/* get_crash_memory_ranges(): memblock minus the crashkernel. */
-	chp_machine_lock_state(hp->m);
-	err = chp_crashmem_header_ranges(hp->m, memory);
-	chp_machine_unlock_state(hp->m);
+	err = current_ranges(hp, &memory);
 	/* memblock still holds the range being offlined: remove it here. */
 	if (!err && ev->action == CHP_HP_REMOVE_MEMORY) {
 		uint64_t base = ev->start_pfn * CHP_PAGE_SIZE;

@@ -49,18 +49,6 @@ int chp_cmdline_elfcorehdr(const char *cmdline, uint64_t *addr)
 	return chp_fail(-EINVAL, "elfcorehdr=: more than one '@'");
 }
 
-struct region_ctx {
-	const struct chp_kimage *img;
-	uint64_t base;
-};
-
-static int read_region(void *ctx, uint64_t off, void *buf, size_t len)
-{
-	struct region_ctx *r = ctx;
-
-	return chp_kimage_read(r->img, r->base + off, buf, len);
-}
-
 /* The checks parse_crash_elf64_headers() adds to a well-formed core. */
 static int check_linux_rules(const struct chp_elfcore *core, const struct chp_machine *m)
 {
@@ -241,8 +229,7 @@ static int open_header(const struct chp_machine *m, const struct chp_kimage *img
 {
 	char cmdline[2048];
 	struct chp_range region = chp_kimage_region(img);
-	struct region_ctx ctx = { img, 0 };
-	struct chp_reader src = { read_region, &ctx, 0 };
+	struct chp_region_reader rr;
 	int err = chp_kimage_cmdline(img, cmdline, sizeof(cmdline));
 
 	if (!err)
@@ -252,16 +239,16 @@ static int open_header(const struct chp_machine *m, const struct chp_kimage *img
 	if (info->elfcorehdr_addr < region.start || info->elfcorehdr_addr > region.last)
 		return chp_fail(-EINVAL, "elfcorehdr=%#" PRIx64 " is outside the crash region",
 				info->elfcorehdr_addr);
-	ctx.base = info->elfcorehdr_addr;
-	src.size = region.last - ctx.base + 1;
+	chp_region_reader_init(&rr, img, info->elfcorehdr_addr);
 	/* Linux accepts two loads describing the same memory; so do we here. */
-	err = chp_elfcore_open_flags(core, &src, CHP_ELFCORE_HEADER, CHP_ELFCORE_ALLOW_DUPLICATE_LOADS);
+	err = chp_elfcore_open_flags(core, &rr.reader, CHP_ELFCORE_HEADER,
+				     CHP_ELFCORE_ALLOW_DUPLICATE_LOADS);
 	if (!err)
 		err = check_linux_rules(*core, m);
 	if (!err)
-		err = chp_kimage_read(img, ctx.base, raw_ehdr, CHP_ELF_EHDR_SIZE);
+		err = chp_kimage_read(img, rr.base, raw_ehdr, CHP_ELF_EHDR_SIZE);
 	if (err)
-		return chp_fail_prefix(err, "elfcorehdr at %#" PRIx64 ": ", ctx.base);
+		return chp_fail_prefix(err, "elfcorehdr at %#" PRIx64 ": ", rr.base);
 	info->header_phnum = chp_elfcore_phnum(*core);
 	return 0;
 }

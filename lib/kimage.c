@@ -128,6 +128,22 @@ int chp_kimage_read(const struct chp_kimage *img, uint64_t paddr, void *buf, siz
 	return 0;
 }
 
+static int read_from(void *ctx, uint64_t off, void *buf, size_t len)
+{
+	struct chp_region_reader *rr = ctx;
+
+	return chp_kimage_read(rr->img, rr->base + off, buf, len);
+}
+
+void chp_region_reader_init(struct chp_region_reader *rr, const struct chp_kimage *img,
+			    uint64_t base)
+{
+	rr->img = img;
+	rr->base = base;
+	rr->reader = (struct chp_reader){ read_from, rr,
+		base >= img->region.start && base <= img->region.last ? img->region.last - base + 1 : 0 };
+}
+
 const void *chp_kimage_mapping(const struct chp_kimage *img)
 {
 	return img->map;

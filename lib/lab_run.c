@@ -139,18 +139,6 @@ struct coverage_ctx {
 	struct chp_timeline_point *pt;
 };
 
-struct region_src {
-	const struct chp_kimage *img;
-	uint64_t base;
-};
-
-static int region_read(void *ctx, uint64_t off, void *buf, size_t len)
-{
-	struct region_src *s = ctx;
-
-	return chp_kimage_read(s->img, s->base + off, buf, len);
-}
-
 static int measure(void *arg)
 {
 	struct coverage_ctx *c = arg;
@@ -170,9 +158,10 @@ static int measure(void *arg)
 	size_t index;
 	if (!err && chp_kimage_loaded(r->img) && !chp_kimage_elfcorehdr_index(r->img, &index) &&
 	    !chp_kimage_segment(r->img, index, &seg)) {
-		struct region_src rs = { r->img, seg.paddr };
-		struct chp_reader src = { region_read, &rs, chp_kimage_region(r->img).last - seg.paddr + 1 };
-		if (!chp_elfcore_open_flags(&core, &src, CHP_ELFCORE_HEADER, CHP_ELFCORE_ALLOW_DUPLICATE_LOADS)) {
+		struct chp_region_reader rr;
+		chp_region_reader_init(&rr, r->img, seg.paddr);
+		if (!chp_elfcore_open_flags(&core, &rr.reader, CHP_ELFCORE_HEADER,
+					    CHP_ELFCORE_ALLOW_DUPLICATE_LOADS)) {
 			for (size_t i = 0; i < chp_elfcore_phnum(core); i++) {
 				const struct chp_elf_phdr *ph = chp_elfcore_phdr(core, i);
 				if (ph->type == CHP_PT_LOAD && ph->memsz && ph->vaddr - ph->paddr == direct)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "crashhp/scenario.h"
+#include "crashhp/units.h"
 #include "internal.h"
 
 static const char default_text[] =
@@ -81,32 +82,6 @@ static bool parse_u64(const char *s, uint64_t *out)
 		return false;
 	*out = v;
 	return true;
-}
-
-static bool parse_size(const char *s, uint64_t *out)
-{
-	static const struct { const char *suffix; unsigned shift; } units[] = {
-		{ "", 0 }, { "K", 10 }, { "M", 20 }, { "G", 30 }, { "T", 40 },
-		{ "KiB", 10 }, { "MiB", 20 }, { "GiB", 30 }, { "TiB", 40 },
-	};
-	char *end;
-	unsigned long long v;
-
-	if (!isdigit((unsigned char)*s))
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno)
-		return false;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcmp(end, units[i].suffix))
-			continue;
-		if (units[i].shift && v > (UINT64_MAX >> units[i].shift))
-			return false;
-		*out = (uint64_t)v << units[i].shift;
-		return true;
-	}
-	return false;
 }
 
 struct directive {
@@ -183,7 +158,7 @@ static int setting(struct parser *p, const char *word, char **arg, int nargs)
 		return 0;
 	}
 	bool is_size = !strcmp(word, "ram") || !strcmp(word, "block") || !strcmp(word, "crashkernel");
-	if (is_size ? !parse_size(arg[0], &v) : !parse_u64(arg[0], &v))
+	if (is_size ? !chp_parse_size(arg[0], &v) : !parse_u64(arg[0], &v))
 		return perr(p, arg[0], "%s takes a %s, not '%s'", word, is_size ? "size" : "number", arg[0]);
 	if (!is_size && strcmp(word, "seed") && v > 65535)
 		return perr(p, arg[0], "%s: %" PRIu64 " is too large", word, v);
@@ -216,7 +191,7 @@ static int action(struct parser *p, int op, char **arg, int nargs)
 	for (int i = 0; i < nargs; i++) {
 		uint64_t *dst = i == 0 ? &a.a : &a.b;
 		/* The address of add-dimm and remove-dimm, sizes elsewhere; numbers for the rest. */
-		if (sizes ? !parse_size(arg[i], dst) : !parse_u64(arg[i], dst))
+		if (sizes ? !chp_parse_size(arg[i], dst) : !parse_u64(arg[i], dst))
 			return perr(p, arg[i], "expected a %s, not '%s'", sizes ? "size or address" : "number",
 				    arg[i]);
 	}

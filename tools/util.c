@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "crashhp/error.h"
+#include "crashhp/units.h"
 #include "tool.h"
 
 void tool_error(const char *fmt, ...)
@@ -55,28 +56,7 @@ bool tool_parse_uint(const char *s, unsigned long long max, unsigned long long *
 
 bool tool_parse_size(const char *s, uint64_t *out)
 {
-	static const struct { const char *suffix; unsigned shift; } units[] = {
-		{ "", 0 }, { "B", 0 }, { "K", 10 }, { "KiB", 10 }, { "M", 20 }, { "MiB", 20 },
-		{ "G", 30 }, { "GiB", 30 }, { "T", 40 }, { "TiB", 40 },
-	};
-	char *end;
-	unsigned long long v;
-
-	if (!s || !*s || *s == '-' || *s == '+')
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return false;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcmp(end, units[i].suffix))
-			continue;
-		if (units[i].shift && v > (UINT64_MAX >> units[i].shift))
-			return false;
-		*out = (uint64_t)v << units[i].shift;
-		return true;
-	}
-	return false;
+	return chp_parse_size(s, out);
 }
 
 const char *tool_format_size(uint64_t bytes, char buf[32])

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "crashhp/elfcore.h"
 #include "crashhp/ranges.h"
 
 /*
@@ -88,6 +89,18 @@ int chp_kimage_cmdline(const struct chp_kimage *img, char *buf, size_t cap);
 
 /* Read region bytes by physical address; -EFAULT outside the region. */
 int chp_kimage_read(const struct chp_kimage *img, uint64_t paddr, void *buf, size_t len);
+
+/*
+ * A chp_reader over the region from physical address `base` to its end, as
+ * a capture kernel reads the header it was pointed at.
+ */
+struct chp_region_reader {
+	const struct chp_kimage *img;
+	uint64_t base;
+	struct chp_reader reader;
+};
+void chp_region_reader_init(struct chp_region_reader *rr, const struct chp_kimage *img,
+			    uint64_t base);
 
 /* Make the region writable for an update, and read-only again. */
 int chp_kimage_unprotect(struct chp_kimage *img);
