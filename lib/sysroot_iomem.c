@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * /proc/iomem as a tree: "START-END : NAME", two spaces of indentation per
+ * level, END inclusive.  Read without privilege, every address is 0.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "sysroot_internal.h"
+
+static int parse_line(const char *path, unsigned lineno, const char *line,
+		      struct chp_iomem_entry *e)
+{
+	const char *p = line;
+	char *end;
+	unsigned spaces = 0;
+
+	while (*p == ' ') {
+		spaces++;
+		p++;
+	}
+	if (spaces % 2)
+		return chp_fail(-EINVAL, "%s:%u: odd indentation (%u spaces)", path, lineno, spaces);
+	e->depth = spaces / 2;
+	if (!isxdigit((unsigned char)*p))
+		return chp_fail(-EINVAL, "%s:%u: expected START-END : NAME", path, lineno);
+	errno = 0;
+	e->start = strtoull(p, &end, 16);
+	if (errno || *end != '-')
+		return chp_fail(-EINVAL, "%s:%u: bad start address", path, lineno);
+	p = end + 1;
+	e->last = strtoull(p, &end, 16);
+	if (errno || end == p || strncmp(end, " : ", 3))
+		return chp_fail(-EINVAL, "%s:%u: bad end address or missing ' : '", path, lineno);
+	if (e->last < e->start)
+		return chp_fail(-EINVAL, "%s:%u: end before start", path, lineno);
+	snprintf(e->name, sizeof(e->name), "%s", end + 3);
+	return 0;
+}
+
+int chp_sysroot_parse_iomem(struct chp_sysroot *s, const char *text, const char *path)
+{
+	const char *p = text;
+	unsigned lineno = 0;
+	bool any_nonzero = false;
+	int err = 0;
+	struct chp_range kimg = { 0, 0 };
+	bool have_kimg = false;
+	unsigned parent_depth_ram = 0;
+	bool in_ram = false;
+
+	while (*p && !err) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		char line[256];
+		struct chp_iomem_entry e;
+
+		lineno++;
+		if (len >= sizeof(line)) {
+			err = chp_fail(-EINVAL, "%s:%u: line too long", path, lineno);
+			break;
+		}
+		memcpy(line, p, len);
+		line[len] = '\0';
+		p = nl ? nl + 1 : p + len;
+		if (!len)
+			continue;
+		err = parse_line(path, lineno, line, &e);
+		if (err)
+			break;
+		struct chp_iomem_entry *grown = realloc(s->iomem, (s->niomem + 1) * sizeof(*grown));
+		if (!grown) {
+			err = chp_fail(-ENOMEM, "out of memory");
+			break;
+		}
+		s->iomem = grown;
+		s->iomem[s->niomem++] = e;
+		any_nonzero |= e.start || e.last;
+		struct chp_range r = { e.start, e.last };
+		if (e.depth == 0)
+			in_ram = !strcmp(e.name, "System RAM");
+		if (e.depth == 0 && !strcmp(e.name, "System RAM"))
+			err = chp_ranges_add(s->system_ram, r);
+		else if (!strcmp(e.name, "Crash kernel") || !strcmp(e.name, "Crash kernel (low)"))
+			err = chp_ranges_add(s->crashkernel, r);
+		else if (!strcmp(e.name, "System RAM (kmem)"))
+			err = chp_ranges_add(s->kmem, r);
+		else if (in_ram && e.depth > parent_depth_ram && !strncmp(e.name, "Kernel ", 7)) {
+			/* Kernel code, rodata, data, bss: the image from the first to the last. */
+			if (!have_kimg)
+				kimg = r;
+			kimg.last = r.last > kimg.last ? r.last : kimg.last;
+			kimg.start = r.start < kimg.start ? r.start : kimg.start;
+			have_kimg = true;
+		}
+	}
+	if (err)
+		return err;
+	s->iomem_readable = true;
+	s->iomem_zeroed = s->niomem > 0 && !any_nonzero;
+	if (s->iomem_zeroed) {
+		/* Unprivileged: names without addresses; nothing to build on. */
+		chp_ranges_clear(s->system_ram);
+		chp_ranges_clear(s->crashkernel);
+		chp_ranges_clear(s->kmem);
+		have_kimg = false;
+	}
+	s->has_kernel_image = have_kimg;
+	s->kernel_image = kimg;
+	return 0;
+}
