@@ -47,18 +47,22 @@ int chp_crashmem_build_header_from(const struct chp_machine *m, const struct chp
 				   void *buf, size_t buf_size, size_t *out_len)
 {
 	unsigned possible = chp_machine_cpus_possible(m);
-	struct chp_note_loc *notes = calloc(possible, sizeof(*notes));
+	struct chp_note_loc *notes = calloc(possible ? possible : 1, sizeof(*notes));
+	size_t n = 0;
 	int err;
 
 	if (!notes)
 		return chp_fail(-ENOMEM, "out of memory for %u CPU notes", possible);
 	/* A PT_NOTE per possible CPU: CPUs that come later need no rebuild. */
-	for (unsigned cpu = 0; cpu < possible; cpu++)
-		notes[cpu] = chp_machine_cpu_notes(m, cpu);
+	for (unsigned cpu = 0; cpu < chp_machine_cpus_possible(m); cpu++) {
+		struct chp_note_loc loc = chp_machine_cpu_notes(m, cpu);
+		if (loc.paddr && loc.size)
+			notes[n++] = loc;
+	}
 	struct chp_elfcore_desc desc = {
 		.arch = chp_machine_arch(m),
 		.cpu_notes = notes,
-		.nr_cpu_notes = possible,
+		.nr_cpu_notes = n,
 		.vmcoreinfo = chp_machine_vmcoreinfo(m),
 		.kernel_text = chp_machine_kernel_text(m),
 		.memory = memory,

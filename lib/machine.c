@@ -228,6 +228,7 @@ void chp_machine_free(struct chp_machine *m)
 	free(m->notes);
 	free(m->vmcoreinfo_text);
 	free(m->vmcoreinfo_buf);
+	free(m->cpu_note);
 	pthread_mutex_destroy(&m->hotplug_lock);
 	pthread_mutex_destroy(&m->state_lock);
 	free(m);

@@ -12,6 +12,9 @@ struct chp_machine {
 	unsigned nr_cpus_config;
 	unsigned max_memory_ranges;
 
+	bool live;                   /* built from a sysroot: no memory contents */
+	struct chp_note_loc *cpu_note;  /* crash_notes of each possible CPU */
+
 	unsigned possible;
 	bool *present_cpu;
 	bool *online_cpu;

@@ -58,8 +58,17 @@ unsigned chp_machine_cpus_online(const struct chp_machine *m)
 
 struct chp_note_loc chp_machine_cpu_notes(const struct chp_machine *m, unsigned cpu)
 {
+	if (cpu >= m->possible)
+		return (struct chp_note_loc){ 0, 0 };
+	if (m->cpu_note)
+		return m->cpu_note[cpu];
 	return (struct chp_note_loc){ m->notes_base + (uint64_t)cpu * m->notes_stride,
 				      m->notes_size };
+}
+
+bool chp_machine_is_live(const struct chp_machine *m)
+{
+	return m->live;
 }
 
 struct chp_note_loc chp_machine_vmcoreinfo(const struct chp_machine *m)
@@ -178,6 +187,8 @@ int chp_machine_read_phys(const struct chp_machine *m, uint64_t paddr, void *buf
 
 	if (len == 0)
 		return 0;
+	if (m->live)
+		return chp_fail(-EOPNOTSUPP, "a live machine's memory is not readable here");
 	if (want.last < paddr)
 		return chp_fail(-EFAULT, "physical read at %#" PRIx64 " wraps the address space",
 				paddr);

@@ -15,8 +15,11 @@ static const char main_usage[] =
 	"hot-plugged.\n"
 	"\n"
 	"Commands:\n"
-	"  sim        run the lab: boot, load, crash, capture, verify\n"
+	"  sim        run the lab: both policies, crashes injected, dumps judged\n"
 	"  inspect    decode an elfcorehdr or a vmcore\n"
+	"  status     this machine's crash-hotplug readiness\n"
+	"  elfcorehdr the header this machine needs now\n"
+	"  verify     compare a header or vmcore with a machine\n"
 	"\n"
 	"  crashhp COMMAND --help   help for one command\n"
 	"  crashhp --version        the version\n"
@@ -32,6 +35,9 @@ int main(int argc, char **argv)
 	} commands[] = {
 		{ "inspect", cmd_inspect },
 		{ "sim", cmd_sim },
+		{ "status", cmd_status },
+		{ "elfcorehdr", cmd_elfcorehdr },
+		{ "verify", cmd_verify },
 	};
 
 	if (argc < 2) {

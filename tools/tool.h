@@ -49,8 +49,12 @@ void json_string(struct json *j, const char *key, const char *value);
 void json_uint(struct json *j, const char *key, uint64_t value);
 void json_hex(struct json *j, const char *key, uint64_t value); /* "0x..." string */
 void json_bool(struct json *j, const char *key, bool value);
+void json_null(struct json *j, const char *key);
 
 int cmd_inspect(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_elfcorehdr(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 #endif

@@ -219,3 +219,9 @@ int tool_write_file_atomic(const char *path, const void *buf, size_t len)
 	free(tmp);
 	return 0;
 }
+
+void json_null(struct json *j, const char *key)
+{
+	json_key(j, key);
+	fputs("null", j->out);
+}

@@ -63,11 +63,16 @@ unsigned chp_machine_config_nr_cpus(const struct chp_machine *m);
 unsigned chp_machine_config_max_memory_ranges(const struct chp_machine *m);
 
 unsigned chp_machine_cpus_possible(const struct chp_machine *m);
+/* Built from a sysroot (chp_machine_new_from_sysroot): its memory holds nothing here. */
+bool chp_machine_is_live(const struct chp_machine *m);
 bool chp_machine_cpu_present(const struct chp_machine *m, unsigned cpu);
 bool chp_machine_cpu_online(const struct chp_machine *m, unsigned cpu);
 unsigned chp_machine_cpus_present(const struct chp_machine *m);
 unsigned chp_machine_cpus_online(const struct chp_machine *m);
-/* The CPU's crash_notes buffer (the sysfs crash_notes / crash_notes_size). */
+/*
+ * The CPU's crash_notes buffer (the sysfs crash_notes / crash_notes_size);
+ * { 0, 0 } when unknown (a live machine shows it for present CPUs only).
+ */
 struct chp_note_loc chp_machine_cpu_notes(const struct chp_machine *m, unsigned cpu);
 
 struct chp_note_loc chp_machine_vmcoreinfo(const struct chp_machine *m);
@@ -176,6 +181,16 @@ bool chp_machine_event_in_flight(const struct chp_machine *m, struct chp_range *
 /* Hold the state lock to read several facts consistently while events run. */
 void chp_machine_lock_state(const struct chp_machine *m);
 void chp_machine_unlock_state(const struct chp_machine *m);
+
+struct chp_sysroot;
+/*
+ * The model of a live machine (or a dump of one): x86_64 rules; memory from
+ * /proc/iomem, or the memory blocks when it reads zeros; CPUs with their
+ * crash_notes; the crashkernel; the kernel image; vmcoreinfo.  What is
+ * missing is left out (a CPU without a known crash_notes gets no note);
+ * -ENODATA naming it when too little is known to describe memory at all.
+ */
+int chp_machine_new_from_sysroot(struct chp_machine **out, const struct chp_sysroot *s);
 
 /* The contents the machine's memory holds at `paddr` for a generation. */
 uint64_t chp_memory_word(uint64_t paddr, uint32_t generation);

@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* crashhp elfcorehdr and crashhp verify: a live machine's header, and checking one. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crashhp/crashmem.h"
+#include "crashhp/elfcore.h"
+#include "crashhp/machine.h"
+#include "crashhp/sysroot.h"
+#include "crashhp/verify.h"
+#include "tool.h"
+
+static const char elfcorehdr_usage[] =
+	"Usage: crashhp elfcorehdr [--sysroot DIR] [-o FILE] [--json]\n"
+	"\n"
+	"Build the ELF core header this machine needs now, by the x86_64 rules: a\n"
+	"PT_NOTE per CPU whose crash_notes is known, the vmcoreinfo PT_NOTE, the\n"
+	"kernel-text PT_LOAD, and a PT_LOAD per System RAM range minus the low 1 MiB\n"
+	"and the crashkernel region(s).  Without -o, describe it.\n"
+	"\n"
+	"  --sysroot DIR   a dump of another machine under DIR (default /)\n"
+	"  -o FILE         write the header there (replaced atomically)\n"
+	"  --json          describe it as one JSON object\n"
+	"  -h, --help      this help\n"
+	"\n"
+	"Exit status: 0 built, 2 usage, 3 the machine does not show enough to build\n"
+	"it (named), 4 system error.\n";
+
+static const char verify_usage[] =
+	"Usage: crashhp verify [--against DIR] [--json] FILE\n"
+	"\n"
+	"Compare an elfcorehdr or a vmcore with a live machine (/) or a dump of one:\n"
+	"online memory it misses, absent or offline memory it includes, the crash\n"
+	"kernel or the low 1 MiB it includes, CPU notes missing, the kernel text.\n"
+	"A live machine's memory cannot be read here, so a vmcore's bytes are not\n"
+	"compared (the lab does that: crashhp sim).\n"
+	"\n"
+	"  --against DIR   the machine (default /)\n"
+	"  --json          print one JSON object\n"
+	"  -h, --help      this help\n"
+	"\n"
+	"Exit status: 0 complete, 1 discrepancies found, 2 usage, 3 a malformed file\n"
+	"or a machine that shows too little, 4 system error.\n";
+
+static int open_live(const char *dir, struct chp_sysroot **s, struct chp_machine **m)
+{
+	int err = chp_sysroot_open(s, dir);
+
+	if (!err && (err = chp_machine_new_from_sysroot(m, *s)))
+		chp_sysroot_free(*s);
+	if (err) {
+		tool_error("%s", tool_why());
+		return err == -ENODATA ? EXIT_BAD_INPUT : tool_input_exit(err);
+	}
+	return EXIT_OK;
+}
+
+static unsigned notes_known(const struct chp_machine *m)
+{
+	unsigned n = 0;
+
+	for (unsigned cpu = 0; cpu < chp_machine_cpus_possible(m); cpu++)
+		n += chp_machine_cpu_notes(m, cpu).paddr != 0;
+	return n;
+}
+
+int cmd_elfcorehdr(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "sysroot", required_argument, NULL, 's' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *sysroot = "/", *output = NULL;
+	bool as_json = false;
+	struct chp_sysroot *s;
+	struct chp_machine *m;
+	struct chp_ranges *ranges = NULL;
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 's': sysroot = optarg; break;
+		case 'o': output = optarg; break;
+		case 'j': as_json = true; break;
+		case 'h': fputs(elfcorehdr_usage, stdout); return EXIT_OK;
+		default: fputs(elfcorehdr_usage, stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		tool_error("elfcorehdr: unexpected argument '%s'", argv[optind]);
+		return EXIT_USAGE;
+	}
+	rc = open_live(sysroot, &s, &m);
+	if (rc)
+		return rc;
+	/* Without these the header would be wrong, not merely incomplete. */
+	if (!chp_ranges_count(chp_machine_crashkernel(m))) {
+		tool_error("elfcorehdr: %s: the crashkernel's place is unknown (%s): a header would "
+			   "describe the capture kernel's own memory", chp_sysroot_prefix(s),
+			   chp_sysroot_iomem_zeroed(s) ? "/proc/iomem reads zeros: run as root"
+						       : "no \"Crash kernel\" in /proc/iomem");
+		rc = EXIT_BAD_INPUT;
+	} else if (!notes_known(m)) {
+		tool_error("elfcorehdr: %s: no CPU's crash_notes is known (no CRASH_DUMP, or no "
+			   "privilege): a dump would have no registers", chp_sysroot_prefix(s));
+		rc = EXIT_BAD_INPUT;
+	}
+	size_t room = chp_elfcore_segment_size(chp_machine_config_nr_cpus(m),
+					       chp_machine_config_max_memory_ranges(m)), len = 0;
+	uint8_t *buf = rc ? NULL : calloc(1, room);
+	if (!rc && (!buf || chp_ranges_new(&ranges) || chp_crashmem_header_ranges(m, ranges) ||
+		    chp_crashmem_build_header(m, buf, room, &len))) {
+		tool_error("elfcorehdr: %s", buf ? tool_why() : "out of memory");
+		rc = EXIT_SYSTEM;
+	}
+	if (!rc && output) {
+		int err = tool_write_file_atomic(output, buf, len);
+		if (err) {
+			tool_error("elfcorehdr: writing %s: %s", output, strerror(-err));
+			rc = EXIT_SYSTEM;
+		}
+	}
+	if (!rc) {
+		const struct chp_kernel_text *t = chp_machine_kernel_text(m);
+		unsigned notes = notes_known(m);
+		size_t nr = chp_ranges_count(ranges);
+		uint64_t total = 0;
+		chp_ranges_total_bytes(ranges, &total);
+		if (as_json) {
+			struct json j;
+			json_begin(&j, stdout);
+			json_string(&j, "sysroot", chp_sysroot_prefix(s));
+			if (output)
+				json_string(&j, "file", output);
+			json_uint(&j, "bytes", len);
+			json_uint(&j, "program_headers", notes + 1 + (t ? 1 : 0) + nr);
+			json_uint(&j, "cpu_notes", notes);
+			json_uint(&j, "cpus_possible", chp_machine_cpus_possible(m));
+			json_bool(&j, "kernel_text", t != NULL);
+			json_uint(&j, "memory_bytes", total);
+			json_array_open(&j, "memory");
+			for (size_t i = 0; i < nr; i++) {
+				const struct chp_range *r = chp_ranges_at(ranges, i);
+				json_object_open(&j, NULL);
+				json_hex(&j, "start", r->start);
+				json_hex(&j, "last", r->last);
+				json_object_close(&j);
+			}
+			json_array_close(&j);
+			json_end(&j);
+		} else {
+			char b[32];
+			printf("elfcorehdr for %s: %zu bytes, %zu program headers%s%s\n",
+			       chp_sysroot_prefix(s), len, notes + 1 + (t ? 1 : 0) + nr,
+			       output ? ", written to " : "", output ? output : "");
+			printf("  CPU notes:    %u of %u possible CPUs%s\n", notes,
+			       chp_machine_cpus_possible(m),
+			       notes < chp_machine_cpus_possible(m) ? " (crash_notes of the others unknown here)" : "");
+			printf("  kernel text:  %s\n", t ? "yes" : "no (no Kernel code in /proc/iomem)");
+			printf("  memory:       %s in %zu ranges\n", tool_format_size(total, b), nr);
+			for (size_t i = 0; i < nr; i++) {
+				const struct chp_range *r = chp_ranges_at(ranges, i);
+				printf("    [%#018" PRIx64 "-%#018" PRIx64 "] %s\n", r->start, r->last,
+				       tool_format_size(chp_range_size(*r), b));
+			}
+		}
+	}
+	free(buf);
+	chp_ranges_free(ranges);
+	chp_machine_free(m);
+	chp_sysroot_free(s);
+	return rc;
+}
+
+int cmd_verify(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "against", required_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *against = "/";
+	bool as_json = false;
+	struct chp_sysroot *s;
+	struct chp_machine *m;
+	struct chp_verify_report *r;
+	int opt, rc, err;
+
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'a': against = optarg; break;
+		case 'j': as_json = true; break;
+		case 'h': fputs(verify_usage, stdout); return EXIT_OK;
+		default: fputs(verify_usage, stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		tool_error("verify: expected one FILE");
+		fputs(verify_usage, stderr);
+		return EXIT_USAGE;
+	}
+	rc = open_live(against, &s, &m);
+	if (rc)
+		return rc;
+	err = chp_verify_file(&r, m, argv[optind], NULL);
+	if (err) {
+		tool_error("%s", tool_why());
+		rc = err == -ENOENT || err == -EACCES ? EXIT_SYSTEM : tool_input_exit(err);
+	} else {
+		const struct chp_verify_summary *sum = chp_verify_report_summary(r);
+		if (as_json) {
+			struct json j;
+			json_begin(&j, stdout);
+			json_string(&j, "file", argv[optind]);
+			json_string(&j, "against", chp_sysroot_prefix(s));
+			json_string(&j, "kind", sum->kind == CHP_ELFCORE_HEADER ? "elfcorehdr" : "vmcore");
+			json_bool(&j, "complete", chp_verify_report_complete(r));
+			json_uint(&j, "expected_bytes", sum->expected_bytes);
+			json_uint(&j, "covered_bytes", sum->covered_bytes);
+			json_uint(&j, "missing_bytes", sum->missing_bytes);
+			json_uint(&j, "absent_bytes", sum->absent_bytes);
+			json_uint(&j, "offline_bytes", sum->offline_bytes);
+			json_uint(&j, "cpus_online", sum->cpus_online);
+			json_uint(&j, "cpu_notes_found", sum->cpu_notes_found);
+			json_array_open(&j, "findings");
+			for (size_t i = 0; i < chp_verify_report_count(r); i++) {
+				const struct chp_finding *f = chp_verify_report_at(r, i);
+				json_object_open(&j, NULL);
+				json_string(&j, "kind", chp_finding_kind_name(f->kind));
+				json_string(&j, "detail", f->detail);
+				json_object_close(&j);
+			}
+			json_array_close(&j);
+			json_end(&j);
+		} else {
+			char b1[32], b2[32];
+			printf("%s against %s: %s, %s of %s online memory covered, %u/%u CPU notes\n",
+			       argv[optind], chp_sysroot_prefix(s),
+			       sum->kind == CHP_ELFCORE_HEADER ? "elfcorehdr" : "vmcore",
+			       tool_format_size(sum->covered_bytes - sum->absent_bytes - sum->offline_bytes > sum->expected_bytes
+						? sum->expected_bytes : sum->expected_bytes - sum->missing_bytes, b1),
+			       tool_format_size(sum->expected_bytes, b2), sum->cpu_notes_found,
+			       sum->cpus_online);
+			for (size_t i = 0; i < chp_verify_report_count(r); i++) {
+				const struct chp_finding *f = chp_verify_report_at(r, i);
+				printf("  %s: %s\n", chp_finding_kind_name(f->kind), f->detail);
+			}
+			printf("%s\n", chp_verify_report_complete(r) ? "COMPLETE" : "INCOMPLETE");
+		}
+		rc = chp_verify_report_complete(r) ? EXIT_OK : EXIT_FINDINGS;
+		chp_verify_report_free(r);
+	}
+	chp_machine_free(m);
+	chp_sysroot_free(s);
+	return rc;
+}
