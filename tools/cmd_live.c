@@ -14,7 +14,7 @@
 #include "tool.h"
 
 static const char elfcorehdr_usage[] =
-	"Usage: crashhp elfcorehdr [--sysroot DIR] [-o FILE] [--json]\n"
+	"Usage: crashhp elfcorehdr [--sysroot DIR] [--exact] [-o FILE] [--json]\n"
 	"\n"
 	"Build the ELF core header this machine needs now, by the x86_64 rules: a\n"
 	"PT_NOTE per CPU whose crash_notes is known, the vmcoreinfo PT_NOTE, the\n"
@@ -22,6 +22,8 @@ static const char elfcorehdr_usage[] =
 	"and the crashkernel region(s).  Without -o, describe it.\n"
 	"\n"
 	"  --sysroot DIR   a dump of another machine under DIR (default /)\n"
+	"  --exact         leave out offline blocks too (the kernel's rule keeps\n"
+	"                  them: they are still System RAM)\n"
 	"  -o FILE         write the header there (replaced atomically)\n"
 	"  --json          describe it as one JSON object\n"
 	"  -h, --help      this help\n"
@@ -72,12 +74,13 @@ int cmd_elfcorehdr(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "sysroot", required_argument, NULL, 's' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "exact", no_argument, NULL, 'e' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *sysroot = "/", *output = NULL;
-	bool as_json = false;
+	bool as_json = false, exact = false;
 	struct chp_sysroot *s;
 	struct chp_machine *m;
 	struct chp_ranges *ranges = NULL;
@@ -87,6 +90,7 @@ int cmd_elfcorehdr(int argc, char **argv)
 		switch (opt) {
 		case 's': sysroot = optarg; break;
 		case 'o': output = optarg; break;
+		case 'e': exact = true; break;
 		case 'j': as_json = true; break;
 		case 'h': fputs(elfcorehdr_usage, stdout); return EXIT_OK;
 		default: fputs(elfcorehdr_usage, stderr); return EXIT_USAGE;
@@ -114,8 +118,9 @@ int cmd_elfcorehdr(int argc, char **argv)
 	size_t room = chp_elfcore_segment_size(chp_machine_config_nr_cpus(m),
 					       chp_machine_config_max_memory_ranges(m)), len = 0;
 	uint8_t *buf = rc ? NULL : calloc(1, room);
-	if (!rc && (!buf || chp_ranges_new(&ranges) || chp_crashmem_header_ranges(m, ranges) ||
-		    chp_crashmem_build_header(m, buf, room, &len))) {
+	if (!rc && (!buf || chp_ranges_new(&ranges) ||
+		    (exact ? chp_crashmem_expected(m, ranges) : chp_crashmem_header_ranges(m, ranges)) ||
+		    chp_crashmem_build_header_from(m, ranges, buf, room, &len))) {
 		tool_error("elfcorehdr: %s", buf ? tool_why() : "out of memory");
 		rc = EXIT_SYSTEM;
 	}
@@ -244,8 +249,7 @@ int cmd_verify(int argc, char **argv)
 			printf("%s against %s: %s, %s of %s online memory covered, %u/%u CPU notes\n",
 			       argv[optind], chp_sysroot_prefix(s),
 			       sum->kind == CHP_ELFCORE_HEADER ? "elfcorehdr" : "vmcore",
-			       tool_format_size(sum->covered_bytes - sum->absent_bytes - sum->offline_bytes > sum->expected_bytes
-						? sum->expected_bytes : sum->expected_bytes - sum->missing_bytes, b1),
+			       tool_format_size(sum->expected_bytes - sum->missing_bytes, b1),
 			       tool_format_size(sum->expected_bytes, b2), sum->cpu_notes_found,
 			       sum->cpus_online);
 			for (size_t i = 0; i < chp_verify_report_count(r); i++) {

@@ -1,0 +1,61 @@
+#!/bin/sh
+# Golden transcript of the live commands (status, elfcorehdr, verify, inspect)
+# over the project's own sysroot fixtures, and readelf's view of a header
+# built from one.  UPDATE_GOLDEN=1 rewrites tests/cli/expected/live.out.
+# usage: live.sh CRASHHP
+set -u
+abs() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
+crashhp=$(abs "$1")
+here="$(cd "$(dirname "$0")" && pwd)"
+expected="$here/expected/live.out"
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+cd "$dir" || exit 1
+for f in vm-dimms holes-no-hotplug unprivileged no-online-files; do
+	sh "$here/../fixtures/mksysroot.sh" "$f" "$f" || exit 1
+done
+
+run() {
+	echo "\$ crashhp $*"
+	"$crashhp" "$@" >out 2>err
+	rc=$?
+	cat out err
+	echo "[exit $rc]"
+	echo
+}
+
+{
+	run status --help
+	run elfcorehdr --help
+	run verify --help
+	for f in vm-dimms holes-no-hotplug unprivileged no-online-files; do
+		run status --sysroot "$f"
+	done
+	run status --sysroot vm-dimms --json
+	run status --sysroot /nonexistent
+	run elfcorehdr --sysroot vm-dimms -o vm.hdr
+	run elfcorehdr --sysroot vm-dimms --exact -o vm-exact.hdr
+	run elfcorehdr --sysroot holes-no-hotplug --json
+	run elfcorehdr --sysroot unprivileged -o never.hdr
+	run elfcorehdr --sysroot no-online-files
+	run verify --against vm-dimms vm.hdr
+	run verify --against vm-dimms vm-exact.hdr
+	run verify --against holes-no-hotplug --json vm-exact.hdr
+	run verify --against vm-dimms missing.hdr
+	run inspect vm-exact.hdr
+	echo "\$ readelf -lW vm-exact.hdr | grep -c LOAD"
+	readelf -lW vm-exact.hdr | grep -c LOAD
+	echo "files left: $(ls -d *.hdr | tr '\n' ' ')"
+} >transcript 2>&1
+
+if [ "${UPDATE_GOLDEN:-0}" = 1 ]; then
+	cp transcript "$expected"
+	echo "updated $expected"
+	exit 0
+fi
+if diff -u "$expected" transcript; then
+	echo "live transcript matches $(wc -l <"$expected") lines"
+else
+	echo "FAIL: live transcript differs (UPDATE_GOLDEN=1 to accept)"
+	exit 1
+fi
