@@ -365,9 +365,15 @@ int chp_hotplug_load(struct chp_hotplug *hp, const struct chp_load_options *opt)
 	chp_machine_unlock_state(hp->m);
 	hp->elfcorehdr_updated = false;
 	if (!err && hp->policy == CHP_POLICY_ROBUST && chp_kimage_hotplug_capable(hp->img)) {
+		/*
+		 * The kernel's build lists offline blocks too: made exact before the
+		 * lock is let go, while a panic still sees a load in progress.
+		 */
 		err = chp_robust_attach(hp);
-		/* The kernel's build lists offline blocks too: made exact at once. */
-		atomic_store(&hp->pending, true);
+		if (!err && !(err = chp_kimage_unprotect(hp->img))) {
+			err = chp_robust_resync(hp);
+			chp_kimage_protect(hp->img);
+		}
 	}
 	unlock_and_drain(hp);
 	return err;

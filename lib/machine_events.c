@@ -274,3 +274,13 @@ int chp_machine_offline_cpu(struct chp_machine *m, unsigned cpu)
 	pthread_mutex_unlock(&m->hotplug_lock);
 	return err;
 }
+
+int chp_machine_set_cpu_notes(struct chp_machine *m, unsigned cpu, struct chp_note_loc loc)
+{
+	if (!m->cpu_note || cpu >= m->possible)
+		return chp_fail(-EINVAL, "CPU %u: no crash_notes table for it", cpu);
+	pthread_mutex_lock(&m->state_lock);
+	m->cpu_note[cpu] = loc;
+	pthread_mutex_unlock(&m->state_lock);
+	return 0;
+}

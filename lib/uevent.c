@@ -31,9 +31,18 @@ int chp_uevent_parse(struct chp_uevent *out, const void *msg, size_t len)
 	/* Every field ends with a NUL; the last one too. */
 	if (((const char *)msg)[len - 1] != '\0')
 		return chp_fail(-EINVAL, "uevent: the last field is not NUL-terminated");
+	/*
+	 * No control bytes, except a newline or tab inside a value: the kernel's
+	 * x86 CPU MODALIAS ends with "\n" (seen on real CPU online/offline events).
+	 */
+	bool in_value = false;
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)out->buf[i];
-		if (c && (c < 0x20 || c == 0x7f))
+		if (c == '\0')
+			in_value = false;
+		else if (c == '=' )
+			in_value = true;
+		else if ((c < 0x20 || c == 0x7f) && !(in_value && (c == '\n' || c == '\t')))
 			return chp_fail(-EINVAL, "uevent: control byte %#x at offset %zu", c, i);
 	}
 	at = strchr(out->buf, '@');

@@ -20,6 +20,7 @@ static const char main_usage[] =
 	"  status     this machine's crash-hotplug readiness\n"
 	"  elfcorehdr the header this machine needs now\n"
 	"  verify     compare a header or vmcore with a machine\n"
+	"  watch      follow real hotplug; keep the header true; reload where needed\n"
 	"\n"
 	"  crashhp COMMAND --help   help for one command\n"
 	"  crashhp --version        the version\n"
@@ -38,6 +39,7 @@ int main(int argc, char **argv)
 		{ "status", cmd_status },
 		{ "elfcorehdr", cmd_elfcorehdr },
 		{ "verify", cmd_verify },
+		{ "watch", cmd_watch },
 	};
 
 	if (argc < 2) {

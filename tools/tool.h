@@ -56,5 +56,6 @@ int cmd_sim(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_elfcorehdr(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
 
 #endif

@@ -178,6 +178,9 @@ int chp_machine_remove_cpu(struct chp_machine *m, unsigned cpu);
  */
 bool chp_machine_event_in_flight(const struct chp_machine *m, struct chp_range *out);
 
+/* A live machine learns a CPU's crash_notes when the CPU appears. */
+int chp_machine_set_cpu_notes(struct chp_machine *m, unsigned cpu, struct chp_note_loc loc);
+
 /* Hold the state lock to read several facts consistently while events run. */
 void chp_machine_lock_state(const struct chp_machine *m);
 void chp_machine_unlock_state(const struct chp_machine *m);

@@ -38,6 +38,16 @@ static void test_uevent__parse_kernel_messages(void **state)
 	assert_int_equal(chp_uevent_accept(&ev, &kernel, MSG(cpu_offline)), 0);
 	assert_int_equal(chp_uevent_classify(&ev, &n), CHP_UEV_CPU_OFFLINE);
 	assert_int_equal(n, 1);
+	/* As captured from a real kernel: the CPU MODALIAS ends with a newline. */
+	static const char real_cpu[] = "online@/devices/system/cpu/cpu1\0ACTION=online\0"
+		"DEVPATH=/devices/system/cpu/cpu1\0SUBSYSTEM=cpu\0MODALIAS=cpu:type:x86,"
+		"ven0002fam001Amod0002:feature:,0000,0001,0002,02AB,02AC\n\0SEQNUM=822";
+	assert_int_equal(chp_uevent_accept(&ev, &kernel, MSG(real_cpu)), 0);
+	assert_int_equal(chp_uevent_classify(&ev, &n), CHP_UEV_CPU_ONLINE);
+	assert_int_equal(ev.seqnum, 822);
+	/* ...but not in the header or a key. */
+	static const char nl_key[] = "online@/d\0ACTION=online\0DEVPATH=/d\0K\nEY=v";
+	assert_int_equal(chp_uevent_accept(&ev, &kernel, MSG(nl_key)), -EINVAL);
 	/* Something else: parsed, ignored. */
 	static const char other[] = "change@/devices/virtual/net/lo\0ACTION=change\0"
 		"DEVPATH=/devices/virtual/net/lo\0SUBSYSTEM=net\0SEQNUM=9";
