@@ -531,7 +531,8 @@ int chp_lab_run(struct chp_run_result **out, const struct chp_scenario *sc,
 		if (res->slots_used > res->slots_peak)
 			res->slots_peak = res->slots_used;
 		res->expected_final = res->ntimeline ? res->timeline[res->ntimeline - 1].expected : 0;
-		qsort(r.latency, r.nlatency, sizeof(*r.latency), cmp_u64);
+		if (r.nlatency) /* qsort(NULL, 0) is undefined */
+			qsort(r.latency, r.nlatency, sizeof(*r.latency), cmp_u64);
 		for (size_t i = 0; i < r.nlatency; i++)
 			res->ev_total_ns += r.latency[i];
 		if (r.nlatency) {

@@ -349,7 +349,7 @@ static int read_memory(struct chp_sysroot *s)
 		s->nblocks++;
 	}
 	closedir(d);
-	if (!err)
+	if (!err && s->nblocks) /* qsort(NULL, 0) is undefined */
 		qsort(s->blocks, s->nblocks, sizeof(*s->blocks), cmp_block);
 	return err;
 }
