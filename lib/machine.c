@@ -176,20 +176,13 @@ static int set_up_vmcoreinfo(struct chp_machine *m)
 			    "VMCOREINFO", CHP_NT_VMCOREINFO, text, strlen(text), &written);
 }
 
-int chp_machine_new_lab(struct chp_machine **out, const struct chp_lab_spec *spec)
+int chp_machine_alloc(struct chp_machine **out)
 {
-	struct chp_machine *m;
-	int err = check_spec(spec);
+	struct chp_machine *m = calloc(1, sizeof(*m));
+	int err;
 
-	if (err)
-		return err;
-	m = calloc(1, sizeof(*m));
 	if (!m)
 		return chp_fail(-ENOMEM, "out of memory for a machine");
-	m->arch = spec->arch;
-	m->nr_cpus_config = spec->nr_cpus_config;
-	m->max_memory_ranges = spec->max_memory_ranges;
-	m->block_size = spec->block_size;
 	m->next_generation = 1;
 	pthread_mutex_init(&m->hotplug_lock, NULL);
 	pthread_mutex_init(&m->state_lock, NULL);
@@ -198,8 +191,26 @@ int chp_machine_new_lab(struct chp_machine **out, const struct chp_lab_spec *spe
 		err = chp_ranges_new(&m->system_ram);
 	if (!err)
 		err = chp_ranges_new(&m->crashkernel);
-	if (!err)
-		err = lay_out_memory(m, spec);
+	if (err) {
+		chp_machine_free(m);
+		return err;
+	}
+	*out = m;
+	return 0;
+}
+
+int chp_machine_new_lab(struct chp_machine **out, const struct chp_lab_spec *spec)
+{
+	struct chp_machine *m;
+	int err = check_spec(spec);
+
+	if (err || (err = chp_machine_alloc(&m)))
+		return err;
+	m->arch = spec->arch;
+	m->nr_cpus_config = spec->nr_cpus_config;
+	m->max_memory_ranges = spec->max_memory_ranges;
+	m->block_size = spec->block_size;
+	err = lay_out_memory(m, spec);
 	if (!err)
 		err = set_up_blocks(m);
 	if (!err)

@@ -50,6 +50,9 @@ struct chp_machine {
 	struct chp_ranges *crashkernel;
 };
 
+/* A machine with its locks and empty range sets, for the constructors. */
+int chp_machine_alloc(struct chp_machine **out);
+
 /* Grow the block arrays to cover `nr` blocks (new ones absent). */
 int chp_machine_grow_blocks(struct chp_machine *m, size_t nr);
 

@@ -117,28 +117,19 @@ static int set_cpus(struct chp_machine *m, const struct chp_sysroot *s)
 
 int chp_machine_new_from_sysroot(struct chp_machine **out, const struct chp_sysroot *s)
 {
-	struct chp_machine *m = calloc(1, sizeof(*m));
+	struct chp_machine *m;
 	struct chp_range kimg;
 	uint64_t vaddr;
-	int err;
+	int err = chp_machine_alloc(&m);
 
-	if (!m)
-		return chp_fail(-ENOMEM, "out of memory");
+	if (err)
+		return err;
 	m->live = true;
 	m->arch = CHP_ARCH_X86_64;
 	m->nr_cpus_config = chp_sysroot_cpu_kernel_max(s) > 0 ? (unsigned)chp_sysroot_cpu_kernel_max(s) + 1
 							     : CHP_DEFAULT_NR_CPUS;
 	m->max_memory_ranges = CHP_DEFAULT_MAX_MEMORY_RANGES;
-	m->next_generation = 1;
-	pthread_mutex_init(&m->hotplug_lock, NULL);
-	pthread_mutex_init(&m->state_lock, NULL);
-	err = chp_ranges_new(&m->present);
-	if (!err)
-		err = chp_ranges_new(&m->system_ram);
-	if (!err)
-		err = chp_ranges_new(&m->crashkernel);
-	if (!err)
-		err = set_memory(m, s);
+	err = set_memory(m, s);
 	if (!err)
 		err = set_cpus(m, s);
 	if (!err && chp_sysroot_kernel_image(s, &kimg)) {
