@@ -65,8 +65,7 @@ static void note_problem(struct runner *r, const struct chp_dump_result *d, cons
 {
 	if (r->res->first_problem[0])
 		return;
-	snprintf(r->res->first_problem, sizeof(r->res->first_problem), "%s: %s", when,
-		 d->taken ? d->why : d->why);
+	snprintf(r->res->first_problem, sizeof(r->res->first_problem), "%s: %s", when, d->why);
 }
 
 static void crash(struct runner *r, const struct chp_hp_event *in_flight_ev, const char *when)

@@ -88,10 +88,11 @@ enum chp_block_state chp_machine_block_state(const struct chp_machine *m, size_t
 uint32_t chp_machine_block_generation(const struct chp_machine *m, size_t block);
 
 /*
- * Change a present block's state (the sysfs memoryN/state write).  The
- * resource list is untouched: on x86 an offline block stays "System RAM".
- * -EINVAL for an absent block.  The hotplug events that notify crash
- * hotplug are built on these.
+ * Change a present block's state silently: no event reaches the notifier
+ * (for tests that need a machine whose header is stale; events go through
+ * chp_machine_online_block()/chp_machine_offline_block()).  The resource list
+ * is untouched: on x86 an offline block stays "System RAM".  -EINVAL for an
+ * absent block.
  */
 int chp_machine_set_block_online(struct chp_machine *m, size_t block, bool online);
 
