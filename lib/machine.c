@@ -108,8 +108,9 @@ static int lay_out_memory(struct chp_machine *m, const struct chp_lab_spec *s)
 	if (!err)
 		err = chp_ranges_add(m->crashkernel,
 				     (struct chp_range){ ck_start, ck_start + s->crashkernel_size - 1 });
-	if (!err)
-		err = chp_ranges_assign(m->system_ram, m->present);
+	/* Boot RAM: one resource per firmware range, as e820 reports them. */
+	for (size_t i = 0; !err && i < chp_ranges_count(m->present); i++)
+		err = chp_ranges_add(m->system_ram, *chp_ranges_at(m->present, i));
 	return err;
 }
 
@@ -210,7 +211,14 @@ int chp_machine_new_lab(struct chp_machine **out, const struct chp_lab_spec *spe
 	m->nr_cpus_config = spec->nr_cpus_config;
 	m->max_memory_ranges = spec->max_memory_ranges;
 	m->block_size = spec->block_size;
-	err = lay_out_memory(m, spec);
+	/* x86's System RAM is resources (kept apart); ppc64's memblock merges. */
+	if (spec->arch == CHP_ARCH_X86_64) {
+		chp_ranges_free(m->system_ram);
+		m->system_ram = NULL;
+		err = chp_ranges_new_list(&m->system_ram);
+	}
+	if (!err)
+		err = lay_out_memory(m, spec);
 	if (!err)
 		err = set_up_blocks(m);
 	if (!err)

@@ -45,7 +45,11 @@ static int set_memory(struct chp_machine *m, const struct chp_sysroot *s)
 	int err = 0;
 
 	if (!chp_sysroot_iomem_zeroed(s) && chp_ranges_count(chp_sysroot_system_ram(s))) {
-		err = chp_ranges_assign(m->present, chp_sysroot_system_ram(s));
+		err = chp_ranges_add_all(m->present, chp_sysroot_system_ram(s));
+		if (!err)
+			err = chp_ranges_assign(m->system_ram, chp_sysroot_system_ram(s));
+		if (err)
+			return err;
 	} else if (bs && chp_sysroot_nr_blocks(s)) {
 		/* Without /proc/iomem: whole blocks, holes unknown. */
 		for (size_t i = 0; !err && i < chp_sysroot_nr_blocks(s); i++) {
@@ -57,7 +61,7 @@ static int set_memory(struct chp_machine *m, const struct chp_sysroot *s)
 		return chp_fail(-ENODATA, "%s: neither /proc/iomem nor memory blocks describe memory",
 				chp_sysroot_prefix(s));
 	}
-	if (!err)
+	if (!err && !chp_ranges_count(m->system_ram))
 		err = chp_ranges_assign(m->system_ram, m->present);
 	if (!err)
 		err = chp_ranges_assign(m->crashkernel, chp_sysroot_crashkernel(s));

@@ -10,6 +10,7 @@ struct chp_ranges {
 	struct chp_range *v;
 	size_t n;
 	size_t cap;
+	bool keep_touching_apart;  /* a list of resources, not a set */
 };
 
 int chp_ranges_new(struct chp_ranges **out)
@@ -20,6 +21,15 @@ int chp_ranges_new(struct chp_ranges **out)
 		return chp_fail(-ENOMEM, "out of memory for a range set");
 	*out = set;
 	return 0;
+}
+
+int chp_ranges_new_list(struct chp_ranges **out)
+{
+	int err = chp_ranges_new(out);
+
+	if (!err)
+		(*out)->keep_touching_apart = true;
+	return err;
 }
 
 void chp_ranges_free(struct chp_ranges *set)
@@ -56,6 +66,7 @@ int chp_ranges_assign(struct chp_ranges *dst, const struct chp_ranges *src)
 	if (src->n)
 		memcpy(dst->v, src->v, src->n * sizeof(*src->v));
 	dst->n = src->n;
+	dst->keep_touching_apart = src->keep_touching_apart;
 	return 0;
 }
 
@@ -132,10 +143,14 @@ int chp_ranges_add(struct chp_ranges *set, struct chp_range r)
 
 	if (err)
 		return err;
-	/* Ranges ending just before r.start (touching it) merge too. */
-	lo = first_ending_at_or_after(set, r.start == 0 ? 0 : r.start - 1);
+	/* Ranges ending just before r.start (touching it) merge too, in a set. */
+	if (set->keep_touching_apart)
+		lo = first_ending_at_or_after(set, r.start);
+	else
+		lo = first_ending_at_or_after(set, r.start == 0 ? 0 : r.start - 1);
 	hi = lo;
-	while (hi < set->n && !gap_between(r.last, set->v[hi].start))
+	while (hi < set->n && (set->keep_touching_apart ? set->v[hi].start <= r.last
+							 : !gap_between(r.last, set->v[hi].start)))
 		hi++;
 	if (hi > lo) {
 		if (set->v[lo].start < r.start)

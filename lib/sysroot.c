@@ -420,7 +420,7 @@ int chp_sysroot_open(struct chp_sysroot **out, const char *prefix)
 		chp_ranges_new(&s->possible);
 		chp_ranges_new(&s->present);
 		chp_ranges_new(&s->online);
-		chp_ranges_new(&s->system_ram);
+		chp_ranges_new_list(&s->system_ram); /* one entry per iomem resource */
 		chp_ranges_new(&s->crashkernel);
 		chp_ranges_new(&s->kmem);
 		if (!s->possible || !s->present || !s->online || !s->system_ram || !s->crashkernel || !s->kmem)

@@ -18,14 +18,21 @@ struct chp_range {
 
 /*
  * A sorted set of disjoint ranges.  Adjacent or overlapping ranges are merged
- * on insertion, so two ranges of a set never touch.  Pure: no I/O.
+ * on insertion, so two ranges of a set never touch (a list, below, keeps
+ * touching ones apart).  Pure: no I/O.
  */
 struct chp_ranges;
 
 int chp_ranges_new(struct chp_ranges **out);
+/*
+ * A list of ranges kept apart when they only touch, as resources are: two
+ * adjacent DIMMs are two "System RAM" entries in /proc/iomem, and the kernel's
+ * header builder makes a PT_LOAD of each.  Overlapping ranges still merge.
+ */
+int chp_ranges_new_list(struct chp_ranges **out);
 void chp_ranges_free(struct chp_ranges *set);
 int chp_ranges_copy(struct chp_ranges **out, const struct chp_ranges *src);
-/* Make `dst` hold exactly what `src` holds. */
+/* Make `dst` hold exactly what `src` holds, list or set alike. */
 int chp_ranges_assign(struct chp_ranges *dst, const struct chp_ranges *src);
 void chp_ranges_clear(struct chp_ranges *set);
 

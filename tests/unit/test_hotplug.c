@@ -171,6 +171,20 @@ static void test_hotplug__robust_converges_to_fresh_build(void **state)
 	hplab_down(&l);
 }
 
+/* x86 mainline rebuilds from resources: one PT_LOAD per DIMM, adjacent or not. */
+static void test_hotplug__x86_mainline_one_load_per_dimm(void **state)
+{
+	struct hplab l;
+
+	hplab_up(&l, CHP_ARCH_X86_64, 1 * GiB, CHP_POLICY_MAINLINE);
+	size_t before = chp_hotplug_stats(l.hp)->slots_used;
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(chp_machine_add_dimm(l.m, 4 * GiB + i * GiB, GiB, true), 0);
+	assert_int_equal(chp_hotplug_stats(l.hp)->slots_used, before + 4);
+	assert_true(hplab_crash(&l).complete);
+	hplab_down(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -181,6 +195,7 @@ int main(void)
 		cmocka_unit_test(test_hotplug__image_without_hotplug_support_untouched),
 		cmocka_unit_test(test_hotplug__cpu_online_offline),
 		cmocka_unit_test(test_hotplug__robust_converges_to_fresh_build),
+		cmocka_unit_test(test_hotplug__x86_mainline_one_load_per_dimm),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

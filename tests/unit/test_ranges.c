@@ -222,6 +222,34 @@ static void test_ranges__copy_and_equal(void **state)
 	chp_ranges_free(b);
 }
 
+/*
+ * A list keeps touching ranges apart, as /proc/iomem keeps two adjacent
+ * DIMMs two resources; overlapping ones still merge.
+ *   [4G .. 5G)[5G .. 6G)        two entries
+ *         [4.5G ....... 5.5G)   overlaps both: one entry
+ */
+static void test_ranges__list_keeps_touching_apart(void **state)
+{
+	struct chp_ranges *l, *copy;
+	const uint64_t G = 1ull << 30;
+
+	assert_int_equal(chp_ranges_new_list(&l), 0);
+	assert_int_equal(chp_ranges_add(l, (struct chp_range){ 4 * G, 5 * G - 1 }), 0);
+	assert_int_equal(chp_ranges_add(l, (struct chp_range){ 5 * G, 6 * G - 1 }), 0);
+	expect(l, (struct chp_range[]){ { 4 * G, 5 * G - 1 }, { 5 * G, 6 * G - 1 } }, 2);
+	/* A copy is a list too. */
+	assert_int_equal(chp_ranges_copy(&copy, l), 0);
+	assert_int_equal(chp_ranges_add(copy, (struct chp_range){ 6 * G, 7 * G - 1 }), 0);
+	assert_int_equal(chp_ranges_count(copy), 3);
+	assert_int_equal(chp_ranges_subtract(copy, (struct chp_range){ 5 * G, 5 * G }), 0);
+	assert_int_equal(chp_ranges_count(copy), 3);
+	assert_int_equal(chp_ranges_at(copy, 1)->start, 5 * G + 1);
+	assert_int_equal(chp_ranges_add(l, (struct chp_range){ 4 * G + G / 2, 5 * G + G / 2 }), 0);
+	expect(l, (struct chp_range[]){ { 4 * G, 6 * G - 1 } }, 1);
+	chp_ranges_free(l);
+	chp_ranges_free(copy);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -236,6 +264,7 @@ int main(void)
 		cmocka_unit_test(test_ranges__intersect),
 		cmocka_unit_test(test_ranges__matches_bitmap_model),
 		cmocka_unit_test(test_ranges__copy_and_equal),
+		cmocka_unit_test(test_ranges__list_keeps_touching_apart),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
