@@ -77,7 +77,7 @@ static int crash_frozen(void *arg)
 		chp_ranges_free(owned);
 		return 0;
 	}
-	err = chp_crash_save(m, cpu, 0);
+	err = chp_crash_save(m, cpu, CHP_LAB_CRASHTIME);
 	if (err) {
 		chp_ranges_free(owned);
 		return err;

@@ -351,7 +351,7 @@ static int run(const struct sim_args *a, struct chp_machine *m, struct chp_kimag
 			return EXIT_SYSTEM;
 		}
 	}
-	err = chp_crash_save(m, a->crash_cpu, 0);
+	err = chp_crash_save(m, a->crash_cpu, CHP_LAB_CRASHTIME);
 	if (err) {
 		tool_error("sim: --crash-cpu: %s", tool_why());
 		return EXIT_USAGE;

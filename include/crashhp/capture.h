@@ -20,6 +20,13 @@ uint64_t chp_lab_register(unsigned cpu, unsigned reg);
 /* The pid the lab gives the task running on `cpu`: cpu + 1. */
 uint32_t chp_lab_cpu_pid(unsigned cpu);
 
+/*
+ * The wall-clock time the lab's crashes stamp in VMCOREINFO (CRASHTIME):
+ * 2025-11-21T00:00:00Z, fixed so that dumps are reproducible; makedumpfile
+ * refuses a CRASHTIME of 0.
+ */
+#define CHP_LAB_CRASHTIME 1763683200
+
 /* The crashing side: NT_PRSTATUS per online CPU, VMCOREINFO with CRASHTIME. */
 int chp_crash_save(struct chp_machine *m, unsigned crashing_cpu, int64_t crash_time);
 
