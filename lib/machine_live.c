@@ -14,30 +14,6 @@
 /* x86_64 without KASLR: _text at __START_KERNEL_map + its physical address. */
 #define START_KERNEL_MAP 0xffffffff80000000ull
 
-/* _text from /proc/kallsyms when it shows addresses (root, kptr_restrict off). */
-static bool kallsyms_text(const struct chp_sysroot *s, uint64_t *vaddr)
-{
-	char path[4096], line[256];
-	FILE *f;
-	bool found = false;
-
-	snprintf(path, sizeof(path), "%s/proc/kallsyms",
-		 strcmp(chp_sysroot_prefix(s), "/") ? chp_sysroot_prefix(s) : "");
-	f = fopen(path, "r");
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f)) {
-		unsigned long long a;
-		char type, name[128];
-		if (sscanf(line, "%llx %c %127s", &a, &type, name) == 3 && !strcmp(name, "_text")) {
-			found = a != 0;
-			*vaddr = a;
-		}
-	}
-	fclose(f);
-	return found;
-}
-
 static int set_memory(struct chp_machine *m, const struct chp_sysroot *s)
 {
 	uint64_t bs = chp_sysroot_block_size(s);
@@ -139,7 +115,7 @@ int chp_machine_new_from_sysroot(struct chp_machine **out, const struct chp_sysr
 	if (!err && chp_sysroot_kernel_image(s, &kimg)) {
 		m->has_text = true;
 		m->text = (struct chp_kernel_text){ kimg.start,
-			kallsyms_text(s, &vaddr) ? vaddr : START_KERNEL_MAP + kimg.start,
+			chp_sysroot_text_vaddr(s, &vaddr) ? vaddr : START_KERNEL_MAP + kimg.start,
 			kimg.last - kimg.start + 1 };
 	}
 	uint64_t pa, size;

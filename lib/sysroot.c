@@ -398,6 +398,53 @@ static int read_kernel(struct chp_sysroot *s)
 	return err;
 }
 
+/* _text from /proc/kallsyms: shown only to root with kptr_restrict off. */
+static void read_kallsyms(struct chp_sysroot *s)
+{
+	char *text = NULL;
+
+	if (chp_sysroot_read_all(s, "/proc/kallsyms", &text, NULL) <= 0)
+		return;
+	for (char *line = text; line && *line;) {
+		char *nl = strchr(line, '\n');
+		unsigned long long a;
+		char type, name[64];
+		if (nl)
+			*nl = '\0';
+		if (sscanf(line, "%llx %c %63s", &a, &type, name) == 3 && !strcmp(name, "_text")) {
+			s->has_text_vaddr = a != 0;
+			s->text_vaddr = a;
+			break;
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	free(text);
+}
+
+bool chp_sysroot_text_vaddr(const struct chp_sysroot *s, uint64_t *vaddr)
+{
+	*vaddr = s->text_vaddr;
+	return s->has_text_vaddr;
+}
+
+int chp_sysroot_cpu_notes_now(struct chp_sysroot *s, unsigned cpu, uint64_t *paddr, uint64_t *size)
+{
+	char path[96], buf[64];
+	int got;
+
+	*paddr = 0;
+	*size = 0;
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%u/crash_notes", cpu);
+	got = chp_sysroot_read(s, path, buf, sizeof(buf), NULL);
+	if (got <= 0 || (got = parse_u64_text(path, buf, 16, paddr)))
+		return got < 0 ? got : chp_fail(-ENOENT, "CPU %u: crash_notes unknown", cpu);
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%u/crash_notes_size", cpu);
+	if (chp_sysroot_read(s, path, buf, sizeof(buf), NULL) > 0)
+		return parse_u64_text(path, buf, 10, size);
+	*size = 368; /* note_buf_t on x86_64, before crash_notes_size existed */
+	return 0;
+}
+
 int chp_sysroot_open(struct chp_sysroot **out, const char *prefix)
 {
 	struct chp_sysroot *s = calloc(1, sizeof(*s));
@@ -432,6 +479,8 @@ int chp_sysroot_open(struct chp_sysroot **out, const char *prefix)
 		err = read_memory(s);
 	if (!err)
 		err = read_kernel(s);
+	if (!err)
+		read_kallsyms(s);
 	if (!err && (err = chp_sysroot_read_all(s, "/proc/iomem", &text, "no /proc/iomem")) > 0) {
 		err = chp_sysroot_parse_iomem(s, text, "/proc/iomem");
 		free(text);

@@ -31,6 +31,8 @@ struct chp_sysroot {
 
 	int kexec_loaded, kexec_crash_loaded;
 	int64_t kexec_crash_size, elfcorehdr_size;
+	bool has_text_vaddr;
+	uint64_t text_vaddr;
 	bool has_vmcoreinfo;
 	uint64_t vmcoreinfo_paddr, vmcoreinfo_size;
 };

@@ -213,15 +213,10 @@ static int apply(struct watch *w, enum chp_uevent_change c, uint64_t n)
 		return st == CHP_BLOCK_ABSENT ? 0 : chp_machine_remove_dimm(w->m, n * bs, bs);
 	case CHP_UEV_CPU_ADD:
 	case CHP_UEV_CPU_ONLINE: {
-		char path[96], buf[64];
-		snprintf(path, sizeof(path), "%s/sys/devices/system/cpu/cpu%" PRIu64 "/crash_notes",
-			 strcmp(w->sysroot, "/") ? w->sysroot : "", n);
-		FILE *f = fopen(path, "r");
-		if (f && fgets(buf, sizeof(buf), f))
-			chp_machine_set_cpu_notes(w->m, (unsigned)n, (struct chp_note_loc){
-				strtoull(buf, NULL, 16), 368 });
-		if (f)
-			fclose(f);
+		/* A CPU's crash_notes appears with it. */
+		uint64_t pa, size;
+		if (!chp_sysroot_cpu_notes_now(w->s, (unsigned)n, &pa, &size))
+			chp_machine_set_cpu_notes(w->m, (unsigned)n, (struct chp_note_loc){ pa, size });
 		if (!present)
 			err = chp_machine_add_cpu(w->m, (unsigned)n);
 		return err || c == CHP_UEV_CPU_ADD ? err : chp_machine_online_cpu(w->m, (unsigned)n);

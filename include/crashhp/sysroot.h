@@ -97,6 +97,11 @@ int64_t chp_sysroot_elfcorehdr_size(const struct chp_sysroot *s);
 /* vmcoreinfo note: false when unknown. */
 bool chp_sysroot_vmcoreinfo(const struct chp_sysroot *s, uint64_t *paddr, uint64_t *size);
 
+/* _text's address from /proc/kallsyms, when it shows addresses (root). */
+bool chp_sysroot_text_vaddr(const struct chp_sysroot *s, uint64_t *vaddr);
+/* Read one CPU's crash_notes again (it appears when the CPU is added). */
+int chp_sysroot_cpu_notes_now(struct chp_sysroot *s, unsigned cpu, uint64_t *paddr, uint64_t *size);
+
 /* Parse a CPU list ("0-3,8,10-11") into ranges; -EINVAL naming the text. */
 int chp_parse_cpulist(const char *text, struct chp_ranges *out);
 
