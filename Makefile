@@ -4,7 +4,7 @@ BUILD_SAN  ?= build-san
 BUILD_TSAN ?= build-tsan
 MESON      ?= meson
 
-.PHONY: all deps demo check bench fuzz clean
+.PHONY: all deps demo check bench fuzz e2e clean
 
 all: $(BUILD)/build.ninja
 	$(MESON) compile -C $(BUILD)
@@ -35,6 +35,14 @@ check: deps demo $(BUILD_SAN)/build.ninja $(BUILD_TSAN)/build.ninja
 bench: deps all
 	./$(BUILD)/bench/chp-bench
 	./$(BUILD)/bench/chp-bench-hotplug
+
+# The real-kernel end-to-end (QEMU-NOTES): Debian's 6.12 kernel under QEMU,
+# kdump loaded with kexec -s, crashhp status/watch/verify inside the guest, a
+# DIMM hot-added and hot-removed, the real /proc/vmcore read back.  Opt-in:
+# it downloads the kernel package (~107 MB) into $(BUILD)/e2e.
+e2e: all
+	./scripts/install-deps --qemu
+	python3 tests/e2e/run.py $(BUILD)/tools/crashhp $(BUILD)/e2e
 
 # libFuzzer on the core readers (needs clang); FUZZ_SECONDS per run.
 FUZZ_SECONDS ?= 60

@@ -1,0 +1,54 @@
+#!/bin/busybox sh
+# /init for both kernels of the end-to-end run (see QEMU-NOTES): the capture
+# kernel sees /proc/vmcore and sends its head to the host; the first kernel
+# loads kdump, runs crashhp on itself, waits for the host's memory hot-add
+# (and, with crashhp_e2e=remove, a hot-remove), and crashes.
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev 2>/dev/null
+mkdir -p /tmp
+if [ -e /proc/vmcore ]; then
+	echo "CAPTURE-BEGIN"
+	head -c 131072 /proc/vmcore | base64
+	echo "CAPTURE-END"
+	echo o >/proc/sysrq-trigger
+	poweroff -f
+fi
+echo "RELEASE $(cat /proc/sys/kernel/osrelease)"
+if kexec -s -p /boot/vmlinuz --initrd=/initrd.img \
+	--append="console=ttyS0 reset_devices irqpoll nr_cpus=1 panic=1 acpi_no_memhotplug"; then
+	echo "KDUMP-LOADED crash_hotplug=$(cat /sys/devices/system/memory/crash_hotplug 2>/dev/null)"
+else
+	echo "KDUMP-FAILED"
+fi
+crashhp status | sed 's/^/STATUS /'
+crashhp watch --json -o /tmp/hdr >/tmp/watch.log 2>&1 &
+watch=$!
+sleep 1
+old=$(grep MemTotal /proc/meminfo)
+echo "READY $old"
+i=0
+while [ "$(grep MemTotal /proc/meminfo)" = "$old" ] && [ $i -lt 900 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+sleep 1
+echo "HOTPLUGGED $(grep MemTotal /proc/meminfo)"
+if grep -q crashhp_e2e=remove /proc/cmdline; then
+	for b in $(seq 32 39); do echo offline >/sys/devices/system/memory/memory$b/state; done
+	echo "OFFLINED"
+	i=0
+	while [ -e /sys/devices/system/memory/memory32 ] && [ $i -lt 900 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	sleep 1
+	echo "REMOVED $(grep MemTotal /proc/meminfo)"
+fi
+kill -INT $watch
+sleep 0.5
+sed 's/^/WATCH /' /tmp/watch.log
+crashhp verify --against / /tmp/hdr | sed 's/^/VERIFY /'
+sleep 0.5
+echo c >/proc/sysrq-trigger
