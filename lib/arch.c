@@ -70,3 +70,8 @@ bool chp_arch_excludes_low_1m(enum chp_arch arch)
 {
 	return arch == CHP_ARCH_X86_64;
 }
+
+bool chp_arch_load_is_ram(enum chp_arch arch, uint64_t vaddr)
+{
+	return arch != CHP_ARCH_X86_64 || vaddr < 0xffffffff80000000ull;
+}

@@ -144,7 +144,6 @@ static int measure(void *arg)
 	struct runner *r = c->r;
 	struct chp_ranges *want, *covered;
 	struct chp_elfcore *core = NULL;
-	uint64_t direct = chp_arch_direct_map_base(chp_machine_arch(r->m));
 	int err = chp_ranges_new(&want);
 
 	if (err)
@@ -163,7 +162,8 @@ static int measure(void *arg)
 					    CHP_ELFCORE_ALLOW_DUPLICATE_LOADS)) {
 			for (size_t i = 0; i < chp_elfcore_phnum(core); i++) {
 				const struct chp_elf_phdr *ph = chp_elfcore_phdr(core, i);
-				if (ph->type == CHP_PT_LOAD && ph->memsz && ph->vaddr - ph->paddr == direct)
+				if (ph->type == CHP_PT_LOAD && ph->memsz &&
+				    chp_arch_load_is_ram(chp_machine_arch(r->m), ph->vaddr))
 					chp_ranges_add(covered, (struct chp_range){ ph->paddr, ph->paddr + ph->memsz - 1 });
 			}
 			chp_elfcore_free(core);

@@ -538,7 +538,10 @@ int chp_robust_attach(struct chp_hotplug *hp)
 		uint64_t memsz = chp_get64(ph + 40, r->big);
 		if (err)
 			break;
-		if (type == CHP_PT_LOAD && va - pa == r->direct && memsz) {
+		if (type == CHP_PT_LOAD && memsz && chp_arch_load_is_ram(chp_machine_arch(hp->m), va)) {
+			/* New slots use the header's own direct map (KASLR moves it). */
+			if (!r->live)
+				r->direct = va - pa;
 			r->slots[i] = (struct slot){ pa, pa + memsz - 1, SLOT_LIVE };
 			r->live++;
 			err = index_span(r, (uint32_t)i, pa, pa + memsz - 1, true);

@@ -25,6 +25,14 @@ bool chp_arch_big_endian(enum chp_arch arch);
 uint16_t chp_arch_elf_machine(enum chp_arch arch);
 /* Start of the kernel's direct map (PAGE_OFFSET): LOAD p_vaddr = base + paddr. */
 uint64_t chp_arch_direct_map_base(enum chp_arch arch);
+/*
+ * Whether a PT_LOAD maps RAM through the direct map, rather than the kernel
+ * image.  x86_64: the image is mapped from __START_KERNEL_map
+ * (0xffffffff80000000) up; everything else is the direct map, wherever KASLR
+ * put it (a real dump's page_offset_base is randomized).  ppc64: all RAM.
+ */
+bool chp_arch_load_is_ram(enum chp_arch arch, uint64_t vaddr);
+
 /* Whether the header carries a PT_LOAD for the kernel text mapping (x86_64). */
 bool chp_arch_has_kernel_text_load(enum chp_arch arch);
 /* Whether the header leaves out the low 1 MiB (x86_64 keeps it reserved). */

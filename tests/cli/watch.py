@@ -68,7 +68,7 @@ def loads(path):
     res = subprocess.run([CRASHHP, "inspect", "--json", path], capture_output=True, text=True)
     doc = json.loads(res.stdout)
     return [(int(p["paddr"], 16), p["memsz"]) for p in doc["program_headers"]
-            if p["type"] == "LOAD" and int(p["vaddr"], 16) - int(p["paddr"], 16) == 0xffff888000000000]
+            if p["type"] == "LOAD" and int(p["vaddr"], 16) < 0xffffffff80000000]
 
 
 def covers(ranges, addr):

@@ -112,7 +112,7 @@ def run_vm(vmlinuz, initrd, remove):
            "-kernel", vmlinuz, "-initrd", initrd, "-append", append]
     start = time.time()
     vm = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    lines, capture, in_capture = [], [], False
+    lines, capture, in_capture, predicted = [], [], False, None
     for line in vm.stdout:
         line = line.rstrip("\r\n")
         if time.time() - start > 600:
@@ -125,6 +125,11 @@ def run_vm(vmlinuz, initrd, remove):
                 capture.append(line.strip())
             continue
         lines.append(line)
+        if line.startswith("ELFCOREHDR "):
+            built = json.loads(line[len("ELFCOREHDR "):])
+            predicted = [(int(r["start"], 16), int(r["last"], 16) - int(r["start"], 16) + 1)
+                         for r in built["memory"]]
+            continue
         if line.startswith(("RELEASE", "KDUMP-", "HOTPLUGGED", "OFFLINED", "REMOVED", "STATUS",
                             "WATCH", "VERIFY", "Kernel panic")):
             print(f"[{time.time() - start:5.1f}s] guest: {line}", flush=True)
@@ -153,12 +158,19 @@ def run_vm(vmlinuz, initrd, remove):
         sys.exit(f"e2e: crashhp inspect: {res.stderr}")
     doc = json.loads(res.stdout)
     loads = [(int(p["paddr"], 16), p["memsz"]) for p in doc["program_headers"] if p["type"] == "LOAD"]
-    notes = [n for n in doc["notes"]] if "notes" in doc else []
+    ram = sorted((int(p["paddr"], 16), p["memsz"]) for p in doc["program_headers"]
+                 if p["type"] == "LOAD" and int(p["vaddr"], 16) < 0xffffffff80000000)
     print(f"[{time.time() - start:5.1f}s] /proc/vmcore: {len(loads)} LOADs:")
     for pa, size in loads:
         print(f"    paddr {pa:#x} size {size:#x}")
     watch_ok = any(l.startswith("VERIFY COMPLETE") for l in lines)
-    return any(pa <= DIMM < pa + size for pa, size in loads), watch_ok
+    # crashhp elfcorehdr (the x86 rules on the live state) against the real header.
+    extra = [r for r in ram if r not in (predicted or [])]
+    missing = [r for r in (predicted or []) if r not in ram]
+    print(f"crashhp elfcorehdr's ranges vs the real kernel's RAM LOADs: "
+          f"{len(predicted or [])} predicted, {len(ram)} real, real-only {[(hex(a), hex(b)) for a, b in extra]}, "
+          f"predicted-only {[(hex(a), hex(b)) for a, b in missing]}")
+    return any(pa <= DIMM < pa + size for pa, size in loads), watch_ok, extra, missing
 
 
 def main():
@@ -166,13 +178,20 @@ def main():
     vmlinuz = kernel()
     initrd = initramfs(vmlinuz)
     failures = 0
-    dimm, watch_ok = run_vm(vmlinuz, initrd, remove=False)
+    dimm, watch_ok, extra, missing = run_vm(vmlinuz, initrd, remove=False)
+    print(f"hot-add: crashhp elfcorehdr predicts the real kernel's RAM LOADs exactly: "
+          f"{'yes' if not extra and not missing else 'NO'}")
+    failures += bool(extra or missing)
     print(f"hot-add: the DIMM at {DIMM:#x} is in the real dump: {'yes' if dimm else 'NO'} "
           "(expected yes: 6.12 crash hotplug with kexec -s)")
     print(f"hot-add: crashhp watch's header inside the guest verifies complete: "
           f"{'yes' if watch_ok else 'NO'}")
     failures += (not dimm) + (not watch_ok)
-    dimm, watch_ok = run_vm(vmlinuz, initrd, remove=True)
+    dimm, watch_ok, extra, missing = run_vm(vmlinuz, initrd, remove=True)
+    gap = extra == [(DIMM, 1 << 30)] and not missing
+    print(f"hot-remove: the real header differs from the machine exactly by the removed DIMM: "
+          f"{'yes' if gap else 'NO'}")
+    failures += not gap
     print(f"hot-remove: the removed DIMM is still in the real dump: {'yes' if dimm else 'no'} "
           "(expected yes on x86 6.12, as crashhp's mainline model predicts; robust drops it)")
     print(f"hot-remove: crashhp watch's header inside the guest verifies complete: "

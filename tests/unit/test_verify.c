@@ -281,6 +281,50 @@ static void test_verify__wrong_arch_or_garbage_is_an_error(void **state)
 	lab_down(&l);
 }
 
+/*
+ * A real kernel randomizes its direct map (KASLR): RAM LOADs at another
+ * vaddr - paddr than 0xffff888000000000 are still RAM, the kernel text
+ * stays recognised by its place in the image map.
+ */
+static void test_verify__kaslr_direct_map(void **state)
+{
+	struct lab l;
+	char hdr[160];
+	uint8_t *b;
+	FILE *f;
+	long len;
+
+	lab_up(&l, CHP_ARCH_X86_64, 512 * MiB, 2, 2);
+	write_header(&l, hdr);
+	f = fopen(hdr, "r+b");
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	b = malloc((size_t)len);
+	fseek(f, 0, SEEK_SET);
+	assert_int_equal(fread(b, 1, (size_t)len, f), (size_t)len);
+	uint16_t phnum = (uint16_t)(b[56] | b[57] << 8);
+	for (unsigned i = 0; i < phnum; i++) {
+		uint8_t *ph = b + 64 + 56 * i;
+		uint64_t va = 0;
+		for (int k = 0; k < 8; k++)
+			va |= (uint64_t)ph[16 + k] << 8 * k;
+		if (ph[0] == 1 && va < 0xffffffff80000000ull) {
+			va += 0x1234000000ull; /* page_offset_base moved */
+			for (int k = 0; k < 8; k++)
+				ph[16 + k] = (uint8_t)(va >> 8 * k);
+		}
+	}
+	fseek(f, 0, SEEK_SET);
+	assert_int_equal(fwrite(b, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	free(b);
+	struct chp_verify_report *r = verify(l.m, hdr, NULL);
+	if (!chp_verify_report_complete(r))
+		fail_msg("%s", chp_verify_report_at(r, 0)->detail);
+	chp_verify_report_free(r);
+	lab_down(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -292,6 +336,7 @@ int main(void)
 		cmocka_unit_test(test_verify__wrong_contents_found),
 		cmocka_unit_test(test_verify__sample_covers_load_ends),
 		cmocka_unit_test(test_verify__wrong_arch_or_garbage_is_an_error),
+		cmocka_unit_test(test_verify__kaslr_direct_map),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
