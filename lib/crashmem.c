@@ -66,6 +66,7 @@ int chp_crashmem_build_header_from(const struct chp_machine *m, const struct chp
 		.vmcoreinfo = chp_machine_vmcoreinfo(m),
 		.kernel_text = chp_machine_kernel_text(m),
 		.memory = memory,
+		.direct_map = chp_machine_direct_map(m),
 	};
 	err = chp_elfcore_build(buf, buf_size, &desc, out_len);
 	free(notes);

@@ -61,7 +61,7 @@ int chp_elfcore_build(void *buf, size_t buf_size, const struct chp_elfcore_desc 
 	bool big = chp_arch_big_endian(desc->arch);
 	size_t need = chp_elfcore_phdrs_needed(desc);
 	size_t slots = chp_elfcore_slots(buf_size);
-	uint64_t direct_map = chp_arch_direct_map_base(desc->arch);
+	uint64_t direct_map = desc->direct_map ? desc->direct_map : chp_arch_direct_map_base(desc->arch);
 	uint8_t *p = buf;
 	size_t used, len;
 

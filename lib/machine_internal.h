@@ -30,6 +30,7 @@ struct chp_machine {
 
 	struct chp_kernel_text text;
 	bool has_text;
+	uint64_t direct_map;         /* 0: the arch's default PAGE_OFFSET */
 
 	uint64_t block_size;
 	size_t nr_blocks;

@@ -113,12 +113,17 @@ int chp_machine_new_from_sysroot(struct chp_machine **out, const struct chp_sysr
 	if (!err)
 		err = set_cpus(m, s);
 	if (!err && chp_sysroot_kernel_image(s, &kimg)) {
+		/* _text.._end from kallsyms when shown; iomem's code..bss stops short of _end. */
+		uint64_t size = 0;
+		bool known = chp_sysroot_text_vaddr(s, &vaddr, &size);
 		m->has_text = true;
 		m->text = (struct chp_kernel_text){ kimg.start,
-			chp_sysroot_text_vaddr(s, &vaddr) ? vaddr : START_KERNEL_MAP + kimg.start,
-			kimg.last - kimg.start + 1 };
+			known ? vaddr : START_KERNEL_MAP + kimg.start,
+			size ? size : kimg.last - kimg.start + 1 };
 	}
-	uint64_t pa, size;
+	uint64_t pa, size, base;
+	if (!err && chp_sysroot_direct_map(s, &base))
+		m->direct_map = base;
 	if (!err && chp_sysroot_vmcoreinfo(s, &pa, &size))
 		m->vmcoreinfo = (struct chp_note_loc){ pa, size };
 	if (!err && !(m->vmcoreinfo_text = strdup("")))

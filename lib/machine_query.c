@@ -81,6 +81,11 @@ const char *chp_machine_vmcoreinfo_text(const struct chp_machine *m)
 	return m->vmcoreinfo_text;
 }
 
+uint64_t chp_machine_direct_map(const struct chp_machine *m)
+{
+	return m->direct_map ? m->direct_map : chp_arch_direct_map_base(m->arch);
+}
+
 const struct chp_kernel_text *chp_machine_kernel_text(const struct chp_machine *m)
 {
 	return m->has_text ? &m->text : NULL;

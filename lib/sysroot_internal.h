@@ -31,8 +31,11 @@ struct chp_sysroot {
 
 	int kexec_loaded, kexec_crash_loaded;
 	int64_t kexec_crash_size, elfcorehdr_size;
+	bool has_direct_map;
+	uint64_t direct_map;
 	bool has_text_vaddr;
 	uint64_t text_vaddr;
+	uint64_t end_vaddr;           /* _end, 0 when unknown */
 	bool has_vmcoreinfo;
 	uint64_t vmcoreinfo_paddr, vmcoreinfo_size;
 };

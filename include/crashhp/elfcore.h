@@ -45,6 +45,7 @@ struct chp_elfcore_desc {
 	struct chp_note_loc vmcoreinfo;
 	const struct chp_kernel_text *kernel_text; /* NULL where the arch has none */
 	const struct chp_ranges *memory;           /* one PT_LOAD per range */
+	uint64_t direct_map;  /* PAGE_OFFSET (KASLR's page_offset_base); 0: the arch's default */
 };
 
 /*

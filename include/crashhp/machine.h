@@ -78,6 +78,8 @@ struct chp_note_loc chp_machine_cpu_notes(const struct chp_machine *m, unsigned 
 struct chp_note_loc chp_machine_vmcoreinfo(const struct chp_machine *m);
 /* The vmcoreinfo text the kernel keeps (without CRASHTIME before a crash). */
 const char *chp_machine_vmcoreinfo_text(const struct chp_machine *m);
+/* PAGE_OFFSET: KASLR's page_offset_base on a live machine when known. */
+uint64_t chp_machine_direct_map(const struct chp_machine *m);
 /* NULL on architectures without a kernel-text LOAD. */
 const struct chp_kernel_text *chp_machine_kernel_text(const struct chp_machine *m);
 

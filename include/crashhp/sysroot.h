@@ -97,8 +97,11 @@ int64_t chp_sysroot_elfcorehdr_size(const struct chp_sysroot *s);
 /* vmcoreinfo note: false when unknown. */
 bool chp_sysroot_vmcoreinfo(const struct chp_sysroot *s, uint64_t *paddr, uint64_t *size);
 
-/* _text's address from /proc/kallsyms, when it shows addresses (root). */
-bool chp_sysroot_text_vaddr(const struct chp_sysroot *s, uint64_t *vaddr);
+/* The direct map's base from /proc/kcore's RAM program headers (root; KASLR). */
+bool chp_sysroot_direct_map(const struct chp_sysroot *s, uint64_t *base);
+/* _text's address from /proc/kallsyms, when it shows addresses (root); *size
+ * is _end - _text when _end shows too, else 0. */
+bool chp_sysroot_text_vaddr(const struct chp_sysroot *s, uint64_t *vaddr, uint64_t *size);
 /* Read one CPU's crash_notes again (it appears when the CPU is added). */
 int chp_sysroot_cpu_notes_now(struct chp_sysroot *s, unsigned cpu, uint64_t *paddr, uint64_t *size);
 

@@ -50,6 +50,7 @@ kill -INT $watch
 sleep 0.5
 sed 's/^/WATCH /' /tmp/watch.log
 crashhp verify --against / /tmp/hdr | sed 's/^/VERIFY /'
-echo "ELFCOREHDR $(crashhp elfcorehdr --json | tr -d '\n')"
+crashhp elfcorehdr -o /tmp/pred.hdr >/dev/null
+echo "ELFCOREHDR $(crashhp inspect --json /tmp/pred.hdr | tr -d '\n')"
 sleep 0.5
 echo c >/proc/sysrq-trigger

@@ -112,7 +112,7 @@ def run_vm(vmlinuz, initrd, remove):
            "-kernel", vmlinuz, "-initrd", initrd, "-append", append]
     start = time.time()
     vm = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    lines, capture, in_capture, predicted = [], [], False, None
+    lines, capture, in_capture, predicted, predicted_full = [], [], False, None, []
     for line in vm.stdout:
         line = line.rstrip("\r\n")
         if time.time() - start > 600:
@@ -127,8 +127,10 @@ def run_vm(vmlinuz, initrd, remove):
         lines.append(line)
         if line.startswith("ELFCOREHDR "):
             built = json.loads(line[len("ELFCOREHDR "):])
-            predicted = [(int(r["start"], 16), int(r["last"], 16) - int(r["start"], 16) + 1)
-                         for r in built["memory"]]
+            predicted = sorted((int(p["paddr"], 16), p["memsz"]) for p in built["program_headers"]
+                               if p["type"] == "LOAD" and int(p["vaddr"], 16) < 0xffffffff80000000)
+            predicted_full = sorted((int(p["paddr"], 16), int(p["vaddr"], 16), p["memsz"])
+                                    for p in built["program_headers"] if p["type"] == "LOAD")
             continue
         if line.startswith(("RELEASE", "KDUMP-", "HOTPLUGGED", "OFFLINED", "REMOVED", "STATUS",
                             "WATCH", "VERIFY", "Kernel panic")):
@@ -164,13 +166,25 @@ def run_vm(vmlinuz, initrd, remove):
     for pa, size in loads:
         print(f"    paddr {pa:#x} size {size:#x}")
     watch_ok = any(l.startswith("VERIFY COMPLETE") for l in lines)
+    real_full = sorted((int(p["paddr"], 16), int(p["vaddr"], 16), p["memsz"])
+                       for p in doc["program_headers"] if p["type"] == "LOAD")
+    same_vaddrs = [t for t in predicted_full if t in real_full]
+    print(f"LOADs identical to the real kernel's in paddr, vaddr and size: "
+          f"{len(same_vaddrs)} of {len(predicted_full)} predicted ({len(real_full)} real)")
+    for t in predicted_full:
+        if t not in real_full:
+            print(f"    predicted only: paddr {t[0]:#x} vaddr {t[1]:#x} size {t[2]:#x}")
+    for t in real_full:
+        if t not in predicted_full:
+            print(f"    real only:      paddr {t[0]:#x} vaddr {t[1]:#x} size {t[2]:#x}")
     # crashhp elfcorehdr (the x86 rules on the live state) against the real header.
     extra = [r for r in ram if r not in (predicted or [])]
     missing = [r for r in (predicted or []) if r not in ram]
     print(f"crashhp elfcorehdr's ranges vs the real kernel's RAM LOADs: "
           f"{len(predicted or [])} predicted, {len(ram)} real, real-only {[(hex(a), hex(b)) for a, b in extra]}, "
           f"predicted-only {[(hex(a), hex(b)) for a, b in missing]}")
-    return any(pa <= DIMM < pa + size for pa, size in loads), watch_ok, extra, missing
+    identical = len(same_vaddrs) == len(predicted_full) > 0
+    return any(pa <= DIMM < pa + size for pa, size in loads), watch_ok, extra, missing, identical
 
 
 def main():
@@ -178,7 +192,10 @@ def main():
     vmlinuz = kernel()
     initrd = initramfs(vmlinuz)
     failures = 0
-    dimm, watch_ok, extra, missing = run_vm(vmlinuz, initrd, remove=False)
+    dimm, watch_ok, extra, missing, identical = run_vm(vmlinuz, initrd, remove=False)
+    print(f"hot-add: every LOAD crashhp elfcorehdr builds equals the real kernel's "
+          f"(paddr, KASLR vaddr, size): {'yes' if identical and not extra else 'NO'}")
+    failures += not (identical and not extra)
     print(f"hot-add: crashhp elfcorehdr predicts the real kernel's RAM LOADs exactly: "
           f"{'yes' if not extra and not missing else 'NO'}")
     failures += bool(extra or missing)
@@ -187,7 +204,8 @@ def main():
     print(f"hot-add: crashhp watch's header inside the guest verifies complete: "
           f"{'yes' if watch_ok else 'NO'}")
     failures += (not dimm) + (not watch_ok)
-    dimm, watch_ok, extra, missing = run_vm(vmlinuz, initrd, remove=True)
+    dimm, watch_ok, extra, missing, identical = run_vm(vmlinuz, initrd, remove=True)
+    failures += not identical
     gap = extra == [(DIMM, 1 << 30)] and not missing
     print(f"hot-remove: the real header differs from the machine exactly by the removed DIMM: "
           f"{'yes' if gap else 'NO'}")
