@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libsmartcols.h>
+
 #include "crashhp/elfcore.h"
 #include "crashhp/sysroot.h"
 #include "tool.h"
@@ -132,6 +134,77 @@ static const char *hotplug_text(int v)
 						  : "no: the loaded image is not updated";
 }
 
+/* Consecutive blocks of one state, as lsmem groups them. */
+struct block_run {
+	size_t first, last;       /* indexes into the sysroot's blocks */
+};
+
+/* As lsmem: removability counts (and shows) for online blocks only. */
+static bool same_run(const struct chp_live_block *a, const struct chp_live_block *b)
+{
+	return b->phys_index == a->phys_index + 1 && a->state == b->state &&
+	       (a->state != CHP_LIVE_BLOCK_ONLINE || a->removable == b->removable);
+}
+
+static int shown_removable(const struct chp_live_block *b)
+{
+	return b->state == CHP_LIVE_BLOCK_ONLINE ? b->removable : -1;
+}
+
+static const char *state_name(enum chp_block_state_live st)
+{
+	switch (st) {
+	case CHP_LIVE_BLOCK_ONLINE: return "online";
+	case CHP_LIVE_BLOCK_OFFLINE: return "offline";
+	case CHP_LIVE_BLOCK_GOING_OFFLINE: return "going-offline";
+	default: return "unknown";
+	}
+}
+
+/* The memory blocks as lsmem shows them: RANGE SIZE STATE REMOVABLE BLOCK. */
+static void print_blocks(const struct chp_sysroot *s)
+{
+	uint64_t bs = chp_sysroot_block_size(s);
+	struct libscols_table *tb = scols_new_table();
+	size_t n = chp_sysroot_nr_blocks(s);
+
+	if (!tb || !bs || !n) {
+		scols_unref_table(tb);
+		return;
+	}
+	scols_table_new_column(tb, "RANGE", 0, 0);
+	scols_table_new_column(tb, "SIZE", 0, SCOLS_FL_RIGHT);
+	scols_table_new_column(tb, "STATE", 0, SCOLS_FL_RIGHT);
+	scols_table_new_column(tb, "REMOVABLE", 0, SCOLS_FL_RIGHT);
+	scols_table_new_column(tb, "BLOCK", 0, SCOLS_FL_RIGHT);
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		while (j + 1 < n && same_run(chp_sysroot_block(s, j), chp_sysroot_block(s, j + 1)))
+			j++;
+		const struct chp_live_block *a = chp_sysroot_block(s, i), *b = chp_sysroot_block(s, j);
+		char range[64], size[32], blocks[48];
+		snprintf(range, sizeof(range), "0x%016" PRIx64 "-0x%016" PRIx64, a->phys_index * bs,
+			 (b->phys_index + 1) * bs - 1);
+		tool_format_size((b->phys_index - a->phys_index + 1) * bs, size);
+		if (i == j)
+			snprintf(blocks, sizeof(blocks), "%" PRIu64, a->index);
+		else
+			snprintf(blocks, sizeof(blocks), "%" PRIu64 "-%" PRIu64, a->index, b->index);
+		struct libscols_line *ln = scols_table_new_line(tb, NULL);
+		if (ln) {
+			scols_line_set_data(ln, 0, range);
+			scols_line_set_data(ln, 1, size);
+			scols_line_set_data(ln, 2, state_name(a->state));
+			scols_line_set_data(ln, 3, shown_removable(a) < 0 ? "" : shown_removable(a) ? "yes" : "no");
+			scols_line_set_data(ln, 4, blocks);
+		}
+		i = j + 1;
+	}
+	printf("\n");
+	scols_print_table(tb);
+	scols_unref_table(tb);
+}
+
 static void print_human(const struct facts *f)
 {
 	const struct chp_sysroot *s = f->s;
@@ -178,6 +251,7 @@ static void print_human(const struct facts *f)
 		printf("%-26s %s\n", "System RAM:", chp_sysroot_iomem_zeroed(s) ? "hidden (no privilege)" : "unknown");
 	if (chp_sysroot_vmcoreinfo(s, &pa, &size))
 		printf("%-26s %#" PRIx64 " (%" PRIu64 " bytes)\n", "vmcoreinfo note:", pa, size);
+	print_blocks(s);
 	printf("\nFindings:\n");
 	if (!f->nfindings)
 		printf("  none: crash hotplug keeps this machine's crash image true\n");
@@ -241,6 +315,28 @@ static void print_json(const struct facts *f)
 	json_uint(&j, "system_ram_bytes", f->ram);
 	json_uint(&j, "system_ram_ranges", f->ranges);
 	json_bool(&j, "iomem_zeroed", chp_sysroot_iomem_zeroed(s));
+	json_array_open(&j, "memory");
+	uint64_t bs = chp_sysroot_block_size(s);
+	for (size_t i = 0, n = chp_sysroot_nr_blocks(s); bs && i < n;) {
+		size_t k = i;
+		while (k + 1 < n && same_run(chp_sysroot_block(s, k), chp_sysroot_block(s, k + 1)))
+			k++;
+		const struct chp_live_block *a = chp_sysroot_block(s, i), *b = chp_sysroot_block(s, k);
+		json_object_open(&j, NULL);
+		json_hex(&j, "start", a->phys_index * bs);
+		json_hex(&j, "last", (b->phys_index + 1) * bs - 1);
+		json_uint(&j, "size", (b->phys_index - a->phys_index + 1) * bs);
+		json_string(&j, "state", state_name(a->state));
+		if (shown_removable(a) < 0)
+			json_null(&j, "removable");
+		else
+			json_bool(&j, "removable", shown_removable(a));
+		json_uint(&j, "block_first", a->index);
+		json_uint(&j, "block_last", b->index);
+		json_object_close(&j);
+		i = k + 1;
+	}
+	json_array_close(&j);
 	if (chp_sysroot_vmcoreinfo(s, &pa, &size))
 		json_hex(&j, "vmcoreinfo", pa);
 	else
