@@ -15,26 +15,18 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 
+from checks import check, run, summary
+
 CRASHHP, GEN_CORPUS = (os.path.abspath(p) for p in sys.argv[1:3])
-FAILURES = []
 
 PHDR_RE = re.compile(
     r"^\s+(NOTE|LOAD|\S+)\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s+"
     r"(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s(.{3})\s(0x[0-9a-f]+|0)\s*$")
 
 
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        FAILURES.append(what)
-
-
-def run(*args):
-    return subprocess.run(args, capture_output=True, text=True, check=False)
 
 
 def phdrs_from(tool_output):
@@ -122,8 +114,7 @@ def main():
               "PN_XNUM core: 70001 program headers from section 0")
     finally:
         shutil.rmtree(work)
-    print(f"{len(FAILURES)} cross-check failures")
-    return 1 if FAILURES else 0
+    return summary("cross-check failures")
 
 
 if __name__ == "__main__":

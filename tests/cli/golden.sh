@@ -4,7 +4,7 @@
 # tests/cli/expected/cli.out.  UPDATE_GOLDEN=1 rewrites the expected file.
 # usage: golden.sh CRASHHP
 set -u
-abs() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
+. "$(cd "$(dirname "$0")" && pwd)/transcript.sh"
 crashhp=$(abs "$1")
 expected="$(cd "$(dirname "$0")" && pwd)/expected/cli.out"
 dir=$(mktemp -d)
@@ -16,15 +16,6 @@ mask() {
 	sed -e 's/^  update per event median\/p99\/max .*/  update per event median\/p99\/max <timing>/' \
 	    -e 's/^  update time in total .*/  update time in total <timing>/' \
 	    -e 's/"update_\(median\|p99\|max\|total\)_ns": [0-9]*/"update_\1_ns": <timing>/'
-}
-
-run() {
-	echo "\$ crashhp $*"
-	"$crashhp" "$@" >out 2>err
-	rc=$?
-	cat out err | mask
-	echo "[exit $rc]"
-	echo
 }
 
 {
@@ -63,14 +54,4 @@ run() {
 	echo "files left: $(ls | grep -v -e '^out$' -e '^err$' | tr '\n' ' ')"
 } >transcript 2>&1
 
-if [ "${UPDATE_GOLDEN:-0}" = 1 ]; then
-	cp transcript "$expected"
-	echo "updated $expected"
-	exit 0
-fi
-if diff -u "$expected" transcript; then
-	echo "CLI transcript matches $(wc -l <"$expected") lines"
-else
-	echo "FAIL: CLI transcript differs (UPDATE_GOLDEN=1 to accept)"
-	exit 1
-fi
+compare_transcript CLI "$expected" transcript

@@ -4,7 +4,7 @@
 # built from one.  UPDATE_GOLDEN=1 rewrites tests/cli/expected/live.out.
 # usage: live.sh CRASHHP
 set -u
-abs() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
+. "$(cd "$(dirname "$0")" && pwd)/transcript.sh"
 crashhp=$(abs "$1")
 here="$(cd "$(dirname "$0")" && pwd)"
 expected="$here/expected/live.out"
@@ -14,15 +14,6 @@ cd "$dir" || exit 1
 for f in vm-dimms holes-no-hotplug unprivileged no-online-files; do
 	sh "$here/../fixtures/mksysroot.sh" "$f" "$f" || exit 1
 done
-
-run() {
-	echo "\$ crashhp $*"
-	"$crashhp" "$@" >out 2>err
-	rc=$?
-	cat out err
-	echo "[exit $rc]"
-	echo
-}
 
 {
 	run status --help
@@ -48,14 +39,4 @@ run() {
 	echo "files left: $(ls -d *.hdr | tr '\n' ' ')"
 } >transcript 2>&1
 
-if [ "${UPDATE_GOLDEN:-0}" = 1 ]; then
-	cp transcript "$expected"
-	echo "updated $expected"
-	exit 0
-fi
-if diff -u "$expected" transcript; then
-	echo "live transcript matches $(wc -l <"$expected") lines"
-else
-	echo "FAIL: live transcript differs (UPDATE_GOLDEN=1 to accept)"
-	exit 1
-fi
+compare_transcript live "$expected" transcript

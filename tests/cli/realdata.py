@@ -15,9 +15,10 @@ import sys
 import tarfile
 import tempfile
 
+from checks import FAILURES, check, run, summary
+
 CRASHHP = os.path.abspath(sys.argv[1])
 DATA = os.path.join(os.path.abspath(sys.argv[2]), "..", "shared", "data", "real")
-FAILURES = []
 
 # name -> facts from ../shared/data/README.md and the dumps themselves
 EXPECT = {
@@ -31,14 +32,6 @@ EXPECT = {
 }
 
 
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        FAILURES.append(what)
-
-
-def run(*args):
-    return subprocess.run(args, capture_output=True, text=True, check=False)
 
 
 def lsmem_agrees(name, top, doc):
@@ -142,8 +135,7 @@ def main():
         live_commands("this machine", "/", work)
     finally:
         shutil.rmtree(work)
-    print(f"{len(FAILURES)} failures")
-    return 1 if FAILURES else 0
+    return summary()
 
 
 if __name__ == "__main__":

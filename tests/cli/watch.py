@@ -19,15 +19,11 @@ import sys
 import tempfile
 import time
 
+from checks import check, summary
+
 CRASHHP = os.path.abspath(sys.argv[1])
 MKSYSROOT = os.path.join(os.path.abspath(sys.argv[2]), "tests", "fixtures", "mksysroot.sh")
-FAILURES = []
 
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        FAILURES.append(what)
 
 
 def frame(msg, pid=0, creds=1, uid=0):
@@ -121,8 +117,7 @@ def main():
     check(len(done) == 2 and open(f"{log}.2").read().count("r") == 2,
           f"5 events during a slow reload: exactly 2 reloads ({len(done)})")
     check(stopped and stopped[0]["coalesced"] == 3, "3 requests coalesced into the second")
-    print(f"{len(FAILURES)} failures")
-    return 1 if FAILURES else 0
+    return summary()
 
 
 if __name__ == "__main__":
