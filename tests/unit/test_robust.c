@@ -31,6 +31,52 @@ static struct hplab x86_4g(void)
 	return l;
 }
 
+/* One block offlined or onlined with a crash after every prefix of the
+ * update's stores; returns how many stores the update made. */
+static unsigned block_change_every_prefix(struct hplab *l, size_t block, bool online,
+					  unsigned min_stores)
+{
+	uint64_t bs = chp_machine_block_size(l->m);
+	struct injector in;
+
+	injector_arm(&in, l->hp, (uint64_t)block * bs, bs);
+	if (online)
+		assert_int_equal(chp_machine_online_block(l->m, block), 0);
+	else
+		assert_int_equal(chp_machine_offline_block(l->m, block), 0);
+	injector_disarm(&in);
+	expect_every_prefix_complete(&in, min_stores);
+	return in.stores;
+}
+
+/*
+ * A ppc64 machine whose header holds at most 8 memory ranges (32 MiB blocks,
+ * 2 CPUs), filled by offlining every other block from block 9 until no slot
+ * is free.  Returns the first block past the last one offlined.
+ */
+static size_t tiny_ppc64_full(struct hplab *l)
+{
+	struct chp_lab_spec s;
+	size_t b = 9;
+
+	chp_lab_spec_init(&s, CHP_ARCH_PPC64LE);
+	s.boot_ram = 8 * GiB;
+	s.block_size = 32 * MiB;
+	s.crashkernel_size = 128 * MiB;
+	s.cpus_possible = 2;
+	s.cpus_present = 2;
+	s.cpus_online = 2;
+	s.nr_cpus_config = 2;
+	s.max_memory_ranges = 8;
+	hplab_up_spec(l, &s, CHP_POLICY_ROBUST, CHP_LOAD_FILE, false);
+	for (;; b += 2) {
+		const struct chp_hotplug_stats *st = chp_hotplug_stats(l->hp);
+		if (st->slots_used == st->slots_total)
+			return b;
+		assert_int_equal(chp_machine_offline_block(l->m, b), 0);
+	}
+}
+
 /*
  *   [4G ............ 6G)        boot RAM above the hole
  *                         [8G .. 8G+128M)   new DIMM: a new slot, then e_phnum
@@ -88,17 +134,10 @@ static void test_robust__remove_whole_slot_every_prefix(void **state)
 static void test_robust__split_every_prefix(void **state)
 {
 	struct hplab l = x86_4g();
-	struct injector in;
 
-	injector_arm(&in, l.hp, 5 * GiB, 128 * MiB);
-	assert_int_equal(chp_machine_offline_block(l.m, 40), 0);
-	injector_disarm(&in);
-	expect_every_prefix_complete(&in, 4);
+	block_change_every_prefix(&l, 40, false, 4); /* block 40 is [5G, 5G+128M) */
 	/* and back: the gap is filled by extending the lower range */
-	injector_arm(&in, l.hp, 5 * GiB, 128 * MiB);
-	assert_int_equal(chp_machine_online_block(l.m, 40), 0);
-	injector_disarm(&in);
-	expect_every_prefix_complete(&in, 2);
+	block_change_every_prefix(&l, 40, true, 2);
 	hplab_down(&l);
 }
 
@@ -110,17 +149,9 @@ static void test_robust__split_every_prefix(void **state)
 static void test_robust__head_and_tail_cuts_every_prefix(void **state)
 {
 	struct hplab l = x86_4g();
-	struct injector in;
 
-	injector_arm(&in, l.hp, 4 * GiB, 128 * MiB);
-	assert_int_equal(chp_machine_offline_block(l.m, 32), 0);
-	injector_disarm(&in);
-	expect_every_prefix_complete(&in, 3);
-	injector_arm(&in, l.hp, 6 * GiB - 128 * MiB, 128 * MiB);
-	assert_int_equal(chp_machine_offline_block(l.m, 47), 0);
-	injector_disarm(&in);
-	expect_every_prefix_complete(&in, 2);
-	assert_int_equal(in.stores, 2);
+	block_change_every_prefix(&l, 32, false, 3); /* [4G, 4G+128M) */
+	assert_int_equal(block_change_every_prefix(&l, 47, false, 2), 2); /* [6G-128M, 6G) */
 	hplab_down(&l);
 }
 
@@ -131,35 +162,14 @@ static void test_robust__head_and_tail_cuts_every_prefix(void **state)
  */
 static void test_robust__capacity_merge_every_prefix(void **state)
 {
-	struct chp_lab_spec s;
 	struct hplab l;
-	struct injector in;
-	size_t b = 9;
+	size_t b = tiny_ppc64_full(&l);
 
-	chp_lab_spec_init(&s, CHP_ARCH_PPC64LE);
-	s.boot_ram = 8 * GiB;
-	s.block_size = 32 * MiB;
-	s.crashkernel_size = 128 * MiB;
-	s.cpus_possible = 2;
-	s.cpus_present = 2;
-	s.cpus_online = 2;
-	s.nr_cpus_config = 2;
-	s.max_memory_ranges = 8;
-	hplab_up_spec(&l, &s, CHP_POLICY_ROBUST, CHP_LOAD_FILE, false);
-	for (;; b += 2) {
-		const struct chp_hotplug_stats *st = chp_hotplug_stats(l.hp);
-		if (st->slots_used == st->slots_total)
-			break;
-		assert_int_equal(chp_machine_offline_block(l.m, b), 0);
-	}
 	assert_int_equal(chp_hotplug_stats(l.hp)->capacity_merges, 0);
 	/* Blocks 11 and 13 back: [..10-11][12..] and [..12-13][14..] now touch. */
 	assert_int_equal(chp_machine_online_block(l.m, 11), 0);
 	assert_int_equal(chp_machine_online_block(l.m, 13), 0);
-	injector_arm(&in, l.hp, (uint64_t)(b + 4) * 32 * MiB, 32 * MiB);
-	assert_int_equal(chp_machine_offline_block(l.m, b + 4), 0);
-	injector_disarm(&in);
-	expect_every_prefix_complete(&in, 6);
+	block_change_every_prefix(&l, b + 4, false, 6);
 	assert_int_equal(chp_hotplug_stats(l.hp)->capacity_merges, 1);
 	assert_non_null(strstr(chp_hotplug_log(l.hp), "elfcorehdr full"));
 	assert_true(hplab_crash(&l).complete);
@@ -169,26 +179,10 @@ static void test_robust__capacity_merge_every_prefix(void **state)
 /* Full and nothing adjacent: the failure is reported, the header stays valid. */
 static void test_robust__capacity_exhausted_reported(void **state)
 {
-	struct chp_lab_spec s;
 	struct hplab l;
 	int failures_before;
 
-	chp_lab_spec_init(&s, CHP_ARCH_PPC64LE);
-	s.boot_ram = 8 * GiB;
-	s.block_size = 32 * MiB;
-	s.crashkernel_size = 128 * MiB;
-	s.cpus_possible = 2;
-	s.cpus_present = 2;
-	s.cpus_online = 2;
-	s.nr_cpus_config = 2;
-	s.max_memory_ranges = 8;
-	hplab_up_spec(&l, &s, CHP_POLICY_ROBUST, CHP_LOAD_FILE, false);
-	for (size_t b = 9; b < 200; b += 2) {
-		const struct chp_hotplug_stats *st = chp_hotplug_stats(l.hp);
-		if (st->slots_used == st->slots_total)
-			break;
-		assert_int_equal(chp_machine_offline_block(l.m, b), 0);
-	}
+	assert_true(tiny_ppc64_full(&l) < 200);
 	failures_before = (int)chp_hotplug_stats(l.hp)->failures;
 	assert_int_equal(chp_machine_offline_block(l.m, 201), 0);
 	assert_int_equal((int)chp_hotplug_stats(l.hp)->failures, failures_before + 1);
