@@ -44,14 +44,21 @@ e2e: all
 	./scripts/install-deps --qemu
 	python3 tests/e2e/run.py $(BUILD)/tools/crashhp $(BUILD)/e2e
 
-# libFuzzer on the core readers (needs clang); FUZZ_SECONDS per run.
+# libFuzzer on the readers of untrusted input (needs clang): the core reader
+# and the text readers (uevent, scenario, CPU list, /proc/iomem), each for
+# FUZZ_SECONDS.  A crash leaves its input as crash-*; add it to
+# fuzz/regressions/ (elfcore or text) once fixed, so the tests replay it.
 FUZZ_SECONDS ?= 60
+FUZZ_CC = clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude -Ilib
+FUZZ_LIBS = -lnettle -lfdt -lpthread
 fuzz: all
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude -Ilib \
-		fuzz/fuzz_elfcore.c lib/*.c -lnettle -o $(BUILD)/fuzz_elfcore
-	mkdir -p $(BUILD)/fuzz-corpus
+	$(FUZZ_CC) fuzz/fuzz_elfcore.c lib/*.c $(FUZZ_LIBS) -o $(BUILD)/fuzz_elfcore
+	$(FUZZ_CC) fuzz/fuzz_text.c lib/*.c $(FUZZ_LIBS) -o $(BUILD)/fuzz_text
+	mkdir -p $(BUILD)/fuzz-corpus $(BUILD)/fuzz-text-corpus
 	./$(BUILD)/tests/gen_corpus $(BUILD)/fuzz-corpus
+	sh fuzz/seed-text.sh $(BUILD)/fuzz-text-corpus .
 	./$(BUILD)/fuzz_elfcore -max_total_time=$(FUZZ_SECONDS) $(BUILD)/fuzz-corpus
+	./$(BUILD)/fuzz_text -max_total_time=$(FUZZ_SECONDS) -max_len=8192 $(BUILD)/fuzz-text-corpus
 
 clean:
 	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_TSAN)
