@@ -417,9 +417,12 @@ static int act(struct runner *r, const struct chp_sc_action *a)
 	return 0;
 }
 
-static int run_actions(struct runner *r)
+/* events_before, when not NULL, gets the count of events before each action. */
+static int run_actions(struct runner *r, uint64_t *events_before)
 {
 	for (size_t i = 0; i < r->sc->nactions; i++) {
+		if (events_before)
+			events_before[i] = r->events;
 		int err = act(r, &r->sc->actions[i]);
 		if (!err)
 			err = r->error;
@@ -429,15 +432,53 @@ static int run_actions(struct runner *r)
 	return 0;
 }
 
+/*
+ * A crash point that names an event the run never reaches would crash
+ * nothing and say nothing: refused, naming the line.  crash-exhaustive K
+ * acts from where it stands, so K must still be ahead there; crash-at K is
+ * planned before the run, so K need only exist.
+ */
+static int check_event_numbers(const struct chp_scenario *sc, const uint64_t *events_before,
+			       uint64_t total)
+{
+	for (size_t i = 0; i < sc->nactions; i++) {
+		const struct chp_sc_action *a = &sc->actions[i];
+		const char *what = a->op == CHP_SC_CRASH_AT ? "crash-at" : "crash-exhaustive";
+
+		if (a->op != CHP_SC_CRASH_AT && a->op != CHP_SC_CRASH_EXHAUSTIVE)
+			continue;
+		uint64_t k = a->op == CHP_SC_CRASH_EXHAUSTIVE && a->a == 0 ? events_before[i] + 1 : a->a;
+		if (a->a == 0 && k > total)
+			return chp_fail(-EINVAL, "%s:%u: crash-exhaustive: no event follows this line",
+					sc->name, a->line);
+		if (k > total)
+			return chp_fail(-EINVAL, "%s:%u: %s %" PRIu64 ": the run has %" PRIu64
+					" event%s", sc->name, a->line, what, k, total,
+					total == 1 ? "" : "s");
+		if (a->op == CHP_SC_CRASH_EXHAUSTIVE && k <= events_before[i])
+			return chp_fail(-EINVAL, "%s:%u: crash-exhaustive %" PRIu64 ": event %" PRIu64
+					" comes before this line (%" PRIu64 " events by here)",
+					sc->name, a->line, k, k, events_before[i]);
+	}
+	return 0;
+}
+
 int chp_lab_count_events(const struct chp_scenario *sc, uint64_t *events)
 {
 	struct runner r = { .sc = sc };
-	int err = chp_machine_new_lab(&r.m, &sc->spec);
+	uint64_t *before = calloc(sc->nactions ? sc->nactions : 1, sizeof(*before));
+	int err = before ? chp_machine_new_lab(&r.m, &sc->spec) : -ENOMEM;
 
-	if (err)
-		return chp_fail_prefix(err, "%s: machine: ", sc->name);
+	if (err) {
+		free(before);
+		return err == -ENOMEM ? chp_fail(err, "out of memory")
+				      : chp_fail_prefix(err, "%s: machine: ", sc->name);
+	}
 	chp_machine_set_notifier(r.m, counting_notifier, &r);
-	err = run_actions(&r);
+	err = run_actions(&r, before);
+	if (!err)
+		err = check_event_numbers(sc, before, r.events);
+	free(before);
 	*events = r.events;
 	free(r.dimms);
 	chp_machine_free(r.m);
@@ -509,7 +550,7 @@ int chp_lab_run(struct chp_run_result **out, const struct chp_scenario *sc,
 		chp_hotplug_set_step_hook(r.hp, on_step, &r);
 		chp_hotplug_set_event_hook(r.hp, on_event, &r);
 		sample(&r);
-		err = run_actions(&r);
+		err = run_actions(&r, NULL);
 		if (!err) {
 			sample(&r);
 			err = r.error;

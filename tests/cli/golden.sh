@@ -48,6 +48,12 @@ mask() {
 	run sim bad.scn
 	run sim --ram 1G bad.scn
 	run sim /nonexistent.scn
+	printf 'ram 2G\nadd-dimm 512M\nadd-dimm 512M\ncrash-exhaustive 1\n' >past.scn
+	run sim past.scn
+	printf 'ram 2G\nadd-dimm 512M\ncrash-exhaustive\n' >trailing.scn
+	run sim trailing.scn
+	printf 'ram 2G\nadd-dimm 512M\ncrash-at 9\n' >beyond.scn
+	run sim beyond.scn
 	printf '# two DIMMs come and one goes\nram 2G\ncrashkernel 128M\ncrash-every 4\ncrash-during 2\nadd-dimm 512M\nadd-dimm 512M\nkexec-busy 2\noffline-block 12\nonline-block 12\noffline-block 34\nremove-dimm\ncrash\n' >small.scn
 	run sim --svg small.svg small.scn
 	run sim --json small.scn

@@ -159,6 +159,35 @@ static void test_scenario__storm_crash_at_exhaustive_k(void **state)
 	expect_error("storm 0\n", "t.scn:1:7: a storm must be more than 0");
 }
 
+/* Crash points the run never reaches are refused, not run as no crashes. */
+static void expect_run_refused(const char *text, const char *why)
+{
+	struct chp_scenario *sc;
+	struct chp_run_result *res = NULL;
+	uint64_t events;
+
+	assert_int_equal(chp_scenario_parse(&sc, text, "t.scn"), 0);
+	assert_int_equal(chp_lab_count_events(sc, &events), -EINVAL);
+	if (!strstr(chp_last_error(), why))
+		fail_msg("error '%s' lacks '%s'", chp_last_error(), why);
+	assert_int_equal(chp_lab_run(&res, sc, CHP_POLICY_ROBUST, NULL, NULL), -EINVAL);
+	assert_null(res);
+	chp_scenario_free(sc);
+}
+
+static void test_scenario__crash_points_outside_the_run(void **state)
+{
+	/* A 512 MiB DIMM in 128 MiB blocks: 4 events, each block added online. */
+	expect_run_refused("ram 2G\nadd-dimm 512M\ncrash-exhaustive 4\nadd-dimm 512M\n",
+			   "t.scn:3: crash-exhaustive 4: event 4 comes before this line (4 events by here)");
+	expect_run_refused("ram 2G\nadd-dimm 512M\ncrash-exhaustive 9\nadd-dimm 512M\n",
+			   "t.scn:3: crash-exhaustive 9: the run has 8 events");
+	expect_run_refused("ram 2G\nadd-dimm 512M\ncrash-exhaustive\n",
+			   "t.scn:3: crash-exhaustive: no event follows this line");
+	expect_run_refused("ram 2G\ncrash-at 5\nadd-dimm 512M\n",
+			   "t.scn:2: crash-at 5: the run has 4 events");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -168,6 +197,7 @@ int main(void)
 		cmocka_unit_test(test_scenario__runtime_error_names_line),
 		cmocka_unit_test(test_scenario__small_run_side_by_side),
 		cmocka_unit_test(test_scenario__storm_crash_at_exhaustive_k),
+		cmocka_unit_test(test_scenario__crash_points_outside_the_run),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
