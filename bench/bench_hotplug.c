@@ -9,12 +9,19 @@
  * event is timed from the notifier's call to its return.  Then a storm:
  * 8192 separate blocks hot-added one after another, timed until the last
  * event has been handled, and the dump checked complete.
+ *
+ * Memory, in the same runs: the library's heap allocations per event (calls
+ * and bytes asked for, counted through the linker's --wrap, see
+ * alloc_count.c) and the most heap the handler held above the machine's
+ * own during an event.
  */
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
+#include "alloc_count.h"
 #include "bench_util.h"
 #include "crashhp/error.h"
 #include "crashhp/hotplug.h"
@@ -72,6 +79,8 @@ static void lab_down(struct lab *l)
 
 struct timing {
 	uint64_t median, p99, max;
+	double calls, bytes;     /* heap allocations per event: calls, bytes */
+	uint64_t peak;           /* the most heap held above the start of an event */
 };
 
 static struct timing per_event(enum chp_policy policy, unsigned ranges, unsigned cpus, int rounds)
@@ -81,17 +90,28 @@ static struct timing per_event(enum chp_policy policy, unsigned ranges, unsigned
 	size_t block = (size_t)((SPARSE_BASE + 2ull * (ranges / 2) * BLOCK) / BLOCK);
 	struct timing out;
 
+	uint64_t peak = 0;
+	struct alloc_count a0;
+
 	lab_up(&l, policy, ranges, cpus);
+	a0 = alloc_count_now();
 	for (int k = 0; k < rounds; k++) {
+		struct alloc_count before = alloc_count_now();
+		alloc_count_reset_peak();
 		uint64_t t0 = now_ns();
 		int err = k % 2 ? chp_machine_online_block(l.m, block)
 				: chp_machine_offline_block(l.m, block);
 		t[k] = now_ns() - t0;
 		if (err)
 			die("toggling a block");
+		uint64_t above = alloc_count_now().peak - before.in_use;
+		peak = above > peak ? above : peak;
 	}
+	struct alloc_count a1 = alloc_count_now();
 	qsort(t, (size_t)rounds, sizeof(*t), cmp_u64);
-	out = (struct timing){ t[rounds / 2], t[rounds * 99 / 100], t[rounds - 1] };
+	out = (struct timing){ t[rounds / 2], t[rounds * 99 / 100], t[rounds - 1],
+			       (double)(a1.calls - a0.calls) / rounds,
+			       (double)(a1.bytes - a0.bytes) / rounds, peak };
 	free(t);
 	lab_down(&l);
 	return out;
@@ -127,23 +147,34 @@ int main(int argc, char **argv)
 	static const unsigned cpus[] = { 64, 8192 };
 	unsigned storm_events = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 0) : 8192;
 
+	struct timing m[3][2], b[3][2];
+
 	printf("per-event update cost (x86_64, kexec_file_load; one block offlined/onlined in turn)\n");
 	printf("%7s %5s | %21s | %21s | %s\n", "ranges", "cpus", "mainline us med/p99",
 	       "robust us med/p99", "median ratio");
 	for (size_t r = 0; r < 3; r++) {
 		for (size_t c = 0; c < 2; c++) {
-			struct timing m = per_event(CHP_POLICY_MAINLINE, ranges[r], cpus[c], 101);
-			struct timing b = per_event(CHP_POLICY_ROBUST, ranges[r], cpus[c], 1001);
+			m[r][c] = per_event(CHP_POLICY_MAINLINE, ranges[r], cpus[c], 101);
+			b[r][c] = per_event(CHP_POLICY_ROBUST, ranges[r], cpus[c], 1001);
 			char a1[16], a2[16], b1[16], b2[16];
-			us(m.median, a1);
-			us(m.p99, a2);
-			us(b.median, b1);
-			us(b.p99, b2);
+			us(m[r][c].median, a1);
+			us(m[r][c].p99, a2);
+			us(b[r][c].median, b1);
+			us(b[r][c].p99, b2);
 			printf("%7u %5u | %9s / %9s | %9s / %9s | %8.0fx\n", ranges[r], cpus[c], a1, a2,
-			       b1, b2, (double)m.median / (double)(b.median ? b.median : 1));
+			       b1, b2, (double)m[r][c].median / (double)(b[r][c].median ? b[r][c].median : 1));
 			fflush(stdout);
 		}
 	}
+	printf("\nper-event heap (the same runs): allocations, bytes asked for, most held at once\n");
+	printf("%7s %5s | %28s | %28s | %s\n", "ranges", "cpus", "mainline calls/bytes/peak",
+	       "robust calls/bytes/peak", "bytes ratio");
+	for (size_t r = 0; r < 3; r++)
+		for (size_t c = 0; c < 2; c++)
+			printf("%7u %5u | %5.1f / %9.0f / %8" PRIu64 " | %5.1f / %9.0f / %8" PRIu64
+			       " | %8.0fx\n", ranges[r], cpus[c], m[r][c].calls, m[r][c].bytes,
+			       m[r][c].peak, b[r][c].calls, b[r][c].bytes, b[r][c].peak,
+			       m[r][c].bytes / (b[r][c].bytes > 1 ? b[r][c].bytes : 1));
 	bool mc, rc;
 	double ms = storm(CHP_POLICY_MAINLINE, storm_events, &mc);
 	double rs = storm(CHP_POLICY_ROBUST, storm_events, &rc);
