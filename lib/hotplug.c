@@ -152,9 +152,8 @@ int chp_hp_header_segment(struct chp_hotplug *hp, struct chp_segment_info *seg)
 }
 
 int chp_hp_event_ranges(struct chp_hotplug *hp, const struct chp_hp_event *ev,
-			struct chp_ranges *out)
+			struct chp_ranges *out, struct chp_ranges *scratch)
 {
-	struct chp_ranges *ex;
 	uint64_t start = ev->start_pfn * CHP_PAGE_SIZE;
 	int err;
 
@@ -162,14 +161,12 @@ int chp_hp_event_ranges(struct chp_hotplug *hp, const struct chp_hp_event *ev,
 	if (ev->nr_pages == 0)
 		return 0;
 	err = chp_ranges_add(out, (struct chp_range){ start, start + ev->nr_pages * CHP_PAGE_SIZE - 1 });
-	if (err)
-		return err;
-	err = chp_ranges_new(&ex);
+	if (!err) {
+		chp_ranges_clear(scratch);
+		err = chp_crashmem_exclusions(hp->m, scratch);
+	}
 	if (!err)
-		err = chp_crashmem_exclusions(hp->m, ex);
-	if (!err)
-		err = chp_ranges_subtract_all(out, ex);
-	chp_ranges_free(ex);
+		err = chp_ranges_subtract_all(out, scratch);
 	return err;
 }
 

@@ -59,9 +59,10 @@ int chp_hp_header_segment(struct chp_hotplug *hp, struct chp_segment_info *seg);
 int chp_arch_x86_64_mainline(struct chp_hotplug *hp, const struct chp_hp_event *ev);
 int chp_arch_ppc64_mainline(struct chp_hotplug *hp, const struct chp_hp_event *ev);
 int chp_arch_ppc64_update_fdt(struct chp_hotplug *hp);
-/* The range an event adds or removes, minus what headers always leave out. */
+/* The range an event adds or removes, minus what headers always leave out;
+ * `scratch` holds those exclusions (kept by the caller: no allocation). */
 int chp_hp_event_ranges(struct chp_hotplug *hp, const struct chp_hp_event *ev,
-			struct chp_ranges *out);
+			struct chp_ranges *out, struct chp_ranges *scratch);
 
 /* Robust: attach to a freshly loaded header, apply an event, resync. */
 int chp_robust_attach(struct chp_hotplug *hp);

@@ -59,6 +59,9 @@ struct chp_robust {
 	size_t nfree;
 	struct bucket *buckets;
 	size_t nbuckets;
+	/* Reused by every event (handlers run one at a time, under the kexec
+	 * lock), so a steady-state event allocates nothing. */
+	struct chp_ranges *pieces, *exclusions;
 };
 
 static uint64_t phdr_addr(const struct chp_robust *r, size_t i)
@@ -432,15 +435,13 @@ int chp_robust_event(struct chp_hotplug *hp, const struct chp_hp_event *ev)
 		return 0;
 	if (!hp->robust && (err = chp_robust_attach(hp)))
 		return err;
-	err = chp_ranges_new(&pieces);
-	if (!err)
-		err = chp_hp_event_ranges(hp, ev, pieces);
+	pieces = hp->robust->pieces;
+	err = chp_hp_event_ranges(hp, ev, pieces, hp->robust->exclusions);
 	for (size_t k = 0; !err && k < chp_ranges_count(pieces); k++) {
 		struct chp_range p = *chp_ranges_at(pieces, k);
 		err = ev->action == CHP_HP_ADD_MEMORY ? add_range(hp, p, &changed)
 						      : remove_range(hp, p, &changed);
 	}
-	chp_ranges_free(pieces);
 	return err ? err : changed;
 }
 
@@ -521,7 +522,8 @@ int chp_robust_attach(struct chp_hotplug *hp)
 	r->slots = calloc(r->nslots ? r->nslots : 1, sizeof(*r->slots));
 	r->free_stack = calloc(r->nslots ? r->nslots : 1, sizeof(*r->free_stack));
 	hp->robust = r;
-	if (!r->slots || !r->free_stack)
+	if (!r->slots || !r->free_stack || chp_ranges_new(&r->pieces) ||
+	    chp_ranges_new(&r->exclusions))
 		err = chp_fail(-ENOMEM, "out of memory for %zu slots", r->nslots);
 	if (!err)
 		err = chp_kimage_read(hp->img, r->seg, eh, sizeof(eh));
@@ -571,6 +573,8 @@ void chp_robust_detach(struct chp_hotplug *hp)
 	free(r->buckets);
 	free(r->slots);
 	free(r->free_stack);
+	chp_ranges_free(r->pieces);
+	chp_ranges_free(r->exclusions);
 	free(r);
 	hp->robust = NULL;
 }
