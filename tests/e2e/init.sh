@@ -12,6 +12,16 @@ if [ -e /proc/vmcore ]; then
 	echo "CAPTURE-BEGIN"
 	head -c 131072 /proc/vmcore | base64
 	echo "CAPTURE-END"
+	if command -v makedumpfile >/dev/null; then
+		# The capture kernel's tmpfs is small: dmesg to a file, the dump
+		# itself flattened to stdout and thrown away (QEMU-NOTES).
+		makedumpfile --dump-dmesg /proc/vmcore /tmp/dmesg >/tmp/mdf.log 2>&1
+		echo "MAKEDUMPFILE dmesg rc=$? $(wc -l </tmp/dmesg 2>/dev/null || echo 0) lines"
+		echo "MAKEDUMPFILE dmesg-crash $(grep -m1 -o 'sysrq: Trigger a crash' /tmp/dmesg | tr ' ' '_')"
+		makedumpfile -F -d 31 /proc/vmcore >/dev/null 2>/tmp/mdf.log
+		echo "MAKEDUMPFILE filter rc=$?"
+		tail -n 3 /tmp/mdf.log | sed 's/^/MAKEDUMPFILE log /'
+	fi
 	echo o >/proc/sysrq-trigger
 	poweroff -f
 fi
