@@ -12,6 +12,7 @@ usage: watch.py CRASHHP SOURCE_ROOT
 """
 import json
 import os
+import shutil
 import socket
 import struct
 import subprocess
@@ -73,6 +74,13 @@ def covers(ranges, addr):
 
 def main():
     work = tempfile.mkdtemp(prefix="crashhp-watch-")
+    try:
+        return scenarios(work)
+    finally:
+        shutil.rmtree(work)
+
+
+def scenarios(work):
     for name in ("vm-dimms", "holes-no-hotplug"):
         subprocess.run(["sh", MKSYSROOT, name, os.path.join(work, name)], check=True)
     hdr = os.path.join(work, "vm.hdr")
