@@ -49,5 +49,8 @@ int chp_sysroot_read(struct chp_sysroot *s, const char *path, char *buf, size_t 
 /* The whole of a file that may be large (/proc/iomem); *text malloc'd. */
 int chp_sysroot_read_all(struct chp_sysroot *s, const char *path, char **text, const char *meaning);
 int chp_sysroot_parse_iomem(struct chp_sysroot *s, const char *text, const char *path);
+/* KASLR facts (sysroot_kmap.c); a file absent or unreadable leaves them unknown. */
+void chp_sysroot_read_kallsyms(struct chp_sysroot *s);
+void chp_sysroot_read_kcore(struct chp_sysroot *s);
 
 #endif
