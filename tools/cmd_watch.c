@@ -57,6 +57,7 @@ struct watch {
 	struct chp_kimage *img;
 	struct chp_hotplug *hp;   /* NULL: too little known to keep a header */
 	bool x86_gap;             /* memory removal needs a reload despite the kernel */
+	bool notes_learned;       /* a CPU's crash_notes became known: rebuild the header */
 	int cpuhp, memhp;
 	pid_t reloading;          /* 0: none running */
 	bool reload_pending;
@@ -105,6 +106,13 @@ static int write_header(struct watch *w)
 	return err;
 }
 
+static void model_load_options(struct chp_load_options *o)
+{
+	chp_load_options_init(o);
+	o->kernel_size = 4096;
+	o->initrd_size = 0;
+}
+
 /* The header model: robust policy over a crash image of the machine's own header. */
 static int start_model(struct watch *w)
 {
@@ -123,14 +131,29 @@ static int start_model(struct watch *w)
 	err = chp_kimage_new(&w->img, *chp_ranges_at(chp_machine_crashkernel(w->m), 0));
 	if (!err)
 		err = chp_hotplug_new(&w->hp, CHP_POLICY_ROBUST, w->m, w->img);
-	chp_load_options_init(&o);
-	o.kernel_size = 4096;
-	o.initrd_size = 0;
+	model_load_options(&o);
 	if (!err)
 		err = chp_hotplug_load(w->hp, &o);
 	if (!err)
 		err = write_header(w);
 	return err;
+}
+
+/*
+ * The kernel's x86 header has a note for every possible CPU from the load,
+ * but sysfs shows a CPU's crash_notes only once it is present: when one
+ * becomes known the model is loaded again, as the kernel's was, with it.
+ */
+static int rebuild_model(struct watch *w)
+{
+	struct chp_load_options o;
+	int err;
+
+	if (!w->hp)
+		return start_model(w);
+	model_load_options(&o);
+	err = chp_hotplug_unload(w->hp);
+	return err ? err : chp_hotplug_load(w->hp, &o);
 }
 
 static void start_reload(struct watch *w)
@@ -215,8 +238,10 @@ static int apply(struct watch *w, enum chp_uevent_change c, uint64_t n)
 	case CHP_UEV_CPU_ONLINE: {
 		/* A CPU's crash_notes appears with it. */
 		uint64_t pa, size;
-		if (!chp_sysroot_cpu_notes_now(w->s, (unsigned)n, &pa, &size))
+		if (!chp_sysroot_cpu_notes_now(w->s, (unsigned)n, &pa, &size) && pa) {
+			w->notes_learned |= chp_machine_cpu_notes(w->m, (unsigned)n).paddr != pa;
 			chp_machine_set_cpu_notes(w->m, (unsigned)n, (struct chp_note_loc){ pa, size });
+		}
 		if (!present)
 			err = chp_machine_add_cpu(w->m, (unsigned)n);
 		return err || c == CHP_UEV_CPU_ADD ? err : chp_machine_online_cpu(w->m, (unsigned)n);
@@ -251,9 +276,15 @@ static void one_event(struct watch *w, const struct chp_uevent *ev, const struct
 
 	if (c == CHP_UEV_NONE)
 		return;
+	bool rebuilt = false;
 	err = apply(w, c, n);
 	if (err == -EALREADY)
 		err = 0; /* the model already knew (a replayed or duplicate event) */
+	if (!err && w->notes_learned) {
+		w->notes_learned = false;
+		rebuilt = true;
+		err = rebuild_model(w);
+	}
 	if (!err)
 		err = write_header(w);
 	double us = since_us(t0);
@@ -261,15 +292,17 @@ static void one_event(struct watch *w, const struct chp_uevent *ev, const struct
 	bool reload = !err && needs_reload(w, c);
 	if (w->json) {
 		printf("{\"event\": \"%s\", \"index\": %" PRIu64 ", \"seqnum\": %" PRIu64 ", "
-		       "\"latency_us\": %.1f, \"header_stores\": %" PRIu64 ", \"reload\": %s",
-		       chp_uevent_change_name(c), n, ev->seqnum, us, changed, reload ? "true" : "false");
+		       "\"latency_us\": %.1f, \"header_stores\": %" PRIu64 ", \"header_rebuilt\": %s, "
+		       "\"reload\": %s", chp_uevent_change_name(c), n, ev->seqnum, us, changed,
+		       rebuilt ? "true" : "false", reload ? "true" : "false");
 		if (err)
 			printf(", \"error\": \"%s\"", chp_last_error());
 		printf("}\n");
 	} else {
-		printf("%s %" PRIu64 ": %s in %.1f us (%" PRIu64 " stores)%s%s%s\n",
+		printf("%s %" PRIu64 ": %s in %.1f us (%" PRIu64 " stores)%s%s%s%s\n",
 		       chp_uevent_change_name(c), n, w->hp ? "header updated" : "model updated", us,
-		       changed, reload ? ", reload" : "", err ? ": " : "", err ? chp_last_error() : "");
+		       changed, rebuilt ? ", header rebuilt with the CPU's note" : "",
+		       reload ? ", reload" : "", err ? ": " : "", err ? chp_last_error() : "");
 	}
 	fflush(stdout);
 	if (reload)

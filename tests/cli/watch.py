@@ -61,6 +61,13 @@ def watch(args, messages, pause=0.0):
     return proc.returncode, lines, err
 
 
+def notes(path):
+    """The header's PT_NOTE paddrs: a CPU's crash_notes each, and vmcoreinfo."""
+    res = subprocess.run([CRASHHP, "inspect", "--json", path], capture_output=True, text=True)
+    return sorted(int(p["paddr"], 16) for p in json.loads(res.stdout)["program_headers"]
+                  if p["type"] == "NOTE")
+
+
 def loads(path):
     res = subprocess.run([CRASHHP, "inspect", "--json", path], capture_output=True, text=True)
     doc = json.loads(res.stdout)
@@ -115,6 +122,22 @@ def scenarios(work):
     check(covers(loads(hdr), block), "memory40 back in the header")
     check(events and not events[-1]["reload"], "a CPU the kernel's update covers needs no reload")
     check(all(e["latency_us"] < 100000 for e in events), "each event handled within 100 ms")
+
+    # A CPU that was not present: its crash_notes shows only now, so the
+    # header is built again with it (the kernel's had it from the load).
+    cpu4 = os.path.join(work, "vm-dimms", "sys", "devices", "system", "cpu", "cpu4")
+    os.makedirs(cpu4)
+    for name, text in (("crash_notes", "7fffde00"), ("crash_notes_size", "368"), ("online", "0")):
+        with open(os.path.join(cpu4, name), "w") as f:
+            f.write(text + "\n")
+    before = notes(hdr)
+    rc, lines, err = watch(["--sysroot", os.path.join(work, "vm-dimms"), "-o", hdr],
+                           [frame(cpu("add", 4, 20)), frame(cpu("online", 4, 21))])
+    events = [l for l in lines if "event" in l]
+    check([e.get("header_rebuilt") for e in events] == [True, False],
+          "a new CPU's crash_notes rebuilds the header once")
+    check(notes(hdr) == sorted(before + [0x7fffde00]),
+          f"the header gains CPU 4's note and keeps the others ({len(before)} -> {len(notes(hdr))})")
 
     burst = [frame(mem("offline", 40 + k, 10 + k)) for k in range(5)]
     rc, lines, err = watch(["--sysroot", os.path.join(work, "holes-no-hotplug"),
