@@ -25,6 +25,13 @@ if [ -e /proc/vmcore ]; then
 	echo o >/proc/sysrq-trigger
 	poweroff -f
 fi
+if grep -q crashhp_e2e=tables /proc/cmdline; then
+	# The host upgrades these two so that the kernel sees hot-pluggable CPUs.
+	for t in APIC FACP; do
+		echo "TABLE-$t $(base64 /sys/firmware/acpi/tables/$t | tr -d '\n')"
+	done
+	poweroff -f
+fi
 echo "RELEASE $(cat /proc/sys/kernel/osrelease)"
 if kexec -s -p /boot/vmlinuz --initrd=/initrd.img \
 	--append="console=ttyS0 reset_devices irqpoll nr_cpus=1 panic=1 acpi_no_memhotplug"; then
@@ -55,6 +62,17 @@ if grep -q crashhp_e2e=remove /proc/cmdline; then
 	done
 	sleep 1
 	echo "REMOVED $(grep MemTotal /proc/meminfo)"
+fi
+if grep -q crashhp_e2e=cpu /proc/cmdline; then
+	echo "READY-CPU $(cat /sys/devices/system/cpu/present)"
+	i=0
+	while [ ! -e /sys/devices/system/cpu/cpu1/online ] && [ $i -lt 300 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo 1 >/sys/devices/system/cpu/cpu1/online
+	sleep 1
+	echo "CPU-ONLINE $(cat /sys/devices/system/cpu/online)"
 fi
 kill -INT $watch
 sleep 0.5

@@ -57,6 +57,65 @@ def cpio(tree, out):
                        stdout=f, check=True)
 
 
+def checksum(table):
+    table[9] = 0
+    table[9] = -sum(table) & 0xff
+
+
+def upgraded_tables(apic, facp):
+    """QEMU 7.2's tables with hot-pluggable CPUs (QEMU-NOTES): Linux honours
+    the MADT's Online Capable flag only from FADT revision 6.3 on."""
+    apic, facp = bytearray(apic), bytearray(facp)
+    for table in (apic, facp):
+        # Linux takes an initrd table only over one of a lower OEM revision.
+        table[24:28] = (int.from_bytes(table[24:28], "little") + 1).to_bytes(4, "little")
+    apic[8] = 5
+    off = 44
+    while off + 2 <= len(apic) and apic[off + 1] >= 2:
+        kind, length = apic[off], apic[off + 1]
+        flags_at = {0: off + 4, 9: off + 8}.get(kind)   # local APIC, local x2APIC
+        if flags_at is not None and not apic[flags_at] & 1:
+            apic[flags_at] |= 2
+        off += length
+    checksum(apic)
+    facp.extend(bytes(max(0, 276 - len(facp))))
+    facp[4:8] = len(facp).to_bytes(4, "little")
+    facp[8], facp[131] = 6, 3
+    checksum(facp)
+    return bytes(apic), bytes(facp)
+
+
+def acpi_upgrade_cpio(vmlinuz, initrd):
+    """Boot once to read the guest's APIC and FACP, and return an initrd with
+    the upgraded tables in an uncompressed cpio in front (the kernel looks
+    for kernel/firmware/acpi/ there), or None when the tables cannot be had."""
+    tables = {}
+    out = subprocess.run(qemu_command(vmlinuz, initrd, "console=ttyS0 panic=1 crashhp_e2e=tables", None),
+                         capture_output=True, text=True, timeout=300).stdout
+    for line in out.splitlines():
+        if line.startswith("TABLE-"):
+            name, data = line[len("TABLE-"):].split(" ", 1)
+            tables[name] = base64.b64decode(data.strip())
+    if set(tables) != {"APIC", "FACP"}:
+        return None
+    apic, facp = upgraded_tables(tables["APIC"], tables["FACP"])
+    tree = os.path.join(WORK, "acpi")
+    shutil.rmtree(tree, ignore_errors=True)
+    os.makedirs(os.path.join(tree, "kernel", "firmware", "acpi"))
+    for name, data in (("APIC", apic), ("FACP", facp)):
+        with open(os.path.join(tree, "kernel", "firmware", "acpi", f"{name}.aml"), "wb") as f:
+            f.write(data)
+    names = "kernel\nkernel/firmware\nkernel/firmware/acpi\nkernel/firmware/acpi/APIC.aml\n" \
+            "kernel/firmware/acpi/FACP.aml\n"
+    upgraded = os.path.join(WORK, "acpi-main.cpio")
+    with open(upgraded, "wb") as f:
+        subprocess.run(["cpio", "-o", "-H", "newc", "--quiet"], input=names.encode(), cwd=tree,
+                       stdout=f, check=True)
+        with open(initrd, "rb") as rest:
+            shutil.copyfileobj(rest, f)
+    return upgraded
+
+
 def install_binary(tree, binary):
     """Copy a program and the shared libraries ldd names into tree/sbin."""
     shutil.copy(binary, os.path.join(tree, "sbin", os.path.basename(binary)))
@@ -110,15 +169,20 @@ def qmp(path, *commands):
     return replies
 
 
-def run_vm(vmlinuz, initrd, remove):
+def qemu_command(vmlinuz, initrd, append, sock):
+    return (["qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-m", "1G,slots=4,maxmem=8G",
+             "-smp", "1,maxcpus=4", "-machine", "pc", "-nodefaults", "-no-reboot", "-display",
+             "none", "-serial", "stdio"] +
+            (["-qmp", f"unix:{sock},server=on,wait=off"] if sock else []) +
+            ["-kernel", vmlinuz, "-initrd", initrd, "-append", append])
+
+
+def run_vm(vmlinuz, initrd, remove, cpu=False):
     sock = os.path.join(WORK, "qmp.sock")
     append = "console=ttyS0 crashkernel=256M panic=1 " + (
         "memhp_default_state=online_movable crashhp_e2e=remove" if remove else
-        "memhp_default_state=online")
-    cmd = ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-m", "1G,slots=4,maxmem=8G",
-           "-smp", "1,maxcpus=4", "-machine", "pc", "-nodefaults", "-no-reboot", "-display",
-           "none", "-serial", "stdio", "-qmp", f"unix:{sock},server=on,wait=off",
-           "-kernel", vmlinuz, "-initrd", initrd, "-append", append]
+        "memhp_default_state=online" + (" crashhp_e2e=cpu" if cpu else ""))
+    cmd = qemu_command(vmlinuz, initrd, append, sock)
     start = time.time()
     vm = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines, capture, in_capture, predicted, predicted_full = [], [], False, None, []
@@ -142,15 +206,24 @@ def run_vm(vmlinuz, initrd, remove):
                                     for p in built["program_headers"] if p["type"] == "LOAD")
             continue
         if line.startswith(("RELEASE", "KDUMP-", "HOTPLUGGED", "OFFLINED", "REMOVED", "STATUS",
-                            "WATCH", "VERIFY", "Kernel panic", "MAKEDUMPFILE")):
+                            "WATCH", "VERIFY", "Kernel panic", "MAKEDUMPFILE", "READY-CPU",
+                            "CPU-ONLINE", "smpboot: Allowing")):
             print(f"[{time.time() - start:5.1f}s] guest: {line}", flush=True)
-        if line.startswith("READY"):
+        if line.startswith("READY "):
             replies = qmp(sock,
                           {"execute": "object-add", "arguments": {
                               "qom-type": "memory-backend-ram", "id": "mem1", "size": 1 << 30}},
                           {"execute": "device_add", "arguments": {
                               "driver": "pc-dimm", "id": "dimm1", "memdev": "mem1"}})
             print(f"[{time.time() - start:5.1f}s] host: DIMM hot-added {replies[1:]}", flush=True)
+        if line.startswith("READY-CPU"):
+            hotpluggable = qmp(sock, {"execute": "query-hotpluggable-cpus"})[1].get("return", [])
+            free = [c for c in hotpluggable if "qom-path" not in c]
+            if free:
+                replies = qmp(sock, {"execute": "device_add", "arguments": dict(
+                    driver=free[-1]["type"], id="cpu1", **free[-1]["props"])})
+                print(f"[{time.time() - start:5.1f}s] host: CPU hot-added {free[-1]['props']} "
+                      f"{replies[1:]}", flush=True)
         if line.startswith("OFFLINED"):
             replies = qmp(sock, {"execute": "device_del", "arguments": {"id": "dimm1"}})
             print(f"[{time.time() - start:5.1f}s] host: DIMM removed {replies[1:]}", flush=True)
@@ -193,8 +266,31 @@ def run_vm(vmlinuz, initrd, remove):
           f"{len(predicted or [])} predicted, {len(ram)} real, real-only {[(hex(a), hex(b)) for a, b in extra]}, "
           f"predicted-only {[(hex(a), hex(b)) for a, b in missing]}")
     identical = len(same_vaddrs) == len(predicted_full) > 0
+    prstatus = prstatus_notes(head, doc)
+    cpu_online = next((l.split()[1] for l in lines if l.startswith("CPU-ONLINE ")), None)
+    watched_cpu = any(l.startswith("WATCH") and '"cpu online"' in l for l in lines)
     return (any(pa <= DIMM < pa + size for pa, size in loads), watch_ok, extra, missing, identical,
-            makedumpfile_verdict(lines))
+            makedumpfile_verdict(lines), (cpu_online, watched_cpu, prstatus))
+
+
+def prstatus_notes(path, doc):
+    """NT_PRSTATUS notes in the vmcore head's merged PT_NOTE (the head is cut
+    short of the LOADs, so crashhp inspect reads it as a header, without
+    notes): one per CPU the crashing kernel saved."""
+    with open(path, "rb") as f:
+        data = f.read()
+    count = 0
+    for ph in doc["program_headers"]:
+        if ph["type"] != "NOTE":
+            continue
+        off, end = int(ph["offset"], 16), int(ph["offset"], 16) + ph["filesz"]
+        while off + 12 <= min(end, len(data)):
+            namesz, descsz, kind = (int.from_bytes(data[off + 4 * i:off + 4 * i + 4], "little")
+                                    for i in range(3))
+            name = data[off + 12:off + 12 + namesz].rstrip(b"\0")
+            count += name == b"CORE" and kind == 1
+            off += 12 + (namesz + 3) // 4 * 4 + (descsz + 3) // 4 * 4
+    return count
 
 
 def makedumpfile_verdict(lines):
@@ -214,7 +310,10 @@ def main():
     vmlinuz = kernel()
     initrd = initramfs(vmlinuz)
     failures = 0
-    dimm, watch_ok, extra, missing, identical, mdf = run_vm(vmlinuz, initrd, remove=False)
+    upgraded = acpi_upgrade_cpio(vmlinuz, initrd)
+    print(f"ACPI tables upgraded for CPU hotplug: {'yes' if upgraded else 'NO (CPU part skipped)'}")
+    dimm, watch_ok, extra, missing, identical, mdf, cpus = run_vm(
+        vmlinuz, upgraded or initrd, remove=False, cpu=bool(upgraded))
     print(f"hot-add: every LOAD crashhp elfcorehdr builds equals the real kernel's "
           f"(paddr, KASLR vaddr, size): {'yes' if identical and not extra else 'NO'}")
     failures += not (identical and not extra)
@@ -230,7 +329,14 @@ def main():
         print(f"hot-add: makedumpfile reads the real dump's dmesg (the crash in it) and filters "
               f"it with -d 31: {'yes' if mdf else 'NO'}")
         failures += not mdf
-    dimm, watch_ok, extra, missing, identical, mdf = run_vm(vmlinuz, initrd, remove=True)
+    if upgraded:
+        cpu_online, watched_cpu, prstatus = cpus
+        ok = cpu_online == "0-1" and watched_cpu and prstatus == 2
+        print(f"hot-add: a CPU hot-added over QMP and onlined (online {cpu_online}), crashhp watch "
+              f"saw it: {'yes' if watched_cpu else 'NO'}, the real dump has {prstatus} NT_PRSTATUS "
+              f"notes (2 expected): {'yes' if ok else 'NO'}")
+        failures += not ok
+    dimm, watch_ok, extra, missing, identical, mdf, cpus = run_vm(vmlinuz, initrd, remove=True)
     failures += not identical
     gap = extra == [(DIMM, 1 << 30)] and not missing
     print(f"hot-remove: the real header differs from the machine exactly by the removed DIMM: "
