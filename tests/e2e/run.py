@@ -3,7 +3,9 @@
 """The real-kernel end-to-end run (make e2e): Debian's 6.12 kernel under QEMU
 (TCG), kdump loaded with kexec -s, crashhp status and watch running inside
 the guest, a 1 GiB DIMM hot-added over QMP (and, in the second run,
-hot-removed), a crash; the capture kernel sends the head of /proc/vmcore back
+hot-removed; in the first, a CPU hot-added too, after a boot that reads the
+guest's ACPI tables so that an upgraded copy can offer hot-pluggable CPUs),
+a crash; the capture kernel sends the head of /proc/vmcore back
 and crashhp inspect reads it; makedumpfile (when installed) reads the dump's
 dmesg in the capture kernel and filters the whole dump with -d 31.  What the real kernel did is set against
 crashhp's model of mainline: after a hot-add the DIMM is in the dump; after a
