@@ -33,14 +33,23 @@ if grep -q crashhp_e2e=tables /proc/cmdline; then
 	poweroff -f
 fi
 echo "RELEASE $(cat /proc/sys/kernel/osrelease)"
-if kexec -s -p /boot/vmlinuz --initrd=/initrd.img \
-	--append="console=ttyS0 reset_devices irqpoll nr_cpus=1 panic=1 acpi_no_memhotplug"; then
+# The load, also the command crashhp watch --reload runs.
+cat >/tmp/reload.sh <<'RELOAD'
+kexec -p -u
+exec kexec -s -p /boot/vmlinuz --initrd=/initrd.img \
+	--append="console=ttyS0 reset_devices irqpoll nr_cpus=1 panic=1 acpi_no_memhotplug"
+RELOAD
+if sh /tmp/reload.sh; then
 	echo "KDUMP-LOADED crash_hotplug=$(cat /sys/devices/system/memory/crash_hotplug 2>/dev/null)"
 else
 	echo "KDUMP-FAILED"
 fi
 crashhp status | sed 's/^/STATUS /'
-crashhp watch --json -o /tmp/hdr >/tmp/watch.log 2>&1 &
+if grep -q crashhp_e2e=remove-reload /proc/cmdline; then
+	crashhp watch --json -o /tmp/hdr --reload "sh /tmp/reload.sh" >/tmp/watch.log 2>&1 &
+else
+	crashhp watch --json -o /tmp/hdr >/tmp/watch.log 2>&1 &
+fi
 watch=$!
 sleep 1
 old=$(grep MemTotal /proc/meminfo)
@@ -62,6 +71,15 @@ if grep -q crashhp_e2e=remove /proc/cmdline; then
 	done
 	sleep 1
 	echo "REMOVED $(grep MemTotal /proc/meminfo)"
+	# Let watch's reloads (one running, at most one more) finish first:
+	# no reload.sh for two seconds running.
+	quiet=0
+	i=0
+	while [ $quiet -lt 20 ] && [ $i -lt 600 ]; do
+		if pgrep -f /tmp/reload.sh >/dev/null; then quiet=0; else quiet=$((quiet + 1)); fi
+		sleep 0.1
+		i=$((i + 1))
+	done
 fi
 if grep -q crashhp_e2e=cpu /proc/cmdline; then
 	echo "READY-CPU $(cat /sys/devices/system/cpu/present)"
