@@ -37,7 +37,7 @@ echo "RELEASE $(cat /proc/sys/kernel/osrelease)"
 cat >/tmp/reload.sh <<'RELOAD'
 kexec -p -u
 exec kexec -s -p /boot/vmlinuz --initrd=/initrd.img \
-	--append="console=ttyS0 reset_devices irqpoll nr_cpus=1 panic=1 acpi_no_memhotplug"
+	--append="console=ttyS0 reset_devices irqpoll nr_cpus=1 panic=1 acpi_no_memhotplug loglevel=1"
 RELOAD
 if sh /tmp/reload.sh; then
 	echo "KDUMP-LOADED crash_hotplug=$(cat /sys/devices/system/memory/crash_hotplug 2>/dev/null)"
@@ -45,7 +45,18 @@ else
 	echo "KDUMP-FAILED"
 fi
 crashhp status | sed 's/^/STATUS /'
-if grep -q crashhp_e2e=remove-reload /proc/cmdline; then
+# Wait until watch's reloads (one running, at most one more) are over: no
+# reload.sh for two seconds running.
+reloads_done() {
+	quiet=0
+	i=0
+	while [ $quiet -lt 20 ] && [ $i -lt 600 ]; do
+		if pgrep -f /tmp/reload.sh >/dev/null; then quiet=0; else quiet=$((quiet + 1)); fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+if grep -q -e crashhp_e2e=remove-reload -e crashhp_e2e=add-reload /proc/cmdline; then
 	crashhp watch --json -o /tmp/hdr --reload "sh /tmp/reload.sh" >/tmp/watch.log 2>&1 &
 else
 	crashhp watch --json -o /tmp/hdr >/tmp/watch.log 2>&1 &
@@ -71,16 +82,8 @@ if grep -q crashhp_e2e=remove /proc/cmdline; then
 	done
 	sleep 1
 	echo "REMOVED $(grep MemTotal /proc/meminfo)"
-	# Let watch's reloads (one running, at most one more) finish first:
-	# no reload.sh for two seconds running.
-	quiet=0
-	i=0
-	while [ $quiet -lt 20 ] && [ $i -lt 600 ]; do
-		if pgrep -f /tmp/reload.sh >/dev/null; then quiet=0; else quiet=$((quiet + 1)); fi
-		sleep 0.1
-		i=$((i + 1))
-	done
 fi
+reloads_done
 if grep -q crashhp_e2e=cpu /proc/cmdline; then
 	echo "READY-CPU $(cat /sys/devices/system/cpu/present)"
 	i=0
