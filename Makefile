@@ -36,10 +36,11 @@ bench: deps all
 	./$(BUILD)/bench/chp-bench
 	./$(BUILD)/bench/chp-bench-hotplug
 
-# The real-kernel end-to-end (QEMU-NOTES): Debian's 6.12 kernel under QEMU,
-# kdump loaded with kexec -s, crashhp status/watch/verify inside the guest, a
-# DIMM hot-added and hot-removed, the real /proc/vmcore read back.  Opt-in:
-# it downloads the kernel package (~107 MB) into $(BUILD)/e2e.
+# The real-kernel end-to-end (QEMU-NOTES): Debian's 6.12 and 6.1 kernels
+# under QEMU, kdump loaded with kexec -s, crashhp status/watch/verify inside
+# the guest, a DIMM and a CPU hot-added, the DIMM hot-removed (with and
+# without watch --reload), the real /proc/vmcore read back.  Opt-in: it
+# downloads the two kernel packages (~170 MB) into $(BUILD)/e2e; ~90 s.
 e2e: all
 	./scripts/install-deps --qemu
 	python3 tests/e2e/run.py $(BUILD)/tools/crashhp $(BUILD)/e2e
