@@ -40,7 +40,7 @@ bench: deps all
 # under QEMU, kdump loaded with kexec -s, crashhp status/watch/verify inside
 # the guest, a DIMM and a CPU hot-added, the DIMM hot-removed (with and
 # without watch --reload), the real /proc/vmcore read back.  Opt-in: it
-# downloads the two kernel packages (~170 MB) into $(BUILD)/e2e; ~90 s.
+# downloads the two kernel packages (~170 MB) into $(BUILD)/e2e; ~105 s.
 e2e: all
 	./scripts/install-deps --qemu
 	python3 tests/e2e/run.py $(BUILD)/tools/crashhp $(BUILD)/e2e

@@ -23,6 +23,7 @@ usage: run.py CRASHHP WORKDIR
 """
 import base64
 import glob
+import hashlib
 import json
 import os
 import re
@@ -35,7 +36,8 @@ import time
 CRASHHP, WORK = (os.path.abspath(a) for a in sys.argv[1:3])
 HERE = os.path.dirname(os.path.abspath(__file__))
 BASE64_LINE = re.compile(r"^[A-Za-z0-9+/]+=*$")
-DIMM = 0x100000000  # QEMU's first DIMM with 1 GiB of boot RAM (QEMU-NOTES)
+DIMM = 0x100000000
+DIMM_SLICES = (0, 126976, 258048)   # 4 KiB pages: the start, middle and end 16 MiB  # QEMU's first DIMM with 1 GiB of boot RAM (QEMU-NOTES)
 
 
 def sh(*args, **kw):
@@ -157,6 +159,7 @@ def initramfs(vmlinuz, tag):
     makedumpfile = shutil.which("makedumpfile")
     if makedumpfile:
         install_binary(tree, makedumpfile)
+    install_binary(tree, CRASHHP)   # to find the DIMM's bytes in /proc/vmcore
     capture = os.path.join(WORK, f"capture-{tag}.cpio")
     cpio(tree, capture)
     for binary in (shutil.which("kexec") or "/sbin/kexec", CRASHHP):
@@ -203,6 +206,14 @@ def run_vm(vmlinuz, initrd, remove, cpu=False, reload=False):
             " crashhp_e2e=add-reload" if reload else "")
     append = "console=ttyS0 crashkernel=256M panic=1 " + mode
     cmd = qemu_command(vmlinuz, initrd, append, sock)
+    # The DIMM's memory is a host file, so its bytes can be set against the
+    # dump's; random in the slices compared, so a dump of zeros cannot pass.
+    dimm_file = os.path.join(WORK, "dimm.img")
+    with open(dimm_file, "wb") as f:
+        f.truncate(1 << 30)
+        for page in DIMM_SLICES:
+            f.seek(page * 4096)
+            f.write(os.urandom(16 << 20))
     start = time.time()
     vm = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines, capture, in_capture, predicted, predicted_full = [], [], False, None, []
@@ -232,12 +243,13 @@ def run_vm(vmlinuz, initrd, remove, cpu=False, reload=False):
             continue
         if line.startswith(("RELEASE", "KDUMP-", "HOTPLUGGED", "OFFLINED", "REMOVED", "STATUS",
                             "WATCH", "VERIFY", "Kernel panic", "MAKEDUMPFILE", "READY-CPU",
-                            "CPU-ONLINE")):
+                            "CPU-ONLINE", "DIMM-MD5")):
             print(f"[{time.time() - start:5.1f}s] guest: {line}", flush=True)
         if line.startswith("READY "):
             replies = qmp(sock,
                           {"execute": "object-add", "arguments": {
-                              "qom-type": "memory-backend-ram", "id": "mem1", "size": 1 << 30}},
+                              "qom-type": "memory-backend-file", "id": "mem1", "size": 1 << 30,
+                              "mem-path": dimm_file, "share": True}},
                           {"execute": "device_add", "arguments": {
                               "driver": "pc-dimm", "id": "dimm1", "memdev": "mem1"}})
             print(f"[{time.time() - start:5.1f}s] host: DIMM hot-added {replies[1:]}", flush=True)
@@ -295,6 +307,7 @@ def run_vm(vmlinuz, initrd, remove, cpu=False, reload=False):
     cpu_online = next((l.split()[1] for l in lines if l.startswith("CPU-ONLINE ")), None)
     watched_cpu = any(l.startswith("WATCH") and '"cpu online"' in l for l in lines)
     run_vm.lines = lines   # for the checks a single run asks for
+    run_vm.dimm_bytes = dimm_bytes_verdict(lines, dimm_file)
     return (any(pa <= DIMM < pa + size for pa, size in loads), watch_ok, extra, missing, identical,
             makedumpfile_verdict(lines), (cpu_online, watched_cpu, prstatus))
 
@@ -317,6 +330,22 @@ def prstatus_notes(path, doc):
             count += name == b"CORE" and kind == 1
             off += 12 + (namesz + 3) // 4 * 4 + (descsz + 3) // 4 * 4
     return count
+
+
+def dimm_bytes_verdict(lines, dimm_file):
+    """Whether the dump's bytes for the DIMM's LOAD are the DIMM's own (three
+    16 MiB slices of the backing file as the guest left it): True, False, or
+    None without a LOAD."""
+    said = next((l.split()[1] for l in lines if l.startswith("DIMM-MD5 ")), None)
+    if said is None or said == "none" or not os.path.exists(dimm_file):
+        return None
+    digest = hashlib.md5()
+    with open(dimm_file, "rb") as f:
+        for page in DIMM_SLICES:   # the pages init.sh hashes: 16 MiB each
+            f.seek(page * 4096)
+            digest.update(f.read(16 << 20))
+    print(f"    DIMM bytes: dump md5 {said}, backing file md5 {digest.hexdigest()}")
+    return said == digest.hexdigest()
 
 
 def makedumpfile_verdict(lines):
@@ -350,6 +379,9 @@ def main():
           "(expected yes: 6.12 crash hotplug with kexec -s)")
     print(f"hot-add: crashhp watch's header inside the guest verifies complete: "
           f"{'yes' if watch_ok else 'NO'}")
+    print(f"hot-add: the dump's bytes for the DIMM are the DIMM's own: "
+          f"{'yes' if run_vm.dimm_bytes else 'NO'}")
+    failures += not run_vm.dimm_bytes
     failures += (not dimm) + (not watch_ok)
     if mdf is not None:
         print(f"hot-add: makedumpfile reads the real dump's dmesg (the crash in it) and filters "
@@ -372,6 +404,9 @@ def main():
           "(expected yes on x86 6.12, as crashhp's mainline model predicts; robust drops it)")
     print(f"hot-remove: crashhp watch's header inside the guest verifies complete: "
           f"{'yes' if watch_ok else 'NO'}")
+    print(f"hot-remove: the dump's bytes for the removed DIMM's LOAD are the DIMM's: "
+          f"{ {True: 'yes', False: 'no: wrong bytes', None: 'no LOAD'}[run_vm.dimm_bytes] } "
+          "(observed; crashhp status warns the dump holds wrong bytes there until a reload)")
     failures += (not dimm) + (not watch_ok)
     if mdf is not None:
         # Observed, not judged: the stale LOAD names memory that is gone.
@@ -401,7 +436,10 @@ def main():
     print(f"6.1 + crashhp watch --reload: crashhp elfcorehdr predicts the real kernel's RAM LOADs "
           f"exactly: {'yes' if not extra and not missing else 'NO'}; watch's header verifies "
           f"complete: {'yes' if watch_ok else 'NO'}")
+    print(f"6.1 + crashhp watch --reload: the dump's bytes for the DIMM are the DIMM's own: "
+          f"{'yes' if run_vm.dimm_bytes else 'NO'}")
     failures += (not said_no_hotplug) + (reloads < 1) + (not dimm) + bool(extra or missing) + (not watch_ok)
+    failures += not run_vm.dimm_bytes
     print(f"{failures} e2e failures")
     return 1 if failures else 0
 
