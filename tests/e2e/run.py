@@ -10,7 +10,9 @@ and which makedumpfile (when installed) reads in the capture kernel (dmesg,
   1. a 1 GiB DIMM and a CPU hot-added over QMP: both in the real dump, and
      every LOAD crashhp elfcorehdr builds equals the real kernel's;
   2. the DIMM hot-added then hot-removed: x86 6.12 still lists it, as the
-     lab's mainline predicts (robust does not);
+     lab's mainline predicts (robust does not), and its bytes there are not
+     the DIMM's (where it is listed and live, they are: the DIMM's memory is
+     a host file with random slices, hashed on both sides);
   3. the same removal under crashhp watch --reload: the gap closed, the DIMM
      gone from the real dump;
   4. Debian 12's own 6.1 kernel (no crash hotplug) with a DIMM hot-added
