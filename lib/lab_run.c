@@ -467,12 +467,14 @@ int chp_lab_count_events(const struct chp_scenario *sc, uint64_t *events)
 {
 	struct runner r = { .sc = sc };
 	uint64_t *before = calloc(sc->nactions ? sc->nactions : 1, sizeof(*before));
-	int err = before ? chp_machine_new_lab(&r.m, &sc->spec) : -ENOMEM;
+	int err;
 
+	if (!before)
+		return chp_fail(-ENOMEM, "out of memory");
+	err = chp_machine_new_lab(&r.m, &sc->spec);
 	if (err) {
 		free(before);
-		return err == -ENOMEM ? chp_fail(err, "out of memory")
-				      : chp_fail_prefix(err, "%s: machine: ", sc->name);
+		return chp_fail_prefix(err, "%s: machine: ", sc->name);
 	}
 	chp_machine_set_notifier(r.m, counting_notifier, &r);
 	err = run_actions(&r, before);

@@ -60,15 +60,6 @@ static int open_live(const char *dir, struct chp_sysroot **s, struct chp_machine
 	return EXIT_OK;
 }
 
-static unsigned notes_known(const struct chp_machine *m)
-{
-	unsigned n = 0;
-
-	for (unsigned cpu = 0; cpu < chp_machine_cpus_possible(m); cpu++)
-		n += chp_machine_cpu_notes(m, cpu).paddr != 0;
-	return n;
-}
-
 int cmd_elfcorehdr(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -110,7 +101,7 @@ int cmd_elfcorehdr(int argc, char **argv)
 			   chp_sysroot_iomem_zeroed(s) ? "/proc/iomem reads zeros: run as root"
 						       : "no \"Crash kernel\" in /proc/iomem");
 		rc = EXIT_BAD_INPUT;
-	} else if (!notes_known(m)) {
+	} else if (!tool_notes_known(m)) {
 		tool_error("elfcorehdr: %s: no CPU's crash_notes is known (no CRASH_DUMP, or no "
 			   "privilege): a dump would have no registers", chp_sysroot_prefix(s));
 		rc = EXIT_BAD_INPUT;
@@ -133,7 +124,7 @@ int cmd_elfcorehdr(int argc, char **argv)
 	}
 	if (!rc) {
 		const struct chp_kernel_text *t = chp_machine_kernel_text(m);
-		unsigned notes = notes_known(m);
+		unsigned notes = tool_notes_known(m);
 		size_t nr = chp_ranges_count(ranges);
 		uint64_t total = 0;
 		chp_ranges_total_bytes(ranges, &total);

@@ -146,6 +146,14 @@ static bool same_run(const struct chp_live_block *a, const struct chp_live_block
 	       (a->state != CHP_LIVE_BLOCK_ONLINE || a->removable == b->removable);
 }
 
+/* The last block of the run that starts at block i (of n). */
+static size_t run_end(const struct chp_sysroot *s, size_t i, size_t n)
+{
+	while (i + 1 < n && same_run(chp_sysroot_block(s, i), chp_sysroot_block(s, i + 1)))
+		i++;
+	return i;
+}
+
 static int shown_removable(const struct chp_live_block *b)
 {
 	return b->state == CHP_LIVE_BLOCK_ONLINE ? b->removable : -1;
@@ -178,9 +186,7 @@ static void print_blocks(const struct chp_sysroot *s)
 	scols_table_new_column(tb, "REMOVABLE", 0, SCOLS_FL_RIGHT);
 	scols_table_new_column(tb, "BLOCK", 0, SCOLS_FL_RIGHT);
 	for (size_t i = 0; i < n;) {
-		size_t j = i;
-		while (j + 1 < n && same_run(chp_sysroot_block(s, j), chp_sysroot_block(s, j + 1)))
-			j++;
+		size_t j = run_end(s, i, n);
 		const struct chp_live_block *a = chp_sysroot_block(s, i), *b = chp_sysroot_block(s, j);
 		char range[64], size[32], blocks[48];
 		snprintf(range, sizeof(range), "0x%016" PRIx64 "-0x%016" PRIx64, a->phys_index * bs,
@@ -318,9 +324,7 @@ static void print_json(const struct facts *f)
 	json_array_open(&j, "memory");
 	uint64_t bs = chp_sysroot_block_size(s);
 	for (size_t i = 0, n = chp_sysroot_nr_blocks(s); bs && i < n;) {
-		size_t k = i;
-		while (k + 1 < n && same_run(chp_sysroot_block(s, k), chp_sysroot_block(s, k + 1)))
-			k++;
+		size_t k = run_end(s, i, n);
 		const struct chp_live_block *a = chp_sysroot_block(s, i), *b = chp_sysroot_block(s, k);
 		json_object_open(&j, NULL);
 		json_hex(&j, "start", a->phys_index * bs);

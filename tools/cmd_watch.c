@@ -57,7 +57,6 @@ struct watch {
 	struct chp_kimage *img;
 	struct chp_hotplug *hp;   /* NULL: too little known to keep a header */
 	bool x86_gap;             /* memory removal needs a reload despite the kernel */
-	bool notes_learned;       /* a CPU's crash_notes became known: rebuild the header */
 	int cpuhp, memhp;
 	pid_t reloading;          /* 0: none running */
 	bool reload_pending;
@@ -117,11 +116,9 @@ static void model_load_options(struct chp_load_options *o)
 static int start_model(struct watch *w)
 {
 	struct chp_load_options o;
-	bool notes = false;
+	bool notes = tool_notes_known(w->m) > 0;
 	int err;
 
-	for (unsigned cpu = 0; cpu < chp_machine_cpus_possible(w->m); cpu++)
-		notes |= chp_machine_cpu_notes(w->m, cpu).paddr != 0;
 	if (!chp_ranges_count(chp_machine_crashkernel(w->m)) || !notes) {
 		fprintf(stderr, "crashhp: watch: %s: %s; following events without a header\n",
 			chp_sysroot_prefix(w->s), notes ? "the crashkernel's place is unknown"
@@ -213,8 +210,9 @@ static void reaped(struct watch *w)
 	}
 }
 
-/* Apply a change to the model, as the kernel ordered it. */
-static int apply(struct watch *w, enum chp_uevent_change c, uint64_t n)
+/* Apply a change to the model, as the kernel ordered it; *notes_learned when
+ * a CPU's crash_notes became known (the header must be built again). */
+static int apply(struct watch *w, enum chp_uevent_change c, uint64_t n, bool *notes_learned)
 {
 	uint64_t bs = chp_machine_block_size(w->m);
 	int err = 0;
@@ -239,7 +237,7 @@ static int apply(struct watch *w, enum chp_uevent_change c, uint64_t n)
 		/* A CPU's crash_notes appears with it. */
 		uint64_t pa, size;
 		if (!chp_sysroot_cpu_notes_now(w->s, (unsigned)n, &pa, &size) && pa) {
-			w->notes_learned |= chp_machine_cpu_notes(w->m, (unsigned)n).paddr != pa;
+			*notes_learned = chp_machine_cpu_notes(w->m, (unsigned)n).paddr != pa;
 			chp_machine_set_cpu_notes(w->m, (unsigned)n, (struct chp_note_loc){ pa, size });
 		}
 		if (!present)
@@ -277,14 +275,12 @@ static void one_event(struct watch *w, const struct chp_uevent *ev, const struct
 	if (c == CHP_UEV_NONE)
 		return;
 	bool rebuilt = false;
-	err = apply(w, c, n);
+	err = apply(w, c, n, &rebuilt);
 	if (err == -EALREADY)
 		err = 0; /* the model already knew (a replayed or duplicate event) */
-	if (!err && w->notes_learned) {
-		w->notes_learned = false;
-		rebuilt = true;
+	rebuilt = rebuilt && !err;
+	if (rebuilt)
 		err = rebuild_model(w);
-	}
 	if (!err)
 		err = write_header(w);
 	double us = since_us(t0);

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+struct chp_machine;
+
 /* Exit codes, documented in crashhp(1). */
 enum {
 	EXIT_OK = 0,          /* done; a verified dump or header is complete */
@@ -31,6 +33,8 @@ const char *tool_format_size(uint64_t bytes, char buf[32]);
 
 /* Write a whole file under a temporary name, then rename it into place. */
 int tool_write_file_atomic(const char *path, const void *buf, size_t len);
+/* CPUs whose crash_notes place is known (a live machine shows present ones). */
+unsigned tool_notes_known(const struct chp_machine *m);
 
 /* A streaming JSON writer: keys and values in order, commas handled. */
 struct json {

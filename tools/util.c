@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "crashhp/error.h"
+#include "crashhp/machine.h"
 #include "crashhp/units.h"
 #include "tool.h"
 
@@ -224,4 +225,13 @@ void json_null(struct json *j, const char *key)
 {
 	json_key(j, key);
 	fputs("null", j->out);
+}
+
+unsigned tool_notes_known(const struct chp_machine *m)
+{
+	unsigned n = 0;
+
+	for (unsigned cpu = 0; cpu < chp_machine_cpus_possible(m); cpu++)
+		n += chp_machine_cpu_notes(m, cpu).paddr != 0;
+	return n;
 }

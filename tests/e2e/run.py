@@ -34,6 +34,7 @@ import socket
 import subprocess
 import sys
 import time
+import types
 
 CRASHHP, WORK = (os.path.abspath(a) for a in sys.argv[1:3])
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -308,10 +309,11 @@ def run_vm(vmlinuz, initrd, remove, cpu=False, reload=False):
     prstatus = prstatus_notes(head, doc)
     cpu_online = next((l.split()[1] for l in lines if l.startswith("CPU-ONLINE ")), None)
     watched_cpu = any(l.startswith("WATCH") and '"cpu online"' in l for l in lines)
-    run_vm.lines = lines   # for the checks a single run asks for
-    run_vm.dimm_bytes = dimm_bytes_verdict(lines, dimm_file)
-    return (any(pa <= DIMM < pa + size for pa, size in loads), watch_ok, extra, missing, identical,
-            makedumpfile_verdict(lines), (cpu_online, watched_cpu, prstatus))
+    return types.SimpleNamespace(
+        dimm=any(pa <= DIMM < pa + size for pa, size in loads), watch_ok=watch_ok, extra=extra,
+        missing=missing, identical=identical, mdf=makedumpfile_verdict(lines),
+        cpus=(cpu_online, watched_cpu, prstatus), lines=lines,
+        dimm_bytes=dimm_bytes_verdict(lines, dimm_file))
 
 
 def prstatus_notes(path, doc):
@@ -369,79 +371,76 @@ def main():
     failures = 0
     upgraded = acpi_upgrade_cpio(vmlinuz, initrd)
     print(f"ACPI tables upgraded for CPU hotplug: {'yes' if upgraded else 'NO (CPU part skipped)'}")
-    dimm, watch_ok, extra, missing, identical, mdf, cpus = run_vm(
-        vmlinuz, upgraded or initrd, remove=False, cpu=bool(upgraded))
+    r = run_vm(vmlinuz, upgraded or initrd, remove=False, cpu=bool(upgraded))
     print(f"hot-add: every LOAD crashhp elfcorehdr builds equals the real kernel's "
-          f"(paddr, KASLR vaddr, size): {'yes' if identical and not extra else 'NO'}")
-    failures += not (identical and not extra)
+          f"(paddr, KASLR vaddr, size): {'yes' if r.identical and not r.extra else 'NO'}")
+    failures += not (r.identical and not r.extra)
     print(f"hot-add: crashhp elfcorehdr predicts the real kernel's RAM LOADs exactly: "
-          f"{'yes' if not extra and not missing else 'NO'}")
-    failures += bool(extra or missing)
-    print(f"hot-add: the DIMM at {DIMM:#x} is in the real dump: {'yes' if dimm else 'NO'} "
+          f"{'yes' if not r.extra and not r.missing else 'NO'}")
+    failures += bool(r.extra or r.missing)
+    print(f"hot-add: the DIMM at {DIMM:#x} is in the real dump: {'yes' if r.dimm else 'NO'} "
           "(expected yes: 6.12 crash hotplug with kexec -s)")
     print(f"hot-add: crashhp watch's header inside the guest verifies complete: "
-          f"{'yes' if watch_ok else 'NO'}")
+          f"{'yes' if r.watch_ok else 'NO'}")
     print(f"hot-add: the dump's bytes for the DIMM are the DIMM's own: "
-          f"{'yes' if run_vm.dimm_bytes else 'NO'}")
-    failures += not run_vm.dimm_bytes
-    failures += (not dimm) + (not watch_ok)
-    if mdf is not None:
+          f"{'yes' if r.dimm_bytes else 'NO'}")
+    failures += not r.dimm_bytes
+    failures += (not r.dimm) + (not r.watch_ok)
+    if r.mdf is not None:
         print(f"hot-add: makedumpfile reads the real dump's dmesg (the crash in it) and filters "
-              f"it with -d 31: {'yes' if mdf else 'NO'}")
-        failures += not mdf
+              f"it with -d 31: {'yes' if r.mdf else 'NO'}")
+        failures += not r.mdf
     if upgraded:
-        cpu_online, watched_cpu, prstatus = cpus
+        cpu_online, watched_cpu, prstatus = r.cpus
         ok = cpu_online == "0-1" and watched_cpu and prstatus == 2
         print(f"hot-add: a CPU hot-added over QMP and onlined (online {cpu_online}), crashhp watch "
               f"saw it: {'yes' if watched_cpu else 'NO'}, the real dump has {prstatus} NT_PRSTATUS "
               f"notes (2 expected): {'yes' if ok else 'NO'}")
         failures += not ok
-    dimm, watch_ok, extra, missing, identical, mdf, cpus = run_vm(vmlinuz, initrd, remove=True)
-    failures += not identical
-    gap = extra == [(DIMM, 1 << 30)] and not missing
+    r = run_vm(vmlinuz, initrd, remove=True)
+    failures += not r.identical
+    gap = r.extra == [(DIMM, 1 << 30)] and not r.missing
     print(f"hot-remove: the real header differs from the machine exactly by the removed DIMM: "
           f"{'yes' if gap else 'NO'}")
     failures += not gap
-    print(f"hot-remove: the removed DIMM is still in the real dump: {'yes' if dimm else 'no'} "
+    print(f"hot-remove: the removed DIMM is still in the real dump: {'yes' if r.dimm else 'no'} "
           "(expected yes on x86 6.12, as crashhp's mainline model predicts; robust drops it)")
     print(f"hot-remove: crashhp watch's header inside the guest verifies complete: "
-          f"{'yes' if watch_ok else 'NO'}")
+          f"{'yes' if r.watch_ok else 'NO'}")
     print(f"hot-remove: the dump's bytes for the removed DIMM's LOAD are the DIMM's: "
-          f"{ {True: 'yes', False: 'no: wrong bytes', None: 'no LOAD'}[run_vm.dimm_bytes] } "
+          f"{ {True: 'yes', False: 'no: wrong bytes', None: 'no LOAD'}[r.dimm_bytes] } "
           "(observed; crashhp status warns the dump holds wrong bytes there until a reload)")
-    failures += (not dimm) + (not watch_ok)
-    if mdf is not None:
+    failures += (not r.dimm) + (not r.watch_ok)
+    if r.mdf is not None:
         # Observed, not judged: the stale LOAD names memory that is gone.
         print(f"hot-remove: makedumpfile over the dump with the removed DIMM's LOAD: "
-              f"{'reads and filters it' if mdf else 'fails (see MAKEDUMPFILE lines)'}")
+              f"{'reads and filters it' if r.mdf else 'fails (see MAKEDUMPFILE lines)'}")
     # The same removal with crashhp watch --reload: the kernel's gap closed.
-    dimm, watch_ok, extra, missing, identical, mdf, cpus = run_vm(vmlinuz, initrd, remove=True,
-                                                                  reload=True)
+    r = run_vm(vmlinuz, initrd, remove=True, reload=True)
     print(f"hot-remove + crashhp watch --reload: the removed DIMM is in the real dump: "
-          f"{'YES' if dimm else 'no'} (expected no: watch reloaded kdump)")
+          f"{'YES' if r.dimm else 'no'} (expected no: watch reloaded kdump)")
     print(f"hot-remove + crashhp watch --reload: crashhp elfcorehdr predicts the real kernel's "
-          f"RAM LOADs exactly: {'yes' if not extra and not missing else 'NO'}")
+          f"RAM LOADs exactly: {'yes' if not r.extra and not r.missing else 'NO'}")
     print(f"hot-remove + crashhp watch --reload: watch's header verifies complete: "
-          f"{'yes' if watch_ok else 'NO'}")
-    failures += bool(dimm) + bool(extra or missing) + (not watch_ok)
+          f"{'yes' if r.watch_ok else 'NO'}")
+    failures += bool(r.dimm) + bool(r.extra or r.missing) + (not r.watch_ok)
     # Debian 12's own kernel, without crash hotplug: only a reload puts a
     # hot-added DIMM in the dump, and crashhp watch --reload does it.
     old_kernel = kernel("6.1.0")
-    dimm, watch_ok, extra, missing, identical, mdf, cpus = run_vm(
-        old_kernel, initramfs(old_kernel, "6.1"), remove=False, reload=True)
+    r = run_vm(old_kernel, initramfs(old_kernel, "6.1"), remove=False, reload=True)
     said_no_hotplug = any(l.startswith("STATUS Crash hotplug, memory:") and "not in this kernel" in l
-                          for l in run_vm.lines)
-    reloads = sum(1 for l in run_vm.lines if l.startswith("WATCH") and '"reload": "done", "status": 0' in l)
+                          for l in r.lines)
+    reloads = sum(1 for l in r.lines if l.startswith("WATCH") and '"reload": "done", "status": 0' in l)
     print(f"6.1 (no crash hotplug): crashhp status says so: {'yes' if said_no_hotplug else 'NO'}")
     print(f"6.1 + crashhp watch --reload: {reloads} reloads; the hot-added DIMM is in the real dump: "
-          f"{'yes' if dimm else 'NO'} (expected yes: 6.1 alone leaves it out)")
+          f"{'yes' if r.dimm else 'NO'} (expected yes: 6.1 alone leaves it out)")
     print(f"6.1 + crashhp watch --reload: crashhp elfcorehdr predicts the real kernel's RAM LOADs "
-          f"exactly: {'yes' if not extra and not missing else 'NO'}; watch's header verifies "
-          f"complete: {'yes' if watch_ok else 'NO'}")
+          f"exactly: {'yes' if not r.extra and not r.missing else 'NO'}; watch's header verifies "
+          f"complete: {'yes' if r.watch_ok else 'NO'}")
     print(f"6.1 + crashhp watch --reload: the dump's bytes for the DIMM are the DIMM's own: "
-          f"{'yes' if run_vm.dimm_bytes else 'NO'}")
-    failures += (not said_no_hotplug) + (reloads < 1) + (not dimm) + bool(extra or missing) + (not watch_ok)
-    failures += not run_vm.dimm_bytes
+          f"{'yes' if r.dimm_bytes else 'NO'}")
+    failures += (not said_no_hotplug) + (reloads < 1) + (not r.dimm) + bool(r.extra or r.missing) + (not r.watch_ok)
+    failures += not r.dimm_bytes
     print(f"{failures} e2e failures")
     return 1 if failures else 0
 
