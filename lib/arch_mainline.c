@@ -38,7 +38,7 @@ static int replace_header(struct chp_hotplug *hp, const struct chp_ranges *memor
 	}
 	if (!err) {
 		chp_hp_step(hp, CHP_STEP_IMAGE_HIDDEN);
-		err = chp_hp_store(hp, seg.paddr, buf, len);
+		err = chp_hp_copy(hp, seg.paddr, buf, len);
 		chp_hp_step(hp, CHP_STEP_IMAGE_VISIBLE);
 	}
 	free(buf);
@@ -146,7 +146,7 @@ int chp_arch_ppc64_update_fdt(struct chp_hotplug *hp)
 	}
 	if (!err) {
 		chp_hp_step(hp, CHP_STEP_IMAGE_HIDDEN);
-		err = chp_hp_store(hp, seg.paddr, fdt, (size_t)seg.memsz);
+		err = chp_hp_copy(hp, seg.paddr, fdt, (size_t)seg.memsz);
 		chp_hp_step(hp, CHP_STEP_IMAGE_VISIBLE);
 	}
 	free(fdt);

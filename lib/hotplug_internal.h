@@ -47,7 +47,10 @@ struct chp_hotplug {
 };
 
 /* The narrow store API: every write into the crash region comes here. */
+/* One atomic store (aligned, 1/2/4/8 bytes; -EINVAL otherwise), one crash point. */
 int chp_hp_store(struct chp_hotplug *hp, uint64_t paddr, const void *src, size_t len);
+/* A wider write: split into atomic parts, each a store and a crash point. */
+int chp_hp_copy(struct chp_hotplug *hp, uint64_t paddr, const void *src, size_t len);
 void chp_hp_step(struct chp_hotplug *hp, enum chp_step_kind kind);
 void chp_hp_logf(struct chp_hotplug *hp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void chp_hp_count(struct chp_hotplug *hp, uint64_t *counter, uint64_t n);

@@ -107,8 +107,17 @@ static bool in_region(const struct chp_kimage *img, uint64_t paddr, size_t len)
 	       paddr - img->region.start <= img->map_size - len;
 }
 
+bool chp_store_is_atomic(uint64_t paddr, size_t len)
+{
+	return (len == 1 || len == 2 || len == 4 || len == 8) && paddr % len == 0;
+}
+
 int chp_kimage_store(struct chp_kimage *img, uint64_t paddr, const void *src, size_t len)
 {
+	/* A reader (the panic path) sees a store whole only if the CPU makes it one. */
+	if (!chp_store_is_atomic(paddr, len))
+		return chp_fail(-EINVAL, "store at %#" PRIx64 "+%zu: only an aligned store of 1, 2, 4 "
+				"or 8 bytes is one step; split it", paddr, len);
 	if (!in_region(img, paddr, len))
 		return chp_fail(-EFAULT, "store at %#" PRIx64 "+%zu is outside the crash region",
 				paddr, len);

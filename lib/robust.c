@@ -7,9 +7,11 @@
  * PT_LOAD or PT_NULL (a free slot, which /proc/vmcore skips).  e_phnum is a
  * high-water mark that only grows, after the slot it uncovers is written.
  *
- * Crash consistency: a slot becomes a LOAD by one aligned 8-byte store of
- * (p_type, p_flags) after its other fields were written while it was free,
- * and stops being one by the same store of PT_NULL.  A range grows by storing
+ * Crash consistency: every store is one aligned 8-byte (or smaller) store.
+ * A slot becomes a LOAD by one store of (p_type, p_flags) after its
+ * addresses were written while it was free and of size 0, and stops being
+ * one by the same store of PT_NULL once it has shrunk to size 0; a free slot
+ * is all zeros (write_slot() says why).  A range grows by storing
  * p_memsz before p_filesz and shrinks in the opposite order, so p_filesz <=
  * p_memsz always, and /proc/vmcore sizes by p_memsz.  A range that loses its
  * head or its middle gets a new slot for what stays before the old one lets
@@ -191,22 +193,31 @@ static int commit_type(struct chp_hotplug *hp, size_t i, uint32_t type, uint32_t
 	return chp_hp_store(hp, phdr_addr(hp->robust, i), b, 8);
 }
 
-/* Write a free slot's fields, then make it a LOAD with one store. */
+/*
+ * Fill a free (all-zero) slot.  crash(8) reads every program header after the
+ * first as a load without looking at p_type (netdump.c), so a slot must never
+ * describe memory it does not hold: p_offset, p_vaddr and p_paddr go in while
+ * p_memsz is still 0 (a zero-size segment matches no address), then one store
+ * of (p_type, p_flags) makes it a LOAD of size 0, then p_memsz and p_filesz
+ * grow it as any range grows.  Each store is one aligned 8 bytes: a crash
+ * point.
+ */
 static int write_slot(struct chp_hotplug *hp, size_t i, struct chp_range x)
 {
 	struct chp_robust *r = hp->robust;
-	uint8_t f[48];
-	int err;
+	uint64_t a = phdr_addr(r, i), size = chp_range_size(x);
+	int err = store64(hp, a + 8, x.start);            /* p_offset */
 
-	chp_put64(f + 0, x.start, r->big);               /* p_offset */
-	chp_put64(f + 8, r->direct + x.start, r->big);   /* p_vaddr */
-	chp_put64(f + 16, x.start, r->big);              /* p_paddr */
-	chp_put64(f + 24, chp_range_size(x), r->big);    /* p_filesz */
-	chp_put64(f + 32, chp_range_size(x), r->big);    /* p_memsz */
-	chp_put64(f + 40, 0, r->big);                    /* p_align */
-	err = chp_hp_store(hp, phdr_addr(r, i) + 8, f, sizeof(f));
+	if (!err)
+		err = store64(hp, a + 16, r->direct + x.start); /* p_vaddr */
+	if (!err)
+		err = store64(hp, a + 24, x.start);             /* p_paddr */
 	if (!err)
 		err = commit_type(hp, i, CHP_PT_LOAD, CHP_PF_R | CHP_PF_W | CHP_PF_X);
+	if (!err)
+		err = store64(hp, a + 40, size);                /* p_memsz, then */
+	if (!err)
+		err = store64(hp, a + 32, size);                /* p_filesz */
 	if (!err && i >= r->hwm) {
 		uint8_t n[2];
 		chp_put16(n, (uint16_t)(i + 1), r->big);
@@ -221,11 +232,24 @@ static int write_slot(struct chp_hotplug *hp, size_t i, struct chp_range x)
 	return index_span(r, (uint32_t)i, x.start, x.last, true);
 }
 
+/*
+ * Free a slot so that no reader can misuse it (see write_slot()): the LOAD
+ * shrinks to size 0 (p_filesz first, as any shrink), only then becomes
+ * PT_NULL, and its addresses are zeroed after the type store, so a free slot
+ * is all zeros and never, even for one store, a PT_NULL with an old range.
+ */
 static int kill_slot(struct chp_hotplug *hp, size_t i)
 {
 	struct chp_robust *r = hp->robust;
-	int err = commit_type(hp, i, 0 /* PT_NULL */, 0);
+	uint64_t a = phdr_addr(r, i);
+	int err = store64(hp, a + 32, 0);                 /* p_filesz */
 
+	if (!err)
+		err = store64(hp, a + 40, 0);             /* p_memsz */
+	if (!err)
+		err = commit_type(hp, i, 0 /* PT_NULL */, 0);
+	for (unsigned off = 8; !err && off <= 24; off += 8) /* p_offset, p_vaddr, p_paddr */
+		err = store64(hp, a + off, 0);
 	if (err)
 		return err;
 	index_span(r, (uint32_t)i, r->slots[i].start, r->slots[i].last, false);

@@ -79,7 +79,8 @@ void chp_hotplug_set_step_hook(struct chp_hotplug *hp, chp_step_fn fn, void *ctx
 
 /*
  * Called after each event has been handled and the kexec lock released, with
- * the time the handler took (from the notifier's call to its return).
+ * the time the handler took (from the notifier's call to its return), the
+ * step hook's time included: a slow step hook subtracts its own.
  */
 typedef void (*chp_event_fn)(void *ctx, const struct chp_hp_event *ev, uint64_t handler_ns);
 void chp_hotplug_set_event_hook(struct chp_hotplug *hp, chp_event_fn fn, void *ctx);

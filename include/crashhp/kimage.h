@@ -105,7 +105,13 @@ void chp_region_reader_init(struct chp_region_reader *rr, const struct chp_kimag
 /* Make the region writable for an update, and read-only again. */
 int chp_kimage_unprotect(struct chp_kimage *img);
 int chp_kimage_protect(struct chp_kimage *img);
-/* The one way to write the region; -EPERM while it is protected. */
+/*
+ * The one way to write the region; -EPERM while it is protected.  One call
+ * is one store a crash sees whole or not at all, so only what a CPU stores
+ * atomically is taken: 1, 2, 4 or 8 bytes at an address aligned to its size
+ * (-EINVAL otherwise; split wider writes, each part a crash point).
+ */
+bool chp_store_is_atomic(uint64_t paddr, size_t len);
 int chp_kimage_store(struct chp_kimage *img, uint64_t paddr, const void *src, size_t len);
 
 /* The mapping's address, for tests that check a stray write faults. */

@@ -54,8 +54,13 @@ static void test_hotplug__crash_during_x86_update(void **state)
 		injector_disarm(&in);
 		assert_true(in.steps > 0);
 		if (p == 0) {
-			/* hidden, copied, visible: no dump at any of them (lock held) */
-			assert_int_equal(in.steps, 3);
+			/*
+			 * hidden, the memcpy as 8-byte stores (the 64-byte ELF header and
+			 * 56 bytes a program header: many steps), visible: no dump at any
+			 * of them (lock held, image hidden).
+			 */
+			assert_true(in.stores >= (64 + 5 * 56) / 8);
+			assert_int_equal(in.steps, in.stores + 2);
 			assert_int_equal(in.dumps, 0);
 			assert_non_null(strstr(in.first_bad, "no dump"));
 		} else {

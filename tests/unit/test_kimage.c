@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "crashhp/capture.h"
+#include "crashhp/error.h"
 #include "crashhp/kimage.h"
 
 #define REGION ((struct chp_range){ 0x2f000000, 0x2f000000 + (16u << 20) - 1 })
@@ -65,6 +66,29 @@ static void test_kimage__stray_write_faults(void **state)
 	chp_kimage_free(img);
 }
 
+/* Only what a CPU stores in one go is one store: wider or unaligned is refused. */
+static void test_kimage__store_only_atomic(void **state)
+{
+	struct chp_kimage *img = loaded(CHP_LOAD_FILE, false);
+	uint8_t b[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9 }, before[16], back[16];
+
+	assert_int_equal(chp_kimage_read(img, REGION.start + 64, before, 16), 0);
+	assert_int_equal(chp_kimage_unprotect(img), 0);
+	assert_int_equal(chp_kimage_store(img, REGION.start + 64, b, 16), -EINVAL);
+	assert_non_null(strstr(chp_last_error(), "split it"));
+	assert_int_equal(chp_kimage_store(img, REGION.start + 68, b, 8), -EINVAL);
+	assert_int_equal(chp_kimage_store(img, REGION.start + 65, b, 2), -EINVAL);
+	assert_int_equal(chp_kimage_store(img, REGION.start + 64, b, 3), -EINVAL);
+	assert_int_equal(chp_kimage_read(img, REGION.start + 64, back, 16), 0);
+	assert_memory_equal(back, before, 16); /* nothing of a refused store lands */
+	assert_int_equal(chp_kimage_store(img, REGION.start + 64, b, 8), 0);
+	assert_int_equal(chp_kimage_store(img, REGION.start + 76, b, 4), 0);
+	assert_int_equal(chp_kimage_store(img, REGION.start + 66, b, 2), 0);
+	assert_int_equal(chp_kimage_store(img, REGION.start + 67, b, 1), 0);
+	assert_int_equal(chp_kimage_protect(img), 0);
+	chp_kimage_free(img);
+}
+
 static void test_kimage__store_needs_unprotect(void **state)
 {
 	struct chp_kimage *img = loaded(CHP_LOAD_FILE, false);
@@ -73,7 +97,7 @@ static void test_kimage__store_needs_unprotect(void **state)
 	assert_int_equal(chp_kimage_store(img, REGION.start + 100, &b, 1), -EPERM);
 	assert_int_equal(chp_kimage_unprotect(img), 0);
 	assert_int_equal(chp_kimage_store(img, REGION.start + 100, &b, 1), 0);
-	assert_int_equal(chp_kimage_store(img, REGION.last, &b, 2), -EFAULT);
+	assert_int_equal(chp_kimage_store(img, REGION.last + 1, &b, 1), -EFAULT);
 	assert_int_equal(chp_kimage_store(img, REGION.start - 1, &b, 1), -EFAULT);
 	assert_int_equal(chp_kimage_protect(img), 0);
 	assert_int_equal(chp_kimage_read(img, REGION.start + 100, &back, 1), 0);
@@ -219,6 +243,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kimage__stray_write_faults),
 		cmocka_unit_test(test_kimage__store_needs_unprotect),
+		cmocka_unit_test(test_kimage__store_only_atomic),
 		cmocka_unit_test(test_kimage__file_load_layout_and_cmdline),
 		cmocka_unit_test(test_kimage__cmdline_parsing),
 		cmocka_unit_test(test_kimage__digest_detects_changed_segment),

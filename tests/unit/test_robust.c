@@ -89,7 +89,9 @@ static void test_robust__add_new_slot_every_prefix(void **state)
 	injector_arm(&in, l.hp, 8 * GiB, 128 * MiB);
 	assert_int_equal(chp_machine_add_dimm(l.m, 8 * GiB, 128 * MiB, true), 0);
 	injector_disarm(&in);
-	expect_every_prefix_complete(&in, 3); /* fields, p_type/p_flags, e_phnum */
+	/* p_offset, p_vaddr, p_paddr, p_type/p_flags, p_memsz, p_filesz, e_phnum */
+	expect_every_prefix_complete(&in, 7);
+	assert_int_equal(in.stores, 7);
 	hplab_down(&l);
 }
 
@@ -110,7 +112,8 @@ static void test_robust__add_extends_every_prefix(void **state)
 }
 
 /*
- *   [8G .. 8G+128M)  removed whole: one store of PT_NULL
+ *   [8G .. 8G+128M)  removed whole: p_filesz 0, p_memsz 0, PT_NULL, then its
+ *                    p_offset, p_vaddr, p_paddr zeroed (a free slot is all zeros)
  */
 static void test_robust__remove_whole_slot_every_prefix(void **state)
 {
@@ -121,8 +124,8 @@ static void test_robust__remove_whole_slot_every_prefix(void **state)
 	injector_arm(&in, l.hp, 8 * GiB, 128 * MiB);
 	assert_int_equal(chp_machine_remove_dimm(l.m, 8 * GiB, 128 * MiB), 0);
 	injector_disarm(&in);
-	expect_every_prefix_complete(&in, 1);
-	assert_int_equal(in.stores, 1);
+	expect_every_prefix_complete(&in, 6);
+	assert_int_equal(in.stores, 6);
 	hplab_down(&l);
 }
 
