@@ -63,6 +63,29 @@ static int check_linux_rules(const struct chp_elfcore *core, const struct chp_ma
 		return chp_fail(-EINVAL, "e_machine: a %s header on a %s machine",
 				chp_arch_name(chp_elfcore_arch(core)),
 				chp_arch_name(chp_machine_arch(m)));
+	/*
+	 * merge_note_headers_elf64(): each PT_NOTE is kmalloc(p_memsz)ed and its
+	 * first note header read through the buffer, so one of size 0 reads
+	 * through ZERO_SIZE_PTR; and the merged header replaces the nr_ptnote
+	 * headers from the first on by count, so a note after another type
+	 * leaves a stale header behind.
+	 */
+	for (size_t i = 0, other = SIZE_MAX; i < chp_elfcore_phnum(core); i++) {
+		const struct chp_elf_phdr *ph = chp_elfcore_phdr(core, i);
+		char tb[16];
+
+		if (ph->type != CHP_PT_NOTE) {
+			other = other == SIZE_MAX ? i : other;
+			continue;
+		}
+		if (ph->memsz == 0)
+			return chp_fail(-EINVAL, "program header %zu: a PT_NOTE of size 0; the capture "
+					"kernel kmalloc(0)s it and reads a note header through it", i);
+		if (other != SIZE_MAX)
+			return chp_fail(-EINVAL, "program header %zu: a PT_NOTE after program header %zu "
+					"(%s); the capture kernel merges notes it expects first",
+					i, other, chp_elf_phdr_type_name(chp_elfcore_phdr(core, other)->type, tb));
+	}
 	return 0;
 }
 
@@ -160,18 +183,23 @@ static int write_vmcore(int fd, const struct chp_machine *m, const struct chp_el
 			struct chp_capture_info *info)
 {
 	bool big = chp_elfcore_big_endian(core);
-	size_t phnum = chp_elfcore_phnum(core), nloads = 0;
+	size_t phnum = chp_elfcore_phnum(core), nloads = 0, nkept = 0;
 	uint8_t *head, *chunk;
 	uint64_t elfsz, off;
 	int err = 0;
 
-	for (size_t i = 0; i < phnum; i++)
+	/*
+	 * vmcore.c keeps every header that is not a note where it was (one
+	 * merged PT_NOTE replaces the notes, which come first) and rewrites
+	 * only the PT_LOADs' p_offset; a PT_NULL stays as it is.
+	 */
+	for (size_t i = 0; i < phnum; i++) {
 		nloads += chp_elfcore_phdr(core, i)->type == CHP_PT_LOAD;
+		nkept += chp_elfcore_phdr(core, i)->type != CHP_PT_NOTE;
+	}
 	info->nr_loads = nloads;
-	info->skipped_phdrs = phnum - nloads;
-	for (size_t i = 0; i < phnum; i++)
-		info->skipped_phdrs -= chp_elfcore_phdr(core, i)->type == CHP_PT_NOTE;
-	elfsz = chp_round_up(CHP_ELF_EHDR_SIZE + (1 + nloads) * CHP_ELF_PHDR_SIZE, CHP_PAGE_SIZE);
+	info->skipped_phdrs = nkept - nloads;
+	elfsz = chp_round_up(CHP_ELF_EHDR_SIZE + (1 + nkept) * CHP_ELF_PHDR_SIZE, CHP_PAGE_SIZE);
 	head = calloc(1, (size_t)elfsz + (size_t)chp_round_up(notes->len, CHP_PAGE_SIZE));
 	chunk = malloc(COPY_CHUNK);
 	if (!head || !chunk) {
@@ -180,7 +208,7 @@ static int write_vmcore(int fd, const struct chp_machine *m, const struct chp_el
 		return chp_fail(-ENOMEM, "out of memory laying out the vmcore");
 	}
 	memcpy(head, raw_ehdr, CHP_ELF_EHDR_SIZE);
-	chp_put16(head + 56, (uint16_t)(1 + nloads), big);
+	chp_put16(head + 56, (uint16_t)(1 + nkept), big);
 	/* The merged note: right after the page-rounded headers, align 4. */
 	uint8_t *ph = head + CHP_ELF_EHDR_SIZE;
 	chp_put32(ph, CHP_PT_NOTE, big);
@@ -196,17 +224,19 @@ static int write_vmcore(int fd, const struct chp_machine *m, const struct chp_el
 		uint64_t start = chp_round_down(p->offset, CHP_PAGE_SIZE);
 		uint64_t end = chp_round_up(p->offset + p->memsz, CHP_PAGE_SIZE);
 
-		if (p->type != CHP_PT_LOAD)
+		if (p->type == CHP_PT_NOTE)
 			continue;
 		ph += CHP_ELF_PHDR_SIZE;
 		chp_put32(ph, p->type, big);
 		chp_put32(ph + 4, p->flags, big);
-		chp_put64(ph + 8, off + (p->offset - start), big);
+		chp_put64(ph + 8, p->type == CHP_PT_LOAD ? off + (p->offset - start) : p->offset, big);
 		chp_put64(ph + 16, p->vaddr, big);
 		chp_put64(ph + 24, p->paddr, big);
 		chp_put64(ph + 32, p->filesz, big);
 		chp_put64(ph + 40, p->memsz, big);
 		chp_put64(ph + 48, p->align, big);
+		if (p->type != CHP_PT_LOAD)
+			continue;
 		err = copy_load(m, fd, p->offset, p->memsz, off + (p->offset - start), chunk);
 		if (err)
 			chp_fail_prefix(err, "program header %zu (LOAD): ", i);

@@ -34,6 +34,7 @@ const char *chp_finding_kind_name(enum chp_finding_kind kind)
 		[CHP_FINDING_VMCOREINFO] = "vmcoreinfo",
 		[CHP_FINDING_KERNEL_TEXT] = "kernel-text",
 		[CHP_FINDING_DATA_WRONG] = "data-wrong",
+		[CHP_FINDING_MISREAD] = "misread-header",
 	};
 	return (unsigned)kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "unknown";
 }
@@ -99,9 +100,14 @@ static int report_ranges(struct chp_verify_report *r, const struct chp_ranges *s
 	return 0;
 }
 
-/* RAM LOADs must cover exactly what the machine has online, minus exclusions. */
+/*
+ * RAM LOADs must cover exactly what the machine has online, minus exclusions:
+ * every online page readable by every reader (`covered`), and no page that
+ * should not be there read by any (`read`).
+ */
 static int check_memory(struct chp_verify_report *r, const struct chp_machine *m,
-			const struct chp_ranges *covered, const struct chp_ranges *in_flight)
+			const struct chp_ranges *covered, const struct chp_ranges *read,
+			const struct chp_ranges *in_flight)
 {
 	struct chp_ranges *expected = NULL, *diff = NULL, *part = NULL, *set = NULL;
 	int err = chp_ranges_new(&expected);
@@ -128,9 +134,9 @@ static int check_memory(struct chp_verify_report *r, const struct chp_machine *m
 	if (!err)
 		err = report_ranges(r, diff, CHP_FINDING_MISSING_MEMORY, "online memory missing",
 				    &r->sum.missing_bytes);
-	/* extra := covered - expected, told apart by why it should not be there */
+	/* extra := read - expected, told apart by why it should not be there */
 	if (!err)
-		err = chp_ranges_assign(diff, covered);
+		err = chp_ranges_assign(diff, read);
 	if (!err)
 		err = chp_ranges_subtract_all(diff, expected);
 	if (!err && in_flight)
@@ -163,43 +169,21 @@ static int check_memory(struct chp_verify_report *r, const struct chp_machine *m
 	return err;
 }
 
-/* Sort the LOADs into RAM (the direct map) and the kernel text mapping. */
+/* Judge the program headers, then the memory they make readable. */
 static int check_loads(struct chp_verify_report *r, const struct chp_machine *m,
 		       const struct chp_elfcore *core, const struct chp_ranges *in_flight)
 {
-	enum chp_arch arch = chp_machine_arch(m);
-	const struct chp_kernel_text *text = chp_machine_kernel_text(m);
-	struct chp_ranges *covered;
-	bool text_found = false;
+	struct chp_ranges *covered = NULL, *read = NULL;
 	int err = chp_ranges_new(&covered);
 
-	for (size_t i = 0; !err && i < chp_elfcore_phnum(core); i++) {
-		const struct chp_elf_phdr *ph = chp_elfcore_phdr(core, i);
-
-		if (ph->type != CHP_PT_LOAD || ph->memsz == 0)
-			continue;
-		if (chp_arch_load_is_ram(arch, ph->vaddr)) {
-			err = chp_ranges_add(covered, (struct chp_range){ ph->paddr,
-							ph->paddr + ph->memsz - 1 });
-		} else if (text && !text_found && ph->paddr == text->paddr && ph->memsz == text->size &&
-			   (ph->vaddr == text->vaddr || chp_machine_is_live(m))) {
-			/* A live machine's _text address is unknown under KASLR. */
-			text_found = true;
-		} else {
-			err = chp_report_add(r, CHP_FINDING_KERNEL_TEXT,
-					     (struct chp_range){ ph->paddr, ph->paddr + ph->memsz - 1 },
-					     0, "program header %zu: LOAD at vaddr %#" PRIx64
-					     " is in the kernel image's map but not the kernel text", i,
-					     ph->vaddr);
-		}
-	}
-	if (!err && text && !text_found)
-		err = chp_report_add(r, CHP_FINDING_KERNEL_TEXT,
-				     (struct chp_range){ text->paddr, text->paddr + text->size - 1 }, 0,
-				     "no LOAD for the kernel text at %#" PRIx64, text->vaddr);
 	if (!err)
-		err = check_memory(r, m, covered, in_flight);
+		err = chp_ranges_new(&read);
+	if (!err)
+		err = chp_verify_phdrs(r, m, core, covered, read);
+	if (!err)
+		err = check_memory(r, m, covered, read, in_flight);
 	chp_ranges_free(covered);
+	chp_ranges_free(read);
 	return err;
 }
 

@@ -24,6 +24,15 @@ struct chp_verify_file {
 
 int chp_verify_file_read(const struct chp_verify_file *f, uint64_t off, void *buf, size_t len);
 
+/*
+ * Judge every program header as vmcore.c, makedumpfile and crash(8) read it
+ * (verify_phdr.c): `readable` gets the memory every reader reads as what it
+ * is, `read` all the memory some reader reads.
+ */
+int chp_verify_phdrs(struct chp_verify_report *r, const struct chp_machine *m,
+		     const struct chp_elfcore *core, struct chp_ranges *readable,
+		     struct chp_ranges *read);
+
 /* Compare the memory contents of a vmcore's LOADs with the machine's. */
 int chp_verify_data(struct chp_verify_report *r, const struct chp_machine *m,
 		    const struct chp_elfcore *core, const struct chp_verify_file *f,

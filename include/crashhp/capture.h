@@ -45,7 +45,7 @@ struct chp_capture_info {
 	size_t notes_cut;       /* PT_NOTEs whose notes overran p_memsz, cut as Linux does */
 	size_t nr_loads;
 	uint64_t load_bytes;
-	size_t skipped_phdrs;   /* neither NOTE nor LOAD: left out, as Linux does */
+	size_t skipped_phdrs;   /* neither NOTE nor LOAD: kept where they were, as Linux does */
 	uint64_t file_size;
 };
 

@@ -17,7 +17,10 @@
  */
 struct chp_dump_result {
 	bool taken;              /* the capture kernel produced a dump */
-	bool complete;           /* ...covering exactly what it must */
+	bool complete;           /* ...every online page readable, no absent page read,
+				    every header read as vmcore.c, makedumpfile and
+				    crash(8) read it; offline memory is allowed */
+	bool misread;            /* a program header a real reader misreads */
 	char why[256];           /* no dump: why; incomplete: the first finding */
 	uint64_t missing_bytes;  /* online memory the dump lacks */
 	uint64_t absent_bytes;   /* memory the dump lists that is not there */

@@ -25,6 +25,7 @@ enum chp_finding_kind {
 	CHP_FINDING_VMCOREINFO,
 	CHP_FINDING_KERNEL_TEXT,
 	CHP_FINDING_DATA_WRONG,      /* bytes that differ from the machine's */
+	CHP_FINDING_MISREAD,         /* a program header a real reader misreads */
 };
 
 struct chp_finding {
@@ -37,7 +38,7 @@ struct chp_finding {
 struct chp_verify_summary {
 	enum chp_elfcore_kind kind;  /* header or vmcore */
 	uint64_t expected_bytes;     /* online memory minus exclusions */
-	uint64_t covered_bytes;      /* memory the RAM LOADs describe */
+	uint64_t covered_bytes;      /* memory the RAM LOADs make readable to every reader */
 	uint64_t missing_bytes;
 	uint64_t absent_bytes;
 	uint64_t offline_bytes;

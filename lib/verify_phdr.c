@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Every program header judged by the fields the real readers use, the
+ * strictest of them deciding:
+ *
+ * - Linux's fs/proc/vmcore.c (the capture kernel): merges the PT_NOTEs it
+ *   finds first (merge_note_headers_elf64(): it sizes each by p_memsz,
+ *   kmalloc()s that and walks the notes in it, then drops the nr_ptnote - 1
+ *   headers after the first, whatever their type), keeps every other header
+ *   where it was, and rewrites only PT_LOADs: each is read from old memory
+ *   at p_offset for p_memsz bytes (process_ptload_program_headers_elf64()).
+ * - makedumpfile (elf_info.c, get_pt_load()): takes PT_LOADs by p_paddr,
+ *   p_vaddr, p_offset, p_filesz and p_memsz, and reads zeros past p_filesz.
+ * - crash(8) (netdump.c, is_netdump()): takes the first header as the notes
+ *   and every later one as a load segment without looking at p_type:
+ *   phys_start = p_paddr, phys_end = p_paddr + p_memsz, file offset p_offset,
+ *   zero-filled past p_filesz.
+ *
+ * So a RAM LOAD is only readable as the memory it claims when p_offset is
+ * p_paddr (in an elfcorehdr), p_vaddr is the direct map's address of it, and
+ * only up to p_filesz; whatever p_memsz spans is read by someone.  A header
+ * that is neither NOTE nor LOAD (a free slot) must span nothing: p_memsz and
+ * p_filesz 0, a segment that matches no address in crash(8).
+ */
+#include <inttypes.h>
+
+#include "crashhp/elfcore.h"
+#include "crashhp/machine.h"
+#include "internal.h"
+#include "verify_internal.h"
+
+#define RWX (CHP_PF_R | CHP_PF_W | CHP_PF_X)
+
+static struct chp_range phdr_range(const struct chp_elf_phdr *ph, uint64_t size)
+{
+	return (struct chp_range){ ph->paddr, ph->paddr + size - 1 };
+}
+
+static int misread(struct chp_verify_report *r, const struct chp_elf_phdr *ph, size_t i,
+		   const char *what)
+{
+	char tb[16];
+	struct chp_range range = ph->memsz ? phdr_range(ph, ph->memsz) : (struct chp_range){ 0, 0 };
+
+	return chp_report_add(r, CHP_FINDING_MISREAD, range, 0, "program header %zu (%s, p_paddr %#"
+			      PRIx64 ", p_memsz %#" PRIx64 "): %s", i,
+			      chp_elf_phdr_type_name(ph->type, tb), ph->paddr, ph->memsz, what);
+}
+
+/* Notes: all first, none empty (vmcore.c would kmalloc(0) and read through it). */
+static int judge_note(struct chp_verify_report *r, const struct chp_elf_phdr *ph, size_t i,
+		      bool after_other, enum chp_elfcore_kind kind)
+{
+	if (kind == CHP_ELFCORE_VMCORE)
+		return 0; /* a dump's notes are merged into its first header */
+	if (ph->memsz == 0)
+		return misread(r, ph, i, "a PT_NOTE of size 0: the capture kernel kmalloc(0)s "
+			       "and reads a note header through it");
+	if (after_other)
+		return misread(r, ph, i, "a PT_NOTE after another type: vmcore.c drops the "
+			       "headers after the first note by count, keeping a stale one");
+	return 0;
+}
+
+/*
+ * x86_64's direct map moves with KASLR (page_offset_base), so its base is
+ * learnt from the first RAM LOAD and must then be the same for every one, in
+ * the kernel's half; ppc64's PAGE_OFFSET is fixed.
+ */
+struct direct_map {
+	uint64_t base;
+	bool known;
+};
+
+#define X86_DIRECT_MAP_LOWEST 0xff00000000000000ull
+
+/* A RAM LOAD: readable up to p_filesz if its addresses are the kernel's. */
+static int judge_ram(struct chp_verify_report *r, const struct chp_elf_phdr *ph, size_t i, enum chp_elfcore_kind kind,
+		     struct direct_map *dm, struct chp_ranges *readable, struct chp_ranges *read)
+{
+	bool ok = true;
+	int err;
+
+	if (!dm->known && ph->vaddr - ph->paddr >= X86_DIRECT_MAP_LOWEST) {
+		dm->base = ph->vaddr - ph->paddr;
+		dm->known = true;
+	}
+	/* Whatever p_memsz spans, vmcore.c reads. */
+	err = chp_ranges_add(read, phdr_range(ph, ph->memsz));
+	if (!err && ph->flags != RWX)
+		err = misread(r, ph, i, "p_flags is not RWX, as the kernel writes for memory");
+	if (!err && kind == CHP_ELFCORE_HEADER && ph->offset != ph->paddr) {
+		ok = false;
+		err = misread(r, ph, i, "p_offset differs from p_paddr: vmcore.c reads old "
+			      "memory at p_offset, other memory than the header claims");
+	}
+	if (!err && (!dm->known || ph->vaddr != dm->base + ph->paddr)) {
+		ok = false;
+		err = misread(r, ph, i, "p_vaddr is not the direct map's address of p_paddr: "
+			      "crash and makedumpfile translate the kernel's addresses wrong");
+	}
+	/* makedumpfile and crash read zeros past p_filesz. */
+	if (!err && ok && ph->filesz)
+		err = chp_ranges_add(readable, phdr_range(ph, ph->filesz));
+	return err;
+}
+
+static bool is_kernel_text(const struct chp_machine *m, const struct chp_elf_phdr *ph,
+			   enum chp_elfcore_kind kind)
+{
+	const struct chp_kernel_text *text = chp_machine_kernel_text(m);
+
+	/* A live machine's _text address is unknown under KASLR. */
+	return text && ph->paddr == text->paddr && ph->memsz == text->size &&
+	       ph->filesz == ph->memsz && ph->flags == RWX &&
+	       (kind == CHP_ELFCORE_VMCORE || ph->offset == ph->paddr) &&
+	       (ph->vaddr == text->vaddr || chp_machine_is_live(m));
+}
+
+int chp_verify_phdrs(struct chp_verify_report *r, const struct chp_machine *m,
+		     const struct chp_elfcore *core, struct chp_ranges *readable,
+		     struct chp_ranges *read)
+{
+	enum chp_arch arch = chp_machine_arch(m);
+	enum chp_elfcore_kind kind = chp_elfcore_kind(core);
+	const struct chp_kernel_text *text = chp_machine_kernel_text(m);
+	struct direct_map dm = { chp_machine_direct_map(m), arch != CHP_ARCH_X86_64 };
+	bool text_found = false, other_seen = false;
+	int err = 0;
+
+	for (size_t i = 0; !err && i < chp_elfcore_phnum(core); i++) {
+		const struct chp_elf_phdr *ph = chp_elfcore_phdr(core, i);
+
+		if (ph->type == CHP_PT_NOTE && (kind == CHP_ELFCORE_HEADER || i == 0)) {
+			err = judge_note(r, ph, i, other_seen, kind);
+			continue;
+		}
+		other_seen = true;
+		if (ph->type != CHP_PT_LOAD) {
+			/* crash(8) takes it for a load: it must span nothing. */
+			if (ph->memsz || ph->filesz)
+				err = misread(r, ph, i, "not a LOAD, yet it spans memory: crash(8) "
+					      "reads every header after the first as a load");
+			continue;
+		}
+		if (ph->memsz == 0)
+			continue; /* matches no address for any reader */
+		if (chp_arch_load_is_ram(arch, ph->vaddr)) {
+			err = judge_ram(r, ph, i, kind, &dm, readable, read);
+		} else if (!text_found && is_kernel_text(m, ph, kind)) {
+			text_found = true;
+		} else {
+			err = chp_report_add(r, CHP_FINDING_KERNEL_TEXT, phdr_range(ph, ph->memsz), 0,
+					     "program header %zu: LOAD at vaddr %#" PRIx64 " is in the "
+					     "kernel image's map but not the kernel text as the kernel "
+					     "writes it", i, ph->vaddr);
+		}
+	}
+	if (!err && text && !text_found)
+		err = chp_report_add(r, CHP_FINDING_KERNEL_TEXT,
+				     (struct chp_range){ text->paddr, text->paddr + text->size - 1 }, 0,
+				     "no LOAD for the kernel text at %#" PRIx64, text->vaddr);
+	return err;
+}
