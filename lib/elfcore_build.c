@@ -114,6 +114,8 @@ int chp_elfcore_build(void *buf, size_t buf_size, const struct chp_elfcore_desc 
 const char *chp_elf_phdr_type_name(uint32_t type, char buf[16])
 {
 	switch (type) {
+	case 0:
+		return "NULL"; /* PT_NULL, as readelf names it */
 	case CHP_PT_LOAD:
 		return "LOAD";
 	case CHP_PT_NOTE:

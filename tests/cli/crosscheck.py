@@ -7,7 +7,8 @@ For lab machines of each architecture, the elfcorehdr and the vmcore that
 `crashhp inspect --json`; every program header must agree field by field.
 readelf -n must list the vmcore's notes as inspect does, and gdb must show
 one thread per online CPU in an x86_64 vmcore.  The PN_XNUM core made by
-gen_corpus must read the same in all three.
+gen_corpus must read the same in all three, and so must its free-slot vmcore:
+robust's freed slot is a PT_NULL kept in place, every field 0.
 
 usage: crosscheck.py CRASHHP GEN_CORPUS
 """
@@ -112,6 +113,10 @@ def main():
         doc = compare_phdrs(os.path.join(work, "pn-xnum.core"), "PN_XNUM core")
         check(doc is not None and len(doc["program_headers"]) == 70001,
               "PN_XNUM core: 70001 program headers from section 0")
+        doc = compare_phdrs(os.path.join(work, "free-slot.vmcore"), "free-slot vmcore")
+        nulls = [p for p in phdrs_from_inspect(doc)[1:] if p[0] == "NULL"] if doc else []
+        check(len(nulls) == 1 and nulls[0][1:6] == (0, 0, 0, 0, 0),
+              f"free-slot vmcore: one PT_NULL after the notes, spanning nothing ({nulls})")
     finally:
         shutil.rmtree(work)
     return summary("cross-check failures")

@@ -96,6 +96,42 @@ static void test_robust__add_new_slot_every_prefix(void **state)
 }
 
 /*
+ * Big-endian ppc64, a DIMM added, removed, added again, a crash after every
+ * store: a new slot (7 stores: addresses, type, p_memsz, p_filesz, e_phnum),
+ * freed (6: sizes, type, addresses zeroed), and the zeroed slot reused (6).
+ * The freed slot is all zeros: crash(8) reads it as a load of nothing.
+ */
+static void test_robust__ppc64_big_endian_slot_life_every_prefix(void **state)
+{
+	struct hplab l;
+	struct injector in;
+	struct chp_segment_info seg;
+	size_t index;
+	uint8_t eh[64], ph[56], zero[56] = { 0 };
+
+	hplab_up(&l, CHP_ARCH_PPC64, 4 * GiB, CHP_POLICY_ROBUST);
+	for (int round = 0; round < 3; round++) {
+		injector_arm(&in, l.hp, 8 * GiB, 256 * MiB);
+		if (round == 1)
+			assert_int_equal(chp_machine_remove_dimm(l.m, 8 * GiB, 256 * MiB), 0);
+		else
+			assert_int_equal(chp_machine_add_dimm(l.m, 8 * GiB, 256 * MiB, true), 0);
+		injector_disarm(&in);
+		expect_every_prefix_complete(&in, round == 0 ? 7 : 6);
+		assert_int_equal(in.stores, round == 0 ? 7 : 6);
+		if (round == 1) {
+			assert_int_equal(chp_kimage_elfcorehdr_index(l.img, &index), 0);
+			assert_int_equal(chp_kimage_segment(l.img, index, &seg), 0);
+			assert_int_equal(chp_kimage_read(l.img, seg.paddr, eh, 64), 0);
+			unsigned n = (unsigned)(eh[56] << 8 | eh[57]); /* big-endian e_phnum */
+			assert_int_equal(chp_kimage_read(l.img, seg.paddr + 64 + 56ull * (n - 1), ph, 56), 0);
+			assert_memory_equal(ph, zero, 56);
+		}
+	}
+	hplab_down(&l);
+}
+
+/*
  *   [4G ............ 6G)[6G .. 6G+128M)   adjacent: the slot grows (memsz, filesz)
  */
 static void test_robust__add_extends_every_prefix(void **state)
@@ -204,6 +240,7 @@ int main(void)
 		cmocka_unit_test(test_robust__add_new_slot_every_prefix),
 		cmocka_unit_test(test_robust__add_extends_every_prefix),
 		cmocka_unit_test(test_robust__remove_whole_slot_every_prefix),
+		cmocka_unit_test(test_robust__ppc64_big_endian_slot_life_every_prefix),
 		cmocka_unit_test(test_robust__split_every_prefix),
 		cmocka_unit_test(test_robust__head_and_tail_cuts_every_prefix),
 		cmocka_unit_test(test_robust__capacity_merge_every_prefix),
