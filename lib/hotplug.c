@@ -205,32 +205,45 @@ int chp_hp_event_ranges(struct chp_hotplug *hp, const struct chp_hp_event *ev,
 	return err;
 }
 
-/* Robust only: do the work contended events left, then let the lock go. */
+/* One pass over what contended events (or a load) left owed. */
+static void drain_once(struct chp_hotplug *hp)
+{
+	/* What is owed now is being applied; later deferrals are owed anew. */
+	pthread_mutex_lock(&hp->stats_lock);
+	chp_ranges_add_all(hp->applying, hp->owed);
+	chp_ranges_clear(hp->owed);
+	pthread_mutex_unlock(&hp->stats_lock);
+	if (chp_kimage_loaded(hp->img) && chp_kimage_hotplug_capable(hp->img)) {
+		if (chp_kimage_unprotect(hp->img) == 0) {
+			if (chp_robust_resync(hp))
+				chp_hp_logf(hp, "crash hp: resync failed: %s", chp_last_error());
+			chp_kimage_protect(hp->img);
+		}
+	}
+	pthread_mutex_lock(&hp->stats_lock);
+	chp_ranges_clear(hp->applying);
+	pthread_mutex_unlock(&hp->stats_lock);
+}
+
+/*
+ * Let the kexec lock go; robust first does the work contended events left,
+ * while it still holds the lock, as a hotplug update (a panic meanwhile takes
+ * its dump of a crash-consistent header), until nothing is owed.  An event
+ * that defers after the last look finds the lock either still held (its work
+ * is then seen here, after the unlock) or free (it drains itself).
+ */
 static void unlock_and_drain(struct chp_hotplug *hp)
 {
 	for (;;) {
-		kexec_unlock(hp);
-		if (hp->policy != CHP_POLICY_ROBUST || !atomic_load(&hp->pending))
-			return;
-		/* Someone else holds it: they drain when they let go. */
-		if (!kexec_trylock_as(hp, KEXEC_HOTPLUG))
-			return;
-		atomic_store(&hp->pending, false);
-		/* What is owed now is being applied; later deferrals are owed anew. */
-		pthread_mutex_lock(&hp->stats_lock);
-		chp_ranges_add_all(hp->applying, hp->owed);
-		chp_ranges_clear(hp->owed);
-		pthread_mutex_unlock(&hp->stats_lock);
-		if (chp_kimage_loaded(hp->img) && chp_kimage_hotplug_capable(hp->img)) {
-			if (chp_kimage_unprotect(hp->img) == 0) {
-				if (chp_robust_resync(hp))
-					chp_hp_logf(hp, "crash hp: resync failed: %s", chp_last_error());
-				chp_kimage_protect(hp->img);
-			}
+		if (hp->policy == CHP_POLICY_ROBUST && atomic_load(&hp->pending)) {
+			atomic_store(&hp->kexec_lock, KEXEC_HOTPLUG);
+			while (atomic_exchange(&hp->pending, false))
+				drain_once(hp);
 		}
-		pthread_mutex_lock(&hp->stats_lock);
-		chp_ranges_clear(hp->applying);
-		pthread_mutex_unlock(&hp->stats_lock);
+		kexec_unlock(hp);
+		if (hp->policy != CHP_POLICY_ROBUST || !atomic_load(&hp->pending) ||
+		    !kexec_trylock_as(hp, KEXEC_HOTPLUG))
+			return;
 	}
 }
 
@@ -242,6 +255,13 @@ int chp_hotplug_in_flight(struct chp_hotplug *hp, struct chp_ranges *out)
 	chp_ranges_clear(out);
 	if (chp_machine_event_in_flight(hp->m, &r))
 		err = chp_ranges_add(out, r);
+	/*
+	 * Deferred work is in flight only while someone holds the lock: the
+	 * holder applies it before letting go.  Owed with the lock free is an
+	 * event lost (or a window where one could be): never excused.
+	 */
+	if (atomic_load(&hp->kexec_lock) == KEXEC_FREE)
+		return err;
 	pthread_mutex_lock(&hp->stats_lock);
 	if (!err)
 		err = chp_ranges_add_all(out, hp->owed);
@@ -397,14 +417,13 @@ int chp_hotplug_load(struct chp_hotplug *hp, const struct chp_load_options *opt)
 	hp->elfcorehdr_updated = false;
 	if (!err && hp->policy == CHP_POLICY_ROBUST && chp_kimage_hotplug_capable(hp->img)) {
 		/*
-		 * The kernel's build lists offline blocks too: made exact before the
-		 * lock is let go, while a panic still sees a load in progress.
+		 * The kernel's build lists offline blocks too (its rule, complete as
+		 * it is): made exact by the drain as the lock is let go, a hotplug
+		 * update whose every store a panic may see, not part of the load.
 		 */
 		err = chp_robust_attach(hp);
-		if (!err && !(err = chp_kimage_unprotect(hp->img))) {
-			err = chp_robust_resync(hp);
-			chp_kimage_protect(hp->img);
-		}
+		if (!err)
+			atomic_store(&hp->pending, true);
 	}
 	unlock_and_drain(hp);
 	return err;

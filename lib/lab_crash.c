@@ -14,8 +14,7 @@
 
 struct crash_ctx {
 	struct chp_hotplug *hp;
-	const struct chp_ranges *in_flight;
-	bool own_in_flight;       /* work out what is in flight once frozen */
+	const struct chp_ranges *in_flight; /* the caller's, joined to the handler's */
 	struct chp_dump_result *res;
 };
 
@@ -59,15 +58,20 @@ static int crash_frozen(void *arg)
 		snprintf(res->why, sizeof(res->why), "%s", chp_last_error());
 		return 0;
 	}
-	if (c->own_in_flight) {
-		err = chp_ranges_new(&owned);
-		if (!err)
-			err = chp_hotplug_in_flight(c->hp, owned);
-		if (err) {
-			chp_ranges_free(owned);
-			return err;
-		}
-		c->in_flight = owned;
+	/*
+	 * What is in flight, worked out with everything held still: the
+	 * machine's event under way, and deferred work while a holder of the
+	 * kexec lock is applying it (a drain's steps are judged against the
+	 * ranges it applies, whichever event's hook sees them).
+	 */
+	err = chp_ranges_new(&owned);
+	if (!err)
+		err = chp_hotplug_in_flight(c->hp, owned);
+	if (!err && c->in_flight)
+		err = chp_ranges_add_all(owned, c->in_flight);
+	if (err) {
+		chp_ranges_free(owned);
+		return err;
 	}
 	/* The newest CPU is the one to panic: the one a stale image knows least. */
 	for (unsigned k = 0; k < chp_machine_cpus_possible(m); k++)
@@ -89,7 +93,7 @@ static int crash_frozen(void *arg)
 		chp_ranges_free(owned);
 		return chp_crash_forget(m);
 	}
-	err = chp_verify_view(&report, m, view, c->in_flight);
+	err = chp_verify_view(&report, m, view, owned);
 	chp_capture_view_free(view);
 	chp_ranges_free(owned);
 	if (!err)
@@ -126,7 +130,7 @@ static int crash_frozen(void *arg)
 int chp_lab_crash(struct chp_hotplug *hp, const struct chp_ranges *in_flight,
 		  struct chp_dump_result *res)
 {
-	struct crash_ctx c = { hp, in_flight, false, res };
+	struct crash_ctx c = { hp, in_flight, res };
 
 	memset(res, 0, sizeof(*res));
 	return chp_hotplug_frozen(hp, crash_frozen, &c);
@@ -134,7 +138,7 @@ int chp_lab_crash(struct chp_hotplug *hp, const struct chp_ranges *in_flight,
 
 int chp_lab_crash_now(struct chp_hotplug *hp, struct chp_dump_result *res)
 {
-	struct crash_ctx c = { hp, NULL, true, res };
+	struct crash_ctx c = { hp, NULL, res };
 
 	memset(res, 0, sizeof(*res));
 	return chp_hotplug_frozen(hp, crash_frozen, &c);

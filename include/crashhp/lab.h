@@ -29,17 +29,16 @@ struct chp_dump_result {
 };
 
 /*
- * Crash on the lowest online CPU.  `in_flight` is the range an event under
- * way adds or removes (may be in the dump or not); NULL when none.
+ * Crash on the newest online CPU.  `in_flight` is a range an event under way
+ * adds or removes (may be in the dump or not); NULL when none.  Joined to it:
+ * the machine's event under way, and robust's deferred ranges while a holder
+ * of the kexec lock is applying them (never once the lock is free: work
+ * still owed then is an event lost).
  */
 int chp_lab_crash(struct chp_hotplug *hp, const struct chp_ranges *in_flight,
 		  struct chp_dump_result *res);
 
-/*
- * Crash with other threads running: what is in flight (the machine's event
- * under way, robust's deferred work) is worked out once everything is held
- * still.
- */
+/* Crash with other threads running: chp_lab_crash() with nothing more in flight. */
 int chp_lab_crash_now(struct chp_hotplug *hp, struct chp_dump_result *res);
 
 /*

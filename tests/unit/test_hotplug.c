@@ -41,6 +41,55 @@ static void test_hotplug__dropped_event_mainline_stale_robust_converges(void **s
 	}
 }
 
+/*
+ * robust: a DIMM hot-added while the drain is applying an earlier deferred
+ * one.  The loader holds the kexec lock; DIMM A (8 GiB) is deferred; the
+ * loader lets go and drains; at the drain's first store DIMM B (9 GiB) comes,
+ * finds the lock held and is deferred too.  The drain must apply B before it
+ * lets go: once the lock is free, nothing owed excuses a crash.
+ */
+struct drain_ctx {
+	struct hplab *l;
+	struct injector in;   /* a judged crash after every store of the drain */
+	bool b_added;
+};
+
+static void add_b_inside_drain(void *arg, const struct chp_step *step)
+{
+	struct drain_ctx *c = arg;
+
+	injector_step(&c->in, step);
+	if (!c->b_added) {
+		c->b_added = true;
+		assert_int_equal(chp_machine_add_dimm(c->l->m, 9 * GiB, 128 * MiB, true), 0);
+	}
+}
+
+static void test_hotplug__deferral_inside_a_drain_is_applied(void **state)
+{
+	struct hplab l;
+	struct drain_ctx c = { .l = &l };
+
+	hplab_up(&l, CHP_ARCH_X86_64, 4 * GiB, CHP_POLICY_ROBUST);
+	assert_true(chp_hotplug_kexec_trylock(l.hp));
+	assert_int_equal(chp_machine_add_dimm(l.m, 8 * GiB, 128 * MiB, true), 0);
+	assert_int_equal(chp_hotplug_stats(l.hp)->deferred, 1);
+	injector_arm(&c.in, l.hp, 0, 0);
+	chp_hotplug_set_step_hook(l.hp, add_b_inside_drain, &c);
+	chp_hotplug_kexec_unlock(l.hp);
+	injector_disarm(&c.in);
+	assert_true(c.b_added);
+	assert_int_equal(chp_hotplug_stats(l.hp)->deferred, 2);
+	/* every store of the drain judged against the ranges it applies */
+	if (c.in.complete != c.in.steps)
+		fail_msg("%u of %u crashes in the drain complete; %s", c.in.complete, c.in.steps,
+			 c.in.first_bad);
+	struct chp_dump_result d = hplab_crash(&l);
+	if (!d.complete)
+		fail_msg("settled after the drain: %s", d.why);
+	hplab_down(&l);
+}
+
 /* x86: a panic while the handler copies the header takes no dump under mainline. */
 static void test_hotplug__crash_during_x86_update(void **state)
 {
@@ -195,6 +244,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hotplug__dropped_event_mainline_stale_robust_converges),
 		cmocka_unit_test(test_hotplug__crash_during_x86_update),
+		cmocka_unit_test(test_hotplug__deferral_inside_a_drain_is_applied),
 		cmocka_unit_test(test_hotplug__x86_hot_remove_leaves_dimm_in_mainline),
 		cmocka_unit_test(test_hotplug__ppc64_mainline_removal_exact),
 		cmocka_unit_test(test_hotplug__image_without_hotplug_support_untouched),
