@@ -60,6 +60,7 @@ static void record(struct round *r, const struct chp_dump_result *d, const char 
 	res->crashes++;
 	res->dumps += d->taken;
 	res->no_dump += !d->taken;
+	res->no_dump_unloaded += !d->taken && d->unloaded;
 	res->complete += d->taken && d->complete;
 	if (d->taken && !d->complete && !res->first_problem[0])
 		snprintf(res->first_problem, sizeof(res->first_problem), "%s: %s", when, d->why);

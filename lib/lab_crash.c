@@ -56,6 +56,8 @@ static int crash_frozen(void *arg)
 	/* The panic path's decision, taken with everything else held still. */
 	if (chp_hotplug_panic_gate(c->hp)) {
 		snprintf(res->why, sizeof(res->why), "%s", chp_last_error());
+		res->unloaded = !chp_kimage_loaded(c->hp->img) ||
+				atomic_load(&c->hp->kexec_lock) == KEXEC_LOADER;
 		return 0;
 	}
 	/*

@@ -37,6 +37,7 @@ struct runner {
 	size_t nduring, next_during;
 	unsigned steps_this_event;
 	uint64_t exhaustive_event;       /* 1-based; 0: none */
+	bool exhaustive_stepped;         /* it made a store (or a drain did for it) */
 	uint64_t *crash_at;              /* events (1-based) followed by a crash */
 	size_t ncrash_at;
 	uint64_t busy_left;
@@ -70,14 +71,13 @@ static void note_problem(struct runner *r, const struct chp_dump_result *d, cons
 	snprintf(r->res->first_problem, sizeof(r->res->first_problem), "%s: %s", when, d->why);
 }
 
-static void crash(struct runner *r, const struct chp_hp_event *in_flight_ev, const char *when)
+/* A crash now; counted in the run's rows, or in exhaustive's when `exhaustive`. */
+static void crash(struct runner *r, const struct chp_hp_event *in_flight_ev, const char *when,
+		  bool exhaustive)
 {
 	struct chp_ranges *in_flight = NULL;
 	struct chp_dump_result d;
 	struct chp_run_result *res = r->res;
-
-	if (r->error)
-		return;
 	struct timespec t0, t1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -85,7 +85,8 @@ static void crash(struct runner *r, const struct chp_hp_event *in_flight_ev, con
 		uint64_t s = in_flight_ev->start_pfn * CHP_PAGE_SIZE;
 		chp_ranges_add(in_flight, (struct chp_range){ s, s + in_flight_ev->nr_pages * CHP_PAGE_SIZE - 1 });
 	}
-	r->error = chp_lab_crash(r->hp, in_flight, &d);
+	if (!r->error)
+		r->error = chp_lab_crash(r->hp, in_flight, &d);
 	chp_ranges_free(in_flight);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	/* The handler's latency leaves out the crashes taken inside it. */
@@ -93,14 +94,23 @@ static void crash(struct runner *r, const struct chp_hp_event *in_flight_ev, con
 		       (uint64_t)t0.tv_nsec;
 	if (r->error)
 		return;
+	if (!d.taken || !d.complete)
+		note_problem(r, &d, when);
+	if (exhaustive) {
+		res->exhaustive_steps++;
+		res->exhaustive_complete += d.taken && d.complete;
+		res->exhaustive_no_dump += !d.taken;
+		return;
+	}
 	res->crashes++;
 	if (!d.taken) {
 		res->no_dump++;
-		note_problem(r, &d, when);
+		res->no_dump_unloaded += d.unloaded;
 		return;
 	}
 	res->dumps++;
 	res->complete += d.complete;
+	res->misread_dumps += d.misread;
 	if (d.missing_bytes) {
 		res->missing_dumps++;
 		res->missing_bytes += d.missing_bytes;
@@ -113,29 +123,30 @@ static void crash(struct runner *r, const struct chp_hp_event *in_flight_ev, con
 		res->offline_dumps++;
 		res->offline_bytes += d.offline_bytes;
 	}
-	if (!d.complete)
-		note_problem(r, &d, when);
 }
 
 static void on_step(void *ctx, const struct chp_step *step)
 {
 	struct runner *r = ctx;
-	uint64_t index = r->events + 1;
+	/*
+	 * A step outside any handler is a drain the lock holder runs as it lets
+	 * go (kexec-busy ending in the hook of the event just counted): it
+	 * applies that event and the ones before it, not the next one.
+	 */
+	uint64_t index = step->event ? r->events + 1 : r->events;
 	char when[64];
 
 	r->steps_this_event++;
 	if (index == r->exhaustive_event) {
 		snprintf(when, sizeof(when), "event %" PRIu64 " step %u (exhaustive)", index,
 			 r->steps_this_event);
-		uint64_t before = r->res->complete;
-		crash(r, step->event, when);
-		r->res->exhaustive_steps++;
-		r->res->exhaustive_complete += r->res->complete - before;
+		crash(r, step->event, when, true);
+		r->exhaustive_stepped = true;
 	}
 	if (r->next_during < r->nduring && r->during[r->next_during] == index &&
 	    r->during_step[r->next_during] == r->steps_this_event) {
 		snprintf(when, sizeof(when), "event %" PRIu64 " step %u", index, r->steps_this_event);
-		crash(r, step->event, when);
+		crash(r, step->event, when, false);
 		r->next_during++;
 	}
 }
@@ -222,7 +233,7 @@ static void on_event(void *ctx, const struct chp_hp_event *ev, uint64_t ns)
 	/* A planned step this update never reached: the crash comes as it ends. */
 	while (r->next_during < r->nduring && r->during[r->next_during] <= r->events) {
 		snprintf(when, sizeof(when), "end of event %" PRIu64, r->events);
-		crash(r, ev, when);
+		crash(r, ev, when, false);
 		r->next_during++;
 	}
 	if (r->nlatency == r->cap_latency) {
@@ -241,18 +252,29 @@ static void on_event(void *ctx, const struct chp_hp_event *ev, uint64_t ns)
 	for (size_t k = 0; k < r->ncrash_at; k++) {
 		if (r->crash_at[k] == r->events) {
 			snprintf(when, sizeof(when), "after event %" PRIu64 " (crash-at)", r->events);
-			crash(r, NULL, when);
+			crash(r, NULL, when, false);
 		}
 	}
 	if (r->sc->crash_every && r->events % r->sc->crash_every == 0) {
 		snprintf(when, sizeof(when), "after event %" PRIu64, r->events);
-		crash(r, NULL, when);
+		crash(r, NULL, when, false);
 	}
 	if (r->events % r->sample_every == 0)
 		sample(r);
 	if (r->progress && r->events % 1024 == 0)
 		r->progress(r->progress_ctx, r->res->policy, r->events, r->total_events);
+	if (r->events == r->exhaustive_event) {
+		/* Said so when the event made no store: deferred, or nothing to change. */
+		r->res->exhaustive_events++;
+		if (!r->exhaustive_stepped) {
+			r->res->exhaustive_silent++;
+			if (!r->res->exhaustive_silent_event)
+				r->res->exhaustive_silent_event = r->events;
+		}
+		r->exhaustive_stepped = false;
+	}
 	r->crash_ns = 0; /* the crashes after this event were never in its time */
+	r->steps_this_event = 0; /* a drain above counted its own steps */
 }
 
 /* ---- actions ---- */
@@ -401,7 +423,7 @@ static int act(struct runner *r, const struct chp_sc_action *a)
 	case CHP_SC_CRASH:
 		if (r->hp) {
 			snprintf(when, sizeof(when), "line %u", a->line);
-			crash(r, NULL, when);
+			crash(r, NULL, when, false);
 		}
 		return 0;
 	case CHP_SC_CRASH_EXHAUSTIVE:

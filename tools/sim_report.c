@@ -34,7 +34,9 @@ static const char *sz(uint64_t v)
 
 CELL(c_crashes, "%" PRIu64, r->crashes)
 CELL(c_dumps, "%" PRIu64, r->dumps)
-CELL(c_nodump, "%" PRIu64, r->no_dump)
+CELL(c_nodump, "%" PRIu64, r->no_dump - r->no_dump_unloaded)
+CELL(c_unloaded, "%" PRIu64, r->no_dump_unloaded)
+CELL(c_misread, "%" PRIu64, r->misread_dumps)
 CELL(c_complete, "%" PRIu64, r->complete)
 CELL(c_missing, "%" PRIu64 " (%s)", r->missing_dumps, sz(r->missing_bytes))
 CELL(c_absent, "%" PRIu64 " (%s)", r->absent_dumps, sz(r->absent_bytes))
@@ -47,7 +49,16 @@ CELL(c_lat, "%.2f/%.2f/%.1f us", r->ev_median_ns / 1e3, r->ev_p99_ns / 1e3, r->e
 CELL(c_total, "%.3f s", r->ev_total_ns / 1e9)
 CELL(c_slots, "%zu/%zu of %zu", r->slots_used, r->slots_peak, r->slots_total)
 CELL(c_merges, "%" PRIu64, r->capacity_merges)
-CELL(c_exh, "%" PRIu64 "/%" PRIu64, r->exhaustive_complete, r->exhaustive_steps)
+static void c_exh(const struct chp_run_result *r, char *b, size_t n)
+{
+	if (!r->exhaustive_events)
+		snprintf(b, n, "-");
+	else if (!r->exhaustive_steps)
+		snprintf(b, n, "no stores (below)");
+	else
+		snprintf(b, n, "%" PRIu64 "/%" PRIu64 "/%" PRIu64, r->exhaustive_complete,
+			 r->exhaustive_no_dump, r->exhaustive_steps);
+}
 
 /* A row of one number, or of "a / b" when `b` is given. */
 static void conc_row(const char *label, const struct chp_concurrent_result *conc, size_t n,
@@ -74,6 +85,7 @@ static uint64_t k_complete(const struct chp_concurrent_result *c) { return c->co
 static uint64_t k_dropped(const struct chp_concurrent_result *c) { return c->dropped; }
 static uint64_t k_deferred(const struct chp_concurrent_result *c) { return c->deferred; }
 static uint64_t k_lost(const struct chp_concurrent_result *c) { return c->final_incomplete; }
+static uint64_t k_unloaded(const struct chp_concurrent_result *c) { return c->no_dump_unloaded; }
 
 static void report_concurrent(const struct chp_scenario *sc, struct chp_run_result *const *res,
 			      const struct chp_concurrent_result *conc, size_t n)
@@ -82,6 +94,7 @@ static void report_concurrent(const struct chp_scenario *sc, struct chp_run_resu
 	       sc->conc_threads, sc->conc_events, sc->conc_rounds);
 	conc_row("events / loads meanwhile", conc, n, k_events, k_loads);
 	conc_row("dumps taken / crashes", conc, n, k_dumps, k_crashes);
+	conc_row("no dump: the loader's window", conc, n, k_unloaded, NULL);
 	conc_row("dumps complete", conc, n, k_complete, NULL);
 	conc_row("events dropped / deferred", conc, n, k_dropped, k_deferred);
 	conc_row("settled headers wrong (rounds)", conc, n, k_lost, NULL);
@@ -89,6 +102,9 @@ static void report_concurrent(const struct chp_scenario *sc, struct chp_run_resu
 		if (conc[i].first_problem[0])
 			printf("  %s, concurrent, first problem: %s\n", chp_policy_name(res[i]->policy),
 			       conc[i].first_problem);
+	printf("  The seed fixes each thread's events and the event count the crash waits for;\n"
+	       "  the threads' interleaving is the scheduler's, so which events meet the lock\n"
+	       "  held, the loads, and whether the crash lands in a load vary from run to run.\n");
 }
 
 void sim_report_text(const struct chp_scenario *sc, uint64_t events,
@@ -108,11 +124,13 @@ void sim_report_text(const struct chp_scenario *sc, uint64_t events,
 	putchar('\n');
 	row("crashes injected", res, n, c_crashes);
 	row("dumps taken", res, n, c_dumps);
-	row("no dump", res, n, c_nodump);
+	row("no dump: the policy's window", res, n, c_nodump);
+	row("no dump: the loader's window", res, n, c_unloaded);
 	row("dumps complete", res, n, c_complete);
 	row("dumps missing online memory", res, n, c_missing);
 	row("dumps including absent memory", res, n, c_absent);
-	row("dumps including offline memory", res, n, c_offline);
+	row("dumps a reader misreads", res, n, c_misread);
+	row("complete, with offline memory", res, n, c_offline);
 	row("events", res, n, c_events);
 	row("events dropped", res, n, c_dropped);
 	row("events deferred to the lock holder", res, n, c_deferred);
@@ -121,7 +139,17 @@ void sim_report_text(const struct chp_scenario *sc, uint64_t events,
 	row("update time in total", res, n, c_total);
 	row("header slots used now/peak", res, n, c_slots);
 	row("capacity merges", res, n, c_merges);
-	row("exhaustive: complete/crashes", res, n, c_exh);
+	row("exhaustive: complete/no dump/crashes", res, n, c_exh);
+	for (size_t i = 0; i < n; i++)
+		if (res[i]->exhaustive_silent)
+			printf("  %s, exhaustive: event %" PRIu64 " made no store (deferred to the lock "
+			       "holder, or nothing in the header to change)%s\n",
+			       chp_policy_name(res[i]->policy), res[i]->exhaustive_silent_event,
+			       res[i]->exhaustive_silent > 1 ? ", and others" : "");
+	if (sc->load.mode == CHP_LOAD_SEGMENTS && !sc->load.hotplug_flag)
+		printf("  load segments: kexec_load without the hotplug flag; the kernel updates no such\n"
+		       "  image in place (robust as mainline): every event leaves the header as loaded,\n"
+		       "  and only a reload (kdump's udev rule) would bring it up to date.\n");
 	for (size_t i = 0; i < n; i++)
 		if (res[i]->first_problem[0])
 			printf("  %s, first problem: %s\n", chp_policy_name(res[i]->policy),
@@ -149,6 +177,8 @@ void sim_report_json(const struct chp_scenario *sc, uint64_t events,
 		json_uint(&j, "crashes", r->crashes);
 		json_uint(&j, "dumps_taken", r->dumps);
 		json_uint(&j, "no_dump", r->no_dump);
+		json_uint(&j, "no_dump_loader_window", r->no_dump_unloaded);
+		json_uint(&j, "dumps_misread", r->misread_dumps);
 		json_uint(&j, "dumps_complete", r->complete);
 		json_uint(&j, "dumps_missing_online_memory", r->missing_dumps);
 		json_uint(&j, "missing_bytes", r->missing_bytes);
@@ -171,6 +201,9 @@ void sim_report_json(const struct chp_scenario *sc, uint64_t events,
 		json_uint(&j, "capacity_merges", r->capacity_merges);
 		json_uint(&j, "exhaustive_crashes", r->exhaustive_steps);
 		json_uint(&j, "exhaustive_complete", r->exhaustive_complete);
+		json_uint(&j, "exhaustive_no_dump", r->exhaustive_no_dump);
+		json_uint(&j, "exhaustive_events", r->exhaustive_events);
+		json_uint(&j, "exhaustive_events_without_stores", r->exhaustive_silent);
 		json_string(&j, "first_problem", r->first_problem);
 		if (conc) {
 			const struct chp_concurrent_result *c = &conc[i];
@@ -181,6 +214,7 @@ void sim_report_json(const struct chp_scenario *sc, uint64_t events,
 			json_uint(&j, "crashes", c->crashes);
 			json_uint(&j, "dumps_taken", c->dumps);
 			json_uint(&j, "dumps_complete", c->complete);
+			json_uint(&j, "no_dump_loader_window", c->no_dump_unloaded);
 			json_uint(&j, "events_dropped", c->dropped);
 			json_uint(&j, "events_deferred", c->deferred);
 			json_uint(&j, "settled_headers_wrong", c->final_incomplete);

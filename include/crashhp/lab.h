@@ -21,6 +21,8 @@ struct chp_dump_result {
 				    every header read as vmcore.c, makedumpfile and
 				    crash(8) read it; offline memory is allowed */
 	bool misread;            /* a program header a real reader misreads */
+	bool unloaded;           /* no dump: no image loaded, or a load or unload
+				    under way (the loader's window, not a policy's) */
 	char why[256];           /* no dump: why; incomplete: the first finding */
 	uint64_t missing_bytes;  /* online memory the dump lacks */
 	uint64_t absent_bytes;   /* memory the dump lists that is not there */
@@ -61,6 +63,7 @@ struct chp_concurrent_result {
 	uint64_t events;          /* notified */
 	uint64_t loads;           /* loads and unloads done meanwhile */
 	uint64_t crashes, dumps, complete, no_dump;
+	uint64_t no_dump_unloaded;/* of no_dump: no image loaded, or a load under way */
 	uint64_t final_incomplete;/* rounds whose settled header was wrong: lost events */
 	uint64_t dropped, deferred;
 	char first_problem[320];
@@ -82,11 +85,18 @@ struct chp_timeline_point {
 struct chp_run_result {
 	enum chp_policy policy;
 	uint64_t events, dropped, deferred, failures, updates, capacity_merges, stores;
+	/* The planned crashes, the same points for every policy (not exhaustive's). */
 	uint64_t crashes, dumps, complete, no_dump;
+	uint64_t no_dump_unloaded;                 /* of no_dump: the loader's window */
+	uint64_t misread_dumps;                    /* a header field a reader misreads */
 	uint64_t missing_dumps, missing_bytes;     /* dumps lacking online memory */
 	uint64_t absent_dumps, absent_bytes;       /* dumps listing absent memory */
-	uint64_t offline_dumps, offline_bytes;     /* dumps listing offline memory */
-	uint64_t exhaustive_steps, exhaustive_complete;
+	uint64_t offline_dumps, offline_bytes;     /* dumps listing offline memory: the
+						      kernel's rule, not incomplete */
+	/* crash-exhaustive: a crash after every step of its events' updates. */
+	uint64_t exhaustive_steps, exhaustive_complete, exhaustive_no_dump;
+	uint64_t exhaustive_events, exhaustive_silent; /* events chosen; of them, without a store */
+	uint64_t exhaustive_silent_event;          /* the first event without a store, or 0 */
 	uint64_t ev_median_ns, ev_p99_ns, ev_max_ns, ev_total_ns;
 	size_t slots_used, slots_peak, slots_total;
 	uint64_t expected_final;
