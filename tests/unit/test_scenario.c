@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -150,13 +151,79 @@ static void test_scenario__storm_crash_at_exhaustive_k(void **state)
 	assert_int_equal(chp_lab_count_events(sc, &events), 0);
 	assert_int_equal(events, 40);
 	assert_int_equal(chp_lab_run(&r, sc, CHP_POLICY_ROBUST, NULL, NULL), 0);
-	/* Two crash-at crashes, plus one per step of event 17's update. */
+	/* Two crash-at crashes; one per step of event 17's update counted apart. */
 	assert_true(r->exhaustive_steps >= 1);
-	assert_int_equal(r->crashes, 2 + r->exhaustive_steps);
+	assert_int_equal(r->crashes, 2);
 	assert_int_equal(r->complete, r->crashes);
+	assert_int_equal(r->exhaustive_complete, r->exhaustive_steps);
+	assert_int_equal(r->exhaustive_events, 1);
+	assert_int_equal(r->exhaustive_silent, 0);
 	chp_run_result_free(r);
 	chp_scenario_free(sc);
 	expect_error("storm 0\n", "t.scn:1:7: a storm must be more than 0");
+}
+
+/*
+ * A load holds the kexec lock over events 1-3 (one 128 MiB block each of a
+ * DIMM); exhaustive on event 3.  robust: event 3 is deferred, and its work
+ * is the drain the loader runs as it lets go in event 3's hook: those
+ * stores are event 3's, each crash judged against what the drain applies.
+ * mainline dropped event 3: no store, and the report says so.
+ */
+static void test_scenario__kexec_busy_exhaustive_judges_the_drain(void **state)
+{
+	struct chp_scenario *sc;
+	struct chp_run_result *m, *r;
+	const char *text = "ram 4G\nkexec-busy 3\ncrash-exhaustive 3\nadd-dimm 512M\ncrash\n";
+
+	assert_int_equal(chp_scenario_parse(&sc, text, "t.scn"), 0);
+	assert_int_equal(chp_lab_run(&r, sc, CHP_POLICY_ROBUST, NULL, NULL), 0);
+	assert_int_equal(chp_lab_run(&m, sc, CHP_POLICY_MAINLINE, NULL, NULL), 0);
+	assert_int_equal(r->deferred, 3);
+	assert_int_equal(r->exhaustive_silent, 0);
+	assert_true(r->exhaustive_steps >= 2);
+	if (r->exhaustive_complete != r->exhaustive_steps)
+		fail_msg("%" PRIu64 " of %" PRIu64 " complete: %s", r->exhaustive_complete,
+			 r->exhaustive_steps, r->first_problem);
+	assert_int_equal(r->complete, r->crashes);
+	assert_int_equal(m->dropped, 3);
+	assert_int_equal(m->exhaustive_steps, 0);
+	assert_int_equal(m->exhaustive_silent, 1);
+	assert_int_equal(m->exhaustive_silent_event, 3);
+	chp_run_result_free(m);
+	chp_run_result_free(r);
+	chp_scenario_free(sc);
+}
+
+/*
+ * x86 mainline keeps an offlined block in the header (still System RAM):
+ * the kernel's rule, its own row, and the dump still complete.
+ */
+static void test_scenario__offline_memory_is_not_a_failure(void **state)
+{
+	struct chp_scenario *sc;
+	struct chp_run_result *m;
+
+	assert_int_equal(chp_scenario_parse(&sc, "ram 2G\noffline-block 3\ncrash\n", "t.scn"), 0);
+	assert_int_equal(chp_lab_run(&m, sc, CHP_POLICY_MAINLINE, NULL, NULL), 0);
+	assert_int_equal(m->crashes, 1);
+	assert_int_equal(m->offline_dumps, 1);
+	assert_int_equal(m->offline_bytes, 128 << 20);
+	assert_int_equal(m->complete, 1);
+	chp_run_result_free(m);
+	chp_scenario_free(sc);
+}
+
+/* A block already online is the scenario's error, named by its line. */
+static void test_scenario__refused_action_names_line(void **state)
+{
+	struct chp_scenario *sc;
+	uint64_t events;
+
+	assert_int_equal(chp_scenario_parse(&sc, "ram 2G\nonline-block 1\n", "t.scn"), 0);
+	assert_int_equal(chp_lab_count_events(sc, &events), -EALREADY);
+	assert_non_null(strstr(chp_last_error(), "t.scn:2: memory block 1 is already online"));
+	chp_scenario_free(sc);
 }
 
 /* Crash points the run never reaches are refused, not run as no crashes. */
@@ -197,6 +264,9 @@ int main(void)
 		cmocka_unit_test(test_scenario__runtime_error_names_line),
 		cmocka_unit_test(test_scenario__small_run_side_by_side),
 		cmocka_unit_test(test_scenario__storm_crash_at_exhaustive_k),
+		cmocka_unit_test(test_scenario__kexec_busy_exhaustive_judges_the_drain),
+		cmocka_unit_test(test_scenario__refused_action_names_line),
+		cmocka_unit_test(test_scenario__offline_memory_is_not_a_failure),
 		cmocka_unit_test(test_scenario__crash_points_outside_the_run),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
