@@ -247,13 +247,13 @@ static void unlock_and_drain(struct chp_hotplug *hp)
 	}
 }
 
-int chp_hotplug_in_flight(struct chp_hotplug *hp, struct chp_ranges *out)
+int chp_hotplug_in_flight(struct chp_hotplug *hp, bool machine_event, struct chp_ranges *out)
 {
 	struct chp_range r;
 	int err = 0;
 
 	chp_ranges_clear(out);
-	if (chp_machine_event_in_flight(hp->m, &r))
+	if (machine_event && chp_machine_event_in_flight(hp->m, &r))
 		err = chp_ranges_add(out, r);
 	/*
 	 * Deferred work is in flight only while someone holds the lock: the

@@ -15,6 +15,7 @@
 struct crash_ctx {
 	struct chp_hotplug *hp;
 	const struct chp_ranges *in_flight; /* the caller's, joined to the handler's */
+	bool machine_event;                 /* the machine's event under way excused too */
 	struct chp_dump_result *res;
 };
 
@@ -62,13 +63,13 @@ static int crash_frozen(void *arg)
 	}
 	/*
 	 * What is in flight, worked out with everything held still: the
-	 * machine's event under way, and deferred work while a holder of the
-	 * kexec lock is applying it (a drain's steps are judged against the
+	 * caller's range (chp_lab_crash_now(): the machine's event under way),
+	 * and deferred work while a holder of the kexec lock is applying it (a drain's steps are judged against the
 	 * ranges it applies, whichever event's hook sees them).
 	 */
 	err = chp_ranges_new(&owned);
 	if (!err)
-		err = chp_hotplug_in_flight(c->hp, owned);
+		err = chp_hotplug_in_flight(c->hp, c->machine_event, owned);
 	if (!err && c->in_flight)
 		err = chp_ranges_add_all(owned, c->in_flight);
 	if (err) {
@@ -132,7 +133,7 @@ static int crash_frozen(void *arg)
 int chp_lab_crash(struct chp_hotplug *hp, const struct chp_ranges *in_flight,
 		  struct chp_dump_result *res)
 {
-	struct crash_ctx c = { hp, in_flight, res };
+	struct crash_ctx c = { hp, in_flight, false, res };
 
 	memset(res, 0, sizeof(*res));
 	return chp_hotplug_frozen(hp, crash_frozen, &c);
@@ -140,7 +141,7 @@ int chp_lab_crash(struct chp_hotplug *hp, const struct chp_ranges *in_flight,
 
 int chp_lab_crash_now(struct chp_hotplug *hp, struct chp_dump_result *res)
 {
-	struct crash_ctx c = { hp, NULL, res };
+	struct crash_ctx c = { hp, NULL, true, res };
 
 	memset(res, 0, sizeof(*res));
 	return chp_hotplug_frozen(hp, crash_frozen, &c);

@@ -142,8 +142,8 @@ void sim_report_text(const struct chp_scenario *sc, uint64_t events,
 	row("exhaustive: complete/no dump/crashes", res, n, c_exh);
 	for (size_t i = 0; i < n; i++)
 		if (res[i]->exhaustive_silent)
-			printf("  %s, exhaustive: event %" PRIu64 " made no store (deferred to the lock "
-			       "holder, or nothing in the header to change)%s\n",
+			printf("  %s, exhaustive: event %" PRIu64 " made no store (dropped, deferred to "
+			       "the lock holder, nothing to change, or an image not updated in place)%s\n",
 			       chp_policy_name(res[i]->policy), res[i]->exhaustive_silent_event,
 			       res[i]->exhaustive_silent > 1 ? ", and others" : "");
 	if (sc->load.mode == CHP_LOAD_SEGMENTS && !sc->load.hotplug_flag)

@@ -113,11 +113,12 @@ const char *chp_hotplug_log(const struct chp_hotplug *hp);
 int chp_hotplug_frozen(struct chp_hotplug *hp, int (*fn)(void *ctx), void *ctx);
 
 /*
- * What a dump taken now may or may not hold: the machine's event under way,
- * and under robust the ranges of deferred events not yet applied.  Call from
+ * What a dump taken now may or may not hold: the machine's event under way
+ * (when `machine_event`), and under robust the ranges of deferred events
+ * while a holder of the kexec lock is applying them.  Call from
  * chp_hotplug_frozen().
  */
-int chp_hotplug_in_flight(struct chp_hotplug *hp, struct chp_ranges *out);
+int chp_hotplug_in_flight(struct chp_hotplug *hp, bool machine_event, struct chp_ranges *out);
 
 /* Testing hook: take or release the kexec lock as a loader would. */
 bool chp_hotplug_kexec_trylock(struct chp_hotplug *hp);

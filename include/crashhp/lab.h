@@ -40,7 +40,7 @@ struct chp_dump_result {
 int chp_lab_crash(struct chp_hotplug *hp, const struct chp_ranges *in_flight,
 		  struct chp_dump_result *res);
 
-/* Crash with other threads running: chp_lab_crash() with nothing more in flight. */
+/* Crash with other threads running: the machine's event under way is in flight too. */
 int chp_lab_crash_now(struct chp_hotplug *hp, struct chp_dump_result *res);
 
 /*

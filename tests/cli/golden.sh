@@ -56,6 +56,15 @@ mask() {
 	run sim beyond.scn
 	printf '# two DIMMs come and one goes\nram 2G\ncrashkernel 128M\ncrash-every 4\ncrash-during 2\nadd-dimm 512M\nadd-dimm 512M\nkexec-busy 2\noffline-block 12\nonline-block 12\noffline-block 34\nremove-dimm\ncrash\n' >small.scn
 	run sim --svg small.svg small.scn
+	# kexec-busy's drain judged as the deferred events' stores; mainline's dropped event has none
+	printf 'ram 4G\nkexec-busy 3\ncrash-exhaustive 3\nadd-dimm 512M\ncrash\n' >busy.scn
+	run sim busy.scn
+	# kexec_load without the hotplug flag: nothing updated in place, said so
+	printf 'ram 2G\nload segments\ncrash-exhaustive\nadd-dimm 128M\ncrash\n' >segments.scn
+	run sim segments.scn
+	# an action the machine refuses is the file's error: exit 3
+	printf 'ram 2G\nonline-block 1\n' >online.scn
+	run sim online.scn
 	run sim --json small.scn
 	echo "files left: $(ls | grep -v -e '^out$' -e '^err$' | tr '\n' ' ')"
 } >transcript 2>&1
