@@ -418,12 +418,16 @@ int chp_hotplug_load(struct chp_hotplug *hp, const struct chp_load_options *opt)
 	if (!err && hp->policy == CHP_POLICY_ROBUST && chp_kimage_hotplug_capable(hp->img)) {
 		/*
 		 * The kernel's build lists offline blocks too (its rule, complete as
-		 * it is): made exact by the drain as the lock is let go, a hotplug
-		 * update whose every store a panic may see, not part of the load.
+		 * it is): made exact once the image is in place, as a hotplug update
+		 * whose every store a panic may see (its dump taken), not as part of
+		 * the load; its failure is still the load's.
 		 */
 		err = chp_robust_attach(hp);
-		if (!err)
-			atomic_store(&hp->pending, true);
+		atomic_store(&hp->kexec_lock, KEXEC_HOTPLUG);
+		if (!err && !(err = chp_kimage_unprotect(hp->img))) {
+			err = chp_robust_resync(hp);
+			chp_kimage_protect(hp->img);
+		}
 	}
 	unlock_and_drain(hp);
 	return err;
