@@ -91,6 +91,35 @@ static void test_hotplug__deferral_inside_a_drain_is_applied(void **state)
 }
 
 /*
+ * robust, a reload with a block offline: the kernel's build lists it, and the
+ * resync that takes it out runs as a hotplug update once the image is in
+ * place.  A crash after each of its stores takes a complete dump (the
+ * offlined block in or out), not "a load in progress: no dump".
+ */
+static void test_hotplug__reload_resync_takes_dumps(void **state)
+{
+	struct hplab l;
+	struct injector in;
+	struct chp_load_options o;
+
+	hplab_up(&l, CHP_ARCH_X86_64, 4 * GiB, CHP_POLICY_ROBUST);
+	assert_int_equal(chp_machine_offline_block(l.m, 40), 0); /* [5G, 5G+128M) */
+	assert_int_equal(chp_hotplug_unload(l.hp), 0);
+	chp_load_options_init(&o);
+	injector_arm(&in, l.hp, 0, 0);
+	assert_int_equal(chp_hotplug_load(l.hp, &o), 0);
+	injector_disarm(&in);
+	assert_true(in.stores >= 2);
+	if (in.dumps != in.steps || in.complete != in.steps)
+		fail_msg("%u steps, %u dumps, %u complete: %s", in.steps, in.dumps, in.complete,
+			 in.first_bad);
+	struct chp_dump_result d = hplab_crash(&l);
+	assert_true(d.complete);
+	assert_int_equal(d.offline_bytes, 0); /* made exact */
+	hplab_down(&l);
+}
+
+/*
  * A panic while the handler copies the header takes no dump under mainline,
  * at every 8-byte part of the copy; on x86_64 and on big-endian ppc64.
  */
@@ -251,6 +280,7 @@ int main(void)
 		cmocka_unit_test(test_hotplug__dropped_event_mainline_stale_robust_converges),
 		cmocka_unit_test(test_hotplug__crash_during_x86_update),
 		cmocka_unit_test(test_hotplug__deferral_inside_a_drain_is_applied),
+		cmocka_unit_test(test_hotplug__reload_resync_takes_dumps),
 		cmocka_unit_test(test_hotplug__x86_hot_remove_leaves_dimm_in_mainline),
 		cmocka_unit_test(test_hotplug__ppc64_mainline_removal_exact),
 		cmocka_unit_test(test_hotplug__image_without_hotplug_support_untouched),
