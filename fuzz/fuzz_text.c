@@ -54,6 +54,8 @@ static void read_iomem(const char *text)
 {
 	struct chp_sysroot *s = calloc(1, sizeof(*s));
 
+	if (s)
+		s->root_fd = -1;
 	if (s && !chp_ranges_new(&s->system_ram) && !chp_ranges_new(&s->crashkernel) &&
 	    !chp_ranges_new(&s->kmem))
 		chp_sysroot_parse_iomem(s, text, "/proc/iomem");

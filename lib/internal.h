@@ -17,6 +17,13 @@ int chp_fail_prefix(int err, const char *fmt, ...) __attribute__((format(printf,
 
 #define CHP_PAGE_SIZE 4096u
 
+/*
+ * CPU numbers below this, whatever a file or message says: 4 times the largest
+ * NR_CPUS of any architecture (8192), and few enough that the header's
+ * program headers stay below PN_XNUM.
+ */
+#define CHP_MAX_NR_CPUS 32768u
+
 static inline uint64_t chp_round_up(uint64_t v, uint64_t align)
 {
 	return (v + align - 1) / align * align;

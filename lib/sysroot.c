@@ -14,128 +14,6 @@
 #include "internal.h"
 #include "sysroot_internal.h"
 
-#define MAX_FILE (8u << 20)
-
-static void note_absent(struct chp_sysroot *s, const char *path, const char *meaning)
-{
-	char line[512];
-	int n = snprintf(line, sizeof(line), "%s: %s\n", path, meaning);
-	char *grown;
-
-	if (n <= 0)
-		return;
-	grown = realloc(s->absent, s->absent_len + (size_t)n + 1);
-	if (!grown)
-		return;
-	s->absent = grown;
-	memcpy(s->absent + s->absent_len, line, (size_t)n + 1);
-	s->absent_len += (size_t)n;
-}
-
-static int open_under(const struct chp_sysroot *s, const char *path)
-{
-	char full[4096];
-
-	if (snprintf(full, sizeof(full), "%s%s", s->prefix, path) >= (int)sizeof(full))
-		return -ENAMETOOLONG;
-	return open(full, O_RDONLY | O_CLOEXEC);
-}
-
-static bool access_under_ok(const struct chp_sysroot *s, const char *path)
-{
-	char full[4096];
-	struct stat st;
-
-	return snprintf(full, sizeof(full), "%s%s", s->prefix, path) < (int)sizeof(full) &&
-	       stat(full, &st) == 0;
-}
-
-int chp_sysroot_read_all(struct chp_sysroot *s, const char *path, char **text, const char *meaning)
-{
-	int fd = open_under(s, path);
-	size_t len = 0, cap = 4096;
-	char *buf;
-
-	if (fd < 0) {
-		if (errno == ENOENT || errno == ENOTDIR || errno == EACCES || errno == EPERM) {
-			if (meaning)
-				note_absent(s, path, errno == ENOENT || errno == ENOTDIR ? meaning
-											: "not readable here");
-			return 0;
-		}
-		return chp_fail(-errno, "%s%s: %s", s->prefix, path, strerror(errno));
-	}
-	buf = malloc(cap);
-	for (;;) {
-		ssize_t n;
-		if (!buf) {
-			close(fd);
-			return chp_fail(-ENOMEM, "out of memory reading %s", path);
-		}
-		if (len + 1 == cap) {
-			if (cap >= MAX_FILE) {
-				free(buf);
-				close(fd);
-				return chp_fail(-EFBIG, "%s%s: larger than %u bytes", s->prefix, path,
-						MAX_FILE);
-			}
-			char *grown = realloc(buf, cap * 2);
-			if (!grown)
-				free(buf);
-			buf = grown;
-			cap *= 2;
-			continue;
-		}
-		n = read(fd, buf + len, cap - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-			free(buf);
-			close(fd);
-			if (e == EACCES || e == EPERM || e == EIO) {
-				if (meaning)
-					note_absent(s, path, "not readable here");
-				return 0;
-			}
-			return chp_fail(-e, "%s%s: %s", s->prefix, path, strerror(e));
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	buf[len] = '\0';
-	if (strlen(buf) != len) {
-		free(buf);
-		return chp_fail(-EINVAL, "%s%s: holds a NUL byte", s->prefix, path);
-	}
-	*text = buf;
-	return 1;
-}
-
-int chp_sysroot_read(struct chp_sysroot *s, const char *path, char *buf, size_t cap,
-		     const char *meaning)
-{
-	char *text = NULL;
-	size_t len;
-	int r = chp_sysroot_read_all(s, path, &text, meaning);
-
-	if (r <= 0)
-		return r;
-	len = strlen(text);
-	while (len && (text[len - 1] == '\n' || text[len - 1] == ' '))
-		text[--len] = '\0';
-	if (len >= cap) {
-		free(text);
-		return chp_fail(-EINVAL, "%s%s: %zu bytes, more than this file ever holds", s->prefix,
-				path, len);
-	}
-	memcpy(buf, text, len + 1);
-	free(text);
-	return 1;
-}
-
 int chp_parse_cpulist(const char *text, struct chp_ranges *out)
 {
 	const char *p = text;
@@ -150,24 +28,26 @@ int chp_parse_cpulist(const char *text, struct chp_ranges *out)
 		unsigned long long a, b;
 
 		if (!isdigit((unsigned char)*p))
-			return chp_fail(-EINVAL, "CPU list '%s': expected a number at '%s'", text, p);
+			return chp_fail(-EINVAL, "CPU list '%s': expected a number at '%s'",
+					CHP_EXCERPT(text), CHP_EXCERPT(p));
 		a = b = strtoull(p, &end, 10);
 		p = end;
 		if (*p == '-') {
 			if (!isdigit((unsigned char)p[1]))
-				return chp_fail(-EINVAL, "CPU list '%s': bad range", text);
+				return chp_fail(-EINVAL, "CPU list '%s': bad range", CHP_EXCERPT(text));
 			b = strtoull(p + 1, &end, 10);
 			p = end;
 		}
 		if (a > b || b > 1u << 20)
-			return chp_fail(-EINVAL, "CPU list '%s': range %llu-%llu", text, a, b);
+			return chp_fail(-EINVAL, "CPU list '%s': range %llu-%llu", CHP_EXCERPT(text), a, b);
 		int err = chp_ranges_add(out, (struct chp_range){ a, b });
 		if (err)
 			return err;
 		if (*p == '\0' || *p == '\n')
 			return 0;
 		if (*p != ',')
-			return chp_fail(-EINVAL, "CPU list '%s': unexpected '%c'", text, *p);
+			return chp_fail(-EINVAL, "CPU list '%s': unexpected '%s'", CHP_EXCERPT(text),
+					CHP_EXCERPT((char[2]){ *p }));
 		p++;
 	}
 }
@@ -179,9 +59,21 @@ static int parse_u64_text(const char *path, const char *text, int base, uint64_t
 	errno = 0;
 	*out = strtoull(text, &end, base);
 	if (errno || end == text || *end || text[0] == '-')
-		return chp_fail(-EINVAL, "%s: '%s' is not a %s number", path, text,
+		return chp_fail(-EINVAL, "%s: '%s' is not a %s number", path, CHP_EXCERPT(text),
 				base == 16 ? "hexadecimal" : "decimal");
 	return 0;
+}
+
+/* A number that must stay below `limit` (what the kernel can show), so sums cannot wrap. */
+static int parse_u64_below(const char *path, const char *text, int base, uint64_t limit,
+			   const char *what, uint64_t *out)
+{
+	int err = parse_u64_text(path, text, base, out);
+
+	if (!err && *out >= limit)
+		return chp_fail(-EINVAL, "%s: %#" PRIx64 " is beyond %s (%#" PRIx64 ")", path, *out,
+				what, limit - 1);
+	return err;
 }
 
 static int read_flag(struct chp_sysroot *s, const char *path, int *out, const char *meaning)
@@ -193,7 +85,8 @@ static int read_flag(struct chp_sysroot *s, const char *path, int *out, const ch
 	if (r <= 0)
 		return r;
 	if (strcmp(buf, "0") && strcmp(buf, "1"))
-		return chp_fail(-EINVAL, "%s%s: '%s' is neither 0 nor 1", s->prefix, path, buf);
+		return chp_fail(-EINVAL, "%s%s: '%s' is neither 0 nor 1", s->prefix, path,
+				CHP_EXCERPT(buf));
 	*out = buf[0] == '1';
 	return 0;
 }
@@ -209,6 +102,31 @@ static int read_cpulist(struct chp_sysroot *s, const char *path, struct chp_rang
 	return r ? chp_fail_prefix(r, "%s%s: ", s->prefix, path) : 0;
 }
 
+/* No CPU number at or above NR_CPUS (kernel_max + 1): the model is sized by them. */
+static int check_cpu_bound(const struct chp_sysroot *s, const char *path, const struct chp_ranges *set)
+{
+	uint64_t limit = s->kernel_max >= 0 ? (uint64_t)s->kernel_max + 1 : CHP_MAX_NR_CPUS;
+	size_t n = chp_ranges_count(set);
+
+	if (n && chp_ranges_at(set, n - 1)->last >= limit)
+		return chp_fail(-EINVAL, "%s%s: CPU %" PRIu64 " is beyond %s (%" PRIu64 ")", s->prefix,
+				path, chp_ranges_at(set, n - 1)->last,
+				s->kernel_max >= 0 ? "kernel_max" : "the largest NR_CPUS", limit - 1);
+	return 0;
+}
+
+/* A CPU's crash_notes: a physical address, and the size of its buffer. */
+static int parse_notes(const char *path, const char *text, uint64_t *paddr)
+{
+	return parse_u64_below(path, text, 16, CHP_PHYS_LIMIT - CHP_MAX_NOTE_BUF,
+			       "any physical address", paddr);
+}
+
+static int parse_notes_size(const char *path, const char *text, uint64_t *size)
+{
+	return parse_u64_below(path, text, 10, CHP_MAX_NOTE_BUF + 1, "any note buffer", size);
+}
+
 static int read_cpus(struct chp_sysroot *s)
 {
 	char path[256], buf[64];
@@ -221,9 +139,16 @@ static int read_cpus(struct chp_sysroot *s)
 	if (!err && chp_sysroot_read(s, "/sys/devices/system/cpu/kernel_max", buf, sizeof(buf),
 				     "kernel_max unknown") > 0) {
 		uint64_t v;
-		err = parse_u64_text("/sys/devices/system/cpu/kernel_max", buf, 10, &v);
+		err = parse_u64_below("/sys/devices/system/cpu/kernel_max", buf, 10, CHP_MAX_NR_CPUS,
+				      "NR_CPUS of any kernel", &v);
 		s->kernel_max = err ? -1 : (long)v;
 	}
+	if (!err)
+		err = check_cpu_bound(s, "/sys/devices/system/cpu/possible", s->possible);
+	if (!err)
+		err = check_cpu_bound(s, "/sys/devices/system/cpu/present", s->present);
+	if (!err)
+		err = check_cpu_bound(s, "/sys/devices/system/cpu/online", s->online);
 	if (!err)
 		err = read_flag(s, "/sys/devices/system/cpu/crash_hotplug", &s->cpu_crash_hotplug,
 				"the kernel has no crash hotplug for CPUs (before 6.6, or no CONFIG_CRASH_HOTPLUG)");
@@ -246,26 +171,28 @@ static int read_cpus(struct chp_sysroot *s)
 			c->present = chp_ranges_covers(s->present, one);
 			c->online = chp_ranges_covers(s->online, one);
 			snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%u/online", c->cpu);
-			c->has_online_file = access_under_ok(s, path);
+			c->has_online_file = chp_sysroot_exists(s, path);
 			if (!c->present)
 				continue;
 			/* Per-CPU absences are summed up in one line below. */
 			snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%u/crash_notes", c->cpu);
 			int got = chp_sysroot_read(s, path, buf, sizeof(buf), NULL);
-			if (got > 0 && (err = parse_u64_text(path, buf, 16, &c->crash_notes)))
+			if (got < 0)
+				return got;
+			if (got > 0 && (err = parse_notes(path, buf, &c->crash_notes)))
 				return err;
 			snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%u/crash_notes_size", c->cpu);
-			if (chp_sysroot_read(s, path, buf, sizeof(buf), NULL) > 0 &&
-			    (err = parse_u64_text(path, buf, 10, &c->crash_notes_size)))
-				return err;
-			no_notes += got <= 0 || !c->crash_notes;
+			got = chp_sysroot_read(s, path, buf, sizeof(buf), NULL);
+			if (got < 0 || (got > 0 && (err = parse_notes_size(path, buf, &c->crash_notes_size))))
+				return got < 0 ? got : err;
+			no_notes += !c->crash_notes;
 		}
 	}
 	if (no_notes) {
 		char what[96];
 		snprintf(what, sizeof(what), "unknown for %u present CPUs (no CRASH_DUMP, or no privilege)",
 			 no_notes);
-		note_absent(s, "/sys/devices/system/cpu/cpuN/crash_notes", what);
+		chp_sysroot_note_absent(s, "/sys/devices/system/cpu/cpuN/crash_notes", what);
 	}
 	return 0;
 }
@@ -277,16 +204,23 @@ static int cmp_block(const void *a, const void *b)
 	return x->index < y->index ? -1 : x->index > y->index;
 }
 
+/* Block numbers stay below the physical address limit, in blocks (16 MiB when unknown). */
+static uint64_t block_limit(const struct chp_sysroot *s)
+{
+	return CHP_PHYS_LIMIT / (s->block_size ? s->block_size : CHP_MIN_BLOCK_SIZE);
+}
+
 static int read_block(struct chp_sysroot *s, struct chp_live_block *b)
 {
-	char path[256], buf[64];
-	int err = 0;
+	char path[256], dir[96], buf[64];
+	int got;
 
 	b->state = CHP_LIVE_BLOCK_UNKNOWN;
 	b->removable = -1;
 	b->phys_index = b->index;
-	snprintf(path, sizeof(path), "/sys/devices/system/memory/memory%" PRIu64 "/state", b->index);
-	if (chp_sysroot_read(s, path, buf, sizeof(buf), "block state unknown") > 0) {
+	snprintf(dir, sizeof(dir), "/sys/devices/system/memory/memory%" PRIu64, b->index);
+	snprintf(path, sizeof(path), "%s/state", dir);
+	if ((got = chp_sysroot_read(s, path, buf, sizeof(buf), "block state unknown")) > 0) {
 		if (!strcmp(buf, "online"))
 			b->state = CHP_LIVE_BLOCK_ONLINE;
 		else if (!strcmp(buf, "offline"))
@@ -294,50 +228,71 @@ static int read_block(struct chp_sysroot *s, struct chp_live_block *b)
 		else if (!strcmp(buf, "going-offline"))
 			b->state = CHP_LIVE_BLOCK_GOING_OFFLINE;
 		else
-			return chp_fail(-EINVAL, "%s%s: unknown state '%s'", s->prefix, path, buf);
+			return chp_fail(-EINVAL, "%s%s: unknown state '%s'", s->prefix, path,
+					CHP_EXCERPT(buf));
 	}
-	snprintf(path, sizeof(path), "/sys/devices/system/memory/memory%" PRIu64 "/phys_index", b->index);
-	if (chp_sysroot_read(s, path, buf, sizeof(buf), "phys_index unknown") > 0)
-		err = parse_u64_text(path, buf, 16, &b->phys_index);
-	snprintf(path, sizeof(path), "/sys/devices/system/memory/memory%" PRIu64 "/removable", b->index);
-	if (!err && chp_sysroot_read(s, path, buf, sizeof(buf), "removable unknown") > 0)
+	snprintf(path, sizeof(path), "%s/phys_index", dir);
+	if (got >= 0 && (got = chp_sysroot_read(s, path, buf, sizeof(buf), "phys_index unknown")) > 0)
+		got = parse_u64_below(path, buf, 16, block_limit(s), "the last block below 2^52",
+				      &b->phys_index);
+	snprintf(path, sizeof(path), "%s/removable", dir);
+	if (got >= 0 && (got = chp_sysroot_read(s, path, buf, sizeof(buf), "removable unknown")) > 0)
 		b->removable = buf[0] == '1';
-	snprintf(path, sizeof(path), "/sys/devices/system/memory/memory%" PRIu64 "/valid_zones", b->index);
-	if (!err && chp_sysroot_read(s, path, buf, sizeof(buf), "valid_zones unknown") > 0)
+	snprintf(path, sizeof(path), "%s/valid_zones", dir);
+	if (got >= 0 && (got = chp_sysroot_read(s, path, buf, sizeof(buf), "valid_zones unknown")) > 0)
 		snprintf(b->valid_zones, sizeof(b->valid_zones), "%s", buf);
-	return err;
+	return got < 0 ? got : 0;
+}
+
+static int read_block_size(struct chp_sysroot *s)
+{
+	static const char path[] = "/sys/devices/system/memory/block_size_bytes";
+	char buf[64];
+	int err = chp_sysroot_read(s, path, buf, sizeof(buf), "no memory block sysfs (no MEMORY_HOTPLUG)");
+
+	if (err <= 0)
+		return err;
+	if ((err = parse_u64_text(path, buf, 16, &s->block_size)))
+		return err;
+	if (s->block_size & (s->block_size - 1))
+		return chp_fail(-EINVAL, "%s%s: %#" PRIx64 " is not a power of two", s->prefix, path,
+				s->block_size);
+	if (s->block_size < CHP_MIN_BLOCK_SIZE || s->block_size > CHP_MAX_BLOCK_SIZE)
+		return chp_fail(-EINVAL, "%s%s: %#" PRIx64 " is not between %#llx (a section) and "
+				"%#llx", s->prefix, path, s->block_size, CHP_MIN_BLOCK_SIZE,
+				CHP_MAX_BLOCK_SIZE);
+	return 0;
 }
 
 static int read_memory(struct chp_sysroot *s)
 {
-	char buf[64], full[4096];
+	static const char memdir[] = "/sys/devices/system/memory";
 	DIR *d;
 	struct dirent *e;
-	int err = 0;
+	int err = read_block_size(s);
 
-	if (chp_sysroot_read(s, "/sys/devices/system/memory/block_size_bytes", buf, sizeof(buf),
-			     "no memory block sysfs (no MEMORY_HOTPLUG)") > 0 &&
-	    (err = parse_u64_text("/sys/devices/system/memory/block_size_bytes", buf, 16, &s->block_size)))
-		return err;
-	if (s->block_size && (s->block_size & (s->block_size - 1)))
-		return chp_fail(-EINVAL, "%s/sys/devices/system/memory/block_size_bytes: %#" PRIx64
-				" is not a power of two", s->prefix, s->block_size);
-	chp_sysroot_read(s, "/sys/devices/system/memory/auto_online_blocks", s->auto_online,
-			 sizeof(s->auto_online), "auto-online policy unknown");
-	err = read_flag(s, "/sys/devices/system/memory/crash_hotplug", &s->mem_crash_hotplug,
-			"the kernel has no crash hotplug for memory (before 6.6, or no CONFIG_CRASH_HOTPLUG)");
+	if (!err)
+		err = chp_sysroot_read(s, "/sys/devices/system/memory/auto_online_blocks", s->auto_online,
+				       sizeof(s->auto_online), "auto-online policy unknown");
+	if (err >= 0)
+		err = read_flag(s, "/sys/devices/system/memory/crash_hotplug", &s->mem_crash_hotplug,
+				"the kernel has no crash hotplug for memory (before 6.6, or no CONFIG_CRASH_HOTPLUG)");
 	if (err)
 		return err;
-	snprintf(full, sizeof(full), "%s/sys/devices/system/memory", s->prefix);
-	d = opendir(full);
-	if (!d)
-		return 0;
+	if ((err = chp_sysroot_opendir(s, memdir, &d)) <= 0)
+		return err;
+	err = 0;
 	while (!err && (e = readdir(d))) {
 		uint64_t index;
 		if (strncmp(e->d_name, "memory", 6) || !isdigit((unsigned char)e->d_name[6]))
 			continue;
 		if (parse_u64_text(e->d_name, e->d_name + 6, 10, &index))
 			continue;
+		if (index >= block_limit(s)) {
+			err = chp_fail(-EINVAL, "%s%s/%s: block number beyond the last block below 2^52 "
+				       "(%#" PRIx64 ")", s->prefix, memdir, e->d_name, block_limit(s) - 1);
+			break;
+		}
 		struct chp_live_block *grown = realloc(s->blocks, (s->nblocks + 1) * sizeof(*grown));
 		if (!grown) {
 			err = chp_fail(-ENOMEM, "out of memory for memory blocks");
@@ -355,47 +310,76 @@ static int read_memory(struct chp_sysroot *s)
 	return err;
 }
 
+/* A decimal size in a file: -1 when absent, else below `limit`. */
+static int read_size(struct chp_sysroot *s, const char *path, uint64_t limit, const char *what,
+		     const char *meaning, int64_t *out)
+{
+	char buf[64];
+	uint64_t v;
+	int err = chp_sysroot_read(s, path, buf, sizeof(buf), meaning);
+
+	*out = -1;
+	if (err <= 0)
+		return err;
+	err = parse_u64_below(path, buf, 10, limit, what, &v);
+	if (!err)
+		*out = (int64_t)v;
+	return err;
+}
+
+static int read_vmcoreinfo(struct chp_sysroot *s)
+{
+	static const char path[] = "/sys/kernel/vmcoreinfo";
+	char buf[256];
+	unsigned long long a, n;
+	char extra;
+	int err = chp_sysroot_read(s, path, buf, sizeof(buf), "vmcoreinfo location unknown");
+
+	if (err <= 0)
+		return err;
+	if (sscanf(buf, "%llx %llx %c", &a, &n, &extra) != 2 || buf[0] == '-' || strchr(buf, '-'))
+		return chp_fail(-EINVAL, "%s%s: '%s' is not 'ADDRESS SIZE' in hex", s->prefix, path,
+				CHP_EXCERPT(buf));
+	if (a >= CHP_PHYS_LIMIT - CHP_MAX_NOTE_BUF || n > CHP_MAX_NOTE_BUF)
+		return chp_fail(-EINVAL, "%s%s: %#llx bytes at %#llx: beyond any physical address "
+				"or larger than %u bytes", s->prefix, path, n, a, CHP_MAX_NOTE_BUF);
+	s->has_vmcoreinfo = a != 0;
+	s->vmcoreinfo_paddr = a;
+	s->vmcoreinfo_size = n;
+	if (!a)
+		chp_sysroot_note_absent(s, path, "reads 0 here (no privilege)");
+	return 0;
+}
+
 static int read_kernel(struct chp_sysroot *s)
 {
-	char buf[256], *text = NULL;
-	uint64_t v;
-	int err = 0;
+	char *text = NULL;
+	int err = chp_sysroot_read(s, "/proc/sys/kernel/osrelease", s->release, sizeof(s->release),
+				   "kernel release unknown");
 
-	if (chp_sysroot_read(s, "/proc/sys/kernel/osrelease", s->release, sizeof(s->release),
-			     "kernel release unknown") <= 0)
+	if (err <= 0)
 		s->release[0] = '\0';
-	if (chp_sysroot_read_all(s, "/proc/cmdline", &text, "kernel command line unknown") > 0) {
+	if (err >= 0 && (err = chp_sysroot_read_all(s, "/proc/cmdline", &text,
+						    "kernel command line unknown")) > 0) {
 		size_t len = strlen(text);
 		while (len && text[len - 1] == '\n')
 			text[--len] = '\0';
 		s->cmdline = text;
 	}
-	err = read_flag(s, "/sys/kernel/kexec_loaded", &s->kexec_loaded, "no kexec support shown");
+	if (err >= 0)
+		err = read_flag(s, "/sys/kernel/kexec_loaded", &s->kexec_loaded, "no kexec support shown");
 	if (!err)
 		err = read_flag(s, "/sys/kernel/kexec_crash_loaded", &s->kexec_crash_loaded,
 				"no kdump support shown");
-	s->kexec_crash_size = s->elfcorehdr_size = -1;
-	if (!err && chp_sysroot_read(s, "/sys/kernel/kexec_crash_size", buf, sizeof(buf),
-				     "crashkernel size unknown") > 0 &&
-	    !(err = parse_u64_text("/sys/kernel/kexec_crash_size", buf, 10, &v)))
-		s->kexec_crash_size = (int64_t)v;
-	if (!err && chp_sysroot_read(s, "/sys/kernel/crash_elfcorehdr_size", buf, sizeof(buf),
-				     "no crash hotplug header size (before 6.6)") > 0 &&
-	    !(err = parse_u64_text("/sys/kernel/crash_elfcorehdr_size", buf, 10, &v)))
-		s->elfcorehdr_size = (int64_t)v;
-	if (!err && chp_sysroot_read(s, "/sys/kernel/vmcoreinfo", buf, sizeof(buf),
-				     "vmcoreinfo location unknown") > 0) {
-		unsigned long long a, n;
-		char extra;
-		if (sscanf(buf, "%llx %llx %c", &a, &n, &extra) != 2)
-			return chp_fail(-EINVAL, "%s/sys/kernel/vmcoreinfo: '%s' is not 'ADDRESS SIZE' in hex",
-					s->prefix, buf);
-		s->has_vmcoreinfo = a != 0;
-		s->vmcoreinfo_paddr = a;
-		s->vmcoreinfo_size = n;
-		if (!a)
-			note_absent(s, "/sys/kernel/vmcoreinfo", "reads 0 here (no privilege)");
-	}
+	if (!err)
+		err = read_size(s, "/sys/kernel/kexec_crash_size", CHP_PHYS_LIMIT,
+				"any physical memory size", "crashkernel size unknown", &s->kexec_crash_size);
+	if (!err)
+		err = read_size(s, "/sys/kernel/crash_elfcorehdr_size", CHP_PHYS_LIMIT,
+				"any physical memory size", "no crash hotplug header size (before 6.6)",
+				&s->elfcorehdr_size);
+	if (!err)
+		err = read_vmcoreinfo(s);
 	return err;
 }
 
@@ -408,11 +392,12 @@ int chp_sysroot_cpu_notes_now(struct chp_sysroot *s, unsigned cpu, uint64_t *pad
 	*size = 0;
 	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%u/crash_notes", cpu);
 	got = chp_sysroot_read(s, path, buf, sizeof(buf), NULL);
-	if (got <= 0 || (got = parse_u64_text(path, buf, 16, paddr)))
+	if (got <= 0 || (got = parse_notes(path, buf, paddr)))
 		return got < 0 ? got : chp_fail(-ENOENT, "CPU %u: crash_notes unknown", cpu);
 	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%u/crash_notes_size", cpu);
-	if (chp_sysroot_read(s, path, buf, sizeof(buf), NULL) > 0)
-		return parse_u64_text(path, buf, 10, size);
+	got = chp_sysroot_read(s, path, buf, sizeof(buf), NULL);
+	if (got)
+		return got < 0 ? got : parse_notes_size(path, buf, size);
 	*size = 368; /* note_buf_t on x86_64, before crash_notes_size existed */
 	return 0;
 }
@@ -429,12 +414,9 @@ int chp_sysroot_open(struct chp_sysroot **out, const char *prefix)
 	s->prefix = strdup(strcmp(prefix, "/") ? prefix : "");
 	s->kernel_max = -1;
 	s->cpu_crash_hotplug = s->mem_crash_hotplug = -1;
-	err = s->prefix ? 0 : chp_fail(-ENOMEM, "out of memory");
-	if (!err && s->prefix[0]) {
-		struct stat st;
-		if (stat(s->prefix, &st) || !S_ISDIR(st.st_mode))
-			err = chp_fail(-ENOENT, "%s: not a directory", s->prefix);
-	}
+	s->kexec_crash_size = s->elfcorehdr_size = -1;
+	s->root_fd = -1;
+	err = s->prefix ? chp_sysroot_root_open(s) : chp_fail(-ENOMEM, "out of memory");
 	if (!err) {
 		chp_ranges_new(&s->possible);
 		chp_ranges_new(&s->present);
@@ -452,13 +434,13 @@ int chp_sysroot_open(struct chp_sysroot **out, const char *prefix)
 	if (!err)
 		err = read_kernel(s);
 	if (!err)
-		chp_sysroot_read_kallsyms(s);
+		err = chp_sysroot_read_kallsyms(s);
 	if (!err && (err = chp_sysroot_read_all(s, "/proc/iomem", &text, "no /proc/iomem")) > 0) {
 		err = chp_sysroot_parse_iomem(s, text, "/proc/iomem");
 		free(text);
 	}
 	if (err >= 0 && !s->iomem_zeroed)
-		chp_sysroot_read_kcore(s); /* needs System RAM to tell RAM segments apart */
+		err = chp_sysroot_read_kcore(s); /* needs System RAM to tell RAM segments apart */
 	if (err < 0) {
 		chp_sysroot_free(s);
 		return err;
@@ -471,7 +453,10 @@ void chp_sysroot_free(struct chp_sysroot *s)
 {
 	if (!s)
 		return;
+	if (s->root_real) /* root_fd is open exactly then */
+		close(s->root_fd);
 	free(s->prefix);
+	free(s->root_real);
 	free(s->cmdline);
 	free(s->absent);
 	free(s->cpus);

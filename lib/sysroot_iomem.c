@@ -5,6 +5,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +82,14 @@ int chp_sysroot_parse_iomem(struct chp_sysroot *s, const char *text, const char 
 		s->iomem[s->niomem++] = e;
 		any_nonzero |= e.start || e.last;
 		struct chp_range r = { e.start, e.last };
+		bool used = !strcmp(e.name, "System RAM") || !strncmp(e.name, "Crash kernel", 12) ||
+			    !strcmp(e.name, "System RAM (kmem)") || !strncmp(e.name, "Kernel ", 7);
+		if (used && e.last >= CHP_PHYS_LIMIT) {
+			/* The model is sized by these: no address past what any machine has. */
+			err = chp_fail(-EINVAL, "%s:%u: %s ends at %#" PRIx64 ", beyond any physical "
+				       "address (2^52)", path, lineno, e.name, e.last);
+			break;
+		}
 		if (e.depth == 0)
 			in_ram = !strcmp(e.name, "System RAM");
 		if (e.depth == 0 && !strcmp(e.name, "System RAM"))

@@ -5,6 +5,7 @@
  * show only to root; without them a live header assumes no randomization
  * (said by the commands that build one).
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,32 +16,74 @@
 #include "internal.h"
 #include "sysroot_internal.h"
 
-/* _text from /proc/kallsyms: shown only to root with kptr_restrict off. */
-void chp_sysroot_read_kallsyms(struct chp_sysroot *s)
-{
-	char *text = NULL;
+/* Past this much, kallsyms is not a real one: give up, and say so. */
+#define MAX_KALLSYMS (1ull << 30)
 
-	if (chp_sysroot_read_all(s, "/proc/kallsyms", &text, NULL) <= 0)
+static void kallsyms_line(struct chp_sysroot *s, const char *line)
+{
+	unsigned long long a;
+	char type, name[64];
+
+	if (sscanf(line, "%llx %c %63s", &a, &type, name) != 3)
 		return;
-	for (char *line = text; line && *line;) {
-		char *nl = strchr(line, '\n');
-		unsigned long long a;
-		char type, name[64];
-		if (nl)
-			*nl = '\0';
-		if (sscanf(line, "%llx %c %63s", &a, &type, name) == 3) {
-			if (!strcmp(name, "_text")) {
-				s->has_text_vaddr = a != 0;
-				s->text_vaddr = a;
-			} else if (!strcmp(name, "_end")) {
-				s->end_vaddr = a;
-			}
-			if (s->text_vaddr && s->end_vaddr)
-				break;
-		}
-		line = nl ? nl + 1 : NULL;
+	if (!strcmp(name, "_text")) {
+		s->has_text_vaddr = a != 0;
+		s->text_vaddr = a;
+	} else if (!strcmp(name, "_end")) {
+		s->end_vaddr = a;
 	}
-	free(text);
+}
+
+/*
+ * _text and _end from /proc/kallsyms: shown only to root with kptr_restrict
+ * off.  Read as a stream, line by line: a real one holds tens of megabytes
+ * with modules loaded, and _end may come late.
+ */
+int chp_sysroot_read_kallsyms(struct chp_sysroot *s)
+{
+	static const char path[] = "/proc/kallsyms";
+	char buf[65536];
+	size_t have = 0;
+	uint64_t total = 0;
+	bool skipping = false; /* inside a line longer than any symbol's */
+	int fd, r = chp_sysroot_open_regular(s, path, NULL, &fd);
+
+	if (r <= 0)
+		return r;
+	while (!(s->text_vaddr && s->end_vaddr)) {
+		ssize_t n = read(fd, buf + have, sizeof(buf) - 1 - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || (total += (uint64_t)n) > MAX_KALLSYMS) {
+			if (n > 0 || (n < 0 && errno != EACCES && errno != EPERM))
+				chp_sysroot_note_absent(s, path, n > 0 ? "larger than 1 GiB: not read to its end, "
+								   "KASLR may be unknown"
+								 : "not read to its end: KASLR may be unknown");
+			else if (have && !skipping) {
+				buf[have] = '\0';
+				kallsyms_line(s, buf);
+			}
+			break;
+		}
+		have += (size_t)n;
+		buf[have] = '\0';
+		char *line = buf, *nl;
+		while ((nl = memchr(line, '\n', have - (size_t)(line - buf)))) {
+			*nl = '\0';
+			if (!skipping)
+				kallsyms_line(s, line);
+			skipping = false;
+			line = nl + 1;
+		}
+		have -= (size_t)(line - buf);
+		memmove(buf, line, have);
+		if (have == sizeof(buf) - 1) {
+			skipping = true;
+			have = 0;
+		}
+	}
+	close(fd);
+	return 0;
 }
 
 static bool is_ram_start(const struct chp_sysroot *s, uint64_t paddr)
@@ -56,30 +99,29 @@ static bool is_ram_start(const struct chp_sysroot *s, uint64_t paddr)
  * carry the direct map's addresses, so vaddr - paddr is page_offset_base.
  * Only its head is read; a dump without it just lacks the fact.
  */
-void chp_sysroot_read_kcore(struct chp_sysroot *s)
+int chp_sysroot_read_kcore(struct chp_sysroot *s)
 {
-	char full[4096];
 	uint8_t head[65536];
 	ssize_t n;
-	int fd;
+	int fd, r = chp_sysroot_open_regular(s, "/proc/kcore", NULL, &fd);
 
-	snprintf(full, sizeof(full), "%s/proc/kcore", s->prefix);
-	fd = open(full, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	n = read(fd, head, sizeof(head));
+	if (r <= 0)
+		return r;
+	do
+		n = read(fd, head, sizeof(head));
+	while (n < 0 && errno == EINTR);
 	close(fd);
 	/*
 	 * kcore's segments overlap and their file offsets, derived from virtual
 	 * addresses, may wrap: only what is needed here is checked, by hand.
 	 */
 	if (n < 64 || memcmp(head, "\x7f" "ELF", 4) || head[4] != 2 || head[5] != 1)
-		return;
+		return 0;
 	uint64_t phoff = chp_get64(head + 32, false);
 	uint16_t phentsize = chp_get16(head + 54, false), phnum = chp_get16(head + 56, false);
 	if (phentsize != 56 || phoff < 64 || phoff > (uint64_t)n ||
 	    (uint64_t)phnum * 56 > (uint64_t)n - phoff)
-		return;
+		return 0;
 	for (uint16_t i = 0; i < phnum; i++) {
 		const uint8_t *ph = head + phoff + 56u * i;
 		uint64_t vaddr = chp_get64(ph + 16, false), paddr = chp_get64(ph + 24, false);
@@ -88,9 +130,10 @@ void chp_sysroot_read_kcore(struct chp_sysroot *s)
 		    vaddr < 0xffffffff80000000ull && is_ram_start(s, paddr)) {
 			s->direct_map = vaddr - paddr;
 			s->has_direct_map = true;
-			return;
+			return 0;
 		}
 	}
+	return 0;
 }
 
 bool chp_sysroot_direct_map(const struct chp_sysroot *s, uint64_t *base)

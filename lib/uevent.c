@@ -115,7 +115,8 @@ int chp_uevent_accept(struct chp_uevent *out, const struct chp_uevent_origin *fr
 	return chp_uevent_parse(out, msg, len);
 }
 
-static bool number_after(const char *s, const char *prefix, uint64_t *n)
+/* PREFIX then a number below `limit`: what callers narrow it to must hold it. */
+static bool number_after(const char *s, const char *prefix, uint64_t limit, uint64_t *n)
 {
 	size_t k = strlen(prefix);
 	char *end;
@@ -124,7 +125,7 @@ static bool number_after(const char *s, const char *prefix, uint64_t *n)
 		return false;
 	errno = 0;
 	*n = strtoull(s + k, &end, 10);
-	return !errno && !*end;
+	return !errno && !*end && *n < limit;
 }
 
 enum chp_uevent_change chp_uevent_classify(const struct chp_uevent *ev, uint64_t *index)
@@ -135,10 +136,11 @@ enum chp_uevent_change chp_uevent_classify(const struct chp_uevent *ev, uint64_t
 		{ "add", CHP_UEV_MEMORY_ADD, CHP_UEV_CPU_ADD },
 		{ "remove", CHP_UEV_MEMORY_REMOVE, CHP_UEV_CPU_REMOVE },
 	};
-	bool mem = number_after(ev->devpath, "/devices/system/memory/memory", index) &&
-		   !strcmp(ev->subsystem, "memory");
-	bool cpu = !mem && number_after(ev->devpath, "/devices/system/cpu/cpu", index) &&
-		   !strcmp(ev->subsystem, "cpu");
+	/* memoryN counts 16 MiB blocks at least, below 2^52; cpuN below NR_CPUS. */
+	bool mem = number_after(ev->devpath, "/devices/system/memory/memory", CHP_UEVENT_MAX_BLOCK,
+				index) && !strcmp(ev->subsystem, "memory");
+	bool cpu = !mem && number_after(ev->devpath, "/devices/system/cpu/cpu", CHP_MAX_NR_CPUS,
+					index) && !strcmp(ev->subsystem, "cpu");
 
 	for (size_t i = 0; (mem || cpu) && i < sizeof(map) / sizeof(map[0]); i++)
 		if (!strcmp(ev->action, map[i].action))

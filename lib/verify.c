@@ -343,6 +343,11 @@ static int check_vmcore_notes(struct chp_verify_report *r, const struct chp_mach
 
 		if (ph->type != CHP_PT_NOTE)
 			continue;
+		if (ph->filesz > CHP_NOTES_MAX_BYTES) {
+			err = chp_fail(-EINVAL, "program header %zu (NOTE): %" PRIu64 " bytes of notes; "
+				       "not decoding more than %u", i, ph->filesz, CHP_NOTES_MAX_BYTES);
+			break;
+		}
 		buf = malloc(ph->filesz ? (size_t)ph->filesz : 1);
 		if (!buf) {
 			err = chp_fail(-ENOMEM, "out of memory for %" PRIu64 " bytes of notes",

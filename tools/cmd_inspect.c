@@ -12,7 +12,6 @@
 #include "crashhp/note.h"
 #include "tool.h"
 
-#define MAX_NOTES_DECODED (64u << 20)
 
 static const char inspect_usage[] =
 	"Usage: crashhp inspect [--json] [--kind auto|header|vmcore] FILE\n"
@@ -112,9 +111,9 @@ static int print_notes(const char *path, const struct chp_elfcore *core, struct 
 
 		if (ph->type != CHP_PT_NOTE)
 			continue;
-		if (ph->filesz > MAX_NOTES_DECODED) {
+		if (ph->filesz > CHP_NOTES_MAX_BYTES) {
 			tool_error("%s: program header %zu: %" PRIu64 " bytes of notes; not decoding "
-				   "more than %u", path, i, ph->filesz, MAX_NOTES_DECODED);
+				   "more than %u", path, i, ph->filesz, CHP_NOTES_MAX_BYTES);
 			return EXIT_BAD_INPUT;
 		}
 		buf = malloc(ph->filesz ? (size_t)ph->filesz : 1);

@@ -11,6 +11,12 @@
 #define CHP_NT_PRSTATUS 1u
 #define CHP_NT_VMCOREINFO 0u /* type of the "VMCOREINFO" note */
 
+/*
+ * Bytes of one PT_NOTE segment the readers decode (inspect, verify): the
+ * notes of 8192 CPUs and vmcoreinfo take about 3 MiB; more is not a dump.
+ */
+#define CHP_NOTES_MAX_BYTES (64u << 20)
+
 /* One ELF note, pointing into the buffer it was read from. */
 struct chp_note {
 	uint32_t type;

@@ -62,7 +62,12 @@ enum chp_uevent_change {
 	CHP_UEV_CPU_REMOVE,
 };
 
-/* memoryN / cpuN events; CHP_UEV_NONE for anything else.  *index is N. */
+/*
+ * memoryN / cpuN events; CHP_UEV_NONE for anything else, and for an N no
+ * kernel sends: a CPU at or above 32768 (the library's CPU limit), a block
+ * at or above CHP_UEVENT_MAX_BLOCK.  *index is N, so it fits an unsigned int.
+ */
+#define CHP_UEVENT_MAX_BLOCK (1ull << 28) /* 2^52 bytes in blocks of 16 MiB, the smallest */
 enum chp_uevent_change chp_uevent_classify(const struct chp_uevent *ev, uint64_t *index);
 const char *chp_uevent_change_name(enum chp_uevent_change c);
 

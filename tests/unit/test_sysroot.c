@@ -7,12 +7,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "crashhp/error.h"
+#include "crashhp/machine.h"
 #include "crashhp/sysroot.h"
+#include "sysroot_internal.h"
 
 static char root[64];
 
@@ -28,6 +32,75 @@ static void put(const char *path, const char *text)
 	assert_non_null(f);
 	fputs(text, f);
 	fclose(f);
+}
+
+/* Replace PATH by a FIFO, a symbolic link to TARGET, or nothing. */
+static void make_fifo(const char *path)
+{
+	char full[256];
+
+	snprintf(full, sizeof(full), "%s%s", root, path);
+	unlink(full);
+	assert_int_equal(mkfifo(full, 0600), 0);
+}
+
+static void make_link(const char *path, const char *target)
+{
+	char full[256];
+
+	snprintf(full, sizeof(full), "%s%s", root, path);
+	unlink(full);
+	assert_int_equal(symlink(target, full), 0);
+}
+
+static void drop(const char *path)
+{
+	char full[256];
+
+	snprintf(full, sizeof(full), "%s%s", root, path);
+	unlink(full);
+}
+
+/* A small machine that opens cleanly: the hostile tests change one file each. */
+static void put_machine(void)
+{
+	put("/sys/devices/system/cpu/possible", "0-3\n");
+	put("/sys/devices/system/cpu/present", "0-1\n");
+	put("/sys/devices/system/cpu/online", "0-1\n");
+	put("/sys/devices/system/cpu/kernel_max", "8191\n");
+	put("/sys/devices/system/cpu/cpu0/crash_notes", "7ffd1e00\n");
+	put("/sys/devices/system/cpu/cpu0/crash_notes_size", "368\n");
+	put("/sys/devices/system/cpu/cpu1/crash_notes", "7ffe9e00\n");
+	put("/sys/devices/system/memory/block_size_bytes", "8000000\n");
+	put("/sys/devices/system/memory/memory0/state", "online\n");
+	put("/sys/devices/system/memory/memory0/phys_index", "00000000\n");
+	put("/sys/devices/system/memory/memory9/state", "online\n");
+	put("/sys/devices/system/memory/memory9/phys_index", "00000009\n");
+	put("/sys/kernel/vmcoreinfo", "2c0a000 1024\n");
+	put("/proc/iomem", "00001000-0009ffff : System RAM\n00100000-4fffffff : System RAM\n"
+			   "  01000000-01ffffff : Kernel code\n  2e000000-3dffffff : Crash kernel\n");
+}
+
+static void open_ok(void)
+{
+	struct chp_sysroot *s = NULL;
+	struct chp_machine *m = NULL;
+
+	if (chp_sysroot_open(&s, root) || chp_machine_new_from_sysroot(&m, s))
+		fail_msg("%s", chp_last_error());
+	chp_machine_free(m);
+	chp_sysroot_free(s);
+}
+
+/* Opening fails with -EINVAL and a message holding `what`. */
+static void open_refused(const char *what)
+{
+	struct chp_sysroot *s = NULL;
+
+	assert_int_equal(chp_sysroot_open(&s, root), -EINVAL);
+	assert_null(s);
+	if (!strstr(chp_last_error(), what))
+		fail_msg("message '%s' lacks '%s'", chp_last_error(), what);
 }
 
 static int setup(void **state)
@@ -145,6 +218,201 @@ static void test_sysroot__malformed_sysfs_named(void **state)
 	assert_int_equal(chp_sysroot_open(&s, "/nonexistent/sysroot"), -ENOENT);
 }
 
+/* 2^64-1 once wrote one byte before the model's block array. */
+static void test_sysroot__phys_index_bounded(void **state)
+{
+	struct chp_sysroot *s;
+	struct chp_machine *m;
+
+	put_machine();
+	open_ok();
+	put("/sys/devices/system/memory/memory9/phys_index", "ffffffffffffffff\n");
+	open_refused("memory9/phys_index: 0xffffffffffffffff is beyond");
+	put("/sys/devices/system/memory/memory9/phys_index", "2000000\n"); /* 2^52 at 128 MiB */
+	open_refused("memory9/phys_index");
+	put("/sys/devices/system/memory/memory9/phys_index", "1ffffff\n");
+	assert_int_equal(chp_sysroot_open(&s, root), 0); /* the last block below 2^52 */
+	/* ...more blocks than the model holds (16 Mi): refused, not allocated. */
+	assert_int_equal(chp_machine_new_from_sysroot(&m, s), -E2BIG);
+	chp_sysroot_free(s);
+	put("/sys/devices/system/memory/memory9/phys_index", "ffffff\n");
+	open_ok(); /* the last block the model holds */
+	put("/sys/devices/system/memory/memory9/phys_index", "9\n");
+	put("/sys/devices/system/memory/memory33554432/state", "online\n");
+	open_refused("memory33554432: block number beyond");
+	drop("/sys/devices/system/memory/memory33554432/state");
+	rmdir(strcat(strcpy((char[256]){ 0 }, root), "/sys/devices/system/memory/memory33554432"));
+	put("/sys/devices/system/memory/block_size_bytes", "1000\n");
+	open_refused("block_size_bytes: 0x1000 is not between");
+	put("/sys/devices/system/memory/block_size_bytes", "8000000\n");
+	put("/proc/iomem", "00001000-0009ffff : System RAM\nfffffffffffff000-ffffffffffffffff : System RAM\n");
+	open_refused("/proc/iomem:2: System RAM ends at 0xffffffffffffffff");
+}
+
+/* NR_CPUS sizes the header: a huge kernel_max, or a CPU past it, is refused, not allocated. */
+static void test_sysroot__cpu_bounds(void **state)
+{
+	put_machine();
+	put("/sys/devices/system/cpu/kernel_max", "4294967294\n");
+	open_refused("kernel_max: 0xfffffffe is beyond NR_CPUS of any kernel");
+	put("/sys/devices/system/cpu/kernel_max", "9223372036854775807\n");
+	open_refused("kernel_max");
+	put("/sys/devices/system/cpu/kernel_max", "7\n");
+	put("/sys/devices/system/cpu/possible", "0-8\n");
+	open_refused("cpu/possible: CPU 8 is beyond kernel_max (7)");
+	drop("/sys/devices/system/cpu/kernel_max");
+	put("/sys/devices/system/cpu/possible", "0-3,1048575\n");
+	open_refused("cpu/possible: CPU 1048575 is beyond the largest NR_CPUS");
+	put("/sys/devices/system/cpu/possible", "0-3\n");
+	open_ok();
+}
+
+/* Addresses and sizes the header will hold stay below 2^52 and add up without wrapping. */
+static void test_sysroot__notes_bounded(void **state)
+{
+	put_machine();
+	put("/sys/devices/system/cpu/cpu1/crash_notes", "ffffffffffffffff\n");
+	open_refused("cpu1/crash_notes: 0xffffffffffffffff is beyond any physical address");
+	put("/sys/devices/system/cpu/cpu1/crash_notes", "7ffe9e00\n");
+	put("/sys/devices/system/cpu/cpu0/crash_notes_size", "18446744073709551615\n");
+	open_refused("cpu0/crash_notes_size");
+	put("/sys/devices/system/cpu/cpu0/crash_notes_size", "368\n");
+	put("/sys/kernel/vmcoreinfo", "fffffffffffff000 ffffffff\n");
+	open_refused("/sys/kernel/vmcoreinfo: 0xffffffff bytes at 0xfffffffffffff000");
+	put("/sys/kernel/vmcoreinfo", "-1 1024\n");
+	open_refused("vmcoreinfo: '-1 1024' is not");
+	put("/sys/kernel/vmcoreinfo", "2c0a000 1024\n");
+	put("/sys/kernel/kexec_crash_size", "18446744073709551615\n");
+	open_refused("kexec_crash_size");
+	put("/sys/kernel/kexec_crash_size", "268435456\n");
+	open_ok();
+}
+
+/* A FIFO or a device where a file belongs: refused at once, never a hang. */
+static void test_sysroot__special_files_refused(void **state)
+{
+	static const char *const files[] = {
+		"/sys/devices/system/cpu/possible", "/sys/devices/system/cpu/cpu1/crash_notes",
+		"/sys/devices/system/memory/memory9/state", "/proc/iomem", "/proc/kallsyms",
+		"/proc/kcore", "/proc/cmdline",
+	};
+	char full[256];
+
+	put_machine();
+	alarm(60); /* a blocking open of a FIFO would wait here forever */
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		make_fifo(files[i]);
+		open_refused("not a regular file");
+		assert_non_null(strstr(chp_last_error(), files[i]));
+		drop(files[i]);
+	}
+	/* /dev/zero's numbers: an endless read where a file belongs (root only). */
+	snprintf(full, sizeof(full), "%s/proc/iomem", root);
+	if (mknod(full, S_IFCHR | 0600, makedev(1, 5)) == 0) {
+		open_refused("/proc/iomem: not a regular file");
+		drop("/proc/iomem");
+	}
+	/* A directory in place of a file, and a file in place of memory/. */
+	snprintf(full, sizeof(full), "%s/proc/iomem", root);
+	assert_int_equal(mkdir(full, 0700), 0);
+	open_refused("/proc/iomem: not a regular file");
+	rmdir(full);
+	alarm(0);
+}
+
+/* Links inside the sysroot are followed (real /sys is made of them); out of it, refused. */
+static void test_sysroot__links_stay_inside(void **state)
+{
+	struct chp_sysroot *s;
+	char full[256];
+	int fd;
+
+	put_machine();
+	put("/sys/devices/system/cpu/possible.real", "0-3\n");
+	make_link("/sys/devices/system/cpu/possible", "possible.real");
+	put("/elsewhere/iomem", "00001000-0009ffff : System RAM\n00100000-4fffffff : System RAM\n"
+				"  2e000000-3dffffff : Crash kernel\n");
+	make_link("/proc/iomem", "../elsewhere/iomem");
+	open_ok();
+	make_link("/proc/iomem", "/etc/passwd");
+	open_refused("/proc/iomem: a symbolic link that leads out of the sysroot");
+	make_link("/proc/iomem", "../../../../../../../../etc/passwd");
+	open_refused("/proc/iomem: a symbolic link that leads out of the sysroot");
+	make_link("/proc/iomem", "../elsewhere/iomem");
+	/* A directory on the way out: memory/ itself a link to the host's. */
+	snprintf(full, sizeof(full), "%s/sys/devices/system/memory", root);
+	assert_int_equal(rename(full, strcat(strcpy((char[256]){ 0 }, full), ".real")), 0);
+	make_link("/sys/devices/system/memory", "/sys/devices/system/memory");
+	open_refused("/sys/devices/system/memory");
+	make_link("/sys/devices/system/memory", "memory.real");
+	open_ok();
+
+	/* The same without openat2 (kernels before 5.6, seccomp filters). */
+	assert_int_equal(chp_sysroot_open(&s, root), 0);
+	s->no_openat2 = true;
+	fd = chp_sysroot_openat(s, "/proc/iomem", O_RDONLY);
+	assert_true(fd >= 0);
+	close(fd);
+	fd = chp_sysroot_openat(s, "/sys/devices/system/memory/memory9/state", O_RDONLY);
+	assert_true(fd >= 0);
+	close(fd);
+	make_link("/proc/iomem", "/etc/passwd");
+	assert_int_equal(chp_sysroot_openat(s, "/proc/iomem", O_RDONLY), -EXDEV);
+	make_link("/proc/iomem", "../../..");
+	assert_int_equal(chp_sysroot_openat(s, "/proc/iomem", O_RDONLY), -EXDEV);
+	chp_sysroot_free(s);
+}
+
+/* An error quotes a short, escaped excerpt of what it read, never the file. */
+static void test_sysroot__messages_quote_excerpts(void **state)
+{
+	char text[3000];
+
+	put_machine();
+	memset(text, 'A', sizeof(text) - 1);
+	text[sizeof(text) - 1] = '\0';
+	memcpy(text, "\x1b]0;owned\x07", 10);
+	put("/sys/devices/system/cpu/online", text);
+	open_refused("cpu/online: CPU list '\\x1b]0;owned\\x07AAAA");
+	assert_null(strchr(chp_last_error(), '\x1b'));
+	assert_null(strchr(chp_last_error(), '\x07'));
+	assert_true(strlen(chp_last_error()) < 300);
+	put("/sys/devices/system/cpu/online", "0-1\n");
+	put("/sys/devices/system/memory/block_size_bytes", "8000000\x1b\n");
+	open_refused("block_size_bytes: '8000000\\x1b' is not a hexadecimal number");
+	put("/sys/devices/system/memory/block_size_bytes", "8000000\n");
+	put("/sys/devices/system/cpu/possible", "0-3,\x1b[2J\n");
+	open_refused("possible: CPU list '0-3,\\x1b[2J': expected a number at '\\x1b[2J'");
+	put("/sys/devices/system/cpu/possible", "0-3\n");
+	put("/sys/devices/system/memory/memory9/state", "\x1b[31mred\n");
+	open_refused("memory9/state: unknown state '\\x1b[31mred'");
+}
+
+/* _text past 8 MiB of kallsyms is found: KASLR is not silently lost. */
+static void test_sysroot__kallsyms_streamed(void **state)
+{
+	struct chp_sysroot *s;
+	char full[256];
+	uint64_t vaddr, size;
+	FILE *f;
+
+	put_machine();
+	snprintf(full, sizeof(full), "%s/proc/kallsyms", root);
+	f = fopen(full, "w");
+	assert_non_null(f);
+	for (unsigned i = 0; i < 300000; i++) /* 300000 * 36 bytes: over 10 MiB */
+		fprintf(f, "0000000000000000 A fixed_percpu_%06u\n", i);
+	fprintf(f, "ffffffff9a000000 T _text\n");
+	fprintf(f, "ffffffff9a000000 T %05000d\n", 0); /* a line longer than any symbol */
+	fprintf(f, "ffffffff9d400000 B _end");       /* the last line, without a newline */
+	fclose(f);
+	assert_int_equal(chp_sysroot_open(&s, root), 0);
+	assert_true(chp_sysroot_text_vaddr(s, &vaddr, &size));
+	assert_int_equal(vaddr, 0xffffffff9a000000ull);
+	assert_int_equal(size, 0x3400000);
+	chp_sysroot_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -153,6 +421,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sysroot__iomem_errors_name_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sysroot__iomem_zeroed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sysroot__malformed_sysfs_named, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sysroot__phys_index_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sysroot__cpu_bounds, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sysroot__notes_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sysroot__special_files_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sysroot__links_stay_inside, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sysroot__messages_quote_excerpts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sysroot__kallsyms_streamed, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -55,6 +55,31 @@ static void test_uevent__parse_kernel_messages(void **state)
 	assert_int_equal(chp_uevent_classify(&ev, &n), CHP_UEV_NONE);
 }
 
+/*
+ * An index no kernel sends is no hotplug event: cpu4294967297 would narrow
+ * to CPU 1 in an unsigned, and memory2^60 past any block array.
+ */
+static void test_uevent__index_range(void **state)
+{
+	static const char cpu_wraps[] = "online@/devices/system/cpu/cpu4294967297\0ACTION=online\0"
+		"DEVPATH=/devices/system/cpu/cpu4294967297\0SUBSYSTEM=cpu\0SEQNUM=6";
+	static const char cpu_last[] = "online@/devices/system/cpu/cpu32767\0ACTION=online\0"
+		"DEVPATH=/devices/system/cpu/cpu32767\0SUBSYSTEM=cpu\0SEQNUM=7";
+	static const char mem_huge[] = "online@/devices/system/memory/memory1152921504606846976\0"
+		"ACTION=online\0DEVPATH=/devices/system/memory/memory1152921504606846976\0"
+		"SUBSYSTEM=memory\0SEQNUM=8";
+	struct chp_uevent ev;
+	uint64_t n = 0;
+
+	assert_int_equal(chp_uevent_accept(&ev, &kernel, MSG(cpu_wraps)), 0);
+	assert_int_equal(chp_uevent_classify(&ev, &n), CHP_UEV_NONE);
+	assert_int_equal(chp_uevent_accept(&ev, &kernel, MSG(cpu_last)), 0);
+	assert_int_equal(chp_uevent_classify(&ev, &n), CHP_UEV_CPU_ONLINE);
+	assert_int_equal(n, 32767);
+	assert_int_equal(chp_uevent_accept(&ev, &kernel, MSG(mem_huge)), 0);
+	assert_int_equal(chp_uevent_classify(&ev, &n), CHP_UEV_NONE);
+}
+
 /* Every malformed message is refused, each with its own reason. */
 static void test_uevent__malformed_rejected(void **state)
 {
@@ -151,6 +176,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_uevent__parse_kernel_messages),
+		cmocka_unit_test(test_uevent__index_range),
 		cmocka_unit_test(test_uevent__malformed_rejected),
 		cmocka_unit_test(test_uevent__spoofed_rejected),
 		cmocka_unit_test(test_uevent__framed_transport),

@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Reading files under a sysroot that may be hostile: a dump handed over by
+ * someone else, or a tree a fuzzer made.  Every file is opened without
+ * following a link out of the sysroot, without blocking (a FIFO in place of
+ * a file would hang a blocking open or read), and used only when it is a
+ * regular file, which every sysfs and procfs attribute is.  Reads are bounded.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "sysroot_internal.h"
+
+/* Large enough for /proc/iomem and /proc/cmdline of any real machine. */
+#define MAX_FILE (8u << 20)
+
+const char *chp_excerpt(const char *text, char *out, size_t cap)
+{
+	size_t o = 0;
+	size_t i = 0;
+
+	/* At most CHP_EXCERPT_CHARS of the text, whatever `cap` allows. */
+	for (; text[i] && i < CHP_EXCERPT_CHARS && o + 5 < cap; i++) {
+		unsigned char c = (unsigned char)text[i];
+		if (c >= 0x20 && c < 0x7f && c != '\\' && c != '\'')
+			out[o++] = (char)c;
+		else
+			o += (size_t)snprintf(out + o, cap - o, "\\x%02x", c);
+	}
+	if (text[i] && o + 4 <= cap) {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o < cap ? o : cap - 1] = '\0';
+	return out;
+}
+
+void chp_sysroot_note_absent(struct chp_sysroot *s, const char *path, const char *meaning)
+{
+	char line[512];
+	int n = snprintf(line, sizeof(line), "%s: %s\n", path, meaning);
+	char *grown;
+
+	if (n <= 0)
+		return;
+	if ((size_t)n >= sizeof(line))
+		n = sizeof(line) - 1;
+	grown = realloc(s->absent, s->absent_len + (size_t)n + 1);
+	if (!grown)
+		return;
+	s->absent = grown;
+	memcpy(s->absent + s->absent_len, line, (size_t)n + 1);
+	s->absent_len += (size_t)n;
+}
+
+int chp_sysroot_root_open(struct chp_sysroot *s)
+{
+	char real[PATH_MAX];
+
+	s->root_fd = -1;
+	if (!s->prefix[0])
+		return 0; /* "/": nothing to stay under */
+	s->root_fd = open(s->prefix, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->root_fd >= 0 && realpath(s->prefix, real) && (s->root_real = strdup(real)))
+		return 0;
+	if (s->root_fd >= 0)
+		close(s->root_fd);
+	s->root_fd = -1;
+	return chp_fail(-ENOENT, "%s: not a directory", s->prefix);
+}
+
+/*
+ * Without openat2 (before Linux 5.6, or a seccomp filter that hides it):
+ * resolve every link by hand, check the result, then open it without
+ * following a link.
+ */
+static int open_resolved(const struct chp_sysroot *s, const char *rel, int flags)
+{
+	char full[PATH_MAX], real[PATH_MAX];
+	size_t n = strlen(s->root_real);
+	int fd;
+
+	if (snprintf(full, sizeof(full), "%s/%s", s->root_real, rel) >= (int)sizeof(full))
+		return -ENAMETOOLONG;
+	if (!realpath(full, real))
+		return -errno;
+	if (strncmp(real, s->root_real, n) || (real[n] != '/' && real[n] != '\0' && n > 1))
+		return -EXDEV;
+	fd = open(real, flags | O_NOFOLLOW);
+	return fd < 0 ? -errno : fd;
+}
+
+int chp_sysroot_openat(const struct chp_sysroot *s, const char *path, int flags)
+{
+	const char *rel = path + strspn(path, "/");
+	int fd;
+
+	flags |= O_CLOEXEC;
+	if (s->root_fd < 0) {
+		fd = open(path, flags);
+		return fd < 0 ? -errno : fd;
+	}
+	if (!*rel)
+		rel = ".";
+	if (!s->no_openat2) {
+		/* Links inside the sysroot are fine (real /sys is full of them). */
+		struct open_how how = { .flags = (uint64_t)flags,
+					.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS };
+		long r = syscall(SYS_openat2, s->root_fd, rel, &how, sizeof(how));
+		if (r >= 0)
+			return (int)r;
+		if (errno != ENOSYS && errno != EPERM)
+			return -errno;
+	}
+	return open_resolved(s, rel, flags);
+}
+
+int chp_sysroot_exists(const struct chp_sysroot *s, const char *path)
+{
+	int fd = chp_sysroot_openat(s, path, O_PATH);
+
+	if (fd < 0)
+		return 0;
+	close(fd);
+	return 1;
+}
+
+int chp_sysroot_open_regular(struct chp_sysroot *s, const char *path, const char *meaning, int *out)
+{
+	struct stat st;
+	int fd = chp_sysroot_openat(s, path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+
+	*out = -1;
+	if (fd == -EXDEV || fd == -ELOOP)
+		return chp_fail(-EINVAL, "%s%s: a symbolic link that leads out of the sysroot: "
+				"refused", s->prefix, path);
+	if (fd == -ENOENT || fd == -ENOTDIR || fd == -EACCES || fd == -EPERM) {
+		if (meaning)
+			chp_sysroot_note_absent(s, path, fd == -ENOENT || fd == -ENOTDIR
+							 ? meaning : "not readable here");
+		return 0;
+	}
+	if (fd < 0)
+		return chp_fail(fd, "%s%s: %s", s->prefix, path, strerror(-fd));
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return chp_fail(-EINVAL, "%s%s: not a regular file (as every sysfs and procfs "
+				"attribute is): refused", s->prefix, path);
+	}
+	*out = fd;
+	return 1;
+}
+
+/* Read up to `limit` bytes; 1 when the file holds more. */
+static int read_bounded(int fd, char *buf, size_t limit, size_t *len)
+{
+	char extra;
+
+	*len = 0;
+	for (;;) {
+		ssize_t n = read(fd, *len < limit ? buf + *len : &extra, *len < limit ? limit - *len : 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return 0;
+		if (*len == limit)
+			return 1;
+		*len += (size_t)n;
+	}
+}
+
+/*
+ * The text of a file of at most `limit` bytes: 1 with *text malloc'd, 0
+ * absent (noted with `meaning`), <0 an error with the file named.
+ */
+static int read_text(struct chp_sysroot *s, const char *path, size_t limit, char **text,
+		     const char *meaning)
+{
+	int fd, r = chp_sysroot_open_regular(s, path, meaning, &fd);
+	size_t len = 0;
+	char *buf;
+
+	if (r <= 0)
+		return r;
+	/* procfs files show size 0: the limit, not st_size, bounds the read. */
+	buf = malloc(limit + 1);
+	if (!buf) {
+		close(fd);
+		return chp_fail(-ENOMEM, "out of memory reading %s", path);
+	}
+	r = read_bounded(fd, buf, limit, &len);
+	close(fd);
+	if (r < 0) {
+		free(buf);
+		if (r == -EACCES || r == -EPERM || r == -EIO) {
+			if (meaning)
+				chp_sysroot_note_absent(s, path, "not readable here");
+			return 0;
+		}
+		return chp_fail(r, "%s%s: %s", s->prefix, path, strerror(-r));
+	}
+	if (r == 1) {
+		free(buf);
+		return chp_fail(-EINVAL, "%s%s: more than %zu bytes, more than this file ever holds",
+				s->prefix, path, limit);
+	}
+	buf[len] = '\0';
+	if (strlen(buf) != len) {
+		free(buf);
+		return chp_fail(-EINVAL, "%s%s: holds a NUL byte", s->prefix, path);
+	}
+	*text = buf;
+	return 1;
+}
+
+int chp_sysroot_read_all(struct chp_sysroot *s, const char *path, char **text, const char *meaning)
+{
+	return read_text(s, path, MAX_FILE, text, meaning);
+}
+
+int chp_sysroot_read(struct chp_sysroot *s, const char *path, char *buf, size_t cap,
+		     const char *meaning)
+{
+	char *text = NULL;
+	size_t len;
+	/* Trailing newline and padding included: twice the room is plenty. */
+	int r = read_text(s, path, 2 * cap, &text, meaning);
+
+	if (r <= 0)
+		return r;
+	len = strlen(text);
+	while (len && (text[len - 1] == '\n' || text[len - 1] == ' '))
+		text[--len] = '\0';
+	if (len >= cap) {
+		free(text);
+		return chp_fail(-EINVAL, "%s%s: %zu bytes, more than this file ever holds", s->prefix,
+				path, len);
+	}
+	memcpy(buf, text, len + 1);
+	free(text);
+	return 1;
+}
+
+int chp_sysroot_opendir(struct chp_sysroot *s, const char *path, DIR **dir)
+{
+	int fd = chp_sysroot_openat(s, path, O_RDONLY | O_DIRECTORY);
+
+	*dir = NULL;
+	if (fd == -EXDEV || fd == -ELOOP)
+		return chp_fail(-EINVAL, "%s%s: a symbolic link that leads out of the sysroot: "
+				"refused", s->prefix, path);
+	if (fd == -ENOTDIR && chp_sysroot_exists(s, path))
+		return chp_fail(-EINVAL, "%s%s: not a directory", s->prefix, path);
+	if (fd < 0)
+		return 0;
+	*dir = fdopendir(fd);
+	if (!*dir) {
+		int e = errno;
+		close(fd);
+		return chp_fail(-e, "%s%s: %s", s->prefix, path, strerror(e));
+	}
+	return 1;
+}
