@@ -52,27 +52,29 @@ int chp_parse_cpulist(const char *text, struct chp_ranges *out)
 	}
 }
 
-static int parse_u64_text(const char *path, const char *text, int base, uint64_t *out)
+static int parse_u64_text(const struct chp_sysroot *s, const char *path, const char *text, int base,
+			  uint64_t *out)
 {
 	char *end;
 
 	errno = 0;
 	*out = strtoull(text, &end, base);
 	if (errno || end == text || *end || text[0] == '-')
-		return chp_fail(-EINVAL, "%s: '%s' is not a %s number", path, CHP_EXCERPT(text),
-				base == 16 ? "hexadecimal" : "decimal");
+		return chp_fail(-EINVAL, "%s%s: '%s' is not a %s number", s->prefix, path,
+				CHP_EXCERPT(text), base == 16 ? "hexadecimal" : "decimal");
 	return 0;
 }
 
 /* A number that must stay below `limit` (what the kernel can show), so sums cannot wrap. */
-static int parse_u64_below(const char *path, const char *text, int base, uint64_t limit,
-			   const char *what, uint64_t *out)
+static int parse_u64_below(const struct chp_sysroot *s, const char *path, const char *text, int base,
+			   uint64_t limit, const char *what, uint64_t *out)
 {
-	int err = parse_u64_text(path, text, base, out);
+	int err = parse_u64_text(s, path, text, base, out);
 
 	if (!err && *out >= limit)
-		return chp_fail(-EINVAL, "%s: %#" PRIx64 " is beyond %s (%#" PRIx64 ")", path, *out,
-				what, limit - 1);
+		return chp_fail(-EINVAL, base == 16 ? "%s%s: %#" PRIx64 " is beyond %s (%#" PRIx64 ")"
+						    : "%s%s: %" PRIu64 " is beyond %s (%" PRIu64 ")",
+				s->prefix, path, *out, what, limit - 1);
 	return err;
 }
 
@@ -116,15 +118,16 @@ static int check_cpu_bound(const struct chp_sysroot *s, const char *path, const 
 }
 
 /* A CPU's crash_notes: a physical address, and the size of its buffer. */
-static int parse_notes(const char *path, const char *text, uint64_t *paddr)
+static int parse_notes(const struct chp_sysroot *s, const char *path, const char *text,
+		       uint64_t *paddr)
 {
-	return parse_u64_below(path, text, 16, CHP_PHYS_LIMIT - CHP_MAX_NOTE_BUF,
-			       "any physical address", paddr);
+	return parse_u64_below(s, path, text, 16, CHP_PHYS_LIMIT, "any physical address", paddr);
 }
 
-static int parse_notes_size(const char *path, const char *text, uint64_t *size)
+static int parse_notes_size(const struct chp_sysroot *s, const char *path, const char *text,
+			    uint64_t *size)
 {
-	return parse_u64_below(path, text, 10, CHP_MAX_NOTE_BUF + 1, "any note buffer", size);
+	return parse_u64_below(s, path, text, 10, CHP_MAX_NOTE_BUF + 1, "any note buffer", size);
 }
 
 static int read_cpus(struct chp_sysroot *s)
@@ -139,7 +142,7 @@ static int read_cpus(struct chp_sysroot *s)
 	if (!err && chp_sysroot_read(s, "/sys/devices/system/cpu/kernel_max", buf, sizeof(buf),
 				     "kernel_max unknown") > 0) {
 		uint64_t v;
-		err = parse_u64_below("/sys/devices/system/cpu/kernel_max", buf, 10, CHP_MAX_NR_CPUS,
+		err = parse_u64_below(s, "/sys/devices/system/cpu/kernel_max", buf, 10, CHP_MAX_NR_CPUS,
 				      "NR_CPUS of any kernel", &v);
 		s->kernel_max = err ? -1 : (long)v;
 	}
@@ -179,11 +182,11 @@ static int read_cpus(struct chp_sysroot *s)
 			int got = chp_sysroot_read(s, path, buf, sizeof(buf), NULL);
 			if (got < 0)
 				return got;
-			if (got > 0 && (err = parse_notes(path, buf, &c->crash_notes)))
+			if (got > 0 && (err = parse_notes(s, path, buf, &c->crash_notes)))
 				return err;
 			snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%u/crash_notes_size", c->cpu);
 			got = chp_sysroot_read(s, path, buf, sizeof(buf), NULL);
-			if (got < 0 || (got > 0 && (err = parse_notes_size(path, buf, &c->crash_notes_size))))
+			if (got < 0 || (got > 0 && (err = parse_notes_size(s, path, buf, &c->crash_notes_size))))
 				return got < 0 ? got : err;
 			no_notes += !c->crash_notes;
 		}
@@ -233,7 +236,7 @@ static int read_block(struct chp_sysroot *s, struct chp_live_block *b)
 	}
 	snprintf(path, sizeof(path), "%s/phys_index", dir);
 	if (got >= 0 && (got = chp_sysroot_read(s, path, buf, sizeof(buf), "phys_index unknown")) > 0)
-		got = parse_u64_below(path, buf, 16, block_limit(s), "the last block below 2^52",
+		got = parse_u64_below(s, path, buf, 16, block_limit(s), "the last block below 2^52",
 				      &b->phys_index);
 	snprintf(path, sizeof(path), "%s/removable", dir);
 	if (got >= 0 && (got = chp_sysroot_read(s, path, buf, sizeof(buf), "removable unknown")) > 0)
@@ -252,7 +255,7 @@ static int read_block_size(struct chp_sysroot *s)
 
 	if (err <= 0)
 		return err;
-	if ((err = parse_u64_text(path, buf, 16, &s->block_size)))
+	if ((err = parse_u64_text(s, path, buf, 16, &s->block_size)))
 		return err;
 	if (s->block_size & (s->block_size - 1))
 		return chp_fail(-EINVAL, "%s%s: %#" PRIx64 " is not a power of two", s->prefix, path,
@@ -286,7 +289,7 @@ static int read_memory(struct chp_sysroot *s)
 		uint64_t index;
 		if (strncmp(e->d_name, "memory", 6) || !isdigit((unsigned char)e->d_name[6]))
 			continue;
-		if (parse_u64_text(e->d_name, e->d_name + 6, 10, &index))
+		if (parse_u64_text(s, e->d_name, e->d_name + 6, 10, &index))
 			continue;
 		if (index >= block_limit(s)) {
 			err = chp_fail(-EINVAL, "%s%s/%s: block number beyond the last block below 2^52 "
@@ -321,7 +324,7 @@ static int read_size(struct chp_sysroot *s, const char *path, uint64_t limit, co
 	*out = -1;
 	if (err <= 0)
 		return err;
-	err = parse_u64_below(path, buf, 10, limit, what, &v);
+	err = parse_u64_below(s, path, buf, 10, limit, what, &v);
 	if (!err)
 		*out = (int64_t)v;
 	return err;
@@ -340,7 +343,7 @@ static int read_vmcoreinfo(struct chp_sysroot *s)
 	if (sscanf(buf, "%llx %llx %c", &a, &n, &extra) != 2 || buf[0] == '-' || strchr(buf, '-'))
 		return chp_fail(-EINVAL, "%s%s: '%s' is not 'ADDRESS SIZE' in hex", s->prefix, path,
 				CHP_EXCERPT(buf));
-	if (a >= CHP_PHYS_LIMIT - CHP_MAX_NOTE_BUF || n > CHP_MAX_NOTE_BUF)
+	if (a >= CHP_PHYS_LIMIT || n > CHP_MAX_NOTE_BUF)
 		return chp_fail(-EINVAL, "%s%s: %#llx bytes at %#llx: beyond any physical address "
 				"or larger than %u bytes", s->prefix, path, n, a, CHP_MAX_NOTE_BUF);
 	s->has_vmcoreinfo = a != 0;
@@ -392,12 +395,12 @@ int chp_sysroot_cpu_notes_now(struct chp_sysroot *s, unsigned cpu, uint64_t *pad
 	*size = 0;
 	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%u/crash_notes", cpu);
 	got = chp_sysroot_read(s, path, buf, sizeof(buf), NULL);
-	if (got <= 0 || (got = parse_notes(path, buf, paddr)))
+	if (got <= 0 || (got = parse_notes(s, path, buf, paddr)))
 		return got < 0 ? got : chp_fail(-ENOENT, "CPU %u: crash_notes unknown", cpu);
 	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%u/crash_notes_size", cpu);
 	got = chp_sysroot_read(s, path, buf, sizeof(buf), NULL);
 	if (got)
-		return got < 0 ? got : parse_notes_size(path, buf, size);
+		return got < 0 ? got : parse_notes_size(s, path, buf, size);
 	*size = 368; /* note_buf_t on x86_64, before crash_notes_size existed */
 	return 0;
 }

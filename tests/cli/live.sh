@@ -11,9 +11,22 @@ expected="$here/expected/live.out"
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 cd "$dir" || exit 1
-for f in vm-dimms holes-no-hotplug unprivileged no-online-files; do
+hostile="hostile-phys-index hostile-kernel-max hostile-notes-address hostile-fifo hostile-link-out hostile-escape"
+for f in vm-dimms holes-no-hotplug unprivileged no-online-files $hostile; do
 	sh "$here/../fixtures/mksysroot.sh" "$f" "$f" || exit 1
 done
+# A vmcore whose PT_NOTE claims 1 GiB (a sparse file holds it): verify, like
+# inspect, decodes no more than 64 MiB of notes.
+python3 - <<'EOF'
+import struct
+G = 1 << 30
+eh = b'\x7fELF' + bytes([2, 1, 1, 0]) + bytes(8) + struct.pack('<HHIQQQIHHHHHH', 4, 62, 1, 0, 64, 0, 0, 64, 56, 2, 0, 0, 0)
+note = struct.pack('<IIQQQQQQ', 4, 0, 0x1000, 0, 0, G, G, 0)
+load = struct.pack('<IIQQQQQQ', 1, 7, 0x1000 + G, 0xffff888000100000, 0x100000, 0x1000, 0x1000, 0)
+with open('bignote.core', 'wb') as f:
+    f.write(eh + note + load)
+    f.truncate(0x2000 + G)
+EOF
 
 {
 	run status --help
@@ -34,9 +47,16 @@ done
 	run verify --against holes-no-hotplug --json vm-exact.hdr
 	run verify --against vm-dimms missing.hdr
 	run inspect vm-exact.hdr
+	# Hostile sysroots: each refused with the file named, exit 3, at once.
+	for f in $hostile; do
+		run status --sysroot "$f"
+	done
+	run elfcorehdr --sysroot hostile-kernel-max -o never.hdr
+	run verify --against vm-dimms bignote.core
 	echo "\$ readelf -lW vm-exact.hdr | grep -c LOAD"
 	readelf -lW vm-exact.hdr | grep -c LOAD
 	echo "files left: $(ls -d *.hdr | tr '\n' ' ')"
+	rm -f bignote.core
 } >transcript 2>&1
 
 compare_transcript live "$expected" transcript
