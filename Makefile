@@ -45,10 +45,11 @@ e2e: all
 	./scripts/install-deps --qemu
 	python3 tests/e2e/run.py $(BUILD)/tools/crashhp $(BUILD)/e2e
 
-# libFuzzer on the readers of untrusted input (needs clang): the core reader
-# and the text readers (uevent, scenario, CPU list, /proc/iomem), each for
-# FUZZ_SECONDS.  A crash leaves its input as crash-*; add it to
-# fuzz/regressions/ (elfcore or text) once fixed, so the tests replay it.
+# libFuzzer on the readers of untrusted input (needs clang): the core reader,
+# the text readers (uevent, scenario, CPU list, /proc/iomem) and whole sysroot
+# trees (files -> machine -> header -> verify), each for FUZZ_SECONDS.  A
+# crash leaves its input as crash-*; add it to fuzz/regressions/ (elfcore,
+# text or sysroot) once fixed, so the tests replay it.
 FUZZ_SECONDS ?= 60
 FUZZ_CC = clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude -Ilib
 FUZZ_LIBS = -lnettle -lfdt -lpthread
@@ -60,6 +61,11 @@ fuzz: all
 	sh fuzz/seed-text.sh $(BUILD)/fuzz-text-corpus .
 	./$(BUILD)/fuzz_elfcore -max_total_time=$(FUZZ_SECONDS) $(BUILD)/fuzz-corpus
 	./$(BUILD)/fuzz_text -max_total_time=$(FUZZ_SECONDS) -max_len=8192 $(BUILD)/fuzz-text-corpus
+	$(FUZZ_CC) fuzz/fuzz_sysroot.c lib/*.c $(FUZZ_LIBS) -o $(BUILD)/fuzz_sysroot
+	mkdir -p $(BUILD)/fuzz-sysroot-corpus
+	python3 fuzz/seed-sysroot.py $(BUILD)/fuzz-sysroot-corpus .
+	./$(BUILD)/fuzz_sysroot -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=20 \
+		$(BUILD)/fuzz-sysroot-corpus
 
 clean:
 	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_TSAN)

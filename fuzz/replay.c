@@ -3,12 +3,21 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int main(int argc, char **argv)
 {
-	for (int i = 1; i < argc; i++) {
+	/* --cuts=N: N truncations spread over each input instead of every 7th byte. */
+	long cuts = 0;
+	int first = 1;
+
+	if (argc > 1 && !strncmp(argv[1], "--cuts=", 7)) {
+		cuts = strtol(argv[1] + 7, NULL, 10);
+		first = 2;
+	}
+	for (int i = first; i < argc; i++) {
 		FILE *f = fopen(argv[i], "rb");
 		uint8_t *buf;
 		long len;
@@ -26,7 +35,8 @@ int main(int argc, char **argv)
 		LLVMFuzzerTestOneInput(buf, (size_t)len);
 		free(buf);
 		/* Every truncation of each input too: the shortest reads are the riskiest. */
-		for (long cut = 0; cut < len && cut < 8192; cut += 7) {
+		long step = cuts > 0 ? (len + cuts - 1) / cuts : 7, end = cuts > 0 ? len : 8192;
+		for (long cut = 0; cut < len && cut < end; cut += step ? step : 1) {
 			uint8_t *part = malloc(cut ? (size_t)cut : 1);
 			FILE *g = fopen(argv[i], "rb");
 			if (!part || !g || fread(part, 1, (size_t)cut, g) != (size_t)cut)
