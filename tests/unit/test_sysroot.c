@@ -273,6 +273,8 @@ static void test_sysroot__notes_bounded(void **state)
 	put_machine();
 	put("/sys/devices/system/cpu/cpu1/crash_notes", "ffffffffffffffff\n");
 	open_refused("cpu1/crash_notes: 0xffffffffffffffff is beyond any physical address");
+	put("/sys/devices/system/cpu/cpu1/crash_notes", "10000000000000\n"); /* 2^52 */
+	open_refused("cpu1/crash_notes: 0x10000000000000 is beyond any physical address");
 	put("/sys/devices/system/cpu/cpu1/crash_notes", "7ffe9e00\n");
 	put("/sys/devices/system/cpu/cpu0/crash_notes_size", "18446744073709551615\n");
 	open_refused("cpu0/crash_notes_size");
