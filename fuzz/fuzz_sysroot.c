@@ -9,9 +9,11 @@
  *
  * The input is a list of entries, each two NUL-terminated strings: a path
  * (relative to the tree) and what it holds.  A path starting with '@' is a
- * symbolic link whose target is the second string; with '|' a FIFO; else a
- * regular file with the second string as its text.  fuzz/seed-sysroot.sh
- * writes real trees in this form.
+ * symbolic link whose target is the second string; with '|' a FIFO; with '%'
+ * a regular file whose bytes are the second string in hex (binary files:
+ * /proc/kcore, or a NUL where text belongs); else a regular file with the
+ * second string as its text.  fuzz/seed-sysroot.py writes real trees in this
+ * form.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -67,9 +69,24 @@ static bool make_parents(int dirfd, char *path)
 	return true;
 }
 
-static void make_entry(int dirfd, char *path, const char *text)
+static int hex_digit(char c)
 {
-	char kind = path[0] == '@' || path[0] == '|' ? path[0] : 'f';
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Hex pairs to bytes, in place; stops at the first character that is not one. */
+static size_t unhex(char *text)
+{
+	size_t n = 0;
+
+	for (const char *p = text; hex_digit(p[0]) >= 0 && hex_digit(p[1]) >= 0; p += 2)
+		text[n++] = (char)(hex_digit(p[0]) << 4 | hex_digit(p[1]));
+	return n;
+}
+
+static void make_entry(int dirfd, char *path, char *text)
+{
+	char kind = path[0] == '@' || path[0] == '|' || path[0] == '%' ? path[0] : 'f';
 	char *rel = kind == 'f' ? path : path + 1;
 
 	if (!path_ok(rel) || !make_parents(dirfd, rel))
@@ -81,7 +98,7 @@ static void make_entry(int dirfd, char *path, const char *text)
 	} else {
 		int fd = openat(dirfd, rel, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd >= 0) {
-			size_t len = strlen(text);
+			size_t len = kind == '%' ? unhex(text) : strlen(text);
 			if (write(fd, text, len) != (ssize_t)len)
 				(void)0; /* a short tree is still a tree */
 			close(fd);

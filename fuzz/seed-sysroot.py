@@ -14,6 +14,7 @@ usage: seed-sysroot.py DIR SOURCE_ROOT
 import os
 import re
 import stat
+import struct
 import subprocess
 import sys
 import tarfile
@@ -33,8 +34,21 @@ WANTED = re.compile(
 
 
 def entry(kind, path, text=b''):
-    prefix = {'file': b'', 'link': b'@', 'fifo': b'|'}[kind]
-    return prefix + path.encode() + b'\0' + text.replace(b'\0', b'') + b'\0'
+    if kind == 'file' and b'\0' in text:
+        kind, text = 'binary', text.hex().encode()
+    prefix = {'file': b'', 'link': b'@', 'fifo': b'|', 'binary': b'%'}[kind]
+    return prefix + path.encode() + b'\0' + text + b'\0'
+
+
+def kcore(ram_start):
+    """The head of a /proc/kcore: a RAM segment at a randomized direct map (x86_64)."""
+    ehdr = (b'\x7fELF' + bytes([2, 1, 1, 0]) + bytes(8) +
+            struct.pack('<HHIQQQIHHHHHH', 4, 62, 1, 0, 64, 0, 0, 64, 56, 2, 0, 0, 0))
+    text = struct.pack('<IIQQQQQQ', 1, 7, 0x1000, 0xffffffff81000000, 0x1000000, 0x2000000,
+                       0x2000000, 0x1000)
+    ram = struct.pack('<IIQQQQQQ', 1, 7, 0x3000000, 0xffff9a0000000000 + ram_start, ram_start,
+                      0x40000000, 0x40000000, 0x1000)
+    return ehdr + text + ram
 
 
 def from_dir(root):
@@ -81,6 +95,15 @@ def main():
                            check=True, stdout=subprocess.DEVNULL)
             with open(os.path.join(out_dir, 'fixture-' + name), 'wb') as f:
                 f.write(from_dir(tree))
+        # vm-dimms as root sees it: /proc/kcore and /proc/kallsyms (KASLR).
+        tree = os.path.join(tmp, 'vm-dimms')
+        with open(os.path.join(tree, 'proc/kcore'), 'wb') as f:
+            f.write(kcore(0x100000))
+        with open(os.path.join(tree, 'proc/kallsyms'), 'w') as f:
+            f.write('0000000000000000 A fixed_percpu_data\nffffffff9a000000 T _text\n'
+                    'ffffffff9a001000 T startup_64\nffffffff9d400000 B _end\n')
+        with open(os.path.join(out_dir, 'fixture-vm-dimms-kaslr'), 'wb') as f:
+            f.write(from_dir(tree))
         data = os.path.join(src, '..', 'shared', 'data', 'real')
         if not os.path.isdir(data):
             return
