@@ -20,6 +20,13 @@ static int set_memory(struct chp_machine *m, const struct chp_sysroot *s)
 	size_t top = 0;
 	int err = 0;
 
+	/* The sysroot bounds them below 2^52; this model indexes arrays by them. */
+	for (size_t i = 0; i < chp_sysroot_nr_blocks(s); i++) {
+		const struct chp_live_block *b = chp_sysroot_block(s, i);
+		if (b->phys_index >= UINT64_MAX / (bs ? bs : 128u << 20))
+			return chp_fail(-EINVAL, "memory%" PRIu64 ": phys_index %#" PRIx64 " is beyond "
+					"any address", b->index, b->phys_index);
+	}
 	if (!chp_sysroot_iomem_zeroed(s) && chp_ranges_count(chp_sysroot_system_ram(s))) {
 		err = chp_ranges_add_all(m->present, chp_sysroot_system_ram(s));
 		if (!err)
