@@ -162,24 +162,40 @@ int chp_sysroot_open_regular(struct chp_sysroot *s, const char *path, const char
 	return 1;
 }
 
-/* Read up to `limit` bytes; 1 when the file holds more. */
-static int read_bounded(int fd, char *buf, size_t limit, size_t *len)
+/*
+ * Read all of fd into *buf (grown as needed, NUL-terminated): 0, 1 when the
+ * file holds more than `limit` bytes, or -errno.
+ */
+static int read_bounded(int fd, char **buf, size_t limit, size_t *len)
 {
-	char extra;
+	size_t cap = 0;
 
 	*len = 0;
 	for (;;) {
-		ssize_t n = read(fd, *len < limit ? buf + *len : &extra, *len < limit ? limit - *len : 1);
+		if (*len == cap) {
+			/* One byte past the limit tells a file that is too large. */
+			size_t grown_cap = cap ? 2 * cap : 4096;
+			if (grown_cap > limit + 1)
+				grown_cap = limit + 1;
+			if (grown_cap <= cap)
+				return 1;
+			char *grown = realloc(*buf, grown_cap + 1);
+			if (!grown)
+				return -ENOMEM;
+			*buf = grown;
+			cap = grown_cap;
+		}
+		ssize_t n = read(fd, *buf + *len, cap - *len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return -errno;
 		if (n == 0)
-			return 0;
-		if (*len == limit)
-			return 1;
+			break;
 		*len += (size_t)n;
 	}
+	(*buf)[*len] = '\0';
+	return *len > limit;
 }
 
 /*
@@ -191,17 +207,12 @@ static int read_text(struct chp_sysroot *s, const char *path, size_t limit, char
 {
 	int fd, r = chp_sysroot_open_regular(s, path, meaning, &fd);
 	size_t len = 0;
-	char *buf;
+	char *buf = NULL;
 
 	if (r <= 0)
 		return r;
 	/* procfs files show size 0: the limit, not st_size, bounds the read. */
-	buf = malloc(limit + 1);
-	if (!buf) {
-		close(fd);
-		return chp_fail(-ENOMEM, "out of memory reading %s", path);
-	}
-	r = read_bounded(fd, buf, limit, &len);
+	r = read_bounded(fd, &buf, limit, &len);
 	close(fd);
 	if (r < 0) {
 		free(buf);
@@ -217,7 +228,6 @@ static int read_text(struct chp_sysroot *s, const char *path, size_t limit, char
 		return chp_fail(-EINVAL, "%s%s: more than %zu bytes, more than this file ever holds",
 				s->prefix, path, limit);
 	}
-	buf[len] = '\0';
 	if (strlen(buf) != len) {
 		free(buf);
 		return chp_fail(-EINVAL, "%s%s: holds a NUL byte", s->prefix, path);

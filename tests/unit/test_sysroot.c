@@ -380,6 +380,9 @@ static void test_sysroot__messages_quote_excerpts(void **state)
 	assert_null(strchr(chp_last_error(), '\x07'));
 	assert_true(strlen(chp_last_error()) < 300);
 	put("/sys/devices/system/cpu/online", "0-1\n");
+	/* A file longer than its kind ever is: refused by its size, nothing quoted. */
+	put("/sys/devices/system/memory/block_size_bytes", text);
+	open_refused("block_size_bytes: more than 128 bytes, more than this file ever holds");
 	put("/sys/devices/system/memory/block_size_bytes", "8000000\x1b\n");
 	open_refused("block_size_bytes: '8000000\\x1b' is not a hexadecimal number");
 	put("/sys/devices/system/memory/block_size_bytes", "8000000\n");
