@@ -138,8 +138,12 @@ int chp_sysroot_exists(const struct chp_sysroot *s, const char *path)
 
 int chp_sysroot_open_regular(struct chp_sysroot *s, const char *path, const char *meaning, int *out)
 {
-	struct stat st;
-	int fd = chp_sysroot_openat(s, path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+	struct stat st, again;
+	/*
+	 * Look before opening: opening a device has effects (a watchdog starts,
+	 * a tape rewinds), so only a regular file is opened to be read.
+	 */
+	int fd = chp_sysroot_openat(s, path, O_PATH);
 
 	*out = -1;
 	if (fd == -EXDEV || fd == -ELOOP)
@@ -153,10 +157,24 @@ int chp_sysroot_open_regular(struct chp_sysroot *s, const char *path, const char
 	}
 	if (fd < 0)
 		return chp_fail(fd, "%s%s: %s", s->prefix, path, strerror(-fd));
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		close(fd);
+	int looked = fstat(fd, &st);
+	close(fd);
+	if (looked || !S_ISREG(st.st_mode))
 		return chp_fail(-EINVAL, "%s%s: not a regular file (as every sysfs and procfs "
 				"attribute is): refused", s->prefix, path);
+	/* Non-blocking all the same, should a FIFO take the file's place meanwhile. */
+	fd = chp_sysroot_openat(s, path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+	if (fd == -EACCES || fd == -EPERM) {
+		if (meaning)
+			chp_sysroot_note_absent(s, path, "not readable here");
+		return 0;
+	}
+	if (fd < 0)
+		return chp_fail(fd == -EXDEV || fd == -ELOOP ? -EINVAL : fd, "%s%s: %s", s->prefix,
+				path, strerror(-fd));
+	if (fstat(fd, &again) || again.st_dev != st.st_dev || again.st_ino != st.st_ino) {
+		close(fd);
+		return chp_fail(-EINVAL, "%s%s: changed while it was opened: refused", s->prefix, path);
 	}
 	*out = fd;
 	return 1;

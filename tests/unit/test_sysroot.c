@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -308,10 +309,21 @@ static void test_sysroot__special_files_refused(void **state)
 		assert_non_null(strstr(chp_last_error(), files[i]));
 		drop(files[i]);
 	}
-	/* /dev/zero's numbers: an endless read where a file belongs (root only). */
+	/*
+	 * /dev/zero's numbers (root only): refused without being opened at all,
+	 * since opening some devices acts (a watchdog starts).  inotify sees
+	 * every open that could read.
+	 */
 	snprintf(full, sizeof(full), "%s/proc/iomem", root);
 	if (mknod(full, S_IFCHR | 0600, makedev(1, 5)) == 0) {
+		int in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+		char ev[256];
+		assert_true(in >= 0);
+		assert_true(inotify_add_watch(in, full, IN_OPEN) >= 0);
 		open_refused("/proc/iomem: not a regular file");
+		assert_int_equal(read(in, ev, sizeof(ev)), -1); /* no event: never opened */
+		assert_int_equal(errno, EAGAIN);
+		close(in);
 		drop("/proc/iomem");
 	}
 	/* A directory in place of a file, and a file in place of memory/. */
