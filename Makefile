@@ -4,13 +4,14 @@ BUILD_SAN  ?= build-san
 BUILD_TSAN ?= build-tsan
 MESON      ?= meson
 
-.PHONY: all deps demo check bench fuzz e2e clean
+.PHONY: all deps demo check bench fuzz e2e deb deb-test clean
 
 all: $(BUILD)/build.ninja
 	$(MESON) compile -C $(BUILD)
 
+# SKIP_DEPS=1: the packages are installed by hand (a system without apt).
 deps:
-	./scripts/install-deps
+	@[ -n "$(SKIP_DEPS)" ] || ./scripts/install-deps
 
 $(BUILD)/build.ninja:
 	$(MESON) setup $(BUILD)
@@ -60,6 +61,19 @@ fuzz: all
 	sh fuzz/seed-text.sh $(BUILD)/fuzz-text-corpus .
 	./$(BUILD)/fuzz_elfcore -max_total_time=$(FUZZ_SECONDS) $(BUILD)/fuzz-corpus
 	./$(BUILD)/fuzz_text -max_total_time=$(FUZZ_SECONDS) -max_len=8192 $(BUILD)/fuzz-text-corpus
+
+# The Debian package (debhelper, dh with Meson), built from a copy of the
+# work tree under $(BUILD)/deb (dpkg-buildpackage writes into the parent
+# directory), then checked with lintian. The .deb is left in $(BUILD)/deb.
+deb:
+	./scripts/install-deps --deb
+	./scripts/build-deb $(BUILD)/deb
+
+# Opt-in: the .deb installed into a fresh Debian 12 tree (debootstrap, from
+# Debian's mirror), and crashhp status --sysroot run from it in a chroot.
+# Needs root and the network; ~2 min (see scripts/deb-test).
+deb-test: deb
+	./scripts/deb-test $(BUILD)/deb
 
 clean:
 	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_TSAN)
