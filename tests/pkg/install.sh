@@ -33,6 +33,14 @@ check "unit in $unitdir" test -f "$unit"
 check "unit: no @VARIABLE@ left" sh -c "! grep -n '@[A-Z_]*@' '$unit'"
 check "unit: ExecStart is $bindir/crashhp watch" \
 	grep -qx "ExecStart=$bindir/crashhp watch .*--reload auto.*" "$unit"
+check "unit: Type=notify, KillMode=mixed" \
+	sh -c "grep -qx 'Type=notify' '$unit' && grep -qx 'KillMode=mixed' '$unit'"
+# Stopping waits for the running reload and the one more it may owe: two
+# reload timeouts plus watch's 5 s from TERM to KILL for each.
+timeout=$(sed -n 's/^ExecStart=.*--reload-timeout \([0-9]*\).*/\1/p' "$unit")
+stop=$(sed -n 's/^TimeoutStopSec=\([0-9]*\)s$/\1/p' "$unit")
+check "unit: TimeoutStopSec=${stop}s covers two reloads of --reload-timeout $timeout" \
+	test "${stop:-0}" -gt "$((2 * (${timeout:-999999} + 5)))"
 # Every program an Exec*= line runs is installed and executable (prefixes
 # such as "-+" stripped).
 grep '^Exec[A-Za-z]*=' "$unit" | sed 's/^[^=]*=[-+!@:]*//; s/ .*//' | sort -u >"$scratch/progs"
