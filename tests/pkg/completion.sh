@@ -38,7 +38,7 @@ complete_line() {
 complete_line "crashhp " elfcorehdr inspect sim status verify watch --help --version
 complete_line "crashhp wa" watch
 complete_line "crashhp --version s" sim status
-complete_line "crashhp watch --rel" --reload --reload-timeout
+complete_line "crashhp watch --rel" --reload --reload-timeout --reload-retries
 complete_line "crashhp watch --reload " auto
 complete_line "crashhp watch --count " ""
 complete_line "crashhp inspect --kind v" vmcore
