@@ -72,7 +72,7 @@ deb:
 
 # Opt-in: the .deb installed into a fresh Debian 12 tree (debootstrap, from
 # Debian's mirror), and crashhp status --sysroot run from it in a chroot.
-# Needs root and the network; ~4 min, most of it debootstrap (scripts/deb-test).
+# Needs root and the network; 4-7 min, most of it debootstrap (scripts/deb-test).
 deb-test: deb
 	./scripts/deb-test $(BUILD)/deb
 
