@@ -4,13 +4,14 @@ BUILD_SAN  ?= build-san
 BUILD_TSAN ?= build-tsan
 MESON      ?= meson
 
-.PHONY: all deps demo check bench fuzz e2e clean
+.PHONY: all deps demo check bench fuzz e2e deb deb-test clean
 
 all: $(BUILD)/build.ninja
 	$(MESON) compile -C $(BUILD)
 
+# SKIP_DEPS=1: the packages are installed by hand (a system without apt).
 deps:
-	./scripts/install-deps
+	@[ -n "$(SKIP_DEPS)" ] || ./scripts/install-deps
 
 $(BUILD)/build.ninja:
 	$(MESON) setup $(BUILD)
@@ -66,6 +67,20 @@ fuzz: all
 	python3 fuzz/seed-sysroot.py $(BUILD)/fuzz-sysroot-corpus .
 	./$(BUILD)/fuzz_sysroot -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=20 \
 		$(BUILD)/fuzz-sysroot-corpus
+
+# The Debian package (debhelper, dh with Meson), built from a copy of the
+# work tree under $(BUILD)/deb (dpkg-buildpackage writes into the parent
+# directory), then checked with lintian (source and binary). ~2.5 min: the
+# package build runs the unit tests. The .deb is left in $(BUILD)/deb.
+deb:
+	./scripts/install-deps --deb
+	./scripts/build-deb $(BUILD)/deb
+
+# Opt-in: the .deb installed into a fresh Debian 12 tree (debootstrap, from
+# Debian's mirror), and crashhp status --sysroot run from it in a chroot.
+# Needs root and the network; 4-7 min, most of it debootstrap (scripts/deb-test).
+deb-test: deb
+	./scripts/deb-test $(BUILD)/deb
 
 clean:
 	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_TSAN)
