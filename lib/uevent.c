@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <linux/netlink.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,14 +163,11 @@ const char *chp_uevent_change_name(enum chp_uevent_change c)
 int chp_uevent_open_netlink(int *fd)
 {
 	struct sockaddr_nl addr = { .nl_family = AF_NETLINK, .nl_groups = 1 /* the kernel's */ };
-	int one = 1, size = RECEIVE_BUFFER;
-	int s = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_KOBJECT_UEVENT);
+	int one = 1, s = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_KOBJECT_UEVENT);
 
 	if (s < 0)
 		return chp_fail(-errno, "uevent socket: %s", strerror(errno));
-	/* FORCE passes net.core.rmem_max (CAP_NET_ADMIN); otherwise as much as it allows. */
-	if (setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)))
-		setsockopt(s, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	chp_uevent_set_receive_buffer(s, RECEIVE_BUFFER);
 	if (setsockopt(s, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) ||
 	    bind(s, (struct sockaddr *)&addr, sizeof(addr))) {
 		int e = errno;
@@ -178,6 +176,17 @@ int chp_uevent_open_netlink(int *fd)
 	}
 	*fd = s;
 	return 0;
+}
+
+int chp_uevent_set_receive_buffer(int fd, size_t bytes)
+{
+	int size = bytes > INT_MAX / 2 ? INT_MAX / 2 : (int)bytes;
+
+	/* FORCE passes net.core.rmem_max (CAP_NET_ADMIN); otherwise as much as it allows. */
+	if (!setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) ||
+	    !setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)))
+		return 0;
+	return chp_fail(-errno, "uevent socket: SO_RCVBUF: %s", strerror(errno));
 }
 
 int chp_uevent_receive_buffer(int fd, size_t *bytes)

@@ -51,6 +51,7 @@ static const char watch_usage[] =
 	"                          later, to its process group); default 300\n"
 	"  --reload-retries N      retry a failed reload N times, waiting 1, 2, 4 ... 60 s;\n"
 	"                          default 5\n"
+	"  --receive-buffer SIZE   the uevent socket's receive buffer (default 128M)\n"
 	"  --uevent-fd FD          read framed uevents from FD instead of the kernel (tests)\n"
 	"  --count N               stop after N events\n"
 	"  -h, --help              this help\n"
@@ -64,6 +65,7 @@ static const char watch_usage[] =
 struct watch {
 	bool json;
 	int uevent_fd;            /* -1: the kernel's socket */
+	uint64_t receive_buffer;  /* 0: the default (128 MiB) */
 	long count;
 	struct watch_model model;
 	struct reload reload;
@@ -306,6 +308,7 @@ static int parse_args(struct watch *w, int argc, char **argv)
 		{ "reload-timeout", required_argument, NULL, 't' },
 		{ "reload-retries", required_argument, NULL, 'R' },
 		{ "uevent-fd", required_argument, NULL, 'u' },
+		{ "receive-buffer", required_argument, NULL, 'b' },
 		{ "count", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -323,6 +326,14 @@ static int parse_args(struct watch *w, int argc, char **argv)
 			if (!parse_seconds(optarg, &w->reload.timeout_s)) {
 				tool_error("watch: --reload-timeout takes seconds (0 < s <= 86400), "
 					   "not '%s'", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'b':
+			if (!tool_parse_size(optarg, &w->receive_buffer) || w->receive_buffer < 1024 ||
+			    w->receive_buffer > (1u << 30)) {
+				tool_error("watch: --receive-buffer takes a size from 1K to 1G, not '%s'",
+					   optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -394,6 +405,9 @@ int cmd_watch(int argc, char **argv)
 		tool_error("watch: %s", tool_why());
 		rc = EXIT_SYSTEM;
 	}
+	if (!rc && w.receive_buffer && w.uevent_fd < 0 &&
+	    chp_uevent_set_receive_buffer(ufd, w.receive_buffer))
+		tool_error("watch: --receive-buffer: %s", tool_why());
 	if (!rc)
 		chp_uevent_receive_buffer(ufd, &rcvbuf);
 	/* 2. The machine, as it is now. */

@@ -75,7 +75,9 @@ const char *chp_uevent_change_name(enum chp_uevent_change c);
  * reader must read the machine again.
  */
 int chp_uevent_open_netlink(int *fd);
-/* The receive buffer the kernel granted, in bytes. */
+/* Ask for a receive buffer (SO_RCVBUFFORCE, else SO_RCVBUF, which rmem_max caps). */
+int chp_uevent_set_receive_buffer(int fd, size_t bytes);
+/* The receive buffer the kernel granted, in bytes (twice what was asked: its bookkeeping). */
 int chp_uevent_receive_buffer(int fd, size_t *bytes);
 int chp_uevent_receive_netlink(int fd, struct chp_uevent *out);
 int chp_uevent_send_framed(int fd, const struct chp_uevent_origin *from, const void *msg, size_t len);
