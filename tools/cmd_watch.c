@@ -31,6 +31,7 @@
 static const char watch_usage[] =
 	"Usage: crashhp watch [--sysroot DIR] [-o FILE] [--json] [--reload CMD|auto]\n"
 	"                     [--reload-timeout SECONDS] [--reload-retries N]\n"
+	"                     [--receive-buffer SIZE]\n"
 	"\n"
 	"Follow real CPU and memory hotplug through the kernel's uevents.  The\n"
 	"machine's model and an elfcorehdr are kept true under the robust policy;\n"
@@ -190,6 +191,7 @@ static int loop(struct watch *w, int sfd, int ufd)
 {
 	struct chp_uevent *ev = malloc(sizeof(*ev));
 	bool stopping = false, framed = w->uevent_fd >= 0;
+	int rc = EXIT_OK;
 
 	if (!ev)
 		return EXIT_SYSTEM;
@@ -220,6 +222,13 @@ static int loop(struct watch *w, int sfd, int ufd)
 			} else if (err == -ENOBUFS) {
 				drain(ufd, framed, ev);
 				resync(w, chp_last_error());
+			} else if (err && err != -EINVAL && err != -EPERM) {
+				/* Not a message refused but a socket that fails: no busy loop. */
+				if (err != -EINTR && err != -EAGAIN) {
+					tool_error("watch: %s", chp_last_error());
+					rc = EXIT_SYSTEM;
+					stopping = true;
+				}
 			} else if (err) {
 				/* Refused: said so, and nothing changes. */
 				if (w->json) {
@@ -250,7 +259,7 @@ static int loop(struct watch *w, int sfd, int ufd)
 		       r->timeouts);
 	fflush(stdout);
 	free(ev);
-	return EXIT_OK;
+	return rc;
 }
 
 /*
