@@ -136,7 +136,11 @@ kill -CONT "$pid" "$pid2"
 wait_for "$out" '"event": "cpu add", "index": 1,' 2 || exit 1
 compare_view "$out" "after $cycles cycles while stopped" "$pid" 2
 events=$(grep -c '"event": "cpu o' "$out")
-echo "  default buffer: $events cpu online/offline events seen ($((2 * cycles + 2)) sent)"
+if [ "$events" = $((2 * cycles + 2)) ] && ! grep -q '"resync"' "$out"; then
+	ok "default buffer: all $events cpu online/offline events seen, no resync needed"
+else
+	bad "default buffer: $events of $((2 * cycles + 2)) cpu online/offline events, $(grep -c '"resync"' "$out") resyncs"
+fi
 # The small buffer lost messages, the marker among them: once it has
 # resynchronised, a second marker shows it has read all there is.
 wait_for "$out2" '"resync"' || exit 1

@@ -65,24 +65,37 @@ class Watch:
             pass_fds=[b.fileno()], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             env=env, preexec_fn=preexec_fn, start_new_session=new_session)
         b.close()
-        self.lines, self.buf, self.seen = [], b"", 0
+        self.lines, self.buf, self.seen, self.err = [], b"", 0, b""
 
     def send(self, *messages):
         for m in messages:
             self.sock.send(m)
 
-    def _more(self, deadline):
+    def _more(self, deadline, want_stdout=True):
+        """Read what is there on stdout and stderr; False at the deadline or at
+        the end of stdout (stderr alone may be held open by a stray reload)."""
+        pipes = [p for p in (self.proc.stdout, self.proc.stderr) if not p.closed]
+        if not pipes or (want_stdout and self.proc.stdout.closed):
+            return False
         left = deadline - time.monotonic()
-        if left <= 0 or not select.select([self.proc.stdout], [], [], left)[0]:
+        ready = select.select(pipes, [], [], max(0, left))[0] if left > 0 else []
+        if not ready:
             return False
-        chunk = os.read(self.proc.stdout.fileno(), 65536)
-        if not chunk:
-            return False
-        self.buf += chunk
-        while b"\n" in self.buf:
-            line, self.buf = self.buf.split(b"\n", 1)
-            if line.strip():
-                self.lines.append(json.loads(line))
+        for p in ready:
+            chunk = os.read(p.fileno(), 65536)
+            if p is self.proc.stderr:
+                self.err += chunk
+                if not chunk:
+                    p.close()
+                continue
+            if not chunk:
+                p.close()
+                return False
+            self.buf += chunk
+            while b"\n" in self.buf:
+                line, self.buf = self.buf.split(b"\n", 1)
+                if line.strip():
+                    self.lines.append(json.loads(line))
         return True
 
     def wait_for(self, pred, timeout=60):
@@ -109,12 +122,17 @@ class Watch:
         try:
             self.proc.wait(timeout=max(1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
+            check(False, "watch did not exit: killed")
             self.proc.kill()
             self.proc.wait()
-        err = self.proc.stderr.read().decode()
-        self.proc.stdout.close()
-        self.proc.stderr.close()
-        return self.proc.returncode, self.lines, err
+        # What is left on stderr, unless something else still holds it.
+        end = time.monotonic() + 1
+        while not self.proc.stderr.closed and self._more(end, want_stdout=False):
+            pass
+        for p in (self.proc.stdout, self.proc.stderr):
+            if not p.closed:
+                p.close()
+        return self.proc.returncode, self.lines, self.err.decode()
 
 
 def watch(args, messages, **kw):
