@@ -43,7 +43,7 @@ wait_for() {
 	n=0
 	while [ "$(grep -c -- "$2" "$1" 2>/dev/null)" -lt "${3:-1}" ]; do
 		n=$((n + 1))
-		[ "$n" -gt "${WAIT_LIMIT:-12000}" ] && { echo "timed out waiting for '$2' in $1"; cat "$1"; return 1; }
+		[ "$n" -gt "${WAIT_LIMIT:-12000}" ] && { echo "FAIL timed out waiting for '$2' in $1"; cat "$1"; return 1; }
 		sleep 0.01
 	done
 }
