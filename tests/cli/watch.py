@@ -229,7 +229,7 @@ def scenarios(work):
           f"5 events during a slow reload: exactly 2 reloads ({len(done)})")
     check(stopped and stopped[0]["coalesced"] == 3, "3 requests coalesced into the second")
 
-    for test in (startup_queue, synthetic_add, lost_messages, sigterm_during_reload,
+    for test in (notify_ready, startup_queue, synthetic_add, lost_messages, sigterm_during_reload,
                  reload_timeout, reload_retried, sigchld_ignored, header_write_failure,
                  model_failure, reload_auto):
         print(f"# {test.__name__}")
@@ -238,8 +238,12 @@ def scenarios(work):
 
 
 def fixture(work, name):
+    """A fresh copy of a sysroot fixture (made once), for a test to change."""
+    master = os.path.join(work, "master-" + name)
+    if not os.path.isdir(master):
+        subprocess.run(["sh", MKSYSROOT, name, master], check=True)
     root = os.path.join(work, name + "-" + str(time.monotonic_ns()))
-    subprocess.run(["sh", MKSYSROOT, name, root], check=True)
+    shutil.copytree(master, root)
     return root
 
 
@@ -281,6 +285,23 @@ def is_ready(l):
 def view(w):
     w.signal(signal.SIGUSR1)
     return w.wait_for(lambda l: l.get("view"))
+
+
+def notify_ready(work):
+    """Type=notify: READY=1 reaches NOTIFY_SOCKET after the READY line; STOPPING=1 on SIGTERM."""
+    root = fixture(work, "vm-dimms")
+    path = os.path.join(work, "notify")
+    ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    ns.bind(path)
+    w = Watch(["--sysroot", root], env=dict(os.environ, NOTIFY_SOCKET=path))
+    ready = w.wait_for(is_ready)
+    got = ns.recv(4096) if select.select([ns], [], [], 60)[0] else b""
+    check(ready and got == b"READY=1", f"READY=1 through sd_notify ({got!r})")
+    w.signal(signal.SIGTERM)
+    got = ns.recv(4096) if select.select([ns], [], [], 60)[0] else b""
+    rc, lines, err = w.finish()
+    check(got == b"STOPPING=1" and rc == 0, f"STOPPING=1 on SIGTERM ({got!r}), exit 0")
+    ns.close()
 
 
 def startup_queue(work):
