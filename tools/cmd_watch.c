@@ -10,6 +10,7 @@
  * the machine again.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
@@ -175,12 +176,16 @@ static void print_ready(struct watch *w, size_t rcvbuf)
 	sd_notify(0, "READY=1");
 }
 
-/* Messages were lost: what queued before the loss is older than any reading now. */
+/*
+ * Messages were lost: what queued before the loss is older than any reading
+ * now.  Bounded, so a flood that never pauses cannot hold watch here; what
+ * is left is applied after the resync, idempotently.
+ */
 static void drain(int fd, bool framed, struct chp_uevent *ev)
 {
 	struct pollfd p = { fd, POLLIN, 0 };
 
-	while (poll(&p, 1, 0) == 1 && (p.revents & POLLIN)) {
+	for (int n = 0; n < 65536 && poll(&p, 1, 0) == 1 && (p.revents & POLLIN); n++) {
 		int err = framed ? chp_uevent_receive_framed(fd, ev) : chp_uevent_receive_netlink(fd, ev);
 		if (err == -ENOTCONN)
 			break;
@@ -414,6 +419,9 @@ int cmd_watch(int argc, char **argv)
 		tool_error("watch: %s", tool_why());
 		rc = EXIT_SYSTEM;
 	}
+	/* Not the reload's: it must not hold a given socket open. */
+	if (!rc && w.uevent_fd >= 0)
+		fcntl(ufd, F_SETFD, FD_CLOEXEC);
 	if (!rc && w.receive_buffer && w.uevent_fd < 0 &&
 	    chp_uevent_set_receive_buffer(ufd, w.receive_buffer))
 		tool_error("watch: --receive-buffer: %s", tool_why());
