@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <linux/netlink.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,10 @@
 
 #define FRAME_MAGIC "CHPUEV1"
 #define FRAME_HEADER 24
+/* Frame flags (offset 20): the sender lost messages before this one. */
+#define FRAME_LOST 1u
+/* As systemd-udevd asks: room for a burst while the reader is stopped. */
+#define RECEIVE_BUFFER (128u << 20)
 
 int chp_uevent_parse(struct chp_uevent *out, const void *msg, size_t len)
 {
@@ -164,6 +169,7 @@ int chp_uevent_open_netlink(int *fd)
 
 	if (s < 0)
 		return chp_fail(-errno, "uevent socket: %s", strerror(errno));
+	chp_uevent_set_receive_buffer(s, RECEIVE_BUFFER);
 	if (setsockopt(s, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) ||
 	    bind(s, (struct sockaddr *)&addr, sizeof(addr))) {
 		int e = errno;
@@ -171,6 +177,28 @@ int chp_uevent_open_netlink(int *fd)
 		return chp_fail(-e, "uevent socket: %s", strerror(e));
 	}
 	*fd = s;
+	return 0;
+}
+
+int chp_uevent_set_receive_buffer(int fd, size_t bytes)
+{
+	int size = bytes > INT_MAX / 2 ? INT_MAX / 2 : (int)bytes;
+
+	/* FORCE passes net.core.rmem_max (CAP_NET_ADMIN); otherwise as much as it allows. */
+	if (!setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) ||
+	    !setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)))
+		return 0;
+	return chp_fail(-errno, "uevent socket: SO_RCVBUF: %s", strerror(errno));
+}
+
+int chp_uevent_receive_buffer(int fd, size_t *bytes)
+{
+	int size = 0;
+	socklen_t len = sizeof(size);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, &len))
+		return chp_fail(-errno, "uevent socket: SO_RCVBUF: %s", strerror(errno));
+	*bytes = (size_t)size;
 	return 0;
 }
 
@@ -212,6 +240,9 @@ int chp_uevent_receive_netlink(int fd, struct chp_uevent *out)
 	struct chp_uevent_origin from;
 	int err = receive(fd, buf, sizeof(buf), &from, &addr);
 
+	if (err == -ENOBUFS)
+		return chp_fail(err, "uevent: the kernel dropped messages (ENOBUFS): the "
+				"receive buffer overflowed");
 	if (err)
 		return chp_fail(err, "uevent: receiving: %s", strerror(-err));
 	from.sender_pid = addr.nl_pid;
@@ -247,6 +278,9 @@ int chp_uevent_receive_framed(int fd, struct chp_uevent *out)
 		return chp_fail(-ENOTCONN, "uevent: the sender closed the stream");
 	if (socket_said.length < FRAME_HEADER || memcmp(buf, FRAME_MAGIC, 8))
 		return chp_fail(-EINVAL, "uevent: a frame without its header");
+	if (chp_get32(h + 20, false) & FRAME_LOST)
+		return chp_fail(-ENOBUFS, "uevent: the sender lost messages before this frame "
+				"(ENOBUFS)");
 	from = (struct chp_uevent_origin){
 		.sender_pid = chp_get32(h + 8, false),
 		.has_credentials = chp_get32(h + 12, false) != 0,

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -196,7 +197,7 @@ void json_bool(struct json *j, const char *key, bool value)
 
 int tool_write_file_atomic(const char *path, const void *buf, size_t len)
 {
-	char *tmp;
+	char *tmp, *dir;
 	FILE *f;
 	int fd, ok;
 
@@ -208,17 +209,33 @@ int tool_write_file_atomic(const char *path, const void *buf, size_t len)
 		free(tmp);
 		return -e;
 	}
+	errno = 0;
 	f = fdopen(fd, "wb");
-	ok = f && fwrite(buf, 1, len, f) == len;
+	/* On disk before the rename, so a crash leaves the old file or the new one. */
+	ok = f && fwrite(buf, 1, len, f) == len && fflush(f) == 0 && fsync(fd) == 0;
+	int e = errno;
 	ok = (f ? fclose(f) == 0 : (close(fd), 0)) && ok;
 	if (!ok || rename(tmp, path)) {
-		int e = errno ? errno : EIO;
+		e = e ? e : errno ? errno : EIO;
 		unlink(tmp);
 		free(tmp);
 		return -e;
 	}
 	free(tmp);
-	return 0;
+	/* ... and the rename itself, through the directory. */
+	dir = strdup(path);
+	if (!dir)
+		return -ENOMEM;
+	char *slash = strrchr(dir, '/');
+	const char *d = slash ? (slash == dir ? "/" : (*slash = '\0', dir)) : ".";
+	fd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	e = fd < 0 || fsync(fd) ? errno : 0;
+	if (e == EINVAL)
+		e = 0; /* a file system that cannot sync a directory */
+	if (fd >= 0)
+		close(fd);
+	free(dir);
+	return -e;
 }
 
 void json_null(struct json *j, const char *key)

@@ -72,11 +72,18 @@ enum chp_uevent_change chp_uevent_classify(const struct chp_uevent *ev, uint64_t
 const char *chp_uevent_change_name(enum chp_uevent_change c);
 
 /*
- * Transports.  The kernel's socket (bound to group 1, SO_PASSCRED on); and a
- * framed one for tests and replays, in which each datagram starts with an
- * origin header, so a socketpair can say who "sent" a message.
+ * Transports.  The kernel's socket (bound to group 1, SO_PASSCRED on, a 128 MiB
+ * receive buffer where permitted); and a framed one for tests and replays, in
+ * which each datagram starts with an origin header, so a socketpair can say
+ * who "sent" a message.  Both receivers return -ENOBUFS when messages were lost
+ * (the kernel's socket overflowed; a frame whose header flags say so): the
+ * reader must read the machine again.
  */
 int chp_uevent_open_netlink(int *fd);
+/* Ask for a receive buffer (SO_RCVBUFFORCE, else SO_RCVBUF, which rmem_max caps). */
+int chp_uevent_set_receive_buffer(int fd, size_t bytes);
+/* The receive buffer the kernel granted, in bytes (twice what was asked: its bookkeeping). */
+int chp_uevent_receive_buffer(int fd, size_t *bytes);
 int chp_uevent_receive_netlink(int fd, struct chp_uevent *out);
 int chp_uevent_send_framed(int fd, const struct chp_uevent_origin *from, const void *msg, size_t len);
 int chp_uevent_receive_framed(int fd, struct chp_uevent *out);

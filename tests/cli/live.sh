@@ -55,6 +55,19 @@ EOF
 	run verify --against vm-dimms bignote.core
 	echo "\$ readelf -lW vm-exact.hdr | grep -c LOAD"
 	readelf -lW vm-exact.hdr | grep -c LOAD
+	run watch --help
+	run watch --reload-timeout 0
+	run watch --reload-retries many
+	run watch --receive-buffer 1
+	run watch stray
+	# No kdump tool in an empty PATH: refused before anything is opened.
+	mkdir emptybin
+	echo "\$ PATH=emptybin crashhp watch --reload auto"
+	PATH=emptybin "$crashhp" watch --reload auto
+	echo "[exit $?]"
+	echo
+	# READY, the header written, then a stream that is no socket: exit 4.
+	run watch --sysroot vm-dimms -o watch.hdr --uevent-fd 3 3</dev/null
 	echo "files left: $(ls -d *.hdr | tr '\n' ' ')"
 	rm -f bignote.core
 } >transcript 2>&1

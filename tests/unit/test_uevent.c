@@ -160,7 +160,26 @@ static void test_uevent__framed_transport(void **state)
 	close(sv[1]);
 }
 
-/* The kernel's socket opens where the sandbox allows it. */
+/* A frame whose flags say messages were lost: -ENOBUFS, as the kernel's socket gives. */
+static void test_uevent__framed_lost_messages(void **state)
+{
+	static const uint8_t lost[24] = { 'C', 'H', 'P', 'U', 'E', 'V', '1', 0,
+					  0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0 };
+	struct chp_uevent ev;
+	int sv[2];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	assert_int_equal(write(sv[0], lost, sizeof(lost)), (ssize_t)sizeof(lost));
+	assert_int_equal(chp_uevent_send_framed(sv[0], &kernel, MSG(mem_online)), 0);
+	assert_int_equal(chp_uevent_receive_framed(sv[1], &ev), -ENOBUFS);
+	assert_non_null(strstr(chp_last_error(), "lost"));
+	/* The next message is read as usual. */
+	assert_int_equal(chp_uevent_receive_framed(sv[1], &ev), 0);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* The kernel's socket opens where the sandbox allows it, with a large buffer. */
 static void test_uevent__netlink_socket_opens(void **state)
 {
 	int fd;
@@ -169,6 +188,10 @@ static void test_uevent__netlink_socket_opens(void **state)
 	if (err == -EPERM || err == -EACCES || err == -EPROTONOSUPPORT || err == -EAFNOSUPPORT)
 		skip();
 	assert_int_equal(err, 0);
+	size_t bytes = 0;
+	assert_int_equal(chp_uevent_receive_buffer(fd, &bytes), 0);
+	/* The kernel's default is rmem_default (about 208 KiB); FORCE or rmem_max may cap ours. */
+	assert_true(bytes >= 4096);
 	close(fd);
 }
 
@@ -180,6 +203,7 @@ int main(void)
 		cmocka_unit_test(test_uevent__malformed_rejected),
 		cmocka_unit_test(test_uevent__spoofed_rejected),
 		cmocka_unit_test(test_uevent__framed_transport),
+		cmocka_unit_test(test_uevent__framed_lost_messages),
 		cmocka_unit_test(test_uevent__netlink_socket_opens),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * crashhp watch: the reload child.  It runs in its own session, so the
+ * SIGTERM or SIGINT that stops watch's group (systemd, Ctrl-C) never cuts a
+ * reload between its unload and its load; a timeout ends the reload's whole
+ * group (TERM, then KILL); a failure is retried with a bounded backoff.  At
+ * most one runs; changes meanwhile cause exactly one more.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tool.h"
+#include "watch.h"
+
+double watch_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+void watch_json_string(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+/* The first executable NAME in $PATH (or the usual places when unset). */
+static char *find_in_path(const char *name)
+{
+	const char *path = getenv("PATH");
+	char *copy = strdup(path && *path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	char *save = NULL, *found = NULL;
+
+	for (char *dir = copy ? strtok_r(copy, ":", &save) : NULL; dir && !found;
+	     dir = strtok_r(NULL, ":", &save)) {
+		char *p;
+		struct stat st;
+		if (asprintf(&p, "%s/%s", *dir ? dir : ".", name) < 0)
+			break;
+		if (!stat(p, &st) && S_ISREG(st.st_mode) && !access(p, X_OK))
+			found = p;
+		else
+			free(p);
+	}
+	free(copy);
+	return found;
+}
+
+/* Single quotes for sh: a path with a quote in it stays one word. */
+static char *quoted(const char *s)
+{
+	size_t n = 3;
+	for (const char *p = s; *p; p++)
+		n += *p == '\'' ? 4 : 1;
+	char *out = malloc(n), *o = out;
+	if (!out)
+		return NULL;
+	*o++ = '\'';
+	for (const char *p = s; *p; p++) {
+		if (*p == '\'') {
+			memcpy(o, "'\\''", 4);
+			o += 4;
+		} else {
+			*o++ = *p;
+		}
+	}
+	*o++ = '\'';
+	*o = '\0';
+	return out;
+}
+
+int reload_resolve_auto(struct reload *r, const char **chose)
+{
+	char *kdumpctl = find_in_path("kdumpctl"), *config = NULL, *systemctl = NULL;
+	char *qa = NULL, *qb = NULL;
+	int err = 0;
+
+	if (kdumpctl && (systemctl = find_in_path("systemctl"))) {
+		/* kdump-utils' udev rule: reload only while kdump.service is active. */
+		qa = quoted(systemctl);
+		qb = quoted(kdumpctl);
+		if (!qa || !qb || asprintf(&r->owned_cmd, "if %s is-active --quiet kdump.service; "
+				       "then exec %s reload; fi", qa, qb) < 0)
+			err = -ENOMEM;
+		*chose = "kdump-utils (kdumpctl reload, while kdump.service is active)";
+	} else if ((config = find_in_path("kdump-config"))) {
+		/* kdump-tools' udev rule: reloads only what is loaded, under its lock. */
+		qa = quoted(config);
+		if (!qa || asprintf(&r->owned_cmd, "exec %s try-reload", qa) < 0)
+			err = -ENOMEM;
+		*chose = "kdump-tools (kdump-config try-reload)";
+	} else {
+		err = -ENOENT;
+		*chose = kdumpctl ? "kdumpctl found, but not systemctl" : NULL;
+	}
+	if (err)
+		r->owned_cmd = NULL;
+	r->cmd = r->owned_cmd;
+	free(kdumpctl);
+	free(config);
+	free(systemctl);
+	free(qa);
+	free(qb);
+	return err;
+}
+
+static void report(struct reload *r, const char *what, const char *json_extra, const char *text)
+{
+	if (r->json)
+		printf("{\"reload\": \"%s\"%s}\n", what, json_extra);
+	else
+		printf("reload %s%s\n", what, text);
+	fflush(stdout);
+}
+
+static void schedule_retry(struct reload *r, bool stopping)
+{
+	char j[96], t[96];
+
+	r->failed++;
+	r->failures++;
+	if (stopping) {
+		report(r, "not retried", ", \"why\": \"stopping\"", ": stopping");
+		r->failures = 0;
+		return;
+	}
+	if (r->failures > r->max_retries) {
+		snprintf(j, sizeof(j), ", \"attempts\": %u", r->failures);
+		snprintf(t, sizeof(t), " after %u attempts; the next change tries again", r->failures);
+		report(r, "given up", j, t);
+		r->failures = 0;
+		return;
+	}
+	double wait = 1.0;
+	for (unsigned i = 1; i < r->failures && wait < RELOAD_BACKOFF_MAX_S; i++)
+		wait *= 2;
+	if (wait > RELOAD_BACKOFF_MAX_S)
+		wait = RELOAD_BACKOFF_MAX_S;
+	r->retry_at = watch_now() + wait;
+	snprintf(j, sizeof(j), ", \"in_s\": %.0f, \"attempt\": %u", wait, r->failures + 1);
+	snprintf(t, sizeof(t), " in %.0f s (attempt %u)", wait, r->failures + 1);
+	report(r, "retry", j, t);
+}
+
+static void start(struct reload *r)
+{
+	pid_t pid;
+
+	r->retry_at = 0;
+	pid = fork();
+	if (pid == 0) {
+		/* Its own session: the signals that stop watch's group do not reach it. */
+		sigset_t none;
+		setsid();
+		signal(SIGPIPE, SIG_DFL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		/* watch's stdout carries its events; the reload's output goes to stderr. */
+		int null = open("/dev/null", O_RDONLY);
+		if (null >= 0 && null != STDIN_FILENO) {
+			dup2(null, STDIN_FILENO);
+			close(null);
+		}
+		dup2(STDERR_FILENO, STDOUT_FILENO);
+		execl("/bin/sh", "sh", "-c", r->cmd, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0) {
+		char j[160], t[160];
+		snprintf(j, sizeof(j), ", \"error\": \"fork: %s\"", strerror(errno));
+		snprintf(t, sizeof(t), ": fork: %s", strerror(errno));
+		report(r, "not started", j, t);
+		schedule_retry(r, false);
+		return;
+	}
+	/* Also the group's id (setsid), in case the child has not run yet. */
+	setpgid(pid, pid);
+	r->pid = pid;
+	r->runs++;
+	r->signals_sent = 0;
+	clock_gettime(CLOCK_MONOTONIC, &r->started);
+	r->deadline = watch_now() + r->timeout_s;
+	char j[64], t[64];
+	snprintf(j, sizeof(j), ", \"pid\": %d", (int)pid);
+	snprintf(t, sizeof(t), " (pid %d)", (int)pid);
+	report(r, "started", j, t);
+}
+
+void reload_request(struct reload *r)
+{
+	if (!r->cmd)
+		return;
+	if (r->pid) {
+		r->coalesced += r->pending;
+		r->pending = true;
+		return;
+	}
+	/* A new change supersedes a scheduled retry: it runs now. */
+	r->failures = 0;
+	start(r);
+}
+
+void reload_reap(struct reload *r, bool stopping)
+{
+	int status;
+	pid_t pid;
+
+	/* Any other child (none is expected) is reaped too, so none stays a zombie. */
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid != r->pid)
+			continue;
+		struct timespec t;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		double ms = (double)(t.tv_sec - r->started.tv_sec) * 1e3 +
+			    (double)(t.tv_nsec - r->started.tv_nsec) / 1e6;
+		int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		char j[128], tx[128];
+		snprintf(j, sizeof(j), ", \"status\": %d, \"ms\": %.1f%s", code, ms,
+			 r->signals_sent ? ", \"timed_out\": true" : "");
+		snprintf(tx, sizeof(tx), ": status %d after %.1f ms%s", code, ms,
+			 r->signals_sent ? " (timed out)" : "");
+		report(r, "done", j, tx);
+		r->pid = 0;
+		if (r->pending) {
+			/* The newest change: it runs now, whatever became of this one. */
+			r->pending = false;
+			r->failures = 0;
+			if (code)
+				r->failed++;
+			start(r);
+		} else if (code) {
+			schedule_retry(r, stopping);
+		} else {
+			r->failures = 0;
+		}
+	}
+}
+
+void reload_tick(struct reload *r, bool stopping)
+{
+	double now = watch_now();
+
+	if (r->pid && now >= r->deadline && r->signals_sent < 2) {
+		int sig = r->signals_sent ? SIGKILL : SIGTERM;
+		char j[96], t[96];
+		if (!r->signals_sent)
+			r->timeouts++;
+		kill(-r->pid, sig);
+		r->signals_sent++;
+		r->deadline = now + RELOAD_KILL_AFTER_S;
+		snprintf(j, sizeof(j), ", \"after_s\": %.1f, \"signal\": \"%s\", \"group\": %d",
+			 r->timeout_s, sig == SIGKILL ? "KILL" : "TERM", (int)r->pid);
+		snprintf(t, sizeof(t), " after %.1f s: SIG%s to its group %d", r->timeout_s,
+			 sig == SIGKILL ? "KILL" : "TERM", (int)r->pid);
+		report(r, "timeout", j, t);
+	}
+	if (!r->pid && r->retry_at && now >= r->retry_at) {
+		if (stopping) {
+			r->retry_at = 0;
+			report(r, "not retried", ", \"why\": \"stopping\"", ": stopping");
+		} else {
+			start(r);
+		}
+	}
+}
+
+int reload_poll_timeout(const struct reload *r)
+{
+	double at = r->pid && r->signals_sent < 2 ? r->deadline : !r->pid && r->retry_at ? r->retry_at : 0;
+
+	if (!at)
+		return -1;
+	double ms = (at - watch_now()) * 1e3;
+	return ms <= 0 ? 0 : ms > 3600e3 ? 3600000 : (int)ms + 1;
+}
+
+bool reload_idle(struct reload *r, bool stopping)
+{
+	if (stopping && !r->pid && r->retry_at) {
+		r->retry_at = 0;
+		r->failures = 0;
+		report(r, "not retried", ", \"why\": \"stopping\"", ": stopping");
+	}
+	return !r->pid && !r->pending && (stopping || !r->retry_at);
+}
