@@ -4,7 +4,7 @@ BUILD_SAN  ?= build-san
 BUILD_TSAN ?= build-tsan
 MESON      ?= meson
 
-.PHONY: all deps demo check bench fuzz e2e deb deb-test clean
+.PHONY: all deps demo check bench fuzz e2e deb deb-test mutants clean
 
 all: $(BUILD)/build.ninja
 	$(MESON) compile -C $(BUILD)
@@ -81,6 +81,15 @@ deb:
 # Needs root and the network; 4-7 min, most of it debootstrap (scripts/deb-test).
 deb-test: deb
 	./scripts/deb-test $(BUILD)/deb
+
+# The mutation harness (tests/mutants/): each mutant of the policy and handler
+# code in tests/mutants/mutants.py is applied to a copy of the tree in
+# $(BUILD)/mutants, rebuilt and run against the suite; a table shows the
+# test that killed each, or SURVIVED.  Fails on a survivor or a stale mutant.
+# MUTANTS=name,name runs only those.
+MUTANTS ?=
+mutants:
+	python3 tests/mutants/run.py --work $(BUILD)/mutants $(if $(MUTANTS),--only $(MUTANTS))
 
 clean:
 	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_TSAN)

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "hplab.h"
+#include "reader.h"
 
 /*
  * Exhaustive crash injection: for one robust update, a crash after every
@@ -234,6 +235,54 @@ static void test_robust__capacity_exhausted_reported(void **state)
 	hplab_down(&l);
 }
 
+/*
+ * Every kind of change robust makes (a new slot, a range grown, split, cut at
+ * the head and the tail, a gap filled, a slot let go), each followed by what
+ * the dump's readers get (reader.h): every page that must be there, at its
+ * own bytes, by physical and by direct-map address, never zeros.
+ */
+static void readers_follow_every_change(enum chp_arch arch)
+{
+	struct hplab l;
+	bool x86 = arch == CHP_ARCH_X86_64;
+	/* x86: boot RAM [4G, 6G) above the hole; ppc64: [0, 2G). */
+	uint64_t top = x86 ? 6 * GiB : 2 * GiB, bs;
+
+	hplab_up(&l, arch, x86 ? 4 * GiB : 2 * GiB, CHP_POLICY_ROBUST);
+	bs = chp_machine_block_size(l.m);
+	assert_readers_get_memory(l.m, l.img);
+	assert_int_equal(chp_machine_add_dimm(l.m, 8 * GiB, 2 * bs, true), 0); /* new slot */
+	assert_readers_get_memory(l.m, l.img);
+	assert_int_equal(chp_machine_add_dimm(l.m, top, 2 * bs, true), 0);     /* grown */
+	assert_readers_get_memory(l.m, l.img);
+	size_t mid = (size_t)((top - 8 * bs) / bs), tail = (size_t)((top + bs) / bs);
+	assert_int_equal(chp_machine_offline_block(l.m, mid), 0);               /* split */
+	assert_readers_get_memory(l.m, l.img);
+	assert_int_equal(chp_machine_offline_block(l.m, mid + 1), 0);           /* head cut */
+	assert_readers_get_memory(l.m, l.img);
+	assert_int_equal(chp_machine_offline_block(l.m, tail), 0);              /* tail cut */
+	assert_readers_get_memory(l.m, l.img);
+	assert_int_equal(chp_machine_online_block(l.m, mid), 0);                /* gap filled */
+	assert_int_equal(chp_machine_online_block(l.m, mid + 1), 0);
+	assert_int_equal(chp_machine_online_block(l.m, tail), 0);
+	assert_readers_get_memory(l.m, l.img);
+	assert_int_equal(chp_machine_remove_dimm(l.m, 8 * GiB, 2 * bs), 0);     /* let go */
+	assert_readers_get_memory(l.m, l.img);
+	struct chp_dump_result res = hplab_crash(&l);
+	assert_true(res.complete);
+	hplab_down(&l);
+}
+
+static void test_robust__readers_get_every_page_x86_64(void **state)
+{
+	readers_follow_every_change(CHP_ARCH_X86_64);
+}
+
+static void test_robust__readers_get_every_page_ppc64_big_endian(void **state)
+{
+	readers_follow_every_change(CHP_ARCH_PPC64);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -245,6 +294,8 @@ int main(void)
 		cmocka_unit_test(test_robust__head_and_tail_cuts_every_prefix),
 		cmocka_unit_test(test_robust__capacity_merge_every_prefix),
 		cmocka_unit_test(test_robust__capacity_exhausted_reported),
+		cmocka_unit_test(test_robust__readers_get_every_page_x86_64),
+		cmocka_unit_test(test_robust__readers_get_every_page_ppc64_big_endian),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
