@@ -79,9 +79,9 @@ static inline size_t reader_loads(struct chp_kimage *img, enum chp_arch arch,
 
 /* What a reader gets at physical page `pa`: NULL when the machine's bytes. */
 static inline const char *reader_page(const struct chp_machine *m, const struct reader_load *ls,
-				      size_t n, uint64_t pa, char *why, size_t cap)
+				      size_t n, uint64_t direct, uint64_t pa, char *why, size_t cap)
 {
-	uint64_t want, got, va = chp_machine_direct_map(m) + pa;
+	uint64_t want, got, va = direct + pa;
 	const struct reader_load *byp = NULL, *byv = NULL;
 
 	for (size_t i = 0; i < n; i++) {
@@ -117,9 +117,11 @@ static inline const char *reader_page(const struct chp_machine *m, const struct 
 
 /*
  * NULL when every reader gets the machine's memory for every sampled page
- * that must be in a dump now, else the first problem.
+ * that must be in a dump now, else the first problem.  `direct` is the
+ * direct map's base (page_offset_base) the dump's readers use.
  */
-static inline const char *reader_check(const struct chp_machine *m, struct chp_kimage *img)
+static inline const char *reader_check_direct(const struct chp_machine *m, struct chp_kimage *img,
+					      uint64_t direct)
 {
 	static char why[300];
 	struct chp_ranges *want;
@@ -139,18 +141,23 @@ static inline const char *reader_check(const struct chp_machine *m, struct chp_k
 	for (size_t k = 0; k < chp_ranges_count(want) && !bad; k++) {
 		struct chp_range r = *chp_ranges_at(want, k);
 		uint64_t first = r.start & ~4095ull, last = r.last & ~4095ull;
-		bad = reader_page(m, ls, n, first, why, sizeof(why));
+		bad = reader_page(m, ls, n, direct, first, why, sizeof(why));
 		for (uint64_t b = (first / bs + 1) * bs; !bad && b <= last; b += bs) {
-			bad = reader_page(m, ls, n, b - 4096, why, sizeof(why));
+			bad = reader_page(m, ls, n, direct, b - 4096, why, sizeof(why));
 			if (!bad)
-				bad = reader_page(m, ls, n, b, why, sizeof(why));
+				bad = reader_page(m, ls, n, direct, b, why, sizeof(why));
 		}
 		if (!bad)
-			bad = reader_page(m, ls, n, last, why, sizeof(why));
+			bad = reader_page(m, ls, n, direct, last, why, sizeof(why));
 	}
 	chp_ranges_free(want);
 	free(ls);
 	return bad;
+}
+
+static inline const char *reader_check(const struct chp_machine *m, struct chp_kimage *img)
+{
+	return reader_check_direct(m, img, chp_machine_direct_map(m));
 }
 
 #define assert_readers_get_memory(m, img)                                   \

@@ -274,6 +274,31 @@ static void test_hotplug__x86_mainline_one_load_per_dimm(void **state)
 	hplab_down(&l);
 }
 
+/*
+ * x86, kexec_file_load: every possible CPU has its note from the load, so
+ * Linux leaves the header alone on a CPU hot-add (no copy that would hide the
+ * image).  A panic at any moment of the hot-add takes a complete dump.
+ */
+static void test_hotplug__x86_cpu_hot_add_never_hides_the_image(void **state)
+{
+	for (int p = 0; p < 2; p++) {
+		struct hplab l;
+		struct injector in;
+
+		hplab_up(&l, CHP_ARCH_X86_64, 1 * GiB, p ? CHP_POLICY_ROBUST : CHP_POLICY_MAINLINE);
+		injector_arm(&in, l.hp, 0, 0);
+		assert_int_equal(chp_machine_add_cpu(l.m, 3), 0);
+		assert_int_equal(chp_machine_online_cpu(l.m, 3), 0);
+		injector_disarm(&in);
+		if (in.dumps != in.steps || in.complete != in.steps)
+			fail_msg("%s: %u crashes, %u dumps, %u complete: %s", chp_policy_name(
+				 p ? CHP_POLICY_ROBUST : CHP_POLICY_MAINLINE), in.steps, in.dumps,
+				 in.complete, in.first_bad);
+		assert_true(hplab_crash(&l).complete);
+		hplab_down(&l);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -287,6 +312,7 @@ int main(void)
 		cmocka_unit_test(test_hotplug__cpu_online_offline),
 		cmocka_unit_test(test_hotplug__robust_converges_to_fresh_build),
 		cmocka_unit_test(test_hotplug__x86_mainline_one_load_per_dimm),
+		cmocka_unit_test(test_hotplug__x86_cpu_hot_add_never_hides_the_image),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

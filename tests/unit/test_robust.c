@@ -8,6 +8,9 @@
 
 #include "hplab.h"
 #include "reader.h"
+#include "crashhp/crashmem.h"
+#include "crashhp/elfcore.h"
+#include "crashhp/loader.h"
 
 /*
  * Exhaustive crash injection: for one robust update, a crash after every
@@ -283,6 +286,81 @@ static void test_robust__readers_get_every_page_ppc64_big_endian(void **state)
 	readers_follow_every_change(CHP_ARCH_PPC64);
 }
 
+/*
+ * A DIMM removed leaves its slot free but still describing it; a DIMM added
+ * elsewhere takes that slot.  Every crash, between any two words of any
+ * store, must find a dump holding all online memory and nothing absent.
+ */
+static void test_robust__reused_slot_every_word_of_every_store(void **state)
+{
+	struct hplab l = x86_4g();
+	struct torn t;
+	size_t index;
+
+	assert_int_equal(chp_machine_add_dimm(l.m, 8 * GiB, 128 * MiB, true), 0);
+	assert_int_equal(chp_machine_remove_dimm(l.m, 8 * GiB, 128 * MiB), 0);
+	assert_int_equal(chp_kimage_elfcorehdr_index(l.img, &index), 0);
+	torn_arm(&t, &l, index, 12 * GiB, 128 * MiB);
+	assert_int_equal(chp_machine_add_dimm(l.m, 12 * GiB, 128 * MiB, true), 0);
+	torn_disarm(&t);
+	expect_every_prefix_complete(&t.in, 3);
+	assert_readers_get_memory(l.m, l.img);
+	hplab_down(&l);
+}
+
+/*
+ * KASLR: a real kernel's direct map starts at a random page_offset_base, and
+ * the loaded header's RAM PT_LOADs say where.  A slot robust adds later must
+ * use the same base, or crash and makedumpfile, translating a direct-map
+ * address with the dump's page_offset_base, find no page or the wrong one.
+ */
+static void test_robust__kaslr_new_slot_in_the_headers_direct_map(void **state)
+{
+	const uint64_t kaslr = 0xffff9a3f40000000ull; /* a page_offset_base KASLR could pick */
+	struct chp_lab_spec s;
+	struct chp_load_options o;
+	struct hplab l;
+	size_t room, len;
+	uint8_t *hdr;
+
+	chp_lab_spec_init(&s, CHP_ARCH_X86_64);
+	s.boot_ram = 4 * GiB;
+	s.crashkernel_size = 128 * MiB;
+	assert_int_equal(chp_machine_new_lab(&l.m, &s), 0);
+	assert_int_equal(chp_kimage_new(&l.img, *chp_ranges_at(chp_machine_crashkernel(l.m), 0)), 0);
+	assert_int_equal(chp_hotplug_new(&l.hp, CHP_POLICY_ROBUST, l.m, l.img), 0);
+	/* The header as a KASLR kernel builds it: RAM at kaslr + paddr. */
+	room = chp_elfcore_segment_size(chp_machine_config_nr_cpus(l.m),
+					chp_machine_config_max_memory_ranges(l.m));
+	hdr = calloc(1, room);
+	assert_non_null(hdr);
+	assert_int_equal(chp_crashmem_build_header(l.m, hdr, room, &len), 0);
+	for (unsigned i = 0; i < reader_get(hdr + 56, 2, false); i++) {
+		uint8_t *p = hdr + 64 + i * 56;
+		uint64_t paddr = reader_get(p + 24, 8, false);
+		if (reader_get(p, 4, false) != 1 || !chp_arch_load_is_ram(CHP_ARCH_X86_64,
+									 reader_get(p + 16, 8, false)))
+			continue;
+		for (unsigned b = 0; b < 8; b++)
+			p[16 + b] = (uint8_t)((kaslr + paddr) >> (8 * b));
+	}
+	chp_load_options_init(&o);
+	struct chp_load_request req = {
+		.mode = CHP_LOAD_FILE, .kernel_size = o.kernel_size, .initrd_size = o.initrd_size,
+		.cmdline = o.cmdline, .elfcorehdr = hdr, .elfcorehdr_len = len,
+		.elfcorehdr_memsz = room,
+	};
+	assert_int_equal(chp_kimage_load(l.img, &req), 0);
+	free(hdr);
+	assert_null(reader_check_direct(l.m, l.img, kaslr));
+	assert_int_equal(chp_machine_add_dimm(l.m, 8 * GiB, 128 * MiB, true), 0); /* a new slot */
+	assert_int_equal(chp_machine_add_dimm(l.m, 6 * GiB, 128 * MiB, true), 0); /* a grown one */
+	const char *why = reader_check_direct(l.m, l.img, kaslr);
+	if (why)
+		fail_msg("a reader of the dump would get: %s", why);
+	hplab_down(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -296,6 +374,8 @@ int main(void)
 		cmocka_unit_test(test_robust__capacity_exhausted_reported),
 		cmocka_unit_test(test_robust__readers_get_every_page_x86_64),
 		cmocka_unit_test(test_robust__readers_get_every_page_ppc64_big_endian),
+		cmocka_unit_test(test_robust__reused_slot_every_word_of_every_store),
+		cmocka_unit_test(test_robust__kaslr_new_slot_in_the_headers_direct_map),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
