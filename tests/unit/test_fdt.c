@@ -114,7 +114,7 @@ static void test_fdt__hot_added_cpu_can_take_the_dump(void **state)
 			if (in.complete != in.steps)
 				fail_msg("%u of %u crashes incomplete or no dump: %s",
 					 in.steps - in.complete, in.steps, in.first_bad);
-			assert_int_equal(in.stores, 1);        /* "fail" -> "okay" */
+			assert_count_equal(in.stores, 1);      /* "fail" -> "okay" */
 		} else {
 			assert_int_equal(in.dumps, 0);          /* hidden while copied */
 		}

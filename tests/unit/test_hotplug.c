@@ -33,9 +33,9 @@ static void test_hotplug__dropped_event_mainline_stale_robust_converges(void **s
 			assert_false(res.complete);
 			assert_int_equal(res.missing_bytes, GiB);
 		} else {
+			assert_true(res.complete);
 			assert_int_equal(st->dropped, 0);
 			assert_int_equal(st->deferred, 8);
-			assert_true(res.complete);
 		}
 		hplab_down(&l);
 	}
@@ -143,8 +143,9 @@ static void test_hotplug__crash_during_x86_update(void **state)
 			 * 56 bytes a program header: many steps), visible: no dump at any
 			 * of them (lock held, image hidden).
 			 */
-			assert_true(in.stores >= (64 + 5 * 56) / 8);
-			assert_int_equal(in.steps, in.stores + 2);
+			if (hplab_counting())
+				assert_true(in.stores >= (64 + 5 * 56) / 8);
+			assert_count_equal(in.steps, in.stores + 2);
 			assert_int_equal(in.dumps, 0);
 			assert_non_null(strstr(in.first_bad, "no dump"));
 		} else {
@@ -212,7 +213,7 @@ static void test_hotplug__image_without_hotplug_support_untouched(void **state)
 			      false);
 		assert_int_equal(chp_machine_add_dimm(l.m, 4 * GiB, 256 * MiB, true), 0);
 		const struct chp_hotplug_stats *st = chp_hotplug_stats(l.hp);
-		assert_int_equal(st->stores, 0);
+		assert_count_equal(st->stores, 0);
 		assert_int_equal(st->ignored, 2);
 		struct chp_dump_result res = hplab_crash(&l);
 		assert_true(res.taken); /* purgatory's digest still matches */
@@ -236,7 +237,7 @@ static void test_hotplug__cpu_online_offline(void **state)
 		assert_int_equal(chp_machine_online_cpu(l.m, 1), 0);
 		assert_int_equal(chp_machine_online_cpu(l.m, 2), -EINVAL); /* not present */
 		assert_true(hplab_crash(&l).complete);
-		assert_int_equal(chp_hotplug_stats(l.hp)->stores, 0);
+		assert_count_equal(chp_hotplug_stats(l.hp)->stores, 0);
 		assert_int_equal(chp_hotplug_stats(l.hp)->events, 3);
 		hplab_down(&l);
 	}

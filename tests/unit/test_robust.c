@@ -23,7 +23,7 @@ static void expect_every_prefix_complete(struct injector *in, unsigned min_store
 	if (in->complete != in->steps || in->dumps != in->steps)
 		fail_msg("%u steps, %u dumps, %u complete; first failure %s", in->steps, in->dumps,
 			 in->complete, in->first_bad);
-	if (in->stores < min_stores)
+	if (hplab_counting() && in->stores < min_stores)
 		fail_msg("only %u stores, expected at least %u", in->stores, min_stores);
 }
 
@@ -147,7 +147,7 @@ static void test_robust__add_extends_every_prefix(void **state)
 	assert_int_equal(chp_machine_add_dimm(l.m, 6 * GiB, 128 * MiB, true), 0);
 	injector_disarm(&in);
 	expect_every_prefix_complete(&in, 2);
-	assert_int_equal(in.stores, 2);
+	assert_count_equal(in.stores, 2);
 	hplab_down(&l);
 }
 
@@ -165,7 +165,7 @@ static void test_robust__remove_whole_slot_every_prefix(void **state)
 	assert_int_equal(chp_machine_remove_dimm(l.m, 8 * GiB, 128 * MiB), 0);
 	injector_disarm(&in);
 	expect_every_prefix_complete(&in, 6);
-	assert_int_equal(in.stores, 6);
+	assert_count_equal(in.stores, 6);
 	hplab_down(&l);
 }
 
@@ -194,7 +194,7 @@ static void test_robust__head_and_tail_cuts_every_prefix(void **state)
 	struct hplab l = x86_4g();
 
 	block_change_every_prefix(&l, 32, false, 3); /* [4G, 4G+128M) */
-	assert_int_equal(block_change_every_prefix(&l, 47, false, 2), 2); /* [6G-128M, 6G) */
+	assert_count_equal(block_change_every_prefix(&l, 47, false, 2), 2); /* [6G-128M, 6G) */
 	hplab_down(&l);
 }
 
