@@ -82,13 +82,18 @@ MUTANTS = [
       "uint64_t size = last - s->start + 1, a", "uint64_t size = last - s->start + 1 - 4096, a"),
     # ---- which ranges change ----
     M("add-skips-gaps", R, "logic", "a gap below an existing range is not added",
-      "if (s < 0 || r->slots[s].start > at) {", "if (s < 0) {"),
+      "if (s < 0 || r->slots[s].start > at) {", "if (s < 0) {",
+      equivalent="unreachable difference: add_range() is only given a block's piece (its "
+                 "exclusions already cut out) that just came online, or the resync's diff "
+                 "against what is described; a live slot overlapping either starts at or "
+                 "below its start (slots start at block or exclusion boundaries), so no gap "
+                 "lies below a slot inside it and the guard never adds anything"),
     M("add-never-extends", R, "logic", "an adjacent add takes a new slot instead of growing the range below",
       "left = g.start ? slot_at(r, g.start - 1) : -1;\n\tif (left >= 0)\n\t\treturn resize_slot(hp, (size_t)left, g.last);\n\terr = take_slot",
       "left = -1;\n\tif (left >= 0)\n\t\treturn resize_slot(hp, (size_t)left, g.last);\n\terr = take_slot"),
-    M("tail-cut-keeps-page", R, "logic", "a tail cut keeps one page past the cut: absent memory kept",
+    M("tail-cut-page-too-many", R, "logic", "a tail cut takes one page below the cut too: online memory lost",
       "err = resize_slot(hp, (size_t)s, cut.start - 1);\n\t\t} else {",
-      "err = resize_slot(hp, (size_t)s, cut.start - 1 + 4096);\n\t\t} else {"),
+      "err = resize_slot(hp, (size_t)s, cut.start - 1 - 4096);\n\t\t} else {"),
     M("split-lower-first", R, "order", "a split or head cut lets the old slot go before the part above has its own",
       "err = write_slot(hp, i, (struct chp_range){ cut.last + 1, r->slots[s].last });\n\t\t\tif (!err)\n\t\t\t\terr = old.start < cut.start ? resize_slot(hp, (size_t)s, cut.start - 1)\n\t\t\t\t\t\t\t    : kill_slot(hp, (size_t)s);",
       "err = old.start < cut.start ? resize_slot(hp, (size_t)s, cut.start - 1)\n\t\t\t\t\t\t    : kill_slot(hp, (size_t)s);\n\t\t\tif (!err)\n\t\t\t\terr = write_slot(hp, i, (struct chp_range){ cut.last + 1, old.last });"),
@@ -137,7 +142,7 @@ MUTANTS = [
     M("applying-not-recorded", H, "protocol", "what a drain applies is not in flight while it runs",
       "chp_ranges_add_all(hp->applying, hp->owed);", "(void)0;"),
     M("drain-once", H, "protocol", "the drain runs once, not until nothing is pending",
-      "\tfor (;;) {\n\t\tkexec_unlock(hp);", "\tfor (int once = 0; once < 2; once++) {\n\t\tif (once)\n\t\t\treturn;\n\t\tkexec_unlock(hp);"),
+      "\tfor (;;) {\n\t\tkexec_unlock(hp);", "\tfor (int once = 0;; once++) {\n\t\tkexec_unlock(hp);\n\t\tif (once)\n\t\t\treturn;"),
     M("robust-drops-contended", H, "protocol", "robust drops a contended event as mainline does",
       "if (hp->policy == CHP_POLICY_MAINLINE) {\n\t\t\tchp_hp_logf(hp, \"crash hp: kexec_trylock() failed",
       "if (true) {\n\t\t\tchp_hp_logf(hp, \"crash hp: kexec_trylock() failed"),
@@ -147,7 +152,11 @@ MUTANTS = [
     # ---- the mainline model (arch_mainline.c) ----
     M("mainline-image-not-hidden", A, "mainline", "mainline's copy leaves kexec_crash_image set: panics mid-copy dump",
       "chp_hp_step(hp, CHP_STEP_IMAGE_HIDDEN);\n\t\terr = chp_hp_store(hp, seg.paddr, buf, len);",
-      "err = chp_hp_store(hp, seg.paddr, buf, len);"),
+      "err = chp_hp_store(hp, seg.paddr, buf, len);",
+      equivalent="the handler holds the kexec lock for the whole copy, and mainline's panic "
+                 "path (__crash_kexec) takes no dump when kexec_trylock() fails, before it "
+                 "looks at kexec_crash_image: as in Linux, the image being hidden changes "
+                 "nothing while the lock is held"),
     M("mainline-ppc64-keeps-removed", A, "mainline", "ppc64 mainline keeps the range being removed",
       "if (!err && ev->action == CHP_HP_REMOVE_MEMORY) {", "if (0) {"),
     M("mainline-ppc64-no-fdt", A, "mainline", "ppc64 mainline ADD_CPU leaves the FDT alone",

@@ -51,7 +51,16 @@ TRANSCRIPT_ONLY = {"cli_golden"}
 TIMEOUT_S = 600
 
 CMOCKA_FAIL = re.compile(r"^\[\s*(?:FAILED|ERROR)\s*\] (test_\w+)$", re.M)
-CMOCKA_MSG = re.compile(r"^\[\s*ERROR\s*\] --- (.*)$", re.M)
+CMOCKA_MSG = re.compile(r"^(?:ERROR: |\[  ERROR   \] --- (?!\[))(.*)$", re.M)
+CMOCKA_LINE = re.compile(r"\[   LINE   \] --- (?:.*/)?([\w.]+:\d+): error", re.M)
+
+
+def cmocka_failure(out, case):
+    """What cmocka said about `case`: its message and the test's line."""
+    start = out.find(f"[ RUN      ] {case}\n")
+    block = out[start:out.find(f"[  FAILED  ] {case}\n", start)] if start >= 0 else out
+    msg, line = CMOCKA_MSG.search(block), CMOCKA_LINE.search(block)
+    return ((msg.group(1) if msg else "failed") + (f" ({line.group(1)})" if line else "")).strip()
 
 
 def tracked_files(root):
@@ -120,10 +129,11 @@ def run_test(t, bdir):
     if p.returncode == 0:
         return None
     out = p.stdout.decode(errors="replace")
-    cases, msgs = CMOCKA_FAIL.findall(out), CMOCKA_MSG.findall(out)
+    cases = CMOCKA_FAIL.findall(out)
+    if cases:
+        return f"{t['name']}:{cases[0]}", cmocka_failure(out, cases[0])
     lines = [ln for ln in out.splitlines() if ln.strip()]
-    msg = msgs[0] if msgs else (lines[-1] if lines else f"exit {p.returncode}")
-    return (f"{t['name']}:{cases[0]}" if cases else t["name"]), msg.strip()
+    return t["name"], (lines[-1].strip() if lines else f"exit status {p.returncode}")
 
 
 def first_failure(tests, bdir):

@@ -123,15 +123,16 @@ static inline void injector_disarm(struct injector *in)
 /*
  * Only an aligned store of at most 8 bytes is atomic: a wider copy can be cut
  * short by a crash between two words.  This hook plays every wider store to
- * the header word by word, a crash after each word, before the injector's
- * crash after the whole store.  After the first bad crash it only records.
+ * one image segment (the header, say) word by word, a crash after each word,
+ * before the injector's crash after the whole store.  After the first bad
+ * crash it only records.
  */
 struct torn {
 	struct injector in;
 	struct chp_kimage *img;
 	uint64_t base;
 	size_t size;
-	uint8_t *before; /* the header as it was before this step */
+	uint8_t *before; /* the segment as it was before this step */
 	unsigned partial_crashes;
 };
 

@@ -78,11 +78,10 @@ static void test_deferral__retried_when_the_holder_let_go(void **state)
 	let_go.when = (struct chp_range){ 40 * bs, 41 * bs - 1 };
 	let_go.armed = true;
 	assert_int_equal(chp_machine_online_block(l.m, 40), 0);
-	assert_false(let_go.armed); /* the window was reached */
-	assert_int_equal(chp_hotplug_stats(l.hp)->deferred, 1);
-	assert_true(chp_hotplug_kexec_trylock(l.hp)); /* nobody holds it now */
-	chp_hotplug_kexec_unlock(l.hp);
+	/* No other unlock follows: nobody but the event itself can apply it. */
 	expect_dump_holds_everything(&l);
+	if (let_go.armed)
+		fail_msg("the load never let go: the deferred event recorded no owed range");
 	hplab_down(&l);
 }
 
@@ -139,8 +138,8 @@ static void test_deferral__event_deferred_during_a_drain_is_applied(void **state
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_deferral__retried_when_the_holder_let_go),
 		cmocka_unit_test(test_deferral__event_deferred_during_a_drain_is_applied),
+		cmocka_unit_test(test_deferral__retried_when_the_holder_let_go),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -192,6 +192,60 @@ static void test_fdt__robust_adds_a_node_to_a_foreign_tree(void **state)
 	hplab_down(&l);
 }
 
+/* The capture kernel's tree, read out of the loaded image by dtc. */
+static char *loaded_tree_by_dtc(struct hplab *l)
+{
+	struct chp_segment_info seg;
+	size_t index;
+	void *fdt;
+	char *dts;
+
+	assert_int_equal(chp_kimage_fdt_index(l->img, &index), 0);
+	assert_int_equal(chp_kimage_segment(l->img, index, &seg), 0);
+	fdt = malloc((size_t)seg.memsz);
+	assert_non_null(fdt);
+	assert_int_equal(chp_kimage_read(l->img, seg.paddr, fdt, (size_t)seg.memsz), 0);
+	dts = dtc_decompile(fdt, (size_t)seg.memsz);
+	free(fdt);
+	return dts;
+}
+
+/* CPU `cpu`'s node in dtc's text, up to its closing brace (cut in place). */
+static char *cpu_node(char *dts, unsigned cpu)
+{
+	char name[40], *node, *end;
+
+	snprintf(name, sizeof(name), "PowerPC,POWER9@%x {", cpu);
+	node = strstr(dts, name);
+	if (!node)
+		fail_msg("dtc shows no node for CPU %u:\n%s", cpu, dts);
+	end = strstr(node, "};");
+	assert_non_null(end);
+	end[2] = '\0';
+	return node;
+}
+
+/*
+ * After a robust ADD_CPU, the tree as dtc (which nobody here wrote) reads
+ * it: well formed, CPU 3 "okay", its other properties intact, CPU 2 (not
+ * present) still "fail".  A store one word off would corrupt a property.
+ */
+static void test_fdt__robust_cpu_add_read_by_dtc(void **state)
+{
+	struct hplab l;
+
+	hplab_up(&l, CHP_ARCH_PPC64, GiB, CHP_POLICY_ROBUST);
+	assert_int_equal(chp_machine_add_cpu(l.m, 3), 0);
+	assert_int_equal(chp_machine_online_cpu(l.m, 3), 0);
+	char *node = cpu_node(loaded_tree_by_dtc(&l), 3);
+	assert_non_null(strstr(node, "status = \"okay\";"));
+	assert_non_null(strstr(node, "device_type = \"cpu\";"));
+	assert_non_null(strstr(node, "reg = <0x03>;"));
+	node = cpu_node(loaded_tree_by_dtc(&l), 2);
+	assert_non_null(strstr(node, "status = \"fail\";"));
+	hplab_down(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -200,6 +254,7 @@ int main(void)
 		cmocka_unit_test(test_fdt__hot_added_cpu_can_take_the_dump),
 		cmocka_unit_test(test_fdt__dropped_cpu_event),
 		cmocka_unit_test(test_fdt__robust_adds_a_node_to_a_foreign_tree),
+		cmocka_unit_test(test_fdt__robust_cpu_add_read_by_dtc),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -265,14 +265,20 @@ static void readers_follow_every_change(enum chp_arch arch)
 	assert_readers_get_memory(l.m, l.img);
 	assert_int_equal(chp_machine_offline_block(l.m, tail), 0);              /* tail cut */
 	assert_readers_get_memory(l.m, l.img);
+	struct chp_dump_result res = hplab_crash(&l);
+	assert_true(res.complete);
+	assert_int_equal(res.offline_bytes, 0); /* robust lists online memory only */
 	assert_int_equal(chp_machine_online_block(l.m, mid), 0);                /* gap filled */
 	assert_int_equal(chp_machine_online_block(l.m, mid + 1), 0);
 	assert_int_equal(chp_machine_online_block(l.m, tail), 0);
 	assert_readers_get_memory(l.m, l.img);
 	assert_int_equal(chp_machine_remove_dimm(l.m, 8 * GiB, 2 * bs), 0);     /* let go */
 	assert_readers_get_memory(l.m, l.img);
-	struct chp_dump_result res = hplab_crash(&l);
+	assert_int_equal(chp_machine_remove_dimm(l.m, top, 2 * bs), 0);         /* tail cuts */
+	assert_readers_get_memory(l.m, l.img);
+	res = hplab_crash(&l);
 	assert_true(res.complete);
+	assert_int_equal(res.absent_bytes, 0); /* a reader would machine-check on it */
 	hplab_down(&l);
 }
 
