@@ -15,7 +15,7 @@ not compile is BROKEN.  Both fail the run, like a non-equivalent survivor.
 A mutant marked equivalent is run too: if a test kills it, the reason given
 for its equivalence is wrong, and the run fails.
 
-usage: run.py [--work DIR] [--only NAME,...] [--subset ci] [--list] [--skip-baseline]
+usage: run.py [--work DIR] [--only NAME,...] [--list] [--skip-baseline]
 Exit status: 0 all non-equivalent mutants killed, 1 otherwise, 2 bad usage or
 the unmutated tree fails its own tests.
 """
@@ -148,7 +148,6 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--work", default=os.path.join(ROOT, "build", "mutants"))
     ap.add_argument("--only", help="comma-separated mutant names")
-    ap.add_argument("--subset", choices=["ci"], help="the mutants CI runs (table.CI)")
     ap.add_argument("--list", action="store_true", help="list the mutants and exit")
     ap.add_argument("--skip-baseline", action="store_true",
                     help="do not first run the suite on the unmutated copy (when iterating)")
@@ -165,8 +164,6 @@ def main():
             print(f"run.py: unknown mutants: {', '.join(sorted(unknown))}", file=sys.stderr)
             return 2
         chosen = [m for m in chosen if m.name in want]
-    if args.subset == "ci":
-        chosen = [m for m in chosen if m.name in table.CI]
     if args.list:
         for m in chosen:
             print(f"{m.name:32} {m.category:12} {m.file}: {m.description}")
