@@ -27,11 +27,16 @@ demo: deps all
 	./$(BUILD)/tools/crashhp sim
 
 # Plain build and ASan+UBSan build, every test in both; the concurrency
-# tests also under ThreadSanitizer; one summary line.
+# tests also under ThreadSanitizer; one summary line.  Then every mutant, not
+# a subset: a killed mutant costs a rebuild and the tests up to the first
+# that fails (about 5 s), an equivalent one the whole suite (about 90 s); the
+# whole run (`time make mutants`) took 10 min 14 s on this 2-core machine
+# at a load average of 13; a fresh clone adds one build of the copy.
 check: deps demo $(BUILD_SAN)/build.ninja $(BUILD_TSAN)/build.ninja
 	$(MESON) compile -C $(BUILD_SAN)
 	$(MESON) compile -C $(BUILD_TSAN)
 	./scripts/run-tests $(BUILD) $(BUILD_SAN) $(BUILD_TSAN):concurrency
+	$(MAKE) mutants
 
 bench: deps all
 	./$(BUILD)/bench/chp-bench

@@ -76,7 +76,9 @@ MUTANTS = [
     M("shrink-keeps-memsz", R, "store", "a shrunk range keeps its old p_memsz: absent memory kept",
       "if (!err)\n\t\terr = store64(hp, a + (grow ? 32 : 40), size);",
       "if (!err && grow)\n\t\terr = store64(hp, a + (grow ? 32 : 40), size);"),
-    M("resize-order-swapped", R, "order", "p_filesz moved before p_memsz when growing (and after when shrinking)",
+    M("resize-order-swapped", R, "order", "p_filesz moved before p_memsz when growing, after when shrinking: for an instant "
+      "p_filesz > p_memsz, which the ELF gABI forbids and the lab's capture rejects (vmcore.c, "
+      "makedumpfile and crash bound reads by p_memsz and would not notice)",
       "int err = store64(hp, a + (grow ? 40 : 32), size);", "int err = store64(hp, a + (grow ? 32 : 40), size);"),
     M("resize-size-short", R, "field", "a resized range a page short (p_filesz and p_memsz)",
       "uint64_t size = last - s->start + 1, a", "uint64_t size = last - s->start + 1 - 4096, a"),

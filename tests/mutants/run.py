@@ -7,7 +7,12 @@ one source file.  The harness copies the tree into WORK/src (never touching
 the working tree), builds it once in WORK/build, then for each mutant: applies
 it, rebuilds incrementally, runs the tests in a fixed order (fast ones first)
 until one fails, and restores the file.  It prints a table: mutant, category,
-the first test that failed (for cmocka, binary:case), or SURVIVED.
+the first test that failed (for cmocka, binary:case) and what it said, or
+SURVIVED.
+
+Only behaviour may kill: the tests run with CRASHHP_BEHAVIOUR_ONLY=1, which
+turns off their store and step counts (tests/unit/hplab.h), and a mutant that
+only the golden transcript notices counts as a survivor.
 
 A snippet that is not in its file, or is there more than once, makes the
 mutant STALE (the code moved under it: update the table); a mutant that does
