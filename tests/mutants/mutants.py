@@ -23,34 +23,18 @@ def M(name, file, category, description, find, replace, equivalent=None):
 
 R, H, A, F = "lib/robust.c", "lib/hotplug.c", "lib/arch_mainline.c", "lib/fdt.c"
 
-# unlock_and_drain() from just after `pending` is cleared to the end of the
-# resync: the mutant moves the clear to after it.
-_DRAIN_BODY = (
-    "\t\t/* What is owed now is being applied; later deferrals are owed anew. */\n"
-    "\t\tpthread_mutex_lock(&hp->stats_lock);\n"
-    "\t\tchp_ranges_add_all(hp->applying, hp->owed);\n"
-    "\t\tchp_ranges_clear(hp->owed);\n"
-    "\t\tpthread_mutex_unlock(&hp->stats_lock);\n"
-    "\t\tif (chp_kimage_loaded(hp->img) && chp_kimage_hotplug_capable(hp->img)) {\n"
-    "\t\t\tif (chp_kimage_unprotect(hp->img) == 0) {\n"
-    "\t\t\t\tif (chp_robust_resync(hp))\n"
-    "\t\t\t\t\tchp_hp_logf(hp, \"crash hp: resync failed: %s\", chp_last_error());\n"
-    "\t\t\t\tchp_kimage_protect(hp->img);\n"
-    "\t\t\t}\n"
-    "\t\t}")
-
 MUTANTS = [
     # ---- a new slot's fields (write_slot) ----
     M("new-slot-offset", R, "field", "a new slot's p_offset one page off: vmcore reads the wrong memory",
-      "chp_put64(f + 0, x.start, r->big);", "chp_put64(f + 0, x.start + 4096, r->big);"),
+      "int err = store64(hp, a + 8, x.start);", "int err = store64(hp, a + 8, x.start + 4096);"),
     M("new-slot-vaddr-is-paddr", R, "field", "a new slot's p_vaddr = p_paddr, not the direct map",
-      "chp_put64(f + 8, r->direct + x.start, r->big);", "chp_put64(f + 8, x.start, r->big);"),
+      "store64(hp, a + 16, r->direct + x.start);", "store64(hp, a + 16, x.start);"),
     M("new-slot-paddr", R, "field", "a new slot's p_paddr one page off: makedumpfile and crash map the wrong pages",
-      "chp_put64(f + 16, x.start, r->big);", "chp_put64(f + 16, x.start + 4096, r->big);"),
+      "err = store64(hp, a + 24, x.start);", "err = store64(hp, a + 24, x.start + 4096);"),
     M("new-slot-filesz-zero", R, "field", "a new slot with p_filesz 0: readers get zeros",
-      "chp_put64(f + 24, chp_range_size(x), r->big);", "chp_put64(f + 24, 0, r->big);"),
+      "err = store64(hp, a + 32, size);", "err = store64(hp, a + 32, 0);"),
     M("new-slot-memsz-short", R, "field", "a new slot's p_memsz a page short: its last page missing",
-      "chp_put64(f + 32, chp_range_size(x), r->big);", "chp_put64(f + 32, chp_range_size(x) - 4096, r->big);"),
+      "err = store64(hp, a + 40, size);", "err = store64(hp, a + 40, size - 4096);"),
     M("new-slot-flags", R, "field", "a new slot's p_flags 0, not RWX as the kernel writes",
       "commit_type(hp, i, CHP_PT_LOAD, CHP_PF_R | CHP_PF_W | CHP_PF_X)", "commit_type(hp, i, CHP_PT_LOAD, 0)"),
     M("new-slot-type-note", R, "field", "a new slot becomes a PT_NOTE, not a PT_LOAD",
@@ -60,15 +44,25 @@ MUTANTS = [
       "chp_put16(n, (uint16_t)(i + 1), r->big);", "chp_put16(n, (uint16_t)i, r->big);"),
     M("phnum-store-dropped", R, "store", "e_phnum never raised: a slot past it is never read",
       "if (!err && i >= r->hwm) {", "if (!err && i > r->nslots) {"),
-    M("new-slot-type-first", R, "order", "the slot made a LOAD before its fields are written",
-      "err = chp_hp_store(hp, phdr_addr(r, i) + 8, f, sizeof(f));\n\tif (!err)\n\t\terr = commit_type(hp, i, CHP_PT_LOAD, CHP_PF_R | CHP_PF_W | CHP_PF_X);",
-      "err = commit_type(hp, i, CHP_PT_LOAD, CHP_PF_R | CHP_PF_W | CHP_PF_X);\n\tif (!err)\n\t\terr = chp_hp_store(hp, phdr_addr(r, i) + 8, f, sizeof(f));"),
-    M("new-slot-merged-store", R, "store", "type, flags and fields in one 56-byte store (not atomic)",
-      "err = chp_hp_store(hp, phdr_addr(r, i) + 8, f, sizeof(f));\n\tif (!err)\n\t\terr = commit_type(hp, i, CHP_PT_LOAD, CHP_PF_R | CHP_PF_W | CHP_PF_X);",
-      "uint8_t w[56];\n\tchp_put32(w, CHP_PT_LOAD, r->big);\n\tchp_put32(w + 4, CHP_PF_R | CHP_PF_W | CHP_PF_X, r->big);\n\tmemcpy(w + 8, f, sizeof(f));\n\terr = chp_hp_store(hp, phdr_addr(r, i), w, sizeof(w));"),
+    M("new-slot-size-first", R, "order", "a new slot's size and type stored before its addresses: "
+      "for a moment it describes [0, size)",
+      "int err = store64(hp, a + 8, x.start);",
+      "int err = store64(hp, a + 40, size);\n\n\tif (!err)\n\t\terr = store64(hp, a + 32, size);\n"
+      "\tif (!err)\n\t\terr = commit_type(hp, i, CHP_PT_LOAD, CHP_PF_R | CHP_PF_W | CHP_PF_X);\n"
+      "\tif (!err)\n\t\terr = store64(hp, a + 8, x.start);"),
+    M("new-slot-merged-store", R, "store", "a new slot's p_memsz and p_filesz in one 16-byte store (not atomic)",
+      "\tif (!err)\n\t\terr = store64(hp, a + 40, size);                /* p_memsz, then */\n"
+      "\tif (!err)\n\t\terr = store64(hp, a + 32, size);                /* p_filesz */",
+      "\tuint8_t sz[16];\n\tchp_put64(sz, size, r->big);\n\tchp_put64(sz + 8, size, r->big);\n"
+      "\tif (!err)\n\t\terr = chp_hp_store(hp, a + 32, sz, sizeof(sz));"),
     # ---- a slot that lets go (kill_slot) ----
-    M("kill-store-dropped", R, "store", "a removed range's slot never becomes PT_NULL: absent memory kept",
-      "int err = commit_type(hp, i, 0 /* PT_NULL */, 0);", "int err = 0;"),
+    M("kill-store-dropped", R, "store", "a removed range's slot is never let go: absent memory kept",
+      "int err = store64(hp, a + 32, 0);                 /* p_filesz */\n\n\tif (!err)\n"
+      "\t\terr = store64(hp, a + 40, 0);             /* p_memsz */\n\tif (!err)\n"
+      "\t\terr = commit_type(hp, i, 0 /* PT_NULL */, 0);\n"
+      "\tfor (unsigned off = 8; !err && off <= 24; off += 8) /* p_offset, p_vaddr, p_paddr */\n"
+      "\t\terr = store64(hp, a + off, 0);",
+      "int err = 0;"),
     # ---- a range's end moves (resize_slot) ----
     M("grow-keeps-filesz", R, "store", "a grown range keeps its old p_filesz: readers get zeros past it",
       "if (!err)\n\t\terr = store64(hp, a + (grow ? 32 : 40), size);",
@@ -136,15 +130,20 @@ MUTANTS = [
       "if (kexec_trylock_as(hp, KEXEC_HOTPLUG))\n\t\t\tunlock_and_drain(hp);\n\t\treturn;",
       "return;"),
     M("pending-cleared-after-resync", H, "protocol", "pending cleared after the resync: an event deferred during it is lost",
-      "atomic_store(&hp->pending, false);\n" + _DRAIN_BODY,
-      _DRAIN_BODY + "\n\t\tatomic_store(&hp->pending, false);"),
+      "while (atomic_exchange(&hp->pending, false))\n\t\t\t\tdrain_once(hp);",
+      "while (atomic_load(&hp->pending)) {\n\t\t\t\tdrain_once(hp);\n"
+      "\t\t\t\tatomic_store(&hp->pending, false);\n\t\t\t}"),
     M("owed-not-recorded", H, "protocol", "a deferred event's range is not recorded as owed (in flight)",
       "chp_ranges_add(hp->owed, (struct chp_range){ s, s + ev->nr_pages * CHP_PAGE_SIZE - 1 });",
       "(void)s;"),
     M("applying-not-recorded", H, "protocol", "what a drain applies is not in flight while it runs",
       "chp_ranges_add_all(hp->applying, hp->owed);", "(void)0;"),
     M("drain-once", H, "protocol", "the drain runs once, not until nothing is pending",
-      "\tfor (;;) {\n\t\tkexec_unlock(hp);", "\tfor (int once = 0;; once++) {\n\t\tkexec_unlock(hp);\n\t\tif (once)\n\t\t\treturn;"),
+      "\t\t\twhile (atomic_exchange(&hp->pending, false))\n\t\t\t\tdrain_once(hp);\n\t\t}\n"
+      "\t\tkexec_unlock(hp);\n\t\tif (hp->policy != CHP_POLICY_ROBUST || !atomic_load(&hp->pending) ||\n"
+      "\t\t    !kexec_trylock_as(hp, KEXEC_HOTPLUG))\n\t\t\treturn;",
+      "\t\t\tif (atomic_exchange(&hp->pending, false))\n\t\t\t\tdrain_once(hp);\n\t\t}\n"
+      "\t\tkexec_unlock(hp);\n\t\treturn;"),
     M("robust-drops-contended", H, "protocol", "robust drops a contended event as mainline does",
       "if (hp->policy == CHP_POLICY_MAINLINE) {\n\t\t\tchp_hp_logf(hp, \"crash hp: kexec_trylock() failed",
       "if (true) {\n\t\t\tchp_hp_logf(hp, \"crash hp: kexec_trylock() failed"),
@@ -153,8 +152,8 @@ MUTANTS = [
       "chp_kimage_protect(hp->img);\n\t\t}\n\t}\n\tunlock_and_drain(hp);\n\treturn err;"),
     # ---- the mainline model (arch_mainline.c) ----
     M("mainline-image-not-hidden", A, "mainline", "mainline's copy leaves kexec_crash_image set: panics mid-copy dump",
-      "chp_hp_step(hp, CHP_STEP_IMAGE_HIDDEN);\n\t\terr = chp_hp_store(hp, seg.paddr, buf, len);",
-      "err = chp_hp_store(hp, seg.paddr, buf, len);",
+      "chp_hp_step(hp, CHP_STEP_IMAGE_HIDDEN);\n\t\terr = chp_hp_copy(hp, seg.paddr, buf, len);",
+      "err = chp_hp_copy(hp, seg.paddr, buf, len);",
       equivalent="the handler holds the kexec lock for the whole copy, and mainline's panic "
                  "path (__crash_kexec) takes no dump when kexec_trylock() fails, before it "
                  "looks at kexec_crash_image: as in Linux, the image being hidden changes "

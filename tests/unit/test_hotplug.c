@@ -109,7 +109,8 @@ static void test_hotplug__reload_resync_takes_dumps(void **state)
 	injector_arm(&in, l.hp, 0, 0);
 	assert_int_equal(chp_hotplug_load(l.hp, &o), 0);
 	injector_disarm(&in);
-	assert_true(in.stores >= 2);
+	if (hplab_counting())
+		assert_true(in.stores >= 2);
 	if (in.dumps != in.steps || in.complete != in.steps)
 		fail_msg("%u steps, %u dumps, %u complete: %s", in.steps, in.dumps, in.complete,
 			 in.first_bad);

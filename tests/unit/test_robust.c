@@ -95,7 +95,7 @@ static void test_robust__add_new_slot_every_prefix(void **state)
 	injector_disarm(&in);
 	/* p_offset, p_vaddr, p_paddr, p_type/p_flags, p_memsz, p_filesz, e_phnum */
 	expect_every_prefix_complete(&in, 7);
-	assert_int_equal(in.stores, 7);
+	assert_count_equal(in.stores, 7);
 	hplab_down(&l);
 }
 
@@ -122,7 +122,7 @@ static void test_robust__ppc64_big_endian_slot_life_every_prefix(void **state)
 			assert_int_equal(chp_machine_add_dimm(l.m, 8 * GiB, 256 * MiB, true), 0);
 		injector_disarm(&in);
 		expect_every_prefix_complete(&in, round == 0 ? 7 : 6);
-		assert_int_equal(in.stores, round == 0 ? 7 : 6);
+		assert_count_equal(in.stores, round == 0 ? 7 : 6);
 		if (round == 1) {
 			assert_int_equal(chp_kimage_elfcorehdr_index(l.img, &index), 0);
 			assert_int_equal(chp_kimage_segment(l.img, index, &seg), 0);
