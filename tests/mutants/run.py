@@ -46,9 +46,11 @@ import mutants as table  # noqa: E402
 TEST_ORDER = [
     "unit_robust", "unit_hotplug", "unit_deferral", "unit_fdt", "unit_concurrent", "unit_scenario",
     "unit_kimage", "unit_machine", "unit_ranges", "unit_elfcore", "unit_note",
-    "unit_uevent", "unit_sysroot", "unit_capture", "cli_malformed",
+    "unit_uevent", "unit_sysroot", "unit_capture", "unit_verify_phdr", "cli_malformed",
     "cli_watch", "cli_live", "cli_crosscheck", "unit_verify", "cli_golden",
 ]
+LEFT_OUT = {"fuzz_replay", "fuzz_text_replay", "public_headers", "man_pages",
+            "real_cpu1_watch", "cli_realdata"}
 # A golden transcript differs for almost any change: a mutant only it kills
 # counts as a survivor (no test of behaviour saw it).
 TRANSCRIPT_ONLY = {"cli_golden"}
@@ -192,6 +194,11 @@ def main():
     missing = [n for n in TEST_ORDER if n not in tests]
     if missing:
         print(f"run.py: no such tests: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    unplaced = sorted(set(tests) - set(TEST_ORDER) - LEFT_OUT)
+    if unplaced:
+        print(f"run.py: tests neither in TEST_ORDER nor LEFT_OUT: {', '.join(unplaced)}",
+              file=sys.stderr)
         return 2
     failure = None if args.skip_baseline else first_failure(tests, bdir)
     if failure:
