@@ -4,7 +4,7 @@ BUILD_SAN  ?= build-san
 BUILD_TSAN ?= build-tsan
 MESON      ?= meson
 
-.PHONY: all deps demo check bench fuzz e2e deb deb-test clean
+.PHONY: all deps demo check bench fuzz e2e deb deb-test mutants clean
 
 all: $(BUILD)/build.ninja
 	$(MESON) compile -C $(BUILD)
@@ -27,11 +27,17 @@ demo: deps all
 	./$(BUILD)/tools/crashhp sim
 
 # Plain build and ASan+UBSan build, every test in both; the concurrency
-# tests also under ThreadSanitizer; one summary line.
+# tests also under ThreadSanitizer; one summary line.  Then every mutant, not
+# a subset: a killed mutant costs a rebuild and the tests up to the first
+# that fails (about 5 s), an equivalent one the whole suite (about 90 s); the
+# whole run (`time make mutants`, 45 mutants) took 10 min 14 s, and 14 min 27 s
+# after a rebase rebuilt the copy, on this 2-core machine at a load average
+# of 11-13; well inside CI's 90 minutes.
 check: deps demo $(BUILD_SAN)/build.ninja $(BUILD_TSAN)/build.ninja
 	$(MESON) compile -C $(BUILD_SAN)
 	$(MESON) compile -C $(BUILD_TSAN)
 	./scripts/run-tests $(BUILD) $(BUILD_SAN) $(BUILD_TSAN):concurrency
+	$(MAKE) mutants
 
 bench: deps all
 	./$(BUILD)/bench/chp-bench
@@ -81,6 +87,15 @@ deb:
 # Needs root and the network; 4-7 min, most of it debootstrap (scripts/deb-test).
 deb-test: deb
 	./scripts/deb-test $(BUILD)/deb
+
+# The mutation harness (tests/mutants/): each mutant of the policy and handler
+# code in tests/mutants/mutants.py is applied to a copy of the tree in
+# $(BUILD)/mutants, rebuilt and run against the suite; a table shows the
+# test that killed each, or SURVIVED.  Fails on a survivor or a stale mutant.
+# MUTANTS=name,name runs only those.
+MUTANTS ?=
+mutants:
+	python3 tests/mutants/run.py --work $(BUILD)/mutants $(if $(MUTANTS),--only $(MUTANTS))
 
 clean:
 	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_TSAN)

@@ -4,6 +4,7 @@
 #define CRASHHP_TEST_HPLAB_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "crashhp/hotplug.h"
@@ -18,6 +19,23 @@ struct hplab {
 	struct chp_kimage *img;
 	struct chp_hotplug *hp;
 };
+
+/*
+ * How many stores or steps an update takes pins down how it is made, not what
+ * a reader gets.  `make mutants` sets CRASHHP_BEHAVIOUR_ONLY, so that only a
+ * check of behaviour (memory missing from a dump, zeros read, no dump, a lost
+ * event) can kill a mutant.
+ */
+static inline bool hplab_counting(void)
+{
+	return !getenv("CRASHHP_BEHAVIOUR_ONLY");
+}
+
+#define assert_count_equal(a, b)                          \
+	do {                                              \
+		if (hplab_counting())                     \
+			assert_int_equal((a), (b));       \
+	} while (0)
 
 static inline void hplab_up_spec(struct hplab *l, const struct chp_lab_spec *s,
 				 enum chp_policy policy, enum chp_load_mode mode, bool flag)
@@ -100,6 +118,71 @@ static inline void injector_disarm(struct injector *in)
 {
 	chp_hotplug_set_step_hook(in->hp, NULL, NULL);
 	chp_ranges_free(in->in_flight);
+}
+
+/*
+ * Only an aligned store of at most 8 bytes is atomic: a wider copy can be cut
+ * short by a crash between two words.  This hook plays every wider store to
+ * one image segment (the header, say) word by word, a crash after each word,
+ * before the injector's crash after the whole store.  After the first bad
+ * crash it only records.
+ */
+struct torn {
+	struct injector in;
+	struct chp_kimage *img;
+	uint64_t base;
+	size_t size;
+	uint8_t *before; /* the segment as it was before this step */
+	unsigned partial_crashes;
+};
+
+static inline void torn_step(void *ctx, const struct chp_step *step)
+{
+	struct torn *t = ctx;
+	uint64_t end = step->paddr + step->len;
+
+	if (step->kind == CHP_STEP_STORE && step->len > 8 && !t->in.first_bad[0] && step->paddr >= t->base &&
+	    end <= t->base + t->size) {
+		uint8_t *after = malloc(step->len);
+		assert_non_null(after);
+		assert_int_equal(chp_kimage_read(t->img, step->paddr, after, step->len), 0);
+		for (uint64_t w = (step->paddr & ~7ull) + 8; w < end; w += 8) {
+			/* [paddr, w) landed, [w, end) not yet */
+			assert_int_equal(chp_kimage_store(t->img, w, t->before + (w - t->base),
+							  (size_t)(end - w)), 0);
+			injector_step(&t->in, step);
+			t->partial_crashes++;
+			assert_int_equal(chp_kimage_store(t->img, w, after + (w - step->paddr),
+							  (size_t)(end - w)), 0);
+		}
+		free(after);
+	}
+	injector_step(&t->in, step);
+	assert_int_equal(chp_kimage_read(t->img, t->base, t->before, t->size), 0);
+}
+
+/* Crash between the words of every store to image segment `index`, and after it. */
+static inline void torn_arm(struct torn *t, struct hplab *l, size_t index, uint64_t start,
+			    uint64_t size)
+{
+	struct chp_segment_info seg;
+
+	assert_int_equal(chp_kimage_segment(l->img, index, &seg), 0);
+	memset(t, 0, sizeof(*t));
+	t->img = l->img;
+	t->base = seg.paddr;
+	t->size = (size_t)seg.memsz;
+	t->before = malloc(t->size);
+	assert_non_null(t->before);
+	assert_int_equal(chp_kimage_read(l->img, t->base, t->before, t->size), 0);
+	injector_arm(&t->in, l->hp, start, size);
+	chp_hotplug_set_step_hook(l->hp, torn_step, t);
+}
+
+static inline void torn_disarm(struct torn *t)
+{
+	injector_disarm(&t->in);
+	free(t->before);
 }
 
 #endif

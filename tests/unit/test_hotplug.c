@@ -33,9 +33,9 @@ static void test_hotplug__dropped_event_mainline_stale_robust_converges(void **s
 			assert_false(res.complete);
 			assert_int_equal(res.missing_bytes, GiB);
 		} else {
+			assert_true(res.complete);
 			assert_int_equal(st->dropped, 0);
 			assert_int_equal(st->deferred, 8);
-			assert_true(res.complete);
 		}
 		hplab_down(&l);
 	}
@@ -109,7 +109,8 @@ static void test_hotplug__reload_resync_takes_dumps(void **state)
 	injector_arm(&in, l.hp, 0, 0);
 	assert_int_equal(chp_hotplug_load(l.hp, &o), 0);
 	injector_disarm(&in);
-	assert_true(in.stores >= 2);
+	if (hplab_counting())
+		assert_true(in.stores >= 2);
 	if (in.dumps != in.steps || in.complete != in.steps)
 		fail_msg("%u steps, %u dumps, %u complete: %s", in.steps, in.dumps, in.complete,
 			 in.first_bad);
@@ -143,8 +144,9 @@ static void test_hotplug__crash_during_x86_update(void **state)
 			 * 56 bytes a program header: many steps), visible: no dump at any
 			 * of them (lock held, image hidden).
 			 */
-			assert_true(in.stores >= (64 + 5 * 56) / 8);
-			assert_int_equal(in.steps, in.stores + 2);
+			if (hplab_counting())
+				assert_true(in.stores >= (64 + 5 * 56) / 8);
+			assert_count_equal(in.steps, in.stores + 2);
 			assert_int_equal(in.dumps, 0);
 			assert_non_null(strstr(in.first_bad, "no dump"));
 		} else {
@@ -212,7 +214,7 @@ static void test_hotplug__image_without_hotplug_support_untouched(void **state)
 			      false);
 		assert_int_equal(chp_machine_add_dimm(l.m, 4 * GiB, 256 * MiB, true), 0);
 		const struct chp_hotplug_stats *st = chp_hotplug_stats(l.hp);
-		assert_int_equal(st->stores, 0);
+		assert_count_equal(st->stores, 0);
 		assert_int_equal(st->ignored, 2);
 		struct chp_dump_result res = hplab_crash(&l);
 		assert_true(res.taken); /* purgatory's digest still matches */
@@ -236,7 +238,7 @@ static void test_hotplug__cpu_online_offline(void **state)
 		assert_int_equal(chp_machine_online_cpu(l.m, 1), 0);
 		assert_int_equal(chp_machine_online_cpu(l.m, 2), -EINVAL); /* not present */
 		assert_true(hplab_crash(&l).complete);
-		assert_int_equal(chp_hotplug_stats(l.hp)->stores, 0);
+		assert_count_equal(chp_hotplug_stats(l.hp)->stores, 0);
 		assert_int_equal(chp_hotplug_stats(l.hp)->events, 3);
 		hplab_down(&l);
 	}
@@ -274,6 +276,31 @@ static void test_hotplug__x86_mainline_one_load_per_dimm(void **state)
 	hplab_down(&l);
 }
 
+/*
+ * x86, kexec_file_load: every possible CPU has its note from the load, so
+ * Linux leaves the header alone on a CPU hot-add (no copy that would hide the
+ * image).  A panic at any moment of the hot-add takes a complete dump.
+ */
+static void test_hotplug__x86_cpu_hot_add_never_hides_the_image(void **state)
+{
+	for (int p = 0; p < 2; p++) {
+		struct hplab l;
+		struct injector in;
+
+		hplab_up(&l, CHP_ARCH_X86_64, 1 * GiB, p ? CHP_POLICY_ROBUST : CHP_POLICY_MAINLINE);
+		injector_arm(&in, l.hp, 0, 0);
+		assert_int_equal(chp_machine_add_cpu(l.m, 3), 0);
+		assert_int_equal(chp_machine_online_cpu(l.m, 3), 0);
+		injector_disarm(&in);
+		if (in.dumps != in.steps || in.complete != in.steps)
+			fail_msg("%s: %u crashes, %u dumps, %u complete: %s", chp_policy_name(
+				 p ? CHP_POLICY_ROBUST : CHP_POLICY_MAINLINE), in.steps, in.dumps,
+				 in.complete, in.first_bad);
+		assert_true(hplab_crash(&l).complete);
+		hplab_down(&l);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -287,6 +314,7 @@ int main(void)
 		cmocka_unit_test(test_hotplug__cpu_online_offline),
 		cmocka_unit_test(test_hotplug__robust_converges_to_fresh_build),
 		cmocka_unit_test(test_hotplug__x86_mainline_one_load_per_dimm),
+		cmocka_unit_test(test_hotplug__x86_cpu_hot_add_never_hides_the_image),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,169 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""The mutants `make mutants` applies, one at a time (see run.py).
+
+Each is: a name, the file, its category, one exact snippet that must occur in
+the file exactly once, what replaces it, and what it breaks for a reader.  Keep
+snippets short (one statement where possible) so nearby edits leave them
+valid; when one goes STALE, fix the snippet here, do not delete the mutant.
+`equivalent` holds, for a mutant no reader can tell from the original, why.
+
+Categories: field (a wrong value in a field a reader uses), order (stores in
+the wrong order), store (a store dropped or merged), protocol (a step of
+robust's deferral and drain), fdt (ppc64's device tree), logic (which ranges
+or slots are touched), mainline (the model of Linux's own handler).
+"""
+from collections import namedtuple
+
+Mutant = namedtuple("Mutant", "name file category description find replace equivalent")
+
+
+def M(name, file, category, description, find, replace, equivalent=None):
+    return Mutant(name, file, category, description, find, replace, equivalent)
+
+
+R, H, A, F = "lib/robust.c", "lib/hotplug.c", "lib/arch_mainline.c", "lib/fdt.c"
+
+MUTANTS = [
+    # ---- a new slot's fields (write_slot) ----
+    M("new-slot-offset", R, "field", "a new slot's p_offset one page off: vmcore reads the wrong memory",
+      "int err = store64(hp, a + 8, x.start);", "int err = store64(hp, a + 8, x.start + 4096);"),
+    M("new-slot-vaddr-is-paddr", R, "field", "a new slot's p_vaddr = p_paddr, not the direct map",
+      "store64(hp, a + 16, r->direct + x.start);", "store64(hp, a + 16, x.start);"),
+    M("new-slot-paddr", R, "field", "a new slot's p_paddr one page off: makedumpfile and crash map the wrong pages",
+      "err = store64(hp, a + 24, x.start);", "err = store64(hp, a + 24, x.start + 4096);"),
+    M("new-slot-filesz-zero", R, "field", "a new slot with p_filesz 0: readers get zeros",
+      "err = store64(hp, a + 32, size);", "err = store64(hp, a + 32, 0);"),
+    M("new-slot-memsz-short", R, "field", "a new slot's p_memsz a page short: its last page missing",
+      "err = store64(hp, a + 40, size);", "err = store64(hp, a + 40, size - 4096);"),
+    M("new-slot-flags", R, "field", "a new slot's p_flags 0, not RWX as the kernel writes",
+      "commit_type(hp, i, CHP_PT_LOAD, CHP_PF_R | CHP_PF_W | CHP_PF_X)", "commit_type(hp, i, CHP_PT_LOAD, 0)"),
+    M("new-slot-type-note", R, "field", "a new slot becomes a PT_NOTE, not a PT_LOAD",
+      "commit_type(hp, i, CHP_PT_LOAD, CHP_PF_R | CHP_PF_W | CHP_PF_X)",
+      "commit_type(hp, i, CHP_PT_NOTE, CHP_PF_R | CHP_PF_W | CHP_PF_X)"),
+    M("phnum-one-short", R, "field", "e_phnum does not count the slot it uncovers",
+      "chp_put16(n, (uint16_t)(i + 1), r->big);", "chp_put16(n, (uint16_t)i, r->big);"),
+    M("phnum-store-dropped", R, "store", "e_phnum never raised: a slot past it is never read",
+      "if (!err && i >= r->hwm) {", "if (!err && i > r->nslots) {"),
+    M("new-slot-size-first", R, "order", "a new slot's size and type stored before its addresses: "
+      "for a moment it describes [0, size)",
+      "int err = store64(hp, a + 8, x.start);",
+      "int err = store64(hp, a + 40, size);\n\n\tif (!err)\n\t\terr = store64(hp, a + 32, size);\n"
+      "\tif (!err)\n\t\terr = commit_type(hp, i, CHP_PT_LOAD, CHP_PF_R | CHP_PF_W | CHP_PF_X);\n"
+      "\tif (!err)\n\t\terr = store64(hp, a + 8, x.start);"),
+    M("new-slot-merged-store", R, "store", "a new slot's p_memsz and p_filesz in one 16-byte store (not atomic)",
+      "\tif (!err)\n\t\terr = store64(hp, a + 40, size);                /* p_memsz, then */\n"
+      "\tif (!err)\n\t\terr = store64(hp, a + 32, size);                /* p_filesz */",
+      "\tuint8_t sz[16];\n\tchp_put64(sz, size, r->big);\n\tchp_put64(sz + 8, size, r->big);\n"
+      "\tif (!err)\n\t\terr = chp_hp_store(hp, a + 32, sz, sizeof(sz));"),
+    # ---- a slot that lets go (kill_slot) ----
+    M("kill-store-dropped", R, "store", "a removed range's slot is never let go: absent memory kept",
+      "int err = store64(hp, a + 32, 0);                 /* p_filesz */\n\n\tif (!err)\n"
+      "\t\terr = store64(hp, a + 40, 0);             /* p_memsz */\n\tif (!err)\n"
+      "\t\terr = commit_type(hp, i, 0 /* PT_NULL */, 0);\n"
+      "\tfor (unsigned off = 8; !err && off <= 24; off += 8) /* p_offset, p_vaddr, p_paddr */\n"
+      "\t\terr = store64(hp, a + off, 0);",
+      "int err = 0;"),
+    # ---- a range's end moves (resize_slot) ----
+    M("grow-keeps-filesz", R, "store", "a grown range keeps its old p_filesz: readers get zeros past it",
+      "if (!err)\n\t\terr = store64(hp, a + (grow ? 32 : 40), size);",
+      "if (!err && !grow)\n\t\terr = store64(hp, a + (grow ? 32 : 40), size);"),
+    M("shrink-keeps-memsz", R, "store", "a shrunk range keeps its old p_memsz: absent memory kept",
+      "if (!err)\n\t\terr = store64(hp, a + (grow ? 32 : 40), size);",
+      "if (!err && grow)\n\t\terr = store64(hp, a + (grow ? 32 : 40), size);"),
+    M("resize-order-swapped", R, "order", "p_filesz moved before p_memsz when growing, after when shrinking: for an instant "
+      "p_filesz > p_memsz, which the ELF gABI forbids and the lab's capture rejects (vmcore.c, "
+      "makedumpfile and crash bound reads by p_memsz and would not notice)",
+      "int err = store64(hp, a + (grow ? 40 : 32), size);", "int err = store64(hp, a + (grow ? 32 : 40), size);"),
+    M("resize-size-short", R, "field", "a resized range a page short (p_filesz and p_memsz)",
+      "uint64_t size = last - s->start + 1, a", "uint64_t size = last - s->start + 1 - 4096, a"),
+    # ---- which ranges change ----
+    M("add-skips-gaps", R, "logic", "a gap below an existing range is not added",
+      "if (s < 0 || r->slots[s].start > at) {", "if (s < 0) {",
+      equivalent="unreachable difference: add_range() is only given a block's piece (its "
+                 "exclusions already cut out) that just came online, or the resync's diff "
+                 "against what is described; a live slot overlapping either starts at or "
+                 "below its start (slots start at block or exclusion boundaries), so no gap "
+                 "lies below a slot inside it and the guard never adds anything"),
+    M("add-never-extends", R, "logic", "an adjacent add takes a new slot instead of growing the range below",
+      "left = g.start ? slot_at(r, g.start - 1) : -1;\n\tif (left >= 0)\n\t\treturn resize_slot(hp, (size_t)left, g.last);\n\terr = take_slot",
+      "left = -1;\n\tif (left >= 0)\n\t\treturn resize_slot(hp, (size_t)left, g.last);\n\terr = take_slot"),
+    M("tail-cut-page-too-many", R, "logic", "a tail cut takes one page below the cut too: online memory lost",
+      "err = resize_slot(hp, (size_t)s, cut.start - 1);\n\t\t} else {",
+      "err = resize_slot(hp, (size_t)s, cut.start - 1 - 4096);\n\t\t} else {"),
+    M("split-lower-first", R, "order", "a split or head cut lets the old slot go before the part above has its own",
+      "err = write_slot(hp, i, (struct chp_range){ cut.last + 1, r->slots[s].last });\n\t\t\tif (!err)\n\t\t\t\terr = old.start < cut.start ? resize_slot(hp, (size_t)s, cut.start - 1)\n\t\t\t\t\t\t\t    : kill_slot(hp, (size_t)s);",
+      "err = old.start < cut.start ? resize_slot(hp, (size_t)s, cut.start - 1)\n\t\t\t\t\t\t    : kill_slot(hp, (size_t)s);\n\t\t\tif (!err)\n\t\t\t\terr = write_slot(hp, i, (struct chp_range){ cut.last + 1, old.last });"),
+    M("merge-kill-first", R, "order", "a capacity merge lets the upper range go before the lower one covers it",
+      "int err = resize_slot(hp, a, r->slots[next].last);\n\t\t\treturn err ? err : kill_slot(hp, (size_t)next);",
+      "uint64_t to = r->slots[next].last;\n\t\t\tint err = kill_slot(hp, (size_t)next);\n\t\t\treturn err ? err : resize_slot(hp, a, to);"),
+    M("merge-no-kill", R, "store", "a capacity merge never frees the upper slot: no room is made",
+      "return err ? err : kill_slot(hp, (size_t)next);", "return err;"),
+    M("kaslr-direct-map-ignored", R, "field", "new slots use the default direct map, not the header's (KASLR)",
+      "r->direct = va - pa;", "(void)0;"),
+    M("resync-no-removals", R, "logic", "the resync never removes: offline or removed memory kept",
+      "err = remove_range(hp, *chp_ranges_at(diff, k), &changed);", "(void)0;"),
+    M("resync-no-additions", R, "logic", "the resync never adds: owed or loaded-offline memory missing",
+      "err = add_range(hp, *chp_ranges_at(diff, k), &changed);", "(void)0;"),
+    M("resync-no-cpus", R, "protocol", "ppc64: the resync skips owed CPU adds",
+      "int done = robust_cpu_fdt(hp, cpu);", "int done = 0;"),
+    # ---- ppc64 FDT ----
+    M("fdt-okay-dropped", R, "fdt", "ppc64 ADD_CPU: the \"okay\" store dropped; the capture kernel cannot use the CPU",
+      "return chp_hp_store(hp, seg.paddr + offset, \"okay\", 4) ? -EIO : 1;", "return 1;"),
+    M("fdt-okay-wrong-offset", R, "fdt", "ppc64 ADD_CPU: \"okay\" stored over the property's header",
+      "chp_hp_store(hp, seg.paddr + offset, \"okay\", 4)", "chp_hp_store(hp, seg.paddr + offset - 4, \"okay\", 4)"),
+    M("fdt-okay-restored", R, "fdt", "ppc64 ADD_CPU stores \"okay\" even when the node says okay already",
+      "if (err || okay)\n\t\treturn err ? err : 0;", "if (err)\n\t\treturn err;",
+      equivalent="the four bytes stored are the ones already there: no reader, at any instant, "
+                 "sees other bytes (only a store count and the update/ignored statistic differ)"),
+    M("fdt-no-node-no-rewrite", R, "fdt", "ppc64 ADD_CPU for a CPU without a node does nothing",
+      "return chp_arch_ppc64_update_fdt(hp);\n\t}\n\tif (err || okay)", "return 0;\n\t}\n\tif (err || okay)"),
+    M("fdt-status-always-okay", F, "fdt", "the loaded tree says okay for CPUs not present",
+      "present ? \"okay\" : \"fail\"", "\"okay\""),
+    M("fdt-status-seen-okay", F, "fdt", "a CPU's status read as okay whatever it says: the store is skipped",
+      "*okay = !strcmp(status, \"okay\");", "*okay = true;"),
+    M("fdt-load-present-only", F, "fdt", "the loaded tree holds present CPUs only: ADD_CPU rewrites /cpus",
+      "if (!all_possible && !present)", "if (!present)"),
+    # ---- deferral and drain (hotplug.c) ----
+    M("pending-never-set", H, "protocol", "a deferred event never marks work pending: the holder does not drain",
+      "atomic_store(&hp->pending, true);", "(void)0;"),
+    M("deferral-not-retried", H, "protocol", "a deferral never retries the lock: lost if the holder let go meanwhile",
+      "if (kexec_trylock_as(hp, KEXEC_HOTPLUG))\n\t\t\tunlock_and_drain(hp);\n\t\treturn;",
+      "return;"),
+    M("pending-cleared-after-resync", H, "protocol", "pending cleared after the resync: an event deferred during it is lost",
+      "while (atomic_exchange(&hp->pending, false))\n\t\t\t\tdrain_once(hp);",
+      "while (atomic_load(&hp->pending)) {\n\t\t\t\tdrain_once(hp);\n"
+      "\t\t\t\tatomic_store(&hp->pending, false);\n\t\t\t}"),
+    M("owed-not-recorded", H, "protocol", "a deferred event's range is not recorded as owed (in flight)",
+      "chp_ranges_add(hp->owed, (struct chp_range){ s, s + ev->nr_pages * CHP_PAGE_SIZE - 1 });",
+      "(void)s;"),
+    M("applying-not-recorded", H, "protocol", "what a drain applies is not in flight while it runs",
+      "chp_ranges_add_all(hp->applying, hp->owed);", "(void)0;"),
+    M("drain-once", H, "protocol", "the drain runs once, not until nothing is pending",
+      "\t\t\twhile (atomic_exchange(&hp->pending, false))\n\t\t\t\tdrain_once(hp);\n\t\t}\n"
+      "\t\tkexec_unlock(hp);\n\t\tif (hp->policy != CHP_POLICY_ROBUST || !atomic_load(&hp->pending) ||\n"
+      "\t\t    !kexec_trylock_as(hp, KEXEC_HOTPLUG))\n\t\t\treturn;",
+      "\t\t\tif (atomic_exchange(&hp->pending, false))\n\t\t\t\tdrain_once(hp);\n\t\t}\n"
+      "\t\tkexec_unlock(hp);\n\t\treturn;"),
+    M("robust-drops-contended", H, "protocol", "robust drops a contended event as mainline does",
+      "if (hp->policy == CHP_POLICY_MAINLINE) {\n\t\t\tchp_hp_logf(hp, \"crash hp: kexec_trylock() failed",
+      "if (true) {\n\t\t\tchp_hp_logf(hp, \"crash hp: kexec_trylock() failed"),
+    M("load-no-resync", H, "protocol", "robust's load keeps the kernel's header (offline blocks listed)",
+      "err = chp_robust_resync(hp);\n\t\t\tchp_kimage_protect(hp->img);\n\t\t}\n\t}\n\tunlock_and_drain(hp);\n\treturn err;",
+      "chp_kimage_protect(hp->img);\n\t\t}\n\t}\n\tunlock_and_drain(hp);\n\treturn err;"),
+    # ---- the mainline model (arch_mainline.c) ----
+    M("mainline-image-not-hidden", A, "mainline", "mainline's copy leaves kexec_crash_image set: panics mid-copy dump",
+      "chp_hp_step(hp, CHP_STEP_IMAGE_HIDDEN);\n\t\terr = chp_hp_copy(hp, seg.paddr, buf, len);",
+      "err = chp_hp_copy(hp, seg.paddr, buf, len);",
+      equivalent="the handler holds the kexec lock for the whole copy, and mainline's panic "
+                 "path (__crash_kexec) takes no dump when kexec_trylock() fails, before it "
+                 "looks at kexec_crash_image: as in Linux, the image being hidden changes "
+                 "nothing while the lock is held"),
+    M("mainline-ppc64-keeps-removed", A, "mainline", "ppc64 mainline keeps the range being removed",
+      "if (!err && ev->action == CHP_HP_REMOVE_MEMORY) {", "if (0) {"),
+    M("mainline-ppc64-no-fdt", A, "mainline", "ppc64 mainline ADD_CPU leaves the FDT alone",
+      "\t\treturn chp_arch_ppc64_update_fdt(hp);\n\tcase CHP_HP_ADD_MEMORY:", "\t\treturn 0;\n\tcase CHP_HP_ADD_MEMORY:"),
+    M("mainline-x86-cpu-rebuild", A, "mainline", "x86 mainline rebuilds the header for a CPU event after kexec_file_load",
+      "if ((chp_kimage_mode(hp->img) == CHP_LOAD_FILE || hp->elfcorehdr_updated) && cpu_event)",
+      "if (hp->elfcorehdr_updated && cpu_event)"),
+]
+

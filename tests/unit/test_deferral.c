@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Robust's deferral and drain, step by step and deterministic (one thread):
+ * an event that finds the kexec lock taken owes its work, and whoever holds
+ * the lock, or the event itself once the holder let go, applies it.  Each
+ * test puts an event at one point of that protocol and checks what a dump
+ * taken then and afterwards holds: no event may be lost.
+ *
+ * This binary is linked with --wrap=chp_ranges_add, so a test can act at the
+ * instant a deferred event records what it owes (see __wrap_chp_ranges_add).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <errno.h>
+#include <cmocka.h>
+
+#include "crashhp/ranges.h"
+#include "hplab.h"
+#include "reader.h"
+
+/* x86_64, 4 GiB: boot RAM [4G, 6G) is blocks 32-47 (128 MiB blocks). */
+static struct hplab x86_4g(void)
+{
+	struct hplab l;
+
+	hplab_up(&l, CHP_ARCH_X86_64, 4 * GiB, CHP_POLICY_ROBUST);
+	return l;
+}
+
+static void expect_dump_holds_everything(struct hplab *l)
+{
+	struct chp_dump_result res = hplab_crash(l);
+
+	assert_true(res.taken);
+	if (!res.complete || res.missing_bytes)
+		fail_msg("an event was lost: %" PRIu64 " bytes of online memory missing: %s",
+			 res.missing_bytes, res.why);
+	assert_readers_get_memory(l->m, l->img);
+}
+
+/* ---- the holder lets go between the event's failed trylock and `pending` ---- */
+
+int __real_chp_ranges_add(struct chp_ranges *r, struct chp_range x);
+
+static struct {
+	struct chp_hotplug *hp;
+	struct chp_range when; /* the deferred event's range, recorded as owed */
+	bool armed;
+} let_go;
+
+int __wrap_chp_ranges_add(struct chp_ranges *r, struct chp_range x)
+{
+	int err = __real_chp_ranges_add(r, x);
+
+	if (let_go.armed && x.start == let_go.when.start && x.last == let_go.when.last) {
+		let_go.armed = false;
+		/* The load finishes now: nothing is pending yet, so it drains nothing. */
+		chp_hotplug_kexec_unlock(let_go.hp);
+	}
+	return err;
+}
+
+/*
+ * The event fails its trylock (a load holds the lock), the load lets go
+ * before the event says its work is pending: the load saw nothing to drain,
+ * so the event must retry the lock itself and apply its own work.
+ */
+static void test_deferral__retried_when_the_holder_let_go(void **state)
+{
+	struct hplab l = x86_4g();
+	uint64_t bs = chp_machine_block_size(l.m);
+
+	assert_int_equal(chp_machine_offline_block(l.m, 40), 0);
+	assert_true(chp_hotplug_kexec_trylock(l.hp)); /* kexec_load in progress */
+	let_go.hp = l.hp;
+	let_go.when = (struct chp_range){ 40 * bs, 41 * bs - 1 };
+	let_go.armed = true;
+	assert_int_equal(chp_machine_online_block(l.m, 40), 0);
+	/* No other unlock follows: nobody but the event itself can apply it. */
+	expect_dump_holds_everything(&l);
+	if (let_go.armed)
+		fail_msg("the load never let go: the deferred event recorded no owed range");
+	hplab_down(&l);
+}
+
+/* ---- an event deferred from inside a running drain ---- */
+
+struct mid_drain {
+	struct hplab *l;
+	size_t block;           /* onlined at the drain's first store */
+	bool fired;
+	struct chp_dump_result res;
+};
+
+static void fire_mid_drain(void *ctx, const struct chp_step *step)
+{
+	struct mid_drain *d = ctx;
+
+	if (d->fired || step->kind != CHP_STEP_STORE)
+		return;
+	d->fired = true;
+	/* The drain holds the lock: this event is deferred, owed to the drain. */
+	assert_int_equal(chp_machine_online_block(d->l->m, d->block), 0);
+	/* A crash now: the owed event and the one being applied are in flight. */
+	assert_int_equal(chp_lab_crash_now(d->l->hp, &d->res), 0);
+}
+
+/*
+ * A DIMM added while a load holds the lock is owed; the load's unlock drains
+ * it; at the drain's first store a block is onlined (deferred: the drain holds
+ * the lock) and the machine crashes.  That dump must count both events as in
+ * flight, not as lost memory; and once the drain is done, the block must be
+ * in the dump: the drain loops until nothing is pending.
+ */
+static void test_deferral__event_deferred_during_a_drain_is_applied(void **state)
+{
+	struct hplab l = x86_4g();
+	struct mid_drain d = { &l, 42, false, { 0 } };
+
+	assert_int_equal(chp_machine_offline_block(l.m, 42), 0);
+	assert_true(chp_hotplug_kexec_trylock(l.hp));
+	assert_int_equal(chp_machine_add_dimm(l.m, 8 * GiB, 128 * MiB, true), 0);
+	chp_hotplug_set_step_hook(l.hp, fire_mid_drain, &d);
+	chp_hotplug_kexec_unlock(l.hp); /* the drain */
+	chp_hotplug_set_step_hook(l.hp, NULL, NULL);
+	assert_true(d.fired);
+	assert_true(d.res.taken);
+	if (!d.res.complete)
+		fail_msg("a crash during the drain, both events in flight, was judged "
+			 "incomplete: %s", d.res.why);
+	assert_int_equal(chp_hotplug_stats(l.hp)->deferred, 2);
+	expect_dump_holds_everything(&l);
+	hplab_down(&l);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_deferral__event_deferred_during_a_drain_is_applied),
+		cmocka_unit_test(test_deferral__retried_when_the_holder_let_go),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
