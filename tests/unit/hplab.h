@@ -67,6 +67,7 @@ struct injector {
 	struct chp_hotplug *hp;
 	struct chp_ranges *in_flight;
 	unsigned steps, stores, dumps, complete;
+	unsigned sound;  /* dumps missing no online memory and listing nothing absent */
 	char first_bad[300];
 };
 
@@ -81,6 +82,7 @@ static inline void injector_step(void *ctx, const struct chp_step *step)
 		fail_msg("crash check failed: %s", chp_last_error());
 	in->dumps += res.taken;
 	in->complete += res.taken && res.complete;
+	in->sound += res.taken && !res.missing_bytes && !res.absent_bytes;
 	if ((!res.taken || !res.complete) && !in->first_bad[0])
 		snprintf(in->first_bad, sizeof(in->first_bad), "step %u: %s", in->steps, res.why);
 }

@@ -5,6 +5,11 @@
 #include <stdint.h>
 #include <errno.h>
 #include <cmocka.h>
+#include <inttypes.h>
+#include <stdlib.h>
+
+#include "crashhp/crashmem.h"
+#include "crashhp/elfcore.h"
 
 #include "hplab.h"
 
@@ -47,6 +52,21 @@ static unsigned block_change_every_prefix(struct hplab *l, size_t block, bool on
 	injector_disarm(&in);
 	expect_every_prefix_complete(&in, min_stores);
 	return in.stores;
+}
+
+/* A block offlined with a crash after every prefix of the update's stores:
+ * every dump may list offline memory but misses nothing online, lists nothing absent. */
+static void block_change_every_prefix_sound(struct hplab *l, size_t block, unsigned min_stores)
+{
+	uint64_t bs = chp_machine_block_size(l->m);
+	struct injector in;
+
+	injector_arm(&in, l->hp, (uint64_t)block * bs, bs);
+	assert_int_equal(chp_machine_offline_block(l->m, block), 0);
+	injector_disarm(&in);
+	if (in.sound != in.steps || in.dumps != in.steps || in.stores < min_stores)
+		fail_msg("%u steps, %u stores, %u dumps, %u sound; first finding %s", in.steps,
+			 in.stores, in.dumps, in.sound, in.first_bad);
 }
 
 /*
@@ -215,22 +235,115 @@ static void test_robust__capacity_merge_every_prefix(void **state)
 	hplab_down(&l);
 }
 
-/* Full and nothing adjacent: the failure is reported, the header stays valid. */
-static void test_robust__capacity_exhausted_reported(void **state)
+/*
+ * Full, and the only room is across offline gaps: a gap of offline memory is
+ * bridged (reported), the new split done, nothing online lost, nothing absent
+ * listed.  When a slot frees again the bridged gap is cut back out.
+ */
+static void test_robust__capacity_bridges_offline_gap(void **state)
 {
 	struct hplab l;
-	int failures_before;
+	uint64_t failures_before;
+	struct chp_dump_result res;
 
 	assert_true(tiny_ppc64_full(&l) < 200);
-	failures_before = (int)chp_hotplug_stats(l.hp)->failures;
-	assert_int_equal(chp_machine_offline_block(l.m, 201), 0);
-	assert_int_equal((int)chp_hotplug_stats(l.hp)->failures, failures_before + 1);
-	assert_non_null(strstr(chp_hotplug_log(l.hp), "no adjacent ranges to merge"));
-	struct chp_dump_result res = hplab_crash(&l);
+	failures_before = chp_hotplug_stats(l.hp)->failures;
+	/* Every prefix: the bridged gap is offline memory, listed (the kernel's
+	 * rule), never online memory missing nor absent memory listed. */
+	block_change_every_prefix_sound(&l, 201, 3);
+	assert_int_equal(chp_hotplug_stats(l.hp)->failures, failures_before);
+	assert_int_equal(chp_hotplug_stats(l.hp)->capacity_merges, 1);
+	assert_non_null(strstr(chp_hotplug_log(l.hp), "covering the offline or excluded gap"));
+	res = hplab_crash(&l);
 	assert_true(res.taken);
-	/* The offline block stays listed (reported), nothing online is lost. */
 	assert_int_equal(res.missing_bytes, 0);
-	assert_int_equal(res.offline_bytes, 32 * MiB);
+	assert_int_equal(res.absent_bytes, 0);
+	assert_int_equal(res.offline_bytes, 32 * MiB); /* the bridged gap: block 9 */
+	/* Block 12 is a range of its own: offlined, its slot frees, block 9 is cut again. */
+	block_change_every_prefix_sound(&l, 12, 2);
+	assert_non_null(strstr(chp_hotplug_log(l.hp), "no longer covered"));
+	res = hplab_crash(&l);
+	assert_true(res.complete);
+	assert_int_equal(res.offline_bytes, 0);
+	hplab_down(&l);
+}
+
+/*
+ * A ppc64 header full of one-block DIMMs with absent memory between them, then
+ * block after block offlined in boot RAM, each a split at capacity: merges
+ * bridge offline gaps (or the crashkernel), never the absent ones, and no
+ * dump misses online memory or lists absent memory.
+ */
+static void test_robust__capacity_never_bridges_absent(void **state)
+{
+	struct hplab l;
+	struct chp_dump_result res;
+	uint64_t at = 8 * GiB;
+
+	tiny_ppc64_full(&l);
+	/* Online again every block offlined: the header is full of ranges, gapless. */
+	for (size_t b = 9; b < chp_machine_nr_blocks(l.m); b += 2)
+		if (chp_machine_block_state(l.m, b) == CHP_BLOCK_OFFLINE)
+			assert_int_equal(chp_machine_online_block(l.m, b), 0);
+	/* Separate DIMMs, an absent block between each, until a merge is needed. */
+	while (chp_hotplug_stats(l.hp)->capacity_merges == 0) {
+		assert_int_equal(chp_machine_add_dimm(l.m, at, 32 * MiB, true), 0);
+		at += 64 * MiB;
+	}
+	for (size_t b = 3; b < 3 + 2 * 48; b += 2) {
+		assert_int_equal(chp_machine_offline_block(l.m, b), 0);
+		res = hplab_crash(&l);
+		assert_true(res.taken);
+		assert_int_equal(res.missing_bytes, 0);
+		assert_int_equal(res.absent_bytes, 0);
+	}
+	print_message("%" PRIu64 " capacity merges\n", chp_hotplug_stats(l.hp)->capacity_merges);
+	assert_int_equal(chp_hotplug_stats(l.hp)->failures, 0);
+	assert_true(chp_hotplug_stats(l.hp)->capacity_merges >= 24);
+	hplab_down(&l);
+}
+
+/*
+ * The index: a range grown from an end that is not on a block boundary (a
+ * header from user space lists [4G, 4G+100M)), then removed whole, then added
+ * again, then a DIMM.  The per-block index registered the grown slot twice in
+ * block 32's bucket; the removal found the freed slot again and freed it twice,
+ * so two ranges were later written to the same slot: block 32 missing.
+ */
+static void test_robust__index_grow_unaligned_end_then_readd(void **state)
+{
+	struct hplab l = x86_4g();
+	struct chp_ranges *memory;
+	struct chp_load_request req = { .mode = CHP_LOAD_SEGMENTS, .hotplug_flag = true,
+					.kernel_size = 1u << 20, .initrd_size = 1u << 20,
+					.cmdline = "console=ttyS0" };
+	size_t room = chp_elfcore_segment_size(chp_machine_config_nr_cpus(l.m),
+					       chp_machine_config_max_memory_ranges(l.m));
+	uint8_t *hdr = calloc(1, room);
+	struct chp_dump_result res;
+
+	assert_int_equal(chp_machine_offline_block(l.m, 32), 0);
+	assert_int_equal(chp_hotplug_unload(l.hp), 0);
+	assert_int_equal(chp_ranges_new(&memory), 0);
+	assert_int_equal(chp_crashmem_expected(l.m, memory), 0);
+	assert_int_equal(chp_ranges_add(memory, (struct chp_range){ 4 * GiB, 4 * GiB + 100 * MiB - 1 }), 0);
+	assert_int_equal(chp_crashmem_build_header_from(l.m, memory, hdr, room, &req.elfcorehdr_len), 0);
+	req.elfcorehdr = hdr;
+	req.elfcorehdr_memsz = room;
+	assert_int_equal(chp_kimage_load(l.img, &req), 0);
+
+	assert_int_equal(chp_machine_online_block(l.m, 32), 0);  /* grows [4G, 4G+100M) */
+	assert_int_equal(chp_machine_offline_block(l.m, 32), 0); /* frees that slot */
+	assert_int_equal(chp_machine_online_block(l.m, 32), 0);
+	/* Another range needs a slot of its own: it must not be block 32's. */
+	assert_int_equal(chp_machine_add_dimm(l.m, 8 * GiB, 128 * MiB, true), 0);
+	res = hplab_crash(&l);
+	assert_int_equal(res.missing_bytes, 0);
+	assert_true(res.complete);
+	/* No freed slot counts as used: the ranges, the kernel text, the notes. */
+	assert_int_equal(chp_hotplug_stats(l.hp)->failures, 0);
+	chp_ranges_free(memory);
+	free(hdr);
 	hplab_down(&l);
 }
 
@@ -244,7 +357,9 @@ int main(void)
 		cmocka_unit_test(test_robust__split_every_prefix),
 		cmocka_unit_test(test_robust__head_and_tail_cuts_every_prefix),
 		cmocka_unit_test(test_robust__capacity_merge_every_prefix),
-		cmocka_unit_test(test_robust__capacity_exhausted_reported),
+		cmocka_unit_test(test_robust__capacity_bridges_offline_gap),
+		cmocka_unit_test(test_robust__capacity_never_bridges_absent),
+		cmocka_unit_test(test_robust__index_grow_unaligned_end_then_readd),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
