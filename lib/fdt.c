@@ -67,8 +67,8 @@ static int add_cpus(const struct chp_machine *m, void *fdt, bool all_possible)
 /*
  * The tree at load, written front to back with libfdt's sequential writer:
  * O(size), where adding nodes to a finished tree moves everything after each
- * one (O(n^2): 2.3 s at 8192 CPUs).  The same nodes and properties in the same
- * order as the tree mainline's update_cpus_node() leaves.
+ * one (O(n^2): 2.3 s at 8192 CPUs).  The same nodes and properties, in the
+ * same order, as the tree mainline's update_cpus_node() leaves.
  */
 int chp_fdt_build(const struct chp_machine *m, void *buf, size_t size)
 {
@@ -77,37 +77,42 @@ int chp_fdt_build(const struct chp_machine *m, void *buf, size_t size)
 
 	if (!err)
 		err = fdt_finish_reservemap(buf);
+	/*
+	 * fdt_setprop() puts a new property first in its node, so a tree built
+	 * node by node holds each node's properties last-set first: written here
+	 * in that order, the blob reads as it did.
+	 */
 	if (!err)
 		err = fdt_begin_node(buf, "");
 	if (!err)
-		err = fdt_property_u32(buf, "#address-cells", 2);
-	if (!err)
-		err = fdt_property_u32(buf, "#size-cells", 2);
+		err = fdt_property_string(buf, "compatible", "crashhp,lab-pseries");
 	if (!err)
 		err = fdt_property_string(buf, "model", "crashhp lab ppc64");
 	if (!err)
-		err = fdt_property_string(buf, "compatible", "crashhp,lab-pseries");
+		err = fdt_property_u32(buf, "#size-cells", 2);
+	if (!err)
+		err = fdt_property_u32(buf, "#address-cells", 2);
 	if (!err)
 		err = fdt_begin_node(buf, "cpus");
 	if (!err)
-		err = fdt_property_u32(buf, "#address-cells", 1);
-	if (!err)
 		err = fdt_property_u32(buf, "#size-cells", 0);
+	if (!err)
+		err = fdt_property_u32(buf, "#address-cells", 1);
 	if (err)
 		return fdt_fail(err, "/");
 	for (unsigned cpu = 0; cpu < chp_machine_cpus_possible(m); cpu++) {
 		snprintf(name, sizeof(name), "PowerPC,POWER9@%x", cpu);
 		err = fdt_begin_node(buf, name);
-		if (!err)
-			err = fdt_property_string(buf, "device_type", "cpu");
-		if (!err)
-			err = fdt_property_u32(buf, "reg", cpu);
-		if (!err)
-			err = fdt_property_u32(buf, "ibm,ppc-interrupt-server#s", cpu);
 		/* "okay" and "fail" are the same length: one store switches them. */
 		if (!err)
 			err = fdt_property_string(buf, "status",
 						  chp_machine_cpu_present(m, cpu) ? "okay" : "fail");
+		if (!err)
+			err = fdt_property_u32(buf, "ibm,ppc-interrupt-server#s", cpu);
+		if (!err)
+			err = fdt_property_u32(buf, "reg", cpu);
+		if (!err)
+			err = fdt_property_string(buf, "device_type", "cpu");
 		if (!err)
 			err = fdt_end_node(buf);
 		if (err)
