@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "alloc_count.h"
+#include "bench_lab.h"
 #include "bench_util.h"
 #include "crashhp/error.h"
 #include "crashhp/hotplug.h"
@@ -70,19 +71,10 @@ static void load(struct lab *l)
 static void lab_up(struct lab *l, enum chp_policy policy, enum chp_arch arch, uint64_t dimm,
 		   unsigned cpus)
 {
-	struct chp_lab_spec s;
-
-	chp_lab_spec_init(&s, arch);
-	s.nr_cpus_config = cpus;
-	s.cpus_possible = cpus;
-	s.cpus_present = 4;
-	s.cpus_online = 4;
-	s.boot_ram = arch == CHP_ARCH_X86_64 ? GiB : 2 * GiB;
 	l->dimm = dimm;
 	l->cursor = 0;
-	if (chp_machine_new_lab(&l->m, &s) ||
-	    chp_kimage_new(&l->img, *chp_ranges_at(chp_machine_crashkernel(l->m), 0)) ||
-	    chp_hotplug_new(&l->hp, policy, l->m, l->img))
+	if (bench_lab_boot(&l->m, &l->img, &l->hp, policy, arch, cpus,
+			   arch == CHP_ARCH_X86_64 ? GiB : 2 * GiB))
 		die("setting up");
 	/* The DIMM, the block just past it and a lone block, before the load. */
 	if (dimm && (chp_machine_add_dimm(l->m, DIMM_BASE, dimm, true) ||
@@ -94,9 +86,7 @@ static void lab_up(struct lab *l, enum chp_policy policy, enum chp_arch arch, ui
 
 static void lab_down(struct lab *l)
 {
-	chp_hotplug_free(l->hp);
-	chp_kimage_free(l->img);
-	chp_machine_free(l->m);
+	bench_lab_free(l->m, l->img, l->hp);
 }
 
 static size_t block_of(uint64_t addr)
