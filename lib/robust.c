@@ -18,7 +18,14 @@
  * go: for that instant the two describe the same memory twice, which Linux
  * accepts, and nothing is ever uncovered.
  *
- * O(changed): slots are indexed by memory block, free slots are a stack.
+ * O(changed): live slots are indexed by start address (slot_index.c), so a
+ * range costs the same whatever its size; free slots are a stack.  Only a full
+ * header costs more: finding the pair to merge walks the ranges once.
+ *
+ * Capacity: with no slot free, two neighbouring ranges merge (make_room()).
+ * Covering offline memory is better than losing online memory, so a merge may
+ * bridge offline (present) memory or, last, the crashkernel, never absent
+ * memory; what it bridged is cut out again once a slot is free (give_back()).
  */
 #include <errno.h>
 #include <inttypes.h>

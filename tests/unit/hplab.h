@@ -69,6 +69,7 @@ struct injector {
 	unsigned steps, stores, dumps, complete;
 	unsigned sound;  /* dumps missing no online memory and listing nothing absent */
 	char first_bad[300];
+	char first_unsound[300];
 };
 
 static inline void injector_step(void *ctx, const struct chp_step *step)
@@ -85,6 +86,8 @@ static inline void injector_step(void *ctx, const struct chp_step *step)
 	in->sound += res.taken && !res.missing_bytes && !res.absent_bytes;
 	if ((!res.taken || !res.complete) && !in->first_bad[0])
 		snprintf(in->first_bad, sizeof(in->first_bad), "step %u: %s", in->steps, res.why);
+	if ((!res.taken || res.missing_bytes || res.absent_bytes) && !in->first_unsound[0])
+		snprintf(in->first_unsound, sizeof(in->first_unsound), "step %u: %s", in->steps, res.why);
 }
 
 static inline void injector_arm(struct injector *in, struct chp_hotplug *hp, uint64_t start,

@@ -65,8 +65,8 @@ static void block_change_every_prefix_sound(struct hplab *l, size_t block, unsig
 	assert_int_equal(chp_machine_offline_block(l->m, block), 0);
 	injector_disarm(&in);
 	if (in.sound != in.steps || in.dumps != in.steps || in.stores < min_stores)
-		fail_msg("%u steps, %u stores, %u dumps, %u sound; first finding %s", in.steps,
-			 in.stores, in.dumps, in.sound, in.first_bad);
+		fail_msg("%u steps, %u stores, %u dumps, %u sound; first unsound %s", in.steps,
+			 in.stores, in.dumps, in.sound, in.first_unsound);
 }
 
 /*
@@ -276,6 +276,28 @@ static void test_robust__capacity_bridges_offline_gap(void **state)
 }
 
 /*
+ * Full, and a head cut: the count does not grow, but the new head needs a
+ * slot before the old one lets go.  One is borrowed by bridging an offline
+ * gap and given back with the slot the cut freed: afterwards the header is
+ * exact again, and no prefix misses online memory or lists absent memory.
+ */
+static void test_robust__capacity_head_cut_borrows_and_gives_back(void **state)
+{
+	struct hplab l;
+	size_t b = tiny_ppc64_full(&l);   /* the last range starts at block b - 1 */
+	struct chp_dump_result res;
+
+	block_change_every_prefix_sound(&l, b - 1, 4);
+	assert_int_equal(chp_hotplug_stats(l.hp)->capacity_merges, 1);
+	assert_int_equal(chp_hotplug_stats(l.hp)->failures, 0);
+	assert_non_null(strstr(chp_hotplug_log(l.hp), "no longer covered"));
+	res = hplab_crash(&l);
+	assert_true(res.complete);
+	assert_int_equal(res.offline_bytes, 0);
+	hplab_down(&l);
+}
+
+/*
  * A ppc64 header full of offline gaps of two blocks, then one-block DIMMs
  * added with one absent block between each: every DIMM needs a slot, and
  * bridging an absent gap would cost less offline memory than an offline one.
@@ -355,6 +377,7 @@ int main(void)
 		cmocka_unit_test(test_robust__head_and_tail_cuts_every_prefix),
 		cmocka_unit_test(test_robust__capacity_merge_every_prefix),
 		cmocka_unit_test(test_robust__capacity_bridges_offline_gap),
+		cmocka_unit_test(test_robust__capacity_head_cut_borrows_and_gives_back),
 		cmocka_unit_test(test_robust__capacity_never_bridges_absent),
 		cmocka_unit_test(test_robust__index_grow_unaligned_end_then_readd),
 	};
