@@ -358,7 +358,8 @@ static int add_range(struct chp_hotplug *hp, struct chp_range want, bool *change
 {
 	struct chp_robust *r = hp->robust;
 	uint64_t at = want.start;
-	int err = 0;
+	/* Online now: covered by right, no longer only bridged. */
+	int err = chp_ranges_count(r->bridged) ? chp_ranges_subtract(r->bridged, want) : 0;
 
 	/* Add only the gaps: an address already described is left alone. */
 	while (!err && at <= want.last) {
@@ -415,9 +416,11 @@ static int remove_range(struct chp_hotplug *hp, struct chp_range cut, bool *chan
 }
 
 /*
- * After an event: a bridged gap now online is simply covered; one now absent
- * (removed without a notifier, as a DIMM's resource goes after its blocks were
- * offlined) is cut whatever it costs; the rest is cut while slots are free.
+ * After an event: a bridged gap now absent (removed without a notifier, as a
+ * DIMM's resource goes after its blocks were offlined) is cut whatever it
+ * costs; the rest is cut while slots are free.  (What came online in a gap is
+ * no longer bridged: add_range() and the resync say so.)  Costs nothing while
+ * no gap is bridged, and never walks the machine's blocks.
  */
 static int give_back(struct chp_hotplug *hp, bool *changed)
 {
@@ -426,13 +429,7 @@ static int give_back(struct chp_hotplug *hp, bool *changed)
 
 	if (!chp_ranges_count(r->bridged))
 		return 0;
-	chp_machine_lock_state(hp->m);
-	err = chp_crashmem_expected(hp->m, r->bridged_work);
-	chp_machine_unlock_state(hp->m);
-	if (!err)
-		err = chp_ranges_subtract_all(r->bridged, r->bridged_work);
-	if (!err)
-		err = fill_safe(hp);
+	err = fill_safe(hp);
 	if (!err)
 		err = chp_ranges_assign(r->bridged_work, r->bridged);
 	for (size_t k = 0; !err && k < chp_ranges_count(r->bridged_work); k++) {
@@ -575,6 +572,17 @@ int chp_robust_resync(struct chp_hotplug *hp)
 		err = chp_ranges_assign(diff, have);
 	if (!err)
 		err = chp_ranges_subtract_all(diff, want);
+	/* A bridged gap still present stays for give_back(), not cut only to be
+	 * bridged elsewhere; what is wanted now is covered by right. */
+	if (!err && chp_ranges_count(r->bridged)) {
+		err = chp_ranges_subtract_all(r->bridged, want);
+		if (!err)
+			err = fill_safe(hp);
+		if (!err)
+			err = chp_ranges_intersect(r->bridged_work, r->bridged, r->safe);
+		if (!err)
+			err = chp_ranges_subtract_all(diff, r->bridged_work);
+	}
 	for (size_t k = 0; !err && k < chp_ranges_count(diff); k++)
 		err = remove_range(hp, *chp_ranges_at(diff, k), &changed);
 	if (!err)

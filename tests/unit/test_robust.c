@@ -276,6 +276,34 @@ static void test_robust__capacity_bridges_offline_gap(void **state)
 }
 
 /*
+ * A bridged gap that comes online is covered by right: when a slot frees
+ * later, it is not cut out as bridged memory would be.
+ */
+static void test_robust__capacity_bridged_block_onlined_stays(void **state)
+{
+	/* Once handled as it comes, once deferred and applied by the resync. */
+	for (int deferred = 0; deferred < 2; deferred++) {
+		struct hplab l;
+		struct chp_dump_result res;
+
+		assert_true(tiny_ppc64_full(&l) < 200);
+		assert_int_equal(chp_machine_offline_block(l.m, 201), 0); /* bridges block 9 */
+		assert_int_equal(chp_hotplug_stats(l.hp)->capacity_merges, 1);
+		if (deferred)
+			assert_true(chp_hotplug_kexec_trylock(l.hp));
+		assert_int_equal(chp_machine_online_block(l.m, 9), 0);    /* already covered */
+		if (deferred)
+			chp_hotplug_kexec_unlock(l.hp);
+		assert_int_equal(chp_hotplug_stats(l.hp)->deferred, (uint64_t)deferred);
+		assert_int_equal(chp_machine_offline_block(l.m, 12), 0);  /* a slot frees */
+		res = hplab_crash(&l);
+		assert_int_equal(res.missing_bytes, 0);
+		assert_true(res.complete);
+		hplab_down(&l);
+	}
+}
+
+/*
  * Full, and a head cut: the count does not grow, but the new head needs a
  * slot before the old one lets go.  One is borrowed by bridging an offline
  * gap and given back with the slot the cut freed: afterwards the header is
@@ -377,6 +405,7 @@ int main(void)
 		cmocka_unit_test(test_robust__head_and_tail_cuts_every_prefix),
 		cmocka_unit_test(test_robust__capacity_merge_every_prefix),
 		cmocka_unit_test(test_robust__capacity_bridges_offline_gap),
+		cmocka_unit_test(test_robust__capacity_bridged_block_onlined_stays),
 		cmocka_unit_test(test_robust__capacity_head_cut_borrows_and_gives_back),
 		cmocka_unit_test(test_robust__capacity_never_bridges_absent),
 		cmocka_unit_test(test_robust__index_grow_unaligned_end_then_readd),
