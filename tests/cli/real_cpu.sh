@@ -14,11 +14,21 @@ out=$(mktemp)
 "$crashhp" watch --json >"$out" 2>&1 &
 pid=$!
 trap 'kill -INT $pid 2>/dev/null; echo 1 >"$online" 2>/dev/null; rm -f "$out"' EXIT
-sleep 0.5
+# Wait for a line in watch's output (a handshake, not a guess: under a
+# sanitizer on a loaded machine watch takes longer than any fixed sleep).
+await() {
+	tries=0
+	until grep -q "$1" "$out"; do
+		tries=$((tries + 1))
+		[ $tries -le 300 ] || { cat "$out"; echo "FAIL: no '$1' from watch in 30 s"; exit 1; }
+		sleep 0.1
+	done
+}
+await '"watching"'
 echo 0 >"$online" || { echo "FAIL: could not offline cpu1"; exit 1; }
-sleep 0.3
+await '"event": "cpu offline", "index": 1,'
 echo 1 >"$online" || { echo "FAIL: could not online cpu1"; exit 1; }
-sleep 0.5
+await '"event": "cpu online", "index": 1,'
 kill -INT $pid
 wait $pid
 cat "$out"
