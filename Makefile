@@ -42,6 +42,7 @@ check: deps demo $(BUILD_SAN)/build.ninja $(BUILD_TSAN)/build.ninja
 bench: deps all
 	./$(BUILD)/bench/chp-bench
 	./$(BUILD)/bench/chp-bench-hotplug
+	./$(BUILD)/bench/chp-bench-events
 
 # The real-kernel end-to-end (QEMU-NOTES): Debian's 6.12 and 6.1 kernels
 # under QEMU, kdump loaded with kexec -s, crashhp status/watch/verify inside

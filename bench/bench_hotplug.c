@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "alloc_count.h"
+#include "bench_lab.h"
 #include "bench_util.h"
 #include "crashhp/error.h"
 #include "crashhp/hotplug.h"
@@ -49,18 +50,9 @@ static void die(const char *what)
 /* A machine with `ranges` separate RAM ranges (1 GiB boot gives 2 of them). */
 static void lab_up(struct lab *l, enum chp_policy policy, unsigned ranges, unsigned cpus)
 {
-	struct chp_lab_spec s;
 	struct chp_load_options o;
 
-	chp_lab_spec_init(&s, CHP_ARCH_X86_64);
-	s.nr_cpus_config = cpus;
-	s.cpus_possible = cpus;
-	s.cpus_present = 4;
-	s.cpus_online = 4;
-	s.boot_ram = GiB;
-	if (chp_machine_new_lab(&l->m, &s) ||
-	    chp_kimage_new(&l->img, *chp_ranges_at(chp_machine_crashkernel(l->m), 0)) ||
-	    chp_hotplug_new(&l->hp, policy, l->m, l->img))
+	if (bench_lab_boot(&l->m, &l->img, &l->hp, policy, CHP_ARCH_X86_64, cpus, GiB))
 		die("setting up");
 	/* Before the load: the kernel builds the header once, with all of them. */
 	for (unsigned i = 2; i < ranges; i++)
@@ -73,9 +65,7 @@ static void lab_up(struct lab *l, enum chp_policy policy, unsigned ranges, unsig
 
 static void lab_down(struct lab *l)
 {
-	chp_hotplug_free(l->hp);
-	chp_kimage_free(l->img);
-	chp_machine_free(l->m);
+	bench_lab_free(l->m, l->img, l->hp);
 }
 
 struct timing {

@@ -64,24 +64,69 @@ static int add_cpus(const struct chp_machine *m, void *fdt, bool all_possible)
 	return 0;
 }
 
+/*
+ * The tree at load, written front to back with libfdt's sequential writer:
+ * O(size), where adding nodes to a finished tree moves everything after each
+ * one (O(n^2): 2.3 s at 8192 CPUs).  The same nodes and properties, in the
+ * same order, as the tree mainline's update_cpus_node() leaves.
+ */
 int chp_fdt_build(const struct chp_machine *m, void *buf, size_t size)
 {
-	int err = fdt_create_empty_tree(buf, (int)size);
-	int root;
+	char name[48];
+	int err = fdt_create(buf, (int)size);
 
-	if (err)
-		return fdt_fail(err, "creating the tree");
-	root = fdt_path_offset(buf, "/");
-	err = fdt_setprop_u32(buf, root, "#address-cells", 2);
 	if (!err)
-		err = fdt_setprop_u32(buf, root, "#size-cells", 2);
+		err = fdt_finish_reservemap(buf);
+	/*
+	 * fdt_setprop() puts a new property first in its node, so a tree built
+	 * node by node holds each node's properties last-set first: written here
+	 * in that order, the blob reads as it did.
+	 */
 	if (!err)
-		err = fdt_setprop_string(buf, root, "model", "crashhp lab ppc64");
+		err = fdt_begin_node(buf, "");
 	if (!err)
-		err = fdt_setprop_string(buf, root, "compatible", "crashhp,lab-pseries");
+		err = fdt_property_string(buf, "compatible", "crashhp,lab-pseries");
+	if (!err)
+		err = fdt_property_string(buf, "model", "crashhp lab ppc64");
+	if (!err)
+		err = fdt_property_u32(buf, "#size-cells", 2);
+	if (!err)
+		err = fdt_property_u32(buf, "#address-cells", 2);
+	if (!err)
+		err = fdt_begin_node(buf, "cpus");
+	if (!err)
+		err = fdt_property_u32(buf, "#size-cells", 0);
+	if (!err)
+		err = fdt_property_u32(buf, "#address-cells", 1);
 	if (err)
 		return fdt_fail(err, "/");
-	return add_cpus(m, buf, true);
+	for (unsigned cpu = 0; cpu < chp_machine_cpus_possible(m); cpu++) {
+		snprintf(name, sizeof(name), "PowerPC,POWER9@%x", cpu);
+		err = fdt_begin_node(buf, name);
+		/* "okay" and "fail" are the same length: one store switches them. */
+		if (!err)
+			err = fdt_property_string(buf, "status",
+						  chp_machine_cpu_present(m, cpu) ? "okay" : "fail");
+		if (!err)
+			err = fdt_property_u32(buf, "ibm,ppc-interrupt-server#s", cpu);
+		if (!err)
+			err = fdt_property_u32(buf, "reg", cpu);
+		if (!err)
+			err = fdt_property_string(buf, "device_type", "cpu");
+		if (!err)
+			err = fdt_end_node(buf);
+		if (err)
+			return fdt_fail(err, name);
+	}
+	err = fdt_end_node(buf);
+	if (!err)
+		err = fdt_end_node(buf);
+	if (!err)
+		err = fdt_finish(buf);
+	/* The whole segment is the tree's, free space included, as before. */
+	if (!err)
+		err = fdt_open_into(buf, buf, (int)size);
+	return err ? fdt_fail(err, "finishing the tree") : 0;
 }
 
 int chp_fdt_rebuild_cpus(const struct chp_machine *m, void *buf, size_t size)
@@ -124,6 +169,31 @@ int chp_fdt_cpu_status(const void *fdt, unsigned cpu, size_t *offset, bool *okay
 		return chp_fail(-ENOENT, "fdt: CPU %u has no four-letter status", cpu);
 	*offset = (size_t)(status - (const char *)fdt);
 	*okay = !strcmp(status, "okay");
+	return 0;
+}
+
+int chp_fdt_cpu_status_offsets(const void *fdt, size_t size, uint32_t *offsets, unsigned n)
+{
+	int cpus, node, err = fdt_check_header(fdt);
+
+	if (err || fdt_totalsize(fdt) > size)
+		return chp_fail(-EINVAL, "fdt: the loaded device tree is corrupt: %s",
+				err ? fdt_strerror(err) : "larger than its segment");
+	memset(offsets, 0, n * sizeof(*offsets));
+	cpus = fdt_path_offset(fdt, "/cpus");
+	if (cpus < 0)
+		return 0;
+	/* One walk: each node's properties are read once, so O(tree). */
+	fdt_for_each_subnode(node, fdt, cpus) {
+		int len;
+		const fdt32_t *reg = fdt_getprop(fdt, node, "reg", &len);
+		const char *status;
+		if (!reg || len != 4 || fdt32_to_cpu(*reg) >= n)
+			continue;
+		status = fdt_getprop(fdt, node, "status", &len);
+		if (status && len == 5 && (status - (const char *)fdt) % 4 == 0)
+			offsets[fdt32_to_cpu(*reg)] = (uint32_t)(status - (const char *)fdt);
+	}
 	return 0;
 }
 

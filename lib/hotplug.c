@@ -426,7 +426,9 @@ int chp_hotplug_load(struct chp_hotplug *hp, const struct chp_load_options *opt)
 	err = chp_load_crash_image(hp->img, hp->m, opt);
 	pthread_mutex_unlock(&hp->region_lock);
 	chp_machine_unlock_state(hp->m);
-	hp->elfcorehdr_updated = false;
+	/* A load that failed before replacing the image leaves it as it was. */
+	if (!err)
+		hp->elfcorehdr_updated = false;
 	if (!err && hp->policy == CHP_POLICY_ROBUST && chp_kimage_hotplug_capable(hp->img)) {
 		/*
 		 * The kernel's build lists offline blocks too (its rule, complete as

@@ -18,7 +18,14 @@
  * go: for that instant the two describe the same memory twice, which Linux
  * accepts, and nothing is ever uncovered.
  *
- * O(changed): slots are indexed by memory block, free slots are a stack.
+ * O(changed): live slots are indexed by start address (slot_index.c), so a
+ * range costs the same whatever its size; free slots are a stack.  Only a full
+ * header costs more: finding the pair to merge walks the ranges once.
+ *
+ * Capacity: with no slot free, two neighbouring ranges merge (make_room()).
+ * Covering offline memory is better than losing online memory, so a merge may
+ * bridge offline (present) memory or, last, the crashkernel, never absent
+ * memory; what it bridged is cut out again once a slot is free (give_back()).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -31,8 +38,7 @@
 #include "crashhp/error.h"
 #include "hotplug_internal.h"
 #include "internal.h"
-
-#define MAX_BUCKETS (16u << 20)
+#include "slot_index.h"
 
 enum slot_state { SLOT_FREE, SLOT_LIVE, SLOT_FIXED };
 
@@ -42,12 +48,6 @@ struct slot {
 	uint8_t state;
 };
 
-struct bucket {
-	uint32_t *ids;
-	uint32_t n;
-	uint32_t cap;
-};
-
 struct chp_robust {
 	uint64_t seg;          /* physical address of the header */
 	size_t nslots;         /* program headers the segment holds */
@@ -55,15 +55,21 @@ struct chp_robust {
 	size_t live;
 	bool big;
 	uint64_t direct;
-	unsigned shift;        /* bucket = address >> shift */
 	struct slot *slots;
 	uint32_t *free_stack;
 	size_t nfree;
-	struct bucket *buckets;
-	size_t nbuckets;
+	struct chp_slot_index index;  /* live slots by start address */
 	/* Reused by every event (handlers run one at a time, under the kexec
 	 * lock), so a steady-state event allocates nothing. */
 	struct chp_ranges *pieces, *exclusions;
+	/* Capacity: what the header covers only because a merge bridged a gap
+	 * (offline or excluded memory), given back when a slot is free. */
+	struct chp_ranges *bridged, *bridged_work, *safe;
+	/* ppc64: where each possible CPU's FDT status value sits (0: no node),
+	 * found once, so ADD_CPU neither copies nor walks the tree. */
+	uint64_t fdt_paddr;
+	uint32_t *cpu_status;
+	unsigned ncpu_status;
 };
 
 static uint64_t phdr_addr(const struct chp_robust *r, size_t i)
@@ -73,105 +79,24 @@ static uint64_t phdr_addr(const struct chp_robust *r, size_t i)
 
 /* ---- the index ---- */
 
-static int bucket_reserve(struct chp_robust *r, size_t b)
-{
-	struct bucket *grown;
-	size_t n = r->nbuckets ? r->nbuckets : 64;
-
-	if (b < r->nbuckets)
-		return 0;
-	if (b >= MAX_BUCKETS)
-		return chp_fail(-E2BIG, "robust: address beyond %u memory blocks", MAX_BUCKETS);
-	while (n <= b)
-		n *= 2;
-	grown = realloc(r->buckets, n * sizeof(*grown));
-	if (!grown)
-		return chp_fail(-ENOMEM, "robust: out of memory for the index");
-	memset(grown + r->nbuckets, 0, (n - r->nbuckets) * sizeof(*grown));
-	r->buckets = grown;
-	r->nbuckets = n;
-	return 0;
-}
-
-static int bucket_put(struct chp_robust *r, size_t b, uint32_t id)
-{
-	struct bucket *k;
-	int err = bucket_reserve(r, b);
-
-	if (err)
-		return err;
-	k = &r->buckets[b];
-	if (k->n == k->cap) {
-		uint32_t cap = k->cap ? k->cap * 2 : 2;
-		uint32_t *ids = realloc(k->ids, cap * sizeof(*ids));
-		if (!ids)
-			return chp_fail(-ENOMEM, "robust: out of memory for the index");
-		k->ids = ids;
-		k->cap = cap;
-	}
-	k->ids[k->n++] = id;
-	return 0;
-}
-
-static void bucket_drop(struct chp_robust *r, size_t b, uint32_t id)
-{
-	struct bucket *k = &r->buckets[b];
-
-	for (uint32_t j = 0; j < k->n; j++) {
-		if (k->ids[j] == id) {
-			k->ids[j] = k->ids[--k->n];
-			return;
-		}
-	}
-}
-
-/* Register slot `id` in buckets [from, to] of its range. */
-static int index_span(struct chp_robust *r, uint32_t id, uint64_t from, uint64_t to, bool add)
-{
-	for (uint64_t b = from >> r->shift; b <= to >> r->shift; b++) {
-		if (add) {
-			int err = bucket_put(r, (size_t)b, id);
-			if (err)
-				return err;
-		} else {
-			bucket_drop(r, (size_t)b, id);
-		}
-	}
-	return 0;
-}
-
 /* The live slot containing `addr`, or -1. */
 static long slot_at(const struct chp_robust *r, uint64_t addr)
 {
-	size_t b = (size_t)(addr >> r->shift);
+	uint32_t id = chp_slot_index_floor(&r->index, addr);
 
-	if (b >= r->nbuckets)
-		return -1;
-	for (uint32_t j = 0; j < r->buckets[b].n; j++) {
-		const struct slot *s = &r->slots[r->buckets[b].ids[j]];
-		if (s->start <= addr && addr <= s->last)
-			return r->buckets[b].ids[j];
-	}
-	return -1;
+	return id != CHP_SLOT_NONE && r->slots[id].last >= addr ? (long)id : -1;
 }
 
 /* The live slot overlapping [start, last] with the lowest start, or -1. */
 static long first_overlap(const struct chp_robust *r, struct chp_range want)
 {
-	long best = -1;
+	long s = slot_at(r, want.start);
+	uint32_t id;
 
-	for (uint64_t b = want.start >> r->shift; b <= want.last >> r->shift && b < r->nbuckets; b++) {
-		for (uint32_t j = 0; j < r->buckets[b].n; j++) {
-			uint32_t id = r->buckets[b].ids[j];
-			const struct slot *s = &r->slots[id];
-			if (s->start <= want.last && s->last >= want.start &&
-			    (best < 0 || s->start < r->slots[best].start))
-				best = id;
-		}
-		if (best >= 0)
-			return best;
-	}
-	return best;
+	if (s >= 0)
+		return s;
+	id = chp_slot_index_ceil(&r->index, want.start);
+	return id != CHP_SLOT_NONE && r->slots[id].start <= want.last ? (long)id : -1;
 }
 
 /* ---- stores: the only way the header changes ---- */
@@ -229,7 +154,8 @@ static int write_slot(struct chp_hotplug *hp, size_t i, struct chp_range x)
 		return err;
 	r->slots[i] = (struct slot){ x.start, x.last, SLOT_LIVE };
 	r->live++;
-	return index_span(r, (uint32_t)i, x.start, x.last, true);
+	chp_slot_index_insert(&r->index, (uint32_t)i, x.start);
+	return 0;
 }
 
 /*
@@ -252,7 +178,7 @@ static int kill_slot(struct chp_hotplug *hp, size_t i)
 		err = store64(hp, a + off, 0);
 	if (err)
 		return err;
-	index_span(r, (uint32_t)i, r->slots[i].start, r->slots[i].last, false);
+	chp_slot_index_remove(&r->index, (uint32_t)i);
 	r->slots[i].state = SLOT_FREE;
 	r->free_stack[r->nfree++] = (uint32_t)i;
 	r->live--;
@@ -272,48 +198,120 @@ static int resize_slot(struct chp_hotplug *hp, size_t i, uint64_t last)
 		err = store64(hp, a + (grow ? 32 : 40), size);
 	if (err)
 		return err;
-	if (grow)
-		err = index_span(r, (uint32_t)i, s->last + 1, last, true);
-	else if ((last >> r->shift) != (s->last >> r->shift))
-		index_span(r, (uint32_t)i, ((last >> r->shift) + 1) << r->shift, s->last, false);
-	s->last = last;
+	s->last = last; /* the index keys by start: a moved end costs nothing there */
+	return 0;
+}
+
+/* ---- capacity ---- */
+
+static bool slot_free(const struct chp_robust *r)
+{
+	return r->nfree || r->hwm < r->nslots;
+}
+
+static bool overlaps(struct chp_range a, struct chp_range b)
+{
+	return a.start <= b.last && b.start <= a.last;
+}
+
+/*
+ * What a merge may bridge: present memory (online, or offline, which the
+ * kernel's own header lists) and what headers leave out (the crashkernel, x86's
+ * low 1 MiB), never absent memory.  Filled once per search.
+ */
+static int fill_safe(struct chp_hotplug *hp)
+{
+	struct chp_robust *r = hp->robust;
+	int err;
+
+	chp_machine_lock_state(hp->m);
+	err = chp_ranges_assign(r->safe, chp_machine_present_memory(hp->m));
+	if (!err)
+		err = chp_crashmem_exclusions(hp->m, r->exclusions);
+	if (!err)
+		err = chp_ranges_add_all(r->safe, r->exclusions);
+	chp_machine_unlock_state(hp->m);
 	return err;
 }
 
 /*
- * No slot is free: merge two adjacent ranges into one (the first grows over
- * the second, then the second lets go) and report it.
+ * What bridging the gap between two ranges would cost: 0 for adjacent ranges;
+ * the bytes of an offline gap (Linux's own header lists offline memory); an
+ * excluded gap (the crashkernel, which the capture kernel runs in) only as a
+ * last resort; UINT64_MAX when the gap may not be bridged (absent memory, or
+ * the range being cut now).
  */
-static int make_room(struct chp_hotplug *hp)
+static uint64_t bridge_cost(const struct chp_robust *r, const struct slot *a, const struct slot *b,
+			    const struct chp_range *avoid)
 {
-	struct chp_robust *r = hp->robust;
+	struct chp_range gap = { a->last + 1, b->start - 1 };
 
-	for (size_t b = 0; b < r->nbuckets; b++) {
-		for (uint32_t j = 0; j < r->buckets[b].n; j++) {
-			uint32_t a = r->buckets[b].ids[j];
-			long next = r->slots[a].last == UINT64_MAX ? -1 : slot_at(r, r->slots[a].last + 1);
-			if (next < 0 || r->slots[next].start != r->slots[a].last + 1)
-				continue;
-			chp_hp_logf(hp, "crash hp: elfcorehdr full (%zu slots): merged [%#" PRIx64 "-%#"
-				    PRIx64 "] and [%#" PRIx64 "-%#" PRIx64 "]", r->nslots,
-				    r->slots[a].start, r->slots[a].last, r->slots[next].start,
-				    r->slots[next].last);
-			chp_hp_count(hp, &hp->stats.capacity_merges, 1);
-			int err = resize_slot(hp, a, r->slots[next].last);
-			return err ? err : kill_slot(hp, (size_t)next);
-		}
-	}
-	chp_hp_logf(hp, "crash hp: elfcorehdr full (%zu slots) and no adjacent ranges to merge",
-		    r->nslots);
-	return chp_fail(-ENOSPC, "elfcorehdr full: %zu slots, no adjacent ranges to merge", r->nslots);
+	if (avoid && (overlaps(*avoid, (struct chp_range){ a->start, a->last }) ||
+		      overlaps(*avoid, (struct chp_range){ b->start, b->last })))
+		return UINT64_MAX;
+	if (b->start <= a->last + 1)
+		return 0;
+	if ((avoid && overlaps(*avoid, gap)) || !chp_ranges_covers(r->safe, gap))
+		return UINT64_MAX;
+	if (chp_ranges_overlaps(r->exclusions, gap))
+		return UINT64_MAX - 1;
+	return chp_range_size(gap);
 }
 
-/* A free slot, lowest holes first, then past the high-water mark. */
-static int take_slot(struct chp_hotplug *hp, size_t *out)
+/*
+ * No slot is free: merge two neighbouring ranges into one (the lower grows
+ * over the upper, then the upper lets go) and report it.  Adjacent ranges
+ * first; else the pair whose gap holds the least offline memory, since
+ * covering offline memory is better than losing online memory.  A bridged gap
+ * is remembered and given back once a slot is free (give_back()).  Never
+ * across absent memory, nor over `avoid`.  At capacity only: O(slots log slots).
+ */
+static int make_room(struct chp_hotplug *hp, const struct chp_range *avoid)
+{
+	struct chp_robust *r = hp->robust;
+	uint32_t best = CHP_SLOT_NONE, next_of_best = CHP_SLOT_NONE;
+	uint64_t best_cost = UINT64_MAX;
+	int err = fill_safe(hp);
+
+	for (uint32_t a = chp_slot_index_ceil(&r->index, 0), b; !err && a != CHP_SLOT_NONE; a = b) {
+		b = chp_slot_index_next(&r->index, a);
+		if (b == CHP_SLOT_NONE || r->slots[b].start <= r->slots[a].last)
+			continue;
+		uint64_t cost = bridge_cost(r, &r->slots[a], &r->slots[b], avoid);
+		if (cost < best_cost || (cost == best_cost && cost != UINT64_MAX &&
+		    r->slots[b].start - r->slots[a].last <
+		    r->slots[next_of_best].start - r->slots[best].last)) {
+			best = a;
+			next_of_best = b;
+			best_cost = cost;
+		}
+	}
+	if (err)
+		return err;
+	if (best == CHP_SLOT_NONE) {
+		chp_hp_logf(hp, "crash hp: elfcorehdr full (%zu slots) and no two ranges merge "
+			    "without covering absent memory", r->nslots);
+		return chp_fail(-ENOSPC, "elfcorehdr full: %zu slots, no two ranges merge without "
+				"covering absent memory", r->nslots);
+	}
+	struct slot lo = r->slots[best], hi = r->slots[next_of_best];
+	chp_hp_logf(hp, "crash hp: elfcorehdr full (%zu slots): merged [%#" PRIx64 "-%#" PRIx64
+		    "] and [%#" PRIx64 "-%#" PRIx64 "]%s", r->nslots, lo.start, lo.last, hi.start,
+		    hi.last, hi.start == lo.last + 1 ? "" : ", covering the offline or excluded gap between");
+	chp_hp_count(hp, &hp->stats.capacity_merges, 1);
+	if (hi.start > lo.last + 1 &&
+	    (err = chp_ranges_add(r->bridged, (struct chp_range){ lo.last + 1, hi.start - 1 })))
+		return err;
+	err = resize_slot(hp, best, hi.last);
+	return err ? err : kill_slot(hp, next_of_best);
+}
+
+/* A free slot, lowest holes first, then past the high-water mark; else make room. */
+static int take_slot(struct chp_hotplug *hp, size_t *out, const struct chp_range *avoid)
 {
 	struct chp_robust *r = hp->robust;
 
-	for (int attempt = 0; attempt < 2; attempt++) {
+	for (;;) {
 		if (r->nfree) {
 			*out = r->free_stack[--r->nfree];
 			return 0;
@@ -322,43 +320,46 @@ static int take_slot(struct chp_hotplug *hp, size_t *out)
 			*out = r->hwm;
 			return 0;
 		}
-		int err = make_room(hp);
+		int err = make_room(hp, avoid);
 		if (err)
 			return err;
 	}
-	return chp_fail(-ENOSPC, "elfcorehdr full");
 }
 
 /* ---- ranges ---- */
 
+/* Cover `g`, which no slot covers. */
 static int add_piece(struct chp_hotplug *hp, struct chp_range g)
 {
 	struct chp_robust *r = hp->robust;
-	size_t i;
-	long left;
-	int err;
 
-	/* Extending the range that ends just below costs two stores. */
-	left = g.start ? slot_at(r, g.start - 1) : -1;
-	if (left >= 0)
-		return resize_slot(hp, (size_t)left, g.last);
-	err = take_slot(hp, &i);
-	if (err)
-		return err;
-	/* Making room may have merged into a range that now ends just below. */
-	left = g.start ? slot_at(r, g.start - 1) : -1;
-	if (left >= 0) {
-		r->free_stack[r->nfree++] = (uint32_t)i;
-		return resize_slot(hp, (size_t)left, g.last);
+	for (;;) {
+		/* Extending the range that ends just below costs two stores. */
+		long left = g.start ? slot_at(r, g.start - 1) : -1;
+		size_t i;
+		int err;
+
+		if (left >= 0)
+			return r->slots[left].last < g.last ? resize_slot(hp, (size_t)left, g.last) : 0;
+		/* Making room may have bridged `g` itself. */
+		if (first_overlap(r, g) >= 0)
+			return 0;
+		if (slot_free(r)) {
+			err = take_slot(hp, &i, NULL);
+			return err ? err : write_slot(hp, i, g);
+		}
+		err = make_room(hp, NULL);
+		if (err)
+			return err;
 	}
-	return write_slot(hp, i, g);
 }
 
 static int add_range(struct chp_hotplug *hp, struct chp_range want, bool *changed)
 {
 	struct chp_robust *r = hp->robust;
 	uint64_t at = want.start;
-	int err = 0;
+	/* Online now: covered by right, no longer only bridged. */
+	int err = chp_ranges_count(r->bridged) ? chp_ranges_subtract(r->bridged, want) : 0;
 
 	/* Add only the gaps: an address already described is left alone. */
 	while (!err && at <= want.last) {
@@ -368,8 +369,9 @@ static int add_range(struct chp_hotplug *hp, struct chp_range want, bool *change
 		if (s < 0 || r->slots[s].start > at) {
 			err = add_piece(hp, (struct chp_range){ at, gap_end });
 			*changed = true;
+			continue; /* look again: the piece may have grown or merged a range */
 		}
-		if (s < 0 || r->slots[s].last >= want.last)
+		if (r->slots[s].last >= want.last)
 			break;
 		at = r->slots[s].last + 1;
 	}
@@ -392,8 +394,12 @@ static int remove_range(struct chp_hotplug *hp, struct chp_range cut, bool *chan
 		} else if (old.last <= cut.last) {
 			err = resize_slot(hp, (size_t)s, cut.start - 1);
 		} else {
-			/* What stays above the cut gets its own slot first. */
-			err = take_slot(hp, &i);
+			/*
+			 * What stays above the cut gets its own slot first.  A head cut
+			 * frees the old slot after: at capacity the slot is borrowed
+			 * from a merge that give_back() undoes with the freed one.
+			 */
+			err = take_slot(hp, &i, &cut);
 			if (err)
 				break;
 			if (r->slots[s].state != SLOT_LIVE || r->slots[s].start != old.start) {
@@ -409,41 +415,106 @@ static int remove_range(struct chp_hotplug *hp, struct chp_range cut, bool *chan
 	return err;
 }
 
+/*
+ * After an event: a bridged gap now absent (removed without a notifier, as a
+ * DIMM's resource goes after its blocks were offlined) is cut whatever it
+ * costs; the rest is cut while slots are free.  (What came online in a gap is
+ * no longer bridged: add_range() and the resync say so.)  Costs nothing while
+ * no gap is bridged, and never walks the machine's blocks.
+ */
+static int give_back(struct chp_hotplug *hp, bool *changed)
+{
+	struct chp_robust *r = hp->robust;
+	int err;
+
+	if (!chp_ranges_count(r->bridged))
+		return 0;
+	err = fill_safe(hp);
+	if (!err)
+		err = chp_ranges_assign(r->bridged_work, r->bridged);
+	for (size_t k = 0; !err && k < chp_ranges_count(r->bridged_work); k++) {
+		struct chp_range gap = *chp_ranges_at(r->bridged_work, k);
+		bool absent = !chp_ranges_covers(r->safe, gap);
+		if (!absent && !slot_free(r))
+			continue;
+		err = remove_range(hp, gap, changed);
+		if (err) {
+			chp_hp_logf(hp, "crash hp: elfcorehdr full: [%#" PRIx64 "-%#" PRIx64 "] stays "
+				    "covered%s", gap.start, gap.last, absent ? " though absent" : "");
+			break;
+		}
+		chp_hp_logf(hp, "crash hp: bridged [%#" PRIx64 "-%#" PRIx64 "] no longer covered%s",
+			    gap.start, gap.last, absent ? " (now absent)" : "");
+		err = chp_ranges_subtract(r->bridged, gap);
+	}
+	return err;
+}
+
 /* ---- the policy ---- */
+
+/* ppc64: every possible CPU's status offset, from one walk of the loaded tree. */
+static int index_fdt(struct chp_hotplug *hp)
+{
+	struct chp_robust *r = hp->robust;
+	struct chp_segment_info seg;
+	size_t index;
+	uint8_t *fdt;
+	unsigned n = chp_machine_cpus_possible(hp->m);
+	int err = chp_kimage_fdt_index(hp->img, &index);
+
+	if (!err)
+		err = chp_kimage_segment(hp->img, index, &seg);
+	if (err)
+		return err;
+	if (r->ncpu_status < n) {
+		uint32_t *grown = realloc(r->cpu_status, n * sizeof(*grown));
+		if (!grown)
+			return chp_fail(-ENOMEM, "out of memory for %u CPUs' FDT offsets", n);
+		r->cpu_status = grown;
+	}
+	r->ncpu_status = n;
+	fdt = malloc((size_t)seg.memsz);
+	if (!fdt)
+		return chp_fail(-ENOMEM, "out of memory");
+	err = chp_kimage_read(hp->img, seg.paddr, fdt, (size_t)seg.memsz);
+	if (!err)
+		err = chp_fdt_cpu_status_offsets(fdt, (size_t)seg.memsz, r->cpu_status, n);
+	free(fdt);
+	r->fdt_paddr = err ? 0 : seg.paddr;
+	return err;
+}
 
 /*
  * ppc64 ADD_CPU: the CPU's node is in the tree from the load with status
- * "fail"; one aligned 4-byte store makes it "okay".  A tree without the node
- * (not loaded by crashhp) gets mainline's rewrite instead.
+ * "fail"; one aligned 4-byte store makes it "okay".  Where that status sits
+ * was found once (index_fdt), and the five bytes there are read back before
+ * the store.  A tree without the node (not loaded by crashhp) gets mainline's
+ * rewrite instead, after which the offsets are found again.
  */
 static int robust_cpu_fdt(struct chp_hotplug *hp, unsigned cpu)
 {
-	struct chp_segment_info seg;
-	size_t index, offset;
-	bool okay;
-	uint8_t *fdt;
-	int err = chp_kimage_fdt_index(hp->img, &index);
+	struct chp_robust *r;
+	uint8_t status[5];
+	uint32_t offset;
+	int err;
 
+	if (!hp->robust && (err = chp_robust_attach(hp)))
+		return err;
+	r = hp->robust;
+	if (!r->fdt_paddr && (err = index_fdt(hp)))
+		return err;
+	offset = cpu < r->ncpu_status ? r->cpu_status[cpu] : 0;
+	err = offset ? chp_kimage_read(hp->img, r->fdt_paddr + offset, status, sizeof(status)) : 0;
 	if (err)
 		return err;
-	err = chp_kimage_segment(hp->img, index, &seg);
-	fdt = err ? NULL : malloc((size_t)seg.memsz);
-	if (!err && !fdt)
-		err = chp_fail(-ENOMEM, "out of memory");
-	if (!err)
-		err = chp_kimage_read(hp->img, seg.paddr, fdt, (size_t)seg.memsz);
-	if (!err)
-		err = chp_fdt_cpu_status(fdt, cpu, &offset, &okay);
-	free(fdt);
-	if (err == -ENOENT) {
+	if (!offset || (memcmp(status, "okay", 5) && memcmp(status, "fail", 5))) {
 		chp_hp_logf(hp, "crash hp: CPU %u has no node in the FDT: rewriting /cpus", cpu);
+		r->fdt_paddr = 0;
 		return chp_arch_ppc64_update_fdt(hp);
 	}
-	if (err || okay)
-		return err ? err : 0;
-	if (offset % 4)
-		return chp_fail(-EINVAL, "fdt: CPU %u's status is not 4-byte aligned", cpu);
-	return chp_hp_store(hp, seg.paddr + offset, "okay", 4) ? -EIO : 1;
+	if (!memcmp(status, "okay", 4))
+		return 0;
+	return chp_hp_store(hp, r->fdt_paddr + offset, "okay", 4) ? -EIO : 1;
 }
 
 int chp_robust_event(struct chp_hotplug *hp, const struct chp_hp_event *ev)
@@ -466,6 +537,8 @@ int chp_robust_event(struct chp_hotplug *hp, const struct chp_hp_event *ev)
 		err = ev->action == CHP_HP_ADD_MEMORY ? add_range(hp, p, &changed)
 						      : remove_range(hp, p, &changed);
 	}
+	if (!err)
+		err = give_back(hp, &changed);
 	return err ? err : changed;
 }
 
@@ -499,6 +572,17 @@ int chp_robust_resync(struct chp_hotplug *hp)
 		err = chp_ranges_assign(diff, have);
 	if (!err)
 		err = chp_ranges_subtract_all(diff, want);
+	/* A bridged gap still present stays for give_back(), not cut only to be
+	 * bridged elsewhere; what is wanted now is covered by right. */
+	if (!err && chp_ranges_count(r->bridged)) {
+		err = chp_ranges_subtract_all(r->bridged, want);
+		if (!err)
+			err = fill_safe(hp);
+		if (!err)
+			err = chp_ranges_intersect(r->bridged_work, r->bridged, r->safe);
+		if (!err)
+			err = chp_ranges_subtract_all(diff, r->bridged_work);
+	}
 	for (size_t k = 0; !err && k < chp_ranges_count(diff); k++)
 		err = remove_range(hp, *chp_ranges_at(diff, k), &changed);
 	if (!err)
@@ -507,6 +591,8 @@ int chp_robust_resync(struct chp_hotplug *hp)
 		err = chp_ranges_subtract_all(diff, have);
 	for (size_t k = 0; !err && k < chp_ranges_count(diff); k++)
 		err = add_range(hp, *chp_ranges_at(diff, k), &changed);
+	if (!err)
+		err = give_back(hp, &changed);
 	/* ppc64: a deferred ADD_CPU is owed too: every present CPU in the tree. */
 	for (unsigned cpu = 0; !err && chp_machine_arch(hp->m) != CHP_ARCH_X86_64 &&
 	     cpu < chp_machine_cpus_possible(hp->m); cpu++) {
@@ -542,13 +628,16 @@ int chp_robust_attach(struct chp_hotplug *hp)
 	r->nslots = chp_elfcore_slots((size_t)seg.memsz);
 	r->big = chp_arch_big_endian(chp_machine_arch(hp->m));
 	r->direct = chp_arch_direct_map_base(chp_machine_arch(hp->m));
-	r->shift = (unsigned)__builtin_ctzll(chp_machine_block_size(hp->m));
 	r->slots = calloc(r->nslots ? r->nslots : 1, sizeof(*r->slots));
 	r->free_stack = calloc(r->nslots ? r->nslots : 1, sizeof(*r->free_stack));
 	hp->robust = r;
+	r->index.root = CHP_SLOT_NONE;
 	if (!r->slots || !r->free_stack || chp_ranges_new(&r->pieces) ||
-	    chp_ranges_new(&r->exclusions))
+	    chp_ranges_new(&r->exclusions) || chp_ranges_new(&r->bridged) ||
+	    chp_ranges_new(&r->bridged_work) || chp_ranges_new(&r->safe))
 		err = chp_fail(-ENOMEM, "out of memory for %zu slots", r->nslots);
+	if (!err)
+		err = chp_slot_index_init(&r->index, (uint32_t)r->nslots);
 	if (!err)
 		err = chp_kimage_read(hp->img, r->seg, eh, sizeof(eh));
 	if (!err) {
@@ -570,7 +659,7 @@ int chp_robust_attach(struct chp_hotplug *hp)
 				r->direct = va - pa;
 			r->slots[i] = (struct slot){ pa, pa + memsz - 1, SLOT_LIVE };
 			r->live++;
-			err = index_span(r, (uint32_t)i, pa, pa + memsz - 1, true);
+			chp_slot_index_insert(&r->index, (uint32_t)i, pa);
 		} else if (type == CHP_PT_NOTE || type == CHP_PT_LOAD) {
 			r->slots[i].state = SLOT_FIXED;
 		}
@@ -592,9 +681,11 @@ void chp_robust_detach(struct chp_hotplug *hp)
 
 	if (!r)
 		return;
-	for (size_t b = 0; b < r->nbuckets; b++)
-		free(r->buckets[b].ids);
-	free(r->buckets);
+	chp_slot_index_fini(&r->index);
+	free(r->cpu_status);
+	chp_ranges_free(r->bridged);
+	chp_ranges_free(r->bridged_work);
+	chp_ranges_free(r->safe);
 	free(r->slots);
 	free(r->free_stack);
 	chp_ranges_free(r->pieces);

@@ -49,6 +49,7 @@ CELL(c_lat, "%.2f/%.2f/%.1f us", r->ev_median_ns / 1e3, r->ev_p99_ns / 1e3, r->e
 CELL(c_total, "%.3f s", r->ev_total_ns / 1e9)
 CELL(c_slots, "%zu/%zu of %zu", r->slots_used, r->slots_peak, r->slots_total)
 CELL(c_merges, "%" PRIu64, r->capacity_merges)
+CELL(c_failed_loads, "%" PRIu64, r->failed_loads)
 static void c_exh(const struct chp_run_result *r, char *b, size_t n)
 {
 	if (!r->exhaustive_events)
@@ -139,6 +140,11 @@ void sim_report_text(const struct chp_scenario *sc, uint64_t events,
 	row("update time in total", res, n, c_total);
 	row("header slots used now/peak", res, n, c_slots);
 	row("capacity merges", res, n, c_merges);
+	for (size_t i = 0; i < n; i++)
+		if (res[i]->failed_loads) {
+			row("reloads refused, old image kept", res, n, c_failed_loads);
+			break;
+		}
 	row("exhaustive: complete/no dump/crashes", res, n, c_exh);
 	for (size_t i = 0; i < n; i++)
 		if (res[i]->exhaustive_silent)
@@ -199,6 +205,7 @@ void sim_report_json(const struct chp_scenario *sc, uint64_t events,
 		json_uint(&j, "slots_peak", r->slots_peak);
 		json_uint(&j, "slots_total", r->slots_total);
 		json_uint(&j, "capacity_merges", r->capacity_merges);
+		json_uint(&j, "failed_loads", r->failed_loads);
 		json_uint(&j, "exhaustive_crashes", r->exhaustive_steps);
 		json_uint(&j, "exhaustive_complete", r->exhaustive_complete);
 		json_uint(&j, "exhaustive_no_dump", r->exhaustive_no_dump);

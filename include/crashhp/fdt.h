@@ -29,6 +29,11 @@ int chp_fdt_rebuild_cpus(const struct chp_machine *m, void *buf, size_t size);
  * says "okay".  -ENOENT when the CPU has no node.
  */
 int chp_fdt_cpu_status(const void *fdt, unsigned cpu, size_t *offset, bool *okay);
+/*
+ * Every CPU's status offset in one walk of the tree: offsets[cpu] for cpu < n,
+ * 0 for a CPU without a node or a four-letter status.  -EINVAL on a corrupt tree.
+ */
+int chp_fdt_cpu_status_offsets(const void *fdt, size_t size, uint32_t *offsets, unsigned n);
 /* 0 when the capture kernel can start on `cpu`; -ENOENT/-EINVAL (message) when not. */
 int chp_fdt_cpu_bootable(const void *fdt, size_t size, unsigned cpu);
 

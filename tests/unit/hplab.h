@@ -85,7 +85,9 @@ struct injector {
 	struct chp_hotplug *hp;
 	struct chp_ranges *in_flight;
 	unsigned steps, stores, dumps, complete;
+	unsigned sound;  /* dumps missing no online memory and listing nothing absent */
 	char first_bad[300];
+	char first_unsound[300];
 };
 
 static inline void injector_step(void *ctx, const struct chp_step *step)
@@ -99,8 +101,11 @@ static inline void injector_step(void *ctx, const struct chp_step *step)
 		fail_msg("crash check failed: %s", chp_last_error());
 	in->dumps += res.taken;
 	in->complete += res.taken && res.complete;
+	in->sound += res.taken && !res.missing_bytes && !res.absent_bytes;
 	if ((!res.taken || !res.complete) && !in->first_bad[0])
 		snprintf(in->first_bad, sizeof(in->first_bad), "step %u: %s", in->steps, res.why);
+	if ((!res.taken || res.missing_bytes || res.absent_bytes) && !in->first_unsound[0])
+		snprintf(in->first_unsound, sizeof(in->first_unsound), "step %u: %s", in->steps, res.why);
 }
 
 static inline void injector_arm(struct injector *in, struct chp_hotplug *hp, uint64_t start,

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -94,6 +95,60 @@ static void test_fdt__rebuild_cpus_read_by_dtc(void **state)
 	chp_machine_free(m);
 }
 
+/*
+ * The load's tree is written front to back (libfdt's sequential writer); with
+ * every CPU present it reads, by dtc, exactly as the tree mainline's
+ * node-by-node update_cpus_node() leaves.
+ */
+static void test_fdt__build_reads_as_node_by_node(void **state)
+{
+	struct chp_machine *m = ppc64(12, 12);
+	size_t size = chp_fdt_size(12);
+	void *built = calloc(1, size), *rebuilt = calloc(1, size);
+	char *dts;
+
+	assert_int_equal(chp_fdt_build(m, built, size), 0);
+	dts = strdup(dtc_decompile(built, size));
+	assert_int_equal(chp_fdt_build(m, rebuilt, size), 0);
+	assert_int_equal(chp_fdt_rebuild_cpus(m, rebuilt, size), 0);
+	assert_string_equal(dts, dtc_decompile(rebuilt, size));
+	free(dts);
+	free(built);
+	free(rebuilt);
+	chp_machine_free(m);
+}
+
+/* Every CPU's status offset from one walk: the same as looking each one up. */
+static void test_fdt__status_offsets_one_walk(void **state)
+{
+	struct chp_machine *m = ppc64(64, 5);
+	size_t size = chp_fdt_size(64), off;
+	void *fdt = calloc(1, size);
+	uint32_t offsets[70];
+	bool okay;
+
+	assert_int_equal(chp_fdt_build(m, fdt, size), 0);
+	assert_int_equal(chp_fdt_cpu_status_offsets(fdt, size, offsets, 70), 0);
+	for (unsigned cpu = 0; cpu < 64; cpu++) {
+		assert_int_equal(chp_fdt_cpu_status(fdt, cpu, &off, &okay), 0);
+		assert_int_equal(offsets[cpu], off);
+		assert_int_equal(off % 4, 0);
+		assert_memory_equal((char *)fdt + offsets[cpu], cpu < 5 ? "okay" : "fail", 5);
+	}
+	for (unsigned cpu = 64; cpu < 70; cpu++)
+		assert_int_equal(offsets[cpu], 0);  /* no node */
+	/* Mainline's rewrite drops the absent CPUs' nodes. */
+	assert_int_equal(chp_fdt_rebuild_cpus(m, fdt, size), 0);
+	assert_int_equal(chp_fdt_cpu_status_offsets(fdt, size, offsets, 70), 0);
+	assert_int_not_equal(offsets[4], 0);
+	assert_int_equal(offsets[5], 0);
+	/* A corrupt tree is refused, not walked. */
+	memset(fdt, 0xff, 8);
+	assert_int_equal(chp_fdt_cpu_status_offsets(fdt, size, offsets, 70), -EINVAL);
+	free(fdt);
+	chp_machine_free(m);
+}
+
 /* A hot-added CPU that panics: each policy lets the capture kernel start on it. */
 static void test_fdt__hot_added_cpu_can_take_the_dump(void **state)
 {
@@ -115,6 +170,9 @@ static void test_fdt__hot_added_cpu_can_take_the_dump(void **state)
 				fail_msg("%u of %u crashes incomplete or no dump: %s",
 					 in.steps - in.complete, in.steps, in.first_bad);
 			assert_count_equal(in.stores, 1);      /* "fail" -> "okay" */
+			assert_count_equal(in.steps, 1);       /* nothing hidden, nothing copied */
+			assert_count_equal(chp_hotplug_stats(l.hp)->store_bytes, 4);
+			assert_null(strstr(chp_hotplug_log(l.hp), "rewriting /cpus"));
 		} else {
 			assert_int_equal(in.dumps, 0);          /* hidden while copied */
 		}
@@ -176,8 +234,10 @@ static void test_fdt__robust_adds_a_node_to_a_foreign_tree(void **state)
 		.elfcorehdr = hdr, .elfcorehdr_len = len, .elfcorehdr_memsz = room,
 		.fdt = fdt, .fdt_len = fdt_size, .fdt_memsz = fdt_size,
 	};
+	/* Unloaded through the syscall's path (robust lets go of what it knew
+	 * of the old image), then the other loader's image put in place. */
+	assert_int_equal(chp_hotplug_unload(l.hp), 0);
 	assert_true(chp_hotplug_kexec_trylock(l.hp));
-	chp_kimage_unload(l.img);
 	assert_int_equal(chp_kimage_load(l.img, &req), 0);
 	chp_hotplug_kexec_unlock(l.hp);
 	free(hdr);
@@ -251,6 +311,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fdt__build_read_by_dtc),
 		cmocka_unit_test(test_fdt__rebuild_cpus_read_by_dtc),
+		cmocka_unit_test(test_fdt__build_reads_as_node_by_node),
+		cmocka_unit_test(test_fdt__status_offsets_one_walk),
 		cmocka_unit_test(test_fdt__hot_added_cpu_can_take_the_dump),
 		cmocka_unit_test(test_fdt__dropped_cpu_event),
 		cmocka_unit_test(test_fdt__robust_adds_a_node_to_a_foreign_tree),

@@ -5,6 +5,11 @@
 #include <stdint.h>
 #include <errno.h>
 #include <cmocka.h>
+#include <inttypes.h>
+#include <stdlib.h>
+
+#include "crashhp/crashmem.h"
+#include "crashhp/elfcore.h"
 
 #include "hplab.h"
 #include "reader.h"
@@ -53,12 +58,27 @@ static unsigned block_change_every_prefix(struct hplab *l, size_t block, bool on
 	return in.stores;
 }
 
+/* A block offlined with a crash after every prefix of the update's stores:
+ * every dump may list offline memory but misses nothing online, lists nothing absent. */
+static void block_change_every_prefix_sound(struct hplab *l, size_t block, unsigned min_stores)
+{
+	uint64_t bs = chp_machine_block_size(l->m);
+	struct injector in;
+
+	injector_arm(&in, l->hp, (uint64_t)block * bs, bs);
+	assert_int_equal(chp_machine_offline_block(l->m, block), 0);
+	injector_disarm(&in);
+	if (in.sound != in.steps || in.dumps != in.steps || in.stores < min_stores)
+		fail_msg("%u steps, %u stores, %u dumps, %u sound; first unsound %s", in.steps,
+			 in.stores, in.dumps, in.sound, in.first_unsound);
+}
+
 /*
  * A ppc64 machine whose header holds at most 8 memory ranges (32 MiB blocks,
- * 2 CPUs), filled by offlining every other block from block 9 until no slot
- * is free.  Returns the first block past the last one offlined.
+ * 2 CPUs), filled by offlining runs of `gap` blocks, one block apart, from
+ * block 9 until no slot is free.  Returns the first block past the last run.
  */
-static size_t tiny_ppc64_full(struct hplab *l)
+static size_t tiny_ppc64_full_gaps(struct hplab *l, size_t gap)
 {
 	struct chp_lab_spec s;
 	size_t b = 9;
@@ -73,12 +93,19 @@ static size_t tiny_ppc64_full(struct hplab *l)
 	s.nr_cpus_config = 2;
 	s.max_memory_ranges = 8;
 	hplab_up_spec(l, &s, CHP_POLICY_ROBUST, CHP_LOAD_FILE, false);
-	for (;; b += 2) {
+	for (;; b += gap + 1) {
 		const struct chp_hotplug_stats *st = chp_hotplug_stats(l->hp);
 		if (st->slots_used == st->slots_total)
 			return b;
-		assert_int_equal(chp_machine_offline_block(l->m, b), 0);
+		for (size_t k = b; k < b + gap; k++)
+			assert_int_equal(chp_machine_offline_block(l->m, k), 0);
 	}
+}
+
+/* Full, every other block from block 9 offline. */
+static size_t tiny_ppc64_full(struct hplab *l)
+{
+	return tiny_ppc64_full_gaps(l, 1);
 }
 
 /*
@@ -223,22 +250,155 @@ static void test_robust__capacity_merge_every_prefix(void **state)
 	hplab_down(&l);
 }
 
-/* Full and nothing adjacent: the failure is reported, the header stays valid. */
-static void test_robust__capacity_exhausted_reported(void **state)
+/*
+ * Full, and the only room is across offline gaps: a gap of offline memory is
+ * bridged (reported), the new split done, nothing online lost, nothing absent
+ * listed.  When a slot frees again the bridged gap is cut back out.
+ */
+static void test_robust__capacity_bridges_offline_gap(void **state)
 {
 	struct hplab l;
-	int failures_before;
+	uint64_t failures_before;
+	struct chp_dump_result res;
 
 	assert_true(tiny_ppc64_full(&l) < 200);
-	failures_before = (int)chp_hotplug_stats(l.hp)->failures;
-	assert_int_equal(chp_machine_offline_block(l.m, 201), 0);
-	assert_int_equal((int)chp_hotplug_stats(l.hp)->failures, failures_before + 1);
-	assert_non_null(strstr(chp_hotplug_log(l.hp), "no adjacent ranges to merge"));
-	struct chp_dump_result res = hplab_crash(&l);
+	failures_before = chp_hotplug_stats(l.hp)->failures;
+	/* Every prefix: the bridged gap is offline memory, listed (the kernel's
+	 * rule), never online memory missing nor absent memory listed. */
+	block_change_every_prefix_sound(&l, 201, 3);
+	assert_int_equal(chp_hotplug_stats(l.hp)->failures, failures_before);
+	assert_int_equal(chp_hotplug_stats(l.hp)->capacity_merges, 1);
+	assert_non_null(strstr(chp_hotplug_log(l.hp), "covering the offline or excluded gap"));
+	res = hplab_crash(&l);
 	assert_true(res.taken);
-	/* The offline block stays listed (reported), nothing online is lost. */
 	assert_int_equal(res.missing_bytes, 0);
-	assert_int_equal(res.offline_bytes, 32 * MiB);
+	assert_int_equal(res.absent_bytes, 0);
+	assert_int_equal(res.offline_bytes, 32 * MiB); /* the bridged gap: block 9 */
+	/* Block 12 is a range of its own: offlined, its slot frees, block 9 is cut again. */
+	block_change_every_prefix_sound(&l, 12, 2);
+	assert_non_null(strstr(chp_hotplug_log(l.hp), "no longer covered"));
+	res = hplab_crash(&l);
+	assert_true(res.complete);
+	assert_int_equal(res.offline_bytes, 0);
+	hplab_down(&l);
+}
+
+/*
+ * A bridged gap that comes online is covered by right: when a slot frees
+ * later, it is not cut out as bridged memory would be.
+ */
+static void test_robust__capacity_bridged_block_onlined_stays(void **state)
+{
+	/* Once handled as it comes, once deferred and applied by the resync. */
+	for (int deferred = 0; deferred < 2; deferred++) {
+		struct hplab l;
+		struct chp_dump_result res;
+
+		assert_true(tiny_ppc64_full(&l) < 200);
+		assert_int_equal(chp_machine_offline_block(l.m, 201), 0); /* bridges block 9 */
+		assert_int_equal(chp_hotplug_stats(l.hp)->capacity_merges, 1);
+		if (deferred)
+			assert_true(chp_hotplug_kexec_trylock(l.hp));
+		assert_int_equal(chp_machine_online_block(l.m, 9), 0);    /* already covered */
+		if (deferred)
+			chp_hotplug_kexec_unlock(l.hp);
+		assert_int_equal(chp_hotplug_stats(l.hp)->deferred, (uint64_t)deferred);
+		assert_int_equal(chp_machine_offline_block(l.m, 12), 0);  /* a slot frees */
+		res = hplab_crash(&l);
+		assert_int_equal(res.missing_bytes, 0);
+		assert_true(res.complete);
+		hplab_down(&l);
+	}
+}
+
+/*
+ * Full, and a head cut: the count does not grow, but the new head needs a
+ * slot before the old one lets go.  One is borrowed by bridging an offline
+ * gap and given back with the slot the cut freed: afterwards the header is
+ * exact again, and no prefix misses online memory or lists absent memory.
+ */
+static void test_robust__capacity_head_cut_borrows_and_gives_back(void **state)
+{
+	struct hplab l;
+	size_t b = tiny_ppc64_full(&l);   /* the last range starts at block b - 1 */
+	struct chp_dump_result res;
+
+	block_change_every_prefix_sound(&l, b - 1, 4);
+	assert_int_equal(chp_hotplug_stats(l.hp)->capacity_merges, 1);
+	assert_int_equal(chp_hotplug_stats(l.hp)->failures, 0);
+	assert_non_null(strstr(chp_hotplug_log(l.hp), "no longer covered"));
+	res = hplab_crash(&l);
+	assert_true(res.complete);
+	assert_int_equal(res.offline_bytes, 0);
+	hplab_down(&l);
+}
+
+/*
+ * A ppc64 header full of offline gaps of two blocks, then one-block DIMMs
+ * added with one absent block between each: every DIMM needs a slot, and
+ * bridging an absent gap would cost less offline memory than an offline one.
+ * Merges bridge the offline gaps only; no dump misses online memory or lists
+ * absent memory.
+ */
+static void test_robust__capacity_never_bridges_absent(void **state)
+{
+	struct hplab l;
+	struct chp_dump_result res;
+
+	tiny_ppc64_full_gaps(&l, 2);
+	for (uint64_t at = 8 * GiB + 32 * MiB; at < 8 * GiB + 16 * 64 * MiB; at += 64 * MiB) {
+		assert_int_equal(chp_machine_add_dimm(l.m, at, 32 * MiB, true), 0);
+		res = hplab_crash(&l);
+		assert_true(res.taken);
+		assert_int_equal(res.missing_bytes, 0);
+		assert_int_equal(res.absent_bytes, 0);
+	}
+	assert_int_equal(chp_hotplug_stats(l.hp)->failures, 0);
+	assert_true(chp_hotplug_stats(l.hp)->capacity_merges >= 16);
+	hplab_down(&l);
+}
+
+/*
+ * The index: a range grown from an end that is not on a block boundary (a
+ * header from user space lists [4G, 4G+100M)), then removed whole, then added
+ * again, then a DIMM.  The per-block index registered the grown slot twice in
+ * block 32's bucket; the removal found the freed slot again and freed it twice,
+ * so two ranges were later written to the same slot: block 32 missing.
+ */
+static void test_robust__index_grow_unaligned_end_then_readd(void **state)
+{
+	struct hplab l = x86_4g();
+	struct chp_ranges *memory;
+	struct chp_load_request req = { .mode = CHP_LOAD_SEGMENTS, .hotplug_flag = true,
+					.kernel_size = 1u << 20, .initrd_size = 1u << 20,
+					.cmdline = "console=ttyS0" };
+	size_t room = chp_elfcore_segment_size(chp_machine_config_nr_cpus(l.m),
+					       chp_machine_config_max_memory_ranges(l.m));
+	uint8_t *hdr = calloc(1, room);
+	struct chp_dump_result res;
+
+	assert_int_equal(chp_machine_offline_block(l.m, 32), 0);
+	assert_int_equal(chp_hotplug_unload(l.hp), 0);
+	assert_int_equal(chp_ranges_new(&memory), 0);
+	assert_int_equal(chp_crashmem_expected(l.m, memory), 0);
+	assert_int_equal(chp_ranges_add(memory, (struct chp_range){ 4 * GiB, 4 * GiB + 100 * MiB - 1 }), 0);
+	assert_int_equal(chp_crashmem_build_header_from(l.m, memory, hdr, room, &req.elfcorehdr_len), 0);
+	req.elfcorehdr = hdr;
+	req.elfcorehdr_memsz = room;
+	assert_int_equal(chp_kimage_load(l.img, &req), 0);
+
+	assert_int_equal(chp_machine_online_block(l.m, 32), 0);  /* grows [4G, 4G+100M) */
+	assert_int_equal(chp_machine_offline_block(l.m, 32), 0); /* frees that slot */
+	assert_int_equal(chp_machine_online_block(l.m, 32), 0);
+	/* Another range needs a slot of its own: it must not be block 32's. */
+	assert_int_equal(chp_machine_add_dimm(l.m, 8 * GiB, 128 * MiB, true), 0);
+	res = hplab_crash(&l);
+	assert_int_equal(res.missing_bytes, 0);
+	assert_true(res.complete);
+	/* No freed slot counts as used: the ranges, the kernel text, the notes. */
+	assert_int_equal(chp_hotplug_stats(l.hp)->failures, 0);
+	chp_ranges_free(memory);
+	free(hdr);
 	hplab_down(&l);
 }
 
@@ -381,7 +541,11 @@ int main(void)
 		cmocka_unit_test(test_robust__split_every_prefix),
 		cmocka_unit_test(test_robust__head_and_tail_cuts_every_prefix),
 		cmocka_unit_test(test_robust__capacity_merge_every_prefix),
-		cmocka_unit_test(test_robust__capacity_exhausted_reported),
+		cmocka_unit_test(test_robust__capacity_bridges_offline_gap),
+		cmocka_unit_test(test_robust__capacity_bridged_block_onlined_stays),
+		cmocka_unit_test(test_robust__capacity_head_cut_borrows_and_gives_back),
+		cmocka_unit_test(test_robust__capacity_never_bridges_absent),
+		cmocka_unit_test(test_robust__index_grow_unaligned_end_then_readd),
 		cmocka_unit_test(test_robust__readers_get_every_page_x86_64),
 		cmocka_unit_test(test_robust__readers_get_every_page_ppc64_big_endian),
 		cmocka_unit_test(test_robust__reused_slot_every_word_of_every_store),

@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Robust at capacity, both arches: a 72-slot header (one page: NR_CPUS 2,
+8 ranges, rounded up to a page as kexec_add_buffer() does) made full of
+offline gaps, then a DIMM added, removed block by block, added again and
+removed whole, a crash after every event and after every store of each
+action's first update (crash-exhaustive).  Robust may list offline memory
+(as Linux's own header does) but never misses online memory nor lists absent
+memory; mainline's numbers are printed beside.  Then a reload whose header
+cannot fit: refused, the old image stays loaded and the next crash dumps.
+
+usage: capacity.py CRASHHP"""
+import json
+import os
+import sys
+import tempfile
+
+from checks import check, run, summary
+
+HEAD = """arch {arch}
+cpus 2:2:2
+nr-cpus 2
+max-ranges 8
+ram 8G
+block 32M
+crashkernel 128M
+"""
+
+
+def full_of_offline_gaps(arch, first, last, dimm_block):
+    """The scenario text; the DIMM lands at dimm_block (first free from 4 GiB)."""
+    lines = [HEAD.format(arch=arch), "crash-every 1"]
+    lines += [f"offline-block {b}" for b in range(first, last + 1, 2)]
+    lines += ["crash-exhaustive", "add-dimm 256M"]
+    for b in range(dimm_block, dimm_block + 8):  # removed block by block
+        lines += ["crash-exhaustive", f"offline-block {b}"]
+    lines += ["remove-dimm", "crash",
+              "crash-exhaustive", "add-dimm 256M",
+              "crash-exhaustive", "remove-dimm",  # removed whole
+              "reload", "crash"]
+    return "\n".join(lines) + "\n"
+
+
+def too_many_ranges(arch):
+    """75 one-block DIMMs with absent memory between: more ranges than slots."""
+    lines = [HEAD.format(arch=arch)]
+    lines += [f"add-dimm 32M {16 * 1024 + k * 64}M" for k in range(1, 76)]
+    lines += ["crash", "reload", "crash"]
+    return "\n".join(lines) + "\n"
+
+
+def sim(crashhp, work, name, text):
+    path = os.path.join(work, name)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    p = run(crashhp, "sim", "--json", path)
+    check(p.returncode in (0, 1), f"{name}: sim exits 0 or 1 (got {p.returncode}: {p.stderr.strip()})")
+    if p.returncode not in (0, 1):
+        return {}
+    return {r["policy"]: r for r in json.loads(p.stdout)["policies"]}
+
+
+ROWS = ["crashes", "dumps_taken", "no_dump", "dumps_missing_online_memory", "missing_bytes",
+        "dumps_including_absent_memory", "absent_bytes", "dumps_including_offline_memory",
+        "offline_bytes", "handler_failures", "capacity_merges", "slots_peak", "slots_total",
+        "exhaustive_crashes", "failed_loads"]
+
+
+def table(name, res):
+    print(f"  {name}")
+    for key in ROWS:
+        print(f"    {key:34} " + " ".join(f"{res[p].get(key, '-'):>14}" for p in ("mainline", "robust")))
+
+
+def main():
+    crashhp = sys.argv[1]
+    with tempfile.TemporaryDirectory(prefix="crashhp-capacity.") as work:
+        for arch, first, last, dimm in (("x86_64", 130, 300, 320), ("ppc64", 10, 180, 256)):
+            name = f"capacity-{arch}.sc"
+            res = sim(crashhp, work, name, full_of_offline_gaps(arch, first, last, dimm))
+            if not res:
+                continue
+            table(name, res)
+            r = res["robust"]
+            check(r["slots_peak"] == r["slots_total"], f"{name}: robust's header was full")
+            check(r["capacity_merges"] > 0, f"{name}: robust merged to make room")
+            check(r["exhaustive_crashes"] > 0, f"{name}: crash-exhaustive crashed")
+            check(r["no_dump"] == 0 and r["dumps_taken"] == r["crashes"],
+                  f"{name}: robust took a dump at every crash")
+            check(r["dumps_missing_online_memory"] == 0, f"{name}: robust lost no online memory")
+            check(r["dumps_including_absent_memory"] == 0, f"{name}: robust listed no absent memory")
+            check(r["handler_failures"] == 0, f"{name}: robust's handler never failed")
+        for arch in ("x86_64", "ppc64"):
+            name = f"overfull-{arch}.sc"
+            res = sim(crashhp, work, name, too_many_ranges(arch))
+            if not res:
+                continue
+            table(name, res)
+            for policy, r in res.items():
+                check(r["failed_loads"] == 1, f"{name}: {policy}: the reload was refused")
+                check(r["no_dump"] == 0 and r["dumps_taken"] == r["crashes"],
+                      f"{name}: {policy}: the old image still dumps after the refused reload")
+                check(r["dumps_including_absent_memory"] == 0, f"{name}: {policy}: nothing absent listed")
+    return summary()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
