@@ -33,6 +33,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import types
 
@@ -62,6 +63,12 @@ def kernel(series):
         out = subprocess.run(["apt-cache", "search", "--names-only", f"linux-image-{series}"],
                              capture_output=True, text=True).stdout.split()
         names = sorted((n for n in out if wanted(n)), key=version)
+        if not names:
+            # A fresh machine may have no package lists yet.
+            subprocess.run(["apt-get", "update"], check=False)
+            out = subprocess.run(["apt-cache", "search", "--names-only", f"linux-image-{series}"],
+                                 capture_output=True, text=True).stdout.split()
+            names = sorted((n for n in out if wanted(n)), key=version)
         if not names:
             sys.exit(f"e2e: no linux-image-{series} package found (apt-get update?)")
         sh("apt-get", "download", names[-1], cwd=WORK)
@@ -200,9 +207,26 @@ def qemu_command(vmlinuz, initrd, append, sock):
             ["-kernel", vmlinuz, "-initrd", initrd, "-append", append])
 
 
-def run_vm(vmlinuz, initrd, remove, cpu=False, reload=False):
+def add_dimm(sock, dimm_file, start):
+    replies = qmp(sock,
+                  {"execute": "object-add", "arguments": {
+                      "qom-type": "memory-backend-file", "id": "mem1", "size": 1 << 30,
+                      "mem-path": dimm_file, "share": True}},
+                  {"execute": "device_add", "arguments": {
+                      "driver": "pc-dimm", "id": "dimm1", "memdev": "mem1"}})
+    print(f"[{time.time() - start:5.1f}s] host: DIMM hot-added {replies[1:]}", flush=True)
+
+
+# A boot that goes quiet this long is stuck: killed, and the run fails
+# (the guest's own waits give up well before, naming what they awaited).
+VM_TIMEOUT_S = 900
+
+
+def run_vm(vmlinuz, initrd, remove, cpu=False, reload=False, race=False):
     sock = os.path.join(WORK, "qmp.sock")
-    if remove:
+    if race:
+        mode = "memhp_default_state=online_movable crashhp_e2e=race"
+    elif remove:
         mode = "memhp_default_state=online_movable crashhp_e2e=remove" + ("-reload" if reload else "")
     else:
         mode = "memhp_default_state=online" + (" crashhp_e2e=cpu" if cpu else "") + (
@@ -219,12 +243,11 @@ def run_vm(vmlinuz, initrd, remove, cpu=False, reload=False):
             f.write(os.urandom(16 << 20))
     start = time.time()
     vm = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    watchdog = threading.Timer(VM_TIMEOUT_S, vm.kill)
+    watchdog.start()
     lines, capture, in_capture, predicted, predicted_full = [], [], False, None, []
     for line in vm.stdout:
         line = line.rstrip("\r\n")
-        if time.time() - start > 600:
-            vm.kill()
-            sys.exit("e2e: timed out")
         if in_capture:
             if line.startswith("CAPTURE-END"):
                 in_capture = False
@@ -245,17 +268,12 @@ def run_vm(vmlinuz, initrd, remove, cpu=False, reload=False):
                                     for p in built["program_headers"] if p["type"] == "LOAD")
             continue
         if line.startswith(("RELEASE", "KDUMP-", "HOTPLUGGED", "OFFLINED", "REMOVED", "STATUS",
-                            "WATCH", "VERIFY", "Kernel panic", "MAKEDUMPFILE", "READY-CPU",
-                            "CPU-ONLINE", "DIMM-MD5")):
+                            "WATCH", "VERIFY", "Kernel panic", "MAKEDUMPFILE", "READY",
+                            "CPU-ONLINE", "DIMM-MD5", "E2E-TIMEOUT", "RACE-ADD", "BURST",
+                            "VIEW-", "SYSFS-")):
             print(f"[{time.time() - start:5.1f}s] guest: {line}", flush=True)
-        if line.startswith("READY "):
-            replies = qmp(sock,
-                          {"execute": "object-add", "arguments": {
-                              "qom-type": "memory-backend-file", "id": "mem1", "size": 1 << 30,
-                              "mem-path": dimm_file, "share": True}},
-                          {"execute": "device_add", "arguments": {
-                              "driver": "pc-dimm", "id": "dimm1", "memdev": "mem1"}})
-            print(f"[{time.time() - start:5.1f}s] host: DIMM hot-added {replies[1:]}", flush=True)
+        if line.startswith(("READY ", "RACE-ADD ")):
+            add_dimm(sock, dimm_file, start)
         if line.startswith("READY-CPU"):
             hotpluggable = qmp(sock, {"execute": "query-hotpluggable-cpus"})[1].get("return", [])
             free = [c for c in hotpluggable if "qom-path" not in c]
@@ -270,6 +288,13 @@ def run_vm(vmlinuz, initrd, remove, cpu=False, reload=False):
         if line.startswith("CAPTURE-BEGIN"):
             in_capture = True
     vm.wait(timeout=60)
+    watchdog.cancel()
+    timeouts = [l for l in lines if l.startswith("E2E-TIMEOUT")]
+    if time.time() - start >= VM_TIMEOUT_S:
+        timeouts.append(f"the VM itself, killed after {VM_TIMEOUT_S} s")
+    print(f"[{time.time() - start:5.1f}s] boot over", flush=True)
+    if race:
+        return types.SimpleNamespace(lines=lines, timeouts=timeouts)
     if not capture:
         print("\n".join(lines[-40:]))
         sys.exit("e2e: the capture kernel sent nothing")
@@ -312,7 +337,7 @@ def run_vm(vmlinuz, initrd, remove, cpu=False, reload=False):
     return types.SimpleNamespace(
         dimm=any(pa <= DIMM < pa + size for pa, size in loads), watch_ok=watch_ok, extra=extra,
         missing=missing, identical=identical, mdf=makedumpfile_verdict(lines),
-        cpus=(cpu_online, watched_cpu, prstatus), lines=lines,
+        cpus=(cpu_online, watched_cpu, prstatus), lines=lines, timeouts=timeouts,
         dimm_bytes=dimm_bytes_verdict(lines, dimm_file))
 
 
@@ -364,6 +389,85 @@ def makedumpfile_verdict(lines):
             and said.get("filter", [""])[0] == "rc=0")
 
 
+def timed_out(r):
+    """The guest's waits that gave up, each naming what it awaited: failures."""
+    for t in r.timeouts:
+        print(f"TIMEOUT: {t}")
+    return len(r.timeouts)
+
+
+def sysfs_state(line):
+    """SYSFS-x cpus_present=0-1 cpus_online=0 blocks_online=0,1,.. blocks_offline=..."""
+    fields = dict(f.split("=", 1) for f in line.split()[1:])
+    return {"cpus_present": fields["cpus_present"], "cpus_online": fields["cpus_online"],
+            "blocks_online": id_list(fields["blocks_online"]),
+            "blocks_offline": id_list(fields["blocks_offline"])}
+
+
+def view_verdict(lines, tag):
+    """watch's SIGUSR1 view against sysfs read right after it: True, False,
+    or None when this watch has no view."""
+    view = next((l.split(" ", 1)[1] for l in lines if l.startswith(f"VIEW-{tag} ")), None)
+    fs = next((l for l in lines if l.startswith(f"SYSFS-{tag} ")), None)
+    if view is None or view.startswith("none") or fs is None:
+        return None
+    try:
+        return view_matches(json.loads(view), sysfs_state(fs))
+    except (ValueError, KeyError) as e:
+        print(f"    the view is not what was expected ({e}): {view[:200]}")
+        return False
+
+
+def id_list(text):
+    """The kernel's list format ("0-7,32-39") as a sorted list."""
+    out = []
+    for part in filter(None, text.split(",")):
+        lo, _, hi = part.partition("-")
+        out.extend(range(int(lo), int(hi or lo) + 1))
+    return sorted(out)
+
+
+def view_matches(view, fs):
+    """watch's view ({"view": true, "cpus_present": "0-1", "memory_online":
+    "0-7,32-39", ...}) names the same CPUs and blocks as sysfs."""
+    pairs = (("cpus_present", id_list(view["cpus_present"]), id_list(fs["cpus_present"])),
+             ("cpus_online", id_list(view["cpus_online"]), id_list(fs["cpus_online"])),
+             ("blocks online", id_list(view["memory_online"]), fs["blocks_online"]),
+             ("blocks offline", id_list(view["memory_offline"]), fs["blocks_offline"]))
+    for name, watch_has, sysfs_has in pairs:
+        if watch_has != sysfs_has:
+            print(f"    {name}: watch {watch_has}, sysfs {sysfs_has}")
+    print(f"    view: {json.dumps(view)}")
+    return all(a == b for _, a, b in pairs)
+
+
+def race_and_burst(vmlinuz, initrd):
+    """The DIMM hot-added while watch starts; then, with watch stopped, the
+    DIMM's blocks offlined and onlined back to back (more events than the
+    kernel's default receive buffer holds) and watch continued.  Each ends
+    with watch's header verifying complete against the guest, and watch's
+    SIGUSR1 view equal to sysfs where watch has one."""
+    r = run_vm(vmlinuz, initrd, remove=False, race=True)
+    failures = timed_out(r)
+    for tag, what in (("RACE", "a DIMM hot-added while crashhp watch starts"),
+                      ("BURST", "a burst of block events while crashhp watch was stopped")):
+        ok = any(l.startswith(f"VERIFY-{tag} COMPLETE") for l in r.lines)
+        print(f"{what}: watch's header inside the guest verifies complete: {'yes' if ok else 'NO'}")
+        failures += not ok
+        view = view_verdict(r.lines, tag)
+        print(f"{what}: watch's SIGUSR1 view equals sysfs: "
+              f"{ {True: 'yes', False: 'NO', None: 'no view (a watch without SIGUSR1)'}[view] }")
+        failures += view is False
+    burst = next((l for l in r.lines if l.startswith("BURST ")), "")
+    seen = sum(1 for l in r.lines if l.startswith("WATCH") and re.search(
+        r'"memory (online|offline)", "index": 3[2-9],', l))
+    resyncs = sum(1 for l in r.lines if l.startswith("WATCH") and "resync" in l)
+    rejected = sum(1 for l in r.lines if l.startswith("WATCH") and '"rejected"' in l)
+    print(f"burst: {burst[len('BURST '):]}; watch printed {seen} DIMM block online/offline lines "
+          f"in all, {rejected} rejected messages, {resyncs} lines about a resync")
+    return failures
+
+
 def main():
     os.makedirs(WORK, exist_ok=True)
     vmlinuz = kernel("6.12")
@@ -372,6 +476,7 @@ def main():
     upgraded = acpi_upgrade_cpio(vmlinuz, initrd)
     print(f"ACPI tables upgraded for CPU hotplug: {'yes' if upgraded else 'NO (CPU part skipped)'}")
     r = run_vm(vmlinuz, upgraded or initrd, remove=False, cpu=bool(upgraded))
+    failures += timed_out(r)
     print(f"hot-add: every LOAD crashhp elfcorehdr builds equals the real kernel's "
           f"(paddr, KASLR vaddr, size): {'yes' if r.identical and not r.extra else 'NO'}")
     failures += not (r.identical and not r.extra)
@@ -397,7 +502,9 @@ def main():
               f"saw it: {'yes' if watched_cpu else 'NO'}, the real dump has {prstatus} NT_PRSTATUS "
               f"notes (2 expected): {'yes' if ok else 'NO'}")
         failures += not ok
+    failures += race_and_burst(vmlinuz, initrd)
     r = run_vm(vmlinuz, initrd, remove=True)
+    failures += timed_out(r)
     failures += not r.identical
     gap = r.extra == [(DIMM, 1 << 30)] and not r.missing
     print(f"hot-remove: the real header differs from the machine exactly by the removed DIMM: "
@@ -417,6 +524,7 @@ def main():
               f"{'reads and filters it' if r.mdf else 'fails (see MAKEDUMPFILE lines)'}")
     # The same removal with crashhp watch --reload: the kernel's gap closed.
     r = run_vm(vmlinuz, initrd, remove=True, reload=True)
+    failures += timed_out(r)
     print(f"hot-remove + crashhp watch --reload: the removed DIMM is in the real dump: "
           f"{'YES' if r.dimm else 'no'} (expected no: watch reloaded kdump)")
     print(f"hot-remove + crashhp watch --reload: crashhp elfcorehdr predicts the real kernel's "
@@ -428,6 +536,7 @@ def main():
     # hot-added DIMM in the dump, and crashhp watch --reload does it.
     old_kernel = kernel("6.1.0")
     r = run_vm(old_kernel, initramfs(old_kernel, "6.1"), remove=False, reload=True)
+    failures += timed_out(r)
     said_no_hotplug = any(l.startswith("STATUS Crash hotplug, memory:") and "not in this kernel" in l
                           for l in r.lines)
     reloads = sum(1 for l in r.lines if l.startswith("WATCH") and '"reload": "done", "status": 0' in l)
