@@ -461,10 +461,10 @@ def race_and_burst(vmlinuz, initrd):
     burst = next((l for l in r.lines if l.startswith("BURST ")), "")
     seen = sum(1 for l in r.lines if l.startswith("WATCH") and re.search(
         r'"memory (online|offline)", "index": 3[2-9],', l))
-    resyncs = sum(1 for l in r.lines if l.startswith("WATCH") and "resync" in l)
+    resyncs = sum(1 for l in r.lines if l.startswith('WATCH {"resync"'))
     rejected = sum(1 for l in r.lines if l.startswith("WATCH") and '"rejected"' in l)
     print(f"burst: {burst[len('BURST '):]}; watch printed {seen} DIMM block online/offline lines "
-          f"in all, {rejected} rejected messages, {resyncs} lines about a resync")
+          f"in all, {rejected} rejected messages, {resyncs} resyncs")
     return failures
 
 
