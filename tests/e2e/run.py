@@ -18,8 +18,16 @@ and which makedumpfile (when installed) reads in the capture kernel (dmesg,
   4. Debian 12's own 6.1 kernel (no crash hotplug) with a DIMM hot-added
      under crashhp watch --reload: crashhp status says the kernel cannot
      update the image, and the reload puts the DIMM in the real dump.
+A fifth boot (6.12) crashes nothing: a DIMM hot-added while crashhp watch
+starts (nothing waits for its READY), then, with watch stopped (SIGSTOP),
+the DIMM's blocks offlined and onlined 24 times (384 events, more than the
+kernel's default receive buffer holds) and watch continued; after each,
+watch's header verifies complete and its SIGUSR1 view equals sysfs.
 In every run crashhp watch's own header, kept by the robust policy inside
-the guest, verifies complete against the live guest.
+the guest, verifies complete against the live guest.  The guest waits on
+conditions (watch's READY line and its lines for the events it was sent, a
+sysfs state, a sentinel uevent), each with a limit; one that gives up prints
+E2E-TIMEOUT naming what it awaited, a failure here.
 
 usage: run.py CRASHHP WORKDIR
 """
