@@ -12,7 +12,10 @@ mount -t devtmpfs dev /dev 2>/dev/null
 mkdir -p /tmp
 # Readiness by condition, never by a fixed sleep: poll until "$@" holds; past
 # LIMIT seconds (the guest's clock) say what was awaited and give up.  The
-# host counts an E2E-TIMEOUT line as a failure.
+# host counts an E2E-TIMEOUT line as a failure.  Generous: with the host's
+# two cores at a load of 30, kexec's load took 111 s instead of 2-8 s (TCG
+# gets a small share; the guest's clock keeps real time).
+patience=300
 await() {
 	what=$1 limit=$2
 	shift 2
@@ -68,7 +71,7 @@ sentinel_seen() {
 }
 watch_caught_up() {
 	sentinels_before=$(sentinel_lines) sentinel_again=0
-	await "crashhp watch's line for a synthetic add of memory0 (the events before it read)" 120 \
+	await "crashhp watch's line for a synthetic add of memory0 (the events before it read)" "$patience" \
 		sentinel_seen
 }
 # watch's own view (SIGUSR1, one JSON line), beside sysfs read right then.
@@ -78,7 +81,7 @@ show_view() {
 	watch_has_ready_line || { echo "VIEW-$1 none (this watch has no READY line, nor a view)"; return; }
 	seen=$(view_lines)
 	kill -USR1 $watch
-	await "crashhp watch's view line after SIGUSR1" 60 more_views_than "$seen" || return
+	await "crashhp watch's view line after SIGUSR1" "$patience" more_views_than "$seen" || return
 	echo "VIEW-$1 $(grep '^{"view"' /tmp/watch.log | tail -n 1)"
 	on='' off=''
 	for d in /sys/devices/system/memory/memory*; do
@@ -161,7 +164,7 @@ start_watch() {
 watch_exited() { [ ! -e /proc/$watch ] || [ "$(cut -d' ' -f3 /proc/$watch/stat)" = Z ]; }
 stop_watch() {
 	kill -INT $watch
-	await "crashhp watch to exit after SIGINT (its reloads over)" 300 watch_exited && wait $watch
+	await "crashhp watch to exit after SIGINT (its reloads over)" $((patience * 2)) watch_exited && wait $watch
 	sed 's/^/WATCH /' /tmp/watch.log
 }
 
@@ -171,8 +174,8 @@ if grep -q crashhp_e2e=race /proc/cmdline; then
 	# watch to be ready.
 	start_watch
 	echo "RACE-ADD $(grep MemTotal /proc/meminfo)"
-	await "the DIMM's blocks 32-39 all online" 120 blocks_in_state online
-	await "crashhp watch ready (its READY line)" 120 watch_ready
+	await "the DIMM's blocks 32-39 all online" "$patience" blocks_in_state online
+	await "crashhp watch ready (its READY line)" "$patience" watch_ready
 	watch_caught_up
 	echo "HOTPLUGGED $(grep MemTotal /proc/meminfo)"
 	crashhp verify --against / /tmp/hdr | sed 's/^/VERIFY-RACE /'
@@ -187,7 +190,7 @@ if grep -q crashhp_e2e=race /proc/cmdline; then
 		for b in $dimm_blocks; do echo online_movable >/sys/devices/system/memory/memory$b/state; done
 	done
 	echo "BURST $((cycles * 16)) block events while watch was stopped; $(grep -c . /tmp/watch.log) lines before"
-	await "the DIMM's blocks 32-39 all online after the burst" 60 blocks_in_state online
+	await "the DIMM's blocks 32-39 all online after the burst" "$patience" blocks_in_state online
 	kill -CONT $watch
 	watch_caught_up
 	crashhp verify --against / /tmp/hdr | sed 's/^/VERIFY-BURST /'
@@ -198,25 +201,25 @@ if grep -q crashhp_e2e=race /proc/cmdline; then
 fi
 
 start_watch
-await "crashhp watch ready (its READY line)" 120 watch_ready
+await "crashhp watch ready (its READY line)" "$patience" watch_ready
 old=$(grep MemTotal /proc/meminfo)
 echo "READY $old"
-await "MemTotal to change after the DIMM's hot-add" 120 memtotal_is_not "$old"
-await "the DIMM's blocks 32-39 all online" 120 blocks_in_state online
-await "crashhp watch's lines for the DIMM's blocks online" 120 watch_saw "memory online" $dimm_blocks
+await "MemTotal to change after the DIMM's hot-add" "$patience" memtotal_is_not "$old"
+await "the DIMM's blocks 32-39 all online" "$patience" blocks_in_state online
+await "crashhp watch's lines for the DIMM's blocks online" "$patience" watch_saw "memory online" $dimm_blocks
 echo "HOTPLUGGED $(grep MemTotal /proc/meminfo)"
 if grep -q crashhp_e2e=remove /proc/cmdline; then
 	for b in $dimm_blocks; do echo offline >/sys/devices/system/memory/memory$b/state; done
 	echo "OFFLINED"
-	await "the DIMM's blocks gone from sysfs after device_del" 120 blocks_gone
-	await "crashhp watch's lines for the DIMM's blocks removed" 120 watch_saw "memory remove" $dimm_blocks
+	await "the DIMM's blocks gone from sysfs after device_del" "$patience" blocks_gone
+	await "crashhp watch's lines for the DIMM's blocks removed" "$patience" watch_saw "memory remove" $dimm_blocks
 	echo "REMOVED $(grep MemTotal /proc/meminfo)"
 fi
 if grep -q crashhp_e2e=cpu /proc/cmdline; then
 	echo "READY-CPU $(cat /sys/devices/system/cpu/present)"
-	if await "cpu1 in sysfs after the CPU's hot-add" 120 exists /sys/devices/system/cpu/cpu1/online; then
+	if await "cpu1 in sysfs after the CPU's hot-add" "$patience" exists /sys/devices/system/cpu/cpu1/online; then
 		echo 1 >/sys/devices/system/cpu/cpu1/online
-		await "crashhp watch's line for cpu1 online" 120 watch_saw "cpu online" 1
+		await "crashhp watch's line for cpu1 online" "$patience" watch_saw "cpu online" 1
 	fi
 	echo "CPU-ONLINE $(cat /sys/devices/system/cpu/online)"
 fi

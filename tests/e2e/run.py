@@ -228,7 +228,7 @@ def add_dimm(sock, dimm_file, start):
 # A boot silent this long is stuck: killed, and the run fails (the guest's
 # own waits give up well before, naming what they awaited).  Silence, not
 # the boot's length: on a busy machine a boot can take many minutes.
-VM_SILENCE_S = 600
+VM_SILENCE_S = 1200
 
 
 def watchdog(vm, last_line):
