@@ -142,7 +142,7 @@ echo "RELEASE $(cat /proc/sys/kernel/osrelease)"
 cat >/tmp/reload.sh <<'RELOAD'
 kexec -p -u
 exec kexec -s -p /boot/vmlinuz --initrd=/initrd.img \
-	--append="console=ttyS0 reset_devices irqpoll nr_cpus=1 panic=1 acpi_no_memhotplug loglevel=1"
+	--append="console=ttyS0 reset_devices irqpoll nr_cpus=1 panic=1 acpi_no_memhotplug loglevel=1 no_timer_check"
 RELOAD
 if sh /tmp/reload.sh; then
 	echo "KDUMP-LOADED crash_hotplug=$(cat /sys/devices/system/memory/crash_hotplug 2>/dev/null)"
