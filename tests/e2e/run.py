@@ -48,6 +48,7 @@ import types
 CRASHHP, WORK = (os.path.abspath(a) for a in sys.argv[1:3])
 HERE = os.path.dirname(os.path.abspath(__file__))
 BASE64_LINE = re.compile(r"^[A-Za-z0-9+/]+=*$")
+KERNEL_TROUBLE = re.compile(r"^\[ *[0-9.]+\] (Kernel panic|BUG|Oops|RIP:|Call Trace|watchdog:|rcu: INFO|Out of memory|sysrq:)")
 DIMM = 0x100000000
 DIMM_SLICES = (0, 126976, 258048)   # 4 KiB pages: the start, middle and end 16 MiB  # QEMU's first DIMM with 1 GiB of boot RAM (QEMU-NOTES)
 
@@ -297,6 +298,9 @@ def run_vm(vmlinuz, initrd, remove, cpu=False, reload=False, race=False):
                             "CPU-ONLINE", "DIMM-MD5", "E2E-TIMEOUT", "RACE-ADD", "BURST",
                             "VIEW-", "SYSFS-")):
             print(f"[{time.time() - start:5.1f}s] guest: {line}", flush=True)
+        elif KERNEL_TROUBLE.search(line):
+            # The kernel's own lines start with its timestamp.
+            print(f"[{time.time() - start:5.1f}s] guest kernel: {line}", flush=True)
         if line.startswith(("READY ", "RACE-ADD ")):
             add_dimm(sock, dimm_file, start)
         if line.startswith("READY-CPU"):
