@@ -33,11 +33,19 @@ demo: deps all
 # whole run (`time make mutants`, 45 mutants) took 10 min 14 s, and 14 min 27 s
 # after a rebase rebuilt the copy, on this 2-core machine at a load average
 # of 11-13; well inside CI's 90 minutes.
+=======
+# tests also under ThreadSanitizer; one summary line; then the real-kernel
+# end-to-end run (e2e below).
+>>>>>>> e2e
 check: deps demo $(BUILD_SAN)/build.ninja $(BUILD_TSAN)/build.ninja
 	$(MESON) compile -C $(BUILD_SAN)
 	$(MESON) compile -C $(BUILD_TSAN)
 	./scripts/run-tests $(BUILD) $(BUILD_SAN) $(BUILD_TSAN):concurrency
+<<<<<<< HEAD
 	$(MAKE) mutants
+=======
+	$(MAKE) e2e
+>>>>>>> e2e
 
 bench: deps all
 	./$(BUILD)/bench/chp-bench
@@ -47,8 +55,10 @@ bench: deps all
 # The real-kernel end-to-end (QEMU-NOTES): Debian's 6.12 and 6.1 kernels
 # under QEMU, kdump loaded with kexec -s, crashhp status/watch/verify inside
 # the guest, a DIMM and a CPU hot-added, the DIMM hot-removed (with and
-# without watch --reload), the real /proc/vmcore read back.  Opt-in: it
-# downloads the two kernel packages (~170 MB) into $(BUILD)/e2e; ~105 s.
+# without watch --reload), a DIMM hot-added while watch starts and a burst
+# of block events while it is stopped, the real /proc/vmcore read back.
+# Part of `make check`; the first run downloads the two kernel packages
+# (~170 MB) into $(BUILD)/e2e.
 e2e: all
 	./scripts/install-deps --qemu
 	python3 tests/e2e/run.py $(BUILD)/tools/crashhp $(BUILD)/e2e

@@ -2,12 +2,101 @@
 # /init for both kernels of the end-to-end run (see QEMU-NOTES): the capture
 # kernel sees /proc/vmcore and sends its head to the host; the first kernel
 # loads kdump, runs crashhp on itself, waits for the host's memory hot-add
-# (and, with crashhp_e2e=remove, a hot-remove), and crashes.
+# (and, with crashhp_e2e=remove, a hot-remove), and crashes; with
+# crashhp_e2e=race, the hot-add races watch's start, a burst of block events
+# follows while watch is stopped, and the guest powers off.
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev 2>/dev/null
 mkdir -p /tmp
+# Readiness by condition, never by a fixed sleep: poll until "$@" holds; past
+# LIMIT seconds (the guest's clock) say what was awaited and give up.  The
+# host counts an E2E-TIMEOUT line as a failure.  Generous: with the host's
+# two cores at a load of 30, kexec's load took 111 s instead of 2-8 s (TCG
+# gets a small share; the guest's clock keeps real time).
+patience=300
+await() {
+	what=$1 limit=$2
+	shift 2
+	end=$(($(date +%s) + limit))
+	until "$@"; do
+		if [ "$(date +%s)" -ge "$end" ]; then
+			echo "E2E-TIMEOUT after ${limit}s awaiting $what"
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+# The hot-added DIMM's blocks (QEMU's first DIMM at 4 GiB, 128 MiB blocks).
+dimm_blocks=$(seq 32 39)
+blocks_in_state() {
+	for b in $dimm_blocks; do
+		[ "$(cat /sys/devices/system/memory/memory$b/state 2>/dev/null)" = "$1" ] || return 1
+	done
+}
+blocks_gone() {
+	for b in $dimm_blocks; do
+		[ ! -e /sys/devices/system/memory/memory$b ] || return 1
+	done
+}
+memtotal_is_not() { [ "$(grep MemTotal /proc/meminfo)" != "$1" ]; }
+exists() { [ -e "$1" ]; }
+# watch says it listens: the READY line (once the socket is open and the
+# machine read), or, from a watch without one, its first line (printed once
+# the socket is open).
+watch_ready() { grep -q -e READY -e '"ready"' -e '^{"watching"' -e '^watching' /tmp/watch.log; }
+watch_has_ready_line() { grep -q -e READY -e '"ready"' /tmp/watch.log; }
+# watch printed its line for each of these events ("memory online" 32 33 ...).
+watch_saw() {
+	event=$1
+	shift
+	for n in "$@"; do
+		grep -q "\"event\": \"$event\", \"index\": $n," /tmp/watch.log || return 1
+	done
+}
+# watch has read every event the kernel sent so far: a synthetic "add" for
+# memory0 (present since boot, so it changes nothing) goes through the same
+# socket behind them, and watch prints a line for it.  A full socket drops
+# it (a watch whose small buffer a burst filled): sent again every 5 s
+# until watch prints one.
+sentinel_lines() { grep -c '"event": "memory add", "index": 0,' /tmp/watch.log; }
+sentinel_seen() {
+	[ "$(sentinel_lines)" -gt "$sentinels_before" ] && return 0
+	if [ "$(date +%s)" -ge "$sentinel_again" ]; then
+		echo add >/sys/devices/system/memory/memory0/uevent
+		sentinel_again=$(($(date +%s) + 5))
+	fi
+	return 1
+}
+watch_caught_up() {
+	sentinels_before=$(sentinel_lines) sentinel_again=0
+	await "crashhp watch's line for a synthetic add of memory0 (the events before it read)" "$patience" \
+		sentinel_seen
+}
+# watch's own view (SIGUSR1, one JSON line), beside sysfs read right then.
+view_lines() { grep -c '^{"view"' /tmp/watch.log; }
+more_views_than() { [ "$(view_lines)" -gt "$1" ]; }
+show_view() {
+	watch_has_ready_line || { echo "VIEW-$1 none (this watch has no READY line, nor a view)"; return; }
+	seen=$(view_lines)
+	kill -USR1 $watch
+	await "crashhp watch's view line after SIGUSR1" "$patience" more_views_than "$seen" || return
+	echo "VIEW-$1 $(grep '^{"view"' /tmp/watch.log | tail -n 1)"
+	on='' off=''
+	for d in /sys/devices/system/memory/memory*; do
+		n=${d##*memory}
+		case "$(cat $d/state)" in
+		online) on="$on $n" ;;
+		*) off="$off $n" ;;
+		esac
+	done
+	echo "SYSFS-$1 cpus_present=$(cat /sys/devices/system/cpu/present) cpus_online=$(cat /sys/devices/system/cpu/online) blocks_online=$(echo $on | tr ' ' ,) blocks_offline=$(echo $off | tr ' ' ,)"
+}
+# Userspace's console output reaches the host before the kernel stops:
+# stty sets the console's own settings back with TCSADRAIN, which returns
+# once the UART has sent everything written.
+drain() { stty -F /dev/console "$(stty -F /dev/console -g)"; }
 if [ -e /proc/vmcore ]; then
 	echo "CAPTURE-BEGIN"
 	head -c 131072 /proc/vmcore | base64
@@ -36,6 +125,7 @@ if [ -e /proc/vmcore ]; then
 		echo "MAKEDUMPFILE filter rc=$?"
 		tail -n 3 /tmp/mdf.log | sed 's/^/MAKEDUMPFILE log /'
 	fi
+	drain
 	echo o >/proc/sysrq-trigger
 	poweroff -f
 fi
@@ -44,6 +134,7 @@ if grep -q crashhp_e2e=tables /proc/cmdline; then
 	for t in APIC FACP; do
 		echo "TABLE-$t $(base64 /sys/firmware/acpi/tables/$t | tr -d '\n')"
 	done
+	drain
 	poweroff -f
 fi
 echo "RELEASE $(cat /proc/sys/kernel/osrelease)"
@@ -51,7 +142,7 @@ echo "RELEASE $(cat /proc/sys/kernel/osrelease)"
 cat >/tmp/reload.sh <<'RELOAD'
 kexec -p -u
 exec kexec -s -p /boot/vmlinuz --initrd=/initrd.img \
-	--append="console=ttyS0 reset_devices irqpoll nr_cpus=1 panic=1 acpi_no_memhotplug loglevel=1"
+	--append="console=ttyS0 reset_devices irqpoll nr_cpus=1 panic=1 acpi_no_memhotplug loglevel=1 no_timer_check"
 RELOAD
 if sh /tmp/reload.sh; then
 	echo "KDUMP-LOADED crash_hotplug=$(cat /sys/devices/system/memory/crash_hotplug 2>/dev/null)"
@@ -59,61 +150,82 @@ else
 	echo "KDUMP-FAILED"
 fi
 crashhp status | sed 's/^/STATUS /'
-# Wait until watch's reloads (one running, at most one more) are over: no
-# reload.sh for two seconds running.
-reloads_done() {
-	quiet=0
-	i=0
-	while [ $quiet -lt 20 ] && [ $i -lt 600 ]; do
-		if pgrep -f /tmp/reload.sh >/dev/null; then quiet=0; else quiet=$((quiet + 1)); fi
-		sleep 0.1
-		i=$((i + 1))
-	done
+
+start_watch() {
+	if grep -q -e crashhp_e2e=remove-reload -e crashhp_e2e=add-reload /proc/cmdline; then
+		crashhp watch --json -o /tmp/hdr --reload "sh /tmp/reload.sh" >/tmp/watch.log 2>&1 &
+	else
+		crashhp watch --json -o /tmp/hdr >/tmp/watch.log 2>&1 &
+	fi
+	watch=$!
 }
-if grep -q -e crashhp_e2e=remove-reload -e crashhp_e2e=add-reload /proc/cmdline; then
-	crashhp watch --json -o /tmp/hdr --reload "sh /tmp/reload.sh" >/tmp/watch.log 2>&1 &
-else
-	crashhp watch --json -o /tmp/hdr >/tmp/watch.log 2>&1 &
+# SIGINT: watch stops taking events and exits once its reloads (the running
+# one and one pending) are over.
+watch_exited() { [ ! -e /proc/$watch ] || [ "$(cut -d' ' -f3 /proc/$watch/stat)" = Z ]; }
+stop_watch() {
+	kill -INT $watch
+	await "crashhp watch to exit after SIGINT (its reloads over)" $((patience * 2)) watch_exited && wait $watch
+	sed 's/^/WATCH /' /tmp/watch.log
+}
+
+if grep -q crashhp_e2e=race /proc/cmdline; then
+	# 1. The DIMM hot-added while watch starts: watch started and, at
+	# once, RACE-ADD tells the host to add the DIMM; nothing waits for
+	# watch to be ready.
+	start_watch
+	echo "RACE-ADD $(grep MemTotal /proc/meminfo)"
+	await "the DIMM's blocks 32-39 all online" "$patience" blocks_in_state online
+	await "crashhp watch ready (its READY line)" "$patience" watch_ready
+	watch_caught_up
+	echo "HOTPLUGGED $(grep MemTotal /proc/meminfo)"
+	crashhp verify --against / /tmp/hdr | sed 's/^/VERIFY-RACE /'
+	show_view RACE
+	# 2. A burst while watch is stopped: the DIMM's blocks offlined and
+	# onlined back to back, far more events than the kernel's default
+	# receive buffer holds (~70 of these), then watch continued.
+	kill -STOP $watch
+	cycles=24
+	for c in $(seq $cycles); do
+		for b in $dimm_blocks; do echo offline >/sys/devices/system/memory/memory$b/state; done
+		for b in $dimm_blocks; do echo online_movable >/sys/devices/system/memory/memory$b/state; done
+	done
+	echo "BURST $((cycles * 16)) block events while watch was stopped; $(grep -c . /tmp/watch.log) lines before"
+	await "the DIMM's blocks 32-39 all online after the burst" "$patience" blocks_in_state online
+	kill -CONT $watch
+	watch_caught_up
+	crashhp verify --against / /tmp/hdr | sed 's/^/VERIFY-BURST /'
+	show_view BURST
+	stop_watch
+	drain
+	poweroff -f
 fi
-watch=$!
-sleep 1
+
+start_watch
+await "crashhp watch ready (its READY line)" "$patience" watch_ready
 old=$(grep MemTotal /proc/meminfo)
 echo "READY $old"
-i=0
-while [ "$(grep MemTotal /proc/meminfo)" = "$old" ] && [ $i -lt 900 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-sleep 1
+await "MemTotal to change after the DIMM's hot-add" "$patience" memtotal_is_not "$old"
+await "the DIMM's blocks 32-39 all online" "$patience" blocks_in_state online
+await "crashhp watch's lines for the DIMM's blocks online" "$patience" watch_saw "memory online" $dimm_blocks
 echo "HOTPLUGGED $(grep MemTotal /proc/meminfo)"
 if grep -q crashhp_e2e=remove /proc/cmdline; then
-	for b in $(seq 32 39); do echo offline >/sys/devices/system/memory/memory$b/state; done
+	for b in $dimm_blocks; do echo offline >/sys/devices/system/memory/memory$b/state; done
 	echo "OFFLINED"
-	i=0
-	while [ -e /sys/devices/system/memory/memory32 ] && [ $i -lt 900 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	sleep 1
+	await "the DIMM's blocks gone from sysfs after device_del" "$patience" blocks_gone
+	await "crashhp watch's lines for the DIMM's blocks removed" "$patience" watch_saw "memory remove" $dimm_blocks
 	echo "REMOVED $(grep MemTotal /proc/meminfo)"
 fi
-reloads_done
 if grep -q crashhp_e2e=cpu /proc/cmdline; then
 	echo "READY-CPU $(cat /sys/devices/system/cpu/present)"
-	i=0
-	while [ ! -e /sys/devices/system/cpu/cpu1/online ] && [ $i -lt 300 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo 1 >/sys/devices/system/cpu/cpu1/online
-	sleep 1
+	if await "cpu1 in sysfs after the CPU's hot-add" "$patience" exists /sys/devices/system/cpu/cpu1/online; then
+		echo 1 >/sys/devices/system/cpu/cpu1/online
+		await "crashhp watch's line for cpu1 online" "$patience" watch_saw "cpu online" 1
+	fi
 	echo "CPU-ONLINE $(cat /sys/devices/system/cpu/online)"
 fi
-kill -INT $watch
-sleep 0.5
-sed 's/^/WATCH /' /tmp/watch.log
+stop_watch
 crashhp verify --against / /tmp/hdr | sed 's/^/VERIFY /'
 crashhp elfcorehdr -o /tmp/pred.hdr >/dev/null
 echo "ELFCOREHDR $(crashhp inspect --json /tmp/pred.hdr | tr -d '\n')"
-sleep 0.5
+drain
 echo c >/proc/sysrq-trigger

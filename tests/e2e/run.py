@@ -18,8 +18,16 @@ and which makedumpfile (when installed) reads in the capture kernel (dmesg,
   4. Debian 12's own 6.1 kernel (no crash hotplug) with a DIMM hot-added
      under crashhp watch --reload: crashhp status says the kernel cannot
      update the image, and the reload puts the DIMM in the real dump.
+A fifth boot (6.12) crashes nothing: a DIMM hot-added while crashhp watch
+starts (nothing waits for its READY), then, with watch stopped (SIGSTOP),
+the DIMM's blocks offlined and onlined 24 times (384 events, more than the
+kernel's default receive buffer holds) and watch continued; after each,
+watch's header verifies complete and its SIGUSR1 view equals sysfs.
 In every run crashhp watch's own header, kept by the robust policy inside
-the guest, verifies complete against the live guest.
+the guest, verifies complete against the live guest.  The guest waits on
+conditions (watch's READY line and its lines for the events it was sent, a
+sysfs state, a sentinel uevent), each with a limit; one that gives up prints
+E2E-TIMEOUT naming what it awaited, a failure here.
 
 usage: run.py CRASHHP WORKDIR
 """
@@ -33,12 +41,14 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import types
 
 CRASHHP, WORK = (os.path.abspath(a) for a in sys.argv[1:3])
 HERE = os.path.dirname(os.path.abspath(__file__))
 BASE64_LINE = re.compile(r"^[A-Za-z0-9+/]+=*$")
+KERNEL_TROUBLE = re.compile(r"^\[ *[0-9.]+\] (Kernel panic|BUG|Oops|RIP:|Call Trace|watchdog:|rcu: INFO|Out of memory|sysrq:)")
 DIMM = 0x100000000
 DIMM_SLICES = (0, 126976, 258048)   # 4 KiB pages: the start, middle and end 16 MiB  # QEMU's first DIMM with 1 GiB of boot RAM (QEMU-NOTES)
 
@@ -62,6 +72,12 @@ def kernel(series):
         out = subprocess.run(["apt-cache", "search", "--names-only", f"linux-image-{series}"],
                              capture_output=True, text=True).stdout.split()
         names = sorted((n for n in out if wanted(n)), key=version)
+        if not names:
+            # A fresh machine may have no package lists yet.
+            subprocess.run(["apt-get", "update"], check=False)
+            out = subprocess.run(["apt-cache", "search", "--names-only", f"linux-image-{series}"],
+                                 capture_output=True, text=True).stdout.split()
+            names = sorted((n for n in out if wanted(n)), key=version)
         if not names:
             sys.exit(f"e2e: no linux-image-{series} package found (apt-get update?)")
         sh("apt-get", "download", names[-1], cwd=WORK)
@@ -193,6 +209,10 @@ def qmp(path, *commands):
 
 
 def qemu_command(vmlinuz, initrd, append, sock):
+    # no_timer_check: on a busy host TCG starves the guest while the kernel
+    # checks that the IO-APIC timer ticks, and it panics ("IO-APIC + timer
+    # doesn't work!"), seen with both cores at a load of 14.
+    append = "no_timer_check " + append
     return (["qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-m", "1G,slots=4,maxmem=8G",
              "-smp", "1,maxcpus=4", "-machine", "pc", "-nodefaults", "-no-reboot", "-display",
              "none", "-serial", "stdio"] +
@@ -200,9 +220,37 @@ def qemu_command(vmlinuz, initrd, append, sock):
             ["-kernel", vmlinuz, "-initrd", initrd, "-append", append])
 
 
-def run_vm(vmlinuz, initrd, remove, cpu=False, reload=False):
+def add_dimm(sock, dimm_file, start):
+    replies = qmp(sock,
+                  {"execute": "object-add", "arguments": {
+                      "qom-type": "memory-backend-file", "id": "mem1", "size": 1 << 30,
+                      "mem-path": dimm_file, "share": True}},
+                  {"execute": "device_add", "arguments": {
+                      "driver": "pc-dimm", "id": "dimm1", "memdev": "mem1"}})
+    print(f"[{time.time() - start:5.1f}s] host: DIMM hot-added {replies[1:]}", flush=True)
+
+
+# A boot silent this long is stuck: killed, and the run fails (the guest's
+# own waits give up well before, naming what they awaited).  Silence, not
+# the boot's length: on a busy machine a boot can take many minutes.
+VM_SILENCE_S = 1200
+
+
+def watchdog(vm, last_line):
+    """Kill vm once it has printed nothing for VM_SILENCE_S; True if it did."""
+    while vm.poll() is None:
+        if time.time() - last_line[0] > VM_SILENCE_S:
+            vm.kill()
+            return True
+        time.sleep(1)
+    return False
+
+
+def run_vm(vmlinuz, initrd, remove, cpu=False, reload=False, race=False):
     sock = os.path.join(WORK, "qmp.sock")
-    if remove:
+    if race:
+        mode = "memhp_default_state=online_movable crashhp_e2e=race"
+    elif remove:
         mode = "memhp_default_state=online_movable crashhp_e2e=remove" + ("-reload" if reload else "")
     else:
         mode = "memhp_default_state=online" + (" crashhp_e2e=cpu" if cpu else "") + (
@@ -219,12 +267,13 @@ def run_vm(vmlinuz, initrd, remove, cpu=False, reload=False):
             f.write(os.urandom(16 << 20))
     start = time.time()
     vm = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    last_line, silent = [time.time()], []
+    guard = threading.Thread(target=lambda: silent.append(watchdog(vm, last_line)), daemon=True)
+    guard.start()
     lines, capture, in_capture, predicted, predicted_full = [], [], False, None, []
     for line in vm.stdout:
+        last_line[0] = time.time()
         line = line.rstrip("\r\n")
-        if time.time() - start > 600:
-            vm.kill()
-            sys.exit("e2e: timed out")
         if in_capture:
             if line.startswith("CAPTURE-END"):
                 in_capture = False
@@ -245,17 +294,15 @@ def run_vm(vmlinuz, initrd, remove, cpu=False, reload=False):
                                     for p in built["program_headers"] if p["type"] == "LOAD")
             continue
         if line.startswith(("RELEASE", "KDUMP-", "HOTPLUGGED", "OFFLINED", "REMOVED", "STATUS",
-                            "WATCH", "VERIFY", "Kernel panic", "MAKEDUMPFILE", "READY-CPU",
-                            "CPU-ONLINE", "DIMM-MD5")):
+                            "WATCH", "VERIFY", "Kernel panic", "MAKEDUMPFILE", "READY",
+                            "CPU-ONLINE", "DIMM-MD5", "E2E-TIMEOUT", "RACE-ADD", "BURST",
+                            "VIEW-", "SYSFS-")):
             print(f"[{time.time() - start:5.1f}s] guest: {line}", flush=True)
-        if line.startswith("READY "):
-            replies = qmp(sock,
-                          {"execute": "object-add", "arguments": {
-                              "qom-type": "memory-backend-file", "id": "mem1", "size": 1 << 30,
-                              "mem-path": dimm_file, "share": True}},
-                          {"execute": "device_add", "arguments": {
-                              "driver": "pc-dimm", "id": "dimm1", "memdev": "mem1"}})
-            print(f"[{time.time() - start:5.1f}s] host: DIMM hot-added {replies[1:]}", flush=True)
+        elif KERNEL_TROUBLE.search(line):
+            # The kernel's own lines start with its timestamp.
+            print(f"[{time.time() - start:5.1f}s] guest kernel: {line}", flush=True)
+        if line.startswith(("READY ", "RACE-ADD ")):
+            add_dimm(sock, dimm_file, start)
         if line.startswith("READY-CPU"):
             hotpluggable = qmp(sock, {"execute": "query-hotpluggable-cpus"})[1].get("return", [])
             free = [c for c in hotpluggable if "qom-path" not in c]
@@ -270,6 +317,13 @@ def run_vm(vmlinuz, initrd, remove, cpu=False, reload=False):
         if line.startswith("CAPTURE-BEGIN"):
             in_capture = True
     vm.wait(timeout=60)
+    guard.join()
+    timeouts = [l for l in lines if l.startswith("E2E-TIMEOUT")]
+    if silent and silent[0]:
+        timeouts.append(f"the VM's next line: killed after {VM_SILENCE_S} s of silence")
+    print(f"[{time.time() - start:5.1f}s] boot over", flush=True)
+    if race:
+        return types.SimpleNamespace(lines=lines, timeouts=timeouts)
     if not capture:
         print("\n".join(lines[-40:]))
         sys.exit("e2e: the capture kernel sent nothing")
@@ -312,7 +366,7 @@ def run_vm(vmlinuz, initrd, remove, cpu=False, reload=False):
     return types.SimpleNamespace(
         dimm=any(pa <= DIMM < pa + size for pa, size in loads), watch_ok=watch_ok, extra=extra,
         missing=missing, identical=identical, mdf=makedumpfile_verdict(lines),
-        cpus=(cpu_online, watched_cpu, prstatus), lines=lines,
+        cpus=(cpu_online, watched_cpu, prstatus), lines=lines, timeouts=timeouts,
         dimm_bytes=dimm_bytes_verdict(lines, dimm_file))
 
 
@@ -364,6 +418,85 @@ def makedumpfile_verdict(lines):
             and said.get("filter", [""])[0] == "rc=0")
 
 
+def timed_out(r):
+    """The guest's waits that gave up, each naming what it awaited: failures."""
+    for t in r.timeouts:
+        print(f"TIMEOUT: {t}")
+    return len(r.timeouts)
+
+
+def sysfs_state(line):
+    """SYSFS-x cpus_present=0-1 cpus_online=0 blocks_online=0,1,.. blocks_offline=..."""
+    fields = dict(f.split("=", 1) for f in line.split()[1:])
+    return {"cpus_present": fields["cpus_present"], "cpus_online": fields["cpus_online"],
+            "blocks_online": id_list(fields["blocks_online"]),
+            "blocks_offline": id_list(fields["blocks_offline"])}
+
+
+def view_verdict(lines, tag):
+    """watch's SIGUSR1 view against sysfs read right after it: True, False,
+    or None when this watch has no view."""
+    view = next((l.split(" ", 1)[1] for l in lines if l.startswith(f"VIEW-{tag} ")), None)
+    fs = next((l for l in lines if l.startswith(f"SYSFS-{tag} ")), None)
+    if view is None or view.startswith("none") or fs is None:
+        return None
+    try:
+        return view_matches(json.loads(view), sysfs_state(fs))
+    except (ValueError, KeyError) as e:
+        print(f"    the view is not what was expected ({e}): {view[:200]}")
+        return False
+
+
+def id_list(text):
+    """The kernel's list format ("0-7,32-39") as a sorted list."""
+    out = []
+    for part in filter(None, text.split(",")):
+        lo, _, hi = part.partition("-")
+        out.extend(range(int(lo), int(hi or lo) + 1))
+    return sorted(out)
+
+
+def view_matches(view, fs):
+    """watch's view ({"view": true, "cpus_present": "0-1", "memory_online":
+    "0-7,32-39", ...}) names the same CPUs and blocks as sysfs."""
+    pairs = (("cpus_present", id_list(view["cpus_present"]), id_list(fs["cpus_present"])),
+             ("cpus_online", id_list(view["cpus_online"]), id_list(fs["cpus_online"])),
+             ("blocks online", id_list(view["memory_online"]), fs["blocks_online"]),
+             ("blocks offline", id_list(view["memory_offline"]), fs["blocks_offline"]))
+    for name, watch_has, sysfs_has in pairs:
+        if watch_has != sysfs_has:
+            print(f"    {name}: watch {watch_has}, sysfs {sysfs_has}")
+    print(f"    view: {json.dumps(view)}")
+    return all(a == b for _, a, b in pairs)
+
+
+def race_and_burst(vmlinuz, initrd):
+    """The DIMM hot-added while watch starts; then, with watch stopped, the
+    DIMM's blocks offlined and onlined back to back (more events than the
+    kernel's default receive buffer holds) and watch continued.  Each ends
+    with watch's header verifying complete against the guest, and watch's
+    SIGUSR1 view equal to sysfs where watch has one."""
+    r = run_vm(vmlinuz, initrd, remove=False, race=True)
+    failures = timed_out(r)
+    for tag, what in (("RACE", "a DIMM hot-added while crashhp watch starts"),
+                      ("BURST", "a burst of block events while crashhp watch was stopped")):
+        ok = any(l.startswith(f"VERIFY-{tag} COMPLETE") for l in r.lines)
+        print(f"{what}: watch's header inside the guest verifies complete: {'yes' if ok else 'NO'}")
+        failures += not ok
+        view = view_verdict(r.lines, tag)
+        print(f"{what}: watch's SIGUSR1 view equals sysfs: "
+              f"{ {True: 'yes', False: 'NO', None: 'no view (a watch without SIGUSR1)'}[view] }")
+        failures += view is False
+    burst = next((l for l in r.lines if l.startswith("BURST ")), "")
+    seen = sum(1 for l in r.lines if l.startswith("WATCH") and re.search(
+        r'"memory (online|offline)", "index": 3[2-9],', l))
+    resyncs = sum(1 for l in r.lines if l.startswith('WATCH {"resync"'))
+    rejected = sum(1 for l in r.lines if l.startswith("WATCH") and '"rejected"' in l)
+    print(f"burst: {burst[len('BURST '):]}; watch printed {seen} DIMM block online/offline lines "
+          f"in all, {rejected} rejected messages, {resyncs} resyncs")
+    return failures
+
+
 def main():
     os.makedirs(WORK, exist_ok=True)
     vmlinuz = kernel("6.12")
@@ -372,6 +505,7 @@ def main():
     upgraded = acpi_upgrade_cpio(vmlinuz, initrd)
     print(f"ACPI tables upgraded for CPU hotplug: {'yes' if upgraded else 'NO (CPU part skipped)'}")
     r = run_vm(vmlinuz, upgraded or initrd, remove=False, cpu=bool(upgraded))
+    failures += timed_out(r)
     print(f"hot-add: every LOAD crashhp elfcorehdr builds equals the real kernel's "
           f"(paddr, KASLR vaddr, size): {'yes' if r.identical and not r.extra else 'NO'}")
     failures += not (r.identical and not r.extra)
@@ -397,7 +531,9 @@ def main():
               f"saw it: {'yes' if watched_cpu else 'NO'}, the real dump has {prstatus} NT_PRSTATUS "
               f"notes (2 expected): {'yes' if ok else 'NO'}")
         failures += not ok
+    failures += race_and_burst(vmlinuz, initrd)
     r = run_vm(vmlinuz, initrd, remove=True)
+    failures += timed_out(r)
     failures += not r.identical
     gap = r.extra == [(DIMM, 1 << 30)] and not r.missing
     print(f"hot-remove: the real header differs from the machine exactly by the removed DIMM: "
@@ -417,6 +553,7 @@ def main():
               f"{'reads and filters it' if r.mdf else 'fails (see MAKEDUMPFILE lines)'}")
     # The same removal with crashhp watch --reload: the kernel's gap closed.
     r = run_vm(vmlinuz, initrd, remove=True, reload=True)
+    failures += timed_out(r)
     print(f"hot-remove + crashhp watch --reload: the removed DIMM is in the real dump: "
           f"{'YES' if r.dimm else 'no'} (expected no: watch reloaded kdump)")
     print(f"hot-remove + crashhp watch --reload: crashhp elfcorehdr predicts the real kernel's "
@@ -428,6 +565,7 @@ def main():
     # hot-added DIMM in the dump, and crashhp watch --reload does it.
     old_kernel = kernel("6.1.0")
     r = run_vm(old_kernel, initramfs(old_kernel, "6.1"), remove=False, reload=True)
+    failures += timed_out(r)
     said_no_hotplug = any(l.startswith("STATUS Crash hotplug, memory:") and "not in this kernel" in l
                           for l in r.lines)
     reloads = sum(1 for l in r.lines if l.startswith("WATCH") and '"reload": "done", "status": 0' in l)
