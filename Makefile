@@ -32,20 +32,14 @@ demo: deps all
 # that fails (about 5 s), an equivalent one the whole suite (about 90 s); the
 # whole run (`time make mutants`, 45 mutants) took 10 min 14 s, and 14 min 27 s
 # after a rebase rebuilt the copy, on this 2-core machine at a load average
-# of 11-13; well inside CI's 90 minutes.
-=======
-# tests also under ThreadSanitizer; one summary line; then the real-kernel
-# end-to-end run (e2e below).
->>>>>>> e2e
+# of 11-13; well inside CI's 90 minutes.  Last, the real-kernel end-to-end
+# run (e2e below).
 check: deps demo $(BUILD_SAN)/build.ninja $(BUILD_TSAN)/build.ninja
 	$(MESON) compile -C $(BUILD_SAN)
 	$(MESON) compile -C $(BUILD_TSAN)
 	./scripts/run-tests $(BUILD) $(BUILD_SAN) $(BUILD_TSAN):concurrency
-<<<<<<< HEAD
 	$(MAKE) mutants
-=======
 	$(MAKE) e2e
->>>>>>> e2e
 
 bench: deps all
 	./$(BUILD)/bench/chp-bench
