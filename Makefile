@@ -62,6 +62,13 @@ kernel:
 	./scripts/build-kernel $(BUILD)/kernel
 	sh tests/kernel/checkpatch.sh . $(BUILD)/kernel/linux-source-6.12
 
+# The kernel series on real kernels (kernel/README): the stock and patched
+# kernels of make kernel under QEMU, a DIMM hot-removed and the kexec lock
+# contended, each dump judged by crashhp verify.  Opt-in; needs make kernel.
+kernel-e2e: all
+	./scripts/install-deps --qemu
+	python3 tests/e2e/run.py $(BUILD)/tools/crashhp $(BUILD)/kernel-e2e --kernels $(BUILD)/kernel
+
 # libFuzzer on the readers of untrusted input (needs clang): the core reader,
 # the text readers (uevent, scenario, CPU list, /proc/iomem) and whole sysroot
 # trees (files -> machine -> header -> verify), each for FUZZ_SECONDS.  A
