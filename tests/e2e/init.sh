@@ -16,6 +16,7 @@ mkdir -p /tmp
 # before the crash.
 kernel_e2e=$(sed -n 's/.*crashhp_kernel=\([a-z]*\).*/\1/p' /proc/cmdline)
 if [ -e /proc/vmcore ]; then
+	echo "VMCORE-SIZE $(ls -l /proc/vmcore | awk '{ print $5 }')"
 	echo "CAPTURE-BEGIN"
 	head -c 131072 /proc/vmcore | base64
 	echo "CAPTURE-END"

@@ -260,7 +260,7 @@ def run_vm(vmlinuz, initrd, remove, cpu=False, reload=False, kernel_mode=None):
         if line.startswith(("RELEASE", "KDUMP-", "HOTPLUGGED", "OFFLINED", "REMOVED", "STATUS",
                             "WATCH", "VERIFY", "Kernel panic", "MAKEDUMPFILE", "READY-CPU",
                             "CPU-ONLINE", "DIMM-MD5", "HOLDING", "ONLINE-WHILE-HELD", "KSTATS",
-                            "TRYLOCK-FAILED", "KLOG")):
+                            "TRYLOCK-FAILED", "KLOG", "VMCORE-SIZE")):
             print(f"[{time.time() - start:5.1f}s] guest: {line}", flush=True)
         if line.startswith("READY "):
             replies = qmp(sock,
@@ -474,11 +474,22 @@ def main():
 
 
 def verify_dump(r):
-    """crashhp verify of the real dump's head against the guest's files at
-    the crash: (exit status, output)."""
+    """crashhp verify of the real dump against the guest's files at the
+    crash: (exit status, output).  The host has the head of /proc/vmcore
+    (its ELF and program headers and notes, as the capture kernel read
+    them); extended to /proc/vmcore's size with a hole, so the segments lie
+    inside the file.  crashhp verify reads no memory bytes (the DIMM-MD5
+    check does that)."""
     if not r.sysroot:
         return None, "no sysroot from the guest"
-    res = subprocess.run([CRASHHP, "verify", "--against", r.sysroot, r.head],
+    size = said(r.lines, "VMCORE-SIZE")
+    if not size or not size.isdigit():
+        return None, "the capture kernel did not say /proc/vmcore's size"
+    dump = os.path.join(WORK, "vmcore-sparse")
+    shutil.copy(r.head, dump)
+    with open(dump, "r+b") as f:
+        f.truncate(int(size))
+    res = subprocess.run([CRASHHP, "verify", "--against", r.sysroot, dump],
                          capture_output=True, text=True)
     return res.returncode, (res.stdout + res.stderr).strip()
 
