@@ -22,7 +22,7 @@ In every run crashhp watch's own header, kept by the robust policy inside
 the guest, verifies complete against the live guest.
 
 usage: run.py CRASHHP WORKDIR
-       run.py CRASHHP WORKDIR --kernels KERNELDIR   (make kernel-e2e: see kernels_main)
+       run.py CRASHHP WORKDIR --kernels KERNELDIR [stock|patched...]   (make kernel-e2e)
 """
 import base64
 import glob
@@ -508,7 +508,7 @@ def said(lines, key):
     return next((l.split(None, 1)[1] for l in lines if l.startswith(key + " ")), None)
 
 
-def kernels_main(kdir):
+def kernels_main(kdir, names=("stock", "patched")):
     """make kernel-e2e: the stock (test hooks only) and patched (the whole
     kernel/series) kernels of make kernel, each booted twice with kdump
     loaded by kexec -s -p of the same bzImage:
@@ -521,7 +521,7 @@ def kernels_main(kdir):
     /sys at the crash, by whether the DIMM is in it and its bytes are the
     DIMM's, and by makedumpfile -d 31 in the capture kernel."""
     failures, table = 0, []
-    for name in ("stock", "patched"):
+    for name in names:
         vmlinuz = os.path.join(kdir, name, "bzImage")
         if not os.path.exists(vmlinuz):
             sys.exit(f"e2e: {vmlinuz} not found (make kernel)")
@@ -579,5 +579,5 @@ def kernels_main(kdir):
 if __name__ == "__main__":
     if len(sys.argv) > 4 and sys.argv[3] == "--kernels":
         os.makedirs(WORK, exist_ok=True)
-        sys.exit(kernels_main(os.path.abspath(sys.argv[4])))
+        sys.exit(kernels_main(os.path.abspath(sys.argv[4]), sys.argv[5:] or ("stock", "patched")))
     sys.exit(main())
