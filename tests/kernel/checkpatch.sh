@@ -43,7 +43,7 @@ done
 # its original (an empty file where the patch creates it).
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-for p in $(cd "$src" && QUILT_PC=.pc QUILT_PATCHES="$root/kernel" quilt applied); do
+for p in $(cd "$src" && QUILT_PC=.pc QUILT_PATCHES="$root/kernel" quilt applied | sed "s|.*/||"); do
 	(cd "$src/.pc/$p" && find . -type f ! -name '.timestamp') | while read -r f; do
 		if [ ! -e "$tmp/pristine/$f" ]; then
 			mkdir -p "$(dirname "$tmp/pristine/$f")"
