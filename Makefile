@@ -4,7 +4,7 @@ BUILD_SAN  ?= build-san
 BUILD_TSAN ?= build-tsan
 MESON      ?= meson
 
-.PHONY: all deps demo check bench fuzz e2e deb deb-test mutants clean
+.PHONY: all deps demo check bench fuzz e2e deb deb-test mutants kernel kernel-e2e clean
 
 all: $(BUILD)/build.ninja
 	$(MESON) compile -C $(BUILD)
@@ -56,6 +56,22 @@ bench: deps all
 e2e: all
 	./scripts/install-deps --qemu
 	python3 tests/e2e/run.py $(BUILD)/tools/crashhp $(BUILD)/e2e
+
+# The kernel series of kernel/ (kernel/README): Debian's linux-source-6.12
+# downloaded and unpacked once into $(BUILD)/kernel, a "stock" kernel with the
+# test hooks only and a "patched" one with the whole series, debug info,
+# ccache; then checkpatch --strict and how the series applies.  Opt-in.
+kernel:
+	./scripts/install-deps --kernel
+	./scripts/build-kernel $(BUILD)/kernel
+	sh tests/kernel/checkpatch.sh . $(BUILD)/kernel/linux-source-6.12
+
+# The kernel series on real kernels (kernel/README): the stock and patched
+# kernels of make kernel under QEMU, a DIMM hot-removed and the kexec lock
+# contended, each dump judged by crashhp verify.  Opt-in; needs make kernel.
+kernel-e2e: all
+	./scripts/install-deps --qemu
+	python3 tests/e2e/run.py $(BUILD)/tools/crashhp $(BUILD)/kernel-e2e --kernels $(BUILD)/kernel
 
 # libFuzzer on the readers of untrusted input (needs clang): the core reader,
 # the text readers (uevent, scenario, CPU list, /proc/iomem) and whole sysroot

@@ -30,6 +30,7 @@ sysfs state, a sentinel uevent), each with a limit; one that gives up prints
 E2E-TIMEOUT naming what it awaited, a failure here.
 
 usage: run.py CRASHHP WORKDIR
+       run.py CRASHHP WORKDIR --kernels KERNELDIR [stock|patched...]   (make kernel-e2e)
 """
 import base64
 import glob
@@ -246,7 +247,7 @@ def watchdog(vm, last_line):
     return False
 
 
-def run_vm(vmlinuz, initrd, remove, cpu=False, reload=False, race=False):
+def run_vm(vmlinuz, initrd, remove, cpu=False, reload=False, race=False, kernel_mode=None):
     sock = os.path.join(WORK, "qmp.sock")
     if race:
         mode = "memhp_default_state=online_movable crashhp_e2e=race"
@@ -255,6 +256,8 @@ def run_vm(vmlinuz, initrd, remove, cpu=False, reload=False, race=False):
     else:
         mode = "memhp_default_state=online" + (" crashhp_e2e=cpu" if cpu else "") + (
             " crashhp_e2e=add-reload" if reload else "")
+    if kernel_mode:
+        mode += f" crashhp_kernel={kernel_mode}"
     append = "console=ttyS0 crashkernel=256M panic=1 " + mode
     cmd = qemu_command(vmlinuz, initrd, append, sock)
     # The DIMM's memory is a host file, so its bytes can be set against the
@@ -271,9 +274,19 @@ def run_vm(vmlinuz, initrd, remove, cpu=False, reload=False, race=False):
     guard = threading.Thread(target=lambda: silent.append(watchdog(vm, last_line)), daemon=True)
     guard.start()
     lines, capture, in_capture, predicted, predicted_full = [], [], False, None, []
+    sysroot_b64, in_sysroot = [], False
     for line in vm.stdout:
         last_line[0] = time.time()
         line = line.rstrip("\r\n")
+        if in_sysroot:
+            if line.startswith("SYSROOT-END"):
+                in_sysroot = False
+            elif BASE64_LINE.match(line.strip()):
+                sysroot_b64.append(line.strip())
+            continue
+        if line.startswith("SYSROOT-BEGIN"):
+            in_sysroot = True
+            continue
         if in_capture:
             if line.startswith("CAPTURE-END"):
                 in_capture = False
@@ -296,7 +309,8 @@ def run_vm(vmlinuz, initrd, remove, cpu=False, reload=False, race=False):
         if line.startswith(("RELEASE", "KDUMP-", "HOTPLUGGED", "OFFLINED", "REMOVED", "STATUS",
                             "WATCH", "VERIFY", "Kernel panic", "MAKEDUMPFILE", "READY",
                             "CPU-ONLINE", "DIMM-MD5", "E2E-TIMEOUT", "RACE-ADD", "BURST",
-                            "VIEW-", "SYSFS-")):
+                            "VIEW-", "SYSFS-", "HOLDING", "ONLINE-WHILE-HELD", "KSTATS",
+                            "TRYLOCK-FAILED", "KLOG", "VMCORE-SIZE")):
             print(f"[{time.time() - start:5.1f}s] guest: {line}", flush=True)
         elif KERNEL_TROUBLE.search(line):
             # The kernel's own lines start with its timestamp.
@@ -364,10 +378,24 @@ def run_vm(vmlinuz, initrd, remove, cpu=False, reload=False, race=False):
     cpu_online = next((l.split()[1] for l in lines if l.startswith("CPU-ONLINE ")), None)
     watched_cpu = any(l.startswith("WATCH") and '"cpu online"' in l for l in lines)
     return types.SimpleNamespace(
+        head=head, sysroot=unpack_sysroot(sysroot_b64),
         dimm=any(pa <= DIMM < pa + size for pa, size in loads), watch_ok=watch_ok, extra=extra,
         missing=missing, identical=identical, mdf=makedumpfile_verdict(lines),
         cpus=(cpu_online, watched_cpu, prstatus), lines=lines, timeouts=timeouts,
         dimm_bytes=dimm_bytes_verdict(lines, dimm_file))
+
+
+def unpack_sysroot(b64):
+    """The guest's /proc and /sys files as they were at the crash
+    (crashhp_kernel runs), for crashhp verify --against; None without."""
+    if not b64:
+        return None
+    root = os.path.join(WORK, "sysroot")
+    shutil.rmtree(root, ignore_errors=True)
+    os.makedirs(root)
+    subprocess.run(["tar", "-xzf", "-", "-C", root], input=base64.b64decode("".join(b64)),
+                   check=True)
+    return root
 
 
 def prstatus_notes(path, doc):
@@ -583,5 +611,111 @@ def main():
     return 1 if failures else 0
 
 
+def verify_dump(r):
+    """crashhp verify of the real dump against the guest's files at the
+    crash: (exit status, output).  The host has the head of /proc/vmcore
+    (its ELF and program headers and notes, as the capture kernel read
+    them); extended to /proc/vmcore's size with a hole, so the segments lie
+    inside the file.  crashhp verify reads no memory bytes (the DIMM-MD5
+    check does that)."""
+    if not r.sysroot:
+        return None, "no sysroot from the guest"
+    size = said(r.lines, "VMCORE-SIZE")
+    if not size or not size.isdigit():
+        return None, "the capture kernel did not say /proc/vmcore's size"
+    dump = os.path.join(WORK, "vmcore-sparse")
+    shutil.copy(r.head, dump)
+    with open(dump, "r+b") as f:
+        f.truncate(int(size))
+    res = subprocess.run([CRASHHP, "verify", "--against", r.sysroot, dump],
+                         capture_output=True, text=True)
+    return res.returncode, (res.stdout + res.stderr).strip()
+
+
+def kstats(lines):
+    """The test hooks' statistics (debugfs crash_hotplug/stats) the guest
+    printed: {action: {field: value}}."""
+    rows = [l.split()[1:] for l in lines if l.startswith("KSTATS ")]
+    if not rows:
+        return {}
+    head = rows[0][1:]
+    return {r[0]: dict(zip(head, map(int, r[1:]))) for r in rows[1:] if len(r) == len(head) + 1}
+
+
+def said(lines, key):
+    return next((l.split(None, 1)[1] for l in lines if l.startswith(key + " ")), None)
+
+
+def kernels_main(kdir, names=("stock", "patched")):
+    """make kernel-e2e: the stock (test hooks only) and patched (the whole
+    kernel/series) kernels of make kernel, each booted twice with kdump
+    loaded by kexec -s -p of the same bzImage:
+      remove:  a 1 GiB DIMM hot-added, its 8 blocks offlined, the DIMM
+               removed, then a crash;
+      contend: the kexec lock held (debugfs hold_lock_ms) from before the
+               DIMM is hot-added until after its 8 blocks are online, then
+               a crash.
+    Each dump is judged by crashhp verify against the guest's /proc and
+    /sys at the crash, by whether the DIMM is in it and its bytes are the
+    DIMM's, and by makedumpfile -d 31 in the capture kernel."""
+    failures, table = 0, []
+    for name in names:
+        vmlinuz = os.path.join(kdir, name, "bzImage")
+        if not os.path.exists(vmlinuz):
+            sys.exit(f"e2e: {vmlinuz} not found (make kernel)")
+        initrd = initramfs(vmlinuz, f"kernel-{name}")
+        for mode in ("remove", "contend"):
+            print(f"== {name}, {mode}", flush=True)
+            r = run_vm(vmlinuz, initrd, remove=(mode == "remove"), kernel_mode=mode)
+            rc, out = verify_dump(r)
+            for line in out.splitlines():
+                print(f"    verify: {line}")
+            stats = kstats(r.lines)
+            mem = [stats.get(k, {}) for k in ("add_memory", "remove_memory")]
+            events = sum(m.get("events", 0) for m in mem)
+            dropped = sum(m.get("dropped", 0) for m in mem)
+            deferred = sum(m.get("deferred", 0) for m in mem)
+            resyncs = stats.get("resync", {}).get("updates", 0)
+            held = said(r.lines, "ONLINE-WHILE-HELD")
+            trylock = int(said(r.lines, "TRYLOCK-FAILED") or 0)
+            table.append((name, mode, r.dimm, r.dimm_bytes, rc, r.mdf, events, dropped, deferred,
+                          resyncs, trylock))
+            checks = []
+            if mode == "remove" and name == "stock":
+                checks = [("the removed DIMM is still in the dump (the bug)", r.dimm),
+                          ("crashhp verify finds the dump wrong", rc == 1)]
+            elif mode == "remove":
+                checks = [("the removed DIMM is not in the dump", not r.dimm),
+                          ("crashhp verify finds the dump complete", rc == 0)]
+            elif name == "stock":
+                checks = [("every block came online while the lock was held", held == "yes"),
+                          ("the kernel logged the trylock failure", trylock > 0),
+                          ("the DIMM is missing from the dump (the bug)", not r.dimm),
+                          ("crashhp verify finds the dump wrong", rc == 1)]
+            else:
+                checks = [("every block came online while the lock was held", held == "yes"),
+                          ("no trylock failure, events deferred", trylock == 0 and deferred > 0),
+                          ("the DIMM is in the dump with its own bytes", r.dimm and r.dimm_bytes),
+                          ("crashhp verify finds the dump complete", rc == 0)]
+            if name == "patched" and r.mdf is not None:
+                checks.append(("makedumpfile reads the dump's dmesg and filters it (-d 31)", r.mdf))
+            for what, ok in checks:
+                print(f"{name}, {mode}: {what}: {'yes' if ok else 'NO'}", flush=True)
+                failures += not ok
+    print("\n| kernel | run | DIMM in dump | DIMM bytes | crashhp verify | makedumpfile "
+          "| memory events | dropped | deferred | resync updates | trylock messages |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for name, mode, dimm, dbytes, rc, mdf, ev, dr, de, rs, tl in table:
+        verdict = {0: "complete", 1: "discrepancies"}.get(rc, f"exit {rc}")
+        print(f"| {name} | {mode} | {'yes' if dimm else 'no'} | "
+              f"{ {True: 'right', False: 'wrong', None: '-'}[dbytes] } | {verdict} | "
+              f"{ {True: 'ok', False: 'fails', None: '-'}[mdf] } | {ev} | {dr} | {de} | {rs} | {tl} |")
+    print(f"{failures} kernel-e2e failures")
+    return 1 if failures else 0
+
+
 if __name__ == "__main__":
+    if len(sys.argv) > 4 and sys.argv[3] == "--kernels":
+        os.makedirs(WORK, exist_ok=True)
+        sys.exit(kernels_main(os.path.abspath(sys.argv[4]), sys.argv[5:] or ("stock", "patched")))
     sys.exit(main())
