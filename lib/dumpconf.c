@@ -27,7 +27,11 @@ static bool is_dir(const char *prefix, const char *sub)
 
 int chp_sysroot_check_prefix(const char *prefix)
 {
-	if (!root_of(prefix)[0] || is_dir(prefix, "sys") || is_dir(prefix, "proc"))
+	struct stat st;
+
+	/* No directory at all is chp_sysroot_open()'s to name. */
+	if (!root_of(prefix)[0] || stat(prefix, &st) || !S_ISDIR(st.st_mode) ||
+	    is_dir(prefix, "sys") || is_dir(prefix, "proc"))
 		return 0;
 	return chp_fail(-ENOENT, "%s: holds neither sys/ nor proc/: not a machine's root", prefix);
 }
@@ -49,7 +53,8 @@ static int read_flag(const char *prefix, const char *path, int *out)
 	fclose(f);
 	buf[n] = '\0';
 	if ((buf[0] != '0' && buf[0] != '1') || (buf[1] && strcmp(buf + 1, "\n")))
-		return chp_fail(-EINVAL, "%s: expected 0 or 1, read '%.8s'", full, buf);
+		return chp_fail(-EINVAL, "%s: expected 0 or 1, read '%.*s'", full,
+				(int)strcspn(buf, "\n"), buf);
 	*out = buf[0] == '1';
 	return 0;
 }
