@@ -86,8 +86,8 @@ static void test_dumpconf__service_setting(void **state)
 {
 	struct chp_dumpconf c;
 
-	put("/etc/default/kdump-tools", "#KDUMP_KEXEC_ARGS=\"-s\"\nKDUMP_KEXEC_ARGS=\"-d\"\n"
-					"MAKEDUMP_ARGS=\"-c -d 31\"\n");
+	put("/etc/default/kdump-tools", "KDUMP_KEXEC_ARGS=\"-s\"\n#KDUMP_KEXEC_ARGS=\"-s\"\n"
+					"KDUMP_KEXEC_ARGS=\"-d\"\nMAKEDUMP_ARGS=\"-c -d 31\"\n");
 	assert_int_equal(chp_dumpconf_read(&c, root), 0);
 	assert_string_equal(c.service, "kdump-tools");
 	assert_string_equal(c.setting, "KDUMP_KEXEC_ARGS");
