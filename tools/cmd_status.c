@@ -173,8 +173,10 @@ static void judge_kdump(struct facts *f)
 	}
 	if (loaded < 0) {
 		x = finding(f, "no-kexec-crash", SEV_NOT_READY,
-			    "no /sys/kernel/kexec_crash_loaded: this kernel cannot load a crash image");
-		fix(x, "run a kernel built with CONFIG_CRASH_DUMP (CONFIG_KEXEC_CORE).");
+			    "no /sys/kernel/kexec_crash_loaded: no crash image is shown loaded (a "
+			    "kernel without CONFIG_CRASH_DUMP, or a sysroot that lacks the file)");
+		fix(x, "run a kernel built with CONFIG_CRASH_DUMP (CONFIG_KEXEC_CORE); in a sysroot, "
+		       "copy /sys/kernel too.");
 	} else if (loaded == 0) {
 		x = finding(f, "no-crash-image", SEV_NOT_READY, "no crash image is loaded");
 		if (c->reload)
