@@ -2,14 +2,13 @@
 /* fadump's sysfs files and the kdump service's kexec arguments, under a prefix. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "crashhp/dumpconf.h"
 #include "internal.h"
-
-/* The files are small: a setting longer than a line here is not one we can use. */
-#define LINE_MAX_CONF 1024
+#include "sysroot_internal.h"
 
 static const char *root_of(const char *prefix)
 {
@@ -37,24 +36,19 @@ int chp_sysroot_check_prefix(const char *prefix)
 }
 
 /* A sysfs flag: 1 or 0 (then a newline), -1 when absent; -EINVAL when it is anything else. */
-static int read_flag(const char *prefix, const char *path, int *out)
+static int read_flag(struct chp_sysroot *s, const char *path, int *out)
 {
-	char full[4096], buf[16] = "";
-	FILE *f;
+	char buf[16];
+	int r = chp_sysroot_read(s, path, buf, sizeof(buf), NULL);
 
 	*out = -1;
-	if (snprintf(full, sizeof(full), "%s%s", root_of(prefix), path) >= (int)sizeof(full))
-		return chp_fail(-ENAMETOOLONG, "%s%s: path too long", root_of(prefix), path);
-	f = fopen(full, "re");
-	if (!f)
-		return errno == ENOENT || errno == ENOTDIR || errno == EACCES ? 0
-		       : chp_fail(-errno, "%s: %s", full, strerror(errno));
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	if ((buf[0] != '0' && buf[0] != '1') || (buf[1] && strcmp(buf + 1, "\n")))
-		return chp_fail(-EINVAL, "%s: expected 0 or 1, read '%.*s'", full,
-				(int)strcspn(buf, "\n"), buf);
+	if (r <= 0)
+		return r;
+	if (strcmp(buf, "0") && strcmp(buf, "1")) {
+		char shown[64];
+		return chp_fail(-EINVAL, "%s%s: expected 0 or 1, read '%s'", s->prefix, path,
+				chp_excerpt(buf, shown, sizeof(shown)));
+	}
 	*out = buf[0] == '1';
 	return 0;
 }
@@ -62,20 +56,19 @@ static int read_flag(const char *prefix, const char *path, int *out)
 /* The last `NAME=value` of a shell-variable file, as the service's shell reads
  * a plain assignment: optional `export`, one level of quotes.  Comments,
  * other lines and a value built from other variables are taken as written. */
-static bool find_setting(FILE *f, const char *name, char *value, size_t size)
+static bool find_setting(char *text, const char *name, char *value, size_t size)
 {
-	char line[LINE_MAX_CONF];
 	size_t len = strlen(name);
 	bool found = false;
 
-	while (fgets(line, sizeof(line), f)) {
+	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
 		char *p = line + strspn(line, " \t");
 		if (!strncmp(p, "export ", 7))
 			p += 7 + strspn(p + 7, " \t");
 		if (strncmp(p, name, len) || p[len] != '=')
 			continue;
 		p += len + 1;
-		p[strcspn(p, "\n")] = '\0';
 		char quote = *p == '"' || *p == '\'' ? *p : 0;
 		if (quote) {
 			char *end = strchr(p + 1, quote);
@@ -98,40 +91,39 @@ static const struct {
 	{ "kdump-utils", "/etc/sysconfig/kdump", "KEXEC_ARGS", "kdumpctl restart" },
 };
 
-int chp_dumpconf_read(struct chp_dumpconf *out, const char *prefix)
+int chp_dumpconf_read(struct chp_dumpconf *out, struct chp_sysroot *s)
 {
 	int err;
 
 	*out = (struct chp_dumpconf){ 0 };
-	err = read_flag(prefix, "/sys/kernel/fadump/enabled", &out->fadump_enabled);
+	err = read_flag(s, "/sys/kernel/fadump/enabled", &out->fadump_enabled);
 	if (!err && out->fadump_enabled < 0)
-		err = read_flag(prefix, "/sys/kernel/fadump_enabled", &out->fadump_enabled);
+		err = read_flag(s, "/sys/kernel/fadump_enabled", &out->fadump_enabled);
 	if (!err)
-		err = read_flag(prefix, "/sys/kernel/fadump/registered", &out->fadump_registered);
+		err = read_flag(s, "/sys/kernel/fadump/registered", &out->fadump_registered);
 	if (!err && out->fadump_registered < 0)
-		err = read_flag(prefix, "/sys/kernel/fadump_registered", &out->fadump_registered);
+		err = read_flag(s, "/sys/kernel/fadump_registered", &out->fadump_registered);
 	if (!err)
-		err = read_flag(prefix, "/sys/kernel/fadump/hotplug_ready", &out->fadump_hotplug_ready);
-	if (err)
-		return err;
-	for (size_t i = 0; i < sizeof(services) / sizeof(services[0]); i++) {
-		char full[4096];
-		FILE *f;
-		if (snprintf(full, sizeof(full), "%s%s", root_of(prefix), services[i].file) >= (int)sizeof(full))
+		err = read_flag(s, "/sys/kernel/fadump/hotplug_ready", &out->fadump_hotplug_ready);
+	for (size_t i = 0; !err && i < sizeof(services) / sizeof(services[0]); i++) {
+		char *text = NULL;
+		int r = chp_sysroot_read_all(s, services[i].file, &text, NULL);
+		if (r < 0)
+			err = r;
+		if (r <= 0 || !text) {
+			free(text);
 			continue;
-		f = fopen(full, "re");
-		if (!f)
-			continue;
+		}
 		out->service = services[i].service;
 		out->config_file = services[i].file;
 		out->setting = services[i].setting;
 		out->reload = services[i].reload;
-		out->setting_found = find_setting(f, services[i].setting, out->kexec_args,
+		out->setting_found = find_setting(text, services[i].setting, out->kexec_args,
 						  sizeof(out->kexec_args));
-		fclose(f);
+		free(text);
 		break;
 	}
-	return 0;
+	return err;
 }
 
 bool chp_dumpconf_loads_hotplug(const struct chp_dumpconf *c)

@@ -632,7 +632,7 @@ int cmd_status(int argc, char **argv)
 	err = chp_sysroot_check_prefix(sysroot);
 	if (!err)
 		err = chp_sysroot_open(&s, sysroot);
-	if (!err && (err = chp_dumpconf_read(&f.conf, sysroot)))
+	if (!err && (err = chp_dumpconf_read(&f.conf, s)))
 		chp_sysroot_free(s);
 	if (err) {
 		tool_error("%s", tool_why());

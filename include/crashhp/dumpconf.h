@@ -30,8 +30,11 @@ struct chp_dumpconf {
 	char kexec_args[256];      /* its value, quotes removed */
 };
 
-/* Fill *out; -EINVAL naming the file for a fadump file that is not 0 or 1. */
-int chp_dumpconf_read(struct chp_dumpconf *out, const char *prefix);
+struct chp_sysroot;
+/* Fill *out from the machine's files, read as chp_sysroot reads its own (no
+ * link out of the sysroot, regular files only); -EINVAL naming the file for
+ * a fadump file that is not 0 or 1, or a file refused. */
+int chp_dumpconf_read(struct chp_dumpconf *out, struct chp_sysroot *s);
 
 /* The setting names kexec_file_load (-s, --kexec-file-syscall) or --hotplug:
  * an image it loads is one the kernel updates on hotplug. */
