@@ -178,7 +178,7 @@ if grep -q crashhp_e2e=race /proc/cmdline; then
 	await "crashhp watch ready (its READY line)" "$patience" watch_ready
 	watch_caught_up
 	echo "HOTPLUGGED $(grep MemTotal /proc/meminfo)"
-	crashhp verify --against / /tmp/hdr | sed 's/^/VERIFY-RACE /'
+	crashhp verify --sysroot / /tmp/hdr | sed 's/^/VERIFY-RACE /'
 	show_view RACE
 	# 2. A burst while watch is stopped: the DIMM's blocks offlined and
 	# onlined back to back, far more events than the kernel's default
@@ -193,7 +193,7 @@ if grep -q crashhp_e2e=race /proc/cmdline; then
 	await "the DIMM's blocks 32-39 all online after the burst" "$patience" blocks_in_state online
 	kill -CONT $watch
 	watch_caught_up
-	crashhp verify --against / /tmp/hdr | sed 's/^/VERIFY-BURST /'
+	crashhp verify --sysroot / /tmp/hdr | sed 's/^/VERIFY-BURST /'
 	show_view BURST
 	stop_watch
 	drain
@@ -224,7 +224,7 @@ if grep -q crashhp_e2e=cpu /proc/cmdline; then
 	echo "CPU-ONLINE $(cat /sys/devices/system/cpu/online)"
 fi
 stop_watch
-crashhp verify --against / /tmp/hdr | sed 's/^/VERIFY /'
+crashhp verify --sysroot / /tmp/hdr | sed 's/^/VERIFY /'
 crashhp elfcorehdr -o /tmp/pred.hdr >/dev/null
 echo "ELFCOREHDR $(crashhp inspect --json /tmp/pred.hdr | tr -d '\n')"
 drain
