@@ -35,8 +35,26 @@ const char *chp_finding_kind_name(enum chp_finding_kind kind)
 		[CHP_FINDING_KERNEL_TEXT] = "kernel-text",
 		[CHP_FINDING_DATA_WRONG] = "data-wrong",
 		[CHP_FINDING_MISREAD] = "misread-header",
+		[CHP_FINDING_CPU_NOTE_UNKNOWN] = "cpu-note-unknown",
 	};
 	return (unsigned)kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "unknown";
+}
+
+enum chp_finding_class chp_finding_class_of(enum chp_finding_kind kind)
+{
+	/* x86 keeps an offline block in the header: it is still System RAM, and
+	 * a reader of it reads what the block held when it went offline. */
+	if (kind == CHP_FINDING_OFFLINE_MEMORY)
+		return CHP_FINDING_NOTE;
+	if (kind == CHP_FINDING_CPU_NOTE_UNKNOWN)
+		return CHP_FINDING_UNCHECKED;
+	return CHP_FINDING_DISCREPANCY;
+}
+
+const char *chp_finding_class_name(enum chp_finding_class c)
+{
+	return c == CHP_FINDING_NOTE ? "note" : c == CHP_FINDING_UNCHECKED ? "cannot-check"
+									   : "discrepancy";
 }
 
 int chp_report_add(struct chp_verify_report *r, enum chp_finding_kind kind,
@@ -202,7 +220,7 @@ static int check_header_notes(struct chp_verify_report *r, const struct chp_mach
 		if (!chp_machine_cpu_online(m, cpu))
 			continue;
 		if (!loc.paddr) {
-			err = chp_report_add(r, CHP_FINDING_CPU_NOTE_MISSING, (struct chp_range){ 0, 0 },
+			err = chp_report_add(r, CHP_FINDING_CPU_NOTE_UNKNOWN, (struct chp_range){ 0, 0 },
 					     cpu, "CPU %u's crash_notes address is unknown here: "
 					     "cannot check its PT_NOTE", cpu);
 			continue;
@@ -472,7 +490,10 @@ void chp_verify_report_free(struct chp_verify_report *r)
 
 bool chp_verify_report_complete(const struct chp_verify_report *r)
 {
-	return r->n == 0;
+	for (size_t i = 0; i < r->n; i++)
+		if (chp_finding_class_of(r->v[i].kind) == CHP_FINDING_DISCREPANCY)
+			return false;
+	return true;
 }
 
 size_t chp_verify_report_count(const struct chp_verify_report *r)

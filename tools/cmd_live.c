@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "crashhp/crashmem.h"
+#include "crashhp/dumpconf.h"
 #include "crashhp/elfcore.h"
 #include "crashhp/machine.h"
 #include "crashhp/sysroot.h"
@@ -28,34 +29,41 @@ static const char elfcorehdr_usage[] =
 	"  --json          describe it as one JSON object\n"
 	"  -h, --help      this help\n"
 	"\n"
-	"Exit status: 0 built, 2 usage, 3 the machine does not show enough to build\n"
-	"it (named), 4 system error.\n";
+	"Exit status: 0 built, 2 usage or DIR not a machine's root, 3 the machine\n"
+	"does not show enough to build it (named), 4 system error.\n";
 
 static const char verify_usage[] =
-	"Usage: crashhp verify [--against DIR] [--json] FILE\n"
+	"Usage: crashhp verify [--sysroot DIR] [--json] FILE\n"
 	"\n"
 	"Compare an elfcorehdr or a vmcore with a live machine (/) or a dump of one:\n"
-	"online memory it misses, absent or offline memory it includes, the crash\n"
-	"kernel or the low 1 MiB it includes, CPU notes missing, the kernel text.\n"
+	"online memory it misses, absent memory it includes, the crash kernel or the\n"
+	"low 1 MiB it includes, CPU notes missing, the kernel text.  Offline memory it\n"
+	"includes is a note (the kernel's own rule keeps it), and what the machine\n"
+	"shows too little to check is listed apart; neither makes it incomplete.\n"
 	"A live machine's memory cannot be read here, so a vmcore's bytes are not\n"
 	"compared (the lab does that: crashhp sim).\n"
 	"\n"
-	"  --against DIR   the machine (default /)\n"
+	"  --sysroot DIR   the machine (default /); --against DIR is the same\n"
 	"  --json          print one JSON object\n"
 	"  -h, --help      this help\n"
 	"\n"
-	"Exit status: 0 complete, 1 discrepancies found, 2 usage, 3 a malformed file\n"
-	"or a machine that shows too little, 4 system error.\n";
+	"Exit status: 0 complete, 1 discrepancies found, 2 usage or DIR not a\n"
+	"machine's root, 3 a malformed file or a machine that shows too little,\n"
+	"4 system error.\n";
 
 static int open_live(const char *dir, struct chp_sysroot **s, struct chp_machine **m)
 {
-	int err = chp_sysroot_open(s, dir);
+	int err = chp_sysroot_check_prefix(dir);
+
+	if (!err)
+		err = chp_sysroot_open(s, dir);
 
 	if (!err && (err = chp_machine_new_from_sysroot(m, *s)))
 		chp_sysroot_free(*s);
 	if (err) {
 		tool_error("%s", tool_why());
-		return err == -ENODATA ? EXIT_BAD_INPUT : tool_input_exit(err);
+		/* As status: no such directory, or one that is no machine's root, is a usage error. */
+		return err == -ENODATA ? EXIT_BAD_INPUT : err == -ENOENT ? EXIT_USAGE : tool_input_exit(err);
 	}
 	return EXIT_OK;
 }
@@ -177,12 +185,13 @@ int cmd_elfcorehdr(int argc, char **argv)
 int cmd_verify(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "against", required_argument, NULL, 'a' },
+		{ "sysroot", required_argument, NULL, 'a' },
+		{ "against", required_argument, NULL, 'a' },  /* its first name, kept */
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *against = "/";
+	const char *sysroot = "/";
 	bool as_json = false;
 	struct chp_sysroot *s;
 	struct chp_machine *m;
@@ -191,7 +200,7 @@ int cmd_verify(int argc, char **argv)
 
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (opt) {
-		case 'a': against = optarg; break;
+		case 'a': sysroot = optarg; break;
 		case 'j': as_json = true; break;
 		case 'h': fputs(verify_usage, stdout); return EXIT_OK;
 		default: fputs(verify_usage, stderr); return EXIT_USAGE;
@@ -202,7 +211,7 @@ int cmd_verify(int argc, char **argv)
 		fputs(verify_usage, stderr);
 		return EXIT_USAGE;
 	}
-	rc = open_live(against, &s, &m);
+	rc = open_live(sysroot, &s, &m);
 	if (rc)
 		return rc;
 	err = chp_verify_file(&r, m, argv[optind], NULL);
@@ -211,13 +220,19 @@ int cmd_verify(int argc, char **argv)
 		rc = err == -ENOENT || err == -EACCES ? EXIT_SYSTEM : tool_input_exit(err);
 	} else {
 		const struct chp_verify_summary *sum = chp_verify_report_summary(r);
+		size_t n = chp_verify_report_count(r), by_class[3] = { 0 };
+		for (size_t i = 0; i < n; i++)
+			by_class[chp_finding_class_of(chp_verify_report_at(r, i)->kind)]++;
 		if (as_json) {
 			struct json j;
 			json_begin(&j, stdout);
 			json_string(&j, "file", argv[optind]);
-			json_string(&j, "against", chp_sysroot_prefix(s));
+			json_string(&j, "sysroot", chp_sysroot_prefix(s));
 			json_string(&j, "kind", sum->kind == CHP_ELFCORE_HEADER ? "elfcorehdr" : "vmcore");
 			json_bool(&j, "complete", chp_verify_report_complete(r));
+			json_uint(&j, "discrepancies", by_class[CHP_FINDING_DISCREPANCY]);
+			json_uint(&j, "notes", by_class[CHP_FINDING_NOTE]);
+			json_uint(&j, "unchecked", by_class[CHP_FINDING_UNCHECKED]);
 			json_uint(&j, "expected_bytes", sum->expected_bytes);
 			json_uint(&j, "covered_bytes", sum->covered_bytes);
 			json_uint(&j, "missing_bytes", sum->missing_bytes);
@@ -226,16 +241,22 @@ int cmd_verify(int argc, char **argv)
 			json_uint(&j, "cpus_online", sum->cpus_online);
 			json_uint(&j, "cpu_notes_found", sum->cpu_notes_found);
 			json_array_open(&j, "findings");
-			for (size_t i = 0; i < chp_verify_report_count(r); i++) {
+			for (size_t i = 0; i < n; i++) {
 				const struct chp_finding *f = chp_verify_report_at(r, i);
 				json_object_open(&j, NULL);
 				json_string(&j, "kind", chp_finding_kind_name(f->kind));
+				json_string(&j, "class", chp_finding_class_name(chp_finding_class_of(f->kind)));
 				json_string(&j, "detail", f->detail);
 				json_object_close(&j);
 			}
 			json_array_close(&j);
 			json_end(&j);
 		} else {
+			static const char *const headings[] = {
+				[CHP_FINDING_DISCREPANCY] = NULL,
+				[CHP_FINDING_NOTE] = "Notes (the kernel's own rule, not discrepancies):",
+				[CHP_FINDING_UNCHECKED] = "Cannot check here (not discrepancies):",
+			};
 			char b1[32], b2[32];
 			printf("%s against %s: %s, %s of %s online memory covered, %u/%u CPU notes\n",
 			       argv[optind], chp_sysroot_prefix(s),
@@ -243,11 +264,22 @@ int cmd_verify(int argc, char **argv)
 			       tool_format_size(sum->expected_bytes - sum->missing_bytes, b1),
 			       tool_format_size(sum->expected_bytes, b2), sum->cpu_notes_found,
 			       sum->cpus_online);
-			for (size_t i = 0; i < chp_verify_report_count(r); i++) {
-				const struct chp_finding *f = chp_verify_report_at(r, i);
-				printf("  %s: %s\n", chp_finding_kind_name(f->kind), f->detail);
+			for (int c = CHP_FINDING_DISCREPANCY; c <= CHP_FINDING_UNCHECKED; c++) {
+				if (by_class[c] && headings[c])
+					printf("%s\n", headings[c]);
+				for (size_t i = 0; i < n; i++) {
+					const struct chp_finding *f = chp_verify_report_at(r, i);
+					if ((int)chp_finding_class_of(f->kind) == c)
+						printf("  %s: %s\n", chp_finding_kind_name(f->kind), f->detail);
+				}
 			}
-			printf("%s\n", chp_verify_report_complete(r) ? "COMPLETE" : "INCOMPLETE");
+			if (!chp_verify_report_complete(r))
+				printf("INCOMPLETE: %zu discrepancies\n", by_class[CHP_FINDING_DISCREPANCY]);
+			else if (by_class[CHP_FINDING_UNCHECKED])
+				printf("COMPLETE as far as this machine shows (%zu cannot be checked here)\n",
+				       by_class[CHP_FINDING_UNCHECKED]);
+			else
+				printf("COMPLETE\n");
 		}
 		rc = chp_verify_report_complete(r) ? EXIT_OK : EXIT_FINDINGS;
 		chp_verify_report_free(r);

@@ -9,6 +9,7 @@
 
 #include <libsmartcols.h>
 
+#include "crashhp/dumpconf.h"
 #include "crashhp/elfcore.h"
 #include "crashhp/sysroot.h"
 #include "tool.h"
@@ -26,19 +27,50 @@ static const char status_usage[] =
 	"  --json          print one JSON object\n"
 	"  -h, --help      this help\n"
 	"\n"
-	"Exit status: 0 read, 2 usage, 3 a file that is there but malformed,\n"
+	"The first line is the verdict: \"ready, and crash hotplug keeps it true\",\n"
+	"\"ready, but stale after hotplug: ...\" or \"not ready: ...\".\n"
+	"\n"
+	"Exit status: 0 ready, 6 ready but stale after hotplug, 7 not ready,\n"
+	"2 usage or DIR not a machine's root, 3 a file that is there but malformed,\n"
 	"4 system error.\n";
+
+/* What a finding does to the verdict, worst first. */
+enum severity {
+	SEV_NOT_READY,   /* a crash now takes no dump */
+	SEV_STALE,       /* a crash after a hotplug event takes a stale dump */
+	SEV_WARNING,     /* a dump may lack or misstate something; the verdict stands */
+	SEV_INFO,
+};
+
+static const char *const severity_names[] = {
+	[SEV_NOT_READY] = "not-ready",
+	[SEV_STALE] = "stale-after-hotplug",
+	[SEV_WARNING] = "warning",
+	[SEV_INFO] = "info",
+};
+
+struct finding {
+	const char *id;          /* stable: monitoring keys on it */
+	enum severity severity;
+	char message[256];       /* what is wrong, one sentence */
+	char fix[320];           /* what to do */
+};
+
+#define MAX_FINDINGS 16
 
 struct facts {
 	const struct chp_sysroot *s;
+	struct chp_dumpconf conf;
+	bool fadump;             /* the dump is firmware-assisted (ppc64), not kexec's */
 	uint64_t ram;
 	size_t ranges;
 	unsigned possible, present, online;
 	size_t blocks_online, blocks_offline;
 	uint64_t slots;        /* from crash_elfcorehdr_size; 0 unknown */
 	uint64_t needed;       /* program headers the header needs now */
-	char findings[16][320];
+	struct finding findings[MAX_FINDINGS];
 	int nfindings;
+	enum severity worst;   /* SEV_INFO when nothing is wrong */
 };
 
 static unsigned count(const struct chp_ranges *r)
@@ -49,25 +81,155 @@ static unsigned count(const struct chp_ranges *r)
 	return (unsigned)n;
 }
 
-static void finding(struct facts *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static struct finding *finding(struct facts *f, const char *id, enum severity sev, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
-static void finding(struct facts *f, const char *fmt, ...)
+/* Add a finding; its fix is filled by the caller (fix()). */
+static struct finding *finding(struct facts *f, const char *id, enum severity sev, const char *fmt, ...)
+{
+	static struct finding overflow;
+	struct finding *x = f->nfindings < MAX_FINDINGS ? &f->findings[f->nfindings++] : &overflow;
+	va_list ap;
+
+	x->id = id;
+	x->severity = sev;
+	va_start(ap, fmt);
+	vsnprintf(x->message, sizeof(x->message), fmt, ap);
+	va_end(ap);
+	x->fix[0] = '\0';
+	if (sev < f->worst)
+		f->worst = sev;
+	return x;
+}
+
+static void fix(struct finding *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void fix(struct finding *x, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (f->nfindings == 16)
-		return;
 	va_start(ap, fmt);
-	vsnprintf(f->findings[f->nfindings++], sizeof(f->findings[0]), fmt, ap);
+	vsnprintf(x->fix, sizeof(x->fix), fmt, ap);
 	va_end(ap);
+}
+
+/* How to load an image the kernel updates, in the distribution's own setting when known. */
+static void fix_hotplug_load(struct finding *x, const struct chp_dumpconf *c)
+{
+	if (c->setting && chp_dumpconf_loads_hotplug(c))
+		fix(x, "%s in %s (\"%s\") loads one the kernel updates, but the loaded image was "
+		       "loaded otherwise: reload it (%s).", c->setting, c->config_file, c->kexec_args,
+		    c->reload);
+	else if (c->setting)
+		fix(x, "add -s (kexec_file_load) or, with kexec-tools 2.0.28 or later, --hotplug to "
+		       "%s in %s (%s%s%s), then %s; or run 'crashhp watch --reload CMD'.", c->setting,
+		    c->config_file, c->setting_found ? "now \"" : "not set", c->setting_found ? c->kexec_args : "",
+		    c->setting_found ? "\"" : "", c->reload);
+	else
+		fix(x, "load it with 'kexec -s -p', or kexec-tools 2.0.28 or later with '--hotplug'; "
+		       "or run 'crashhp watch --reload CMD'.");
+}
+
+/* Firmware-assisted dump: no kexec image; the firmware keeps the memory and
+ * the registration holds the header (until Linux 6.10, built at registration). */
+static void judge_fadump(struct facts *f)
+{
+	const struct chp_dumpconf *c = &f->conf;
+	struct finding *x;
+
+	if (c->fadump_registered != 1) {
+		x = finding(f, "fadump-not-registered", SEV_NOT_READY,
+			    "fadump is enabled but %s: the firmware will not preserve memory at a crash",
+			    c->fadump_registered == 0 ? "not registered" : "its registration is unknown");
+		fix(x, "start the kdump service (%s), or write 1 to /sys/kernel/fadump/registered.",
+		    c->reload ? c->reload : "kdumpctl start");
+	}
+	if (c->fadump_hotplug_ready != 1) {
+		x = finding(f, "fadump-reregister-on-hotplug", SEV_STALE,
+			    "fadump's header is built at registration: after memory hotplug it is stale "
+			    "until fadump is registered again (no /sys/kernel/fadump/hotplug_ready, "
+			    "before Linux 6.10)");
+		fix(x, "keep kdump-utils' udev rule that re-registers fadump on memory add and remove "
+		       "(writes 1 to /sys/kernel/fadump/registered), or run a kernel with "
+		       "hotplug_ready (6.10 or later).");
+	}
+}
+
+/* kexec'd kdump: the reservation, the loaded image, and whether the kernel keeps it true. */
+static void judge_kdump(struct facts *f)
+{
+	const struct chp_sysroot *s = f->s;
+	const struct chp_dumpconf *c = &f->conf;
+	int cpuhp = chp_sysroot_cpu_crash_hotplug(s), memhp = chp_sysroot_memory_crash_hotplug(s);
+	int loaded = chp_sysroot_kexec_crash_loaded(s);
+	struct finding *x;
+
+	if (chp_sysroot_kexec_crash_size(s) == 0 || (chp_sysroot_iomem_readable(s) &&
+	    !chp_sysroot_iomem_zeroed(s) && !chp_ranges_count(chp_sysroot_crashkernel(s)) &&
+	    chp_sysroot_kexec_crash_size(s) <= 0)) {
+		x = finding(f, "no-crashkernel", SEV_NOT_READY,
+			    "no crashkernel reservation: kdump cannot capture anything");
+		fix(x, "boot with crashkernel= (for example crashkernel=256M).");
+	}
+	if (loaded < 0) {
+		x = finding(f, "no-kexec-crash", SEV_NOT_READY,
+			    "no /sys/kernel/kexec_crash_loaded: no crash image is shown loaded (a "
+			    "kernel without CONFIG_CRASH_DUMP, or a sysroot that lacks the file)");
+		fix(x, "run a kernel built with CONFIG_CRASH_DUMP (CONFIG_KEXEC_CORE); in a sysroot, "
+		       "copy /sys/kernel too.");
+	} else if (loaded == 0) {
+		x = finding(f, "no-crash-image", SEV_NOT_READY, "no crash image is loaded");
+		if (c->reload)
+			fix(x, "start %s (%s).", c->service, c->reload);
+		else
+			fix(x, "load one: kdump-tools, kdumpctl, or 'kexec -s -p'.");
+	}
+	if (cpuhp < 0 && memhp < 0) {
+		x = finding(f, "no-crash-hotplug", SEV_STALE,
+			    "this kernel does not update the crash image on hotplug: after any CPU or "
+			    "memory change the image is stale until reloaded (no crash_hotplug files, "
+			    "before Linux 6.6 or CONFIG_CRASH_HOTPLUG off)");
+		fix(x, "run 'crashhp watch --reload CMD' to reload on each change (CMD: %s), or a "
+		       "kernel 6.6 or later with CONFIG_CRASH_HOTPLUG.",
+		    c->reload ? c->reload : "your kdump service's reload");
+	} else if (loaded == 1 && (cpuhp == 0 || memhp == 0)) {
+		x = finding(f, "image-not-updated", SEV_STALE,
+			    "the loaded image will not be updated by the kernel (loaded by kexec_load "
+			    "without the hotplug flag)");
+		fix_hotplug_load(x, c);
+	}
+	if (memhp == 1 && chp_sysroot_kernel_image(s, &(struct chp_range){ 0, 0 })) {
+		x = finding(f, "x86-removal-kept", SEV_WARNING,
+			    "x86: after a DIMM is hot-removed the kernel's update still lists it (the "
+			    "range is a resource at MEM_OFFLINE); the dump then holds wrong bytes for "
+			    "it until a reload");
+		fix(x, "'crashhp watch --reload CMD' reloads after removals.");
+	}
+	if (f->slots && f->needed > f->slots) {
+		x = finding(f, "elfcorehdr-room", SEV_STALE,
+			    "the elfcorehdr holds %" PRIu64 " program headers, %" PRIu64 " are needed "
+			    "now: CPUs or ranges beyond it are missing from a dump", f->slots, f->needed);
+		fix(x, "boot a kernel with a larger CONFIG_NR_CPUS or CRASH_MAX_MEMORY_RANGES, or "
+		       "reload after each change ('crashhp watch --reload CMD').");
+	}
+	if (f->possible > 8192 - 2) {
+		x = finding(f, "many-cpus", SEV_WARNING,
+			    "%u possible CPUs: beyond what a default kernel's header reserves", f->possible);
+		fix(x, "check the elfcorehdr's room (crash_elfcorehdr_size) after CPUs are added.");
+	}
+	if (f->ranges > CHP_DEFAULT_MAX_MEMORY_RANGES) {
+		x = finding(f, "many-ranges", SEV_WARNING,
+			    "%zu memory ranges: beyond CRASH_MAX_MEMORY_RANGES (8192)", f->ranges);
+		fix(x, "reload after memory is added ('crashhp watch --reload CMD').");
+	}
 }
 
 static void gather(struct facts *f)
 {
 	const struct chp_sysroot *s = f->s;
-	int cpuhp = chp_sysroot_cpu_crash_hotplug(s), memhp = chp_sysroot_memory_crash_hotplug(s);
-	int loaded = chp_sysroot_kexec_crash_loaded(s);
+	struct finding *x;
 
+	f->worst = SEV_INFO;
 	chp_ranges_total_bytes(chp_sysroot_system_ram(s), &f->ram);
 	f->ranges = chp_ranges_count(chp_sysroot_system_ram(s));
 	f->possible = count(chp_sysroot_cpus_possible(s));
@@ -83,44 +245,58 @@ static void gather(struct facts *f)
 	/* A note per possible CPU, vmcoreinfo, kernel text, a LOAD per range (+2 for splits). */
 	f->needed = f->possible + 2 + f->ranges + 2;
 
-	if (chp_sysroot_kexec_crash_size(s) == 0 || (chp_sysroot_iomem_readable(s) &&
-	    !chp_sysroot_iomem_zeroed(s) && !chp_ranges_count(chp_sysroot_crashkernel(s)) &&
-	    chp_sysroot_kexec_crash_size(s) <= 0))
-		finding(f, "no crashkernel reservation: kdump cannot capture anything. Boot with "
-			   "crashkernel= (for example crashkernel=256M).");
-	if (loaded == 0)
-		finding(f, "no crash image is loaded: load one (kdump-tools, kexec -p, or kexec -s -p).");
-	if (cpuhp < 0 && memhp < 0)
-		finding(f, "this kernel does not update the crash image on hotplug (no crash_hotplug "
-			   "files: before Linux 6.6, or CONFIG_CRASH_HOTPLUG off): after any CPU or "
-			   "memory change the image is stale until reloaded. Run "
-			   "'crashhp watch --reload CMD' to reload on each change.");
-	else if (loaded == 1 && (cpuhp == 0 || memhp == 0))
-		finding(f, "the loaded image will not be updated by the kernel (loaded by kexec_load "
-			   "without the hotplug flag): load it with 'kexec -s', or kexec-tools 2.0.28 "
-			   "or later with '--hotplug', or run 'crashhp watch --reload CMD'.");
-	if (memhp == 1 && chp_sysroot_kernel_image(s, &(struct chp_range){ 0, 0 }))
-		finding(f, "x86: after a DIMM is hot-removed the kernel's update still lists it (the "
-			   "range is a resource at MEM_OFFLINE); the dump then holds wrong bytes for it "
-			   "until a reload. 'crashhp watch --reload CMD' reloads after removals.");
-	if (f->slots && f->needed > f->slots)
-		finding(f, "the elfcorehdr holds %" PRIu64 " program headers, %" PRIu64 " are needed "
-			   "now: CPUs or ranges beyond it are missing from a dump.", f->slots, f->needed);
-	if (f->possible > 8192 - 2)
-		finding(f, "%u possible CPUs: beyond what a default kernel's header reserves.",
-			f->possible);
-	if (f->ranges > CHP_DEFAULT_MAX_MEMORY_RANGES)
-		finding(f, "%zu memory ranges: beyond CRASH_MAX_MEMORY_RANGES (8192).", f->ranges);
-	if (chp_sysroot_iomem_zeroed(s))
-		finding(f, "/proc/iomem reads zeros without privilege: System RAM and the crashkernel's "
-			   "place are unknown; memory is taken from the memory blocks. Run as root "
-			   "for exact ranges.");
-	if (f->blocks_offline)
-		finding(f, "%zu memory blocks are offline: they are not in a correct dump.",
-			f->blocks_offline);
-	if (f->possible > f->present)
-		finding(f, "%u more CPUs may be hot-added (possible %u, present %u).",
-			f->possible - f->present, f->possible, f->present);
+	f->fadump = f->conf.fadump_enabled == 1;
+	if (f->fadump)
+		judge_fadump(f);
+	else
+		judge_kdump(f);
+	if (chp_sysroot_iomem_zeroed(s)) {
+		x = finding(f, "iomem-hidden", SEV_INFO,
+			    "/proc/iomem reads zeros without privilege: System RAM and the crashkernel's "
+			    "place are unknown; memory is taken from the memory blocks");
+		fix(x, "run as root for exact ranges.");
+	}
+	if (f->blocks_offline) {
+		x = finding(f, "offline-blocks", SEV_INFO,
+			    "%zu memory blocks are offline: they are not in a correct dump",
+			    f->blocks_offline);
+		fix(x, "nothing, unless they should be online.");
+	}
+	if (f->possible > f->present) {
+		x = finding(f, "cpus-hot-addable", SEV_INFO,
+			    "%u more CPUs may be hot-added (possible %u, present %u)",
+			    f->possible - f->present, f->possible, f->present);
+		fix(x, "nothing: their notes are reserved.");
+	}
+}
+
+/* The first line: a verdict a person and a monitoring check read alike. */
+static void verdict(const struct facts *f, char *buf, size_t size)
+{
+	const struct finding *first = NULL;
+	int more = 0;
+
+	for (int i = 0; i < f->nfindings && f->worst <= SEV_STALE; i++)
+		if (f->findings[i].severity == f->worst) {
+			if (!first)
+				first = &f->findings[i];
+			else
+				more++;
+		}
+	if (!first) {
+		snprintf(buf, size, "ready, and crash hotplug keeps it true");
+		return;
+	}
+	/* The message up to its first colon is the headline. */
+	int head = (int)strcspn(first->message, ":");
+	snprintf(buf, size, "%s: %.*s%s", f->worst == SEV_NOT_READY ? "not ready"
+				     : "ready, but stale after hotplug", head, first->message,
+		 more ? " (and more, below)" : "");
+}
+
+static int verdict_exit(const struct facts *f)
+{
+	return f->worst == SEV_NOT_READY ? EXIT_NOT_READY : f->worst == SEV_STALE ? EXIT_STALE : EXIT_OK;
 }
 
 static const char *yesno(int v)
@@ -211,14 +387,12 @@ static void print_blocks(const struct chp_sysroot *s)
 	scols_unref_table(tb);
 }
 
-static void print_human(const struct facts *f)
+/* kexec's side: the reservation, the image, the kernel's updates, the header's room. */
+static void print_kexec(const struct facts *f)
 {
 	const struct chp_sysroot *s = f->s;
-	char b1[32], b2[32];
-	uint64_t pa, size;
+	char b1[32];
 
-	printf("%-26s %s\n", "Machine:", chp_sysroot_prefix(s));
-	printf("%-26s %s\n", "Kernel:", chp_sysroot_release(s)[0] ? chp_sysroot_release(s) : "unknown");
 	printf("%-26s", "Crash kernel:");
 	if (chp_ranges_count(chp_sysroot_crashkernel(s)))
 		for (size_t i = 0; i < chp_ranges_count(chp_sysroot_crashkernel(s)); i++) {
@@ -240,6 +414,31 @@ static void print_human(const struct facts *f)
 	else
 		printf("%-26s unknown; %" PRIu64 " program headers needed now\n", "elfcorehdr room:",
 		       f->needed);
+}
+
+static void print_human(const struct facts *f)
+{
+	const struct chp_sysroot *s = f->s;
+	char b1[32], b2[32];
+	uint64_t pa, size;
+
+	char line[400];
+
+	verdict(f, line, sizeof(line));
+	printf("%s\n\n", line);
+	printf("%-26s %s\n", "Machine:", chp_sysroot_prefix(s));
+	printf("%-26s %s\n", "Kernel:", chp_sysroot_release(s)[0] ? chp_sysroot_release(s) : "unknown");
+	printf("%-26s %s\n", "Dump taken by:", f->fadump ? "fadump (firmware-assisted)" : "kdump (kexec)");
+	if (f->conf.fadump_enabled >= 0)
+		printf("%-26s enabled %s, registered %s, hotplug_ready %s\n", "fadump:",
+		       yesno(f->conf.fadump_enabled), yesno(f->conf.fadump_registered),
+		       f->conf.fadump_hotplug_ready < 0 ? "absent" : yesno(f->conf.fadump_hotplug_ready));
+	if (f->conf.setting)
+		printf("%-26s %s in %s: %s%s%s\n", "kexec arguments:", f->conf.setting,
+		       f->conf.config_file, f->conf.setting_found ? "\"" : "not set",
+		       f->conf.setting_found ? f->conf.kexec_args : "", f->conf.setting_found ? "\"" : "");
+	if (!f->fadump)
+		print_kexec(f);
 	printf("%-26s %u possible, %u present, %u online", "CPUs:", f->possible, f->present, f->online);
 	if (chp_sysroot_cpu_kernel_max(s) >= 0)
 		printf(" (kernel_max %ld)", chp_sysroot_cpu_kernel_max(s));
@@ -260,9 +459,12 @@ static void print_human(const struct facts *f)
 	print_blocks(s);
 	printf("\nFindings:\n");
 	if (!f->nfindings)
-		printf("  none: crash hotplug keeps this machine's crash image true\n");
-	for (int i = 0; i < f->nfindings; i++)
-		printf("  - %s\n", f->findings[i]);
+		printf("  none\n");
+	for (int i = 0; i < f->nfindings; i++) {
+		const struct finding *x = &f->findings[i];
+		printf("  - %s [%s, %s]\n    fix: %s\n", x->message, severity_names[x->severity], x->id,
+		       x->fix);
+	}
 	if (chp_sysroot_absent(s)[0]) {
 		printf("\nNot found (normal on many kernels):\n");
 		for (const char *p = chp_sysroot_absent(s); *p;) {
@@ -287,8 +489,33 @@ static void print_json(const struct facts *f)
 	struct json j;
 	uint64_t pa, size;
 
+	char text[400];
+
+	verdict(f, text, sizeof(text));
 	json_begin(&j, stdout);
+	json_string(&j, "verdict", f->worst == SEV_NOT_READY ? "not-ready"
+				   : f->worst == SEV_STALE ? "stale-after-hotplug" : "ready");
+	json_string(&j, "verdict_text", text);
 	json_string(&j, "sysroot", chp_sysroot_prefix(s));
+	json_string(&j, "dump_mechanism", f->fadump ? "fadump" : "kdump");
+	json_object_open(&j, "fadump");
+	json_tri(&j, "enabled", f->conf.fadump_enabled);
+	json_tri(&j, "registered", f->conf.fadump_registered);
+	json_tri(&j, "hotplug_ready", f->conf.fadump_hotplug_ready);
+	json_object_close(&j);
+	if (f->conf.setting) {
+		json_object_open(&j, "kdump_service");
+		json_string(&j, "name", f->conf.service);
+		json_string(&j, "config_file", f->conf.config_file);
+		json_string(&j, "setting", f->conf.setting);
+		if (f->conf.setting_found)
+			json_string(&j, "value", f->conf.kexec_args);
+		else
+			json_null(&j, "value");
+		json_object_close(&j);
+	} else {
+		json_null(&j, "kdump_service");
+	}
 	json_string(&j, "kernel", chp_sysroot_release(s));
 	json_array_open(&j, "crashkernel");
 	for (size_t i = 0; i < chp_ranges_count(chp_sysroot_crashkernel(s)); i++) {
@@ -346,8 +573,15 @@ static void print_json(const struct facts *f)
 	else
 		json_null(&j, "vmcoreinfo");
 	json_array_open(&j, "findings");
-	for (int i = 0; i < f->nfindings; i++)
-		json_string(&j, NULL, f->findings[i]);
+	for (int i = 0; i < f->nfindings; i++) {
+		const struct finding *x = &f->findings[i];
+		json_object_open(&j, NULL);
+		json_string(&j, "id", x->id);
+		json_string(&j, "severity", severity_names[x->severity]);
+		json_string(&j, "message", x->message);
+		json_string(&j, "fix", x->fix);
+		json_object_close(&j);
+	}
 	json_array_close(&j);
 	json_array_open(&j, "absent");
 	for (const char *p = chp_sysroot_absent(s); *p;) {
@@ -394,17 +628,22 @@ int cmd_status(int argc, char **argv)
 		tool_error("status: unexpected argument '%s'", argv[optind]);
 		return EXIT_USAGE;
 	}
-	err = chp_sysroot_open(&s, sysroot);
+	struct facts f = { 0 };
+	err = chp_sysroot_check_prefix(sysroot);
+	if (!err)
+		err = chp_sysroot_open(&s, sysroot);
+	if (!err && (err = chp_dumpconf_read(&f.conf, s)))
+		chp_sysroot_free(s);
 	if (err) {
 		tool_error("%s", tool_why());
 		return err == -ENOENT ? EXIT_USAGE : tool_input_exit(err);
 	}
-	struct facts f = { .s = s };
+	f.s = s;
 	gather(&f);
 	if (as_json)
 		print_json(&f);
 	else
 		print_human(&f);
 	chp_sysroot_free(s);
-	return EXIT_OK;
+	return verdict_exit(&f);
 }

@@ -16,6 +16,8 @@ enum {
 	EXIT_BAD_INPUT = 3,   /* a file or description that cannot be used */
 	EXIT_SYSTEM = 4,      /* I/O, memory or other system failure */
 	EXIT_NO_DUMP = 5,     /* the crash produced no dump */
+	EXIT_STALE = 6,       /* status: ready, but stale after hotplug */
+	EXIT_NOT_READY = 7,   /* status: a crash now takes no dump */
 };
 
 /* Print "crashhp: <message>" on stderr (with the library's last error if %L). */

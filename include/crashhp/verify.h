@@ -26,7 +26,19 @@ enum chp_finding_kind {
 	CHP_FINDING_KERNEL_TEXT,
 	CHP_FINDING_DATA_WRONG,      /* bytes that differ from the machine's */
 	CHP_FINDING_MISREAD,         /* a program header a real reader misreads */
+	CHP_FINDING_CPU_NOTE_UNKNOWN, /* a CPU whose crash_notes the machine does not show */
 };
+
+/* What a finding means for the file's verdict. */
+enum chp_finding_class {
+	CHP_FINDING_DISCREPANCY,     /* the file lacks, adds or misstates something */
+	CHP_FINDING_NOTE,            /* the kernel's own rule: offline memory still System RAM */
+	CHP_FINDING_UNCHECKED,       /* the machine shows too little to check it */
+};
+
+enum chp_finding_class chp_finding_class_of(enum chp_finding_kind kind);
+/* "discrepancy", "note", "cannot-check" */
+const char *chp_finding_class_name(enum chp_finding_class c);
 
 struct chp_finding {
 	enum chp_finding_kind kind;
@@ -73,7 +85,8 @@ struct chp_capture_view;
 int chp_verify_view(struct chp_verify_report **out, const struct chp_machine *m,
 		    const struct chp_capture_view *view, const struct chp_ranges *in_flight);
 
-/* No findings: the header or dump is complete and correct. */
+/* No discrepancies (notes and what cannot be checked aside): the header or
+ * dump is complete and correct as far as the machine shows. */
 bool chp_verify_report_complete(const struct chp_verify_report *r);
 size_t chp_verify_report_count(const struct chp_verify_report *r);
 const struct chp_finding *chp_verify_report_at(const struct chp_verify_report *r, size_t i);

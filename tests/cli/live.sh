@@ -12,9 +12,18 @@ dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 cd "$dir" || exit 1
 hostile="hostile-phys-index hostile-kernel-max hostile-notes-address hostile-fifo hostile-link-out hostile-escape"
-for f in vm-dimms holes-no-hotplug unprivileged no-online-files $hostile; do
+fixtures="vm-dimms holes-no-hotplug unprivileged no-online-files kexec-load-debian kexec-load-fedora
+	  fadump-ppc64 fadump-hotplug"
+for f in $fixtures $hostile; do
 	sh "$here/../fixtures/mksysroot.sh" "$f" "$f" || exit 1
 done
+# fadump enabled but not registered: nothing preserves memory at a crash
+cp -r fadump-hotplug fadump-off && echo 0 >fadump-off/sys/kernel/fadump/registered
+# a fadump file that is neither 0 nor 1 is malformed
+cp -r fadump-hotplug fadump-bad && echo yes >fadump-bad/sys/kernel/fadump/hotplug_ready
+# the machine of vm-dimms, read where crash_notes are not shown
+cp -r vm-dimms vm-nonotes && rm vm-nonotes/sys/devices/system/cpu/cpu*/crash_notes*
+mkdir empty
 # A vmcore whose PT_NOTE claims 1 GiB (a sparse file holds it): verify, like
 # inspect, decodes no more than 64 MiB of notes.
 python3 - <<'EOF'
@@ -32,20 +41,31 @@ EOF
 	run status --help
 	run elfcorehdr --help
 	run verify --help
-	for f in vm-dimms holes-no-hotplug unprivileged no-online-files; do
+	# exit 0 ready, 6 ready but stale after hotplug, 7 not ready
+	for f in $fixtures fadump-off; do
 		run status --sysroot "$f"
 	done
 	run status --sysroot vm-dimms --json
+	run status --sysroot kexec-load-debian --json
+	run status --sysroot fadump-ppc64 --json
+	run status --sysroot fadump-bad
 	run status --sysroot /nonexistent
+	run status --sysroot empty
 	run elfcorehdr --sysroot vm-dimms -o vm.hdr
 	run elfcorehdr --sysroot vm-dimms --exact -o vm-exact.hdr
 	run elfcorehdr --sysroot holes-no-hotplug --json
 	run elfcorehdr --sysroot unprivileged -o never.hdr
 	run elfcorehdr --sysroot no-online-files
-	run verify --against vm-dimms vm.hdr
+	# offline memory the kernel's rule keeps: a note, exit 0
+	run verify --sysroot vm-dimms vm.hdr
+	run verify --sysroot vm-dimms --json vm.hdr
 	run verify --against vm-dimms vm-exact.hdr
-	run verify --against holes-no-hotplug --json vm-exact.hdr
-	run verify --against vm-dimms missing.hdr
+	run verify --sysroot holes-no-hotplug --json vm-exact.hdr
+	# CPU notes this machine does not show: cannot be checked, exit 0
+	run verify --sysroot vm-nonotes vm.hdr
+	run verify --sysroot vm-nonotes --json vm.hdr
+	run verify --sysroot vm-dimms missing.hdr
+	run verify --sysroot empty vm.hdr
 	run inspect vm-exact.hdr
 	# Hostile sysroots: each refused with the file named, exit 3, at once.
 	for f in $hostile; do

@@ -19,6 +19,8 @@ from checks import FAILURES, check, run, summary
 
 CRASHHP = os.path.abspath(sys.argv[1])
 DATA = os.path.join(os.path.abspath(sys.argv[2]), "..", "shared", "data", "real")
+# status exits 0 ready, 6 ready but stale after hotplug, 7 not ready: each an answer.
+VERDICTS = (0, 6, 7)
 
 # name -> facts from ../shared/data/README.md and the dumps themselves
 EXPECT = {
@@ -58,6 +60,17 @@ def lsmem_agrees(name, top, doc):
           + ("" if ours == theirs else f" (ours {ours[:3]}..., lsmem {theirs[:3]}...)"))
 
 
+def verdict_agrees(name, code, doc):
+    """The JSON says what the exit status says, and each finding has its id,
+    severity and fix; the worst severity is the verdict."""
+    verdict = {0: "ready", 6: "stale-after-hotplug", 7: "not-ready"}[code]
+    check(doc["verdict"] == verdict, f"{name}: JSON verdict {doc['verdict']} for exit {code}")
+    severities = [f["severity"] for f in doc["findings"]]
+    ok = all(f["id"] and f["fix"] and f["message"] for f in doc["findings"])
+    worst = next((v for v in ("not-ready", "stale-after-hotplug") if v in severities), "ready")
+    check(ok and worst == verdict, f"{name}: {len(severities)} findings with id and fix, worst {worst}")
+
+
 def live_commands(name, top, work):
     """elfcorehdr builds a header or refuses with exit 3 and a reason; verify
     of a lab header against the machine answers 0, 1 or 3 (never crashes)."""
@@ -74,14 +87,18 @@ def live_commands(name, top, work):
 def fixtures(work):
     """The project's own fixtures, read by lsmem too, data or no data."""
     source = os.path.abspath(sys.argv[2])
-    for name in ("vm-dimms", "holes-no-hotplug", "unprivileged"):
+    want = {"vm-dimms": 0, "holes-no-hotplug": 6, "unprivileged": 0, "no-online-files": 7,
+            "kexec-load-debian": 6, "kexec-load-fedora": 6, "fadump-ppc64": 6, "fadump-hotplug": 0}
+    for name, code in want.items():
         top = os.path.join(work, "fixture-" + name)
         subprocess.run(["sh", os.path.join(source, "tests", "fixtures", "mksysroot.sh"), name, top],
                        check=True)
         res = run(CRASHHP, "status", "--json", "--sysroot", top)
-        check(res.returncode == 0, f"fixture {name}: status exits 0")
-        if res.returncode == 0:
-            lsmem_agrees(f"fixture {name}", top, json.loads(res.stdout))
+        check(res.returncode == code, f"fixture {name}: status exits {res.returncode}, expected {code}")
+        if res.returncode in VERDICTS:
+            doc = json.loads(res.stdout)
+            verdict_agrees(f"fixture {name}", res.returncode, doc)
+            lsmem_agrees(f"fixture {name}", top, doc)
 
 
 def main():
@@ -102,10 +119,11 @@ def main():
                 t.extractall(dest)
             top = os.path.join(dest, os.listdir(dest)[0])
             res = run(CRASHHP, "status", "--json", "--sysroot", top)
-            check(res.returncode == 0, f"{name}: status exits 0 ({res.stderr.strip()})")
-            if res.returncode:
+            check(res.returncode in VERDICTS, f"{name}: status answers with a verdict ({res.stderr.strip()})")
+            if res.returncode not in VERDICTS:
                 continue
             doc = json.loads(res.stdout)
+            verdict_agrees(name, res.returncode, doc)
             facts = EXPECT.get(name, {})
             for key, want in facts.items():
                 if key == "blocks":
@@ -116,7 +134,7 @@ def main():
                     got = doc[key]
                 check(got == want, f"{name}: {key} is {got}, expected {want}")
             human = run(CRASHHP, "status", "--sysroot", top)
-            check(human.returncode == 0 and "Findings:" in human.stdout,
+            check(human.returncode == res.returncode and "Findings:" in human.stdout,
                   f"{name}: status prints findings")
             live_commands(name, top, work)
             lsmem_agrees(name, top, doc)
@@ -126,8 +144,8 @@ def main():
             os.makedirs(os.path.join(root, "proc"))
             shutil.copy(iomem, os.path.join(root, "proc", "iomem"))
             res = run(CRASHHP, "status", "--json", "--sysroot", root)
-            check(res.returncode == 0, f"real /proc/iomem: status exits 0 ({res.stderr.strip()})")
-            if res.returncode == 0:
+            check(res.returncode in VERDICTS, f"real /proc/iomem: status answers ({res.stderr.strip()})")
+            if res.returncode in VERDICTS:
                 doc = json.loads(res.stdout)
                 gib = doc["system_ram_bytes"] / 2**30
                 check(120 <= gib <= 128, f"real /proc/iomem: {gib:.1f} GiB of System RAM (a 128 GiB server)")

@@ -186,7 +186,7 @@ if grep -q crashhp_e2e=race /proc/cmdline; then
 	await "crashhp watch ready (its READY line)" "$patience" watch_ready
 	watch_caught_up
 	echo "HOTPLUGGED $(grep MemTotal /proc/meminfo)"
-	crashhp verify --against / /tmp/hdr | sed 's/^/VERIFY-RACE /'
+	crashhp verify --sysroot / /tmp/hdr | sed 's/^/VERIFY-RACE /'
 	show_view RACE
 	# 2. A burst while watch is stopped: the DIMM's blocks offlined and
 	# onlined back to back, far more events than the kernel's default
@@ -201,7 +201,7 @@ if grep -q crashhp_e2e=race /proc/cmdline; then
 	await "the DIMM's blocks 32-39 all online after the burst" "$patience" blocks_in_state online
 	kill -CONT $watch
 	watch_caught_up
-	crashhp verify --against / /tmp/hdr | sed 's/^/VERIFY-BURST /'
+	crashhp verify --sysroot / /tmp/hdr | sed 's/^/VERIFY-BURST /'
 	show_view BURST
 	stop_watch
 	drain
@@ -258,7 +258,7 @@ if grep -q crashhp_e2e=cpu /proc/cmdline; then
 fi
 if [ -n "$watch" ]; then
 	stop_watch
-	crashhp verify --against / /tmp/hdr | sed 's/^/VERIFY /'
+	crashhp verify --sysroot / /tmp/hdr | sed 's/^/VERIFY /'
 fi
 if [ -n "$kernel_e2e" ]; then
 	sed 's/^/KSTATS /' /sys/kernel/debug/crash_hotplug/stats

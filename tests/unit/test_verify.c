@@ -177,6 +177,9 @@ static void test_verify__offline_block_included(void **state)
 	const struct chp_finding *f = first_of(r, CHP_FINDING_OFFLINE_MEMORY);
 	assert_int_equal(f->range.start, 5 * GiB);
 	assert_int_equal(f->range.last, 5 * GiB + 128 * MiB - 1);
+	/* The kernel's own rule keeps it (still System RAM): a note, and complete. */
+	assert_int_equal(chp_finding_class_of(f->kind), CHP_FINDING_NOTE);
+	assert_true(chp_verify_report_complete(r));
 	chp_verify_report_free(r);
 	lab_down(&l);
 }
@@ -325,6 +328,19 @@ static void test_verify__kaslr_direct_map(void **state)
 	lab_down(&l);
 }
 
+/* Only offline memory is a note and only an unknown crash_notes cannot be checked. */
+static void test_verify__finding_classes(void **state)
+{
+	for (int k = CHP_FINDING_MISSING_MEMORY; k <= CHP_FINDING_CPU_NOTE_UNKNOWN; k++) {
+		enum chp_finding_class c = chp_finding_class_of((enum chp_finding_kind)k);
+		assert_int_equal(c, k == CHP_FINDING_OFFLINE_MEMORY ? CHP_FINDING_NOTE
+				    : k == CHP_FINDING_CPU_NOTE_UNKNOWN ? CHP_FINDING_UNCHECKED
+				    : CHP_FINDING_DISCREPANCY);
+		assert_string_not_equal(chp_finding_kind_name((enum chp_finding_kind)k), "unknown");
+	}
+	assert_string_equal(chp_finding_class_name(CHP_FINDING_UNCHECKED), "cannot-check");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -332,6 +348,7 @@ int main(void)
 		cmocka_unit_test(test_verify__header_checked_for_coverage_and_notes),
 		cmocka_unit_test(test_verify__stale_header_missing_and_absent),
 		cmocka_unit_test(test_verify__offline_block_included),
+		cmocka_unit_test(test_verify__finding_classes),
 		cmocka_unit_test(test_verify__cpu_notes_missing),
 		cmocka_unit_test(test_verify__wrong_contents_found),
 		cmocka_unit_test(test_verify__sample_covers_load_ends),
