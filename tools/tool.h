@@ -54,6 +54,8 @@ void json_uint(struct json *j, const char *key, uint64_t value);
 void json_hex(struct json *j, const char *key, uint64_t value); /* "0x..." string */
 void json_bool(struct json *j, const char *key, bool value);
 void json_null(struct json *j, const char *key);
+/* S as a JSON string: bytes past ASCII as \u00XX, so the line stays valid UTF-8 whatever a path holds. */
+void json_escaped(FILE *out, const char *s);
 
 int cmd_inspect(int argc, char **argv);
 int cmd_sim(int argc, char **argv);

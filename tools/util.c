@@ -98,7 +98,7 @@ static void json_key(struct json *j, const char *key)
 		fprintf(j->out, "\"%s\": ", key);
 }
 
-static void json_escaped(FILE *out, const char *s)
+void json_escaped(FILE *out, const char *s)
 {
 	fputc('"', out);
 	for (; *s; s++) {

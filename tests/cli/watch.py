@@ -231,7 +231,7 @@ def scenarios(work):
 
     for test in (notify_ready, startup_queue, synthetic_add, lost_messages, sigterm_during_reload,
                  reload_timeout, reload_retried, sigchld_ignored, header_write_failure,
-                 model_failure, reload_auto):
+                 model_failure, reload_auto, hostile_path_json):
         print(f"# {test.__name__}")
         test(work)
     return summary()
@@ -587,6 +587,20 @@ def reload_auto(work):
     check(res.returncode == 2 and "--reload auto: no kdump tool found" in res.stderr and
           "kdumpctl" in res.stderr and "kdump-config" in res.stderr,
           f"no tool: refused, exit 2 ({res.returncode}: {res.stderr.strip()})")
+
+
+def hostile_path_json(work):
+    """A sysroot whose name is not UTF-8 and holds a newline: every line still parses as JSON."""
+    name = os.path.join(os.fsencode(work), b"bad\xff\nroot")
+    os.rename(os.fsencode(fixture(work, "vm-dimms")), name)
+    # Watch's reader json.loads() each line from bytes: invalid UTF-8 raises.
+    try:
+        rc, lines, err = watch(["--sysroot", os.fsdecode(name)], [frame(mem("offline", 40, 1))])
+        ready = [l for l in lines if l.get("ready")]
+        check(rc == 0 and ready and ready[0]["watching"] == name.decode("latin-1"),
+              "a non-UTF-8 sysroot name is escaped (\\u00ff), the line valid JSON")
+    except ValueError as e:
+        check(False, f"watch's JSON lines parse with a non-UTF-8 sysroot name ({e})")
 
 
 if __name__ == "__main__":
