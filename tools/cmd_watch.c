@@ -375,6 +375,11 @@ static int parse_args(struct watch *w, int argc, char **argv)
 		tool_error("watch: unexpected argument '%s'", argv[optind]);
 		return EXIT_USAGE;
 	}
+	if (w->model.output && !tool_output_replaceable(w->model.output)) {
+		tool_error("watch: -o %s: not a regular file (a link, device, FIFO or directory), "
+			   "which replacing the header would destroy", w->model.output);
+		return EXIT_USAGE;
+	}
 	if (w->reload.cmd && !strcmp(w->reload.cmd, "auto")) {
 		const char *chose = NULL;
 		int err = reload_resolve_auto(&w->reload, &chose);

@@ -33,6 +33,8 @@ const char *tool_format_size(uint64_t bytes, char buf[32]);
 
 /* Write a whole file under a temporary name, then rename it into place. */
 int tool_write_file_atomic(const char *path, const void *buf, size_t len);
+/* PATH is absent or a regular file (not a link, device, FIFO or directory): -EINVAL above otherwise. */
+bool tool_output_replaceable(const char *path);
 /* CPUs whose crash_notes place is known (a live machine shows present ones). */
 unsigned tool_notes_known(const struct chp_machine *m);
 

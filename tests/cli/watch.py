@@ -19,6 +19,7 @@ import subprocess
 import sys
 import select
 import signal
+import stat
 import tempfile
 import time
 
@@ -231,7 +232,7 @@ def scenarios(work):
 
     for test in (notify_ready, startup_queue, synthetic_add, lost_messages, sigterm_during_reload,
                  reload_timeout, reload_retried, sigchld_ignored, header_write_failure,
-                 model_failure, reload_auto, hostile_path_json):
+                 model_failure, reload_auto, hostile_path_json, output_not_a_file):
         print(f"# {test.__name__}")
         test(work)
     return summary()
@@ -601,6 +602,21 @@ def hostile_path_json(work):
               "a non-UTF-8 sysroot name is escaped (\\u00ff), the line valid JSON")
     except ValueError as e:
         check(False, f"watch's JSON lines parse with a non-UTF-8 sysroot name ({e})")
+
+
+def output_not_a_file(work):
+    """-o naming a FIFO or a link (as /dev/stdout is) is refused, exit 2, and left as it was:
+    the header's rename would swap it for a regular file."""
+    root = fixture(work, "vm-dimms")
+    fifo, link = os.path.join(root, "fifo"), os.path.join(root, "link")
+    os.mkfifo(fifo)
+    os.symlink("fifo", link)
+    for path, kind in ((fifo, "a FIFO"), (link, "a link")):
+        # No message sent: watch refuses before reading its socket, which may be closed by then.
+        rc, lines, err = watch(["--sysroot", root, "-o", path], [])
+        check(rc == 2 and "not a regular file" in err and not lines,
+              f"-o {kind}: refused, exit 2 ({rc}: {err.strip()})")
+    check(os.path.islink(link) and stat.S_ISFIFO(os.lstat(fifo).st_mode), "both left as they were")
 
 
 if __name__ == "__main__":
