@@ -218,7 +218,8 @@ static int loop(struct watch *w, int sfd, int ufd)
 				}
 			}
 		}
-		if (!stopping && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+		/* POLLNVAL too: a descriptor that is not open fails the read, not the loop forever. */
+		if (!stopping && (p[1].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL))) {
 			double t0 = watch_now();
 			int err = framed ? chp_uevent_receive_framed(ufd, ev)
 					 : chp_uevent_receive_netlink(ufd, ev);

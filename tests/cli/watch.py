@@ -232,7 +232,8 @@ def scenarios(work):
 
     for test in (notify_ready, startup_queue, synthetic_add, lost_messages, sigterm_during_reload,
                  reload_timeout, reload_retried, sigchld_ignored, header_write_failure,
-                 model_failure, reload_auto, hostile_path_json, output_not_a_file):
+                 model_failure, reload_auto, hostile_path_json, output_not_a_file,
+                 uevent_fd_closed):
         print(f"# {test.__name__}")
         test(work)
     return summary()
@@ -617,6 +618,18 @@ def output_not_a_file(work):
         check(rc == 2 and "not a regular file" in err and not lines,
               f"-o {kind}: refused, exit 2 ({rc}: {err.strip()})")
     check(os.path.islink(link) and stat.S_ISFIFO(os.lstat(fifo).st_mode), "both left as they were")
+
+
+def uevent_fd_closed(work):
+    """--uevent-fd naming a descriptor that is not open: a system error, not a busy loop."""
+    root = fixture(work, "vm-dimms")
+    try:
+        res = subprocess.run([CRASHHP, "watch", "--sysroot", root, "--uevent-fd", "250"],
+                             capture_output=True, text=True, timeout=60)
+        check(res.returncode == 4 and "Bad file descriptor" in res.stderr,
+              f"exit 4 naming the descriptor's error ({res.returncode}: {res.stderr.strip()})")
+    except subprocess.TimeoutExpired:
+        check(False, "--uevent-fd 250 (closed): watch spun until killed")
 
 
 if __name__ == "__main__":
