@@ -218,7 +218,8 @@ static int loop(struct watch *w, int sfd, int ufd)
 				}
 			}
 		}
-		if (!stopping && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+		/* POLLNVAL too: a descriptor that is not open fails the read, not the loop forever. */
+		if (!stopping && (p[1].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL))) {
 			double t0 = watch_now();
 			int err = framed ? chp_uevent_receive_framed(ufd, ev)
 					 : chp_uevent_receive_netlink(ufd, ev);
@@ -373,6 +374,11 @@ static int parse_args(struct watch *w, int argc, char **argv)
 	}
 	if (optind != argc) {
 		tool_error("watch: unexpected argument '%s'", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (w->model.output && !tool_output_replaceable(w->model.output)) {
+		tool_error("watch: -o %s: not a regular file (a link, device, FIFO or directory), "
+			   "which replacing the header would destroy", w->model.output);
 		return EXIT_USAGE;
 	}
 	if (w->reload.cmd && !strcmp(w->reload.cmd, "auto")) {

@@ -35,6 +35,8 @@ const char *tool_format_size(uint64_t bytes, char buf[32]);
 
 /* Write a whole file under a temporary name, then rename it into place. */
 int tool_write_file_atomic(const char *path, const void *buf, size_t len);
+/* PATH is absent or a regular file (not a link, device, FIFO or directory): -EINVAL above otherwise. */
+bool tool_output_replaceable(const char *path);
 /* CPUs whose crash_notes place is known (a live machine shows present ones). */
 unsigned tool_notes_known(const struct chp_machine *m);
 
@@ -56,6 +58,8 @@ void json_uint(struct json *j, const char *key, uint64_t value);
 void json_hex(struct json *j, const char *key, uint64_t value); /* "0x..." string */
 void json_bool(struct json *j, const char *key, bool value);
 void json_null(struct json *j, const char *key);
+/* S as a JSON string: bytes past ASCII as \u00XX, so the line stays valid UTF-8 whatever a path holds. */
+void json_escaped(FILE *out, const char *s);
 
 int cmd_inspect(int argc, char **argv);
 int cmd_sim(int argc, char **argv);

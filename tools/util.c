@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "crashhp/error.h"
@@ -98,7 +99,7 @@ static void json_key(struct json *j, const char *key)
 		fprintf(j->out, "\"%s\": ", key);
 }
 
-static void json_escaped(FILE *out, const char *s)
+void json_escaped(FILE *out, const char *s)
 {
 	fputc('"', out);
 	for (; *s; s++) {
@@ -195,12 +196,25 @@ void json_bool(struct json *j, const char *key, bool value)
 	fputs(value ? "true" : "false", j->out);
 }
 
+bool tool_output_replaceable(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) ? errno == ENOENT : S_ISREG(st.st_mode);
+}
+
 int tool_write_file_atomic(const char *path, const void *buf, size_t len)
 {
 	char *tmp, *dir;
 	FILE *f;
 	int fd, ok;
 
+	/*
+	 * The rename replaces whatever has the name: a device node, a FIFO or
+	 * a link such as /dev/stdout would be swapped for a regular file.
+	 */
+	if (!tool_output_replaceable(path))
+		return -EINVAL;
 	if (asprintf(&tmp, "%s.partial-XXXXXX", path) < 0)
 		return -ENOMEM;
 	fd = mkstemp(tmp);

@@ -30,17 +30,7 @@ double watch_now(void)
 
 void watch_json_string(const char *s)
 {
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
+	json_escaped(stdout, s);
 }
 
 /* The first executable NAME in $PATH (or the usual places when unset). */

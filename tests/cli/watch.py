@@ -19,6 +19,7 @@ import subprocess
 import sys
 import select
 import signal
+import stat
 import tempfile
 import time
 
@@ -231,7 +232,8 @@ def scenarios(work):
 
     for test in (notify_ready, startup_queue, synthetic_add, lost_messages, sigterm_during_reload,
                  reload_timeout, reload_retried, sigchld_ignored, header_write_failure,
-                 model_failure, reload_auto):
+                 model_failure, reload_auto, hostile_path_json, output_not_a_file,
+                 uevent_fd_closed):
         print(f"# {test.__name__}")
         test(work)
     return summary()
@@ -587,6 +589,47 @@ def reload_auto(work):
     check(res.returncode == 2 and "--reload auto: no kdump tool found" in res.stderr and
           "kdumpctl" in res.stderr and "kdump-config" in res.stderr,
           f"no tool: refused, exit 2 ({res.returncode}: {res.stderr.strip()})")
+
+
+def hostile_path_json(work):
+    """A sysroot whose name is not UTF-8 and holds a newline: every line still parses as JSON."""
+    name = os.path.join(os.fsencode(work), b"bad\xff\nroot")
+    os.rename(os.fsencode(fixture(work, "vm-dimms")), name)
+    # Watch's reader json.loads() each line from bytes: invalid UTF-8 raises.
+    try:
+        rc, lines, err = watch(["--sysroot", os.fsdecode(name)], [frame(mem("offline", 40, 1))])
+        ready = [l for l in lines if l.get("ready")]
+        check(rc == 0 and ready and ready[0]["watching"] == name.decode("latin-1"),
+              "a non-UTF-8 sysroot name is escaped (\\u00ff), the line valid JSON")
+    except ValueError as e:
+        check(False, f"watch's JSON lines parse with a non-UTF-8 sysroot name ({e})")
+
+
+def output_not_a_file(work):
+    """-o naming a FIFO or a link (as /dev/stdout is) is refused, exit 2, and left as it was:
+    the header's rename would swap it for a regular file."""
+    root = fixture(work, "vm-dimms")
+    fifo, link = os.path.join(root, "fifo"), os.path.join(root, "link")
+    os.mkfifo(fifo)
+    os.symlink("fifo", link)
+    for path, kind in ((fifo, "a FIFO"), (link, "a link")):
+        # No message sent: watch refuses before reading its socket, which may be closed by then.
+        rc, lines, err = watch(["--sysroot", root, "-o", path], [])
+        check(rc == 2 and "not a regular file" in err and not lines,
+              f"-o {kind}: refused, exit 2 ({rc}: {err.strip()})")
+    check(os.path.islink(link) and stat.S_ISFIFO(os.lstat(fifo).st_mode), "both left as they were")
+
+
+def uevent_fd_closed(work):
+    """--uevent-fd naming a descriptor that is not open: a system error, not a busy loop."""
+    root = fixture(work, "vm-dimms")
+    try:
+        res = subprocess.run([CRASHHP, "watch", "--sysroot", root, "--uevent-fd", "250"],
+                             capture_output=True, text=True, timeout=60)
+        check(res.returncode == 4 and "Bad file descriptor" in res.stderr,
+              f"exit 4 naming the descriptor's error ({res.returncode}: {res.stderr.strip()})")
+    except subprocess.TimeoutExpired:
+        check(False, "--uevent-fd 250 (closed): watch spun until killed")
 
 
 if __name__ == "__main__":
