@@ -79,14 +79,16 @@ MUTANTS = [
     # ---- which ranges change ----
     M("add-skips-gaps", R, "logic", "a gap below an existing range is not added",
       "if (s < 0 || r->slots[s].start > at) {", "if (s < 0) {",
-      equivalent="unreachable difference: add_range() is only given a block's piece (its "
-                 "exclusions already cut out) that just came online, or the resync's diff "
-                 "against what is described; a live slot overlapping either starts at or "
-                 "below its start (slots start at block or exclusion boundaries), so no gap "
-                 "lies below a slot inside it and the guard never adds anything"),
+      equivalent="unreachable difference: add_range() is only given one block's piece (events "
+                 "are per memory block, exclusions cut out), or a piece of the resync's "
+                 "want - have, which no live slot overlaps.  Every slot starts at a block or "
+                 "exclusion boundary, with the capacity code too: a merge keeps the lower "
+                 "start, a head cut's or give-back's new slot starts past a cut (a block "
+                 "piece, or a bridged gap, whose ends are ranges' ends), and a user-space "
+                 "header's odd starts are made exact by the load's resync.  So no slot starts "
+                 "strictly inside a piece and the guard never adds anything"),
     M("add-never-extends", R, "logic", "an adjacent add takes a new slot instead of growing the range below",
-      "left = g.start ? slot_at(r, g.start - 1) : -1;\n\tif (left >= 0)\n\t\treturn resize_slot(hp, (size_t)left, g.last);\n\terr = take_slot",
-      "left = -1;\n\tif (left >= 0)\n\t\treturn resize_slot(hp, (size_t)left, g.last);\n\terr = take_slot"),
+      "long left = g.start ? slot_at(r, g.start - 1) : -1;", "long left = -1;"),
     M("tail-cut-page-too-many", R, "logic", "a tail cut takes one page below the cut too: online memory lost",
       "err = resize_slot(hp, (size_t)s, cut.start - 1);\n\t\t} else {",
       "err = resize_slot(hp, (size_t)s, cut.start - 1 - 4096);\n\t\t} else {"),
@@ -94,10 +96,53 @@ MUTANTS = [
       "err = write_slot(hp, i, (struct chp_range){ cut.last + 1, r->slots[s].last });\n\t\t\tif (!err)\n\t\t\t\terr = old.start < cut.start ? resize_slot(hp, (size_t)s, cut.start - 1)\n\t\t\t\t\t\t\t    : kill_slot(hp, (size_t)s);",
       "err = old.start < cut.start ? resize_slot(hp, (size_t)s, cut.start - 1)\n\t\t\t\t\t\t    : kill_slot(hp, (size_t)s);\n\t\t\tif (!err)\n\t\t\t\terr = write_slot(hp, i, (struct chp_range){ cut.last + 1, old.last });"),
     M("merge-kill-first", R, "order", "a capacity merge lets the upper range go before the lower one covers it",
-      "int err = resize_slot(hp, a, r->slots[next].last);\n\t\t\treturn err ? err : kill_slot(hp, (size_t)next);",
-      "uint64_t to = r->slots[next].last;\n\t\t\tint err = kill_slot(hp, (size_t)next);\n\t\t\treturn err ? err : resize_slot(hp, a, to);"),
+      "err = resize_slot(hp, best, hi.last);\n\treturn err ? err : kill_slot(hp, next_of_best);",
+      "err = kill_slot(hp, next_of_best);\n\treturn err ? err : resize_slot(hp, best, hi.last);"),
     M("merge-no-kill", R, "store", "a capacity merge never frees the upper slot: no room is made",
-      "return err ? err : kill_slot(hp, (size_t)next);", "return err;"),
+      "return err ? err : kill_slot(hp, next_of_best);", "return err;"),
+    # ---- capacity (make_room, give_back, a head cut at capacity) ----
+    M("bridge-absent-allowed", R, "logic", "a capacity merge may bridge absent memory: a dump lists memory that is not there",
+      "if ((avoid && overlaps(*avoid, gap)) || !chp_ranges_covers(r->safe, gap))",
+      "if (avoid && overlaps(*avoid, gap))"),
+    M("give-back-skipped", R, "logic", "a bridged offline gap is never given back when a slot frees: offline memory kept for good",
+      "if (!absent && !slot_free(r))\n\t\t\tcontinue;", "if (!absent)\n\t\t\tcontinue;"),
+    M("bridged-absent-kept", R, "logic", "a bridged gap that went absent (its DIMM removed) is not cut: absent memory listed",
+      "if (!absent && !slot_free(r))\n\t\t\tcontinue;", "if (absent || !slot_free(r))\n\t\t\tcontinue;"),
+    M("resync-cuts-bridged", R, "logic", "the resync cuts a bridged gap still present only to bridge another",
+      "err = chp_ranges_subtract_all(diff, r->bridged_work);", "(void)0;"),
+    M("head-cut-no-borrow", R, "logic", "a head cut at capacity does not borrow a slot: it fails, the removed memory stays listed",
+      "err = take_slot(hp, &i, &cut);", "err = slot_free(r) ? take_slot(hp, &i, &cut) : -ENOSPC;"),
+    M("head-cut-borrow-over-cut", R, "logic", "the borrowing merge of a head cut may merge the range being cut",
+      "err = take_slot(hp, &i, &cut);", "err = take_slot(hp, &i, NULL);"),
+    M("merge-adjacent-not-first", R, "logic", "adjacent ranges merge only after every offline gap: offline memory covered for nothing",
+      "if (b->start <= a->last + 1)\n\t\treturn 0;", "if (b->start <= a->last + 1)\n\t\treturn UINT64_MAX - 2;"),
+    M("merge-most-offline", R, "logic", "a capacity merge bridges the gap with the most offline memory, not the least",
+      "if (cost < best_cost || (cost == best_cost",
+      "if ((cost != UINT64_MAX && (best_cost == UINT64_MAX || cost > best_cost)) || (cost == best_cost"),
+    M("merge-excluded-first", R, "logic", "a capacity merge bridges the crashkernel before offline memory",
+      "return UINT64_MAX - 1;", "return 1;"),
+    # ---- the slot index (slot_index.c) ----
+    M("slot-index-floor-strict", "lib/slot_index.c", "logic", "floor() skips a slot starting exactly at the address: its range looks uncovered",
+      "if (ix->key[t] <= addr) {", "if (ix->key[t] < addr) {"),
+    M("slot-index-tie-off-by-one", "lib/slot_index.c", "logic", "two slots with one start ordered wrong (a <= id): next() skips one",
+      "(ix->key[a] == start && a < id)", "(ix->key[a] == start && a <= id)"),
+    # ---- the ppc64 FDT index ----
+    M("fdt-index-off-by-4", F, "fdt", "the indexed status offsets are 4 bytes off: \"okay\" lands on the property's name offset",
+      "offsets[fdt32_to_cpu(*reg)] = (uint32_t)(status - (const char *)fdt);",
+      "offsets[fdt32_to_cpu(*reg)] = (uint32_t)(status - (const char *)fdt) + 4;"),
+    M("fdt-index-kept-over-reload", H, "fdt", "a load keeps robust's old state (slot table, FDT index) instead of reading the new image: ADD_CPU stores \"okay\" where the old tree was",
+      "\tchp_robust_detach(hp);\n\t/* The header is built from one consistent view of the machine. */\n\tchp_machine_lock_state(hp->m);\n\tpthread_mutex_lock(&hp->region_lock);\n\terr = chp_load_crash_image(hp->img, hp->m, opt);\n\tpthread_mutex_unlock(&hp->region_lock);\n\tchp_machine_unlock_state(hp->m);\n\t/* A load that failed before replacing the image leaves it as it was. */\n\tif (!err)\n\t\thp->elfcorehdr_updated = false;\n\tif (!err && hp->policy == CHP_POLICY_ROBUST && chp_kimage_hotplug_capable(hp->img)) {\n\t\t/*\n\t\t * The kernel's build lists offline blocks too (its rule, complete as\n\t\t * it is): made exact once the image is in place, as a hotplug update\n\t\t * whose every store a panic may see (its dump taken), not as part of\n\t\t * the load; its failure is still the load's.\n\t\t */\n\t\terr = chp_robust_attach(hp);",
+      "\t/* The header is built from one consistent view of the machine. */\n\tchp_machine_lock_state(hp->m);\n\tpthread_mutex_lock(&hp->region_lock);\n\terr = chp_load_crash_image(hp->img, hp->m, opt);\n\tpthread_mutex_unlock(&hp->region_lock);\n\tchp_machine_unlock_state(hp->m);\n\t/* A load that failed before replacing the image leaves it as it was. */\n\tif (!err)\n\t\thp->elfcorehdr_updated = false;\n\tif (!err && hp->policy == CHP_POLICY_ROBUST && chp_kimage_hotplug_capable(hp->img)) {\n\t\t/*\n\t\t * The kernel's build lists offline blocks too (its rule, complete as\n\t\t * it is): made exact once the image is in place, as a hotplug update\n\t\t * whose every store a panic may see (its dump taken), not as part of\n\t\t * the load; its failure is still the load's.\n\t\t */\n\t\terr = hp->robust ? 0 : chp_robust_attach(hp);"),
+    M("fdt-index-kept-over-unload", H, "fdt", "an unload leaves robust's state (slot table, FDT index) in place",
+      "\tchp_robust_detach(hp);\n\tpthread_mutex_lock(&hp->region_lock);\n\tchp_kimage_unload(hp->img);",
+      "\tpthread_mutex_lock(&hp->region_lock);\n\tchp_kimage_unload(hp->img);",
+      equivalent="with no image loaded no event reaches robust (handle_event_locked() ignores "
+                 "it), a panic takes no dump and reads no robust state, and the next load "
+                 "forgets the state before it builds anything: no reader sees the difference"),
+    # ---- a load that does not fit ----
+    M("overfull-load-drops-old-image", "lib/loader.c", "protocol", "a load whose header does not fit unloads the old image: no dump until the next load",
+      "err = chp_crashmem_build_header(m, hdr, room, &len);",
+      "chp_kimage_unload(img);\n\terr = chp_crashmem_build_header(m, hdr, room, &len);"),
     M("kaslr-direct-map-ignored", R, "field", "new slots use the default direct map, not the header's (KASLR)",
       "r->direct = va - pa;", "(void)0;"),
     M("resync-no-removals", R, "logic", "the resync never removes: offline or removed memory kept",
@@ -108,15 +153,15 @@ MUTANTS = [
       "int done = robust_cpu_fdt(hp, cpu);", "int done = 0;"),
     # ---- ppc64 FDT ----
     M("fdt-okay-dropped", R, "fdt", "ppc64 ADD_CPU: the \"okay\" store dropped; the capture kernel cannot use the CPU",
-      "return chp_hp_store(hp, seg.paddr + offset, \"okay\", 4) ? -EIO : 1;", "return 1;"),
+      "return chp_hp_store(hp, r->fdt_paddr + offset, \"okay\", 4) ? -EIO : 1;", "return 1;"),
     M("fdt-okay-wrong-offset", R, "fdt", "ppc64 ADD_CPU: \"okay\" stored over the property's header",
-      "chp_hp_store(hp, seg.paddr + offset, \"okay\", 4)", "chp_hp_store(hp, seg.paddr + offset - 4, \"okay\", 4)"),
+      "chp_hp_store(hp, r->fdt_paddr + offset, \"okay\", 4)", "chp_hp_store(hp, r->fdt_paddr + offset - 4, \"okay\", 4)"),
     M("fdt-okay-restored", R, "fdt", "ppc64 ADD_CPU stores \"okay\" even when the node says okay already",
-      "if (err || okay)\n\t\treturn err ? err : 0;", "if (err)\n\t\treturn err;",
+      "if (!memcmp(status, \"okay\", 4))\n\t\treturn 0;", "(void)0;",
       equivalent="the four bytes stored are the ones already there: no reader, at any instant, "
                  "sees other bytes (only a store count and the update/ignored statistic differ)"),
     M("fdt-no-node-no-rewrite", R, "fdt", "ppc64 ADD_CPU for a CPU without a node does nothing",
-      "return chp_arch_ppc64_update_fdt(hp);\n\t}\n\tif (err || okay)", "return 0;\n\t}\n\tif (err || okay)"),
+      "r->fdt_paddr = 0;\n\t\treturn chp_arch_ppc64_update_fdt(hp);", "return 0;"),
     M("fdt-status-always-okay", F, "fdt", "the loaded tree says okay for CPUs not present",
       "present ? \"okay\" : \"fail\"", "\"okay\""),
     M("fdt-status-seen-okay", F, "fdt", "a CPU's status read as okay whatever it says: the store is skipped",

@@ -44,9 +44,10 @@ import mutants as table  # noqa: E402
 # cli_realdata (it reads ../shared/data beside the tree, absent from the copy,
 # and checks what `status` reads from real machines' /sys, not a policy).
 TEST_ORDER = [
-    "unit_robust", "unit_hotplug", "unit_deferral", "unit_fdt", "unit_concurrent", "unit_scenario",
+    "unit_robust", "unit_slot_index", "unit_hotplug", "unit_deferral", "unit_fdt", "unit_concurrent", "unit_scenario",
     "unit_kimage", "unit_machine", "unit_ranges", "unit_elfcore", "unit_note",
-    "unit_uevent", "unit_sysroot", "unit_dumpconf", "unit_capture", "unit_verify_phdr", "cli_malformed",
+    "unit_uevent", "unit_sysroot", "unit_dumpconf", "unit_capture", "unit_verify_phdr", "cli_capacity",
+    "cli_malformed",
     "cli_watch", "cli_live", "cli_crosscheck", "unit_verify", "cli_golden",
 ]
 LEFT_OUT = {"fuzz_replay", "fuzz_text_replay", "fuzz_sysroot_replay", "public_headers",
