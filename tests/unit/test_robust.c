@@ -359,6 +359,38 @@ static void test_robust__capacity_never_bridges_absent(void **state)
 }
 
 /*
+ * A bridged gap whose memory goes away: a DIMM of three blocks, its middle
+ * block offline and bridged by a merge (the cheapest gap: one block, the rest
+ * are two), then the DIMM removed.  pseries removes LMB by LMB; the offline
+ * middle one goes with no event at all, so the merged range covers absent
+ * memory until the last block's event, whose give_back() must cut it whatever
+ * it costs.  The dump after the removal lists no absent memory.
+ */
+static void test_robust__capacity_bridged_gap_removed_is_cut(void **state)
+{
+	struct hplab l;
+	const uint64_t d = 8 * GiB + 64 * MiB, bs = 32 * MiB; /* [8G, d) stays absent */
+	struct chp_dump_result res;
+
+	tiny_ppc64_full_gaps(&l, 2);
+	assert_int_equal(chp_machine_add_dimm(l.m, d, 3 * bs, true), 0);
+	assert_int_equal(chp_machine_offline_block(l.m, (size_t)((d + bs) / bs)), 0);
+	/* One more range: the merge bridges the DIMM's offline middle block. */
+	assert_int_equal(chp_machine_add_dimm(l.m, 8 * GiB + 512 * MiB, bs, true), 0);
+	res = hplab_crash(&l);
+	assert_true(res.taken);
+	assert_int_equal(res.missing_bytes, 0);
+	assert_true(res.offline_bytes >= bs);
+	assert_int_equal(chp_machine_remove_dimm(l.m, d, 3 * bs), 0);
+	res = hplab_crash(&l);
+	assert_true(res.taken);
+	if (res.missing_bytes || res.absent_bytes)
+		fail_msg("after the DIMM with a bridged block went: %s", res.why);
+	assert_int_equal(chp_hotplug_stats(l.hp)->failures, 0);
+	hplab_down(&l);
+}
+
+/*
  * The index: a range grown from an end that is not on a block boundary (a
  * header from user space lists [4G, 4G+100M)), then removed whole, then added
  * again, then a DIMM.  The per-block index registered the grown slot twice in
@@ -545,6 +577,7 @@ int main(void)
 		cmocka_unit_test(test_robust__capacity_bridged_block_onlined_stays),
 		cmocka_unit_test(test_robust__capacity_head_cut_borrows_and_gives_back),
 		cmocka_unit_test(test_robust__capacity_never_bridges_absent),
+		cmocka_unit_test(test_robust__capacity_bridged_gap_removed_is_cut),
 		cmocka_unit_test(test_robust__index_grow_unaligned_end_then_readd),
 		cmocka_unit_test(test_robust__readers_get_every_page_x86_64),
 		cmocka_unit_test(test_robust__readers_get_every_page_ppc64_big_endian),
