@@ -358,8 +358,7 @@ static int add_range(struct chp_hotplug *hp, struct chp_range want, bool *change
 {
 	struct chp_robust *r = hp->robust;
 	uint64_t at = want.start;
-	/* Online now: covered by right, no longer only bridged. */
-	int err = chp_ranges_count(r->bridged) ? chp_ranges_subtract(r->bridged, want) : 0;
+	int err = 0;
 
 	/* Add only the gaps: an address already described is left alone. */
 	while (!err && at <= want.last) {
@@ -375,6 +374,12 @@ static int add_range(struct chp_hotplug *hp, struct chp_range want, bool *change
 			break;
 		at = r->slots[s].last + 1;
 	}
+	/*
+	 * Online now: covered by right, no longer only bridged.  After the loop,
+	 * since making room for `want` may have bridged the gap holding it.
+	 */
+	if (!err && chp_ranges_count(r->bridged))
+		err = chp_ranges_subtract(r->bridged, want);
 	return err;
 }
 

@@ -391,6 +391,29 @@ static void test_robust__capacity_bridged_gap_removed_is_cut(void **state)
 }
 
 /*
+ * Full of two-block offline gaps, and the upper block of the first gap comes
+ * online: the cheapest room is made by bridging that very gap, so the block
+ * is covered by the merge.  It is online, not bridged: when the merge's slot
+ * is free again, only the offline block below it may be cut back out.
+ */
+static void test_robust__capacity_block_onlined_into_its_own_bridge(void **state)
+{
+	struct hplab l;
+	struct chp_dump_result res;
+
+	tiny_ppc64_full_gaps(&l, 2);
+	assert_int_equal(chp_machine_online_block(l.m, 10), 0);
+	res = hplab_crash(&l);
+	if (!res.taken || res.missing_bytes || res.absent_bytes)
+		fail_msg("block 10 onlined into a full header: %s", res.why);
+	assert_int_equal(chp_machine_offline_block(l.m, 14), 0); /* a slot frees */
+	res = hplab_crash(&l);
+	if (!res.taken || res.missing_bytes || res.absent_bytes)
+		fail_msg("after a slot freed: %s", res.why);
+	hplab_down(&l);
+}
+
+/*
  * The index: a range grown from an end that is not on a block boundary (a
  * header from user space lists [4G, 4G+100M)), then removed whole, then added
  * again, then a DIMM.  The per-block index registered the grown slot twice in
@@ -578,6 +601,7 @@ int main(void)
 		cmocka_unit_test(test_robust__capacity_head_cut_borrows_and_gives_back),
 		cmocka_unit_test(test_robust__capacity_never_bridges_absent),
 		cmocka_unit_test(test_robust__capacity_bridged_gap_removed_is_cut),
+		cmocka_unit_test(test_robust__capacity_block_onlined_into_its_own_bridge),
 		cmocka_unit_test(test_robust__index_grow_unaligned_end_then_readd),
 		cmocka_unit_test(test_robust__readers_get_every_page_x86_64),
 		cmocka_unit_test(test_robust__readers_get_every_page_ppc64_big_endian),
