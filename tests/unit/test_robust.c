@@ -418,6 +418,49 @@ static void test_robust__capacity_block_onlined_into_its_own_bridge(void **state
 }
 
 /*
+ * A resync (the drain of a deferred event) keeps a bridged gap that is still
+ * present: cutting it would need a slot, and in a header whose other gaps are
+ * absent memory the only room left is across the crashkernel, which no dump
+ * may hold.  A DIMM split by an offline block, DIMMs one absent block apart
+ * until the header is full, one more so the offline block is bridged, then a
+ * deferred event: the dump after its drain is complete.
+ */
+static void test_robust__capacity_resync_keeps_present_bridge(void **state)
+{
+	struct hplab l;
+	struct chp_lab_spec s;
+	const uint64_t bs = 32 * MiB;
+	uint64_t at = 8 * GiB + bs;
+	struct chp_dump_result res;
+
+	chp_lab_spec_init(&s, CHP_ARCH_PPC64LE);
+	s.boot_ram = 8 * GiB;
+	s.block_size = bs;
+	s.crashkernel_size = 128 * MiB;
+	s.cpus_possible = s.cpus_present = s.cpus_online = s.nr_cpus_config = 2;
+	s.max_memory_ranges = 8;
+	hplab_up_spec(&l, &s, CHP_POLICY_ROBUST, CHP_LOAD_FILE, false);
+	assert_int_equal(chp_machine_add_dimm(l.m, at, 3 * bs, true), 0);
+	assert_int_equal(chp_machine_offline_block(l.m, (size_t)((at + bs) / bs)), 0);
+	for (at += 4 * bs;; at += 2 * bs) {
+		const struct chp_hotplug_stats *st = chp_hotplug_stats(l.hp);
+		if (st->slots_used == st->slots_total)
+			break;
+		assert_int_equal(chp_machine_add_dimm(l.m, at, bs, true), 0);
+	}
+	assert_int_equal(chp_machine_add_dimm(l.m, at, bs, true), 0); /* bridges the offline block */
+	assert_int_equal(chp_hotplug_stats(l.hp)->capacity_merges, 1);
+	assert_true(chp_hotplug_kexec_trylock(l.hp));
+	assert_int_equal(chp_machine_add_dimm(l.m, at + bs, bs, true), 0); /* deferred */
+	chp_hotplug_kexec_unlock(l.hp);
+	res = hplab_crash(&l);
+	if (!res.complete)
+		fail_msg("after the drain: %s", res.why);
+	assert_int_equal(res.offline_bytes, bs);
+	hplab_down(&l);
+}
+
+/*
  * The index: a range grown from an end that is not on a block boundary (a
  * header from user space lists [4G, 4G+100M)), then removed whole, then added
  * again, then a DIMM.  The per-block index registered the grown slot twice in
@@ -606,6 +649,7 @@ int main(void)
 		cmocka_unit_test(test_robust__capacity_never_bridges_absent),
 		cmocka_unit_test(test_robust__capacity_bridged_gap_removed_is_cut),
 		cmocka_unit_test(test_robust__capacity_block_onlined_into_its_own_bridge),
+		cmocka_unit_test(test_robust__capacity_resync_keeps_present_bridge),
 		cmocka_unit_test(test_robust__index_grow_unaligned_end_then_readd),
 		cmocka_unit_test(test_robust__readers_get_every_page_x86_64),
 		cmocka_unit_test(test_robust__readers_get_every_page_ppc64_big_endian),
