@@ -461,6 +461,33 @@ static void test_robust__capacity_resync_keeps_present_bridge(void **state)
 }
 
 /*
+ * A head cut at capacity borrows its slot from a merge that leaves the range
+ * being cut alone, even when the cheapest gap is right below it: merging
+ * across that gap would turn the head cut into a split, which keeps the slot,
+ * so the offline block would stay covered.  A DIMM [X0][X1][X2 X3] with X1
+ * offline, the header full of two-block gaps, then X2 offlined.
+ */
+static void test_robust__capacity_head_cut_borrow_leaves_the_cut_range(void **state)
+{
+	struct hplab l;
+	const uint64_t bs = 32 * MiB, x = 8 * GiB + bs;
+	struct chp_dump_result before, after;
+
+	tiny_ppc64_full_gaps(&l, 2);
+	assert_int_equal(chp_machine_add_dimm(l.m, x, 4 * bs, true), 0);
+	assert_int_equal(chp_machine_offline_block(l.m, (size_t)(x / bs) + 1), 0);
+	before = hplab_crash(&l);
+	assert_true(before.complete);
+	assert_int_equal(chp_machine_offline_block(l.m, (size_t)(x / bs) + 2), 0);
+	after = hplab_crash(&l);
+	if (!after.complete)
+		fail_msg("after the head cut: %s", after.why);
+	/* The borrowed gap is given back: no more offline memory covered than before. */
+	assert_int_equal(after.offline_bytes, before.offline_bytes);
+	hplab_down(&l);
+}
+
+/*
  * The index: a range grown from an end that is not on a block boundary (a
  * header from user space lists [4G, 4G+100M)), then removed whole, then added
  * again, then a DIMM.  The per-block index registered the grown slot twice in
@@ -650,6 +677,7 @@ int main(void)
 		cmocka_unit_test(test_robust__capacity_bridged_gap_removed_is_cut),
 		cmocka_unit_test(test_robust__capacity_block_onlined_into_its_own_bridge),
 		cmocka_unit_test(test_robust__capacity_resync_keeps_present_bridge),
+		cmocka_unit_test(test_robust__capacity_head_cut_borrow_leaves_the_cut_range),
 		cmocka_unit_test(test_robust__index_grow_unaligned_end_then_readd),
 		cmocka_unit_test(test_robust__readers_get_every_page_x86_64),
 		cmocka_unit_test(test_robust__readers_get_every_page_ppc64_big_endian),
