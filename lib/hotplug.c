@@ -74,11 +74,6 @@ void chp_hotplug_kexec_unlock(struct chp_hotplug *hp)
 	unlock_and_drain(hp);
 }
 
-static void kexec_unlock(struct chp_hotplug *hp)
-{
-	atomic_store(&hp->kexec_lock, KEXEC_FREE);
-}
-
 void chp_hp_logf(struct chp_hotplug *hp, const char *fmt, ...)
 {
 	char line[256];
@@ -252,7 +247,7 @@ static void unlock_and_drain(struct chp_hotplug *hp)
 			while (atomic_exchange(&hp->pending, false))
 				drain_once(hp);
 		}
-		kexec_unlock(hp);
+		chp_kexec_release(hp);
 		if (hp->policy != CHP_POLICY_ROBUST || !atomic_load(&hp->pending) ||
 		    !kexec_trylock_as(hp, KEXEC_HOTPLUG))
 			return;

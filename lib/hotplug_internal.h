@@ -46,6 +46,9 @@ struct chp_hotplug {
 	size_t log_len;
 };
 
+/* Let the kexec lock go (kexec_lock.c). */
+bool chp_kexec_release(struct chp_hotplug *hp);
+
 /* The narrow store API: every write into the crash region comes here. */
 /* One atomic store (aligned, 1/2/4/8 bytes; -EINVAL otherwise), one crash point. */
 int chp_hp_store(struct chp_hotplug *hp, uint64_t paddr, const void *src, size_t len);
