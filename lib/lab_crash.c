@@ -58,7 +58,7 @@ static int crash_frozen(void *arg)
 	if (chp_hotplug_panic_gate(c->hp)) {
 		snprintf(res->why, sizeof(res->why), "%s", chp_last_error());
 		res->unloaded = !chp_kimage_loaded(c->hp->img) ||
-				atomic_load(&c->hp->kexec_lock) == KEXEC_LOADER;
+				chp_kexec_holder(c->hp) == KEXEC_LOADER;
 		return 0;
 	}
 	/*

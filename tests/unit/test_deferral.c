@@ -7,7 +7,8 @@
  * taken then and afterwards holds: no event may be lost.
  *
  * This binary is linked with --wrap=chp_ranges_add, so a test can act at the
- * instant a deferred event records what it owes (see __wrap_chp_ranges_add).
+ * instant a deferred event records what it owes (see __wrap_chp_ranges_add),
+ * and --wrap=chp_kexec_release, to act as a holder lets the lock go.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -135,11 +136,69 @@ static void test_deferral__event_deferred_during_a_drain_is_applied(void **state
 	hplab_down(&l);
 }
 
+/* ---- an event deferred after the holder's last look, before it lets go ---- */
+
+bool __real_chp_kexec_release(struct chp_hotplug *hp);
+
+static struct {
+	struct hplab *l;
+	bool armed, crash_next;
+	struct chp_dump_result res;
+} late;
+
+bool __wrap_chp_kexec_release(struct chp_hotplug *hp)
+{
+	if (late.armed) {
+		late.armed = false;
+		/*
+		 * The holder has looked for owed work and found none.  Now a DIMM
+		 * goes: its block's offline event finds the lock held and is
+		 * deferred, then the resource goes (no event), its memory absent.
+		 */
+		assert_int_equal(chp_machine_remove_dimm(late.l->m, 8 * GiB, 128 * MiB), 0);
+		late.crash_next = true;
+	}
+	bool released = __real_chp_kexec_release(hp);
+	/* The first instant the lock is free: a panic now takes the dump. */
+	if (released && late.crash_next) {
+		late.crash_next = false;
+		assert_int_equal(chp_lab_crash_now(late.l->hp, &late.res), 0);
+	}
+	return released;
+}
+
+/*
+ * A load holds the lock and lets go with nothing owed; between its last look
+ * and the release a DIMM is removed (its offline event deferred).  The lock
+ * must not become free while that work is owed: a panic at the instant it
+ * is free must take a dump without the removed DIMM (not read absent memory).
+ */
+static void test_deferral__event_deferred_as_the_holder_lets_go(void **state)
+{
+	struct hplab l = x86_4g();
+
+	assert_int_equal(chp_machine_add_dimm(l.m, 8 * GiB, 128 * MiB, true), 0);
+	assert_true(chp_hotplug_kexec_trylock(l.hp)); /* kexec_load in progress */
+	late.l = &l;
+	late.armed = true;
+	chp_hotplug_kexec_unlock(l.hp);
+	assert_false(late.armed);
+	assert_false(late.crash_next);
+	assert_true(late.res.taken);
+	if (!late.res.complete)
+		fail_msg("the lock was let go with a deferred event owed; a panic then: %s",
+			 late.res.why);
+	assert_int_equal(chp_hotplug_stats(l.hp)->deferred, 1);
+	expect_dump_holds_everything(&l);
+	hplab_down(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_deferral__event_deferred_during_a_drain_is_applied),
 		cmocka_unit_test(test_deferral__retried_when_the_holder_let_go),
+		cmocka_unit_test(test_deferral__event_deferred_as_the_holder_lets_go),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
