@@ -445,17 +445,19 @@ int chp_hotplug_panic_gate(struct chp_hotplug *hp)
 
 	if (hp->policy == CHP_POLICY_MAINLINE) {
 		/* __crash_kexec(): kexec_trylock(), then kexec_crash_image. */
+		if (holder == KEXEC_LOADER)
+			return chp_fail(-EBUSY, "panic: kexec_trylock() failed (held by a load): no dump");
 		if (holder != KEXEC_FREE)
-			return chp_fail(-ENODATA, "panic: kexec_trylock() failed (held by %s): no dump",
-					holder == KEXEC_LOADER ? "a load" : "a hotplug update");
+			return chp_fail(-ENODATA, "panic: kexec_trylock() failed (held by a hotplug "
+					"update): no dump");
 		if (atomic_load(&hp->image_hidden))
 			return chp_fail(-ENODATA, "panic: kexec_crash_image is NULL during a header "
 					"copy: no dump");
 	} else if (holder == KEXEC_LOADER) {
-		return chp_fail(-ENODATA, "panic: a load or unload is in progress: no dump");
+		return chp_fail(-EBUSY, "panic: a load or unload is in progress: no dump");
 	}
 	if (!chp_kimage_loaded(hp->img))
-		return chp_fail(-ENODATA, "panic: no crash image is loaded: no dump");
+		return chp_fail(-ENOENT, "panic: no crash image is loaded: no dump");
 	return 0;
 }
 

@@ -8,7 +8,8 @@
  *
  * This binary is linked with --wrap=chp_ranges_add, so a test can act at the
  * instant a deferred event records what it owes (see __wrap_chp_ranges_add),
- * and --wrap=chp_kexec_release, to act as a holder lets the lock go.
+ * --wrap=chp_kexec_release, to act as a holder lets the lock go, and
+ * --wrap=chp_hotplug_panic_gate, to act right after a panic's first look.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -193,12 +194,59 @@ static void test_deferral__event_deferred_as_the_holder_lets_go(void **state)
 	hplab_down(&l);
 }
 
+/* ---- a crash refused because a load holds the lock, the load done meanwhile ---- */
+
+int __real_chp_hotplug_panic_gate(struct chp_hotplug *hp);
+
+static struct {
+	struct chp_hotplug *hp;
+	bool armed;
+} gate;
+
+int __wrap_chp_hotplug_panic_gate(struct chp_hotplug *hp)
+{
+	int err = __real_chp_hotplug_panic_gate(hp);
+
+	if (gate.armed) {
+		gate.armed = false;
+		/* The load finishes between the panic's look and its bookkeeping. */
+		chp_hotplug_kexec_unlock(gate.hp);
+	}
+	return err;
+}
+
+/*
+ * A panic while a load holds the kexec lock gets no dump: the loader's window,
+ * counted apart from a policy's failure.  The load lets go right after the
+ * panic path looked: the reason is the one the panic path saw, not a second
+ * look at a lock that is free by then (test_concurrent once saw "no dump"
+ * outside the loader's window from this).
+ */
+static void test_deferral__no_dump_in_a_load_counted_as_the_loads(void **state)
+{
+	struct hplab l = x86_4g();
+	struct chp_dump_result res;
+
+	assert_true(chp_hotplug_kexec_trylock(l.hp)); /* kexec_load in progress */
+	gate.hp = l.hp;
+	gate.armed = true;
+	assert_int_equal(chp_lab_crash_now(l.hp, &res), 0);
+	assert_false(gate.armed);
+	assert_false(res.taken);
+	if (!res.unloaded)
+		fail_msg("no dump while a load held the lock, counted outside the loader's "
+			 "window: %s", res.why);
+	expect_dump_holds_everything(&l);
+	hplab_down(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_deferral__event_deferred_during_a_drain_is_applied),
 		cmocka_unit_test(test_deferral__retried_when_the_holder_let_go),
 		cmocka_unit_test(test_deferral__event_deferred_as_the_holder_lets_go),
+		cmocka_unit_test(test_deferral__no_dump_in_a_load_counted_as_the_loads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
