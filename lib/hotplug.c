@@ -29,16 +29,9 @@ int chp_policy_from_name(enum chp_policy *out, const char *name)
 	return 0;
 }
 
-static bool kexec_trylock_as(struct chp_hotplug *hp, enum kexec_holder who)
-{
-	int expected = KEXEC_FREE;
-
-	return atomic_compare_exchange_strong(&hp->kexec_lock, &expected, (int)who);
-}
-
 bool chp_hotplug_kexec_trylock(struct chp_hotplug *hp)
 {
-	return kexec_trylock_as(hp, KEXEC_LOADER);
+	return chp_kexec_trylock_as(hp, KEXEC_LOADER);
 }
 
 static void unlock_and_drain(struct chp_hotplug *hp);
@@ -72,11 +65,6 @@ static void call_step_hook(struct chp_hotplug *hp, const struct chp_step *step)
 void chp_hotplug_kexec_unlock(struct chp_hotplug *hp)
 {
 	unlock_and_drain(hp);
-}
-
-static void kexec_unlock(struct chp_hotplug *hp)
-{
-	atomic_store(&hp->kexec_lock, KEXEC_FREE);
 }
 
 void chp_hp_logf(struct chp_hotplug *hp, const char *fmt, ...)
@@ -240,23 +228,17 @@ static void drain_once(struct chp_hotplug *hp)
 /*
  * Let the kexec lock go; robust first does the work contended events left,
  * while it still holds the lock, as a hotplug update (a panic meanwhile takes
- * its dump of a crash-consistent header), until nothing is owed.  An event
- * that defers after the last look finds the lock either still held (its work
- * is then seen here, after the unlock) or free (it drains itself).
+ * its dump of a crash-consistent header), until nothing is owed.  The release
+ * itself fails while work is pending (kexec_lock.c), so an event deferred
+ * after the last look is applied here before the lock is free: owed work is
+ * never left to a free lock.  (Mainline never owes: its release succeeds.)
  */
 static void unlock_and_drain(struct chp_hotplug *hp)
 {
-	for (;;) {
-		if (hp->policy == CHP_POLICY_ROBUST && atomic_load(&hp->pending)) {
-			atomic_store(&hp->kexec_lock, KEXEC_HOTPLUG);
-			while (atomic_exchange(&hp->pending, false))
-				drain_once(hp);
-		}
-		kexec_unlock(hp);
-		if (hp->policy != CHP_POLICY_ROBUST || !atomic_load(&hp->pending) ||
-		    !kexec_trylock_as(hp, KEXEC_HOTPLUG))
-			return;
-	}
+	do {
+		while (chp_kexec_take_pending(hp))
+			drain_once(hp);
+	} while (!chp_kexec_release(hp));
 }
 
 int chp_hotplug_in_flight(struct chp_hotplug *hp, bool machine_event, struct chp_ranges *out)
@@ -272,7 +254,7 @@ int chp_hotplug_in_flight(struct chp_hotplug *hp, bool machine_event, struct chp
 	 * holder applies it before letting go.  Owed with the lock free is an
 	 * event lost (or a window where one could be): never excused.
 	 */
-	if (atomic_load(&hp->kexec_lock) == KEXEC_FREE)
+	if (chp_kexec_holder(hp) == KEXEC_FREE)
 		return err;
 	pthread_mutex_lock(&hp->stats_lock);
 	if (!err)
@@ -312,7 +294,7 @@ static void handle_event_locked(struct chp_hotplug *hp, const struct chp_hp_even
 	int err;
 
 	chp_hp_count(hp, &hp->stats.events, 1);
-	if (!kexec_trylock_as(hp, KEXEC_HOTPLUG)) {
+	if (!chp_kexec_trylock_as(hp, KEXEC_HOTPLUG)) {
 		if (hp->policy == CHP_POLICY_MAINLINE) {
 			chp_hp_logf(hp, "crash hp: kexec_trylock() failed, kdump image may be inaccurate");
 			chp_hp_count(hp, &hp->stats.dropped, 1);
@@ -326,8 +308,7 @@ static void handle_event_locked(struct chp_hotplug *hp, const struct chp_hp_even
 			chp_ranges_add(hp->owed, (struct chp_range){ s, s + ev->nr_pages * CHP_PAGE_SIZE - 1 });
 			pthread_mutex_unlock(&hp->stats_lock);
 		}
-		atomic_store(&hp->pending, true);
-		if (kexec_trylock_as(hp, KEXEC_HOTPLUG))
+		if (chp_kexec_owe(hp))
 			unlock_and_drain(hp);
 		return;
 	}
@@ -375,7 +356,6 @@ int chp_hotplug_new(struct chp_hotplug **out, enum chp_policy policy, struct chp
 	hp->img = img;
 	atomic_init(&hp->kexec_lock, KEXEC_FREE);
 	atomic_init(&hp->image_hidden, false);
-	atomic_init(&hp->pending, false);
 	pthread_mutex_init(&hp->region_lock, NULL);
 	pthread_mutex_init(&hp->stats_lock, NULL);
 	if (chp_ranges_new(&hp->owed) || chp_ranges_new(&hp->applying)) {
@@ -417,7 +397,7 @@ int chp_hotplug_load(struct chp_hotplug *hp, const struct chp_load_options *opt)
 {
 	int err;
 
-	if (!kexec_trylock_as(hp, KEXEC_LOADER))
+	if (!chp_kexec_trylock_as(hp, KEXEC_LOADER))
 		return chp_fail(-EBUSY, "kexec_load: the kexec lock is taken");
 	chp_robust_detach(hp);
 	/* The header is built from one consistent view of the machine. */
@@ -437,7 +417,7 @@ int chp_hotplug_load(struct chp_hotplug *hp, const struct chp_load_options *opt)
 		 * the load; its failure is still the load's.
 		 */
 		err = chp_robust_attach(hp);
-		atomic_store(&hp->kexec_lock, KEXEC_HOTPLUG);
+		chp_kexec_become(hp, KEXEC_HOTPLUG);
 		if (!err && !(err = chp_kimage_unprotect(hp->img))) {
 			err = chp_robust_resync(hp);
 			chp_kimage_protect(hp->img);
@@ -449,7 +429,7 @@ int chp_hotplug_load(struct chp_hotplug *hp, const struct chp_load_options *opt)
 
 int chp_hotplug_unload(struct chp_hotplug *hp)
 {
-	if (!kexec_trylock_as(hp, KEXEC_LOADER))
+	if (!chp_kexec_trylock_as(hp, KEXEC_LOADER))
 		return chp_fail(-EBUSY, "kexec_load: the kexec lock is taken");
 	chp_robust_detach(hp);
 	pthread_mutex_lock(&hp->region_lock);
@@ -461,21 +441,23 @@ int chp_hotplug_unload(struct chp_hotplug *hp)
 
 int chp_hotplug_panic_gate(struct chp_hotplug *hp)
 {
-	int holder = atomic_load(&hp->kexec_lock);
+	enum kexec_holder holder = chp_kexec_holder(hp);
 
 	if (hp->policy == CHP_POLICY_MAINLINE) {
 		/* __crash_kexec(): kexec_trylock(), then kexec_crash_image. */
+		if (holder == KEXEC_LOADER)
+			return chp_fail(-EBUSY, "panic: kexec_trylock() failed (held by a load): no dump");
 		if (holder != KEXEC_FREE)
-			return chp_fail(-ENODATA, "panic: kexec_trylock() failed (held by %s): no dump",
-					holder == KEXEC_LOADER ? "a load" : "a hotplug update");
+			return chp_fail(-ENODATA, "panic: kexec_trylock() failed (held by a hotplug "
+					"update): no dump");
 		if (atomic_load(&hp->image_hidden))
 			return chp_fail(-ENODATA, "panic: kexec_crash_image is NULL during a header "
 					"copy: no dump");
 	} else if (holder == KEXEC_LOADER) {
-		return chp_fail(-ENODATA, "panic: a load or unload is in progress: no dump");
+		return chp_fail(-EBUSY, "panic: a load or unload is in progress: no dump");
 	}
 	if (!chp_kimage_loaded(hp->img))
-		return chp_fail(-ENODATA, "panic: no crash image is loaded: no dump");
+		return chp_fail(-ENOENT, "panic: no crash image is loaded: no dump");
 	return 0;
 }
 

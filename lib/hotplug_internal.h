@@ -14,6 +14,7 @@ enum kexec_holder {
 	KEXEC_FREE = 0,
 	KEXEC_LOADER = 1,
 	KEXEC_HOTPLUG = 2,
+	KEXEC_PENDING = 4,  /* or'ed in: robust work owed to the holder (kexec_lock.c) */
 };
 
 struct chp_hotplug {
@@ -21,9 +22,8 @@ struct chp_hotplug {
 	struct chp_machine *m;
 	struct chp_kimage *img;
 
-	atomic_int kexec_lock;        /* enum kexec_holder */
+	atomic_int kexec_lock;        /* enum kexec_holder, and KEXEC_PENDING */
 	atomic_bool image_hidden;     /* kexec_crash_image == NULL during a copy */
-	atomic_bool pending;          /* robust: machine changed while the lock was taken */
 	pthread_mutex_t region_lock;  /* one store, or one frozen look, at a time */
 	pthread_mutex_t stats_lock;
 
@@ -45,6 +45,23 @@ struct chp_hotplug {
 	char *log;
 	size_t log_len;
 };
+
+/* The kexec lock (kexec_lock.c).  Take it if free. */
+bool chp_kexec_trylock_as(struct chp_hotplug *hp, enum kexec_holder who);
+/* Who holds it (KEXEC_FREE: nobody), whether or not work is pending. */
+enum kexec_holder chp_kexec_holder(struct chp_hotplug *hp);
+/* The holder changes what it is doing (a load's resync), pending work kept. */
+void chp_kexec_become(struct chp_hotplug *hp, enum kexec_holder who);
+/*
+ * A robust event whose work is recorded as owed: marks it pending on the
+ * holder (false), or takes the free lock with it pending (true: the caller
+ * now holds the lock and must unlock_and_drain()).
+ */
+bool chp_kexec_owe(struct chp_hotplug *hp);
+/* The holder: true if work was pending (now cleared, held as a hotplug update). */
+bool chp_kexec_take_pending(struct chp_hotplug *hp);
+/* The holder lets go; false, still holding, if work became pending meanwhile. */
+bool chp_kexec_release(struct chp_hotplug *hp);
 
 /* The narrow store API: every write into the crash region comes here. */
 /* One atomic store (aligned, 1/2/4/8 bytes; -EINVAL otherwise), one crash point. */

@@ -55,10 +55,11 @@ static int crash_frozen(void *arg)
 	int err;
 
 	/* The panic path's decision, taken with everything else held still. */
-	if (chp_hotplug_panic_gate(c->hp)) {
+	err = chp_hotplug_panic_gate(c->hp);
+	if (err) {
 		snprintf(res->why, sizeof(res->why), "%s", chp_last_error());
-		res->unloaded = !chp_kimage_loaded(c->hp->img) ||
-				atomic_load(&c->hp->kexec_lock) == KEXEC_LOADER;
+		/* The gate's own look: the loader may have let go since. */
+		res->unloaded = err == -EBUSY || err == -ENOENT;
 		return 0;
 	}
 	/*

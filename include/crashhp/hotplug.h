@@ -98,7 +98,10 @@ int chp_hotplug_unload(struct chp_hotplug *hp);
  * Mainline: only if kexec_trylock() succeeds and kexec_crash_image is set.
  * Robust: unless nothing is loaded or a load/unload is in progress; an update
  * in progress does not stop it (the header is valid after every store).
- * 0 when a dump is taken, -ENODATA (with the reason) when not.
+ * 0 when a dump is taken; when not (with the reason): -EBUSY while a load or
+ * unload holds the lock, -ENOENT with no image loaded, -ENODATA when the
+ * policy's own handling stops it.  The reason is decided here, from one look
+ * at the lock: a caller that looked again could see the load already done.
  */
 int chp_hotplug_panic_gate(struct chp_hotplug *hp);
 

@@ -22,6 +22,7 @@ def M(name, file, category, description, find, replace, equivalent=None):
 
 
 R, H, A, F = "lib/robust.c", "lib/hotplug.c", "lib/arch_mainline.c", "lib/fdt.c"
+K = "lib/kexec_lock.c"
 
 MUTANTS = [
     # ---- a new slot's fields (write_slot) ----
@@ -166,27 +167,27 @@ MUTANTS = [
     M("fdt-load-present-only", F, "fdt", "the loaded tree holds present CPUs only: ADD_CPU rewrites /cpus",
       "err = fdt_begin_node(buf, name);",
       "if (!chp_machine_cpu_present(m, cpu))\n\t\t\tcontinue;\n\t\terr = fdt_begin_node(buf, name);"),
-    # ---- deferral and drain (hotplug.c) ----
-    M("pending-never-set", H, "protocol", "a deferred event never marks work pending: the holder does not drain",
-      "atomic_store(&hp->pending, true);", "(void)0;"),
-    M("deferral-not-retried", H, "protocol", "a deferral never retries the lock: lost if the holder let go meanwhile",
-      "if (kexec_trylock_as(hp, KEXEC_HOTPLUG))\n\t\t\tunlock_and_drain(hp);\n\t\treturn;",
-      "return;"),
+    # ---- deferral and drain (hotplug.c, kexec_lock.c) ----
+    M("pending-never-set", K, "protocol", "a deferred event never marks work pending: the holder does not drain",
+      "atomic_compare_exchange_weak(&hp->kexec_lock, &v, v | KEXEC_PENDING))", "true)"),
+    M("deferral-not-retried", K, "protocol", "a deferral never takes a free lock: lost if the holder let go meanwhile",
+      "if (v == KEXEC_FREE) {", "if (false) {"),
+    M("release-ignores-pending", K, "protocol", "the holder lets go though work became pending after its last look",
+      "return !(v & KEXEC_PENDING) && atomic_compare_exchange_strong(&hp->kexec_lock, &v, KEXEC_FREE);",
+      "(void)v;\n\tatomic_store(&hp->kexec_lock, KEXEC_FREE);\n\treturn true;"),
     M("pending-cleared-after-resync", H, "protocol", "pending cleared after the resync: an event deferred during it is lost",
-      "while (atomic_exchange(&hp->pending, false))\n\t\t\t\tdrain_once(hp);",
-      "while (atomic_load(&hp->pending)) {\n\t\t\t\tdrain_once(hp);\n"
-      "\t\t\t\tatomic_store(&hp->pending, false);\n\t\t\t}"),
+      "while (chp_kexec_take_pending(hp))\n\t\t\tdrain_once(hp);",
+      "while (atomic_load(&hp->kexec_lock) & KEXEC_PENDING) {\n\t\t\tdrain_once(hp);\n"
+      "\t\t\t(void)chp_kexec_take_pending(hp);\n\t\t}"),
     M("owed-not-recorded", H, "protocol", "a deferred event's range is not recorded as owed (in flight)",
       "chp_ranges_add(hp->owed, (struct chp_range){ s, s + ev->nr_pages * CHP_PAGE_SIZE - 1 });",
       "(void)s;"),
     M("applying-not-recorded", H, "protocol", "what a drain applies is not in flight while it runs",
       "chp_ranges_add_all(hp->applying, hp->owed);", "(void)0;"),
     M("drain-once", H, "protocol", "the drain runs once, not until nothing is pending",
-      "\t\t\twhile (atomic_exchange(&hp->pending, false))\n\t\t\t\tdrain_once(hp);\n\t\t}\n"
-      "\t\tkexec_unlock(hp);\n\t\tif (hp->policy != CHP_POLICY_ROBUST || !atomic_load(&hp->pending) ||\n"
-      "\t\t    !kexec_trylock_as(hp, KEXEC_HOTPLUG))\n\t\t\treturn;",
-      "\t\t\tif (atomic_exchange(&hp->pending, false))\n\t\t\t\tdrain_once(hp);\n\t\t}\n"
-      "\t\tkexec_unlock(hp);\n\t\treturn;"),
+      "\t\twhile (chp_kexec_take_pending(hp))\n\t\t\tdrain_once(hp);\n\t} while (!chp_kexec_release(hp));",
+      "\t\tif (chp_kexec_take_pending(hp))\n\t\t\tdrain_once(hp);\n\t} while (0);\n"
+      "\tatomic_store(&hp->kexec_lock, KEXEC_FREE);"),
     M("robust-drops-contended", H, "protocol", "robust drops a contended event as mainline does",
       "if (hp->policy == CHP_POLICY_MAINLINE) {\n\t\t\tchp_hp_logf(hp, \"crash hp: kexec_trylock() failed",
       "if (true) {\n\t\t\tchp_hp_logf(hp, \"crash hp: kexec_trylock() failed"),

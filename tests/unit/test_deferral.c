@@ -7,7 +7,9 @@
  * taken then and afterwards holds: no event may be lost.
  *
  * This binary is linked with --wrap=chp_ranges_add, so a test can act at the
- * instant a deferred event records what it owes (see __wrap_chp_ranges_add).
+ * instant a deferred event records what it owes (see __wrap_chp_ranges_add),
+ * --wrap=chp_kexec_release, to act as a holder lets the lock go, and
+ * --wrap=chp_hotplug_panic_gate, to act right after a panic's first look.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -135,11 +137,116 @@ static void test_deferral__event_deferred_during_a_drain_is_applied(void **state
 	hplab_down(&l);
 }
 
+/* ---- an event deferred after the holder's last look, before it lets go ---- */
+
+bool __real_chp_kexec_release(struct chp_hotplug *hp);
+
+static struct {
+	struct hplab *l;
+	bool armed, crash_next;
+	struct chp_dump_result res;
+} late;
+
+bool __wrap_chp_kexec_release(struct chp_hotplug *hp)
+{
+	if (late.armed) {
+		late.armed = false;
+		/*
+		 * The holder has looked for owed work and found none.  Now a DIMM
+		 * goes: its block's offline event finds the lock held and is
+		 * deferred, then the resource goes (no event), its memory absent.
+		 */
+		assert_int_equal(chp_machine_remove_dimm(late.l->m, 8 * GiB, 128 * MiB), 0);
+		late.crash_next = true;
+	}
+	bool released = __real_chp_kexec_release(hp);
+	/* The first instant the lock is free: a panic now takes the dump. */
+	if (released && late.crash_next) {
+		late.crash_next = false;
+		assert_int_equal(chp_lab_crash_now(late.l->hp, &late.res), 0);
+	}
+	return released;
+}
+
+/*
+ * A load holds the lock and lets go with nothing owed; between its last look
+ * and the release a DIMM is removed (its offline event deferred).  The lock
+ * must not become free while that work is owed: a panic at the instant it
+ * is free must take a dump without the removed DIMM (not read absent memory).
+ */
+static void test_deferral__event_deferred_as_the_holder_lets_go(void **state)
+{
+	struct hplab l = x86_4g();
+
+	assert_int_equal(chp_machine_add_dimm(l.m, 8 * GiB, 128 * MiB, true), 0);
+	assert_true(chp_hotplug_kexec_trylock(l.hp)); /* kexec_load in progress */
+	late.l = &l;
+	late.armed = true;
+	chp_hotplug_kexec_unlock(l.hp);
+	assert_false(late.armed);
+	assert_false(late.crash_next);
+	assert_true(late.res.taken);
+	if (!late.res.complete)
+		fail_msg("the lock was let go with a deferred event owed; a panic then: %s",
+			 late.res.why);
+	assert_int_equal(chp_hotplug_stats(l.hp)->deferred, 1);
+	expect_dump_holds_everything(&l);
+	hplab_down(&l);
+}
+
+/* ---- a crash refused because a load holds the lock, the load done meanwhile ---- */
+
+int __real_chp_hotplug_panic_gate(struct chp_hotplug *hp);
+
+static struct {
+	struct chp_hotplug *hp;
+	bool armed;
+} gate;
+
+int __wrap_chp_hotplug_panic_gate(struct chp_hotplug *hp)
+{
+	int err = __real_chp_hotplug_panic_gate(hp);
+
+	if (gate.armed) {
+		gate.armed = false;
+		/* The load finishes between the panic's look and its bookkeeping. */
+		chp_hotplug_kexec_unlock(gate.hp);
+	}
+	return err;
+}
+
+/*
+ * A panic while a load holds the kexec lock gets no dump: the loader's window,
+ * counted apart from a policy's failure.  The load lets go right after the
+ * panic path looked: the reason is the one the panic path saw, not a second
+ * look at a lock that is free by then (test_concurrent once saw "no dump"
+ * outside the loader's window from this).
+ */
+static void test_deferral__no_dump_in_a_load_counted_as_the_loads(void **state)
+{
+	struct hplab l = x86_4g();
+	struct chp_dump_result res;
+
+	assert_true(chp_hotplug_kexec_trylock(l.hp)); /* kexec_load in progress */
+	gate.hp = l.hp;
+	gate.armed = true;
+	assert_int_equal(chp_lab_crash_now(l.hp, &res), 0);
+	assert_false(gate.armed);
+	assert_false(res.taken);
+	if (!res.unloaded)
+		fail_msg("no dump while a load held the lock, counted outside the loader's "
+			 "window: %s", res.why);
+	expect_dump_holds_everything(&l);
+	hplab_down(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_deferral__event_deferred_during_a_drain_is_applied),
 		cmocka_unit_test(test_deferral__retried_when_the_holder_let_go),
+		cmocka_unit_test(test_deferral__event_deferred_as_the_holder_lets_go),
+		cmocka_unit_test(test_deferral__no_dump_in_a_load_counted_as_the_loads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
