@@ -15,21 +15,8 @@
 #include "crashhp/error.h"
 #include "crashhp/sysroot.h"
 
-static char root[64];
-
-static void put(const char *path, const char *text)
-{
-	char full[256], cmd[300];
-	FILE *f;
-
-	snprintf(full, sizeof(full), "%s%s", root, path);
-	snprintf(cmd, sizeof(cmd), "mkdir -p \"$(dirname '%s')\"", full);
-	assert_int_equal(system(cmd), 0);
-	f = fopen(full, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
+#define SCRATCH_TREE_NAME "dumpconf"
+#include "scratch_tree.h"
 
 /* Read the machine under root as status does: through its sysroot. */
 static int read_conf(struct chp_dumpconf *c)
@@ -42,20 +29,6 @@ static int read_conf(struct chp_dumpconf *c)
 	err = chp_dumpconf_read(c, s);
 	chp_sysroot_free(s);
 	return err;
-}
-
-static int setup(void **state)
-{
-	strcpy(root, "/tmp/crashhp-dumpconf-XXXXXX");
-	return mkdtemp(root) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	return system(cmd);
 }
 
 /* A directory with neither sys/ nor proc/ is no machine's root; either one is. */

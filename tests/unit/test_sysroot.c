@@ -19,21 +19,8 @@
 #include "crashhp/sysroot.h"
 #include "sysroot_internal.h"
 
-static char root[64];
-
-static void put(const char *path, const char *text)
-{
-	char full[256], cmd[300];
-	FILE *f;
-
-	snprintf(full, sizeof(full), "%s%s", root, path);
-	snprintf(cmd, sizeof(cmd), "mkdir -p \"$(dirname '%s')\"", full);
-	assert_int_equal(system(cmd), 0);
-	f = fopen(full, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
+#define SCRATCH_TREE_NAME "sysroot"
+#include "scratch_tree.h"
 
 /* Replace PATH by a FIFO, a symbolic link to TARGET, or nothing. */
 static void make_fifo(const char *path)
@@ -102,20 +89,6 @@ static void open_refused(const char *what)
 	assert_null(s);
 	if (!strstr(chp_last_error(), what))
 		fail_msg("message '%s' lacks '%s'", chp_last_error(), what);
-}
-
-static int setup(void **state)
-{
-	strcpy(root, "/tmp/crashhp-sysroot-XXXXXX");
-	return mkdtemp(root) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	return system(cmd);
 }
 
 static void test_sysroot__cpulist(void **state)
