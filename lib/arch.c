@@ -71,7 +71,15 @@ bool chp_arch_excludes_low_1m(enum chp_arch arch)
 	return arch == CHP_ARCH_X86_64;
 }
 
+uint64_t chp_arch_text_vaddr(enum chp_arch arch)
+{
+	/* x86_64: __START_KERNEL_map; ppc64's headers have no kernel-text LOAD. */
+	return arch == CHP_ARCH_X86_64 ? 0xffffffff80000000ull : 0;
+}
+
 bool chp_arch_load_is_ram(enum chp_arch arch, uint64_t vaddr)
 {
-	return arch != CHP_ARCH_X86_64 || vaddr < 0xffffffff80000000ull;
+	uint64_t text = chp_arch_text_vaddr(arch);
+
+	return !text || vaddr < text;
 }

@@ -31,6 +31,8 @@ uint64_t chp_arch_direct_map_base(enum chp_arch arch);
  * (0xffffffff80000000) up; everything else is the direct map, wherever KASLR
  * put it (a real dump's page_offset_base is randomized).  ppc64: all RAM.
  */
+/* Where the kernel-text mapping starts (0: the arch's headers have no text LOAD). */
+uint64_t chp_arch_text_vaddr(enum chp_arch arch);
 bool chp_arch_load_is_ram(enum chp_arch arch, uint64_t vaddr);
 
 /* Whether the header carries a PT_LOAD for the kernel text mapping (x86_64). */

@@ -22,64 +22,65 @@ def M(name, file, category, description, find, replace, equivalent=None):
 
 
 R, H, A, F = "lib/robust.c", "lib/hotplug.c", "lib/arch_mainline.c", "lib/fdt.c"
+# The slot core: the kernel series' kernel/crash_slots.c, byte for byte.
+C = "lib/kernel/crash_slots.c"
 K = "lib/kexec_lock.c"
 
 MUTANTS = [
     # ---- a new slot's fields (write_slot) ----
-    M("new-slot-offset", R, "field", "a new slot's p_offset one page off: vmcore reads the wrong memory",
-      "int err = store64(hp, a + 8, x.start);", "int err = store64(hp, a + 8, x.start + 4096);"),
-    M("new-slot-vaddr-is-paddr", R, "field", "a new slot's p_vaddr = p_paddr, not the direct map",
-      "store64(hp, a + 16, r->direct + x.start);", "store64(hp, a + 16, x.start);"),
-    M("new-slot-paddr", R, "field", "a new slot's p_paddr one page off: makedumpfile and crash map the wrong pages",
-      "err = store64(hp, a + 24, x.start);", "err = store64(hp, a + 24, x.start + 4096);"),
-    M("new-slot-filesz-zero", R, "field", "a new slot with p_filesz 0: readers get zeros",
-      "err = store64(hp, a + 32, size);", "err = store64(hp, a + 32, 0);"),
-    M("new-slot-memsz-short", R, "field", "a new slot's p_memsz a page short: its last page missing",
-      "err = store64(hp, a + 40, size);", "err = store64(hp, a + 40, size - 4096);"),
-    M("new-slot-flags", R, "field", "a new slot's p_flags 0, not RWX as the kernel writes",
-      "commit_type(hp, i, CHP_PT_LOAD, CHP_PF_R | CHP_PF_W | CHP_PF_X)", "commit_type(hp, i, CHP_PT_LOAD, 0)"),
-    M("new-slot-type-note", R, "field", "a new slot becomes a PT_NOTE, not a PT_LOAD",
-      "commit_type(hp, i, CHP_PT_LOAD, CHP_PF_R | CHP_PF_W | CHP_PF_X)",
-      "commit_type(hp, i, CHP_PT_NOTE, CHP_PF_R | CHP_PF_W | CHP_PF_X)"),
-    M("phnum-one-short", R, "field", "e_phnum does not count the slot it uncovers",
-      "chp_put16(n, (uint16_t)(i + 1), r->big);", "chp_put16(n, (uint16_t)i, r->big);"),
-    M("phnum-store-dropped", R, "store", "e_phnum never raised: a slot past it is never read",
-      "if (!err && i >= r->hwm) {", "if (!err && i > r->nslots) {"),
-    M("new-slot-size-first", R, "order", "a new slot's size and type stored before its addresses: "
+    M("new-slot-offset", C, "field", "a new slot's p_offset one page off: vmcore reads the wrong memory",
+      "int err = store64(cs, a + P_OFFSET, x.start);", "int err = store64(cs, a + P_OFFSET, x.start + 4096);"),
+    M("new-slot-vaddr-is-paddr", C, "field", "a new slot's p_vaddr = p_paddr, not the direct map",
+      "store64(cs, a + P_VADDR, cs->direct + x.start);", "store64(cs, a + P_VADDR, x.start);"),
+    M("new-slot-paddr", C, "field", "a new slot's p_paddr one page off: makedumpfile and crash map the wrong pages",
+      "err = store64(cs, a + P_PADDR, x.start);", "err = store64(cs, a + P_PADDR, x.start + 4096);"),
+    M("new-slot-filesz-zero", C, "field", "a new slot with p_filesz 0: readers get zeros",
+      "err = store64(cs, a + P_FILESZ, size);", "err = store64(cs, a + P_FILESZ, 0);"),
+    M("new-slot-memsz-short", C, "field", "a new slot's p_memsz a page short: its last page missing",
+      "err = store64(cs, a + P_MEMSZ, size);", "err = store64(cs, a + P_MEMSZ, size - 4096);"),
+    M("new-slot-flags", C, "field", "a new slot's p_flags 0, not RWX as the kernel writes",
+      "commit_type(cs, i, TYPE_LOAD, FLAGS_RWX)", "commit_type(cs, i, TYPE_LOAD, 0)"),
+    M("new-slot-type-note", C, "field", "a new slot becomes a PT_NOTE, not a PT_LOAD",
+      "commit_type(cs, i, TYPE_LOAD, FLAGS_RWX)",
+      "commit_type(cs, i, TYPE_NOTE, FLAGS_RWX)"),
+    M("phnum-one-short", C, "field", "e_phnum does not count the slot it uncovers",
+      "err = cs->cfg.ops->store(cs->cfg.ctx, E_PHNUM, i + 1, 2);", "err = cs->cfg.ops->store(cs->cfg.ctx, E_PHNUM, i, 2);"),
+    M("phnum-store-dropped", C, "store", "e_phnum never raised: a slot past it is never read",
+      "if (!err && i >= cs->hwm) {", "if (!err && i > cs->nslots) {"),
+    M("new-slot-size-first", C, "order", "a new slot's size and type stored before its addresses: "
       "for a moment it describes [0, size)",
-      "int err = store64(hp, a + 8, x.start);",
-      "int err = store64(hp, a + 40, size);\n\n\tif (!err)\n\t\terr = store64(hp, a + 32, size);\n"
-      "\tif (!err)\n\t\terr = commit_type(hp, i, CHP_PT_LOAD, CHP_PF_R | CHP_PF_W | CHP_PF_X);\n"
-      "\tif (!err)\n\t\terr = store64(hp, a + 8, x.start);"),
-    M("new-slot-merged-store", R, "store", "a new slot's p_memsz and p_filesz in one 16-byte store (not atomic)",
-      "\tif (!err)\n\t\terr = store64(hp, a + 40, size);                /* p_memsz, then */\n"
-      "\tif (!err)\n\t\terr = store64(hp, a + 32, size);                /* p_filesz */",
-      "\tuint8_t sz[16];\n\tchp_put64(sz, size, r->big);\n\tchp_put64(sz + 8, size, r->big);\n"
-      "\tif (!err)\n\t\terr = chp_hp_store(hp, a + 32, sz, sizeof(sz));"),
+      "int err = store64(cs, a + P_OFFSET, x.start);",
+      "int err = store64(cs, a + P_MEMSZ, size);\n\n\tif (!err)\n\t\terr = store64(cs, a + P_FILESZ, size);\n"
+      "\tif (!err)\n\t\terr = commit_type(cs, i, TYPE_LOAD, FLAGS_RWX);\n"
+      "\tif (!err)\n\t\terr = store64(cs, a + P_OFFSET, x.start);"),
+    M("new-slot-merged-store", C, "store", "a new slot's p_memsz and p_filesz in one 16-byte store (not atomic)",
+      "\tif (!err)\n\t\terr = store64(cs, a + P_MEMSZ, size);\t/* p_memsz, then */\n"
+      "\tif (!err)\n\t\terr = store64(cs, a + P_FILESZ, size);\t/* p_filesz */",
+      "\tif (!err)\n\t\terr = cs->cfg.ops->store(cs->cfg.ctx, a + P_FILESZ, 0, 16);"),
     # ---- a slot that lets go (kill_slot) ----
-    M("kill-store-dropped", R, "store", "a removed range's slot is never let go: absent memory kept",
-      "int err = store64(hp, a + 32, 0);                 /* p_filesz */\n\n\tif (!err)\n"
-      "\t\terr = store64(hp, a + 40, 0);             /* p_memsz */\n\tif (!err)\n"
-      "\t\terr = commit_type(hp, i, 0 /* PT_NULL */, 0);\n"
-      "\tfor (unsigned off = 8; !err && off <= 24; off += 8) /* p_offset, p_vaddr, p_paddr */\n"
-      "\t\terr = store64(hp, a + off, 0);",
+    M("kill-store-dropped", C, "store", "a removed range's slot is never let go: absent memory kept",
+      "int err = store64(cs, a + P_FILESZ, 0);\n\n\tif (!err)\n"
+      "\t\terr = store64(cs, a + P_MEMSZ, 0);\n\tif (!err)\n"
+      "\t\terr = commit_type(cs, i, TYPE_NULL, 0);\n"
+      "\tfor (off = P_OFFSET; !err && off <= P_PADDR; off += 8)\n"
+      "\t\terr = store64(cs, a + off, 0);",
       "int err = 0;"),
     # ---- a range's end moves (resize_slot) ----
-    M("grow-keeps-filesz", R, "store", "a grown range keeps its old p_filesz: readers get zeros past it",
-      "if (!err)\n\t\terr = store64(hp, a + (grow ? 32 : 40), size);",
-      "if (!err && !grow)\n\t\terr = store64(hp, a + (grow ? 32 : 40), size);"),
-    M("shrink-keeps-memsz", R, "store", "a shrunk range keeps its old p_memsz: absent memory kept",
-      "if (!err)\n\t\terr = store64(hp, a + (grow ? 32 : 40), size);",
-      "if (!err && grow)\n\t\terr = store64(hp, a + (grow ? 32 : 40), size);"),
-    M("resize-order-swapped", R, "order", "p_filesz moved before p_memsz when growing, after when shrinking: for an instant "
+    M("grow-keeps-filesz", C, "store", "a grown range keeps its old p_filesz: readers get zeros past it",
+      "if (!err)\n\t\terr = store64(cs, a + (grow ? P_FILESZ : P_MEMSZ), size);",
+      "if (!err && !grow)\n\t\terr = store64(cs, a + (grow ? P_FILESZ : P_MEMSZ), size);"),
+    M("shrink-keeps-memsz", C, "store", "a shrunk range keeps its old p_memsz: absent memory kept",
+      "if (!err)\n\t\terr = store64(cs, a + (grow ? P_FILESZ : P_MEMSZ), size);",
+      "if (!err && grow)\n\t\terr = store64(cs, a + (grow ? P_FILESZ : P_MEMSZ), size);"),
+    M("resize-order-swapped", C, "order", "p_filesz moved before p_memsz when growing, after when shrinking: for an instant "
       "p_filesz > p_memsz, which the ELF gABI forbids and the lab's capture rejects (vmcore.c, "
       "makedumpfile and crash bound reads by p_memsz and would not notice)",
-      "int err = store64(hp, a + (grow ? 40 : 32), size);", "int err = store64(hp, a + (grow ? 32 : 40), size);"),
-    M("resize-size-short", R, "field", "a resized range a page short (p_filesz and p_memsz)",
-      "uint64_t size = last - s->start + 1, a", "uint64_t size = last - s->start + 1 - 4096, a"),
+      "int err = store64(cs, a + (grow ? P_MEMSZ : P_FILESZ), size);", "int err = store64(cs, a + (grow ? P_FILESZ : P_MEMSZ), size);"),
+    M("resize-size-short", C, "field", "a resized range a page short (p_filesz and p_memsz)",
+      "u64 size = last - s->start + 1;", "u64 size = last - s->start + 1 - 4096;"),
     # ---- which ranges change ----
-    M("add-skips-gaps", R, "logic", "a gap below an existing range is not added",
-      "if (s < 0 || r->slots[s].start > at) {", "if (s < 0) {",
+    M("add-skips-gaps", C, "logic", "a gap below an existing range is not added",
+      "if (s < 0 || cs->slots[s].start > at) {", "if (s < 0) {",
       equivalent="unreachable difference: add_range() is only given one block's piece (events "
                  "are per memory block, exclusions cut out), or a piece of the resync's "
                  "want - have, which no live slot overlaps.  Every slot starts at a block or "
@@ -88,45 +89,46 @@ MUTANTS = [
                  "piece, or a bridged gap, whose ends are ranges' ends), and a user-space "
                  "header's odd starts are made exact by the load's resync.  So no slot starts "
                  "strictly inside a piece and the guard never adds anything"),
-    M("add-never-extends", R, "logic", "an adjacent add takes a new slot instead of growing the range below",
-      "long left = g.start ? slot_at(r, g.start - 1) : -1;", "long left = -1;"),
-    M("tail-cut-page-too-many", R, "logic", "a tail cut takes one page below the cut too: online memory lost",
-      "err = resize_slot(hp, (size_t)s, cut.start - 1);\n\t\t} else {",
-      "err = resize_slot(hp, (size_t)s, cut.start - 1 - 4096);\n\t\t} else {"),
-    M("split-lower-first", R, "order", "a split or head cut lets the old slot go before the part above has its own",
-      "err = write_slot(hp, i, (struct chp_range){ cut.last + 1, r->slots[s].last });\n\t\t\tif (!err)\n\t\t\t\terr = old.start < cut.start ? resize_slot(hp, (size_t)s, cut.start - 1)\n\t\t\t\t\t\t\t    : kill_slot(hp, (size_t)s);",
-      "err = old.start < cut.start ? resize_slot(hp, (size_t)s, cut.start - 1)\n\t\t\t\t\t\t    : kill_slot(hp, (size_t)s);\n\t\t\tif (!err)\n\t\t\t\terr = write_slot(hp, i, (struct chp_range){ cut.last + 1, old.last });"),
-    M("merge-kill-first", R, "order", "a capacity merge lets the upper range go before the lower one covers it",
-      "err = resize_slot(hp, best, hi.last);\n\treturn err ? err : kill_slot(hp, next_of_best);",
-      "err = kill_slot(hp, next_of_best);\n\treturn err ? err : resize_slot(hp, best, hi.last);"),
-    M("merge-no-kill", R, "store", "a capacity merge never frees the upper slot: no room is made",
-      "return err ? err : kill_slot(hp, next_of_best);", "return err;"),
+    M("add-never-extends", C, "logic", "an adjacent add takes a new slot instead of growing the range below",
+      "left = g.start ? slot_at(cs, g.start - 1) : -1;", "left = -1;"),
+    M("tail-cut-page-too-many", C, "logic", "a tail cut takes one page below the cut too: online memory lost",
+      "err = resize_slot(cs, (size_t)s, cut.start - 1);\n\t\t} else {",
+      "err = resize_slot(cs, (size_t)s, cut.start - 1 - 4096);\n\t\t} else {"),
+    M("split-lower-first", C, "order", "a split or head cut lets the old slot go before the part above has its own",
+      "err = write_slot(cs, i, above);\n\t\t\tif (!err && old.start < cut.start)\n\t\t\t\terr = resize_slot(cs, (size_t)s, cut.start - 1);\n\t\t\telse if (!err)\n\t\t\t\terr = kill_slot(cs, (size_t)s);",
+      "if (old.start < cut.start)\n\t\t\t\terr = resize_slot(cs, (size_t)s, cut.start - 1);\n\t\t\telse\n\t\t\t\terr = kill_slot(cs, (size_t)s);\n\t\t\tif (!err)\n\t\t\t\terr = write_slot(cs, i, above);"),
+    M("merge-kill-first", C, "order", "a capacity merge lets the upper range go before the lower one covers it",
+      "err = resize_slot(cs, best, hi.last);\n\treturn err ? err : kill_slot(cs, next_of_best);",
+      "err = kill_slot(cs, next_of_best);\n\treturn err ? err : resize_slot(cs, best, hi.last);"),
+    M("merge-no-kill", C, "store", "a capacity merge never frees the upper slot: no room is made",
+      "return err ? err : kill_slot(cs, next_of_best);", "return err;"),
     # ---- capacity (make_room, give_back, a head cut at capacity) ----
     M("bridge-absent-allowed", R, "logic", "a capacity merge may bridge absent memory: a dump lists memory that is not there",
-      "if ((avoid && overlaps(*avoid, gap)) || !chp_ranges_covers(r->safe, gap))",
-      "if (avoid && overlaps(*avoid, gap))"),
+      "if (!chp_ranges_covers(r->safe, gap))\n\t\treturn UINT64_MAX;", "(void)0;"),
     M("give-back-skipped", R, "logic", "a bridged offline gap is never given back when a slot frees: offline memory kept for good",
-      "if (!absent && !slot_free(r))\n\t\t\tcontinue;", "if (!absent)\n\t\t\tcontinue;"),
+      "if (!absent && !crash_slots_have_room(r->slots))\n\t\t\tcontinue;", "if (!absent)\n\t\t\tcontinue;"),
     M("bridged-absent-kept", R, "logic", "a bridged gap that went absent (its DIMM removed) is not cut: absent memory listed",
-      "if (!absent && !slot_free(r))\n\t\t\tcontinue;", "if (absent || !slot_free(r))\n\t\t\tcontinue;"),
+      "if (!absent && !crash_slots_have_room(r->slots))\n\t\t\tcontinue;", "if (absent || !crash_slots_have_room(r->slots))\n\t\t\tcontinue;"),
     M("resync-cuts-bridged", R, "logic", "the resync cuts a bridged gap still present only to bridge another",
       "err = chp_ranges_subtract_all(diff, r->bridged_work);", "(void)0;"),
-    M("head-cut-no-borrow", R, "logic", "a head cut at capacity does not borrow a slot: it fails, the removed memory stays listed",
-      "err = take_slot(hp, &i, &cut);", "err = slot_free(r) ? take_slot(hp, &i, &cut) : -ENOSPC;"),
-    M("head-cut-borrow-over-cut", R, "logic", "the borrowing merge of a head cut may merge the range being cut",
-      "err = take_slot(hp, &i, &cut);", "err = take_slot(hp, &i, NULL);"),
-    M("merge-adjacent-not-first", R, "logic", "adjacent ranges merge only after every offline gap: offline memory covered for nothing",
-      "if (b->start <= a->last + 1)\n\t\treturn 0;", "if (b->start <= a->last + 1)\n\t\treturn UINT64_MAX - 2;"),
-    M("merge-most-offline", R, "logic", "a capacity merge bridges the gap with the most offline memory, not the least",
+    M("head-cut-no-borrow", C, "logic", "a head cut at capacity does not borrow a slot: it fails, the removed memory stays listed",
+      "err = take_slot(cs, &i, &cut);", "err = crash_slots_have_room(cs) ? take_slot(cs, &i, &cut) : -ENOSPC;"),
+    M("head-cut-borrow-over-cut", C, "logic", "the borrowing merge of a head cut may merge the range being cut",
+      "err = take_slot(cs, &i, &cut);", "err = take_slot(cs, &i, NULL);"),
+    M("merge-adjacent-not-first", C, "logic", "adjacent ranges merge only after every offline gap: offline memory covered for nothing",
+      "if (b->start <= a->last + 1)\n\t\treturn 0;", "if (b->start <= a->last + 1)\n\t\treturn U64_MAX - 2;"),
+    M("merge-most-offline", C, "logic", "a capacity merge bridges the gap with the most offline memory, not the least",
       "if (cost < best_cost || (cost == best_cost",
-      "if ((cost != UINT64_MAX && (best_cost == UINT64_MAX || cost > best_cost)) || (cost == best_cost"),
+      "if ((cost != U64_MAX && (best_cost == U64_MAX || cost > best_cost)) || (cost == best_cost"),
     M("merge-excluded-first", R, "logic", "a capacity merge bridges the crashkernel before offline memory",
       "return UINT64_MAX - 1;", "return 1;"),
-    # ---- the slot index (slot_index.c) ----
-    M("slot-index-floor-strict", "lib/slot_index.c", "logic", "floor() skips a slot starting exactly at the address: its range looks uncovered",
-      "if (ix->key[t] <= addr) {", "if (ix->key[t] < addr) {"),
-    M("slot-index-tie-off-by-one", "lib/slot_index.c", "logic", "two slots with one start ordered wrong (a <= id): next() skips one",
-      "(ix->key[a] == start && a < id)", "(ix->key[a] == start && a <= id)"),
+    M("kernel-sync-no-removals", C, "logic", "the kernel's resync (crash_slots_sync) never removes: removed memory stays listed",
+      "err = crash_slots_remove(cs, from, want[k].start - 1, changed);", "(void)0;"),
+    # ---- the slot index (the core's treap) ----
+    M("slot-index-floor-strict", C, "logic", "floor() skips a slot starting exactly at the address: its range looks uncovered",
+      "if (cs->key[t] <= addr) {", "if (cs->key[t] < addr) {"),
+    M("slot-index-tie-off-by-one", C, "logic", "two slots with one start ordered wrong (a <= id): next() skips one",
+      "(cs->key[a] == start && a < id)", "(cs->key[a] == start && a <= id)"),
     # ---- the ppc64 FDT index ----
     M("fdt-index-off-by-4", F, "fdt", "the indexed status offsets are 4 bytes off: \"okay\" lands on the property's name offset",
       "offsets[fdt32_to_cpu(*reg)] = (uint32_t)(status - (const char *)fdt);",
@@ -141,8 +143,8 @@ MUTANTS = [
     M("overfull-load-drops-old-image", "lib/loader.c", "protocol", "a load whose header does not fit unloads the old image: no dump until the next load",
       "err = chp_crashmem_build_header(m, hdr, room, &len);",
       "chp_kimage_unload(img);\n\terr = chp_crashmem_build_header(m, hdr, room, &len);"),
-    M("kaslr-direct-map-ignored", R, "field", "new slots use the default direct map, not the header's (KASLR)",
-      "r->direct = va - pa;", "(void)0;"),
+    M("kaslr-direct-map-ignored", C, "field", "new slots use the default direct map, not the header's (KASLR)",
+      "cs->direct = va - pa;", "(void)0;"),
     M("resync-no-removals", R, "logic", "the resync never removes: offline or removed memory kept",
       "err = remove_range(hp, *chp_ranges_at(diff, k), &changed);", "(void)0;"),
     M("resync-no-additions", R, "logic", "the resync never adds: owed or loaded-offline memory missing",

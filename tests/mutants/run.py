@@ -43,7 +43,9 @@ import mutants as table  # noqa: E402
 # and the packaging tests (pkg_*: what is installed, no policy code runs), real_cpu1_watch (it changes this machine's CPUs) and
 # cli_realdata (it reads ../shared/data beside the tree, absent from the copy,
 # and checks what `status` reads from real machines' /sys, not a policy), and
-# kernel_checkpatch (the kernel series' style; it runs none of this code).
+# kernel_checkpatch (the kernel series' style; it runs none of this code) and
+# kernel_same_source (it compares the slot core with the patch's copy, so it
+# "kills" every mutant of lib/kernel/crash_slots.c without running it).
 TEST_ORDER = [
     "unit_robust", "unit_slot_index", "unit_hotplug", "unit_deferral", "unit_fdt", "unit_concurrent", "unit_scenario",
     "unit_kimage", "unit_machine", "unit_ranges", "unit_elfcore", "unit_note",
@@ -53,7 +55,8 @@ TEST_ORDER = [
 ]
 LEFT_OUT = {"fuzz_replay", "fuzz_text_replay", "fuzz_sysroot_replay", "public_headers",
             "man_pages", "real_cpu1_watch", "cli_realdata", "pkg_completion", "pkg_install",
-            "pkg_install_deps", "pkg_udev", "pkg_unit_verify", "kernel_checkpatch"}
+            "pkg_install_deps", "pkg_udev", "pkg_unit_verify", "kernel_checkpatch",
+            "kernel_same_source"}
 # A golden transcript differs for almost any change: a mutant only it kills
 # counts as a survivor (no test of behaviour saw it).
 TRANSCRIPT_ONLY = {"cli_golden"}
