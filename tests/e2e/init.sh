@@ -98,7 +98,7 @@ show_view() {
 # stty sets the console's own settings back with TCSADRAIN, which returns
 # once the UART has sent everything written.
 drain() { stty -F /dev/console "$(stty -F /dev/console -g)"; }
-# crashhp_kernel=MODE: the kernel series' e2e (run.py --kernels) on the
+# crashhp_kernel=MODE: the kernel series' e2e (kernel_e2e.py) on the
 # test kernels of make kernel: no crashhp watch; MODE contend holds the
 # kexec lock (debugfs, CONFIG_CRASH_HOTPLUG_TEST) while the DIMM comes
 # online; the machine's files and the hook statistics go to the host
@@ -259,7 +259,7 @@ send_sysroot() {
 }
 hooks=/sys/kernel/debug/crash_hotplug
 block_state() { echo "$2" >/sys/devices/system/memory/memory$1/state; }
-# crashhp_kernel=store-add / store-remove (run.py's kernel e2e, the
+# crashhp_kernel=store-add / store-remove (kernel_e2e.py, the
 # every-store runs): the DIMM arrives with its blocks offline
 # (memhp_default_state=offline); 32-35 go online as kernel memory (the
 # kernel's own allocations land there first, so crash(8) and drgn find
