@@ -92,7 +92,8 @@ def boot(vmlinuz, initrd, append, work, dimms=1, ship=None):
     DIMMs (RAM-backed, 1 GiB each) hot-added when the guest says READY, and
     with ship a second serial port into that file.  Returns the guest's
     lines, the capture kernel's head of /proc/vmcore (None: no dump), the
-    guest's sysroot (base64 lines) and whether QEMU fell silent."""
+    guest's sysroot (base64 lines) and whether QEMU fell silent; the
+    guest's lines are kept in console.log there."""
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     sock = os.path.join(work, "qmp.sock")
@@ -126,6 +127,8 @@ def boot(vmlinuz, initrd, append, work, dimms=1, ship=None):
                         "driver": "pc-dimm", "id": f"dimm{i}", "memdev": f"mem{i}"}})
     vm.wait(timeout=60)
     guard.join()
+    with open(os.path.join(work, "console.log"), "w") as f:
+        f.write("\n".join(lines) + "\n")
     head = base64.b64decode("".join(blocks["CAPTURE"])) if blocks["CAPTURE"] else None
     return types.SimpleNamespace(lines=lines, head=head, sysroot=blocks["SYSROOT"],
                                  silent=bool(silent and silent[0]),
