@@ -58,6 +58,29 @@ static const char *flags_text(uint32_t f, char buf[4])
 	return buf;
 }
 
+/*
+ * One rule for every enumerated field in --json: "<field>" is the name
+ * readelf prints and "<field>_value" the number in the file.
+ */
+static const char *elf_type_name(uint16_t type)
+{
+	static const char *const names[] = { "NONE", "REL", "EXEC", "DYN", "CORE" };
+
+	return type < sizeof(names) / sizeof(names[0]) ? names[type] : "unknown";
+}
+
+static const char *elf_machine_name(uint16_t machine)
+{
+	switch (machine) {
+	case 62:
+		return "X86_64";
+	case 21:
+		return "PPC64";
+	default:
+		return "unknown";
+	}
+}
+
 static const char *note_type_name(const struct chp_note *n)
 {
 	if (!strcmp(n->name, "CORE") && n->type == CHP_NT_PRSTATUS)
@@ -137,8 +160,8 @@ static int print_notes(const char *path, const struct chp_elfcore *core, struct 
 				json_object_open(j, NULL);
 				json_uint(j, "phdr", i);
 				json_string(j, "name", n.name);
-				json_uint(j, "type", n.type);
-				json_string(j, "type_name", note_type_name(&n));
+				json_string(j, "type", note_type_name(&n));
+				json_uint(j, "type_value", n.type);
 				json_uint(j, "descsz", n.descsz);
 				if (is_prstatus)
 					json_uint(j, "pid", pid);
@@ -208,8 +231,10 @@ static void print_json_headers(struct json *j, const char *path, const struct ch
 	json_string(j, "arch", chp_arch_name(chp_elfcore_arch(core)));
 	json_string(j, "byte_order", chp_elfcore_big_endian(core) ? "big" : "little");
 	json_object_open(j, "elf_header");
-	json_uint(j, "type", h->type);
-	json_uint(j, "machine", h->machine);
+	json_string(j, "type", elf_type_name(h->type));
+	json_uint(j, "type_value", h->type);
+	json_string(j, "machine", elf_machine_name(h->machine));
+	json_uint(j, "machine_value", h->machine);
 	json_uint(j, "version", h->version);
 	json_hex(j, "entry", h->entry);
 	json_uint(j, "phoff", h->phoff);

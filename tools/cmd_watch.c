@@ -79,16 +79,19 @@ static void print_event(struct watch *w, enum chp_uevent_change c, uint64_t n, u
 	const struct watch_model *wm = &w->model;
 
 	if (w->json) {
-		printf("{\"event\": \"%s\", \"index\": %" PRIu64 ", \"seqnum\": %" PRIu64 ", "
-		       "\"latency_us\": %.1f, \"changed\": %s, \"header_stores\": %" PRIu64 ", "
-		       "\"header_rebuilt\": %s, \"reload\": %s", chp_uevent_change_name(c), n, seqnum,
-		       us, ch->changed ? "true" : "false", ch->header_stores,
-		       ch->rebuilt ? "true" : "false", ch->reload ? "true" : "false");
-		if (ch->err) {
-			printf(", \"error\": ");
-			watch_json_string(wm->error);
-		}
-		printf("}\n");
+		struct json j;
+		json_begin(&j, stdout);
+		json_string(&j, "event", chp_uevent_change_name(c));
+		json_uint(&j, "index", n);
+		json_uint(&j, "seqnum", seqnum);
+		json_double(&j, "latency_us", us, 1);
+		json_bool(&j, "changed", ch->changed);
+		json_uint(&j, "header_stores", ch->header_stores);
+		json_bool(&j, "header_rebuilt", ch->rebuilt);
+		json_bool(&j, "reload", ch->reload);
+		if (ch->err)
+			json_string(&j, "error", wm->error);
+		json_end_line(&j);
 	} else {
 		printf("%s %" PRIu64 ": %s in %.1f us (%" PRIu64 " stores)%s%s%s%s\n",
 		       chp_uevent_change_name(c), n,
@@ -105,15 +108,14 @@ static void resync(struct watch *w, const char *why)
 
 	model_resync(&w->model, &ch);
 	if (w->json) {
-		printf("{\"resync\": ");
-		watch_json_string(why);
-		printf(", \"changed\": %s, \"reload\": %s", ch.changed ? "true" : "false",
-		       ch.reload ? "true" : "false");
-		if (ch.err) {
-			printf(", \"error\": ");
-			watch_json_string(w->model.error);
-		}
-		printf("}\n");
+		struct json j;
+		json_begin(&j, stdout);
+		json_string(&j, "resync", why);
+		json_bool(&j, "changed", ch.changed);
+		json_bool(&j, "reload", ch.reload);
+		if (ch.err)
+			json_string(&j, "error", w->model.error);
+		json_end_line(&j);
 	} else {
 		printf("resync (%s): %s%s%s%s\n", why, ch.changed ? "the machine differed, header "
 								 "rewritten" : "no difference",
@@ -158,15 +160,17 @@ static void print_ready(struct watch *w, size_t rcvbuf)
 	const struct watch_model *wm = &w->model;
 
 	if (w->json) {
-		printf("{\"ready\": true, \"watching\": ");
-		watch_json_string(chp_sysroot_prefix(wm->s));
-		printf(", \"header\": %s, \"receive_buffer\": %zu, \"reload\": ",
-		       wm->hp ? "true" : "false", rcvbuf);
+		struct json j;
+		json_begin(&j, stdout);
+		json_bool(&j, "ready", true);
+		json_string(&j, "watching", chp_sysroot_prefix(wm->s));
+		json_bool(&j, "header", wm->hp);
+		json_uint(&j, "receive_buffer", rcvbuf);
 		if (w->reload.cmd)
-			watch_json_string(w->reload.cmd);
+			json_string(&j, "reload", w->reload.cmd);
 		else
-			printf("null");
-		printf("}\n");
+			json_null(&j, "reload");
+		json_end_line(&j);
 	} else {
 		printf("READY: watching %s for CPU and memory hotplug%s\n", chp_sysroot_prefix(wm->s),
 		       wm->hp ? "" : " (no header: see above)");
@@ -238,9 +242,10 @@ static int loop(struct watch *w, int sfd, int ufd)
 			} else if (err) {
 				/* Refused: said so, and nothing changes. */
 				if (w->json) {
-					printf("{\"rejected\": ");
-					watch_json_string(chp_last_error());
-					printf("}\n");
+					struct json j;
+					json_begin(&j, stdout);
+					json_string(&j, "rejected", chp_last_error());
+					json_end_line(&j);
 				} else {
 					printf("rejected: %s\n", chp_last_error());
 				}
@@ -253,16 +258,23 @@ static int loop(struct watch *w, int sfd, int ufd)
 		}
 	}
 	const struct reload *r = &w->reload;
-	if (w->json)
-		printf("{\"stopped\": true, \"events\": %" PRIu64 ", \"resyncs\": %" PRIu64
-		       ", \"reloads\": %" PRIu64 ", \"coalesced\": %" PRIu64 ", \"reloads_failed\": %"
-		       PRIu64 ", \"reload_timeouts\": %" PRIu64 "}\n", w->model.events,
-		       w->model.resyncs, r->runs, r->coalesced, r->failed, r->timeouts);
-	else
+	if (w->json) {
+		struct json j;
+		json_begin(&j, stdout);
+		json_bool(&j, "stopped", true);
+		json_uint(&j, "events", w->model.events);
+		json_uint(&j, "resyncs", w->model.resyncs);
+		json_uint(&j, "reloads", r->runs);
+		json_uint(&j, "coalesced", r->coalesced);
+		json_uint(&j, "reloads_failed", r->failed);
+		json_uint(&j, "reload_timeouts", r->timeouts);
+		json_end_line(&j);
+	} else {
 		printf("stopped: %" PRIu64 " events, %" PRIu64 " resyncs, %" PRIu64 " reloads run, %"
 		       PRIu64 " requests coalesced, %" PRIu64 " failed, %" PRIu64 " timed out\n",
 		       w->model.events, w->model.resyncs, r->runs, r->coalesced, r->failed,
 		       r->timeouts);
+	}
 	fflush(stdout);
 	free(ev);
 	return rc;

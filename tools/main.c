@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -28,6 +29,25 @@ static const char main_usage[] =
 	"Exit status: 0 success, 1 verification found discrepancies, 2 usage,\n"
 	"3 invalid input, 4 system error, 5 no dump taken.  See crashhp(1).\n";
 
+/*
+ * An output that could not be built or written whole (no memory for the
+ * JSON tree, a full disk under stdout) is a system error, whatever the
+ * command had found.
+ */
+static int finish(int rc)
+{
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		tool_error("writing standard output: %s", strerror(errno));
+		return EXIT_SYSTEM;
+	}
+	if (tool_output_err) {
+		tool_error("%s output: %s", tool_output_err == -ENOMEM ? "building the" : "writing the",
+			   strerror(-tool_output_err));
+		return EXIT_SYSTEM;
+	}
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -56,7 +76,7 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].run(argc - 1, argv + 1);
+			return finish(commands[i].run(argc - 1, argv + 1));
 	tool_error("'%s' is not a command; see 'crashhp --help'", argv[1]);
 	return EXIT_USAGE;
 }

@@ -40,26 +40,43 @@ bool tool_output_replaceable(const char *path);
 /* CPUs whose crash_notes place is known (a live machine shows present ones). */
 unsigned tool_notes_known(const struct chp_machine *m);
 
-/* A streaming JSON writer: keys and values in order, commas handled. */
+/*
+ * JSON output through json-c (json_out.c): keys and values in order, into a
+ * tree printed whole by json_end (indented) or json_end_line (one line).
+ * Every string goes through tool_utf8_clean.  Allocation failures are
+ * remembered and returned by the end call, which also frees the tree.
+ */
+struct json_object;
 struct json {
 	FILE *out;
 	int depth;
-	bool first[32];
+	bool failed;
+	struct json_object *stack[32];
 };
 
 void json_begin(struct json *j, FILE *out);
-void json_end(struct json *j);
+int json_end(struct json *j);       /* 0, -ENOMEM or -EIO */
+int json_end_line(struct json *j);  /* the same on one line (watch) */
+void json_discard(struct json *j);  /* frees the tree unprinted */
+/* The first failure of an end call, for main()'s exit status. */
+extern int tool_output_err;
 void json_object_open(struct json *j, const char *key);  /* key NULL in arrays */
 void json_object_close(struct json *j);
 void json_array_open(struct json *j, const char *key);
 void json_array_close(struct json *j);
 void json_string(struct json *j, const char *key, const char *value);
 void json_uint(struct json *j, const char *key, uint64_t value);
+void json_int(struct json *j, const char *key, int64_t value);
 void json_hex(struct json *j, const char *key, uint64_t value); /* "0x..." string */
+void json_double(struct json *j, const char *key, double value, int decimals);
 void json_bool(struct json *j, const char *key, bool value);
 void json_null(struct json *j, const char *key);
-/* S as a JSON string: bytes past ASCII as \u00XX, so the line stays valid UTF-8 whatever a path holds. */
-void json_escaped(FILE *out, const char *s);
+/*
+ * S with every maximal ill-formed UTF-8 subsequence replaced by U+FFFD (the
+ * one rule for names that are not UTF-8, in json-c and libsmartcols output
+ * alike); malloc'ed, NULL when out of memory.
+ */
+char *tool_utf8_clean(const char *s);
 
 int cmd_inspect(int argc, char **argv);
 int cmd_sim(int argc, char **argv);

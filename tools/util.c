@@ -87,115 +87,6 @@ const char *tool_format_size(uint64_t bytes, char buf[32])
 	return buf;
 }
 
-static void json_key(struct json *j, const char *key)
-{
-	if (!j->first[j->depth])
-		fputc(',', j->out);
-	j->first[j->depth] = false;
-	fputc('\n', j->out);
-	for (int i = 0; i < j->depth; i++)
-		fputs("  ", j->out);
-	if (key)
-		fprintf(j->out, "\"%s\": ", key);
-}
-
-void json_escaped(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", out);
-		else if (c < 0x20 || c >= 0x7f)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
-	}
-	fputc('"', out);
-}
-
-void json_begin(struct json *j, FILE *out)
-{
-	j->out = out;
-	j->depth = 0;
-	j->first[0] = true;
-	fputc('{', out);
-	j->depth = 1;
-	j->first[1] = true;
-}
-
-void json_end(struct json *j)
-{
-	fputs("\n}\n", j->out);
-}
-
-static void open_container(struct json *j, const char *key, char c)
-{
-	json_key(j, key);
-	fputc(c, j->out);
-	j->depth++;
-	j->first[j->depth] = true;
-}
-
-static void close_container(struct json *j, char c)
-{
-	bool empty = j->first[j->depth];
-
-	j->depth--;
-	if (!empty) {
-		fputc('\n', j->out);
-		for (int i = 0; i < j->depth; i++)
-			fputs("  ", j->out);
-	}
-	fputc(c, j->out);
-}
-
-void json_object_open(struct json *j, const char *key)
-{
-	open_container(j, key, '{');
-}
-
-void json_object_close(struct json *j)
-{
-	close_container(j, '}');
-}
-
-void json_array_open(struct json *j, const char *key)
-{
-	open_container(j, key, '[');
-}
-
-void json_array_close(struct json *j)
-{
-	close_container(j, ']');
-}
-
-void json_string(struct json *j, const char *key, const char *value)
-{
-	json_key(j, key);
-	json_escaped(j->out, value);
-}
-
-void json_uint(struct json *j, const char *key, uint64_t value)
-{
-	json_key(j, key);
-	fprintf(j->out, "%" PRIu64, value);
-}
-
-void json_hex(struct json *j, const char *key, uint64_t value)
-{
-	json_key(j, key);
-	fprintf(j->out, "\"0x%" PRIx64 "\"", value);
-}
-
-void json_bool(struct json *j, const char *key, bool value)
-{
-	json_key(j, key);
-	fputs(value ? "true" : "false", j->out);
-}
-
 bool tool_output_replaceable(const char *path)
 {
 	struct stat st;
@@ -250,12 +141,6 @@ int tool_write_file_atomic(const char *path, const void *buf, size_t len)
 		close(fd);
 	free(dir);
 	return -e;
-}
-
-void json_null(struct json *j, const char *key)
-{
-	json_key(j, key);
-	fputs("null", j->out);
 }
 
 unsigned tool_notes_known(const struct chp_machine *m)
