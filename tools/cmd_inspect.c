@@ -283,7 +283,7 @@ int cmd_inspect(int argc, char **argv)
 	bool as_json = false;
 	int opt, err, rc;
 
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((opt = tool_getopt(argc, argv, "inspect", "h", longopts)) != -1) {
 		switch (opt) {
 		case 'j':
 			as_json = true;
@@ -296,7 +296,7 @@ int cmd_inspect(int argc, char **argv)
 			else if (!strcmp(optarg, "vmcore"))
 				kind = CHP_ELFCORE_VMCORE;
 			else {
-				tool_error("inspect: --kind: '%s' is not auto, header or vmcore", optarg);
+				tool_usage_error("inspect", "--kind: '%s' is not auto, header or vmcore", optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -304,13 +304,11 @@ int cmd_inspect(int argc, char **argv)
 			fputs(inspect_usage, stdout);
 			return EXIT_OK;
 		default:
-			fputs(inspect_usage, stderr);
 			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc - 1) {
-		tool_error("inspect: expected one FILE");
-		fputs(inspect_usage, stderr);
+		tool_usage_error("inspect", "expected one FILE");
 		return EXIT_USAGE;
 	}
 	f.fd = open(argv[optind], O_RDONLY | O_CLOEXEC);

@@ -85,18 +85,18 @@ int cmd_elfcorehdr(int argc, char **argv)
 	struct chp_ranges *ranges = NULL;
 	int opt, rc;
 
-	while ((opt = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+	while ((opt = tool_getopt(argc, argv, "elfcorehdr", "ho:", longopts)) != -1) {
 		switch (opt) {
 		case 's': sysroot = optarg; break;
 		case 'o': output = optarg; break;
 		case 'e': exact = true; break;
 		case 'j': as_json = true; break;
 		case 'h': fputs(elfcorehdr_usage, stdout); return EXIT_OK;
-		default: fputs(elfcorehdr_usage, stderr); return EXIT_USAGE;
+		default: return EXIT_USAGE;
 		}
 	}
 	if (optind != argc) {
-		tool_error("elfcorehdr: unexpected argument '%s'", argv[optind]);
+		tool_usage_error("elfcorehdr", "unexpected argument '%s'", argv[optind]);
 		return EXIT_USAGE;
 	}
 	rc = open_live(sysroot, &s, &m);
@@ -198,17 +198,16 @@ int cmd_verify(int argc, char **argv)
 	struct chp_verify_report *r;
 	int opt, rc, err;
 
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((opt = tool_getopt(argc, argv, "verify", "h", longopts)) != -1) {
 		switch (opt) {
 		case 'a': sysroot = optarg; break;
 		case 'j': as_json = true; break;
 		case 'h': fputs(verify_usage, stdout); return EXIT_OK;
-		default: fputs(verify_usage, stderr); return EXIT_USAGE;
+		default: return EXIT_USAGE;
 		}
 	}
 	if (optind != argc - 1) {
-		tool_error("verify: expected one FILE");
-		fputs(verify_usage, stderr);
+		tool_usage_error("verify", "expected one FILE");
 		return EXIT_USAGE;
 	}
 	rc = open_live(sysroot, &s, &m);

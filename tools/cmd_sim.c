@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "crashhp/capture.h"
@@ -126,13 +127,13 @@ static int parse_args(int argc, char **argv, struct sim_args *a)
 		if (!strncmp(argv[i], "--arch=", 7) || (!strcmp(argv[i], "--arch") && i + 1 < argc)) {
 			const char *name = argv[i][6] == '=' ? argv[i] + 7 : argv[i + 1];
 			if (chp_arch_from_name(&arch, name)) {
-				tool_error("sim: --arch: %s", tool_why());
+				tool_usage_error("sim", "--arch: %s", tool_why());
 				return EXIT_USAGE;
 			}
 			chp_lab_spec_init(s, arch);
 		}
 	}
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((opt = tool_getopt(argc, argv, "sim", "h", longopts)) != -1) {
 		const char *bad = NULL;
 		if (opt != O_JSON && opt != O_SVG && opt != O_PRINT && opt != 'h')
 			a->single = true;
@@ -190,23 +191,22 @@ static int parse_args(int argc, char **argv, struct sim_args *a)
 			fputs(sim_usage, stdout);
 			return -1;
 		default:
-			fputs(sim_usage, stderr);
 			return EXIT_USAGE;
 		}
 		if (bad) {
-			tool_error("sim: %s, not '%s'", bad, optarg);
+			tool_usage_error("sim", "%s, not '%s'", bad, optarg);
 			return EXIT_USAGE;
 		}
 	}
 	if (optind < argc)
 		a->scenario = argv[optind++];
 	if (optind < argc) {
-		tool_error("sim: one SCENARIO at most, not also '%s'", argv[optind]);
+		tool_usage_error("sim", "one SCENARIO at most, not also '%s'", argv[optind]);
 		return EXIT_USAGE;
 	}
 	if (a->single && (a->scenario || a->svg)) {
-		tool_error("sim: machine options describe one crash; a scenario sets its machine "
-			   "itself");
+		tool_usage_error("sim", "machine options describe one crash; a scenario sets its "
+				 "machine itself");
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -353,7 +353,7 @@ static int run(const struct sim_args *a, struct chp_machine *m, struct chp_kimag
 	}
 	err = chp_crash_save(m, a->crash_cpu, CHP_LAB_CRASHTIME);
 	if (err) {
-		tool_error("sim: --crash-cpu: %s", tool_why());
+		tool_usage_error("sim", "--crash-cpu: %s", tool_why());
 		return EXIT_USAGE;
 	}
 	err = chp_capture_vmcore(m, img, res->vmcore, &res->cap);
@@ -436,6 +436,13 @@ static char *read_text_file(const char *path)
 
 	if (!f)
 		return NULL;
+	struct stat st;
+	if (!fstat(fileno(f), &st) && S_ISDIR(st.st_mode)) {
+		/* Not a read error (EIO): the input is wrong, as inspect says of a directory. */
+		fclose(f);
+		errno = EISDIR;
+		return NULL;
+	}
 	do {
 		if (len + 4096 + 1 > cap) {
 			cap = cap ? cap * 2 : 8192;
@@ -482,8 +489,10 @@ static int run_scenario(const struct sim_args *a)
 		text = read_text_file(a->scenario);
 		if (!text) {
 			tool_error("%s: %s", a->scenario, errno == EILSEQ ? "not a text file (NUL byte)"
-									  : strerror(errno));
-			return errno == EILSEQ || errno == EFBIG ? EXIT_BAD_INPUT : EXIT_SYSTEM;
+							  : errno == EISDIR ? "not a regular file"
+							  : strerror(errno));
+			return errno == EILSEQ || errno == EFBIG || errno == EISDIR ? EXIT_BAD_INPUT
+										  : EXIT_SYSTEM;
 		}
 	}
 	err = chp_scenario_parse(&sc, text ? text : chp_scenario_default_text(),

@@ -608,7 +608,7 @@ int cmd_status(int argc, char **argv)
 	struct chp_sysroot *s;
 	int opt, err;
 
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((opt = tool_getopt(argc, argv, "status", "h", longopts)) != -1) {
 		switch (opt) {
 		case 's':
 			sysroot = optarg;
@@ -620,12 +620,11 @@ int cmd_status(int argc, char **argv)
 			fputs(status_usage, stdout);
 			return EXIT_OK;
 		default:
-			fputs(status_usage, stderr);
 			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc) {
-		tool_error("status: unexpected argument '%s'", argv[optind]);
+		tool_usage_error("status", "unexpected argument '%s'", argv[optind]);
 		return EXIT_USAGE;
 	}
 	struct facts f = { 0 };

@@ -343,7 +343,7 @@ static int parse_args(struct watch *w, int argc, char **argv)
 	unsigned long long v;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+	while ((opt = tool_getopt(argc, argv, "watch", "ho:", longopts)) != -1) {
 		switch (opt) {
 		case 's': w->model.sysroot = optarg; break;
 		case 'o': w->model.output = optarg; break;
@@ -351,16 +351,16 @@ static int parse_args(struct watch *w, int argc, char **argv)
 		case 'r': w->reload.cmd = optarg; break;
 		case 't':
 			if (!parse_seconds(optarg, &w->reload.timeout_s)) {
-				tool_error("watch: --reload-timeout takes seconds (0 < s <= 86400), "
-					   "not '%s'", optarg);
+				tool_usage_error("watch", "--reload-timeout takes seconds "
+						 "(0 < s <= 86400), not '%s'", optarg);
 				return EXIT_USAGE;
 			}
 			break;
 		case 'b':
 			if (!tool_parse_size(optarg, &w->receive_buffer) || w->receive_buffer < 1024 ||
 			    w->receive_buffer > (1u << 30)) {
-				tool_error("watch: --receive-buffer takes a size from 1K to 1G, not '%s'",
-					   optarg);
+				tool_usage_error("watch", "--receive-buffer takes a size from 1K to "
+						 "1G, not '%s'", optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -369,7 +369,7 @@ static int parse_args(struct watch *w, int argc, char **argv)
 		case 'c': {
 			const char *name = opt == 'R' ? "reload-retries" : opt == 'u' ? "uevent-fd" : "count";
 			if (!tool_parse_uint(optarg, opt == 'R' ? 100 : opt == 'u' ? 65535 : 1u << 30, &v)) {
-				tool_error("watch: --%s takes a number, not '%s'", name, optarg);
+				tool_usage_error("watch", "--%s takes a number, not '%s'", name, optarg);
 				return EXIT_USAGE;
 			}
 			if (opt == 'R')
@@ -381,13 +381,15 @@ static int parse_args(struct watch *w, int argc, char **argv)
 			break;
 		}
 		case 'h': fputs(watch_usage, stdout); return -1;
-		default: fputs(watch_usage, stderr); return EXIT_USAGE;
+		default: return EXIT_USAGE;
 		}
 	}
 	if (optind != argc) {
-		tool_error("watch: unexpected argument '%s'", argv[optind]);
+		tool_usage_error("watch", "unexpected argument '%s'", argv[optind]);
 		return EXIT_USAGE;
 	}
+	if (tool_check_sysroot("watch", w->model.sysroot))
+		return EXIT_USAGE;
 	if (w->model.output && !tool_output_replaceable(w->model.output)) {
 		tool_error("watch: -o %s: not a regular file (a link, device, FIFO or directory), "
 			   "which replacing the header would destroy", w->model.output);

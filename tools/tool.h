@@ -22,6 +22,21 @@ enum {
 
 /* Print "crashhp: <message>" on stderr (with the library's last error if %L). */
 void tool_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A usage error: "crashhp: CMD: <message>; see 'crashhp CMD --help'", one line. */
+void tool_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+struct option;
+/*
+ * getopt_long for command CMD, with getopt's own messages replaced by
+ * tool_usage_error's one line; '?' for an unknown option or a missing value.
+ */
+int tool_getopt(int argc, char **argv, const char *cmd, const char *shortopts,
+		const struct option *longopts);
+/*
+ * --sysroot DIR as every live command takes it: a DIR that is missing, not a
+ * directory or no machine's root (neither sys/ nor proc/) is a usage error,
+ * said on stderr; EXIT_OK otherwise.
+ */
+int tool_check_sysroot(const char *cmd, const char *dir);
 /* The library's explanation of its last failure. */
 const char *tool_why(void);
 /* Which exit code a library error means when reading input. */

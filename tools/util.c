@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "crashhp/dumpconf.h"
 #include "crashhp/error.h"
 #include "crashhp/machine.h"
 #include "crashhp/units.h"
@@ -150,4 +152,58 @@ unsigned tool_notes_known(const struct chp_machine *m)
 	for (unsigned cpu = 0; cpu < chp_machine_cpus_possible(m); cpu++)
 		n += chp_machine_cpu_notes(m, cpu).paddr != 0;
 	return n;
+}
+
+void tool_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "crashhp: %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "; see 'crashhp %s --help'\n", cmd);
+}
+
+int tool_getopt(int argc, char **argv, const char *cmd, const char *shortopts,
+		const struct option *longopts)
+{
+	char spec[64];
+	int opt;
+
+	/* ':' first: a missing value is told apart from an unknown option. */
+	snprintf(spec, sizeof(spec), ":%s", shortopts);
+	opterr = 0;
+	opt = getopt_long(argc, argv, spec, longopts, NULL);
+	if (opt != '?' && opt != ':')
+		return opt;
+	/* getopt has stepped past the word at fault (unless a short one in a cluster). */
+	const char *word = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+	bool is_long = !strncmp(word, "--", 2);
+	if (opt == ':') {
+		if (is_long)
+			tool_usage_error(cmd, "option '%.*s' needs a value", (int)strcspn(word, "="), word);
+		else
+			tool_usage_error(cmd, "option '-%c' needs a value", optopt);
+	} else if (is_long || !optopt) {
+		tool_usage_error(cmd, "unknown option '%.*s'", (int)strcspn(word, "="), word);
+	} else {
+		tool_usage_error(cmd, "unknown option '-%c'", optopt);
+	}
+	return '?';
+}
+
+int tool_check_sysroot(const char *cmd, const char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
+		tool_error("%s: %s: not a directory", cmd, dir);
+		return EXIT_USAGE;
+	}
+	if (chp_sysroot_check_prefix(dir)) {
+		tool_error("%s: %s", cmd, tool_why());
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
 }

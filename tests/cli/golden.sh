@@ -21,7 +21,27 @@ mask() {
 {
 	run --help
 	run --version
+	run -V
+	run
 	run bogus
+	run --bogus
+	run help bogus
+	# help CMD is CMD --help, byte for byte
+	echo "\$ crashhp help sim  # compared with: crashhp sim --help"
+	"$crashhp" help sim >help.out; hrc=$?
+	"$crashhp" sim --help | cmp help.out - && echo "same, exit $hrc"
+	rm -f help.out
+	echo
+	# Option errors: one line, the command named, a pointer to its help; exit 2.
+	run inspect --bogus x
+	run inspect -q x
+	run inspect --kind
+	run sim --ram
+	run sim --ram=1G --no-such=2
+	run status extra
+	run verify
+	run elfcorehdr -o
+	run watch --count
 	run inspect --help
 	run inspect
 	run inspect --kind nonsense x

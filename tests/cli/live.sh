@@ -80,6 +80,13 @@ EOF
 	run watch --reload-retries many
 	run watch --receive-buffer 1
 	run watch stray
+	# One code for a --sysroot that is no machine: 2 in every live command.
+	for cmd in status elfcorehdr watch; do
+		run $cmd --sysroot /nonexistent
+		run $cmd --sysroot empty
+	done
+	run verify --sysroot /nonexistent vm.hdr
+	run verify --sysroot empty vm.hdr
 	# No kdump tool in an empty PATH: refused before anything is opened.
 	mkdir emptybin
 	echo "\$ PATH=emptybin crashhp watch --reload auto"
