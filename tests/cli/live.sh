@@ -49,6 +49,11 @@ EOF
 	run status --sysroot kexec-load-debian --json
 	run status --sysroot fadump-ppc64 --json
 	run status --sysroot fadump-bad
+	# The memory table with lsmem's options (realdata.py compares with lsmem itself).
+	run status --sysroot vm-dimms -r -n -b -o RANGE,SIZE,STATE,REMOVABLE,BLOCK
+	run status --sysroot vm-dimms -o +START,END
+	run status --sysroot vm-dimms -J -b -o range,size,block
+	run status --sysroot vm-dimms -o RANGE,NODE
 	run status --sysroot /nonexistent
 	run status --sysroot empty
 	run elfcorehdr --sysroot vm-dimms -o vm.hdr
