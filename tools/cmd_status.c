@@ -628,7 +628,7 @@ int cmd_status(int argc, char **argv)
 			break;
 		case 'h':
 			fputs(status_usage, stdout);
-			tool_table_help(stdout, memory_columns, NR_MEMORY_COLUMNS);
+			tool_table_help(stdout, "-o", memory_columns, NR_MEMORY_COLUMNS);
 			return EXIT_OK;
 		default:
 			return EXIT_USAGE;

@@ -220,9 +220,9 @@ int tool_table_option(int opt, const char *arg, struct tool_table_opts *o)
 	}
 }
 
-void tool_table_help(FILE *f, const struct tool_column *cols, size_t ncols)
+void tool_table_help(FILE *f, const char *opt, const struct tool_column *cols, size_t ncols)
 {
-	fputs("\nAvailable output columns (-o):\n", f);
+	fprintf(f, "\nAvailable output columns (%s):\n", opt);
 	for (size_t i = 0; i < ncols; i++)
 		fprintf(f, " %10s  %s\n", cols[i].name, cols[i].help);
 }

@@ -61,7 +61,7 @@ int tool_table_add(struct tool_table *t, const struct tool_cell *cells);
 int tool_table_print(struct tool_table *t);  /* stdout; nothing under --json */
 void tool_table_free(struct tool_table *t);
 /* "Available output columns" for a command's --help. */
-void tool_table_help(FILE *f, const struct tool_column *cols, size_t ncols);
+void tool_table_help(FILE *f, const char *opt, const struct tool_column *cols, size_t ncols);
 /* BYTES as lsmem prints a size: "3G", "2.3G", "128M", "512B". */
 void tool_size_lsmem(uint64_t bytes, char buf[32]);
 

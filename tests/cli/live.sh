@@ -59,6 +59,9 @@ EOF
 	run elfcorehdr --sysroot vm-dimms -o vm.hdr
 	run elfcorehdr --sysroot vm-dimms --exact -o vm-exact.hdr
 	run elfcorehdr --sysroot holes-no-hotplug --json
+	run elfcorehdr --sysroot vm-dimms -J -b --columns range,size,start,end
+	run elfcorehdr --sysroot vm-dimms -r -n -b --columns +START
+	run elfcorehdr --sysroot vm-dimms --columns SIZE,NODE
 	run elfcorehdr --sysroot unprivileged -o never.hdr
 	run elfcorehdr --sysroot no-online-files
 	# offline memory the kernel's rule keeps: a note, exit 0
