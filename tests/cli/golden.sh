@@ -57,6 +57,8 @@ mask() {
 	run inspect x86.hdr
 	run inspect --json x86.hdr
 	run inspect x86.vmcore
+	run inspect -r -n -b -o NR,TYPE,PADDR,MEMSZ x86.vmcore
+	run inspect -o +BOGUS x86.vmcore
 	run inspect --json x86.vmcore
 	run sim --arch ppc64 --ram 512M --crashkernel 64M --cpus 2 --load segments --elfcorehdr ppc64.hdr --json
 	run inspect ppc64.hdr
