@@ -16,6 +16,7 @@
 #include "crashhp/scenario.h"
 #include "crashhp/verify.h"
 #include "sim_report.h"
+#include "table.h"
 #include "tool.h"
 
 static const char sim_usage[] =
@@ -49,7 +50,11 @@ static const char sim_usage[] =
 	"  --vmcore FILE          keep the vmcore there (default: a temporary file,\n"
 	"                         removed afterwards)\n"
 	"  --elfcorehdr FILE      also write the loaded elfcorehdr there\n"
-	"  --json                 print the report as one JSON object\n"
+	"  -J, --json             print the report as one JSON object\n"
+	"  -o, --output LIST      the scenario report's columns (+LIST adds)\n"
+	"  -r, --raw              the report's tables unaligned\n"
+	"  -b, --bytes            sizes in bytes\n"
+	"  -n, --noheadings       the report's tables without headings\n"
 	"  -h, --help             this help\n"
 	"\n"
 	"SIZE takes K, M, G, T (or KiB, MiB, GiB, TiB) suffixes.\n"
@@ -67,6 +72,7 @@ struct sim_args {
 	const char *svg;
 	const char *scenario;
 	bool json;
+	struct tool_table_opts table; /* -o, -r, -b, -n of the scenario report */
 	bool single;          /* a machine option was given: one crash */
 	bool print_default;
 };
@@ -109,6 +115,10 @@ static int parse_args(int argc, char **argv, struct sim_args *a)
 		{ "crash-cpu", required_argument, NULL, O_CCPU },
 		{ "vmcore", required_argument, NULL, O_VMCORE },
 		{ "json", no_argument, NULL, O_JSON },
+		{ "output", required_argument, NULL, 'o' },
+		{ "raw", no_argument, NULL, 'r' },
+		{ "bytes", no_argument, NULL, 'b' },
+		{ "noheadings", no_argument, NULL, 'n' },
 		{ "elfcorehdr", required_argument, NULL, O_HDR },
 		{ "svg", required_argument, NULL, O_SVG },
 		{ "print-default", no_argument, NULL, O_PRINT },
@@ -133,9 +143,10 @@ static int parse_args(int argc, char **argv, struct sim_args *a)
 			chp_lab_spec_init(s, arch);
 		}
 	}
-	while ((opt = tool_getopt(argc, argv, "sim", "h", longopts)) != -1) {
+	while ((opt = tool_getopt(argc, argv, "sim", "h" TOOL_TABLE_SHORTOPTS, longopts)) != -1) {
 		const char *bad = NULL;
-		if (opt != O_JSON && opt != O_SVG && opt != O_PRINT && opt != 'h')
+		if (opt != O_JSON && opt != O_SVG && opt != O_PRINT && opt != 'h' &&
+		    !strchr("Jorbn", opt))
 			a->single = true;
 		switch (opt) {
 		case O_ARCH:
@@ -176,7 +187,14 @@ static int parse_args(int argc, char **argv, struct sim_args *a)
 			a->vmcore = optarg;
 			break;
 		case O_JSON:
+		case 'J':
 			a->json = true;
+			break;
+		case 'o':
+		case 'r':
+		case 'b':
+		case 'n':
+			tool_table_option(opt, optarg, &a->table);
 			break;
 		case O_HDR:
 			a->elfcorehdr = optarg;
@@ -189,6 +207,7 @@ static int parse_args(int argc, char **argv, struct sim_args *a)
 			break;
 		case 'h':
 			fputs(sim_usage, stdout);
+			sim_report_columns_help(stdout);
 			return -1;
 		default:
 			return EXIT_USAGE;
@@ -204,6 +223,8 @@ static int parse_args(int argc, char **argv, struct sim_args *a)
 		tool_usage_error("sim", "one SCENARIO at most, not also '%s'", argv[optind]);
 		return EXIT_USAGE;
 	}
+	if (sim_report_check_columns(&a->table))
+		return EXIT_USAGE;
 	if (a->single && (a->scenario || a->svg)) {
 		tool_usage_error("sim", "machine options describe one crash; a scenario sets its "
 				 "machine itself");
@@ -537,7 +558,7 @@ static int run_scenario(const struct sim_args *a)
 		if (a->json)
 			sim_report_json(sc, events, res, c, n);
 		else
-			sim_report_text(sc, events, res, c, n);
+			sim_report_text(sc, events, res, c, n, &a->table);
 		if (a->svg && sim_report_svg(a->svg, sc, res, n)) {
 			tool_error("sim: writing %s: %s", a->svg, strerror(errno));
 			rc = EXIT_SYSTEM;

@@ -2,7 +2,8 @@
 # Sourced by the golden CLI tests (golden.sh, live.sh): run commands into one
 # transcript and compare it with the expected file.  The caller sets
 # $crashhp before calling run, and may redefine mask (a filter over each
-# command's output, for what varies between runs such as timings).
+# command's output, given the command's arguments, for what varies between
+# runs such as timings).
 
 jsoncheck="$(cd "$(dirname "$0")" && pwd)/jsoncheck.py"
 
@@ -17,7 +18,7 @@ run() {
 	echo "\$ crashhp $*"
 	"$crashhp" "$@" >out 2>err
 	rc=$?
-	cat out err | mask
+	cat out err | mask "$@"
 	case " $* " in
 	*" --json "* | *" -J "*)
 		if [ -s out ] && ! python3 "$jsoncheck" out >why; then
