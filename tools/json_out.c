@@ -125,6 +125,19 @@ static int finish(struct json *j, int flags, const char *after)
 
 	if (!j->failed && j->depth == 1) {
 		const char *text = json_object_to_json_string_ext(j->stack[0], flags);
+		size_t len = text ? strlen(text) : 0;
+		/*
+		 * One line: json-c's spaced form is '{ "a": 1, "b": 2 }'; the
+		 * outer blanks go, so a line starts '{"event"' as it always has
+		 * (scripts grep for that).
+		 */
+		if (!(flags & JSON_C_TO_STRING_PRETTY) && len >= 4 && !strncmp(text, "{ ", 2) &&
+		    !strcmp(text + len - 2, " }")) {
+			if (fputc('{', j->out) == EOF || fwrite(text + 2, 1, len - 4, j->out) != len - 4 ||
+			    fputc('}', j->out) == EOF)
+				err = -EIO;
+			text = "";
+		}
 		if (!text || fputs(text, j->out) == EOF || fputs(after, j->out) == EOF ||
 		    fflush(j->out) == EOF)
 			err = -EIO;

@@ -46,7 +46,7 @@ exists() { [ -e "$1" ]; }
 # watch says it listens: the READY line (once the socket is open and the
 # machine read), or, from a watch without one, its first line (printed once
 # the socket is open).
-watch_ready() { grep -q -e READY -e '"ready"' -e '^{"watching"' -e '^watching' /tmp/watch.log; }
+watch_ready() { grep -q -e READY -e '"ready"' -e '^{ *"watching"' -e '^watching' /tmp/watch.log; }
 watch_has_ready_line() { grep -q -e READY -e '"ready"' /tmp/watch.log; }
 # watch printed its line for each of these events ("memory online" 32 33 ...).
 watch_saw() {
@@ -76,14 +76,14 @@ watch_caught_up() {
 		sentinel_seen
 }
 # watch's own view (SIGUSR1, one JSON line), beside sysfs read right then.
-view_lines() { grep -c '^{"view"' /tmp/watch.log; }
+view_lines() { grep -c '^{ *"view"' /tmp/watch.log; }
 more_views_than() { [ "$(view_lines)" -gt "$1" ]; }
 show_view() {
 	watch_has_ready_line || { echo "VIEW-$1 none (this watch has no READY line, nor a view)"; return; }
 	seen=$(view_lines)
 	kill -USR1 $watch
 	await "crashhp watch's view line after SIGUSR1" "$patience" more_views_than "$seen" || return
-	echo "VIEW-$1 $(grep '^{"view"' /tmp/watch.log | tail -n 1)"
+	echo "VIEW-$1 $(grep '^{ *"view"' /tmp/watch.log | tail -n 1)"
 	on='' off=''
 	for d in /sys/devices/system/memory/memory*; do
 		n=${d##*memory}
