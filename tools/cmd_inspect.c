@@ -391,7 +391,11 @@ int cmd_inspect(int argc, char **argv)
 		json_array_open(&j, "notes");
 		rc = dump ? print_notes(argv[optind], core, &f, &j, false) : 0;
 		json_array_close(&j);
-		json_end(&j);
+		/* A failure half-way prints nothing: the tree is dropped, not half a document. */
+		if (rc)
+			json_discard(&j);
+		else
+			json_end(&j);
 	} else {
 		rc = print_human(argv[optind], core, &table) ? EXIT_SYSTEM : 0;
 		if (!rc && dump)
