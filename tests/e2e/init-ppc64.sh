@@ -52,7 +52,6 @@ else
 	echo "KDUMP-FAILED"
 fi
 echo "BOOT-CPUS $(dt_cpus)"
-memtotal_is_not() { [ "$(grep MemTotal /proc/meminfo)" != "$1" ]; }
 blocks() { ls -d /sys/devices/system/memory/memory[0-9]* | wc -l; }
 blocks_are() { [ "$(blocks)" = "$1" ]; }
 all_online() { ! grep -q -v online /sys/devices/system/memory/memory[0-9]*/state; }
@@ -61,7 +60,9 @@ cpus_online_is() { [ "$(cat /sys/devices/system/cpu/online)" = "$1" ]; }
 before=$(blocks)
 old=$(grep MemTotal /proc/meminfo)
 echo "READY-DIMM $before blocks, $old"
-await "MemTotal to change after the DIMM's hot-add" "$patience" memtotal_is_not "$old"
+# pseries adds the DIMM LMB by LMB: wait for all of its blocks.
+dimm_blocks=$(($(arg crashhp_ppc_dimm) / $(printf %d 0x$(cat /sys/devices/system/memory/block_size_bytes))))
+await "the DIMM's $dimm_blocks blocks in sysfs" "$patience" blocks_are $((before + dimm_blocks))
 await "every memory block online" "$patience" all_online
 echo "HOTPLUGGED $(blocks) blocks, $(grep MemTotal /proc/meminfo)"
 grep 'System RAM' /proc/iomem | sed 's/^/IOMEM /'

@@ -112,6 +112,7 @@ def initramfs(trees, vmlinux, kexec_hotplug):
     shutil.copy(os.path.join(trees["kexec-tools"], "sbin", "kexec"), os.path.join(tree, "sbin"))
     if kexec_hotplug:
         shutil.copy(kexec_hotplug, os.path.join(tree, "sbin", "kexec-hotplug"))
+        os.chmod(os.path.join(tree, "sbin", "kexec-hotplug"), 0o755)
     libs = os.path.join(trees["libc6"], "lib", "powerpc64le-linux-gnu")
     for lib in ("ld64.so.2", "libc.so.6"):
         shutil.copy(os.path.join(libs, lib), os.path.join(tree, "lib", "powerpc64le-linux-gnu"))
@@ -141,15 +142,19 @@ def qmp(path, *commands):
     return replies
 
 
-def watchdog(vm, last_line, sock, state):
+def watchdog(vm, last_line, sock, state, memfile):
     """Kill vm once it has been silent past its limit (shorter once it
-    panicked), after taking each CPU's registers; True if it did."""
+    panicked), after taking each CPU's registers and the crashkernel
+    region's memory (where a capture kernel that never reached its console
+    keeps its log); True if it did."""
     while vm.poll() is None:
         if time.time() - last_line[0] > last_line[1]:
             try:
                 for what in ("info cpus", "info registers -a"):
                     state.append(qmp(sock, {"execute": "human-monitor-command",
                                             "arguments": {"command-line": what}})[1].get("return", ""))
+                state.append(str(qmp(sock, {"execute": "pmemsave", "arguments": {
+                    "val": CRASH_BASE, "size": CRASHKERNEL, "filename": memfile}})[1]))
             except OSError as e:
                 state.append(f"QMP: {e}")
             vm.kill()
@@ -161,7 +166,8 @@ def watchdog(vm, last_line, sock, state):
 def run_vm(vmlinux, initrd, crash_cpu, load):
     sock = os.path.join(WORK, "qmp.sock")
     append = (f"console=hvc0 crashkernel={CRASHKERNEL >> 20}M@{CRASH_BASE >> 20}M panic=1 "
-              f"memhp_default_state=online_movable crashhp_ppc_cpu={crash_cpu} crashhp_ppc_load={load}")
+              f"memhp_default_state=online_movable crashhp_ppc_cpu={crash_cpu} crashhp_ppc_load={load} "
+              f"crashhp_ppc_dimm={DIMM_SIZE}")
     cmd = ["nice", "-n", "10", "qemu-system-ppc64", "-M", "pseries", "-accel", "tcg",
            "-m", f"{RAM >> 30}G,slots=4,maxmem=8G", "-smp", "1,maxcpus=2", "-nodefaults",
            "-no-reboot", "-display", "none", "-serial", "stdio",
@@ -172,8 +178,9 @@ def run_vm(vmlinux, initrd, crash_cpu, load):
     vm = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True, errors="replace")
     last_line, silent, state = [time.time(), VM_SILENCE_S], [], []
-    guard = threading.Thread(target=lambda: silent.append(watchdog(vm, last_line, sock, state)),
-                             daemon=True)
+    memfile = os.path.join(WORK, "crashkernel.mem")
+    guard = threading.Thread(target=lambda: silent.append(watchdog(vm, last_line, sock, state,
+                                                                   memfile)), daemon=True)
     guard.start()
     lines, capture, in_capture, marks = [], [], False, {}
 
@@ -235,6 +242,8 @@ def run_vm(vmlinux, initrd, crash_cpu, load):
             for l in text.splitlines():
                 if l.startswith(("*", " ", "CPU", "NIP")) and ("NIP" in l or "CPU #" in l):
                     say(f"stuck: {l.strip()}")
+        if os.path.exists(memfile):
+            report_logged(memfile, vmlinux, say)
     head = None
     if capture:
         head = os.path.join(WORK, f"vmcore-head-cpu{crash_cpu}-{load}")
@@ -242,6 +251,23 @@ def run_vm(vmlinux, initrd, crash_cpu, load):
             f.write(base64.b64decode("".join(capture)))
     return types.SimpleNamespace(lines=lines, head=head, timeouts=timeouts, marks=marks,
                                  seconds=time.time() - start, stuck=state)
+
+
+def report_logged(memfile, vmlinux, say):
+    """Messages the capture kernel logged but never printed: text of kernel
+    messages found in the crashkernel region more often than the kernel
+    image itself holds it (its format strings), i.e. in the printk ring."""
+    with open(memfile, "rb") as f:
+        mem = f.read()
+    os.unlink(memfile)
+    with open(vmlinux, "rb") as f:
+        image = f.read()
+    found = re.findall(rb"[ -~]{0,120}(?:boot CPU|identify|BUG|Kernel panic|not syncing|"
+                       rb"[Cc]ould not find|Oops)[ -~]{0,120}", mem)
+    logged = [m for m in dict.fromkeys(found) if mem.count(m) > image.count(m)]
+    say(f"capture kernel: {len(logged)} message texts in its memory beyond its image's strings")
+    for m in logged[:12]:
+        say(f"capture kernel's log in memory: {m.decode()!r}")
 
 
 def readelf_phdrs(path):
