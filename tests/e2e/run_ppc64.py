@@ -334,8 +334,15 @@ def report_logged(memfile, vmlinux, say):
     os.unlink(memfile)
     with open(vmlinux, "rb") as f:
         image = f.read()
-    found = re.findall(rb"[ -~]{0,120}(?:boot CPU|identify|BUG|Kernel panic|not syncing|"
-                       rb"[Cc]ould not find|Oops)[ -~]{0,120}", mem)
+    found = []
+    for hit in re.finditer(rb"boot CPU|identify|BUG|Kernel panic|not syncing|[Cc]ould not find|Oops",
+                           mem):
+        start, end = hit.start(), hit.end()
+        while start > 0 and hit.start() - start < 160 and 0x20 <= mem[start - 1] < 0x7f:
+            start -= 1
+        while end < len(mem) and end - hit.end() < 160 and 0x20 <= mem[end] < 0x7f:
+            end += 1
+        found.append(mem[start:end])
     logged = [m for m in dict.fromkeys(found) if mem.count(m) > image.count(m)]
     say(f"capture kernel: {len(logged)} message texts in its memory beyond its image's strings")
     for m in logged[:12]:
