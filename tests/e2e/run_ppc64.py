@@ -470,6 +470,14 @@ def main():
               f"{'agrees' if agree_dump else 'DIFFERS'} with the real kernel")
         failures += not agree_dump
         if r.head:
+            # crashhp's own reader of the real head against binutils'.
+            doc = json.loads(subprocess.run([CRASHHP, "inspect", "--kind", "header", "--json", r.head],
+                                            capture_output=True, text=True).stdout or "{}")
+            ours = [(int(ph["paddr"], 16), int(ph["vaddr"], 16), ph["memsz"])
+                    for ph in doc.get("program_headers", []) if ph["type"] == "LOAD"]
+            print(f"  crashhp inspect reads the real header's LOADs as readelf does: "
+                  f"{'yes' if ours == real_loads else 'NO'}")
+            failures += ours != real_loads
             print("  | # | real paddr | real size | real vaddr | lab paddr | lab size | lab vaddr | same |")
             print("  |---|---|---|---|---|---|---|---|")
             for i in range(max(len(real_loads), len(lab_loads))):
