@@ -1,19 +1,39 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """The ppc64 real-kernel end-to-end run (make e2e-ppc64): Debian's ppc64el
-kernel under qemu-system-ppc64 -M pseries (TCG), kdump loaded by Debian's
-ppc64el kexec (kexec_load: the kernel has no CONFIG_KEXEC_FILE), then over
-QMP a 1 GiB DIMM hot-added (pc-dimm), a core hot-added (spapr-cpu-core),
-the DIMM hot-removed, and a crash on the CPU the run names.  The capture
-kernel sends the head of /proc/vmcore and its device tree's CPU nodes back;
-the host reads the real header with readelf and crashhp inspect and sets
-its LOADs against what the lab predicts for the same machine and events
-(crashhp sim, ppc64le, mainline).  Each run is a table row.
+kernel under qemu-system-ppc64 -M pseries (TCG, -smp 1,maxcpus=2, 2 GiB,
+crashkernel=512M@128M, the lab's placement), kdump loaded with kexec_load
+(Debian's ppc64el 6.12 has CONFIG_KEXEC_FILE unset, so kexec -s cannot be
+used): Debian 12's kexec 2.0.25 (no hotplug flag: the kernel never updates
+the image) and Debian 13's 2.0.29 with --hotplug (KEXEC_CRASH_HOTPLUG_SUPPORT:
+the kernel updates the elfcorehdr and the FDT).  Over QMP a 1 GiB DIMM is
+hot-added (pc-dimm, at 2 GiB; pseries adds it LMB by LMB, in-kernel DLPAR),
+a core hot-added (spapr-cpu-core, onlined by the kernel itself), the DIMM
+removed (device_del; LMB by LMB), then a crash on CPU 0 or on the hot-added
+CPU 1 (taskset).  The capture kernel sends the head of /proc/vmcore and its
+device tree's CPU nodes back; the host reads the real header with readelf
+(and crashhp inspect, which must read it the same) and sets it against the
+lab's mainline prediction: the scenario's verdict (dump or not: the lab
+crashes on the newest CPU, 1), and LOAD for LOAD the lab's vmcore for the
+machine the image describes at the crash.  Each run is a table row.
 
-The guest waits on conditions (MemTotal, sysfs), never on sleep; the host
+Seen (6.12.113, this script): kdump works on TCG pseries.  Without the
+hotplug flag a crash on CPU 1 leaves no dump: purgatory runs ("I'm in
+purgatory"), then the capture kernel, started on CPU 1, which the FDT
+kexec-tools built at load time does not list, prints nothing; the run takes
+the CPUs' registers and the crashkernel's memory over QMP after
+PANIC_SILENCE_S of silence.  With --hotplug the capture kernel's FDT lists
+both cores and the dump is taken.  kexec-tools and the kernel's ppc64
+rebuild both give [0, 64 KiB) (the backup region) a LOAD of its own.
+
+Times (2 cores, load 20+ from other jobs): 240-570 s per run with a dump,
+~490 s for the run without one (the silence limit); the four runs take
+20-30 min, so this is not in make check (make e2e takes ~3 min).
+
+The guest waits on conditions (sysfs, meminfo), never on sleep; the host
 acts on the guest's READY-* lines.
 
-usage: run_ppc64.py CRASHHP WORKDIR [--kernel-deb DEB]
+usage: run_ppc64.py CRASHHP WORKDIR [--kernel-deb DEB] [--kexec-hotplug KEXEC] [--cpu=N]... [--load=plain|hotplug]...
 """
 import base64
 import glob
