@@ -356,8 +356,11 @@ def report_logged(memfile, vmlinux, say):
     with open(memfile, "rb") as f:
         mem = f.read()
     os.unlink(memfile)
-    with open(vmlinux, "rb") as f:
-        image = f.read()
+    # The kernel's strings and the capture initramfs' (busybox's libc).
+    image = b""
+    for path in (vmlinux, os.path.join(WORK, "capture.cpio")):
+        with open(path, "rb") as f:
+            image += f.read()
     found = []
     for hit in re.finditer(rb"boot CPU|identify|BUG|Kernel panic|not syncing|[Cc]ould not find|Oops",
                            mem):
