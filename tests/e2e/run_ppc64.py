@@ -26,9 +26,10 @@ PANIC_SILENCE_S of silence.  With --hotplug the capture kernel's FDT lists
 both cores and the dump is taken.  kexec-tools and the kernel's ppc64
 rebuild both give [0, 64 KiB) (the backup region) a LOAD of its own.
 
-Times (2 cores, load 20+ from other jobs): 240-570 s per run with a dump,
-~490 s for the run without one (the silence limit); the four runs take
-20-30 min, so this is not in make check (make e2e takes ~3 min).
+Times (2 cores, load ~20 from other jobs; make e2e-ppc64 with the build:
+18 min 37 s): 112-186 s per run with a dump (two VMs at once: up to 570 s),
+509 s for the run without one (the silence limit, then ~2 min reading the
+capture kernel's memory).  Not in make check (make e2e takes ~3 min).
 
 The guest waits on conditions (sysfs, meminfo), never on sleep; the host
 acts on the guest's READY-* lines.
