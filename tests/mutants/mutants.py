@@ -184,6 +184,9 @@ MUTANTS = [
     M("owed-not-recorded", H, "protocol", "a deferred event's range is not recorded as owed (in flight)",
       "chp_ranges_add(hp->owed, (struct chp_range){ s, s + ev->nr_pages * CHP_PAGE_SIZE - 1 });",
       "(void)s;"),
+    M("owed-excused-with-lock-free", H, "protocol", "the judge excuses owed ranges with the kexec lock free: "
+      "an event lost (owed, nobody to apply it) passes as in flight",
+      "if (chp_kexec_holder(hp) == KEXEC_FREE)\n\t\treturn err;", "(void)0;"),
     M("applying-not-recorded", H, "protocol", "what a drain applies is not in flight while it runs",
       "chp_ranges_add_all(hp->applying, hp->owed);", "(void)0;"),
     M("drain-once", H, "protocol", "the drain runs once, not until nothing is pending",
@@ -194,8 +197,14 @@ MUTANTS = [
       "if (hp->policy == CHP_POLICY_MAINLINE) {\n\t\t\tchp_hp_logf(hp, \"crash hp: kexec_trylock() failed",
       "if (true) {\n\t\t\tchp_hp_logf(hp, \"crash hp: kexec_trylock() failed"),
     M("load-no-resync", H, "protocol", "robust's load keeps the kernel's header (offline blocks listed)",
-      "err = chp_robust_resync(hp);\n\t\t\tchp_kimage_protect(hp->img);\n\t\t}\n\t}\n\tunlock_and_drain(hp);\n\treturn err;",
-      "chp_kimage_protect(hp->img);\n\t\t}\n\t}\n\tunlock_and_drain(hp);\n\treturn err;"),
+      "err = chp_robust_resync(hp);\n\t\t\tchp_kimage_protect(hp->img);\n\t\t}\n\t}\n\tunlock_and_drain(hp);\n\tload_release_hotplug(hp);",
+      "chp_kimage_protect(hp->img);\n\t\t}\n\t}\n\tunlock_and_drain(hp);\n\tload_release_hotplug(hp);"),
+    M("load-lets-hotplug-run", H, "protocol", "robust's load does not hold memory hotplug off: a DIMM of offline "
+      "blocks removed (no event) before the resync stays in the header, absent memory read",
+      "\tif (hp->policy == CHP_POLICY_ROBUST)\n\t\tchp_machine_lock_hotplug(hp->m);\n}\n\n"
+      "static void load_release_hotplug(struct chp_hotplug *hp)\n{\n\tif (hp->policy == CHP_POLICY_ROBUST)\n"
+      "\t\tchp_machine_unlock_hotplug(hp->m);",
+      "\t(void)hp;\n}\n\nstatic void load_release_hotplug(struct chp_hotplug *hp)\n{\n\t(void)hp;"),
     # ---- the mainline model (arch_mainline.c) ----
     M("mainline-image-not-hidden", A, "mainline", "mainline's copy leaves kexec_crash_image set: panics mid-copy dump",
       "chp_hp_step(hp, CHP_STEP_IMAGE_HIDDEN);\n\t\terr = chp_hp_copy(hp, seg.paddr, buf, len);",

@@ -244,6 +244,41 @@ static void test_deferral__no_dump_in_a_load_counted_as_the_loads(void **state)
 	hplab_down(&l);
 }
 
+/* ---- the judge: owed work excuses a crash only while a holder applies it ---- */
+
+/*
+ * A block comes online while a holder has the kexec lock: its work is owed,
+ * the header lacks it.  A panic while the holder (now applying) still has the
+ * lock finds the event in flight: its dump is complete.  Then the lock goes
+ * free with the work still owed (a lost event: nobody will apply it), as a
+ * protocol bug would leave it: a panic now must be judged as missing the
+ * block, not excused by what is owed.
+ */
+static void test_deferral__owed_work_excuses_nothing_once_the_lock_is_free(void **state)
+{
+	struct hplab l = x86_4g();
+	struct chp_dump_result res;
+
+	assert_int_equal(chp_machine_offline_block(l.m, 40), 0);
+	assert_true(chp_hotplug_kexec_trylock(l.hp));
+	assert_int_equal(chp_machine_online_block(l.m, 40), 0); /* deferred: owed */
+	assert_int_equal(chp_hotplug_stats(l.hp)->deferred, 1);
+	chp_kexec_become(l.hp, KEXEC_HOTPLUG); /* the holder applies it: robust dumps */
+	assert_int_equal(chp_lab_crash_now(l.hp, &res), 0);
+	assert_true(res.taken);
+	if (!res.complete)
+		fail_msg("a crash while the holder has the owed work was not excused: %s", res.why);
+	/* The lock let go, the work still owed: the event is lost. */
+	atomic_store(&l.hp->kexec_lock, KEXEC_FREE);
+	assert_int_equal(chp_lab_crash_now(l.hp, &res), 0);
+	assert_true(res.taken);
+	if (res.complete || res.missing_bytes != 128 * MiB)
+		fail_msg("a lost event (owed with the lock free) was excused: %" PRIu64
+			 " bytes missing, judged %s", res.missing_bytes,
+			 res.complete ? "complete" : res.why);
+	hplab_down(&l);
+}
+
 /* ---- a DIMM of offline blocks removed between a reload's build and its resync ---- */
 
 void __real_chp_kexec_become(struct chp_hotplug *hp, enum kexec_holder who);
@@ -333,6 +368,7 @@ int main(void)
 		cmocka_unit_test(test_deferral__event_deferred_as_the_holder_lets_go),
 		cmocka_unit_test(test_deferral__no_dump_in_a_load_counted_as_the_loads),
 		cmocka_unit_test(test_deferral__offline_dimm_removed_before_the_reload_resync),
+		cmocka_unit_test(test_deferral__owed_work_excuses_nothing_once_the_lock_is_free),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
