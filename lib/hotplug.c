@@ -438,14 +438,20 @@ int chp_hotplug_load(struct chp_hotplug *hp, const struct chp_load_options *opt)
 		load_release_hotplug(hp);
 		return chp_fail(-EBUSY, "kexec_load: the kexec lock is taken");
 	}
-	chp_robust_detach(hp);
 	/* The header is built from one consistent view of the machine. */
 	chp_machine_lock_state(hp->m);
 	pthread_mutex_lock(&hp->region_lock);
 	err = chp_load_crash_image(hp->img, hp->m, opt);
 	pthread_mutex_unlock(&hp->region_lock);
 	chp_machine_unlock_state(hp->m);
-	/* A load that failed before replacing the image leaves it as it was. */
+	/*
+	 * A load that failed before replacing the image (a header that does not
+	 * fit) leaves it as it was, in use, and robust keeps what it knows of it:
+	 * the gaps it bridged are in no header field, only in its state.  A new
+	 * image, or none, is read afresh.
+	 */
+	if (!err || !chp_kimage_loaded(hp->img))
+		chp_robust_detach(hp);
 	if (!err)
 		hp->elfcorehdr_updated = false;
 	if (!err && hp->policy == CHP_POLICY_ROBUST && chp_kimage_hotplug_capable(hp->img)) {
