@@ -393,20 +393,65 @@ void chp_hotplug_set_step_hook(struct chp_hotplug *hp, chp_step_fn fn, void *ctx
 	hp->step_ctx = ctx;
 }
 
+/*
+ * Robust's load holds memory and CPU hotplug off from before it takes the
+ * kexec lock until it has let it go, as the kernel's deferred resync work
+ * does (cpus_read_lock(), get_online_mems(), then only a try of the kexec
+ * lock: kernel/0003).  Why: the kernel's build lists offline-but-present
+ * blocks, and robust takes them out in the resync after the load.  A DIMM
+ * made only of offline blocks is removed with no crash hotplug event (no
+ * MEM_OFFLINE: try_remove_memory() only drops the resource, under
+ * mem_hotplug_begin()); removed between the build and that resync, it
+ * stayed in the header and a panic then read absent memory.  Holding the
+ * hotplug lock, that removal waits for the resync to finish.
+ *
+ * Not chosen: taking the offline blocks out while the load still holds the
+ * kexec lock as a loader.  It closes the window too, but a panic meanwhile
+ * gets no dump (the loader's window), and the resync's dumps are what robust
+ * promises (test_hotplug__reload_resync_takes_dumps).  Here the resync stays
+ * a hotplug update whose every store a panic may see.
+ *
+ * A real kernel can do the same: no path waits for the kexec lock (hotplug
+ * notifiers and the panic path only try it), so a load waiting for
+ * get_online_mems() while an offline or removal runs is no deadlock (that
+ * operation's event finds the kexec lock free or defers).  Mainline models
+ * the unpatched kernel, whose load takes no hotplug lock.
+ */
+static void load_hold_hotplug(struct chp_hotplug *hp)
+{
+	if (hp->policy == CHP_POLICY_ROBUST)
+		chp_machine_lock_hotplug(hp->m);
+}
+
+static void load_release_hotplug(struct chp_hotplug *hp)
+{
+	if (hp->policy == CHP_POLICY_ROBUST)
+		chp_machine_unlock_hotplug(hp->m);
+}
+
 int chp_hotplug_load(struct chp_hotplug *hp, const struct chp_load_options *opt)
 {
 	int err;
 
-	if (!chp_kexec_trylock_as(hp, KEXEC_LOADER))
+	load_hold_hotplug(hp);
+	if (!chp_kexec_trylock_as(hp, KEXEC_LOADER)) {
+		load_release_hotplug(hp);
 		return chp_fail(-EBUSY, "kexec_load: the kexec lock is taken");
-	chp_robust_detach(hp);
+	}
 	/* The header is built from one consistent view of the machine. */
 	chp_machine_lock_state(hp->m);
 	pthread_mutex_lock(&hp->region_lock);
 	err = chp_load_crash_image(hp->img, hp->m, opt);
 	pthread_mutex_unlock(&hp->region_lock);
 	chp_machine_unlock_state(hp->m);
-	/* A load that failed before replacing the image leaves it as it was. */
+	/*
+	 * A load that failed before replacing the image (a header that does not
+	 * fit) leaves it as it was, in use, and robust keeps what it knows of it:
+	 * the gaps it bridged are in no header field, only in its state.  A new
+	 * image, or none, is read afresh.
+	 */
+	if (!err || !chp_kimage_loaded(hp->img))
+		chp_robust_detach(hp);
 	if (!err)
 		hp->elfcorehdr_updated = false;
 	if (!err && hp->policy == CHP_POLICY_ROBUST && chp_kimage_hotplug_capable(hp->img)) {
@@ -424,6 +469,7 @@ int chp_hotplug_load(struct chp_hotplug *hp, const struct chp_load_options *opt)
 		}
 	}
 	unlock_and_drain(hp);
+	load_release_hotplug(hp);
 	return err;
 }
 

@@ -100,6 +100,8 @@ static void crash(struct runner *r, const struct chp_hp_event *in_flight_ev, con
 		res->exhaustive_steps++;
 		res->exhaustive_complete += d.taken && d.complete;
 		res->exhaustive_no_dump += !d.taken;
+		res->exhaustive_missing_dumps += d.taken && d.missing_bytes;
+		res->exhaustive_absent_dumps += d.taken && d.absent_bytes;
 		return;
 	}
 	res->crashes++;

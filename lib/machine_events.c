@@ -45,6 +45,21 @@ void chp_machine_unlock_state(const struct chp_machine *m)
 	pthread_mutex_unlock(&((struct chp_machine *)m)->state_lock);
 }
 
+void chp_machine_lock_hotplug(struct chp_machine *m)
+{
+	pthread_mutex_lock(&m->hotplug_lock);
+}
+
+bool chp_machine_trylock_hotplug(struct chp_machine *m)
+{
+	return pthread_mutex_trylock(&m->hotplug_lock) == 0;
+}
+
+void chp_machine_unlock_hotplug(struct chp_machine *m)
+{
+	pthread_mutex_unlock(&m->hotplug_lock);
+}
+
 int chp_machine_grow_blocks(struct chp_machine *m, size_t nr)
 {
 	uint8_t *state;

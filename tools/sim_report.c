@@ -287,6 +287,8 @@ void sim_report_json(const struct chp_scenario *sc, uint64_t events,
 		json_uint(&j, "exhaustive_crashes", r->exhaustive_steps);
 		json_uint(&j, "exhaustive_complete", r->exhaustive_complete);
 		json_uint(&j, "exhaustive_no_dump", r->exhaustive_no_dump);
+		json_uint(&j, "exhaustive_dumps_missing_online_memory", r->exhaustive_missing_dumps);
+		json_uint(&j, "exhaustive_dumps_including_absent_memory", r->exhaustive_absent_dumps);
 		json_uint(&j, "exhaustive_events", r->exhaustive_events);
 		json_uint(&j, "exhaustive_events_without_stores", r->exhaustive_silent);
 		json_string(&j, "first_problem", r->first_problem);

@@ -96,6 +96,8 @@ struct chp_run_result {
 						      kernel's rule, not incomplete */
 	/* crash-exhaustive: a crash after every step of its events' updates. */
 	uint64_t exhaustive_steps, exhaustive_complete, exhaustive_no_dump;
+	uint64_t exhaustive_missing_dumps;         /* of its dumps: lacking online memory */
+	uint64_t exhaustive_absent_dumps;          /* of its dumps: listing absent memory */
 	uint64_t exhaustive_events, exhaustive_silent; /* events chosen; of them, without a store */
 	uint64_t exhaustive_silent_event;          /* the first event without a store, or 0 */
 	uint64_t ev_median_ns, ev_p99_ns, ev_max_ns, ev_total_ns;

@@ -188,6 +188,17 @@ int chp_machine_set_cpu_notes(struct chp_machine *m, unsigned cpu, struct chp_no
 void chp_machine_lock_state(const struct chp_machine *m);
 void chp_machine_unlock_state(const struct chp_machine *m);
 
+/*
+ * Hold off every hotplug operation (the kernel's cpus_read_lock() and
+ * get_online_mems()): a block's online or offline, a DIMM's add or removal,
+ * a CPU's change waits until chp_machine_unlock_hotplug().  Never taken
+ * from inside a notifier (the operation that runs it holds the lock).
+ * chp_machine_trylock_hotplug() is false, taking nothing, while it is held.
+ */
+void chp_machine_lock_hotplug(struct chp_machine *m);
+bool chp_machine_trylock_hotplug(struct chp_machine *m);
+void chp_machine_unlock_hotplug(struct chp_machine *m);
+
 struct chp_sysroot;
 /*
  * The model of a live machine (or a dump of one): x86_64 rules; memory from

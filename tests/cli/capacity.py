@@ -63,13 +63,15 @@ def sim(crashhp, work, name, text):
 ROWS = ["crashes", "dumps_taken", "no_dump", "dumps_missing_online_memory", "missing_bytes",
         "dumps_including_absent_memory", "absent_bytes", "dumps_including_offline_memory",
         "offline_bytes", "handler_failures", "capacity_merges", "slots_peak", "slots_total",
-        "exhaustive_crashes", "failed_loads"]
+        "exhaustive_crashes", "exhaustive_complete", "exhaustive_no_dump",
+        "exhaustive_dumps_missing_online_memory", "exhaustive_dumps_including_absent_memory",
+        "failed_loads"]
 
 
 def table(name, res):
     print(f"  {name}")
     for key in ROWS:
-        print(f"    {key:34} " + " ".join(f"{res[p].get(key, '-'):>14}" for p in ("mainline", "robust")))
+        print(f"    {key:42} " + " ".join(f"{res[p].get(key, '-'):>14}" for p in ("mainline", "robust")))
 
 
 def main():
@@ -90,6 +92,15 @@ def main():
             check(r["dumps_missing_online_memory"] == 0, f"{name}: robust lost no online memory")
             check(r["dumps_including_absent_memory"] == 0, f"{name}: robust listed no absent memory")
             check(r["handler_failures"] == 0, f"{name}: robust's handler never failed")
+            # crash-exhaustive: a crash after every store of the chosen updates
+            check(r["exhaustive_no_dump"] == 0, f"{name}: robust took a dump at every exhaustive crash")
+            check(r["exhaustive_dumps_missing_online_memory"] == 0,
+                  f"{name}: robust lost no online memory at any exhaustive crash")
+            check(r["exhaustive_dumps_including_absent_memory"] == 0,
+                  f"{name}: robust listed no absent memory at any exhaustive crash")
+            check(r["exhaustive_complete"] == r["exhaustive_crashes"],
+                  f"{name}: every exhaustive dump complete and read as the readers read it "
+                  f"({r['exhaustive_complete']}/{r['exhaustive_crashes']})")
         for arch in ("x86_64", "ppc64"):
             name = f"overfull-{arch}.sc"
             res = sim(crashhp, work, name, too_many_ranges(arch))

@@ -138,8 +138,11 @@ MUTANTS = [
       "offsets[fdt32_to_cpu(*reg)] = (uint32_t)(status - (const char *)fdt);",
       "offsets[fdt32_to_cpu(*reg)] = (uint32_t)(status - (const char *)fdt) + 4;"),
     M("fdt-index-kept-over-reload", H, "fdt", "a load keeps robust's old state (slot table, FDT index) instead of reading the new image: ADD_CPU stores \"okay\" where the old tree was",
-      "\tchp_robust_detach(hp);\n\t/* The header is built from one consistent view of the machine. */\n\tchp_machine_lock_state(hp->m);\n\tpthread_mutex_lock(&hp->region_lock);\n\terr = chp_load_crash_image(hp->img, hp->m, opt);\n\tpthread_mutex_unlock(&hp->region_lock);\n\tchp_machine_unlock_state(hp->m);\n\t/* A load that failed before replacing the image leaves it as it was. */\n\tif (!err)\n\t\thp->elfcorehdr_updated = false;\n\tif (!err && hp->policy == CHP_POLICY_ROBUST && chp_kimage_hotplug_capable(hp->img)) {\n\t\t/*\n\t\t * The kernel's build lists offline blocks too (its rule, complete as\n\t\t * it is): made exact once the image is in place, as a hotplug update\n\t\t * whose every store a panic may see (its dump taken), not as part of\n\t\t * the load; its failure is still the load's.\n\t\t */\n\t\terr = chp_robust_attach(hp);",
-      "\t/* The header is built from one consistent view of the machine. */\n\tchp_machine_lock_state(hp->m);\n\tpthread_mutex_lock(&hp->region_lock);\n\terr = chp_load_crash_image(hp->img, hp->m, opt);\n\tpthread_mutex_unlock(&hp->region_lock);\n\tchp_machine_unlock_state(hp->m);\n\t/* A load that failed before replacing the image leaves it as it was. */\n\tif (!err)\n\t\thp->elfcorehdr_updated = false;\n\tif (!err && hp->policy == CHP_POLICY_ROBUST && chp_kimage_hotplug_capable(hp->img)) {\n\t\t/*\n\t\t * The kernel's build lists offline blocks too (its rule, complete as\n\t\t * it is): made exact once the image is in place, as a hotplug update\n\t\t * whose every store a panic may see (its dump taken), not as part of\n\t\t * the load; its failure is still the load's.\n\t\t */\n\t\terr = hp->robust ? 0 : chp_robust_attach(hp);"),
+      "\tif (!err || !chp_kimage_loaded(hp->img))\n\t\tchp_robust_detach(hp);\n\tif (!err)\n\t\thp->elfcorehdr_updated = false;\n\tif (!err && hp->policy == CHP_POLICY_ROBUST && chp_kimage_hotplug_capable(hp->img)) {\n\t\t/*\n\t\t * The kernel's build lists offline blocks too (its rule, complete as\n\t\t * it is): made exact once the image is in place, as a hotplug update\n\t\t * whose every store a panic may see (its dump taken), not as part of\n\t\t * the load; its failure is still the load's.\n\t\t */\n\t\terr = chp_robust_attach(hp);",
+      "\tif (!err)\n\t\thp->elfcorehdr_updated = false;\n\tif (!err && hp->policy == CHP_POLICY_ROBUST && chp_kimage_hotplug_capable(hp->img)) {\n\t\t/*\n\t\t * The kernel's build lists offline blocks too (its rule, complete as\n\t\t * it is): made exact once the image is in place, as a hotplug update\n\t\t * whose every store a panic may see (its dump taken), not as part of\n\t\t * the load; its failure is still the load's.\n\t\t */\n\t\terr = hp->robust ? 0 : chp_robust_attach(hp);"),
+    M("refused-reload-forgets-bridges", H, "protocol", "a reload refused as over-full drops robust's state though the old image stays: "
+      "its bridged gaps forgotten, a removed DIMM's bridged block stays listed (absent memory)",
+      "if (!err || !chp_kimage_loaded(hp->img))\n\t\tchp_robust_detach(hp);", "chp_robust_detach(hp);"),
     M("fdt-index-kept-over-unload", H, "fdt", "an unload leaves robust's state (slot table, FDT index) in place: another loader's image is then read through it",
       "\tchp_robust_detach(hp);\n\tpthread_mutex_lock(&hp->region_lock);\n\tchp_kimage_unload(hp->img);",
       "\tpthread_mutex_lock(&hp->region_lock);\n\tchp_kimage_unload(hp->img);"),
@@ -188,6 +191,9 @@ MUTANTS = [
     M("owed-not-recorded", H, "protocol", "a deferred event's range is not recorded as owed (in flight)",
       "chp_ranges_add(hp->owed, (struct chp_range){ s, s + ev->nr_pages * CHP_PAGE_SIZE - 1 });",
       "(void)s;"),
+    M("owed-excused-with-lock-free", H, "protocol", "the judge excuses owed ranges with the kexec lock free: "
+      "an event lost (owed, nobody to apply it) passes as in flight",
+      "if (chp_kexec_holder(hp) == KEXEC_FREE)\n\t\treturn err;", "(void)0;"),
     M("applying-not-recorded", H, "protocol", "what a drain applies is not in flight while it runs",
       "chp_ranges_add_all(hp->applying, hp->owed);", "(void)0;"),
     M("drain-once", H, "protocol", "the drain runs once, not until nothing is pending",
@@ -198,8 +204,14 @@ MUTANTS = [
       "if (hp->policy == CHP_POLICY_MAINLINE) {\n\t\t\tchp_hp_logf(hp, \"crash hp: kexec_trylock() failed",
       "if (true) {\n\t\t\tchp_hp_logf(hp, \"crash hp: kexec_trylock() failed"),
     M("load-no-resync", H, "protocol", "robust's load keeps the kernel's header (offline blocks listed)",
-      "err = chp_robust_resync(hp);\n\t\t\tchp_kimage_protect(hp->img);\n\t\t}\n\t}\n\tunlock_and_drain(hp);\n\treturn err;",
-      "chp_kimage_protect(hp->img);\n\t\t}\n\t}\n\tunlock_and_drain(hp);\n\treturn err;"),
+      "err = chp_robust_resync(hp);\n\t\t\tchp_kimage_protect(hp->img);\n\t\t}\n\t}\n\tunlock_and_drain(hp);\n\tload_release_hotplug(hp);",
+      "chp_kimage_protect(hp->img);\n\t\t}\n\t}\n\tunlock_and_drain(hp);\n\tload_release_hotplug(hp);"),
+    M("load-lets-hotplug-run", H, "protocol", "robust's load does not hold memory hotplug off: a DIMM of offline "
+      "blocks removed (no event) before the resync stays in the header, absent memory read",
+      "\tif (hp->policy == CHP_POLICY_ROBUST)\n\t\tchp_machine_lock_hotplug(hp->m);\n}\n\n"
+      "static void load_release_hotplug(struct chp_hotplug *hp)\n{\n\tif (hp->policy == CHP_POLICY_ROBUST)\n"
+      "\t\tchp_machine_unlock_hotplug(hp->m);",
+      "\t(void)hp;\n}\n\nstatic void load_release_hotplug(struct chp_hotplug *hp)\n{\n\t(void)hp;"),
     # ---- the mainline model (arch_mainline.c) ----
     M("mainline-image-not-hidden", A, "mainline", "mainline's copy leaves kexec_crash_image set: panics mid-copy dump",
       "chp_hp_step(hp, CHP_STEP_IMAGE_HIDDEN);\n\t\terr = chp_hp_copy(hp, seg.paddr, buf, len);",

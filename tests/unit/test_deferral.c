@@ -8,17 +8,21 @@
  *
  * This binary is linked with --wrap=chp_ranges_add, so a test can act at the
  * instant a deferred event records what it owes (see __wrap_chp_ranges_add),
- * --wrap=chp_kexec_release, to act as a holder lets the lock go, and
- * --wrap=chp_hotplug_panic_gate, to act right after a panic's first look.
+ * --wrap=chp_kexec_release, to act as a holder lets the lock go,
+ * --wrap=chp_hotplug_panic_gate, to act right after a panic's first look, and
+ * --wrap=chp_kexec_become, to act as a load's image is in place and robust's
+ * resync is about to start.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <errno.h>
+#include <pthread.h>
 #include <cmocka.h>
 
 #include "crashhp/ranges.h"
+#include "hotplug_internal.h"
 #include "hplab.h"
 #include "reader.h"
 
@@ -240,6 +244,122 @@ static void test_deferral__no_dump_in_a_load_counted_as_the_loads(void **state)
 	hplab_down(&l);
 }
 
+/* ---- the judge: owed work excuses a crash only while a holder applies it ---- */
+
+/*
+ * A block comes online while a holder has the kexec lock: its work is owed,
+ * the header lacks it.  A panic while the holder (now applying) still has the
+ * lock finds the event in flight: its dump is complete.  Then the lock goes
+ * free with the work still owed (a lost event: nobody will apply it), as a
+ * protocol bug would leave it: a panic now must be judged as missing the
+ * block, not excused by what is owed.
+ */
+static void test_deferral__owed_work_excuses_nothing_once_the_lock_is_free(void **state)
+{
+	struct hplab l = x86_4g();
+	struct chp_dump_result res;
+
+	assert_int_equal(chp_machine_offline_block(l.m, 40), 0);
+	assert_true(chp_hotplug_kexec_trylock(l.hp));
+	assert_int_equal(chp_machine_online_block(l.m, 40), 0); /* deferred: owed */
+	assert_int_equal(chp_hotplug_stats(l.hp)->deferred, 1);
+	chp_kexec_become(l.hp, KEXEC_HOTPLUG); /* the holder applies it: robust dumps */
+	assert_int_equal(chp_lab_crash_now(l.hp, &res), 0);
+	assert_true(res.taken);
+	if (!res.complete)
+		fail_msg("a crash while the holder has the owed work was not excused: %s", res.why);
+	/* The lock let go, the work still owed: the event is lost. */
+	atomic_store(&l.hp->kexec_lock, KEXEC_FREE);
+	assert_int_equal(chp_lab_crash_now(l.hp, &res), 0);
+	assert_true(res.taken);
+	if (res.complete || res.missing_bytes != 128 * MiB)
+		fail_msg("a lost event (owed with the lock free) was excused: %" PRIu64
+			 " bytes missing, judged %s", res.missing_bytes,
+			 res.complete ? "complete" : res.why);
+	hplab_down(&l);
+}
+
+/* ---- a DIMM of offline blocks removed between a reload's build and its resync ---- */
+
+void __real_chp_kexec_become(struct chp_hotplug *hp, enum kexec_holder who);
+
+static struct {
+	struct hplab *l;
+	bool armed, removed_in_gap;
+	pthread_t remover;
+	bool remover_started;
+	int remove_err;
+	struct chp_dump_result res;
+} gap;
+
+static void *remove_offline_dimm(void *arg)
+{
+	(void)arg;
+	gap.remove_err = chp_machine_remove_dimm(gap.l->m, 8 * GiB, 128 * MiB);
+	return NULL;
+}
+
+void __wrap_chp_kexec_become(struct chp_hotplug *hp, enum kexec_holder who)
+{
+	__real_chp_kexec_become(hp, who);
+	if (!gap.armed)
+		return;
+	gap.armed = false;
+	/*
+	 * The load is done, its header (the kernel's build) lists the offline
+	 * DIMM, and robust's resync has not started: the DIMM is removed now.
+	 * Its only block is offline, so no crash hotplug event says so.  If
+	 * nothing holds hotplug off, the removal happens here and now; if
+	 * something does, it waits (on its own thread) until that lets go.
+	 */
+	if (chp_machine_trylock_hotplug(gap.l->m)) {
+		chp_machine_unlock_hotplug(gap.l->m);
+		gap.remove_err = chp_machine_remove_dimm(gap.l->m, 8 * GiB, 128 * MiB);
+		gap.removed_in_gap = true;
+	} else {
+		assert_int_equal(pthread_create(&gap.remover, NULL, remove_offline_dimm, NULL), 0);
+		gap.remover_started = true;
+	}
+	/* A panic at this instant (a hotplug update holds the lock: robust dumps). */
+	assert_int_equal(chp_lab_crash_now(hp, &gap.res), 0);
+}
+
+/*
+ * Robust reloads with a DIMM whose block is offline: the kernel's build
+ * lists it, robust's resync takes it out.  The DIMM is removed in between
+ * (no event: its block was offline).  A panic then must not take a dump
+ * listing the removed DIMM (absent memory read by the capture kernel):
+ * the removal waits until the resync has taken the offline block out.  And
+ * the panic still gets its dump (the resync is a hotplug update, not the
+ * load's no-dump window).
+ */
+static void test_deferral__offline_dimm_removed_before_the_reload_resync(void **state)
+{
+	struct hplab l = x86_4g();
+	struct chp_load_options o;
+
+	assert_int_equal(chp_machine_add_dimm(l.m, 8 * GiB, 128 * MiB, true), 0);
+	assert_int_equal(chp_machine_offline_block(l.m, 64), 0); /* [8G, 8G+128M) */
+	assert_int_equal(chp_hotplug_unload(l.hp), 0);
+	chp_load_options_init(&o);
+	gap.l = &l;
+	gap.armed = true;
+	assert_int_equal(chp_hotplug_load(l.hp, &o), 0);
+	assert_false(gap.armed);
+	if (gap.remover_started)
+		assert_int_equal(pthread_join(gap.remover, NULL), 0);
+	assert_int_equal(gap.remove_err, 0);
+	assert_int_equal(chp_machine_block_state(l.m, 64), CHP_BLOCK_ABSENT);
+	if (!gap.res.taken)
+		fail_msg("a panic as the reload's resync began got no dump: %s", gap.res.why);
+	if (gap.res.absent_bytes)
+		fail_msg("the DIMM was removed %s; a panic then took a dump listing %" PRIu64
+			 " bytes of absent memory: %s", gap.removed_in_gap ? "before the resync" :
+			 "later", gap.res.absent_bytes, gap.res.why);
+	expect_dump_holds_everything(&l);
+	hplab_down(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -247,6 +367,8 @@ int main(void)
 		cmocka_unit_test(test_deferral__retried_when_the_holder_let_go),
 		cmocka_unit_test(test_deferral__event_deferred_as_the_holder_lets_go),
 		cmocka_unit_test(test_deferral__no_dump_in_a_load_counted_as_the_loads),
+		cmocka_unit_test(test_deferral__offline_dimm_removed_before_the_reload_resync),
+		cmocka_unit_test(test_deferral__owed_work_excuses_nothing_once_the_lock_is_free),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

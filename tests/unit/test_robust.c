@@ -488,6 +488,51 @@ static void test_robust__capacity_head_cut_borrow_leaves_the_cut_range(void **st
 }
 
 /*
+ * A reload refused because the kernel's header does not fit leaves the old
+ * image loaded, and robust must keep what it knows of it: a gap it bridged
+ * is not in the header's bytes, only in robust's state.  The bridged DIMM
+ * of test_robust__capacity_bridged_gap_removed_is_cut, then one-block DIMMs
+ * with absent memory between them until the kernel's build (a range per
+ * present region) no longer fits (robust bridges offline gaps for them), a
+ * reload refused, and the bridged DIMM removed: no absent memory listed.
+ */
+static void test_robust__refused_reload_keeps_bridged_gaps(void **state)
+{
+	struct hplab l;
+	const uint64_t d = 8 * GiB + 64 * MiB, bs = 32 * MiB;
+	struct chp_load_options o;
+	struct chp_dump_result res;
+	int err = 0;
+
+	tiny_ppc64_full_gaps(&l, 2);
+	assert_int_equal(chp_machine_add_dimm(l.m, d, 3 * bs, true), 0);
+	assert_int_equal(chp_machine_offline_block(l.m, (size_t)((d + bs) / bs)), 0);
+	assert_int_equal(chp_machine_add_dimm(l.m, 8 * GiB + 512 * MiB, bs, true), 0);
+	chp_load_options_init(&o);
+	for (unsigned k = 1; k <= 66; k++) /* robust holds 66, bridging */
+		assert_int_equal(chp_machine_add_dimm(l.m, 16 * GiB + k * 2 * bs, bs, true), 0);
+	res = hplab_crash(&l);
+	if (!res.taken || res.missing_bytes || res.absent_bytes)
+		fail_msg("before the reload: %s", res.why);
+	err = chp_hotplug_load(l.hp, &o);
+	if (err != -ENOSPC && err != -E2BIG)
+		fail_msg("the reload was not refused as over-full: %d", err);
+	res = hplab_crash(&l);
+	if (!res.taken || res.missing_bytes || res.absent_bytes)
+		fail_msg("after the refused reload, the old image: %s", res.why);
+	/* Room to cut in (a head cut at capacity borrows a slot): ten DIMMs go. */
+	for (unsigned k = 57; k <= 66; k++)
+		assert_int_equal(chp_machine_remove_dimm(l.m, 16 * GiB + k * 2 * bs, bs), 0);
+	assert_int_equal(chp_machine_remove_dimm(l.m, d, 3 * bs), 0);
+	res = hplab_crash(&l);
+	assert_true(res.taken);
+	if (res.missing_bytes || res.absent_bytes)
+		fail_msg("the bridged DIMM removed after a refused reload: %s", res.why);
+	assert_int_equal(chp_hotplug_stats(l.hp)->failures, 0);
+	hplab_down(&l);
+}
+
+/*
  * The index: a range grown from an end that is not on a block boundary (a
  * header from user space lists [4G, 4G+100M)), then removed whole, then added
  * again, then a DIMM.  The per-block index registered the grown slot twice in
@@ -675,6 +720,7 @@ int main(void)
 		cmocka_unit_test(test_robust__capacity_head_cut_borrows_and_gives_back),
 		cmocka_unit_test(test_robust__capacity_never_bridges_absent),
 		cmocka_unit_test(test_robust__capacity_bridged_gap_removed_is_cut),
+		cmocka_unit_test(test_robust__refused_reload_keeps_bridged_gaps),
 		cmocka_unit_test(test_robust__capacity_block_onlined_into_its_own_bridge),
 		cmocka_unit_test(test_robust__capacity_resync_keeps_present_bridge),
 		cmocka_unit_test(test_robust__capacity_head_cut_borrow_leaves_the_cut_range),
