@@ -529,8 +529,8 @@ static int run_scenario(const struct sim_args *a)
 			sim_report_json(sc, events, res, c, n);
 		else
 			sim_report_text(sc, events, res, c, n);
-		if (a->svg && sim_report_svg(a->svg, sc, res, n)) {
-			tool_error("sim: writing %s: %s", a->svg, strerror(errno));
+		if (a->svg && (err = sim_report_svg(a->svg, sc, res, c, n))) {
+			tool_error("sim: writing %s: %s", a->svg, strerror(-err));
 			rc = EXIT_SYSTEM;
 		}
 		/*

@@ -81,6 +81,26 @@ struct chp_timeline_point {
 	uint64_t absent;     /* of which not in the machine */
 };
 
+/* What one planned crash of a scenario run yielded, worst first. */
+enum chp_crash_outcome {
+	CHP_CRASH_NO_DUMP,        /* the capture kernel produced nothing */
+	CHP_CRASH_MISSING,        /* a dump lacking online memory */
+	CHP_CRASH_ABSENT,         /* a dump listing memory not in the machine */
+	CHP_CRASH_MISREAD,        /* a dump a real reader misreads (memory aside) */
+	CHP_CRASH_COMPLETE,       /* complete, offline memory or not */
+};
+
+struct chp_crash_mark {
+	uint64_t event;           /* events handled before the crash (mid-update: during the next) */
+	enum chp_crash_outcome outcome;
+	bool unloaded;            /* no dump: the loader's window, not the policy's */
+};
+
+/* Events [first, last] (1-based, inclusive) that met the kexec lock held (kexec-busy). */
+struct chp_event_window {
+	uint64_t first, last;
+};
+
 /* What one policy did over a whole scenario. */
 struct chp_run_result {
 	enum chp_policy policy;
@@ -103,6 +123,10 @@ struct chp_run_result {
 	uint64_t expected_final;
 	struct chp_timeline_point *timeline;
 	size_t ntimeline;
+	struct chp_crash_mark *crash_marks;   /* every planned crash, in order (not exhaustive's) */
+	size_t ncrash_marks;
+	struct chp_event_window *busy;        /* kexec-busy stretches, in order */
+	size_t nbusy;
 	char first_problem[320];
 };
 
