@@ -295,7 +295,7 @@ static void on_event(void *ctx, const struct chp_hp_event *ev, uint64_t ns)
 	}
 	if (r->events % r->sample_every == 0 || busy)
 		sample(r);
-	if (r->progress && r->events % 1024 == 0)
+	if (r->progress && r->events % 64 == 0)
 		r->progress(r->progress_ctx, r->res->policy, r->events, r->total_events);
 	if (r->events == r->exhaustive_event) {
 		/* Said so when the event made no store: deferred, or nothing to change. */

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "crashhp/hotplug.h"
+#include "crashhp/progress.h"
 #include "crashhp/ranges.h"
 
 /*
@@ -57,6 +58,7 @@ struct chp_concurrent_spec {
 	unsigned events;          /* per thread and round */
 	unsigned rounds;
 	uint64_t seed;
+	struct chp_progress progress;  /* rounds done of `rounds`; none when NULL */
 };
 
 struct chp_concurrent_result {
