@@ -66,6 +66,7 @@ struct chp_verify_options {
 	unsigned sample_pages;     /* above it, about this many pages, plus each LOAD's ends */
 	uint64_t seed;             /* which pages the sample takes */
 	struct chp_progress progress; /* bytes compared of those planned; none by default */
+	const char *tmpdir;        /* a flattened dump is rearranged there (NULL: /tmp) */
 };
 
 /* 4 GiB compared in full; 65536 pages sampled beyond; seed 1. */

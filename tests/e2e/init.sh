@@ -129,8 +129,18 @@ if [ -e /proc/vmcore ]; then
 		makedumpfile --dump-dmesg /proc/vmcore /tmp/dmesg >/tmp/mdf.log 2>&1
 		echo "MAKEDUMPFILE dmesg rc=$? $(wc -l </tmp/dmesg 2>/dev/null || echo 0) lines"
 		echo "MAKEDUMPFILE dmesg-crash $(grep -m1 -o 'sysrq: Trigger a crash' /tmp/dmesg | tr ' ' '_')"
-		makedumpfile -F -d 31 /proc/vmcore >/dev/null 2>/tmp/mdf.log
-		echo "MAKEDUMPFILE filter rc=$?"
+		if grep -q crashhp_kdump /proc/cmdline; then
+			# The dump an admin keeps: kdump-compressed (-c), filtered
+			# (-d 31), flattened (-F) so that it streams to the host,
+			# which rearranges it (makedumpfile -R) and reads it.
+			echo "MDFDUMP-BEGIN"
+			{ makedumpfile -F -c -d 31 /proc/vmcore 2>/tmp/mdf.log; echo $? >/tmp/mdf.rc; } | base64
+			echo "MDFDUMP-END"
+			echo "MAKEDUMPFILE filter rc=$(cat /tmp/mdf.rc)"
+		else
+			makedumpfile -F -d 31 /proc/vmcore >/dev/null 2>/tmp/mdf.log
+			echo "MAKEDUMPFILE filter rc=$?"
+		fi
 		tail -n 3 /tmp/mdf.log | sed 's/^/MAKEDUMPFILE log /'
 	fi
 	drain
@@ -152,6 +162,10 @@ kexec -p -u
 exec kexec -s -p /boot/vmlinuz --initrd=/initrd.img \
 	--append="console=ttyS0 reset_devices irqpoll nr_cpus=1 panic=1 acpi_no_memhotplug loglevel=1 no_timer_check"
 RELOAD
+# The kdump run (run.py): its capture kernel streams makedumpfile's output.
+if grep -q crashhp_kdump /proc/cmdline; then
+	sed -i 's/no_timer_check"/no_timer_check crashhp_kdump"/' /tmp/reload.sh
+fi
 if sh /tmp/reload.sh; then
 	echo "KDUMP-LOADED crash_hotplug=$(cat /sys/devices/system/memory/crash_hotplug 2>/dev/null)"
 else
@@ -264,6 +278,8 @@ if [ -n "$kernel_e2e" ]; then
 	sed 's/^/KSTATS /' /sys/kernel/debug/crash_hotplug/stats
 	echo "TRYLOCK-FAILED $(dmesg | grep -c 'kexec_trylock() failed')"
 	dmesg | grep -e 'crash hp' -e 'kexec' | tail -n 5 | sed 's/^/KLOG /'
+fi
+if [ -n "$kernel_e2e" ] || grep -q crashhp_kdump /proc/cmdline; then
 	# The files crashhp verify reads, as they are at the crash, for the
 	# host to judge the dump against.
 	rm -rf /tmp/sysroot

@@ -1,0 +1,432 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * makedumpfile's dumps through libkdumpfile.  libkdumpfile decodes; before it
+ * sees a file, its header is checked here against the file's size (a dump cut
+ * short by a full disk is the common hostile input), and a flattened stream
+ * is rearranged record by record with every record bounded.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libkdumpfile/kdumpfile.h>
+
+#include "crashhp/kdump.h"
+#include "internal.h"
+
+/* makedumpfile's flattened format (makedumpfile.h): a 4 KiB header, then records. */
+#define FLAT_HEADER_SIZE 4096u
+#define FLAT_SIGNATURE "makedumpfile"
+#define FLAT_RECORD_MAX (1ull << 30) /* makedumpfile writes a buffer at a time */
+/* The 64-bit disk_dump_header (diskdump_mod.h): the fields checked here. */
+#define DH_VERSION 8
+#define DH_UTS_NODENAME (12 + 65)
+#define DH_UTS_RELEASE (12 + 2 * 65)
+#define DH_UTS_MACHINE (12 + 4 * 65)
+#define DH_BLOCK_SIZE 428
+#define DH_SUB_HDR_SIZE 432
+#define DH_BITMAP_BLOCKS 436
+#define DH_MAX_MAPNR 440
+#define DH_NR_CPUS 460
+#define DH_SIZE 464
+/* kdump_sub_header, one block after the header. */
+#define SH_DUMP_LEVEL 8
+#define SH_OFFSET_VMCOREINFO 32
+#define SH_OFFSET_NOTE 48
+#define SH_MAX_MAPNR_64 96
+#define SH_SIZE 104
+
+struct chp_kdump {
+	kdump_ctx_t *ctx;
+	int fd;
+	struct chp_kdump_info info;
+	struct chp_ranges *ram, *dumped;
+	char *vmcoreinfo;
+};
+
+int chp_dump_format_of(const char *path, enum chp_dump_format *out)
+{
+	unsigned char head[16] = { 0 };
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return chp_fail(-errno, "%s: %s", path, strerror(errno));
+	n = pread(fd, head, sizeof(head), 0);
+	close(fd);
+	if (n < 0)
+		return chp_fail(-errno, "%s: %s", path, strerror(errno));
+	if (n >= 4 && !memcmp(head, "\177ELF", 4))
+		*out = CHP_DUMP_ELF;
+	else if (n >= 8 && (!memcmp(head, "KDUMP   ", 8) || !memcmp(head, "DISKDUMP", 8)))
+		*out = CHP_DUMP_KDUMP;
+	else if (n == 16 && !memcmp(head, FLAT_SIGNATURE, sizeof(FLAT_SIGNATURE) - 1))
+		*out = CHP_DUMP_FLATTENED;
+	else
+		*out = CHP_DUMP_UNKNOWN;
+	return 0;
+}
+
+static int read_exact(int fd, void *buf, size_t len, uint64_t off, const char *what)
+{
+	uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = pread(fd, p, len, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return chp_fail(-errno, "%s: %s", what, strerror(errno));
+		if (n == 0)
+			return chp_fail(-EINVAL, "%s: the file ends at offset %" PRIu64
+					" (truncated)", what, off);
+		p += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+static uint64_t be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* makedumpfile -R: each record's data to its offset; the end marker required. */
+static int rearrange(int in, uint64_t in_size, const char *tmpdir, int *out_fd)
+{
+	uint8_t head[24], *buf = NULL;
+	uint64_t pos = FLAT_HEADER_SIZE;
+	int fd, err = read_exact(in, head, 24, 0, "flattened header");
+
+	if (err)
+		return err;
+	if (be64(head + 16) != 1 || be64(head + 8) != 1)
+		return chp_fail(-EINVAL, "flattened header: type %" PRIu64 ", version %" PRIu64
+				" (makedumpfile writes 1 and 1)", be64(head + 8), be64(head + 16));
+	fd = open(tmpdir && *tmpdir ? tmpdir : "/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return chp_fail(-errno, "a temporary file in %s to rearrange into: %s",
+				tmpdir && *tmpdir ? tmpdir : "/tmp", strerror(errno));
+	buf = malloc(1u << 20);
+	if (!buf) {
+		close(fd);
+		return chp_fail(-ENOMEM, "out of memory");
+	}
+	for (uint64_t rec = 0;; rec++) {
+		uint8_t dh[16];
+		if ((err = read_exact(in, dh, 16, pos, "flattened record header")))
+			break;
+		int64_t off = (int64_t)be64(dh), size = (int64_t)be64(dh + 8);
+		if (off == -1)
+			break; /* END_FLAG_FLAT_HEADER */
+		if (off < 0 || size <= 0 || (uint64_t)size > FLAT_RECORD_MAX ||
+		    (uint64_t)off > (1ull << 52)) {
+			err = chp_fail(-EINVAL, "flattened record %" PRIu64 " at offset %" PRIu64
+				       ": offset %" PRId64 ", size %" PRId64 " out of range", rec,
+				       pos, off, size);
+			break;
+		}
+		pos += 16;
+		if (pos + (uint64_t)size > in_size) {
+			err = chp_fail(-EINVAL, "flattened record %" PRIu64 " at offset %" PRIu64
+				       ": %" PRId64 " bytes of data, the file ends first (truncated)",
+				       rec, pos - 16, size);
+			break;
+		}
+		for (uint64_t done = 0; done < (uint64_t)size && !err;) {
+			size_t n = (uint64_t)size - done < (1u << 20) ? (size_t)((uint64_t)size - done)
+								       : 1u << 20;
+			err = read_exact(in, buf, n, pos + done, "flattened record data");
+			if (!err && pwrite(fd, buf, n, (off_t)((uint64_t)off + done)) != (ssize_t)n)
+				err = chp_fail(-errno ? -errno : -EIO, "rearranging: %s",
+					       strerror(errno));
+			done += n;
+		}
+		if (err)
+			break;
+		pos += (uint64_t)size;
+	}
+	free(buf);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	*out_fd = fd;
+	return 0;
+}
+
+static uint32_t get32(const uint8_t *p, bool big)
+{
+	return big ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]
+		   : (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+}
+
+static uint64_t get64(const uint8_t *p, bool big)
+{
+	return big ? (uint64_t)get32(p, true) << 32 | get32(p + 4, true)
+		   : (uint64_t)get32(p + 4, false) << 32 | get32(p, false);
+}
+
+static void copy_field(char *dst, const uint8_t *src)
+{
+	memcpy(dst, src, 64);
+	dst[64] = '\0';
+}
+
+/* A [offset, offset + size) the sub-header names must lie in the file. */
+static int check_span(const uint8_t *sh, unsigned at, bool big, uint64_t file_size,
+		      const char *name)
+{
+	uint64_t off = get64(sh + at, big), size = get64(sh + at + 8, big);
+
+	if (size && (off > file_size || size > file_size - off))
+		return chp_fail(-EINVAL, "kdump sub-header %s: [%" PRIu64 ", +%" PRIu64
+				") lies past the end of the file (%" PRIu64 " bytes; truncated?)",
+				name, off, size, file_size);
+	return 0;
+}
+
+/* The disk_dump_header and kdump_sub_header, against each other and the file's size. */
+static int check_header(int fd, uint64_t file_size, struct chp_kdump_info *info)
+{
+	uint8_t h[DH_SIZE], sh[SH_SIZE];
+	int err = read_exact(fd, h, sizeof(h), 0, "kdump header");
+
+	if (err)
+		return err;
+	/* Written in the crashed machine's byte order: the version is a small number. */
+	bool big = get32(h + DH_VERSION, false) > 0xffff;
+	uint32_t version = get32(h + DH_VERSION, big);
+	uint32_t block = get32(h + DH_BLOCK_SIZE, big), sub = get32(h + DH_SUB_HDR_SIZE, big);
+	uint32_t bitmap = get32(h + DH_BITMAP_BLOCKS, big);
+	uint64_t mapnr = get32(h + DH_MAX_MAPNR, big);
+	char machine[65];
+
+	if (version == 0 || version > 64)
+		return chp_fail(-EINVAL, "kdump header_version: %u (makedumpfile writes 1 to 6 or so)",
+				version);
+	if (block < 4096 || block > 65536 || (block & (block - 1)))
+		return chp_fail(-EINVAL, "kdump header block_size: %u is not a page size", block);
+	if (sub == 0 || sub > 1024)
+		return chp_fail(-EINVAL, "kdump header sub_hdr_size: %u blocks", sub);
+	if (bitmap == 0 || bitmap % 2)
+		return chp_fail(-EINVAL, "kdump header bitmap_blocks: %u (two bitmaps of equal size)",
+				bitmap);
+	uint64_t bitmaps_end = (1ull + sub + bitmap) * block;
+	if (bitmaps_end > file_size)
+		return chp_fail(-EINVAL, "kdump header bitmap_blocks: the bitmaps end at offset %"
+				PRIu64 ", past the end of the file (%" PRIu64 " bytes; truncated)",
+				bitmaps_end, file_size);
+	if ((err = read_exact(fd, sh, sizeof(sh), block, "kdump sub-header")))
+		return err;
+	if (version >= 6)
+		mapnr = get64(sh + SH_MAX_MAPNR_64, big);
+	if (mapnr == 0 || mapnr > (1ull << 52) || (mapnr + 7) / 8 > (uint64_t)bitmap * block / 2)
+		return chp_fail(-EINVAL, "kdump max_mapnr: %" PRIu64 " pages do not fit %u bitmap "
+				"blocks of %u bytes", mapnr, bitmap, block);
+	if (version >= 3 && ((err = check_span(sh, SH_OFFSET_VMCOREINFO, big, file_size,
+					       "offset_vmcoreinfo")) ||
+			     (err = check_span(sh, SH_OFFSET_NOTE, big, file_size, "offset_note"))))
+		return err;
+	copy_field(machine, h + DH_UTS_MACHINE);
+	if (!strcmp(machine, "x86_64"))
+		info->arch = CHP_ARCH_X86_64;
+	else if (!strcmp(machine, "ppc64le"))
+		info->arch = CHP_ARCH_PPC64LE;
+	else if (!strcmp(machine, "ppc64"))
+		info->arch = big ? CHP_ARCH_PPC64 : CHP_ARCH_PPC64LE;
+	else
+		return chp_fail(-EINVAL, "kdump header utsname.machine: '%.64s' is not an "
+				"architecture crashhp reads", machine);
+	info->header_version = version;
+	info->page_size = block;
+	info->max_pfn = mapnr;
+	info->dump_level = version >= 1 ? get32(sh + SH_DUMP_LEVEL, big) : 0;
+	copy_field(info->release, h + DH_UTS_RELEASE);
+	copy_field(info->nodename, h + DH_UTS_NODENAME);
+	return 0;
+}
+
+static int kfail(kdump_ctx_t *ctx, const char *what)
+{
+	return chp_fail(-EINVAL, "%s: %s", what, kdump_get_err(ctx));
+}
+
+/* A libkdumpfile page bitmap as ranges of physical memory. */
+static int bitmap_ranges(struct chp_kdump *k, const char *key, struct chp_ranges *out,
+			 uint64_t *bytes)
+{
+	kdump_attr_t attr = { .type = KDUMP_BITMAP };
+	uint64_t page = k->info.page_size;
+	kdump_addr_t idx = 0, end;
+	int err = 0;
+
+	if (kdump_get_typed_attr(k->ctx, key, &attr) != KDUMP_OK)
+		return kfail(k->ctx, key);
+	kdump_bmp_t *bmp = attr.val.bitmap;
+	kdump_bmp_incref(bmp);
+	*bytes = 0;
+	while (!err && idx < k->info.max_pfn && kdump_bmp_find_set(bmp, &idx) == KDUMP_OK &&
+	       idx < k->info.max_pfn) {
+		end = idx;
+		if (kdump_bmp_find_clear(bmp, &end) != KDUMP_OK || end > k->info.max_pfn)
+			end = k->info.max_pfn;
+		err = chp_ranges_add(out, (struct chp_range){ idx * page, end * page - 1 });
+		*bytes += (end - idx) * page;
+		idx = end;
+	}
+	kdump_bmp_decref(bmp);
+	return err;
+}
+
+/* The last dumped page must read back whole: a file cut inside its page data is refused. */
+static int check_page_data(struct chp_kdump *k)
+{
+	size_t n = chp_ranges_count(k->dumped);
+	uint8_t *page;
+	int err = 0;
+
+	if (!n)
+		return 0;
+	page = malloc(k->info.page_size);
+	if (!page)
+		return chp_fail(-ENOMEM, "out of memory");
+	for (int end = 0; end < 2 && !err; end++) {
+		const struct chp_range *r = chp_ranges_at(k->dumped, end ? n - 1 : 0);
+		uint64_t addr = end ? r->last + 1 - k->info.page_size : r->start;
+		size_t len = k->info.page_size;
+		if (kdump_read(k->ctx, KDUMP_KPHYSADDR, addr, page, &len) != KDUMP_OK ||
+		    len != k->info.page_size)
+			err = chp_fail(-EINVAL, "page data of pfn %#" PRIx64 ": %s", addr /
+				       k->info.page_size, kdump_get_err(k->ctx));
+	}
+	free(page);
+	return err;
+}
+
+static int read_attributes(struct chp_kdump *k)
+{
+	const char *s;
+	kdump_num_t num;
+	int err;
+
+	if (kdump_get_string_attr(k->ctx, KDUMP_ATTR_FILE_FORMAT, &s) == KDUMP_OK)
+		snprintf(k->info.format, sizeof(k->info.format), "%s", s);
+	if (kdump_get_number_attr(k->ctx, KDUMP_ATTR_PAGE_SIZE, &num) != KDUMP_OK)
+		return kfail(k->ctx, "page size");
+	if (num != k->info.page_size)
+		return chp_fail(-EINVAL, "kdump header block_size: %u, but pages of %" PRIu64
+				" bytes", k->info.page_size, (uint64_t)num);
+	if (kdump_get_number_attr(k->ctx, KDUMP_ATTR_NUM_CPUS, &num) == KDUMP_OK) {
+		if (num > 65536)
+			return chp_fail(-EINVAL, "notes: %" PRIu64 " CPUs", (uint64_t)num);
+		k->info.cpus = (unsigned)num;
+	}
+	if (kdump_vmcoreinfo_raw(k->ctx, &k->vmcoreinfo) != KDUMP_OK)
+		k->vmcoreinfo = NULL;
+	k->info.vmcoreinfo = k->vmcoreinfo != NULL;
+	err = bitmap_ranges(k, KDUMP_ATTR_MEMORY_PAGEMAP, k->ram, &k->info.ram_bytes);
+	if (!err)
+		err = bitmap_ranges(k, KDUMP_ATTR_FILE_PAGEMAP, k->dumped, &k->info.dumped_bytes);
+	if (!err)
+		err = check_page_data(k);
+	return err;
+}
+
+int chp_kdump_open(struct chp_kdump **out, const char *path, const char *tmpdir)
+{
+	struct chp_kdump *k = calloc(1, sizeof(*k));
+	enum chp_dump_format fmt;
+	struct stat st;
+	int err, in;
+
+	*out = NULL;
+	if (!k)
+		return chp_fail(-ENOMEM, "out of memory");
+	k->fd = -1;
+	err = chp_dump_format_of(path, &fmt);
+	if (!err && fmt != CHP_DUMP_KDUMP && fmt != CHP_DUMP_FLATTENED)
+		err = chp_fail(-EINVAL, "%s: not a kdump-compressed or flattened dump", path);
+	if (err) {
+		free(k);
+		return err;
+	}
+	in = open(path, O_RDONLY | O_CLOEXEC);
+	if (in < 0 || fstat(in, &st)) {
+		err = chp_fail(-errno, "%s: %s", path, strerror(errno));
+		if (in >= 0)
+			close(in);
+		free(k);
+		return err;
+	}
+	k->info.flattened = fmt == CHP_DUMP_FLATTENED;
+	if (k->info.flattened) {
+		err = rearrange(in, (uint64_t)st.st_size, tmpdir, &k->fd);
+		close(in);
+		if (!err && fstat(k->fd, &st))
+			err = chp_fail(-errno, "%s", strerror(errno));
+	} else {
+		k->fd = in;
+	}
+	if (!err)
+		err = check_header(k->fd, (uint64_t)st.st_size, &k->info);
+	if (!err && (chp_ranges_new(&k->ram) || chp_ranges_new(&k->dumped)))
+		err = chp_fail(-ENOMEM, "out of memory");
+	if (!err && !(k->ctx = kdump_new()))
+		err = chp_fail(-ENOMEM, "out of memory");
+	if (!err && kdump_open_fd(k->ctx, k->fd) != KDUMP_OK)
+		err = kfail(k->ctx, "libkdumpfile");
+	if (!err)
+		err = read_attributes(k);
+	if (err) {
+		chp_fail_prefix(err, "%s: ", path);
+		chp_kdump_free(k);
+		return err;
+	}
+	*out = k;
+	return 0;
+}
+
+void chp_kdump_free(struct chp_kdump *k)
+{
+	if (!k)
+		return;
+	if (k->ctx)
+		kdump_free(k->ctx);
+	if (k->fd >= 0)
+		close(k->fd);
+	chp_ranges_free(k->ram);
+	chp_ranges_free(k->dumped);
+	free(k->vmcoreinfo);
+	free(k);
+}
+
+const struct chp_kdump_info *chp_kdump_info(const struct chp_kdump *k)
+{
+	return &k->info;
+}
+
+const struct chp_ranges *chp_kdump_ram(const struct chp_kdump *k)
+{
+	return k->ram;
+}
+
+const struct chp_ranges *chp_kdump_dumped(const struct chp_kdump *k)
+{
+	return k->dumped;
+}
+
+const char *chp_kdump_vmcoreinfo(const struct chp_kdump *k)
+{
+	return k->vmcoreinfo;
+}
