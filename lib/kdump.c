@@ -12,10 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <libkdumpfile/kdumpfile.h>
 
+#include "crashhp/error.h"
 #include "crashhp/kdump.h"
 #include "internal.h"
 
@@ -47,6 +49,7 @@ struct chp_kdump {
 	struct chp_kdump_info info;
 	struct chp_ranges *ram, *dumped;
 	char *vmcoreinfo;
+	uint64_t file_size, descriptors; /* where the page descriptors start */
 };
 
 int chp_dump_format_of(const char *path, enum chp_dump_format *out)
@@ -197,7 +200,8 @@ static int check_span(const uint8_t *sh, unsigned at, bool big, uint64_t file_si
 }
 
 /* The disk_dump_header and kdump_sub_header, against each other and the file's size. */
-static int check_header(int fd, uint64_t file_size, struct chp_kdump_info *info)
+static int check_header(int fd, uint64_t file_size, struct chp_kdump_info *info,
+			uint64_t *descriptors)
 {
 	uint8_t h[DH_SIZE], sh[SH_SIZE];
 	int err = read_exact(fd, h, sizeof(h), 0, "kdump header");
@@ -229,8 +233,14 @@ static int check_header(int fd, uint64_t file_size, struct chp_kdump_info *info)
 				bitmaps_end, file_size);
 	if ((err = read_exact(fd, sh, sizeof(sh), block, "kdump sub-header")))
 		return err;
-	if (version >= 6)
-		mapnr = get64(sh + SH_MAX_MAPNR_64, big);
+	if (version >= 6) {
+		/* makedumpfile writes the 32-bit field as min(max_mapnr_64, UINT_MAX). */
+		uint64_t mapnr64 = get64(sh + SH_MAX_MAPNR_64, big);
+		if (mapnr != (mapnr64 > 0xffffffffu ? 0xffffffffu : mapnr64))
+			return chp_fail(-EINVAL, "kdump header max_mapnr: %" PRIu64 ", but the "
+					"sub-header's max_mapnr_64 is %" PRIu64, mapnr, mapnr64);
+		mapnr = mapnr64;
+	}
 	if (mapnr == 0 || mapnr > (1ull << 52) || (mapnr + 7) / 8 > (uint64_t)bitmap * block / 2)
 		return chp_fail(-EINVAL, "kdump max_mapnr: %" PRIu64 " pages do not fit %u bitmap "
 				"blocks of %u bytes", mapnr, bitmap, block);
@@ -248,6 +258,7 @@ static int check_header(int fd, uint64_t file_size, struct chp_kdump_info *info)
 	else
 		return chp_fail(-EINVAL, "kdump header utsname.machine: '%.64s' is not an "
 				"architecture crashhp reads", machine);
+	*descriptors = bitmaps_end;
 	info->header_version = version;
 	info->page_size = block;
 	info->max_pfn = mapnr;
@@ -296,6 +307,12 @@ static int check_page_data(struct chp_kdump *k)
 	uint8_t *page;
 	int err = 0;
 
+	/* Each dumped page has a 24-byte descriptor right after the bitmaps. */
+	uint64_t pages = k->info.dumped_bytes / k->info.page_size;
+	if (pages * 24 > k->file_size || k->descriptors > k->file_size - pages * 24)
+		return chp_fail(-EINVAL, "page descriptors: %" PRIu64 " pages dumped need %" PRIu64
+				" bytes from offset %" PRIu64 ", past the end of the file (%" PRIu64
+				" bytes; truncated)", pages, pages * 24, k->descriptors, k->file_size);
 	if (!n)
 		return 0;
 	page = malloc(k->info.page_size);
@@ -343,6 +360,65 @@ static int read_attributes(struct chp_kdump *k)
 	return err;
 }
 
+static int open_and_read(struct chp_kdump *k)
+{
+	if (!(k->ctx = kdump_new()))
+		return chp_fail(-ENOMEM, "out of memory");
+	if (kdump_open_fd(k->ctx, k->fd) != KDUMP_OK)
+		return kfail(k->ctx, "libkdumpfile");
+	return read_attributes(k);
+}
+
+/*
+ * libkdumpfile 0.5.1 (Debian 12) crashes in kdump_free() after some opens it
+ * refused (seen with a fuzzed header).  So the whole read is done first in a
+ * child, which sends back its error and leaves without cleaning up; the
+ * parent reads only a file the child read through, which it then reads the
+ * same way.  A child killed by a signal is a file libkdumpfile cannot read.
+ */
+static int probe_in_child(struct chp_kdump *k)
+{
+	char msg[512] = "";
+	int pipefd[2], status;
+	ssize_t got = 0, n;
+	pid_t pid;
+
+	if (pipe2(pipefd, O_CLOEXEC))
+		return chp_fail(-errno, "pipe: %s", strerror(errno));
+	pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return chp_fail(-e, "fork: %s", strerror(e));
+	}
+	if (pid == 0) {
+		close(pipefd[0]);
+		int err = open_and_read(k);
+		if (err) {
+			const char *why = chp_last_error();
+			if (write(pipefd[1], why, strlen(why)) < 0)
+				_exit(2);
+		}
+		_exit(err ? 1 : 0);
+	}
+	close(pipefd[1]);
+	while ((size_t)got < sizeof(msg) - 1 &&
+	       ((n = read(pipefd[0], msg + got, sizeof(msg) - 1 - (size_t)got)) > 0 ||
+		(n < 0 && errno == EINTR)))
+		got += n > 0 ? n : 0;
+	close(pipefd[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return chp_fail(-errno, "waitpid: %s", strerror(errno));
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (WIFSIGNALED(status))
+		return chp_fail(-EINVAL, "libkdumpfile cannot read it (signal %d reading it)",
+				WTERMSIG(status));
+	return chp_fail(-EINVAL, "%s", msg[0] ? msg : "libkdumpfile cannot read it");
+}
+
 int chp_kdump_open(struct chp_kdump **out, const char *path, const char *tmpdir)
 {
 	struct chp_kdump *k = calloc(1, sizeof(*k));
@@ -379,15 +455,14 @@ int chp_kdump_open(struct chp_kdump **out, const char *path, const char *tmpdir)
 		k->fd = in;
 	}
 	if (!err)
-		err = check_header(k->fd, (uint64_t)st.st_size, &k->info);
+		err = check_header(k->fd, (uint64_t)st.st_size, &k->info, &k->descriptors);
+	k->file_size = (uint64_t)st.st_size;
 	if (!err && (chp_ranges_new(&k->ram) || chp_ranges_new(&k->dumped)))
 		err = chp_fail(-ENOMEM, "out of memory");
-	if (!err && !(k->ctx = kdump_new()))
-		err = chp_fail(-ENOMEM, "out of memory");
-	if (!err && kdump_open_fd(k->ctx, k->fd) != KDUMP_OK)
-		err = kfail(k->ctx, "libkdumpfile");
 	if (!err)
-		err = read_attributes(k);
+		err = probe_in_child(k);
+	if (!err)
+		err = open_and_read(k);
 	if (err) {
 		chp_fail_prefix(err, "%s: ", path);
 		chp_kdump_free(k);

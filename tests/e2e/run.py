@@ -261,7 +261,8 @@ def run_vm(vmlinuz, initrd, remove, cpu=False, reload=False, race=False, kernel_
         mode += f" crashhp_kernel={kernel_mode}"
     if kdump:
         mode += " crashhp_kdump"
-    append = "console=ttyS0 crashkernel=256M panic=1 " + mode
+    # The kdump run's capture kernel holds makedumpfile's split files (some 70 MB) in its tmpfs.
+    append = f"console=ttyS0 crashkernel={'512M' if kdump else '256M'} panic=1 " + mode
     cmd = qemu_command(vmlinuz, initrd, append, sock)
     # The DIMM's memory is a host file, so its bytes can be set against the
     # dump's; random in the slices compared, so a dump of zeros cannot pass.
@@ -323,7 +324,7 @@ def run_vm(vmlinuz, initrd, remove, cpu=False, reload=False, race=False, kernel_
                             "WATCH", "VERIFY", "Kernel panic", "MAKEDUMPFILE", "READY",
                             "CPU-ONLINE", "DIMM-MD5", "E2E-TIMEOUT", "RACE-ADD", "BURST",
                             "VIEW-", "SYSFS-", "HOLDING", "ONLINE-WHILE-HELD", "KSTATS",
-                            "TRYLOCK-FAILED", "KLOG", "VMCORE-SIZE")):
+                            "TRYLOCK-FAILED", "KLOG", "VMCORE-SIZE", "MDFDUMP-PART")):
             print(f"[{time.time() - start:5.1f}s] guest: {line}", flush=True)
         elif KERNEL_TROUBLE.search(line):
             # The kernel's own lines start with its timestamp.
@@ -391,38 +392,30 @@ def run_vm(vmlinuz, initrd, remove, cpu=False, reload=False, race=False, kernel_
     cpu_online = next((l.split()[1] for l in lines if l.startswith("CPU-ONLINE ")), None)
     watched_cpu = any(l.startswith("WATCH") and '"cpu online"' in l for l in lines)
     return types.SimpleNamespace(
-        head=head, sysroot=unpack_sysroot(sysroot_b64), kdump=rearrange_kdump(kdump_b64),
+        head=head, sysroot=unpack_sysroot(sysroot_b64), kdump=save_kdump(kdump_b64),
         dimm=any(pa <= DIMM < pa + size for pa, size in loads), watch_ok=watch_ok, extra=extra,
         missing=missing, identical=identical, mdf=makedumpfile_verdict(lines),
         cpus=(cpu_online, watched_cpu, prstatus), lines=lines, timeouts=timeouts,
         dimm_bytes=dimm_bytes_verdict(lines, dimm_file))
 
 
-def rearrange_kdump(b64):
-    """The capture kernel's makedumpfile -F -c -d 31 output: the flattened
-    file kept as it came, and rearranged (makedumpfile -R) into the
-    kdump-compressed file Debian's kdump-tools keep.  (flat, kdump) paths,
-    or None when the guest sent none."""
+def save_kdump(b64):
+    """One of the capture kernel's makedumpfile --split -c -d 31 files
+    (kdump-compressed), saved as WORK/dump.kdump; None when none came."""
     if not b64:
         return None
-    flat = os.path.join(WORK, "dump.flat")
     kdump = os.path.join(WORK, "dump.kdump")
-    with open(flat, "wb") as f:
+    with open(kdump, "wb") as f:
         f.write(base64.b64decode("".join(b64)))
-    with open(flat, "rb") as f:
-        r = subprocess.run(["makedumpfile", "-R", kdump], stdin=f, capture_output=True, text=True)
-    if r.returncode:
-        print(f"e2e: makedumpfile -R: {r.stdout} {r.stderr}")
-        return None
-    print(f"kdump-compressed dump from the capture kernel: {os.path.getsize(flat)} bytes flattened, "
-          f"{os.path.getsize(kdump)} rearranged")
-    return flat, kdump
+    print(f"kdump-compressed dump (a makedumpfile --split part) from the capture kernel: "
+          f"{os.path.getsize(kdump)} bytes")
+    return (kdump,)
 
 
 def kdump_verdict(r):
-    """crashhp inspect and verify read the real makedumpfile output, both
-    forms (flattened and rearranged); verify judges it against the guest's
-    files at the crash.  Failures as a list of strings."""
+    """crashhp inspect and verify read the real makedumpfile output; verify
+    judges it against the guest's files at the crash.  Failures as a list
+    of strings."""
     if not shutil.which("makedumpfile"):
         return []
     if not r.kdump:
@@ -438,7 +431,7 @@ def kdump_verdict(r):
                                  capture_output=True, text=True)
             print(f"crashhp verify {os.path.basename(path)}: exit {res.returncode}\n"
                   f"{res.stdout}{res.stderr}")
-            if res.returncode not in (0, 1) or "verdict" not in res.stdout:
+            if res.returncode != 0:
                 bad.append(f"verify {path}: exit {res.returncode}")
     return bad
 
@@ -593,8 +586,8 @@ def main():
     r = run_vm(vmlinuz, upgraded or initrd, remove=False, cpu=bool(upgraded), kdump=True)
     failures += timed_out(r)
     bad = kdump_verdict(r)
-    print(f"hot-add: crashhp inspect and verify read the real makedumpfile -c -d 31 output "
-          f"(flattened and rearranged): {'yes' if not bad else 'NO: ' + '; '.join(bad)}")
+    print(f"hot-add: crashhp inspect reads the real makedumpfile --split -c -d 31 output and "
+          f"verify finds it complete: {'yes' if not bad else 'NO: ' + '; '.join(bad)}")
     failures += len(bad)
     print(f"hot-add: every LOAD crashhp elfcorehdr builds equals the real kernel's "
           f"(paddr, KASLR vaddr, size): {'yes' if r.identical and not r.extra else 'NO'}")
