@@ -19,6 +19,7 @@
 
 #include "crashhp/error.h"
 #include "crashhp/kdump.h"
+#include "crashhp/note.h"
 #include "internal.h"
 
 /* makedumpfile's flattened format (makedumpfile.h): a 4 KiB header, then records. */
@@ -38,6 +39,11 @@
 #define DH_SIZE 464
 /* kdump_sub_header, one block after the header. */
 #define SH_DUMP_LEVEL 8
+#define SH_SPLIT 12
+#define SH_START_PFN 16
+#define SH_END_PFN 24
+#define SH_START_PFN_64 80
+#define SH_END_PFN_64 88
 #define SH_OFFSET_VMCOREINFO 32
 #define SH_OFFSET_NOTE 48
 #define SH_MAX_MAPNR_64 96
@@ -50,6 +56,8 @@ struct chp_kdump {
 	struct chp_ranges *ram, *dumped;
 	char *vmcoreinfo;
 	uint64_t file_size, descriptors; /* where the page descriptors start */
+	uint64_t vmcoreinfo_off, vmcoreinfo_size, note_off, note_size;
+	bool big;
 };
 
 int chp_dump_format_of(const char *path, enum chp_dump_format *out)
@@ -200,9 +208,9 @@ static int check_span(const uint8_t *sh, unsigned at, bool big, uint64_t file_si
 }
 
 /* The disk_dump_header and kdump_sub_header, against each other and the file's size. */
-static int check_header(int fd, uint64_t file_size, struct chp_kdump_info *info,
-			uint64_t *descriptors)
+static int check_header(struct chp_kdump *k, int fd, uint64_t file_size)
 {
+	struct chp_kdump_info *info = &k->info;
 	uint8_t h[DH_SIZE], sh[SH_SIZE];
 	int err = read_exact(fd, h, sizeof(h), 0, "kdump header");
 
@@ -258,7 +266,28 @@ static int check_header(int fd, uint64_t file_size, struct chp_kdump_info *info,
 	else
 		return chp_fail(-EINVAL, "kdump header utsname.machine: '%.64s' is not an "
 				"architecture crashhp reads", machine);
-	*descriptors = bitmaps_end;
+	k->descriptors = bitmaps_end;
+	k->big = big;
+	if (version >= 3) {
+		k->vmcoreinfo_off = get64(sh + SH_OFFSET_VMCOREINFO, big);
+		k->vmcoreinfo_size = get64(sh + SH_OFFSET_VMCOREINFO + 8, big);
+	}
+	if (version >= 4) {
+		k->note_off = get64(sh + SH_OFFSET_NOTE, big);
+		k->note_size = get64(sh + SH_OFFSET_NOTE + 8, big);
+	}
+	/* --split: one file of several, with the pages of [start_pfn, end_pfn) only. */
+	if (version >= 2 && get32(sh + SH_SPLIT, big)) {
+		info->split = true;
+		info->split_start_pfn = version >= 6 ? get64(sh + SH_START_PFN_64, big)
+						     : get64(sh + SH_START_PFN, big);
+		info->split_end_pfn = version >= 6 ? get64(sh + SH_END_PFN_64, big)
+						   : get64(sh + SH_END_PFN, big);
+		if (info->split_start_pfn > info->split_end_pfn || info->split_end_pfn > mapnr)
+			return chp_fail(-EINVAL, "kdump sub-header start_pfn/end_pfn: [%" PRIu64
+					", %" PRIu64 ") outside the %" PRIu64 " pages", info->split_start_pfn,
+					info->split_end_pfn, mapnr);
+	}
 	info->header_version = version;
 	info->page_size = block;
 	info->max_pfn = mapnr;
@@ -331,6 +360,75 @@ static int check_page_data(struct chp_kdump *k)
 	return err;
 }
 
+/*
+ * The notes and VMCOREINFO, read from the spans the sub-header names (checked
+ * to lie in the file): NT_PRSTATUS counted, VMCOREINFO kept as text.
+ */
+static int read_notes(struct chp_kdump *k)
+{
+	struct chp_note_cursor c;
+	struct chp_note n;
+	uint8_t *buf;
+	int got, err;
+
+	if (k->vmcoreinfo_size) {
+		if (k->vmcoreinfo_size > (1u << 20))
+			return chp_fail(-EINVAL, "kdump sub-header size_vmcoreinfo: %" PRIu64
+					" bytes", k->vmcoreinfo_size);
+		k->vmcoreinfo = calloc(1, (size_t)k->vmcoreinfo_size + 1);
+		if (!k->vmcoreinfo)
+			return chp_fail(-ENOMEM, "out of memory");
+		err = read_exact(k->fd, k->vmcoreinfo, (size_t)k->vmcoreinfo_size,
+				 k->vmcoreinfo_off, "VMCOREINFO");
+		if (err)
+			return err;
+		k->info.vmcoreinfo = true;
+	}
+	if (!k->note_size)
+		return 0;
+	if (k->note_size > (16u << 20))
+		return chp_fail(-EINVAL, "kdump sub-header size_note: %" PRIu64 " bytes", k->note_size);
+	buf = malloc((size_t)k->note_size);
+	if (!buf)
+		return chp_fail(-ENOMEM, "out of memory");
+	err = read_exact(k->fd, buf, (size_t)k->note_size, k->note_off, "notes");
+	chp_note_cursor_init(&c, buf, (size_t)k->note_size, k->big);
+	while (!err && (got = chp_note_next(&c, &n)) == 1) {
+		if (n.type == CHP_NT_PRSTATUS && !strcmp(n.name, "CORE"))
+			k->info.cpus++;
+		else if (!strcmp(n.name, "VMCOREINFO"))
+			k->info.vmcoreinfo = true;
+	}
+	if (!err && got < 0)
+		err = chp_fail(-EINVAL, "kdump notes (offset_note %" PRIu64 "): %s", k->note_off,
+			       chp_last_error());
+	free(buf);
+	return err;
+}
+
+/* A split file holds the pages of its own pfn range only. */
+static int clip_to_split(struct chp_kdump *k)
+{
+	struct chp_ranges *part = NULL, *clipped = NULL;
+	uint64_t page = k->info.page_size;
+	int err = chp_ranges_new(&part);
+
+	if (!err)
+		err = chp_ranges_new(&clipped);
+	if (!err && k->info.split_end_pfn > k->info.split_start_pfn)
+		err = chp_ranges_add(part, (struct chp_range){ k->info.split_start_pfn * page,
+							   k->info.split_end_pfn * page - 1 });
+	if (!err)
+		err = chp_ranges_intersect(clipped, k->dumped, part);
+	if (!err)
+		err = chp_ranges_assign(k->dumped, clipped);
+	if (!err)
+		err = chp_ranges_total_bytes(k->dumped, &k->info.dumped_bytes);
+	chp_ranges_free(part);
+	chp_ranges_free(clipped);
+	return err;
+}
+
 static int read_attributes(struct chp_kdump *k)
 {
 	const char *s;
@@ -344,17 +442,13 @@ static int read_attributes(struct chp_kdump *k)
 	if (num != k->info.page_size)
 		return chp_fail(-EINVAL, "kdump header block_size: %u, but pages of %" PRIu64
 				" bytes", k->info.page_size, (uint64_t)num);
-	if (kdump_get_number_attr(k->ctx, KDUMP_ATTR_NUM_CPUS, &num) == KDUMP_OK) {
-		if (num > 65536)
-			return chp_fail(-EINVAL, "notes: %" PRIu64 " CPUs", (uint64_t)num);
-		k->info.cpus = (unsigned)num;
-	}
-	if (kdump_vmcoreinfo_raw(k->ctx, &k->vmcoreinfo) != KDUMP_OK)
-		k->vmcoreinfo = NULL;
-	k->info.vmcoreinfo = k->vmcoreinfo != NULL;
-	err = bitmap_ranges(k, KDUMP_ATTR_MEMORY_PAGEMAP, k->ram, &k->info.ram_bytes);
+	err = read_notes(k);
+	if (!err)
+		err = bitmap_ranges(k, KDUMP_ATTR_MEMORY_PAGEMAP, k->ram, &k->info.ram_bytes);
 	if (!err)
 		err = bitmap_ranges(k, KDUMP_ATTR_FILE_PAGEMAP, k->dumped, &k->info.dumped_bytes);
+	if (!err && k->info.split)
+		err = clip_to_split(k);
 	if (!err)
 		err = check_page_data(k);
 	return err;
@@ -455,7 +549,7 @@ int chp_kdump_open(struct chp_kdump **out, const char *path, const char *tmpdir)
 		k->fd = in;
 	}
 	if (!err)
-		err = check_header(k->fd, (uint64_t)st.st_size, &k->info, &k->descriptors);
+		err = check_header(k, k->fd, (uint64_t)st.st_size);
 	k->file_size = (uint64_t)st.st_size;
 	if (!err && (chp_ranges_new(&k->ram) || chp_ranges_new(&k->dumped)))
 		err = chp_fail(-ENOMEM, "out of memory");

@@ -35,6 +35,9 @@ static void print_human(const char *path, const struct chp_kdump *k)
 	       in->nodename);
 	printf("  pages        %u bytes, %" PRIu64 " pages described; dump level %u (makedumpfile -d)\n",
 	       in->page_size, in->max_pfn, in->dump_level);
+	if (in->split)
+		printf("  split        one file of makedumpfile --split: pfn %#" PRIx64 "-%#" PRIx64
+		       " (its pages only)\n", in->split_start_pfn, in->split_end_pfn);
 	printf("  notes        %u NT_PRSTATUS (one per CPU online at the crash), VMCOREINFO %s\n",
 	       in->cpus, in->vmcoreinfo ? "present" : "MISSING");
 	printf("  memory       %s of RAM in %zu ranges; %s in the file, %s filtered out\n",
@@ -67,6 +70,11 @@ static void print_json(const char *path, const struct chp_kdump *k)
 	json_uint(&j, "page_size", in->page_size);
 	json_uint(&j, "max_pfn", in->max_pfn);
 	json_uint(&j, "dump_level", in->dump_level);
+	json_bool(&j, "split", in->split);
+	if (in->split) {
+		json_uint(&j, "split_start_pfn", in->split_start_pfn);
+		json_uint(&j, "split_end_pfn", in->split_end_pfn);
+	}
 	json_uint(&j, "prstatus_notes", in->cpus);
 	json_bool(&j, "vmcoreinfo", in->vmcoreinfo);
 	json_uint(&j, "ram_bytes", in->ram_bytes);

@@ -41,6 +41,8 @@ struct chp_kdump_info {
 	uint64_t ram_bytes;        /* RAM the capture kernel's /proc/vmcore listed */
 	uint64_t dumped_bytes;     /* of it, the pages written to the file */
 	bool vmcoreinfo;           /* a VMCOREINFO note is present */
+	bool split;                /* one file of makedumpfile --split's */
+	uint64_t split_start_pfn, split_end_pfn; /* its pages: [start, end) */
 };
 
 struct chp_kdump;

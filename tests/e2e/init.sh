@@ -135,7 +135,7 @@ if [ -e /proc/vmcore ]; then
 			# (about 56 KB/s under TCG; 45 MB took over 10 minutes).  Split by pfn into 16 files
 			# (--split: each a kdump-compressed file with both whole
 			# bitmaps and its share of the pages), and the smallest
-			# holding at least 1 MiB goes to the host.
+			# holding pages goes to the host.
 			parts=""
 			for i in $(seq 1 16); do parts="$parts /tmp/part$i"; done
 			# shellcheck disable=SC2086
@@ -143,10 +143,14 @@ if [ -e /proc/vmcore ]; then
 			echo "MAKEDUMPFILE filter rc=$?"
 			tail -n 3 /tmp/mdf.log | sed 's/^/MAKEDUMPFILE log /'
 			df -k /tmp | tail -n 1 | sed 's/^/MDFDUMP-PART df /'
-			pick=$(for f in $parts; do
-				s=$(stat -c %s "$f" 2>/dev/null || echo 0)
-				[ "$s" -ge 1048576 ] && echo "$s $f"
-			done | sort -n | head -n 1)
+			# A part whose pfn range holds no page is its two bitmaps
+			# alone, the smallest size: the smallest part with 256 KiB
+			# more than that holds pages.
+			sizes=$(for f in $parts; do echo "$(stat -c %s "$f" 2>/dev/null || echo 0) $f"; done | sort -n)
+			least=$(echo "$sizes" | head -n 1 | cut -d' ' -f1)
+			pick=$(echo "$sizes" | while read -r s f; do
+				[ "$s" -gt $((least + 262144)) ] && echo "$s $f"
+			done | head -n 1)
 			echo "MDFDUMP-PART ${pick:-none} of $(cat $parts 2>/dev/null | wc -c) bytes in all"
 			echo "MDFDUMP-BEGIN"
 			[ -n "$pick" ] && base64 "${pick#* }"
