@@ -57,6 +57,8 @@ struct chp_kdump {
 	char *vmcoreinfo;
 	uint64_t file_size, descriptors; /* where the page descriptors start */
 	uint64_t vmcoreinfo_off, vmcoreinfo_size, note_off, note_size;
+	uint64_t bitmaps, bitmap_bytes;  /* where the two bitmaps start, their size */
+	uint64_t run_start;
 	bool big;
 };
 
@@ -115,15 +117,16 @@ static uint64_t be64(const uint8_t *p)
 /* makedumpfile -R: each record's data to its offset; the end marker required. */
 static int rearrange(int in, uint64_t in_size, const char *tmpdir, int *out_fd)
 {
-	uint8_t head[24], *buf = NULL;
+	uint8_t head[32], *buf = NULL;
 	uint64_t pos = FLAT_HEADER_SIZE;
-	int fd, err = read_exact(in, head, 24, 0, "flattened header");
+	int fd, err = read_exact(in, head, sizeof(head), 0, "flattened header");
 
+	/* signature[16], then type and version, big endian */
 	if (err)
 		return err;
-	if (be64(head + 16) != 1 || be64(head + 8) != 1)
+	if (be64(head + 16) != 1 || be64(head + 24) != 1)
 		return chp_fail(-EINVAL, "flattened header: type %" PRIu64 ", version %" PRIu64
-				" (makedumpfile writes 1 and 1)", be64(head + 8), be64(head + 16));
+				" (makedumpfile writes 1 and 1)", be64(head + 16), be64(head + 24));
 	fd = open(tmpdir && *tmpdir ? tmpdir : "/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return chp_fail(-errno, "a temporary file in %s to rearrange into: %s",
@@ -267,6 +270,8 @@ static int check_header(struct chp_kdump *k, int fd, uint64_t file_size)
 		return chp_fail(-EINVAL, "kdump header utsname.machine: '%.64s' is not an "
 				"architecture crashhp reads", machine);
 	k->descriptors = bitmaps_end;
+	k->bitmaps = (1ull + sub) * block;
+	k->bitmap_bytes = (uint64_t)bitmap * block;
 	k->big = big;
 	if (version >= 3) {
 		k->vmcoreinfo_off = get64(sh + SH_OFFSET_VMCOREINFO, big);
@@ -329,34 +334,71 @@ static int bitmap_ranges(struct chp_kdump *k, const char *key, struct chp_ranges
 	return err;
 }
 
-/* The last dumped page must read back whole: a file cut inside its page data is refused. */
-static int check_page_data(struct chp_kdump *k)
+/*
+ * The pages in this file: the second bitmap, read here (libkdumpfile 0.5.1
+ * does not know --split files, whose bitmaps are the whole dump's), within
+ * the file's own pfn range.
+ */
+static int read_dumped(struct chp_kdump *k)
 {
-	size_t n = chp_ranges_count(k->dumped);
-	uint8_t *page;
+	uint64_t half = k->bitmap_bytes / 2, first = 0, last = k->info.max_pfn;
+	uint64_t page = k->info.page_size, run = 0, pfn;
+	uint8_t *bits = malloc(1u << 16);
 	int err = 0;
 
-	/* Each dumped page has a 24-byte descriptor right after the bitmaps. */
+	if (!bits)
+		return chp_fail(-ENOMEM, "out of memory");
+	if (k->info.split) {
+		first = k->info.split_start_pfn;
+		last = k->info.split_end_pfn;
+	}
+	k->info.dumped_bytes = 0;
+	for (pfn = first & ~7ull; pfn < last && !err;) {
+		uint64_t byte = pfn / 8, n = (last + 7) / 8 - byte;
+		n = n > (1u << 16) ? 1u << 16 : n;
+		err = read_exact(k->fd, bits, (size_t)n, k->bitmaps + half + byte, "second bitmap");
+		for (uint64_t b = 0; !err && b < n * 8 && pfn < last; b++, pfn++) {
+			bool set = pfn >= first && (bits[b / 8] >> (b % 8) & 1);
+			if (set && !run++)
+				k->run_start = pfn;
+			if ((!set || pfn + 1 == last) && run) {
+				uint64_t end = set ? pfn + 1 : pfn;
+				err = chp_ranges_add(k->dumped, (struct chp_range){ k->run_start * page,
+									end * page - 1 });
+				k->info.dumped_bytes += (end - k->run_start) * page;
+				run = 0;
+			}
+		}
+	}
+	free(bits);
+	return err;
+}
+
+/*
+ * Each dumped page has a 24-byte descriptor (offset, size, flags, page
+ * flags) right after the bitmaps; the table, and the data the first and the
+ * last descriptor name, must lie in the file: a dump cut short is refused.
+ */
+static int check_page_data(struct chp_kdump *k)
+{
 	uint64_t pages = k->info.dumped_bytes / k->info.page_size;
+	uint8_t pd[24];
+	int err = 0;
+
 	if (pages * 24 > k->file_size || k->descriptors > k->file_size - pages * 24)
 		return chp_fail(-EINVAL, "page descriptors: %" PRIu64 " pages dumped need %" PRIu64
 				" bytes from offset %" PRIu64 ", past the end of the file (%" PRIu64
 				" bytes; truncated)", pages, pages * 24, k->descriptors, k->file_size);
-	if (!n)
-		return 0;
-	page = malloc(k->info.page_size);
-	if (!page)
-		return chp_fail(-ENOMEM, "out of memory");
-	for (int end = 0; end < 2 && !err; end++) {
-		const struct chp_range *r = chp_ranges_at(k->dumped, end ? n - 1 : 0);
-		uint64_t addr = end ? r->last + 1 - k->info.page_size : r->start;
-		size_t len = k->info.page_size;
-		if (kdump_read(k->ctx, KDUMP_KPHYSADDR, addr, page, &len) != KDUMP_OK ||
-		    len != k->info.page_size)
-			err = chp_fail(-EINVAL, "page data of pfn %#" PRIx64 ": %s", addr /
-				       k->info.page_size, kdump_get_err(k->ctx));
+	for (uint64_t i = 0; i < pages && !err; i += pages - 1 ? pages - 1 : 1) {
+		err = read_exact(k->fd, pd, sizeof(pd), k->descriptors + i * 24, "page descriptor");
+		uint64_t off = get64(pd, k->big);
+		uint32_t size = get32(pd + 8, k->big);
+		if (!err && (size == 0 || size > k->info.page_size || off > k->file_size ||
+			     size > k->file_size - off))
+			err = chp_fail(-EINVAL, "page descriptor %" PRIu64 ": %u bytes at offset %"
+				       PRIu64 ", the file has %" PRIu64 " (truncated)", i, size, off,
+				       k->file_size);
 	}
-	free(page);
 	return err;
 }
 
@@ -406,29 +448,6 @@ static int read_notes(struct chp_kdump *k)
 	return err;
 }
 
-/* A split file holds the pages of its own pfn range only. */
-static int clip_to_split(struct chp_kdump *k)
-{
-	struct chp_ranges *part = NULL, *clipped = NULL;
-	uint64_t page = k->info.page_size;
-	int err = chp_ranges_new(&part);
-
-	if (!err)
-		err = chp_ranges_new(&clipped);
-	if (!err && k->info.split_end_pfn > k->info.split_start_pfn)
-		err = chp_ranges_add(part, (struct chp_range){ k->info.split_start_pfn * page,
-							   k->info.split_end_pfn * page - 1 });
-	if (!err)
-		err = chp_ranges_intersect(clipped, k->dumped, part);
-	if (!err)
-		err = chp_ranges_assign(k->dumped, clipped);
-	if (!err)
-		err = chp_ranges_total_bytes(k->dumped, &k->info.dumped_bytes);
-	chp_ranges_free(part);
-	chp_ranges_free(clipped);
-	return err;
-}
-
 static int read_attributes(struct chp_kdump *k)
 {
 	const char *s;
@@ -446,9 +465,7 @@ static int read_attributes(struct chp_kdump *k)
 	if (!err)
 		err = bitmap_ranges(k, KDUMP_ATTR_MEMORY_PAGEMAP, k->ram, &k->info.ram_bytes);
 	if (!err)
-		err = bitmap_ranges(k, KDUMP_ATTR_FILE_PAGEMAP, k->dumped, &k->info.dumped_bytes);
-	if (!err && k->info.split)
-		err = clip_to_split(k);
+		err = read_dumped(k);
 	if (!err)
 		err = check_page_data(k);
 	return err;

@@ -40,10 +40,11 @@ static void print_human(const char *path, const struct chp_kdump *k)
 		       " (its pages only)\n", in->split_start_pfn, in->split_end_pfn);
 	printf("  notes        %u NT_PRSTATUS (one per CPU online at the crash), VMCOREINFO %s\n",
 	       in->cpus, in->vmcoreinfo ? "present" : "MISSING");
-	printf("  memory       %s of RAM in %zu ranges; %s in the file, %s filtered out\n",
+	printf("  memory       %s of RAM in %zu ranges; %s in the file, %s %s\n",
 	       tool_format_size(in->ram_bytes, b1), chp_ranges_count(ram),
 	       tool_format_size(in->dumped_bytes, b2),
-	       tool_format_size(in->ram_bytes - in->dumped_bytes, b3));
+	       tool_format_size(in->ram_bytes - in->dumped_bytes, b3),
+	       in->split ? "filtered out or in the split's other files" : "filtered out");
 	for (size_t i = 0; i < chp_ranges_count(ram); i++) {
 		struct chp_range r = *chp_ranges_at(ram, i);
 		printf("  RAM          [%#018" PRIx64 "-%#018" PRIx64 "] %10s, %10s dumped\n", r.start,
