@@ -170,6 +170,8 @@ def main():
         for off, fmt, value, field in ((428, "<i", 12345, "block_size"), (432, "<i", 0, "sub_hdr_size"),
                                        (436, "<I", 0xfffffff0, "bitmap_blocks"),
                                        (8, "<i", 0x7fffffff, "header_version"),
+                                       # libkdumpfile 0.5.1 crashed freeing its context after this one
+                                       (440, "<I", 12345, "max_mapnr"),
                                        (12 + 4 * 65, "8s", b"sparc64\0", "utsname.machine")):
             bad = os.path.join(d, f"field-{field}")
             shutil.copy(dump, bad)
