@@ -448,12 +448,16 @@ static int read_notes(struct chp_kdump *k)
 	return err;
 }
 
-static int read_attributes(struct chp_kdump *k)
+/* What libkdumpfile is asked: its name for the format, the page size, the RAM bitmap. */
+static int read_with_libkdumpfile(struct chp_kdump *k)
 {
 	const char *s;
 	kdump_num_t num;
-	int err;
 
+	if (!(k->ctx = kdump_new()))
+		return chp_fail(-ENOMEM, "out of memory");
+	if (kdump_open_fd(k->ctx, k->fd) != KDUMP_OK)
+		return kfail(k->ctx, "libkdumpfile");
 	if (kdump_get_string_attr(k->ctx, KDUMP_ATTR_FILE_FORMAT, &s) == KDUMP_OK)
 		snprintf(k->info.format, sizeof(k->info.format), "%s", s);
 	if (kdump_get_number_attr(k->ctx, KDUMP_ATTR_PAGE_SIZE, &num) != KDUMP_OK)
@@ -461,37 +465,53 @@ static int read_attributes(struct chp_kdump *k)
 	if (num != k->info.page_size)
 		return chp_fail(-EINVAL, "kdump header block_size: %u, but pages of %" PRIu64
 				" bytes", k->info.page_size, (uint64_t)num);
-	err = read_notes(k);
-	if (!err)
-		err = bitmap_ranges(k, KDUMP_ATTR_MEMORY_PAGEMAP, k->ram, &k->info.ram_bytes);
-	if (!err)
-		err = read_dumped(k);
-	if (!err)
-		err = check_page_data(k);
-	return err;
+	return bitmap_ranges(k, KDUMP_ATTR_MEMORY_PAGEMAP, k->ram, &k->info.ram_bytes);
 }
 
-static int open_and_read(struct chp_kdump *k)
+static bool write_all(int fd, const void *buf, size_t len)
 {
-	if (!(k->ctx = kdump_new()))
-		return chp_fail(-ENOMEM, "out of memory");
-	if (kdump_open_fd(k->ctx, k->fd) != KDUMP_OK)
-		return kfail(k->ctx, "libkdumpfile");
-	return read_attributes(k);
+	const uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		p += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
+/* The child's side: 'E' and the message, or 'O', the format name, the RAM ranges. */
+static void child_report(struct chp_kdump *k, int fd)
+{
+	int err = read_with_libkdumpfile(k);
+
+	if (err) {
+		const char *why = chp_last_error();
+		_exit(write_all(fd, "E", 1) && write_all(fd, why, strlen(why)) ? 1 : 2);
+	}
+	uint64_t n = chp_ranges_count(k->ram);
+	bool ok = write_all(fd, "O", 1) && write_all(fd, k->info.format, sizeof(k->info.format)) &&
+		  write_all(fd, &n, sizeof(n));
+	for (uint64_t i = 0; ok && i < n; i++)
+		ok = write_all(fd, chp_ranges_at(k->ram, (size_t)i), sizeof(struct chp_range));
+	_exit(ok ? 0 : 2);
 }
 
 /*
- * libkdumpfile 0.5.1 (Debian 12) crashes in kdump_free() after some opens it
- * refused (seen with a fuzzed header).  So the whole read is done first in a
- * child, which sends back its error and leaves without cleaning up; the
- * parent reads only a file the child read through, which it then reads the
- * same way.  A child killed by a signal is a file libkdumpfile cannot read.
+ * libkdumpfile 0.5.1 (Debian 12) crashes in kdump_free(), after a failed open
+ * (a fuzzed header) and after a good one (under MALLOC_PERTURB_).  So it
+ * runs in a child, which sends back what it found and leaves without
+ * cleaning up; a child killed by a signal is a file libkdumpfile cannot read.
  */
-static int probe_in_child(struct chp_kdump *k)
+static int libkdumpfile_in_child(struct chp_kdump *k)
 {
-	char msg[512] = "";
-	int pipefd[2], status;
-	ssize_t got = 0, n;
+	uint8_t *msg = NULL;
+	size_t len = 0, cap = 0;
+	int pipefd[2], status, err = 0;
 	pid_t pid;
 
 	if (pipe2(pipefd, O_CLOEXEC))
@@ -505,29 +525,59 @@ static int probe_in_child(struct chp_kdump *k)
 	}
 	if (pid == 0) {
 		close(pipefd[0]);
-		int err = open_and_read(k);
-		if (err) {
-			const char *why = chp_last_error();
-			if (write(pipefd[1], why, strlen(why)) < 0)
-				_exit(2);
-		}
-		_exit(err ? 1 : 0);
+		child_report(k, pipefd[1]);
 	}
 	close(pipefd[1]);
-	while ((size_t)got < sizeof(msg) - 1 &&
-	       ((n = read(pipefd[0], msg + got, sizeof(msg) - 1 - (size_t)got)) > 0 ||
-		(n < 0 && errno == EINTR)))
-		got += n > 0 ? n : 0;
+	for (;;) {
+		if (len == cap) {
+			uint8_t *grown = cap < (64u << 20) ? realloc(msg, cap ? 2 * cap : 4096) : NULL;
+			if (!grown) {
+				err = chp_fail(-ENOMEM, "out of memory");
+				break;
+			}
+			msg = grown;
+			cap = cap ? 2 * cap : 4096;
+		}
+		ssize_t n = read(pipefd[0], msg + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
 	close(pipefd[0]);
 	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
+		if (errno != EINTR) {
+			free(msg);
 			return chp_fail(-errno, "waitpid: %s", strerror(errno));
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return 0;
-	if (WIFSIGNALED(status))
-		return chp_fail(-EINVAL, "libkdumpfile cannot read it (signal %d reading it)",
-				WTERMSIG(status));
-	return chp_fail(-EINVAL, "%s", msg[0] ? msg : "libkdumpfile cannot read it");
+		}
+	if (!err && WIFSIGNALED(status))
+		err = chp_fail(-EINVAL, "libkdumpfile cannot read it (signal %d reading it)",
+			       WTERMSIG(status));
+	else if (!err && (!WIFEXITED(status) || WEXITSTATUS(status) || !len || msg[0] != 'O'))
+		err = chp_fail(-EINVAL, "%.*s", len > 1 && msg[0] == 'E' ? (int)(len - 1) : 32,
+			       len > 1 && msg[0] == 'E' ? (const char *)msg + 1
+							: "libkdumpfile cannot read it");
+	size_t head = 1 + sizeof(k->info.format) + sizeof(uint64_t);
+	if (!err && len < head)
+		err = chp_fail(-EIO, "libkdumpfile's reader said too little");
+	if (!err) {
+		uint64_t n;
+		memcpy(k->info.format, msg + 1, sizeof(k->info.format));
+		k->info.format[sizeof(k->info.format) - 1] = '\0';
+		memcpy(&n, msg + 1 + sizeof(k->info.format), sizeof(n));
+		if (n > (len - head) / sizeof(struct chp_range))
+			err = chp_fail(-EIO, "libkdumpfile's reader said too little");
+		k->info.ram_bytes = 0;
+		for (uint64_t i = 0; !err && i < n; i++) {
+			struct chp_range r;
+			memcpy(&r, msg + head + i * sizeof(r), sizeof(r));
+			err = chp_ranges_add(k->ram, r);
+			k->info.ram_bytes += chp_range_size(r);
+		}
+	}
+	free(msg);
+	return err;
 }
 
 int chp_kdump_open(struct chp_kdump **out, const char *path, const char *tmpdir)
@@ -571,9 +621,13 @@ int chp_kdump_open(struct chp_kdump **out, const char *path, const char *tmpdir)
 	if (!err && (chp_ranges_new(&k->ram) || chp_ranges_new(&k->dumped)))
 		err = chp_fail(-ENOMEM, "out of memory");
 	if (!err)
-		err = probe_in_child(k);
+		err = libkdumpfile_in_child(k);
 	if (!err)
-		err = open_and_read(k);
+		err = read_notes(k);
+	if (!err)
+		err = read_dumped(k);
+	if (!err)
+		err = check_page_data(k);
 	if (err) {
 		chp_fail_prefix(err, "%s: ", path);
 		chp_kdump_free(k);

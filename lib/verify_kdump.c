@@ -13,9 +13,41 @@
 #include "internal.h"
 #include "verify_internal.h"
 
+/*
+ * The bitmap marks whole pages: RAM that starts or ends inside a page (e820
+ * does that) leaves the rest of its page marked, memory no reader takes for
+ * RAM.  Those parts are dropped; pages wholly absent stay, to be reported.
+ */
+static int without_partial_pages(struct chp_ranges *out, const struct chp_ranges *ram,
+				 const struct chp_machine *m, uint64_t page)
+{
+	struct chp_ranges *absent = NULL;
+	int err = chp_ranges_copy(&absent, ram);
+
+	if (!err)
+		err = chp_ranges_subtract_all(absent, chp_machine_present_memory(m));
+	if (!err)
+		err = chp_ranges_assign(out, ram);
+	for (size_t i = 0; !err && i < chp_ranges_count(absent); i++) {
+		struct chp_range a = *chp_ranges_at(absent, i);
+		uint64_t first = (a.start + page - 1) / page * page, end = (a.last + 1) / page * page;
+		if (first >= end) {
+			err = chp_ranges_subtract(out, a);
+			continue;
+		}
+		if (a.start < first)
+			err = chp_ranges_subtract(out, (struct chp_range){ a.start, first - 1 });
+		if (!err && end <= a.last)
+			err = chp_ranges_subtract(out, (struct chp_range){ end, a.last });
+	}
+	chp_ranges_free(absent);
+	return err;
+}
+
 static int judge(struct chp_verify_report *r, const struct chp_machine *m,
 		 const struct chp_kdump *k)
 {
+	struct chp_ranges *ram = NULL;
 	const struct chp_kdump_info *info = chp_kdump_info(k);
 	unsigned possible = chp_machine_cpus_possible(m), notes = info->cpus;
 	bool *seen;
@@ -26,7 +58,12 @@ static int judge(struct chp_verify_report *r, const struct chp_machine *m,
 				chp_arch_name(info->arch), chp_arch_name(chp_machine_arch(m)));
 	r->sum.kind = CHP_ELFCORE_VMCORE;
 	r->sum.cpus_online = chp_machine_cpus_online(m);
-	err = chp_verify_memory(r, m, chp_kdump_ram(k), chp_kdump_ram(k), NULL);
+	err = chp_ranges_new(&ram);
+	if (!err)
+		err = without_partial_pages(ram, chp_kdump_ram(k), m, info->page_size);
+	if (!err)
+		err = chp_verify_memory(r, m, ram, ram, NULL);
+	chp_ranges_free(ram);
 	if (err)
 		return err;
 	/* The notes carry task pids, not CPU numbers: only their number can be judged. */
