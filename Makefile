@@ -71,11 +71,17 @@ kernel:
 	sh tests/kernel/checkpatch.sh . $(BUILD)/kernel/linux-source-6.12
 
 # The kernel series on real kernels (kernel/README): the stock and patched
-# kernels of make kernel under QEMU, a DIMM hot-removed and the kexec lock
-# contended, each dump judged by crashhp verify.  Opt-in; needs make kernel.
+# kernels of make kernel under QEMU, a DIMM hot-removed, the kexec lock
+# contended, a panic at every store of a hot-add and a hot-remove update
+# (KERNEL_E2E_STORES boots per update at most, sampled evenly; "all" for
+# every store), the patched dump opened by makedumpfile, crash(8) and drgn,
+# and the per-event update time at a growing number of ranges.  Each dump is
+# judged by crashhp verify.  Needs make kernel.
+KERNEL_E2E_STORES ?= 6
 kernel-e2e: all
 	./scripts/install-deps --qemu
-	python3 tests/e2e/run.py $(BUILD)/tools/crashhp $(BUILD)/kernel-e2e --kernels $(BUILD)/kernel
+	KERNEL_E2E_STORES=$(KERNEL_E2E_STORES) python3 tests/e2e/kernel_e2e.py \
+		$(BUILD)/tools/crashhp $(BUILD)/kernel-e2e $(BUILD)/kernel
 
 # libFuzzer on the readers of untrusted input (needs clang): the core reader,
 # the text readers (uevent, scenario, CPU list, /proc/iomem) and whole sysroot

@@ -11,11 +11,13 @@
 #include "crashhp/elfcore.h"
 #include "crashhp/kdump.h"
 #include "crashhp/note.h"
+#include "table.h"
 #include "tool.h"
 
 
 static const char inspect_usage[] =
-	"Usage: crashhp inspect [--json] [--kind auto|header|vmcore] FILE\n"
+	"Usage: crashhp inspect [-J|--json] [-o LIST] [-r] [-b] [-n]\n"
+	"                       [--kind auto|header|vmcore] FILE\n"
 	"\n"
 	"Decode an ELF core header (an elfcorehdr) or a vmcore: the ELF header,\n"
 	"every program header, and in a vmcore the notes; or a makedumpfile dump\n"
@@ -23,7 +25,11 @@ static const char inspect_usage[] =
 	"it describes and holds.  The file is validated first; a malformed one is\n"
 	"rejected with the field at fault.\n"
 	"\n"
-	"  --json         print one JSON object\n"
+	"  -J, --json     print one JSON object (every field, whatever -o says)\n"
+	"  -o, --output LIST  the program header table's columns (+LIST adds)\n"
+	"  -r, --raw      the table unaligned\n"
+	"  -b, --bytes    sizes in bytes rather than lsmem's \"32M\"\n"
+	"  -n, --noheadings  the table without its heading\n"
 	"  --kind KIND    header: offsets are physical addresses (an elfcorehdr);\n"
 	"                 vmcore: offsets are in the file; auto (default) decides\n"
 	"  -h, --help     this help\n"
@@ -59,6 +65,29 @@ static const char *flags_text(uint32_t f, char buf[4])
 	buf[2] = f & CHP_PF_X ? 'E' : ' ';
 	buf[3] = '\0';
 	return buf;
+}
+
+/*
+ * One rule for every enumerated field in --json: "<field>" is the name
+ * readelf prints and "<field>_value" the number in the file.
+ */
+static const char *elf_type_name(uint16_t type)
+{
+	static const char *const names[] = { "NONE", "REL", "EXEC", "DYN", "CORE" };
+
+	return type < sizeof(names) / sizeof(names[0]) ? names[type] : "unknown";
+}
+
+static const char *elf_machine_name(uint16_t machine)
+{
+	switch (machine) {
+	case 62:
+		return "X86_64";
+	case 21:
+		return "PPC64";
+	default:
+		return "unknown";
+	}
 }
 
 static const char *note_type_name(const struct chp_note *n)
@@ -140,8 +169,8 @@ static int print_notes(const char *path, const struct chp_elfcore *core, struct 
 				json_object_open(j, NULL);
 				json_uint(j, "phdr", i);
 				json_string(j, "name", n.name);
-				json_uint(j, "type", n.type);
-				json_string(j, "type_name", note_type_name(&n));
+				json_string(j, "type", note_type_name(&n));
+				json_uint(j, "type_value", n.type);
 				json_uint(j, "descsz", n.descsz);
 				if (is_prstatus)
 					json_uint(j, "pid", pid);
@@ -173,10 +202,29 @@ static int print_notes(const char *path, const struct chp_elfcore *core, struct 
 	return err;
 }
 
-static void print_human(const char *path, const struct chp_elfcore *core)
+/* The program header table, readelf -l's columns. */
+enum { PCOL_NR, PCOL_TYPE, PCOL_OFFSET, PCOL_VADDR, PCOL_PADDR, PCOL_FILESZ, PCOL_MEMSZ,
+       PCOL_FLAGS, PCOL_ALIGN };
+static const struct tool_column phdr_columns[] = {
+	[PCOL_NR] = { "NR", "index of the program header", TOOL_COL_NUMBER, true, true },
+	[PCOL_TYPE] = { "TYPE", "p_type (NOTE, LOAD, ...)", TOOL_COL_STRING, false, true },
+	[PCOL_OFFSET] = { "OFFSET", "p_offset (a physical address in an elfcorehdr)", TOOL_COL_STRING, false, true },
+	[PCOL_VADDR] = { "VADDR", "p_vaddr", TOOL_COL_STRING, false, true },
+	[PCOL_PADDR] = { "PADDR", "p_paddr", TOOL_COL_STRING, false, true },
+	[PCOL_FILESZ] = { "FILESZ", "p_filesz", TOOL_COL_SIZE, true, true },
+	[PCOL_MEMSZ] = { "MEMSZ", "p_memsz", TOOL_COL_SIZE, true, true },
+	[PCOL_FLAGS] = { "FLAGS", "p_flags as R, W, E", TOOL_COL_STRING, false, true },
+	[PCOL_ALIGN] = { "ALIGN", "p_align", TOOL_COL_NUMBER, true, true },
+};
+#define NR_PHDR_COLUMNS (sizeof(phdr_columns) / sizeof(phdr_columns[0]))
+
+static int print_human(const char *path, const struct chp_elfcore *core,
+		       const struct tool_table_opts *o)
 {
 	const struct chp_elf_ehdr *h = chp_elfcore_ehdr(core);
 	bool header = chp_elfcore_kind(core) == CHP_ELFCORE_HEADER;
+	struct tool_table *t;
+	int err;
 
 	printf("%s: %s, %s, %s endian\n", path, header ? "elfcorehdr" : "vmcore",
 	       chp_arch_name(chp_elfcore_arch(core)), chp_elfcore_big_endian(core) ? "big" : "little");
@@ -186,20 +234,37 @@ static void print_human(const char *path, const struct chp_elfcore *core)
 	printf("  e_phoff %" PRIu64 "  e_phentsize %u  e_phnum %u%s  e_ehsize %u  e_shoff %" PRIu64
 	       "  e_shnum %u\n", h->phoff, h->phentsize, h->phnum,
 	       h->phnum == CHP_PN_XNUM ? " (PN_XNUM)" : "", h->ehsize, h->shoff, h->shnum);
-	printf("\nProgram headers: %zu, at offset %" PRIu64 "%s\n", chp_elfcore_phnum(core), h->phoff,
+	printf("\nProgram headers: %zu, at offset %" PRIu64 "%s\n\n", chp_elfcore_phnum(core), h->phoff,
 	       header ? " (offsets are physical addresses)" : "");
-	printf("  [Nr] Type Offset             VirtAddr           PhysAddr           "
-	       "FileSiz            MemSiz             Flg Align\n");
-	for (size_t i = 0; i < chp_elfcore_phnum(core); i++) {
+	if ((err = tool_table_new(&t, "inspect", phdr_columns, NR_PHDR_COLUMNS, o, NULL)))
+		return err;
+	for (size_t i = 0; i < chp_elfcore_phnum(core) && !err; i++) {
 		const struct chp_elf_phdr *ph = chp_elfcore_phdr(core, i);
-		char tb[16], fb[4];
-		printf("  [%2zu] %-4s 0x%016" PRIx64 " 0x%016" PRIx64 " 0x%016" PRIx64 " 0x%016" PRIx64
-		       " 0x%016" PRIx64 " %s %#" PRIx64 "\n", i, chp_elf_phdr_type_name(ph->type, tb),
-		       ph->offset, ph->vaddr, ph->paddr, ph->filesz, ph->memsz,
-		       flags_text(ph->flags, fb), ph->align);
+		char tb[16], fb[4], off[24], va[24], pa[24];
+		snprintf(off, sizeof(off), "0x%016" PRIx64, ph->offset);
+		snprintf(va, sizeof(va), "0x%016" PRIx64, ph->vaddr);
+		snprintf(pa, sizeof(pa), "0x%016" PRIx64, ph->paddr);
+		const struct tool_cell cells[] = {
+			[PCOL_NR] = { .u = i },
+			[PCOL_TYPE] = { .s = chp_elf_phdr_type_name(ph->type, tb) },
+			[PCOL_OFFSET] = { .s = off },
+			[PCOL_VADDR] = { .s = va },
+			[PCOL_PADDR] = { .s = pa },
+			[PCOL_FILESZ] = { .u = ph->filesz },
+			[PCOL_MEMSZ] = { .u = ph->memsz },
+			[PCOL_FLAGS] = { .s = flags_text(ph->flags, fb) },
+			[PCOL_ALIGN] = { .u = ph->align },
+		};
+		err = tool_table_add(t, cells);
 	}
+	if (!err) {
+		fflush(stdout);
+		err = tool_table_print(t);
+	}
+	tool_table_free(t);
 	if (header)
 		printf("\nNotes: in physical memory at the NOTE addresses; only a vmcore holds them.\n");
+	return err;
 }
 
 static void print_json_headers(struct json *j, const char *path, const struct chp_elfcore *core)
@@ -211,8 +276,10 @@ static void print_json_headers(struct json *j, const char *path, const struct ch
 	json_string(j, "arch", chp_arch_name(chp_elfcore_arch(core)));
 	json_string(j, "byte_order", chp_elfcore_big_endian(core) ? "big" : "little");
 	json_object_open(j, "elf_header");
-	json_uint(j, "type", h->type);
-	json_uint(j, "machine", h->machine);
+	json_string(j, "type", elf_type_name(h->type));
+	json_uint(j, "type_value", h->type);
+	json_string(j, "machine", elf_machine_name(h->machine));
+	json_uint(j, "machine_value", h->machine);
 	json_uint(j, "version", h->version);
 	json_hex(j, "entry", h->entry);
 	json_uint(j, "phoff", h->phoff);
@@ -249,7 +316,7 @@ static void print_json_headers(struct json *j, const char *path, const struct ch
 int cmd_inspect(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
+		TOOL_TABLE_LONGOPTS,
 		{ "kind", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -258,14 +325,14 @@ int cmd_inspect(int argc, char **argv)
 	struct chp_elfcore *core;
 	struct file_src f;
 	struct stat st;
+	struct tool_table_opts table = { 0 };
 	bool as_json = false;
 	int opt, err, rc;
 
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((opt = tool_getopt(argc, argv, "inspect", "h" TOOL_TABLE_SHORTOPTS, longopts)) != -1) {
+		if (tool_table_option(opt, optarg, &table))
+			continue;
 		switch (opt) {
-		case 'j':
-			as_json = true;
-			break;
 		case 'k':
 			if (!strcmp(optarg, "auto"))
 				kind = CHP_ELFCORE_AUTO;
@@ -274,22 +341,31 @@ int cmd_inspect(int argc, char **argv)
 			else if (!strcmp(optarg, "vmcore"))
 				kind = CHP_ELFCORE_VMCORE;
 			else {
-				tool_error("inspect: --kind: '%s' is not auto, header or vmcore", optarg);
+				tool_usage_error("inspect", "--kind: '%s' is not auto, header or vmcore", optarg);
 				return EXIT_USAGE;
 			}
 			break;
 		case 'h':
 			fputs(inspect_usage, stdout);
+			tool_table_help(stdout, "-o", phdr_columns, NR_PHDR_COLUMNS);
 			return EXIT_OK;
 		default:
-			fputs(inspect_usage, stderr);
 			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc - 1) {
-		tool_error("inspect: expected one FILE");
-		fputs(inspect_usage, stderr);
+		tool_usage_error("inspect", "expected one FILE");
 		return EXIT_USAGE;
+	}
+	as_json = table.json;
+	{
+		/* A column -o does not know: a usage error before the file is read. */
+		struct tool_table *probe;
+		struct tool_table_opts text = table;
+		text.json = false;
+		if (tool_table_new(&probe, "inspect", phdr_columns, NR_PHDR_COLUMNS, &text, NULL))
+			return EXIT_USAGE;
+		tool_table_free(probe);
 	}
 	enum chp_dump_format format;
 	if (chp_dump_format_of(argv[optind], &format) == 0 &&
@@ -322,10 +398,15 @@ int cmd_inspect(int argc, char **argv)
 		json_array_open(&j, "notes");
 		rc = dump ? print_notes(argv[optind], core, &f, &j, false) : 0;
 		json_array_close(&j);
-		json_end(&j);
+		/* A failure half-way prints nothing: the tree is dropped, not half a document. */
+		if (rc)
+			json_discard(&j);
+		else
+			json_end(&j);
 	} else {
-		print_human(argv[optind], core);
-		rc = dump ? print_notes(argv[optind], core, &f, NULL, false) : 0;
+		rc = print_human(argv[optind], core, &table) ? EXIT_SYSTEM : 0;
+		if (!rc && dump)
+			rc = print_notes(argv[optind], core, &f, NULL, false);
 	}
 	chp_elfcore_free(core);
 	close(f.fd);

@@ -12,10 +12,12 @@
 #include "crashhp/machine.h"
 #include "crashhp/sysroot.h"
 #include "crashhp/verify.h"
+#include "table.h"
 #include "tool.h"
 
 static const char elfcorehdr_usage[] =
-	"Usage: crashhp elfcorehdr [--sysroot DIR] [--exact] [-o FILE] [--json]\n"
+	"Usage: crashhp elfcorehdr [--sysroot DIR] [--exact] [-o FILE] [-J|--json]\n"
+	"                          [--columns LIST] [-r] [-b] [-n]\n"
 	"\n"
 	"Build the ELF core header this machine needs now, by the x86_64 rules: a\n"
 	"PT_NOTE per CPU whose crash_notes is known, the vmcoreinfo PT_NOTE, the\n"
@@ -26,7 +28,11 @@ static const char elfcorehdr_usage[] =
 	"  --exact         leave out offline blocks too (the kernel's rule keeps\n"
 	"                  them: they are still System RAM)\n"
 	"  -o FILE         write the header there (replaced atomically)\n"
-	"  --json          describe it as one JSON object\n"
+	"  -J, --json      describe it as one JSON object (ranges as lsmem -J's rows)\n"
+	"  --columns LIST  the ranges table's columns (lsmem's -o; -o here is FILE)\n"
+	"  -r, --raw       the ranges table unaligned\n"
+	"  -b, --bytes     sizes in bytes\n"
+	"  -n, --noheadings  the ranges table without its heading\n"
 	"  -h, --help      this help\n"
 	"\n"
 	"Exit status: 0 built, 2 usage or DIR not a machine's root, 3 the machine\n"
@@ -68,16 +74,59 @@ static int open_live(const char *dir, struct chp_sysroot **s, struct chp_machine
 	return EXIT_OK;
 }
 
+/* The header's memory ranges, as lsmem's table. */
+enum { RCOL_RANGE, RCOL_SIZE, RCOL_START, RCOL_END };
+static const struct tool_column range_columns[] = {
+	[RCOL_RANGE] = { "RANGE", "start and end address of the range", TOOL_COL_STRING, false, true },
+	[RCOL_SIZE] = { "SIZE", "size of the range", TOOL_COL_SIZE, true, true },
+	[RCOL_START] = { "START", "first address", TOOL_COL_STRING, true, false },
+	[RCOL_END] = { "END", "last address (inclusive)", TOOL_COL_STRING, true, false },
+};
+#define NR_RANGE_COLUMNS (sizeof(range_columns) / sizeof(range_columns[0]))
+
+static int print_ranges(const struct chp_ranges *ranges, const struct tool_table_opts *o,
+			struct json *j)
+{
+	struct tool_table *t;
+	int err = tool_table_new(&t, "elfcorehdr", range_columns, NR_RANGE_COLUMNS, o, j);
+
+	for (size_t i = 0; !err && i < chp_ranges_count(ranges); i++) {
+		const struct chp_range *r = chp_ranges_at(ranges, i);
+		char range[64], first[24], last[24];
+		snprintf(range, sizeof(range), "0x%016" PRIx64 "-0x%016" PRIx64, r->start, r->last);
+		snprintf(first, sizeof(first), "0x%016" PRIx64, r->start);
+		snprintf(last, sizeof(last), "0x%016" PRIx64, r->last);
+		const struct tool_cell cells[] = {
+			[RCOL_RANGE] = { .s = range },
+			[RCOL_SIZE] = { .u = chp_range_size(*r) },
+			[RCOL_START] = { .s = first },
+			[RCOL_END] = { .s = last },
+		};
+		err = tool_table_add(t, cells);
+	}
+	if (!err) {
+		fflush(stdout);
+		err = tool_table_print(t);
+	}
+	tool_table_free(t);
+	return err;
+}
+
 int cmd_elfcorehdr(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "sysroot", required_argument, NULL, 's' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "exact", no_argument, NULL, 'e' },
-		{ "json", no_argument, NULL, 'j' },
+		{ "json", no_argument, NULL, 'J' },
+		{ "columns", required_argument, NULL, 'C' },
+		{ "raw", no_argument, NULL, 'r' },
+		{ "bytes", no_argument, NULL, 'b' },
+		{ "noheadings", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct tool_table_opts table = { 0 };
 	const char *sysroot = "/", *output = NULL;
 	bool as_json = false, exact = false;
 	struct chp_sysroot *s;
@@ -85,19 +134,34 @@ int cmd_elfcorehdr(int argc, char **argv)
 	struct chp_ranges *ranges = NULL;
 	int opt, rc;
 
-	while ((opt = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+	while ((opt = tool_getopt(argc, argv, "elfcorehdr", "ho:rbnJ", longopts)) != -1) {
+		/* -o is the header's FILE here, as watch's: the columns are --columns. */
+		if (opt != 'o' && tool_table_option(opt == 'C' ? 'o' : opt, optarg, &table))
+			continue;
 		switch (opt) {
 		case 's': sysroot = optarg; break;
 		case 'o': output = optarg; break;
 		case 'e': exact = true; break;
-		case 'j': as_json = true; break;
-		case 'h': fputs(elfcorehdr_usage, stdout); return EXIT_OK;
-		default: fputs(elfcorehdr_usage, stderr); return EXIT_USAGE;
+		case 'h':
+			fputs(elfcorehdr_usage, stdout);
+			tool_table_help(stdout, "--columns", range_columns, NR_RANGE_COLUMNS);
+			return EXIT_OK;
+		default: return EXIT_USAGE;
 		}
 	}
 	if (optind != argc) {
-		tool_error("elfcorehdr: unexpected argument '%s'", argv[optind]);
+		tool_usage_error("elfcorehdr", "unexpected argument '%s'", argv[optind]);
 		return EXIT_USAGE;
+	}
+	as_json = table.json;
+	{
+		/* A column --columns does not know: a usage error before anything is read. */
+		struct tool_table *probe;
+		struct tool_table_opts text = table;
+		text.json = false;
+		if (tool_table_new(&probe, "elfcorehdr", range_columns, NR_RANGE_COLUMNS, &text, NULL))
+			return EXIT_USAGE;
+		tool_table_free(probe);
 	}
 	rc = open_live(sysroot, &s, &m);
 	if (rc)
@@ -149,13 +213,7 @@ int cmd_elfcorehdr(int argc, char **argv)
 			json_bool(&j, "kernel_text", t != NULL);
 			json_uint(&j, "memory_bytes", total);
 			json_array_open(&j, "memory");
-			for (size_t i = 0; i < nr; i++) {
-				const struct chp_range *r = chp_ranges_at(ranges, i);
-				json_object_open(&j, NULL);
-				json_hex(&j, "start", r->start);
-				json_hex(&j, "last", r->last);
-				json_object_close(&j);
-			}
+			print_ranges(ranges, &table, &j);
 			json_array_close(&j);
 			json_end(&j);
 		} else {
@@ -167,12 +225,9 @@ int cmd_elfcorehdr(int argc, char **argv)
 			       chp_machine_cpus_possible(m),
 			       notes < chp_machine_cpus_possible(m) ? " (crash_notes of the others unknown here)" : "");
 			printf("  kernel text:  %s\n", t ? "yes" : "no (no Kernel code in /proc/iomem)");
-			printf("  memory:       %s in %zu ranges\n", tool_format_size(total, b), nr);
-			for (size_t i = 0; i < nr; i++) {
-				const struct chp_range *r = chp_ranges_at(ranges, i);
-				printf("    [%#018" PRIx64 "-%#018" PRIx64 "] %s\n", r->start, r->last,
-				       tool_format_size(chp_range_size(*r), b));
-			}
+			printf("  memory:       %s in %zu ranges\n\n", tool_format_size(total, b), nr);
+			if (print_ranges(ranges, &table, NULL))
+				rc = EXIT_SYSTEM;
 		}
 	}
 	free(buf);
@@ -198,17 +253,16 @@ int cmd_verify(int argc, char **argv)
 	struct chp_verify_report *r;
 	int opt, rc, err;
 
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((opt = tool_getopt(argc, argv, "verify", "h", longopts)) != -1) {
 		switch (opt) {
 		case 'a': sysroot = optarg; break;
 		case 'j': as_json = true; break;
 		case 'h': fputs(verify_usage, stdout); return EXIT_OK;
-		default: fputs(verify_usage, stderr); return EXIT_USAGE;
+		default: return EXIT_USAGE;
 		}
 	}
 	if (optind != argc - 1) {
-		tool_error("verify: expected one FILE");
-		fputs(verify_usage, stderr);
+		tool_usage_error("verify", "expected one FILE");
 		return EXIT_USAGE;
 	}
 	rc = open_live(sysroot, &s, &m);

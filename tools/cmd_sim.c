@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "crashhp/capture.h"
@@ -16,6 +17,7 @@
 #include "crashhp/verify.h"
 #include "progress.h"
 #include "sim_report.h"
+#include "table.h"
 #include "tool.h"
 
 static const char sim_usage[] =
@@ -49,7 +51,11 @@ static const char sim_usage[] =
 	"  --vmcore FILE          keep the vmcore there (default: a temporary file,\n"
 	"                         removed afterwards)\n"
 	"  --elfcorehdr FILE      also write the loaded elfcorehdr there\n"
-	"  --json                 print the report as one JSON object\n"
+	"  -J, --json             print the report as one JSON object\n"
+	"  -o, --output LIST      the scenario report's columns (+LIST adds)\n"
+	"  -r, --raw              the report's tables unaligned\n"
+	"  -b, --bytes            sizes in bytes\n"
+	"  -n, --noheadings       the report's tables without headings\n"
 	"  -h, --help             this help\n"
 	"\n"
 	"SIZE takes K, M, G, T (or KiB, MiB, GiB, TiB) suffixes.\n"
@@ -67,6 +73,7 @@ struct sim_args {
 	const char *svg;
 	const char *scenario;
 	bool json;
+	struct tool_table_opts table; /* -o, -r, -b, -n of the scenario report */
 	bool single;          /* a machine option was given: one crash */
 	bool print_default;
 };
@@ -109,6 +116,10 @@ static int parse_args(int argc, char **argv, struct sim_args *a)
 		{ "crash-cpu", required_argument, NULL, O_CCPU },
 		{ "vmcore", required_argument, NULL, O_VMCORE },
 		{ "json", no_argument, NULL, O_JSON },
+		{ "output", required_argument, NULL, 'o' },
+		{ "raw", no_argument, NULL, 'r' },
+		{ "bytes", no_argument, NULL, 'b' },
+		{ "noheadings", no_argument, NULL, 'n' },
 		{ "elfcorehdr", required_argument, NULL, O_HDR },
 		{ "svg", required_argument, NULL, O_SVG },
 		{ "print-default", no_argument, NULL, O_PRINT },
@@ -127,15 +138,16 @@ static int parse_args(int argc, char **argv, struct sim_args *a)
 		if (!strncmp(argv[i], "--arch=", 7) || (!strcmp(argv[i], "--arch") && i + 1 < argc)) {
 			const char *name = argv[i][6] == '=' ? argv[i] + 7 : argv[i + 1];
 			if (chp_arch_from_name(&arch, name)) {
-				tool_error("sim: --arch: %s", tool_why());
+				tool_usage_error("sim", "--arch: %s", tool_why());
 				return EXIT_USAGE;
 			}
 			chp_lab_spec_init(s, arch);
 		}
 	}
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((opt = tool_getopt(argc, argv, "sim", "h" TOOL_TABLE_SHORTOPTS, longopts)) != -1) {
 		const char *bad = NULL;
-		if (opt != O_JSON && opt != O_SVG && opt != O_PRINT && opt != 'h')
+		if (opt != O_JSON && opt != O_SVG && opt != O_PRINT && opt != 'h' &&
+		    !strchr("Jorbn", opt))
 			a->single = true;
 		switch (opt) {
 		case O_ARCH:
@@ -176,7 +188,14 @@ static int parse_args(int argc, char **argv, struct sim_args *a)
 			a->vmcore = optarg;
 			break;
 		case O_JSON:
+		case 'J':
 			a->json = true;
+			break;
+		case 'o':
+		case 'r':
+		case 'b':
+		case 'n':
+			tool_table_option(opt, optarg, &a->table);
 			break;
 		case O_HDR:
 			a->elfcorehdr = optarg;
@@ -189,25 +208,27 @@ static int parse_args(int argc, char **argv, struct sim_args *a)
 			break;
 		case 'h':
 			fputs(sim_usage, stdout);
+			sim_report_columns_help(stdout);
 			return -1;
 		default:
-			fputs(sim_usage, stderr);
 			return EXIT_USAGE;
 		}
 		if (bad) {
-			tool_error("sim: %s, not '%s'", bad, optarg);
+			tool_usage_error("sim", "%s, not '%s'", bad, optarg);
 			return EXIT_USAGE;
 		}
 	}
 	if (optind < argc)
 		a->scenario = argv[optind++];
 	if (optind < argc) {
-		tool_error("sim: one SCENARIO at most, not also '%s'", argv[optind]);
+		tool_usage_error("sim", "one SCENARIO at most, not also '%s'", argv[optind]);
 		return EXIT_USAGE;
 	}
+	if (sim_report_check_columns(&a->table))
+		return EXIT_USAGE;
 	if (a->single && (a->scenario || a->svg)) {
-		tool_error("sim: machine options describe one crash; a scenario sets its machine "
-			   "itself");
+		tool_usage_error("sim", "machine options describe one crash; a scenario sets its "
+				 "machine itself");
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -354,7 +375,7 @@ static int run(const struct sim_args *a, struct chp_machine *m, struct chp_kimag
 	}
 	err = chp_crash_save(m, a->crash_cpu, CHP_LAB_CRASHTIME);
 	if (err) {
-		tool_error("sim: --crash-cpu: %s", tool_why());
+		tool_usage_error("sim", "--crash-cpu: %s", tool_why());
 		return EXIT_USAGE;
 	}
 	struct tool_progress prog;
@@ -462,6 +483,13 @@ static char *read_text_file(const char *path)
 
 	if (!f)
 		return NULL;
+	struct stat st;
+	if (!fstat(fileno(f), &st) && S_ISDIR(st.st_mode)) {
+		/* Not a read error (EIO): the input is wrong, as inspect says of a directory. */
+		fclose(f);
+		errno = EISDIR;
+		return NULL;
+	}
 	do {
 		if (len + 4096 + 1 > cap) {
 			cap = cap ? cap * 2 : 8192;
@@ -508,8 +536,10 @@ static int run_scenario(const struct sim_args *a)
 		text = read_text_file(a->scenario);
 		if (!text) {
 			tool_error("%s: %s", a->scenario, errno == EILSEQ ? "not a text file (NUL byte)"
-									  : strerror(errno));
-			return errno == EILSEQ || errno == EFBIG ? EXIT_BAD_INPUT : EXIT_SYSTEM;
+							  : errno == EISDIR ? "not a regular file"
+							  : strerror(errno));
+			return errno == EILSEQ || errno == EFBIG || errno == EISDIR ? EXIT_BAD_INPUT
+										  : EXIT_SYSTEM;
 		}
 	}
 	err = chp_scenario_parse(&sc, text ? text : chp_scenario_default_text(),
@@ -562,7 +592,7 @@ static int run_scenario(const struct sim_args *a)
 		if (a->json)
 			sim_report_json(sc, events, res, c, n);
 		else
-			sim_report_text(sc, events, res, c, n);
+			sim_report_text(sc, events, res, c, n, &a->table);
 		if (a->svg && (err = sim_report_svg(a->svg, sc, res, c, n))) {
 			tool_error("sim: writing %s: %s", a->svg, strerror(-err));
 			rc = EXIT_SYSTEM;

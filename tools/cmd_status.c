@@ -12,10 +12,11 @@
 #include "crashhp/dumpconf.h"
 #include "crashhp/elfcore.h"
 #include "crashhp/sysroot.h"
+#include "table.h"
 #include "tool.h"
 
 static const char status_usage[] =
-	"Usage: crashhp status [--sysroot DIR] [--json]\n"
+	"Usage: crashhp status [--sysroot DIR] [-J|--json] [-o LIST] [-r] [-b] [-n]\n"
 	"\n"
 	"Report this machine's crash-hotplug readiness: the kernel, the crashkernel\n"
 	"reservation, whether a crash image is loaded, whether the kernel updates it\n"
@@ -24,7 +25,11 @@ static const char status_usage[] =
 	"words with what to do about each.\n"
 	"\n"
 	"  --sysroot DIR   read a dump of another machine under DIR (default /)\n"
-	"  --json          print one JSON object\n"
+	"  -J, --json      print one JSON object; its \"memory\" rows as lsmem -J's\n"
+	"  -o, --output LIST  the memory table's columns (as lsmem; +LIST adds)\n"
+	"  -r, --raw       the memory table unaligned\n"
+	"  -b, --bytes     sizes in bytes\n"
+	"  -n, --noheadings  the memory table without its heading\n"
 	"  -h, --help      this help\n"
 	"\n"
 	"The first line is the verdict: \"ready, and crash hotplug keeps it true\",\n"
@@ -71,6 +76,7 @@ struct facts {
 	struct finding findings[MAX_FINDINGS];
 	int nfindings;
 	enum severity worst;   /* SEV_INFO when nothing is wrong */
+	struct tool_table_opts table; /* -o, -r, -b, -n, -J */
 };
 
 static unsigned count(const struct chp_ranges *r)
@@ -345,46 +351,66 @@ static const char *state_name(enum chp_block_state_live st)
 	}
 }
 
-/* The memory blocks as lsmem shows them: RANGE SIZE STATE REMOVABLE BLOCK. */
-static void print_blocks(const struct chp_sysroot *s)
+/* The memory table: lsmem's columns, in lsmem's order and default set. */
+enum { COL_RANGE, COL_SIZE, COL_STATE, COL_REMOVABLE, COL_BLOCK, COL_START, COL_END };
+static const struct tool_column memory_columns[] = {
+	[COL_RANGE] = { "RANGE", "start and end address of the memory range", TOOL_COL_STRING, false, true },
+	[COL_SIZE] = { "SIZE", "size of the memory range", TOOL_COL_SIZE, true, true },
+	[COL_STATE] = { "STATE", "online status of the memory range", TOOL_COL_STRING, true, true },
+	[COL_REMOVABLE] = { "REMOVABLE", "memory is removable", TOOL_COL_BOOL, true, true },
+	[COL_BLOCK] = { "BLOCK", "memory block number or blocks range", TOOL_COL_STRING, true, true },
+	[COL_START] = { "START", "first address of the range", TOOL_COL_STRING, true, false },
+	[COL_END] = { "END", "last address of the range (inclusive)", TOOL_COL_STRING, true, false },
+};
+#define NR_MEMORY_COLUMNS (sizeof(memory_columns) / sizeof(memory_columns[0]))
+
+/*
+ * The memory blocks as lsmem shows them, runs of one state and
+ * removability merged; under --json the rows go into J's open array.
+ */
+static int print_blocks(const struct chp_sysroot *s, const struct tool_table_opts *o,
+			struct json *j)
 {
 	uint64_t bs = chp_sysroot_block_size(s);
-	struct libscols_table *tb = scols_new_table();
 	size_t n = chp_sysroot_nr_blocks(s);
+	struct tool_table *t;
+	int err;
 
-	if (!tb || !bs || !n) {
-		scols_unref_table(tb);
-		return;
-	}
-	scols_table_new_column(tb, "RANGE", 0, 0);
-	scols_table_new_column(tb, "SIZE", 0, SCOLS_FL_RIGHT);
-	scols_table_new_column(tb, "STATE", 0, SCOLS_FL_RIGHT);
-	scols_table_new_column(tb, "REMOVABLE", 0, SCOLS_FL_RIGHT);
-	scols_table_new_column(tb, "BLOCK", 0, SCOLS_FL_RIGHT);
-	for (size_t i = 0; i < n;) {
-		size_t j = run_end(s, i, n);
-		const struct chp_live_block *a = chp_sysroot_block(s, i), *b = chp_sysroot_block(s, j);
-		char range[64], size[32], blocks[48];
-		snprintf(range, sizeof(range), "0x%016" PRIx64 "-0x%016" PRIx64, a->phys_index * bs,
-			 (b->phys_index + 1) * bs - 1);
-		tool_format_size((b->phys_index - a->phys_index + 1) * bs, size);
-		if (i == j)
+	if (!bs || !n)
+		return 0;
+	if ((err = tool_table_new(&t, "status", memory_columns, NR_MEMORY_COLUMNS, o, j)))
+		return err;
+	for (size_t i = 0; i < n && !err;) {
+		size_t k = run_end(s, i, n);
+		const struct chp_live_block *a = chp_sysroot_block(s, i), *b = chp_sysroot_block(s, k);
+		uint64_t start = a->phys_index * bs, last = (b->phys_index + 1) * bs - 1;
+		char range[64], first[24], end[24], blocks[48];
+		snprintf(range, sizeof(range), "0x%016" PRIx64 "-0x%016" PRIx64, start, last);
+		snprintf(first, sizeof(first), "0x%016" PRIx64, start);
+		snprintf(end, sizeof(end), "0x%016" PRIx64, last);
+		if (i == k)
 			snprintf(blocks, sizeof(blocks), "%" PRIu64, a->index);
 		else
 			snprintf(blocks, sizeof(blocks), "%" PRIu64 "-%" PRIu64, a->index, b->index);
-		struct libscols_line *ln = scols_table_new_line(tb, NULL);
-		if (ln) {
-			scols_line_set_data(ln, 0, range);
-			scols_line_set_data(ln, 1, size);
-			scols_line_set_data(ln, 2, state_name(a->state));
-			scols_line_set_data(ln, 3, shown_removable(a) < 0 ? "" : shown_removable(a) ? "yes" : "no");
-			scols_line_set_data(ln, 4, blocks);
-		}
-		i = j + 1;
+		const struct tool_cell cells[] = {
+			[COL_RANGE] = { .s = range },
+			[COL_SIZE] = { .u = last - start + 1 },
+			[COL_STATE] = { .s = state_name(a->state) },
+			[COL_REMOVABLE] = { .b = shown_removable(a) },
+			[COL_BLOCK] = { .s = blocks },
+			[COL_START] = { .s = first },
+			[COL_END] = { .s = end },
+		};
+		err = tool_table_add(t, cells);
+		i = k + 1;
 	}
-	printf("\n");
-	scols_print_table(tb);
-	scols_unref_table(tb);
+	if (!err && !o->json) {
+		printf("\n");
+		fflush(stdout);
+		err = tool_table_print(t);
+	}
+	tool_table_free(t);
+	return err;
 }
 
 /* kexec's side: the reservation, the image, the kernel's updates, the header's room. */
@@ -456,7 +482,7 @@ static void print_human(const struct facts *f)
 		printf("%-26s %s\n", "System RAM:", chp_sysroot_iomem_zeroed(s) ? "hidden (no privilege)" : "unknown");
 	if (chp_sysroot_vmcoreinfo(s, &pa, &size))
 		printf("%-26s %#" PRIx64 " (%" PRIu64 " bytes)\n", "vmcoreinfo note:", pa, size);
-	print_blocks(s);
+	print_blocks(s, &f->table, NULL);
 	printf("\nFindings:\n");
 	if (!f->nfindings)
 		printf("  none\n");
@@ -548,25 +574,9 @@ static void print_json(const struct facts *f)
 	json_uint(&j, "system_ram_bytes", f->ram);
 	json_uint(&j, "system_ram_ranges", f->ranges);
 	json_bool(&j, "iomem_zeroed", chp_sysroot_iomem_zeroed(s));
+	/* lsmem -J's rows, with -o and -b as lsmem takes them. */
 	json_array_open(&j, "memory");
-	uint64_t bs = chp_sysroot_block_size(s);
-	for (size_t i = 0, n = chp_sysroot_nr_blocks(s); bs && i < n;) {
-		size_t k = run_end(s, i, n);
-		const struct chp_live_block *a = chp_sysroot_block(s, i), *b = chp_sysroot_block(s, k);
-		json_object_open(&j, NULL);
-		json_hex(&j, "start", a->phys_index * bs);
-		json_hex(&j, "last", (b->phys_index + 1) * bs - 1);
-		json_uint(&j, "size", (b->phys_index - a->phys_index + 1) * bs);
-		json_string(&j, "state", state_name(a->state));
-		if (shown_removable(a) < 0)
-			json_null(&j, "removable");
-		else
-			json_bool(&j, "removable", shown_removable(a));
-		json_uint(&j, "block_first", a->index);
-		json_uint(&j, "block_last", b->index);
-		json_object_close(&j);
-		i = k + 1;
-	}
+	print_blocks(s, &f->table, &j);
 	json_array_close(&j);
 	if (chp_sysroot_vmcoreinfo(s, &pa, &size))
 		json_hex(&j, "vmcoreinfo", pa);
@@ -599,36 +609,44 @@ int cmd_status(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "sysroot", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },
+		TOOL_TABLE_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct tool_table_opts table = { 0 };
 	const char *sysroot = "/";
 	bool as_json = false;
 	struct chp_sysroot *s;
 	int opt, err;
 
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((opt = tool_getopt(argc, argv, "status", "h" TOOL_TABLE_SHORTOPTS, longopts)) != -1) {
+		if (tool_table_option(opt, optarg, &table))
+			continue;
 		switch (opt) {
 		case 's':
 			sysroot = optarg;
 			break;
-		case 'j':
-			as_json = true;
-			break;
 		case 'h':
 			fputs(status_usage, stdout);
+			tool_table_help(stdout, "-o", memory_columns, NR_MEMORY_COLUMNS);
 			return EXIT_OK;
 		default:
-			fputs(status_usage, stderr);
 			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc) {
-		tool_error("status: unexpected argument '%s'", argv[optind]);
+		tool_usage_error("status", "unexpected argument '%s'", argv[optind]);
 		return EXIT_USAGE;
 	}
-	struct facts f = { 0 };
+	as_json = table.json;
+	/* A column -o does not know is a usage error before anything is read or printed. */
+	struct tool_table *probe;
+	struct tool_table_opts text = table;
+	text.json = false;
+	if (tool_table_new(&probe, "status", memory_columns, NR_MEMORY_COLUMNS, &text, NULL))
+		return EXIT_USAGE;
+	tool_table_free(probe);
+	struct facts f = { .table = table };
 	err = chp_sysroot_check_prefix(sysroot);
 	if (!err)
 		err = chp_sysroot_open(&s, sysroot);

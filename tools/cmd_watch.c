@@ -79,16 +79,19 @@ static void print_event(struct watch *w, enum chp_uevent_change c, uint64_t n, u
 	const struct watch_model *wm = &w->model;
 
 	if (w->json) {
-		printf("{\"event\": \"%s\", \"index\": %" PRIu64 ", \"seqnum\": %" PRIu64 ", "
-		       "\"latency_us\": %.1f, \"changed\": %s, \"header_stores\": %" PRIu64 ", "
-		       "\"header_rebuilt\": %s, \"reload\": %s", chp_uevent_change_name(c), n, seqnum,
-		       us, ch->changed ? "true" : "false", ch->header_stores,
-		       ch->rebuilt ? "true" : "false", ch->reload ? "true" : "false");
-		if (ch->err) {
-			printf(", \"error\": ");
-			watch_json_string(wm->error);
-		}
-		printf("}\n");
+		struct json j;
+		json_begin(&j, stdout);
+		json_string(&j, "event", chp_uevent_change_name(c));
+		json_uint(&j, "index", n);
+		json_uint(&j, "seqnum", seqnum);
+		json_double(&j, "latency_us", us, 1);
+		json_bool(&j, "changed", ch->changed);
+		json_uint(&j, "header_stores", ch->header_stores);
+		json_bool(&j, "header_rebuilt", ch->rebuilt);
+		json_bool(&j, "reload", ch->reload);
+		if (ch->err)
+			json_string(&j, "error", wm->error);
+		json_end_line(&j);
 	} else {
 		printf("%s %" PRIu64 ": %s in %.1f us (%" PRIu64 " stores)%s%s%s%s\n",
 		       chp_uevent_change_name(c), n,
@@ -105,15 +108,14 @@ static void resync(struct watch *w, const char *why)
 
 	model_resync(&w->model, &ch);
 	if (w->json) {
-		printf("{\"resync\": ");
-		watch_json_string(why);
-		printf(", \"changed\": %s, \"reload\": %s", ch.changed ? "true" : "false",
-		       ch.reload ? "true" : "false");
-		if (ch.err) {
-			printf(", \"error\": ");
-			watch_json_string(w->model.error);
-		}
-		printf("}\n");
+		struct json j;
+		json_begin(&j, stdout);
+		json_string(&j, "resync", why);
+		json_bool(&j, "changed", ch.changed);
+		json_bool(&j, "reload", ch.reload);
+		if (ch.err)
+			json_string(&j, "error", w->model.error);
+		json_end_line(&j);
 	} else {
 		printf("resync (%s): %s%s%s%s\n", why, ch.changed ? "the machine differed, header "
 								 "rewritten" : "no difference",
@@ -158,15 +160,17 @@ static void print_ready(struct watch *w, size_t rcvbuf)
 	const struct watch_model *wm = &w->model;
 
 	if (w->json) {
-		printf("{\"ready\": true, \"watching\": ");
-		watch_json_string(chp_sysroot_prefix(wm->s));
-		printf(", \"header\": %s, \"receive_buffer\": %zu, \"reload\": ",
-		       wm->hp ? "true" : "false", rcvbuf);
+		struct json j;
+		json_begin(&j, stdout);
+		json_bool(&j, "ready", true);
+		json_string(&j, "watching", chp_sysroot_prefix(wm->s));
+		json_bool(&j, "header", wm->hp);
+		json_uint(&j, "receive_buffer", rcvbuf);
 		if (w->reload.cmd)
-			watch_json_string(w->reload.cmd);
+			json_string(&j, "reload", w->reload.cmd);
 		else
-			printf("null");
-		printf("}\n");
+			json_null(&j, "reload");
+		json_end_line(&j);
 	} else {
 		printf("READY: watching %s for CPU and memory hotplug%s\n", chp_sysroot_prefix(wm->s),
 		       wm->hp ? "" : " (no header: see above)");
@@ -238,9 +242,10 @@ static int loop(struct watch *w, int sfd, int ufd)
 			} else if (err) {
 				/* Refused: said so, and nothing changes. */
 				if (w->json) {
-					printf("{\"rejected\": ");
-					watch_json_string(chp_last_error());
-					printf("}\n");
+					struct json j;
+					json_begin(&j, stdout);
+					json_string(&j, "rejected", chp_last_error());
+					json_end_line(&j);
 				} else {
 					printf("rejected: %s\n", chp_last_error());
 				}
@@ -253,16 +258,23 @@ static int loop(struct watch *w, int sfd, int ufd)
 		}
 	}
 	const struct reload *r = &w->reload;
-	if (w->json)
-		printf("{\"stopped\": true, \"events\": %" PRIu64 ", \"resyncs\": %" PRIu64
-		       ", \"reloads\": %" PRIu64 ", \"coalesced\": %" PRIu64 ", \"reloads_failed\": %"
-		       PRIu64 ", \"reload_timeouts\": %" PRIu64 "}\n", w->model.events,
-		       w->model.resyncs, r->runs, r->coalesced, r->failed, r->timeouts);
-	else
+	if (w->json) {
+		struct json j;
+		json_begin(&j, stdout);
+		json_bool(&j, "stopped", true);
+		json_uint(&j, "events", w->model.events);
+		json_uint(&j, "resyncs", w->model.resyncs);
+		json_uint(&j, "reloads", r->runs);
+		json_uint(&j, "coalesced", r->coalesced);
+		json_uint(&j, "reloads_failed", r->failed);
+		json_uint(&j, "reload_timeouts", r->timeouts);
+		json_end_line(&j);
+	} else {
 		printf("stopped: %" PRIu64 " events, %" PRIu64 " resyncs, %" PRIu64 " reloads run, %"
 		       PRIu64 " requests coalesced, %" PRIu64 " failed, %" PRIu64 " timed out\n",
 		       w->model.events, w->model.resyncs, r->runs, r->coalesced, r->failed,
 		       r->timeouts);
+	}
 	fflush(stdout);
 	free(ev);
 	return rc;
@@ -331,7 +343,7 @@ static int parse_args(struct watch *w, int argc, char **argv)
 	unsigned long long v;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+	while ((opt = tool_getopt(argc, argv, "watch", "ho:", longopts)) != -1) {
 		switch (opt) {
 		case 's': w->model.sysroot = optarg; break;
 		case 'o': w->model.output = optarg; break;
@@ -339,16 +351,16 @@ static int parse_args(struct watch *w, int argc, char **argv)
 		case 'r': w->reload.cmd = optarg; break;
 		case 't':
 			if (!parse_seconds(optarg, &w->reload.timeout_s)) {
-				tool_error("watch: --reload-timeout takes seconds (0 < s <= 86400), "
-					   "not '%s'", optarg);
+				tool_usage_error("watch", "--reload-timeout takes seconds "
+						 "(0 < s <= 86400), not '%s'", optarg);
 				return EXIT_USAGE;
 			}
 			break;
 		case 'b':
 			if (!tool_parse_size(optarg, &w->receive_buffer) || w->receive_buffer < 1024 ||
 			    w->receive_buffer > (1u << 30)) {
-				tool_error("watch: --receive-buffer takes a size from 1K to 1G, not '%s'",
-					   optarg);
+				tool_usage_error("watch", "--receive-buffer takes a size from 1K to "
+						 "1G, not '%s'", optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -357,7 +369,7 @@ static int parse_args(struct watch *w, int argc, char **argv)
 		case 'c': {
 			const char *name = opt == 'R' ? "reload-retries" : opt == 'u' ? "uevent-fd" : "count";
 			if (!tool_parse_uint(optarg, opt == 'R' ? 100 : opt == 'u' ? 65535 : 1u << 30, &v)) {
-				tool_error("watch: --%s takes a number, not '%s'", name, optarg);
+				tool_usage_error("watch", "--%s takes a number, not '%s'", name, optarg);
 				return EXIT_USAGE;
 			}
 			if (opt == 'R')
@@ -369,13 +381,15 @@ static int parse_args(struct watch *w, int argc, char **argv)
 			break;
 		}
 		case 'h': fputs(watch_usage, stdout); return -1;
-		default: fputs(watch_usage, stderr); return EXIT_USAGE;
+		default: return EXIT_USAGE;
 		}
 	}
 	if (optind != argc) {
-		tool_error("watch: unexpected argument '%s'", argv[optind]);
+		tool_usage_error("watch", "unexpected argument '%s'", argv[optind]);
 		return EXIT_USAGE;
 	}
+	if (tool_check_sysroot("watch", w->model.sysroot))
+		return EXIT_USAGE;
 	if (w->model.output && !tool_output_replaceable(w->model.output)) {
 		tool_error("watch: -o %s: not a regular file (a link, device, FIFO or directory), "
 			   "which replacing the header would destroy", w->model.output);

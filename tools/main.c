@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,11 +24,32 @@ static const char main_usage[] =
 	"  verify     compare a header or vmcore with a machine\n"
 	"  watch      follow real hotplug; keep the header true; reload where needed\n"
 	"\n"
-	"  crashhp COMMAND --help   help for one command\n"
-	"  crashhp --version        the version\n"
+	"  crashhp help COMMAND     help for one command (or crashhp COMMAND --help)\n"
+	"  crashhp -V, --version    the version\n"
 	"\n"
-	"Exit status: 0 success, 1 verification found discrepancies, 2 usage,\n"
-	"3 invalid input, 4 system error, 5 no dump taken.  See crashhp(1).\n";
+	"Exit status, the same in every command: 0 success, 1 verification found\n"
+	"discrepancies, 2 usage (also a --sysroot DIR that is missing or no machine's\n"
+	"root), 3 invalid input, 4 system error (a file that cannot be read or\n"
+	"written), 5 no dump taken, 6 and 7 status's verdicts.  See crashhp(1).\n";
+
+/*
+ * An output that could not be built or written whole (no memory for the
+ * JSON tree, a full disk under stdout) is a system error, whatever the
+ * command had found.
+ */
+static int finish(int rc)
+{
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		tool_error("writing standard output: %s", strerror(errno));
+		return EXIT_SYSTEM;
+	}
+	if (tool_output_err) {
+		tool_error("%s output: %s", tool_output_err == -ENOMEM ? "building the" : "writing the",
+			   strerror(-tool_output_err));
+		return EXIT_SYSTEM;
+	}
+	return rc;
+}
 
 int main(int argc, char **argv)
 {
@@ -42,21 +65,43 @@ int main(int argc, char **argv)
 		{ "watch", cmd_watch },
 	};
 
-	if (argc < 2) {
-		fputs(main_usage, stderr);
+	const char *name = argc >= 2 ? argv[1] : NULL;
+	bool help = false;
+
+	if (!name) {
+		tool_error("no command given; see 'crashhp --help'");
 		return EXIT_USAGE;
 	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+	if (!strcmp(name, "--help") || !strcmp(name, "-h") || (!strcmp(name, "help") && argc == 2)) {
 		fputs(main_usage, stdout);
-		return EXIT_OK;
+		return finish(EXIT_OK);
 	}
-	if (!strcmp(argv[1], "--version")) {
+	if (!strcmp(name, "--version") || !strcmp(name, "-V")) {
 		printf("crashhp %s\n", CRASHHP_VERSION);
-		return EXIT_OK;
+		return finish(EXIT_OK);
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].run(argc - 1, argv + 1);
-	tool_error("'%s' is not a command; see 'crashhp --help'", argv[1]);
+	/* "crashhp help CMD" is "crashhp CMD --help". */
+	if (!strcmp(name, "help")) {
+		if (argc > 3) {
+			tool_error("help: one COMMAND at most; see 'crashhp --help'");
+			return EXIT_USAGE;
+		}
+		name = argv[2];
+		help = true;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(name, commands[i].name))
+			continue;
+		if (help) {
+			char *args[] = { argv[2], (char *)"--help", NULL };
+			return finish(commands[i].run(2, args));
+		}
+		return finish(commands[i].run(argc - 1, argv + 1));
+	}
+	if (name[0] == '-') {
+		tool_error("unknown option '%s'; see 'crashhp --help'", name);
+		return EXIT_USAGE;
+	}
+	tool_error("'%s' is not a command; see 'crashhp --help'", name);
 	return EXIT_USAGE;
 }

@@ -8,18 +8,75 @@
 #include "crashhp/lab.h"
 #include "crashhp/scenario.h"
 #include "sim_report.h"
+#include "table.h"
 #include "tool.h"
 
-static void row(const char *label, struct chp_run_result *const *res, size_t n,
-		void (*cell)(const struct chp_run_result *, char *, size_t))
+/*
+ * The side-by-side tables go through tools/table.c: a METRIC column, then one
+ * column per policy (MAINLINE, ROBUST), so -o, -r, -n and -b work on them as
+ * on lsmem's.  Notes about a policy follow its table.
+ */
+enum { RCOL_METRIC, RCOL_MAINLINE, RCOL_ROBUST, NR_REPORT_COLUMNS };
+static const struct tool_column report_columns[NR_REPORT_COLUMNS] = {
+	[RCOL_METRIC] = { "METRIC", "what is counted", TOOL_COL_STRING, false, true },
+	[RCOL_MAINLINE] = { "MAINLINE", "the mainline policy's value", TOOL_COL_STRING, true, true },
+	[RCOL_ROBUST] = { "ROBUST", "the robust policy's value", TOOL_COL_STRING, true, true },
+};
+
+void sim_report_columns_help(FILE *f)
 {
-	printf("  %-34s", label);
-	for (size_t i = 0; i < n; i++) {
-		char buf[48];
-		cell(res[i], buf, sizeof(buf));
-		printf(" %22s", buf);
+	tool_table_help(f, "-o", report_columns, NR_REPORT_COLUMNS);
+}
+
+int sim_report_check_columns(const struct tool_table_opts *o)
+{
+	struct tool_table *t;
+	struct tool_table_opts text = *o;
+	int err;
+
+	text.json = false;
+	if ((err = tool_table_new(&t, "sim", report_columns, NR_REPORT_COLUMNS, &text, NULL)))
+		return err;
+	tool_table_free(t);
+	return 0;
+}
+
+/* Sizes as lsmem prints them with -b: set for the length of one report. */
+static bool report_bytes;
+
+static int policy_column(const struct chp_run_result *r)
+{
+	return r->policy == CHP_POLICY_MAINLINE ? RCOL_MAINLINE : RCOL_ROBUST;
+}
+
+/* Without -o: METRIC and the policies the scenario ran. */
+static int report_table(struct tool_table **t, struct chp_run_result *const *res, size_t n,
+			const struct tool_table_opts *o)
+{
+	struct tool_table_opts mine = *o;
+	char list[48] = "METRIC";
+
+	mine.json = false;
+	if (!o->output) {
+		for (size_t i = 0; i < n; i++)
+			strcat(list, policy_column(res[i]) == RCOL_MAINLINE ? ",MAINLINE" : ",ROBUST");
+		mine.output = list;
 	}
-	putchar('\n');
+	return tool_table_new(t, "sim", report_columns, NR_REPORT_COLUMNS, &mine, NULL);
+}
+
+static void row(struct tool_table *t, const char *label, struct chp_run_result *const *res,
+		size_t n, void (*cell)(const struct chp_run_result *, char *, size_t))
+{
+	char bufs[NR_REPORT_COLUMNS][48];
+	struct tool_cell cells[NR_REPORT_COLUMNS] = { [RCOL_METRIC] = { .s = label } };
+
+	for (size_t i = 0; i < n; i++) {
+		int c = policy_column(res[i]);
+		cell(res[i], bufs[c], sizeof(bufs[c]));
+		cells[c].s = bufs[c];
+	}
+	tool_table_add(t, cells);
 }
 
 #define CELL(name, fmt, ...) \
@@ -29,7 +86,13 @@ static const char *sz(uint64_t v)
 {
 	static char ring[8][32];
 	static int k;
-	return tool_format_size(v, ring[k++ % 8]);
+	char *b = ring[k++ % 8];
+
+	if (report_bytes) {
+		snprintf(b, 32, "%" PRIu64, v);
+		return b;
+	}
+	return tool_format_size(v, b);
 }
 
 CELL(c_crashes, "%" PRIu64, r->crashes)
@@ -62,20 +125,23 @@ static void c_exh(const struct chp_run_result *r, char *b, size_t n)
 }
 
 /* A row of one number, or of "a / b" when `b` is given. */
-static void conc_row(const char *label, const struct chp_concurrent_result *conc, size_t n,
+static void conc_row(struct tool_table *t, const char *label, struct chp_run_result *const *res,
+		     const struct chp_concurrent_result *conc, size_t n,
 		     uint64_t (*a)(const struct chp_concurrent_result *),
 		     uint64_t (*b)(const struct chp_concurrent_result *))
 {
-	printf("  %-34s", label);
+	char bufs[NR_REPORT_COLUMNS][48];
+	struct tool_cell cells[NR_REPORT_COLUMNS] = { [RCOL_METRIC] = { .s = label } };
+
 	for (size_t i = 0; i < n; i++) {
-		char buf[48];
+		int c = policy_column(res[i]);
 		if (b)
-			snprintf(buf, sizeof(buf), "%" PRIu64 " / %" PRIu64, a(&conc[i]), b(&conc[i]));
+			snprintf(bufs[c], sizeof(bufs[c]), "%" PRIu64 " / %" PRIu64, a(&conc[i]), b(&conc[i]));
 		else
-			snprintf(buf, sizeof(buf), "%" PRIu64, a(&conc[i]));
-		printf(" %22s", buf);
+			snprintf(bufs[c], sizeof(bufs[c]), "%" PRIu64, a(&conc[i]));
+		cells[c].s = bufs[c];
 	}
-	putchar('\n');
+	tool_table_add(t, cells);
 }
 
 static uint64_t k_events(const struct chp_concurrent_result *c) { return c->events; }
@@ -89,16 +155,24 @@ static uint64_t k_lost(const struct chp_concurrent_result *c) { return c->final_
 static uint64_t k_unloaded(const struct chp_concurrent_result *c) { return c->no_dump_unloaded; }
 
 static void report_concurrent(const struct chp_scenario *sc, struct chp_run_result *const *res,
-			      const struct chp_concurrent_result *conc, size_t n)
+			      const struct chp_concurrent_result *conc, size_t n,
+			      const struct tool_table_opts *o)
 {
-	printf("\n  concurrent: %u threads x %u events x %u rounds, a loader, a crash at random\n",
+	struct tool_table *t;
+
+	printf("\nconcurrent: %u threads x %u events x %u rounds, a loader, a crash at random\n\n",
 	       sc->conc_threads, sc->conc_events, sc->conc_rounds);
-	conc_row("events / loads meanwhile", conc, n, k_events, k_loads);
-	conc_row("dumps taken / crashes", conc, n, k_dumps, k_crashes);
-	conc_row("no dump: the loader's window", conc, n, k_unloaded, NULL);
-	conc_row("dumps complete", conc, n, k_complete, NULL);
-	conc_row("events dropped / deferred", conc, n, k_dropped, k_deferred);
-	conc_row("settled headers wrong (rounds)", conc, n, k_lost, NULL);
+	if (report_table(&t, res, n, o))
+		return;
+	conc_row(t, "events / loads meanwhile", res, conc, n, k_events, k_loads);
+	conc_row(t, "dumps taken / crashes", res, conc, n, k_dumps, k_crashes);
+	conc_row(t, "no dump: the loader's window", res, conc, n, k_unloaded, NULL);
+	conc_row(t, "dumps complete", res, conc, n, k_complete, NULL);
+	conc_row(t, "events dropped / deferred", res, conc, n, k_dropped, k_deferred);
+	conc_row(t, "settled headers wrong (rounds)", res, conc, n, k_lost, NULL);
+	fflush(stdout);
+	tool_table_print(t);
+	tool_table_free(t);
 	for (size_t i = 0; i < n; i++)
 		if (conc[i].first_problem[0])
 			printf("  %s, concurrent, first problem: %s\n", chp_policy_name(res[i]->policy),
@@ -110,42 +184,45 @@ static void report_concurrent(const struct chp_scenario *sc, struct chp_run_resu
 
 void sim_report_text(const struct chp_scenario *sc, uint64_t events,
 		     struct chp_run_result *const *res, const struct chp_concurrent_result *conc,
-		     size_t n)
+		     size_t n, const struct tool_table_opts *o)
 {
 	char b1[32], b2[32];
+	struct tool_table *t;
 
 	printf("crashhp sim: %s: %s, %u CPUs possible, %s RAM at boot in %s blocks, %" PRIu64
 	       " events, the same crash points for every policy\n\n", sc->name,
 	       chp_arch_name(sc->spec.arch), sc->spec.cpus_possible,
 	       tool_format_size(sc->spec.boot_ram, b1), tool_format_size(sc->spec.block_size, b2),
 	       events);
-	printf("  %-34s", "");
-	for (size_t i = 0; i < n; i++)
-		printf(" %22s", chp_policy_name(res[i]->policy));
-	putchar('\n');
-	row("crashes injected", res, n, c_crashes);
-	row("dumps taken", res, n, c_dumps);
-	row("no dump: the policy's window", res, n, c_nodump);
-	row("no dump: the loader's window", res, n, c_unloaded);
-	row("dumps complete", res, n, c_complete);
-	row("dumps missing online memory", res, n, c_missing);
-	row("dumps including absent memory", res, n, c_absent);
-	row("dumps a reader misreads", res, n, c_misread);
-	row("complete, with offline memory", res, n, c_offline);
-	row("events", res, n, c_events);
-	row("events dropped", res, n, c_dropped);
-	row("events deferred to the lock holder", res, n, c_deferred);
-	row("handler failures", res, n, c_failures);
-	row("update per event median/p99/max", res, n, c_lat);
-	row("update time in total", res, n, c_total);
-	row("header slots used now/peak", res, n, c_slots);
-	row("capacity merges", res, n, c_merges);
+	if (report_table(&t, res, n, o))
+		return;
+	report_bytes = o->bytes;
+	row(t, "crashes injected", res, n, c_crashes);
+	row(t, "dumps taken", res, n, c_dumps);
+	row(t, "no dump: the policy's window", res, n, c_nodump);
+	row(t, "no dump: the loader's window", res, n, c_unloaded);
+	row(t, "dumps complete", res, n, c_complete);
+	row(t, "dumps missing online memory", res, n, c_missing);
+	row(t, "dumps including absent memory", res, n, c_absent);
+	row(t, "dumps a reader misreads", res, n, c_misread);
+	row(t, "complete, with offline memory", res, n, c_offline);
+	row(t, "events", res, n, c_events);
+	row(t, "events dropped", res, n, c_dropped);
+	row(t, "events deferred to the lock holder", res, n, c_deferred);
+	row(t, "handler failures", res, n, c_failures);
+	row(t, "update per event median/p99/max", res, n, c_lat);
+	row(t, "update time in total", res, n, c_total);
+	row(t, "header slots used now/peak", res, n, c_slots);
+	row(t, "capacity merges", res, n, c_merges);
 	for (size_t i = 0; i < n; i++)
 		if (res[i]->failed_loads) {
-			row("reloads refused, old image kept", res, n, c_failed_loads);
+			row(t, "reloads refused, old image kept", res, n, c_failed_loads);
 			break;
 		}
-	row("exhaustive: complete/no dump/crashes", res, n, c_exh);
+	row(t, "exhaustive: complete/no dump/crashes", res, n, c_exh);
+	fflush(stdout);
+	tool_table_print(t);
+	tool_table_free(t);
 	for (size_t i = 0; i < n; i++)
 		if (res[i]->exhaustive_silent)
 			printf("  %s, exhaustive: event %" PRIu64 " made no store (dropped, deferred to "
@@ -161,7 +238,8 @@ void sim_report_text(const struct chp_scenario *sc, uint64_t events,
 			printf("  %s, first problem: %s\n", chp_policy_name(res[i]->policy),
 			       res[i]->first_problem);
 	if (conc)
-		report_concurrent(sc, res, conc, n);
+		report_concurrent(sc, res, conc, n, o);
+	report_bytes = false;
 }
 
 void sim_report_json(const struct chp_scenario *sc, uint64_t events,

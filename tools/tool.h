@@ -22,6 +22,21 @@ enum {
 
 /* Print "crashhp: <message>" on stderr (with the library's last error if %L). */
 void tool_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A usage error: "crashhp: CMD: <message>; see 'crashhp CMD --help'", one line. */
+void tool_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+struct option;
+/*
+ * getopt_long for command CMD, with getopt's own messages replaced by
+ * tool_usage_error's one line; '?' for an unknown option or a missing value.
+ */
+int tool_getopt(int argc, char **argv, const char *cmd, const char *shortopts,
+		const struct option *longopts);
+/*
+ * --sysroot DIR as every live command takes it: a DIR that is missing, not a
+ * directory or no machine's root (neither sys/ nor proc/) is a usage error,
+ * said on stderr; EXIT_OK otherwise.
+ */
+int tool_check_sysroot(const char *cmd, const char *dir);
 /* The library's explanation of its last failure. */
 const char *tool_why(void);
 /* Which exit code a library error means when reading input. */
@@ -40,26 +55,43 @@ bool tool_output_replaceable(const char *path);
 /* CPUs whose crash_notes place is known (a live machine shows present ones). */
 unsigned tool_notes_known(const struct chp_machine *m);
 
-/* A streaming JSON writer: keys and values in order, commas handled. */
+/*
+ * JSON output through json-c (json_out.c): keys and values in order, into a
+ * tree printed whole by json_end (indented) or json_end_line (one line).
+ * Every string goes through tool_utf8_clean.  Allocation failures are
+ * remembered and returned by the end call, which also frees the tree.
+ */
+struct json_object;
 struct json {
 	FILE *out;
 	int depth;
-	bool first[32];
+	bool failed;
+	struct json_object *stack[32];
 };
 
 void json_begin(struct json *j, FILE *out);
-void json_end(struct json *j);
+int json_end(struct json *j);       /* 0, -ENOMEM or -EIO */
+int json_end_line(struct json *j);  /* the same on one line (watch) */
+void json_discard(struct json *j);  /* frees the tree unprinted */
+/* The first failure of an end call, for main()'s exit status. */
+extern int tool_output_err;
 void json_object_open(struct json *j, const char *key);  /* key NULL in arrays */
 void json_object_close(struct json *j);
 void json_array_open(struct json *j, const char *key);
 void json_array_close(struct json *j);
 void json_string(struct json *j, const char *key, const char *value);
 void json_uint(struct json *j, const char *key, uint64_t value);
+void json_int(struct json *j, const char *key, int64_t value);
 void json_hex(struct json *j, const char *key, uint64_t value); /* "0x..." string */
+void json_double(struct json *j, const char *key, double value, int decimals);
 void json_bool(struct json *j, const char *key, bool value);
 void json_null(struct json *j, const char *key);
-/* S as a JSON string: bytes past ASCII as \u00XX, so the line stays valid UTF-8 whatever a path holds. */
-void json_escaped(FILE *out, const char *s);
+/*
+ * S with every maximal ill-formed UTF-8 subsequence replaced by U+FFFD (the
+ * one rule for names that are not UTF-8, in json-c and libsmartcols output
+ * alike); malloc'ed, NULL when out of memory.
+ */
+char *tool_utf8_clean(const char *s);
 
 int cmd_inspect(int argc, char **argv);
 /* inspect of a makedumpfile dump: the exit status. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "crashhp/dumpconf.h"
 #include "crashhp/error.h"
 #include "crashhp/machine.h"
 #include "crashhp/units.h"
@@ -86,115 +88,6 @@ const char *tool_format_size(uint64_t bytes, char buf[32])
 		snprintf(buf, 32, "%.1f %s", d, units[u]);
 	}
 	return buf;
-}
-
-static void json_key(struct json *j, const char *key)
-{
-	if (!j->first[j->depth])
-		fputc(',', j->out);
-	j->first[j->depth] = false;
-	fputc('\n', j->out);
-	for (int i = 0; i < j->depth; i++)
-		fputs("  ", j->out);
-	if (key)
-		fprintf(j->out, "\"%s\": ", key);
-}
-
-void json_escaped(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", out);
-		else if (c < 0x20 || c >= 0x7f)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
-	}
-	fputc('"', out);
-}
-
-void json_begin(struct json *j, FILE *out)
-{
-	j->out = out;
-	j->depth = 0;
-	j->first[0] = true;
-	fputc('{', out);
-	j->depth = 1;
-	j->first[1] = true;
-}
-
-void json_end(struct json *j)
-{
-	fputs("\n}\n", j->out);
-}
-
-static void open_container(struct json *j, const char *key, char c)
-{
-	json_key(j, key);
-	fputc(c, j->out);
-	j->depth++;
-	j->first[j->depth] = true;
-}
-
-static void close_container(struct json *j, char c)
-{
-	bool empty = j->first[j->depth];
-
-	j->depth--;
-	if (!empty) {
-		fputc('\n', j->out);
-		for (int i = 0; i < j->depth; i++)
-			fputs("  ", j->out);
-	}
-	fputc(c, j->out);
-}
-
-void json_object_open(struct json *j, const char *key)
-{
-	open_container(j, key, '{');
-}
-
-void json_object_close(struct json *j)
-{
-	close_container(j, '}');
-}
-
-void json_array_open(struct json *j, const char *key)
-{
-	open_container(j, key, '[');
-}
-
-void json_array_close(struct json *j)
-{
-	close_container(j, ']');
-}
-
-void json_string(struct json *j, const char *key, const char *value)
-{
-	json_key(j, key);
-	json_escaped(j->out, value);
-}
-
-void json_uint(struct json *j, const char *key, uint64_t value)
-{
-	json_key(j, key);
-	fprintf(j->out, "%" PRIu64, value);
-}
-
-void json_hex(struct json *j, const char *key, uint64_t value)
-{
-	json_key(j, key);
-	fprintf(j->out, "\"0x%" PRIx64 "\"", value);
-}
-
-void json_bool(struct json *j, const char *key, bool value)
-{
-	json_key(j, key);
-	fputs(value ? "true" : "false", j->out);
 }
 
 bool tool_output_replaceable(const char *path)
@@ -277,12 +170,6 @@ int tool_write_file_atomic(const char *path, const void *buf, size_t len)
 	return -e;
 }
 
-void json_null(struct json *j, const char *key)
-{
-	json_key(j, key);
-	fputs("null", j->out);
-}
-
 unsigned tool_notes_known(const struct chp_machine *m)
 {
 	unsigned n = 0;
@@ -290,4 +177,58 @@ unsigned tool_notes_known(const struct chp_machine *m)
 	for (unsigned cpu = 0; cpu < chp_machine_cpus_possible(m); cpu++)
 		n += chp_machine_cpu_notes(m, cpu).paddr != 0;
 	return n;
+}
+
+void tool_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "crashhp: %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "; see 'crashhp %s --help'\n", cmd);
+}
+
+int tool_getopt(int argc, char **argv, const char *cmd, const char *shortopts,
+		const struct option *longopts)
+{
+	char spec[64];
+	int opt;
+
+	/* ':' first: a missing value is told apart from an unknown option. */
+	snprintf(spec, sizeof(spec), ":%s", shortopts);
+	opterr = 0;
+	opt = getopt_long(argc, argv, spec, longopts, NULL);
+	if (opt != '?' && opt != ':')
+		return opt;
+	/* getopt has stepped past the word at fault (unless a short one in a cluster). */
+	const char *word = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+	bool is_long = !strncmp(word, "--", 2);
+	if (opt == ':') {
+		if (is_long)
+			tool_usage_error(cmd, "option '%.*s' needs a value", (int)strcspn(word, "="), word);
+		else
+			tool_usage_error(cmd, "option '-%c' needs a value", optopt);
+	} else if (is_long || !optopt) {
+		tool_usage_error(cmd, "unknown option '%.*s'", (int)strcspn(word, "="), word);
+	} else {
+		tool_usage_error(cmd, "unknown option '-%c'", optopt);
+	}
+	return '?';
+}
+
+int tool_check_sysroot(const char *cmd, const char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
+		tool_error("%s: %s: not a directory", cmd, dir);
+		return EXIT_USAGE;
+	}
+	if (chp_sysroot_check_prefix(dir)) {
+		tool_error("%s: %s", cmd, tool_why());
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
 }

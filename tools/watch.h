@@ -37,8 +37,6 @@ struct reload {
 #define RELOAD_BACKOFF_MAX_S 60.0
 
 double watch_now(void);
-/* A JSON string, escaped, on stdout. */
-void watch_json_string(const char *s);
 
 /* "auto": the distribution's tool as its own udev rule runs it; -ENOENT when none. */
 int reload_resolve_auto(struct reload *r, const char **chose);

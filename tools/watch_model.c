@@ -366,24 +366,34 @@ void model_resync(struct watch_model *wm, struct model_change *out)
 		      (mem_diff && needs_reload(wm, true, mem_left));
 }
 
-/* "0-3,8" from a predicate over 0..n-1, as the kernel writes CPU lists. */
-static void print_list(size_t n, bool (*in)(const struct chp_machine *, size_t, int), int arg,
-		       const struct chp_machine *m)
+/* "0-3,8" from a predicate over 0..n-1, as the kernel writes CPU lists; malloc'ed. */
+static char *format_list(size_t n, bool (*in)(const struct chp_machine *, size_t, int), int arg,
+			 const struct chp_machine *m)
 {
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
 	bool first = true;
 
+	if (!f)
+		return NULL;
 	for (size_t i = 0; i < n; i++) {
 		if (!in(m, i, arg))
 			continue;
 		size_t j = i;
 		while (j + 1 < n && in(m, j + 1, arg))
 			j++;
-		printf(first ? "%zu" : ",%zu", i);
+		fprintf(f, first ? "%zu" : ",%zu", i);
 		if (j > i)
-			printf("-%zu", j);
+			fprintf(f, "-%zu", j);
 		first = false;
 		i = j;
 	}
+	if (fclose(f)) {
+		free(text);
+		return NULL;
+	}
+	return text;
 }
 
 static bool cpu_in(const struct chp_machine *m, size_t i, int online)
@@ -399,30 +409,41 @@ static bool block_in(const struct chp_machine *m, size_t i, int state)
 void model_print_view(const struct watch_model *wm, const struct reload *r, bool json)
 {
 	static const char *const header[] = { "none", "current", "write failed" };
+	static const char *const names[] = { "cpus_present", "cpus_online", "memory_online",
+					     "memory_offline" };
 	const struct chp_machine *m = wm->m;
 	unsigned cpus = chp_machine_cpus_possible(m);
 	size_t blocks = chp_machine_nr_blocks(m);
-	const char *sep = json ? "\", \"" : " ";
-	const char *eq = json ? "\": \"" : "=";
+	char *lists[4];
 
 	chp_machine_lock_state(m);
-	printf(json ? "{\"view\": true, \"cpus_present\": \"" : "view: cpus_present=");
-	print_list(cpus, cpu_in, 0, m);
-	printf("%scpus_online%s", sep, eq);
-	print_list(cpus, cpu_in, 1, m);
-	printf("%smemory_online%s", sep, eq);
-	print_list(blocks, block_in, CHP_BLOCK_ONLINE, m);
-	printf("%smemory_offline%s", sep, eq);
-	print_list(blocks, block_in, CHP_BLOCK_OFFLINE, m);
+	lists[0] = format_list(cpus, cpu_in, 0, m);
+	lists[1] = format_list(cpus, cpu_in, 1, m);
+	lists[2] = format_list(blocks, block_in, CHP_BLOCK_ONLINE, m);
+	lists[3] = format_list(blocks, block_in, CHP_BLOCK_OFFLINE, m);
 	chp_machine_unlock_state(m);
-	printf("%sheader%s%s", sep, eq, header[wm->header]);
-	if (json)
-		printf("\", \"events\": %" PRIu64 ", \"resyncs\": %" PRIu64 ", \"reloads\": %" PRIu64
-		       ", \"reloads_failed\": %" PRIu64 ", \"reload_running\": %s}\n", wm->events,
-		       wm->resyncs, r->runs, r->failed, r->pid ? "true" : "false");
-	else
-		printf(" events=%" PRIu64 " resyncs=%" PRIu64 " reloads=%" PRIu64
-		       " reloads_failed=%" PRIu64 " reload_running=%s\n", wm->events, wm->resyncs,
-		       r->runs, r->failed, r->pid ? "yes" : "no");
+	if (json) {
+		struct json j;
+		json_begin(&j, stdout);
+		json_bool(&j, "view", true);
+		for (int i = 0; i < 4; i++)
+			json_string(&j, names[i], lists[i] ? lists[i] : "?");
+		json_string(&j, "header", header[wm->header]);
+		json_uint(&j, "events", wm->events);
+		json_uint(&j, "resyncs", wm->resyncs);
+		json_uint(&j, "reloads", r->runs);
+		json_uint(&j, "reloads_failed", r->failed);
+		json_bool(&j, "reload_running", r->pid != 0);
+		json_end_line(&j);
+	} else {
+		printf("view:");
+		for (int i = 0; i < 4; i++)
+			printf(" %s=%s", names[i], lists[i] ? lists[i] : "?");
+		printf(" header=%s events=%" PRIu64 " resyncs=%" PRIu64 " reloads=%" PRIu64
+		       " reloads_failed=%" PRIu64 " reload_running=%s\n", header[wm->header],
+		       wm->events, wm->resyncs, r->runs, r->failed, r->pid ? "yes" : "no");
+	}
+	for (int i = 0; i < 4; i++)
+		free(lists[i]);
 	fflush(stdout);
 }

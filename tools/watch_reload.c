@@ -28,11 +28,6 @@ double watch_now(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-void watch_json_string(const char *s)
-{
-	json_escaped(stdout, s);
-}
-
 /* The first executable NAME in $PATH (or the usual places when unset). */
 static char *find_in_path(const char *name)
 {
@@ -113,30 +108,54 @@ int reload_resolve_auto(struct reload *r, const char **chose)
 	return err;
 }
 
-static void report(struct reload *r, const char *what, const char *json_extra, const char *text)
+/*
+ * One line about the reload: "reload WHAT TEXT", or with --json an object
+ * {"reload": WHAT, ...} whose further members the caller added to J (begun
+ * by report_begin) — built by json-c, so a message with a quote stays valid.
+ */
+static void report_begin(struct json *j, const char *what)
 {
-	if (r->json)
-		printf("{\"reload\": \"%s\"%s}\n", what, json_extra);
-	else
+	json_begin(j, stdout);
+	json_string(j, "reload", what);
+}
+
+static void report(struct reload *r, struct json *j, const char *what, const char *text)
+{
+	if (r->json) {
+		json_end_line(j);
+	} else {
+		json_discard(j);
 		printf("reload %s%s\n", what, text);
+	}
 	fflush(stdout);
+}
+
+static void report_stopping(struct reload *r)
+{
+	struct json j;
+
+	report_begin(&j, "not retried");
+	json_string(&j, "why", "stopping");
+	report(r, &j, "not retried", ": stopping");
 }
 
 static void schedule_retry(struct reload *r, bool stopping)
 {
-	char j[96], t[96];
+	struct json j;
+	char t[96];
 
 	r->failed++;
 	r->failures++;
 	if (stopping) {
-		report(r, "not retried", ", \"why\": \"stopping\"", ": stopping");
+		report_stopping(r);
 		r->failures = 0;
 		return;
 	}
 	if (r->failures > r->max_retries) {
-		snprintf(j, sizeof(j), ", \"attempts\": %u", r->failures);
+		report_begin(&j, "given up");
+		json_uint(&j, "attempts", r->failures);
 		snprintf(t, sizeof(t), " after %u attempts; the next change tries again", r->failures);
-		report(r, "given up", j, t);
+		report(r, &j, "given up", t);
 		r->failures = 0;
 		return;
 	}
@@ -146,9 +165,11 @@ static void schedule_retry(struct reload *r, bool stopping)
 	if (wait > RELOAD_BACKOFF_MAX_S)
 		wait = RELOAD_BACKOFF_MAX_S;
 	r->retry_at = watch_now() + wait;
-	snprintf(j, sizeof(j), ", \"in_s\": %.0f, \"attempt\": %u", wait, r->failures + 1);
+	report_begin(&j, "retry");
+	json_double(&j, "in_s", wait, 0);
+	json_uint(&j, "attempt", r->failures + 1);
 	snprintf(t, sizeof(t), " in %.0f s (attempt %u)", wait, r->failures + 1);
-	report(r, "retry", j, t);
+	report(r, &j, "retry", t);
 }
 
 static void start(struct reload *r)
@@ -175,10 +196,12 @@ static void start(struct reload *r)
 		_exit(127);
 	}
 	if (pid < 0) {
-		char j[160], t[160];
-		snprintf(j, sizeof(j), ", \"error\": \"fork: %s\"", strerror(errno));
+		struct json j;
+		char t[160];
 		snprintf(t, sizeof(t), ": fork: %s", strerror(errno));
-		report(r, "not started", j, t);
+		report_begin(&j, "not started");
+		json_string(&j, "error", t + 2);
+		report(r, &j, "not started", t);
 		schedule_retry(r, false);
 		return;
 	}
@@ -189,10 +212,12 @@ static void start(struct reload *r)
 	r->signals_sent = 0;
 	clock_gettime(CLOCK_MONOTONIC, &r->started);
 	r->deadline = watch_now() + r->timeout_s;
-	char j[64], t[64];
-	snprintf(j, sizeof(j), ", \"pid\": %d", (int)pid);
+	struct json j;
+	char t[64];
+	report_begin(&j, "started");
+	json_int(&j, "pid", pid);
 	snprintf(t, sizeof(t), " (pid %d)", (int)pid);
-	report(r, "started", j, t);
+	report(r, &j, "started", t);
 }
 
 void reload_request(struct reload *r)
@@ -223,12 +248,16 @@ void reload_reap(struct reload *r, bool stopping)
 		double ms = (double)(t.tv_sec - r->started.tv_sec) * 1e3 +
 			    (double)(t.tv_nsec - r->started.tv_nsec) / 1e6;
 		int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-		char j[128], tx[128];
-		snprintf(j, sizeof(j), ", \"status\": %d, \"ms\": %.1f%s", code, ms,
-			 r->signals_sent ? ", \"timed_out\": true" : "");
+		struct json j;
+		char tx[128];
+		report_begin(&j, "done");
+		json_int(&j, "status", code);
+		json_double(&j, "ms", ms, 1);
+		if (r->signals_sent)
+			json_bool(&j, "timed_out", true);
 		snprintf(tx, sizeof(tx), ": status %d after %.1f ms%s", code, ms,
 			 r->signals_sent ? " (timed out)" : "");
-		report(r, "done", j, tx);
+		report(r, &j, "done", tx);
 		r->pid = 0;
 		if (r->pending) {
 			/* The newest change: it runs now, whatever became of this one. */
@@ -251,22 +280,25 @@ void reload_tick(struct reload *r, bool stopping)
 
 	if (r->pid && now >= r->deadline && r->signals_sent < 2) {
 		int sig = r->signals_sent ? SIGKILL : SIGTERM;
-		char j[96], t[96];
+		struct json j;
+		char t[96];
 		if (!r->signals_sent)
 			r->timeouts++;
 		kill(-r->pid, sig);
 		r->signals_sent++;
 		r->deadline = now + RELOAD_KILL_AFTER_S;
-		snprintf(j, sizeof(j), ", \"after_s\": %.1f, \"signal\": \"%s\", \"group\": %d",
-			 r->timeout_s, sig == SIGKILL ? "KILL" : "TERM", (int)r->pid);
+		report_begin(&j, "timeout");
+		json_double(&j, "after_s", r->timeout_s, 1);
+		json_string(&j, "signal", sig == SIGKILL ? "KILL" : "TERM");
+		json_int(&j, "group", r->pid);
 		snprintf(t, sizeof(t), " after %.1f s: SIG%s to its group %d", r->timeout_s,
 			 sig == SIGKILL ? "KILL" : "TERM", (int)r->pid);
-		report(r, "timeout", j, t);
+		report(r, &j, "timeout", t);
 	}
 	if (!r->pid && r->retry_at && now >= r->retry_at) {
 		if (stopping) {
 			r->retry_at = 0;
-			report(r, "not retried", ", \"why\": \"stopping\"", ": stopping");
+			report_stopping(r);
 		} else {
 			start(r);
 		}
@@ -288,7 +320,7 @@ bool reload_idle(struct reload *r, bool stopping)
 	if (stopping && !r->pid && r->retry_at) {
 		r->retry_at = 0;
 		r->failures = 0;
-		report(r, "not retried", ", \"why\": \"stopping\"", ": stopping");
+		report_stopping(r);
 	}
 	return !r->pid && !r->pending && (stopping || !r->retry_at);
 }

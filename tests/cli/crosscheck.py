@@ -47,13 +47,29 @@ def phdrs_from_inspect(doc):
             for p in doc["program_headers"]]
 
 
+def phdrs_from_table(text):
+    """inspect's raw table (-r -n -b, libsmartcols): the same tuple as the others.
+    Raw output writes a blank inside a cell as \\x20, as lsblk -r does."""
+    out = []
+    for line in text.splitlines():
+        t, off, va, pa, fs, ms, fl, al = line.split(" ", 7)
+        out.append((t, int(off, 16), int(va, 16), int(pa, 16), int(fs), int(ms),
+                    fl.replace("\\x20", ""), int(al)))
+    return out
+
+
 def compare_phdrs(path, label):
+    table = run(CRASHHP, "inspect", "-r", "-n", "-b", "-o",
+                "TYPE,OFFSET,VADDR,PADDR,FILESZ,MEMSZ,FLAGS,ALIGN", path)
     ins = run(CRASHHP, "inspect", "--json", path)
     check(ins.returncode == 0, f"{label}: crashhp inspect exits 0 ({ins.stderr.strip()})")
     if ins.returncode:
         return None
     doc = json.loads(ins.stdout)
     ours = phdrs_from_inspect(doc)
+    rows = [l for l in table.stdout.splitlines() if re.match(r"^[A-Z]+ 0x", l)]
+    check(phdrs_from_table("\n".join(rows)) == ours,
+          f"{label}: inspect's table (-r -b -o) shows what its JSON does ({len(rows)} rows)")
     for tool in (["readelf", "-lW"], ["eu-readelf", "-l"]):
         res = run(*tool, path)
         theirs = phdrs_from(res.stdout)

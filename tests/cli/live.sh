@@ -49,11 +49,19 @@ EOF
 	run status --sysroot kexec-load-debian --json
 	run status --sysroot fadump-ppc64 --json
 	run status --sysroot fadump-bad
+	# The memory table with lsmem's options (realdata.py compares with lsmem itself).
+	run status --sysroot vm-dimms -r -n -b -o RANGE,SIZE,STATE,REMOVABLE,BLOCK
+	run status --sysroot vm-dimms -o +START,END
+	run status --sysroot vm-dimms -J -b -o range,size,block
+	run status --sysroot vm-dimms -o RANGE,NODE
 	run status --sysroot /nonexistent
 	run status --sysroot empty
 	run elfcorehdr --sysroot vm-dimms -o vm.hdr
 	run elfcorehdr --sysroot vm-dimms --exact -o vm-exact.hdr
 	run elfcorehdr --sysroot holes-no-hotplug --json
+	run elfcorehdr --sysroot vm-dimms -J -b --columns range,size,start,end
+	run elfcorehdr --sysroot vm-dimms -r -n -b --columns +START
+	run elfcorehdr --sysroot vm-dimms --columns SIZE,NODE
 	run elfcorehdr --sysroot unprivileged -o never.hdr
 	run elfcorehdr --sysroot no-online-files
 	# offline memory the kernel's rule keeps: a note, exit 0
@@ -80,6 +88,13 @@ EOF
 	run watch --reload-retries many
 	run watch --receive-buffer 1
 	run watch stray
+	# One code for a --sysroot that is no machine: 2 in every live command.
+	for cmd in status elfcorehdr watch; do
+		run $cmd --sysroot /nonexistent
+		run $cmd --sysroot empty
+	done
+	run verify --sysroot /nonexistent vm.hdr
+	run verify --sysroot empty vm.hdr
 	# No kdump tool in an empty PATH: refused before anything is opened.
 	mkdir emptybin
 	echo "\$ PATH=emptybin crashhp watch --reload auto"

@@ -38,26 +38,26 @@ EXPECT = {
 
 def lsmem_agrees(name, top, doc):
     """util-linux's lsmem, which nobody here wrote, reads the same blocks the
-    same way: the same ranges, states, removability and block numbers."""
+    same way, and status -J's "memory" is lsmem -J's "memory" member exactly:
+    the same ranges, sizes (lsmem's "2.3G" strings; numbers with -b),
+    states, removability and block numbers, the same keys and JSON types."""
     if not doc["memory"] or not shutil.which("lsmem"):
         return
-    res = run("lsmem", "--sysroot", top, "--json", "-o", "RANGE,STATE,REMOVABLE,BLOCK")
-    if res.returncode:
-        check(False, f"{name}: lsmem failed: {res.stderr.strip()}")
-        return
-    theirs = []
-    for r in json.loads(res.stdout)["memory"]:
-        start, last = (int(x, 16) for x in r["range"].split("-"))
-        first, _, final = r["block"].partition("-")
-        # Removability means something for online blocks only (lsmem's table
-        # leaves it empty for the others, its JSON says false; ours says null).
-        rem = r.get("removable") if r["state"] == "online" else None
-        theirs.append((start, last, r["state"], rem, int(first), int(final or first)))
-    ours = [(int(m["start"], 16), int(m["last"], 16), m["state"],
-             m["removable"] if m["state"] == "online" else None, m["block_first"],
-             m["block_last"]) for m in doc["memory"]]
-    check(ours == theirs, f"{name}: lsmem shows the same {len(theirs)} memory ranges"
-          + ("" if ours == theirs else f" (ours {ours[:3]}..., lsmem {theirs[:3]}...)"))
+    for extra in ([], ["-b"]):
+        cols = ["-o", "RANGE,SIZE,STATE,REMOVABLE,BLOCK"]
+        res = run("lsmem", "--sysroot", top, "-J", *cols, *extra)
+        if res.returncode:
+            check(False, f"{name}: lsmem failed: {res.stderr.strip()}")
+            return
+        theirs = json.loads(res.stdout)["memory"]
+        ours = json.loads(run(CRASHHP, "status", "--sysroot", top, "-J", *cols, *extra).stdout)
+        check(ours["memory"] == theirs,
+              f"{name}: status -J {' '.join(extra)}: lsmem -J's {len(theirs)} memory rows, key for key"
+              + ("" if ours["memory"] == theirs else f" (ours {ours['memory'][:2]}..., lsmem {theirs[:2]}...)"))
+    # The default columns are lsmem's too.
+    theirs = json.loads(run("lsmem", "--sysroot", top, "-J").stdout)["memory"]
+    check([list(r) for r in doc["memory"]] == [list(r) for r in theirs],
+          f"{name}: status --json's memory rows have lsmem -J's default keys")
 
 
 def verdict_agrees(name, code, doc):

@@ -2,18 +2,31 @@
 # Sourced by the golden CLI tests (golden.sh, live.sh): run commands into one
 # transcript and compare it with the expected file.  The caller sets
 # $crashhp before calling run, and may redefine mask (a filter over each
-# command's output, for what varies between runs such as timings).
+# command's output, given the command's arguments, for what varies between
+# runs such as timings).
+
+jsoncheck="$(cd "$(dirname "$0")" && pwd)/jsoncheck.py"
 
 abs() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
 
 mask() { cat; }
 
 # One command: the line typed, its stdout then stderr, its exit status.
+# A --json (or -J) output that a strict parser refuses is marked in the
+# transcript, so the comparison fails.
 run() {
 	echo "\$ crashhp $*"
 	"$crashhp" "$@" >out 2>err
 	rc=$?
-	cat out err | mask
+	cat out err | mask "$@"
+	case " $* " in
+	*" --json "* | *" -J "*)
+		if [ -s out ] && ! python3 "$jsoncheck" out >why; then
+			echo "[INVALID JSON: $(head -n 1 why)]"
+		fi
+		rm -f why
+		;;
+	esac
 	echo "[exit $rc]"
 	echo
 }

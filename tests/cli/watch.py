@@ -592,15 +592,16 @@ def reload_auto(work):
 
 
 def hostile_path_json(work):
-    """A sysroot whose name is not UTF-8 and holds a newline: every line still parses as JSON."""
-    name = os.path.join(os.fsencode(work), b"bad\xff\nroot")
+    """A sysroot whose name is not UTF-8 and holds a newline, a quote and UTF-8: every line still
+    parses as JSON, the invalid byte as U+FFFD (crashhp(1), JSON OUTPUT), the rest unchanged."""
+    name = os.path.join(os.fsencode(work), b"bad\xff\n\"r\xc3\xa9\\oot")
     os.rename(os.fsencode(fixture(work, "vm-dimms")), name)
     # Watch's reader json.loads() each line from bytes: invalid UTF-8 raises.
     try:
         rc, lines, err = watch(["--sysroot", os.fsdecode(name)], [frame(mem("offline", 40, 1))])
         ready = [l for l in lines if l.get("ready")]
-        check(rc == 0 and ready and ready[0]["watching"] == name.decode("latin-1"),
-              "a non-UTF-8 sysroot name is escaped (\\u00ff), the line valid JSON")
+        check(rc == 0 and ready and ready[0]["watching"] == name.decode("utf-8", "replace"),
+              "a non-UTF-8 sysroot name comes out with U+FFFD for the bad byte, the line valid JSON")
     except ValueError as e:
         check(False, f"watch's JSON lines parse with a non-UTF-8 sysroot name ({e})")
 

@@ -46,7 +46,7 @@ exists() { [ -e "$1" ]; }
 # watch says it listens: the READY line (once the socket is open and the
 # machine read), or, from a watch without one, its first line (printed once
 # the socket is open).
-watch_ready() { grep -q -e READY -e '"ready"' -e '^{"watching"' -e '^watching' /tmp/watch.log; }
+watch_ready() { grep -q -e READY -e '"ready"' -e '^{ *"watching"' -e '^watching' /tmp/watch.log; }
 watch_has_ready_line() { grep -q -e READY -e '"ready"' /tmp/watch.log; }
 # watch printed its line for each of these events ("memory online" 32 33 ...).
 watch_saw() {
@@ -76,14 +76,14 @@ watch_caught_up() {
 		sentinel_seen
 }
 # watch's own view (SIGUSR1, one JSON line), beside sysfs read right then.
-view_lines() { grep -c '^{"view"' /tmp/watch.log; }
+view_lines() { grep -c '^{ *"view"' /tmp/watch.log; }
 more_views_than() { [ "$(view_lines)" -gt "$1" ]; }
 show_view() {
 	watch_has_ready_line || { echo "VIEW-$1 none (this watch has no READY line, nor a view)"; return; }
 	seen=$(view_lines)
 	kill -USR1 $watch
 	await "crashhp watch's view line after SIGUSR1" "$patience" more_views_than "$seen" || return
-	echo "VIEW-$1 $(grep '^{"view"' /tmp/watch.log | tail -n 1)"
+	echo "VIEW-$1 $(grep '^{ *"view"' /tmp/watch.log | tail -n 1)"
 	on='' off=''
 	for d in /sys/devices/system/memory/memory*; do
 		n=${d##*memory}
@@ -98,20 +98,31 @@ show_view() {
 # stty sets the console's own settings back with TCSADRAIN, which returns
 # once the UART has sent everything written.
 drain() { stty -F /dev/console "$(stty -F /dev/console -g)"; }
-# crashhp_kernel=MODE: the kernel series' e2e (run.py --kernels) on the
+# crashhp_kernel=MODE: the kernel series' e2e (kernel_e2e.py) on the
 # test kernels of make kernel: no crashhp watch; MODE contend holds the
 # kexec lock (debugfs, CONFIG_CRASH_HOTPLUG_TEST) while the DIMM comes
 # online; the machine's files and the hook statistics go to the host
 # before the crash.
-kernel_e2e=$(sed -n 's/.*crashhp_kernel=\([a-z]*\).*/\1/p' /proc/cmdline)
+kernel_e2e=$(sed -n 's/.*crashhp_kernel=\([a-z-]*\).*/\1/p' /proc/cmdline)
 if [ -e /proc/vmcore ]; then
 	echo "VMCORE-SIZE $(ls -l /proc/vmcore | awk '{ print $5 }')"
 	echo "CAPTURE-BEGIN"
 	head -c 131072 /proc/vmcore | base64
 	echo "CAPTURE-END"
+	# The every-store runs (crashhp_capture=store) judge the header only:
+	# makedumpfile reads the dump; the DIMM's bytes are not hashed.  With
+	# crashhp_ship the filtered dump goes to the host raw on the second
+	# serial port, for crash(8) and drgn with the matching vmlinux.
+	capture=$(sed -n 's/.*crashhp_capture=\([a-z-]*\).*/\1/p' /proc/cmdline)
+	dumpto=/dev/null compress=
+	if grep -q crashhp_ship /proc/cmdline && [ -e /dev/ttyS1 ]; then
+		stty -F /dev/ttyS1 raw -echo
+		dumpto=/dev/ttyS1 compress=-l
+	fi
 	# The DIMM's LOAD, when there is one: the md5 of three 16 MiB slices of
 	# its bytes in the dump (start, middle, end: the whole GiB takes ~90 s
 	# under TCG).  run.py hashes the same slices of the backing file.
+	[ "$capture" = store ] ||
 	off=$(crashhp inspect --kind header /proc/vmcore 2>/dev/null |
 		awk '{ for (i = 1; i < NF; i++) if ($i == "LOAD" && $(i + 3) == "0x0000000100000000") print $(i + 1) }')
 	if [ -n "$off" ]; then
@@ -156,7 +167,7 @@ if [ -e /proc/vmcore ]; then
 			[ -n "$pick" ] && base64 "${pick#* }"
 			echo "MDFDUMP-END"
 		else
-			makedumpfile -F -d 31 /proc/vmcore >/dev/null 2>/tmp/mdf.log
+			makedumpfile -F $compress -d 31 /proc/vmcore >$dumpto 2>/tmp/mdf.log
 			echo "MAKEDUMPFILE filter rc=$?"
 		fi
 		tail -n 3 /tmp/mdf.log | sed 's/^/MAKEDUMPFILE log /'
@@ -180,6 +191,14 @@ kexec -p -u
 exec kexec -s -p /boot/vmlinuz --initrd=/initrd.img \
 	--append="console=ttyS0 reset_devices irqpoll nr_cpus=1 panic=1 acpi_no_memhotplug loglevel=1 no_timer_check"
 RELOAD
+# The capture kernel of an every-store run or the bench learns it from its
+# command line (crashhp_capture=store, crashhp_ship).
+case "$kernel_e2e" in
+store-*) sed -i 's/no_timer_check"/no_timer_check crashhp_capture=store"/' /tmp/reload.sh ;;
+esac
+if grep -q crashhp_ship /proc/cmdline; then
+	sed -i 's/no_timer_check/no_timer_check crashhp_ship/' /tmp/reload.sh
+fi
 # The kdump run (run.py): its capture kernel streams makedumpfile's output.
 if grep -q crashhp_kdump /proc/cmdline; then
 	sed -i 's/no_timer_check"/no_timer_check crashhp_kdump"/' /tmp/reload.sh
@@ -240,12 +259,104 @@ if grep -q crashhp_e2e=race /proc/cmdline; then
 	poweroff -f
 fi
 
+send_sysroot() {
+	# The files crashhp verify reads, as they are at the crash, for the
+	# host to judge the dump against.
+	rm -rf /tmp/sysroot
+	for f in /proc/iomem /proc/cmdline /proc/sys/kernel/osrelease \
+		/sys/kernel/kexec_loaded /sys/kernel/kexec_crash_loaded \
+		/sys/kernel/kexec_crash_size /sys/kernel/crash_elfcorehdr_size \
+		/sys/kernel/vmcoreinfo /sys/devices/system/cpu/possible \
+		/sys/devices/system/cpu/present /sys/devices/system/cpu/online \
+		/sys/devices/system/cpu/kernel_max /sys/devices/system/cpu/crash_hotplug \
+		/sys/devices/system/cpu/cpu[0-9]*/online \
+		/sys/devices/system/cpu/cpu[0-9]*/crash_notes \
+		/sys/devices/system/cpu/cpu[0-9]*/crash_notes_size \
+		/sys/devices/system/memory/block_size_bytes \
+		/sys/devices/system/memory/auto_online_blocks \
+		/sys/devices/system/memory/crash_hotplug \
+		/sys/devices/system/memory/memory[0-9]*/state \
+		/sys/devices/system/memory/memory[0-9]*/phys_index \
+		/sys/devices/system/memory/memory[0-9]*/removable \
+		/sys/devices/system/memory/memory[0-9]*/valid_zones; do
+		[ -r "$f" ] || continue
+		mkdir -p "/tmp/sysroot${f%/*}"
+		cat "$f" >"/tmp/sysroot$f" 2>/dev/null
+	done
+	grep -w -e _text -e _end /proc/kallsyms >/tmp/sysroot/proc/kallsyms
+	head -c 65536 /proc/kcore >/tmp/sysroot/proc/kcore
+	echo "SYSROOT-BEGIN"
+	tar -C /tmp/sysroot -cz . | base64
+	echo "SYSROOT-END"
+}
+hooks=/sys/kernel/debug/crash_hotplug
+block_state() { echo "$2" >/sys/devices/system/memory/memory$1/state; }
+# crashhp_kernel=store-add / store-remove (kernel_e2e.py, the
+# every-store runs): the DIMM arrives with its blocks offline
+# (memhp_default_state=offline); 32-35 go online as kernel memory (the
+# kernel's own allocations land there first, so crash(8) and drgn find
+# kernel objects inside the DIMM in a filtered dump), 36-38 movable; the
+# update under test is block 39 onlined (store-add) or offlined
+# (store-remove), with the hooks' panic_at_store armed at crashhp_store=N
+# (a number past the update's last store: a dry run that counts its
+# stores; the stats say how many, then a crash takes the dump).  The
+# machine's files go to the host first: the dump must be complete against
+# the state before or the state after the update.
+store_run() {
+	n=$(sed -n 's/.*crashhp_store=\([0-9]*\).*/\1/p' /proc/cmdline)
+	echo "READY $(grep MemTotal /proc/meminfo)"
+	await "the DIMM's blocks 32-39 in sysfs, offline" "$patience" blocks_in_state offline
+	for b in 32 33 34 35; do block_state $b online_kernel; done
+	for b in 36 37 38; do block_state $b online_movable; done
+	[ "$kernel_e2e" = store-remove ] && block_state 39 online_movable
+	mkdir -p /tmp/fill && (cd /tmp/fill && seq 1 2000 | xargs touch)
+	send_sysroot
+	echo >$hooks/stats
+	echo "$n" >$hooks/panic_at_store
+	echo "ARMED $n $(cat /sys/devices/system/memory/memory39/state)"
+	drain
+	if [ "$kernel_e2e" = store-add ]; then
+		block_state 39 online_movable
+	else
+		block_state 39 offline
+	fi
+	echo "UPDATED $(cat /sys/devices/system/memory/memory39/state)"
+	sed 's/^/KSTATS /' $hooks/stats
+	drain
+	echo c >/proc/sysrq-trigger
+}
+# crashhp_kernel=bench: four 1 GiB DIMMs online (blocks 32-63); every other
+# block offlined, one event each, the stats reset before each: the time of
+# each update as the offline memory splits the DIMMs into more ranges.  Each
+# block is offlined three times (onlined back in between), so the host can
+# take the least of three: TCG's timing on a shared host is noisy.
+bench_run() {
+	dimm_blocks=$(seq 32 63)
+	echo "READY $(grep MemTotal /proc/meminfo)"
+	await "the DIMMs' blocks 32-63 all online" "$patience" blocks_in_state online
+	gaps=0
+	for b in $(seq 32 2 62); do
+		gaps=$((gaps + 1))
+		for try in 1 2 3; do
+			[ $try = 1 ] || block_state $b online_movable
+			echo >$hooks/stats
+			block_state $b offline
+			echo "BENCH $gaps $(grep '^remove_memory ' $hooks/stats)"
+		done
+	done
+	drain
+	poweroff -f
+}
 dmesg_says() { dmesg | grep -q "$1"; }
 watch=
 if [ -z "$kernel_e2e" ]; then
 	start_watch
 	await "crashhp watch ready (its READY line)" "$patience" watch_ready
 fi
+case "$kernel_e2e" in
+store-*) store_run ;;
+bench) bench_run ;;
+esac
 holder=
 if [ "$kernel_e2e" = contend ]; then
 	# Hold the kexec lock from before the hot-add until well after its
@@ -296,36 +407,11 @@ if [ -n "$kernel_e2e" ]; then
 	sed 's/^/KSTATS /' /sys/kernel/debug/crash_hotplug/stats
 	echo "TRYLOCK-FAILED $(dmesg | grep -c 'kexec_trylock() failed')"
 	dmesg | grep -e 'crash hp' -e 'kexec' | tail -n 5 | sed 's/^/KLOG /'
+	send_sysroot
 fi
-if [ -n "$kernel_e2e" ] || grep -q crashhp_kdump /proc/cmdline; then
-	# The files crashhp verify reads, as they are at the crash, for the
-	# host to judge the dump against.
-	rm -rf /tmp/sysroot
-	for f in /proc/iomem /proc/cmdline /proc/sys/kernel/osrelease \
-		/sys/kernel/kexec_loaded /sys/kernel/kexec_crash_loaded \
-		/sys/kernel/kexec_crash_size /sys/kernel/crash_elfcorehdr_size \
-		/sys/kernel/vmcoreinfo /sys/devices/system/cpu/possible \
-		/sys/devices/system/cpu/present /sys/devices/system/cpu/online \
-		/sys/devices/system/cpu/kernel_max /sys/devices/system/cpu/crash_hotplug \
-		/sys/devices/system/cpu/cpu[0-9]*/online \
-		/sys/devices/system/cpu/cpu[0-9]*/crash_notes \
-		/sys/devices/system/cpu/cpu[0-9]*/crash_notes_size \
-		/sys/devices/system/memory/block_size_bytes \
-		/sys/devices/system/memory/auto_online_blocks \
-		/sys/devices/system/memory/crash_hotplug \
-		/sys/devices/system/memory/memory[0-9]*/state \
-		/sys/devices/system/memory/memory[0-9]*/phys_index \
-		/sys/devices/system/memory/memory[0-9]*/removable \
-		/sys/devices/system/memory/memory[0-9]*/valid_zones; do
-		[ -r "$f" ] || continue
-		mkdir -p "/tmp/sysroot${f%/*}"
-		cat "$f" >"/tmp/sysroot$f" 2>/dev/null
-	done
-	grep -w -e _text -e _end /proc/kallsyms >/tmp/sysroot/proc/kallsyms
-	head -c 65536 /proc/kcore >/tmp/sysroot/proc/kcore
-	echo "SYSROOT-BEGIN"
-	tar -C /tmp/sysroot -cz . | base64
-	echo "SYSROOT-END"
+if [ -z "$kernel_e2e" ] && grep -q crashhp_kdump /proc/cmdline; then
+	# The kdump run: the files crashhp verify reads, as they are at the crash.
+	send_sysroot
 fi
 crashhp elfcorehdr -o /tmp/pred.hdr >/dev/null
 echo "ELFCOREHDR $(crashhp inspect --json /tmp/pred.hdr | tr -d '\n')"

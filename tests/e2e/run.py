@@ -30,7 +30,7 @@ sysfs state, a sentinel uevent), each with a limit; one that gives up prints
 E2E-TIMEOUT naming what it awaited, a failure here.
 
 usage: run.py CRASHHP WORKDIR
-       run.py CRASHHP WORKDIR --kernels KERNELDIR [stock|patched...]   (make kernel-e2e)
+(make kernel-e2e is kernel_e2e.py, on the same machinery)
 """
 import base64
 import glob
@@ -666,111 +666,5 @@ def main():
     return 1 if failures else 0
 
 
-def verify_dump(r):
-    """crashhp verify of the real dump against the guest's files at the
-    crash: (exit status, output).  The host has the head of /proc/vmcore
-    (its ELF and program headers and notes, as the capture kernel read
-    them); extended to /proc/vmcore's size with a hole, so the segments lie
-    inside the file.  crashhp verify reads no memory bytes (the DIMM-MD5
-    check does that)."""
-    if not r.sysroot:
-        return None, "no sysroot from the guest"
-    size = said(r.lines, "VMCORE-SIZE")
-    if not size or not size.isdigit():
-        return None, "the capture kernel did not say /proc/vmcore's size"
-    dump = os.path.join(WORK, "vmcore-sparse")
-    shutil.copy(r.head, dump)
-    with open(dump, "r+b") as f:
-        f.truncate(int(size))
-    res = subprocess.run([CRASHHP, "verify", "--against", r.sysroot, dump],
-                         capture_output=True, text=True)
-    return res.returncode, (res.stdout + res.stderr).strip()
-
-
-def kstats(lines):
-    """The test hooks' statistics (debugfs crash_hotplug/stats) the guest
-    printed: {action: {field: value}}."""
-    rows = [l.split()[1:] for l in lines if l.startswith("KSTATS ")]
-    if not rows:
-        return {}
-    head = rows[0][1:]
-    return {r[0]: dict(zip(head, map(int, r[1:]))) for r in rows[1:] if len(r) == len(head) + 1}
-
-
-def said(lines, key):
-    return next((l.split(None, 1)[1] for l in lines if l.startswith(key + " ")), None)
-
-
-def kernels_main(kdir, names=("stock", "patched")):
-    """make kernel-e2e: the stock (test hooks only) and patched (the whole
-    kernel/series) kernels of make kernel, each booted twice with kdump
-    loaded by kexec -s -p of the same bzImage:
-      remove:  a 1 GiB DIMM hot-added, its 8 blocks offlined, the DIMM
-               removed, then a crash;
-      contend: the kexec lock held (debugfs hold_lock_ms) from before the
-               DIMM is hot-added until after its 8 blocks are online, then
-               a crash.
-    Each dump is judged by crashhp verify against the guest's /proc and
-    /sys at the crash, by whether the DIMM is in it and its bytes are the
-    DIMM's, and by makedumpfile -d 31 in the capture kernel."""
-    failures, table = 0, []
-    for name in names:
-        vmlinuz = os.path.join(kdir, name, "bzImage")
-        if not os.path.exists(vmlinuz):
-            sys.exit(f"e2e: {vmlinuz} not found (make kernel)")
-        initrd = initramfs(vmlinuz, f"kernel-{name}")
-        for mode in ("remove", "contend"):
-            print(f"== {name}, {mode}", flush=True)
-            r = run_vm(vmlinuz, initrd, remove=(mode == "remove"), kernel_mode=mode)
-            rc, out = verify_dump(r)
-            for line in out.splitlines():
-                print(f"    verify: {line}")
-            stats = kstats(r.lines)
-            mem = [stats.get(k, {}) for k in ("add_memory", "remove_memory")]
-            events = sum(m.get("events", 0) for m in mem)
-            dropped = sum(m.get("dropped", 0) for m in mem)
-            deferred = sum(m.get("deferred", 0) for m in mem)
-            resyncs = stats.get("resync", {}).get("updates", 0)
-            held = said(r.lines, "ONLINE-WHILE-HELD")
-            trylock = int(said(r.lines, "TRYLOCK-FAILED") or 0)
-            table.append((name, mode, r.dimm, r.dimm_bytes, rc, r.mdf, events, dropped, deferred,
-                          resyncs, trylock))
-            checks = []
-            if mode == "remove" and name == "stock":
-                checks = [("the removed DIMM is still in the dump (the bug)", r.dimm),
-                          ("crashhp verify finds the dump wrong", rc == 1)]
-            elif mode == "remove":
-                checks = [("the removed DIMM is not in the dump", not r.dimm),
-                          ("crashhp verify finds the dump complete", rc == 0)]
-            elif name == "stock":
-                checks = [("every block came online while the lock was held", held == "yes"),
-                          ("the kernel logged the trylock failure", trylock > 0),
-                          ("the DIMM is missing from the dump (the bug)", not r.dimm),
-                          ("crashhp verify finds the dump wrong", rc == 1)]
-            else:
-                checks = [("every block came online while the lock was held", held == "yes"),
-                          ("no trylock failure, events deferred", trylock == 0 and deferred > 0),
-                          ("the DIMM is in the dump with its own bytes", r.dimm and r.dimm_bytes),
-                          ("crashhp verify finds the dump complete", rc == 0)]
-            if name == "patched" and r.mdf is not None:
-                checks.append(("makedumpfile reads the dump's dmesg and filters it (-d 31)", r.mdf))
-            for what, ok in checks:
-                print(f"{name}, {mode}: {what}: {'yes' if ok else 'NO'}", flush=True)
-                failures += not ok
-    print("\n| kernel | run | DIMM in dump | DIMM bytes | crashhp verify | makedumpfile "
-          "| memory events | dropped | deferred | resync updates | trylock messages |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
-    for name, mode, dimm, dbytes, rc, mdf, ev, dr, de, rs, tl in table:
-        verdict = {0: "complete", 1: "discrepancies"}.get(rc, f"exit {rc}")
-        print(f"| {name} | {mode} | {'yes' if dimm else 'no'} | "
-              f"{ {True: 'right', False: 'wrong', None: '-'}[dbytes] } | {verdict} | "
-              f"{ {True: 'ok', False: 'fails', None: '-'}[mdf] } | {ev} | {dr} | {de} | {rs} | {tl} |")
-    print(f"{failures} kernel-e2e failures")
-    return 1 if failures else 0
-
-
 if __name__ == "__main__":
-    if len(sys.argv) > 4 and sys.argv[3] == "--kernels":
-        os.makedirs(WORK, exist_ok=True)
-        sys.exit(kernels_main(os.path.abspath(sys.argv[4]), sys.argv[5:] or ("stock", "patched")))
     sys.exit(main())

@@ -35,7 +35,8 @@ complete_line() {
 	fi
 }
 
-complete_line "crashhp " elfcorehdr inspect sim status verify watch --help --version
+complete_line "crashhp " elfcorehdr help inspect sim status verify watch --help --version -V
+complete_line "crashhp help s" sim status
 complete_line "crashhp wa" watch
 complete_line "crashhp --version s" sim status
 complete_line "crashhp watch --rel" --reload --reload-timeout --reload-retries
@@ -44,7 +45,9 @@ complete_line "crashhp watch --count " ""
 complete_line "crashhp inspect --kind v" vmcore
 complete_line "crashhp sim --load seg" segments segments-hotplug
 complete_line "crashhp sim --arch ppc" ppc64le ppc64
-complete_line "crashhp status --" --sysroot --json --help
+complete_line "crashhp status --" --sysroot --json --output --raw --bytes --noheadings --help
+complete_line "crashhp status -o RANGE,ST" RANGE,START RANGE,STATE
+complete_line "crashhp elfcorehdr --columns S" SIZE START
 complete_line "crashhp status --sysroot $scratch/fi" "$scratch/fixture"
 complete_line "crashhp inspect $scratch/fixf" "$scratch/fixfile"
 

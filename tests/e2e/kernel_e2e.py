@@ -1,0 +1,466 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""make kernel-e2e: the stock (test hooks only) and patched (the whole
+kernel/series) kernels of make kernel under QEMU (TCG), with kdump loaded
+by kexec -s -p of the same bzImage (kernel/README):
+
+  remove   a 1 GiB DIMM hot-added, its 8 blocks offlined, the DIMM removed,
+           then a crash;
+  contend  the kexec lock held (debugfs hold_lock_ms) from before the DIMM
+           is hot-added until after its 8 blocks are online, then a crash;
+  stores   a panic after every store of one real hot-add update (block 39
+           of the DIMM onlined) and one real hot-remove update (block 39
+           offlined), one boot per store (debugfs panic_at_store); a dry
+           run first counts the update's stores (the hooks' stats), arms
+           nothing that fires, and ends in a crash whose dump is kept;
+  readers  the patched dry run's dump, filtered by makedumpfile -d 31 in the
+           capture kernel, sent raw to the host on a second serial port,
+           opened with the matching vmlinux by crash(8) and drgn, which
+           read a kernel object inside the hot-added DIMM;
+  bench    four DIMMs online, every other block offlined, one event each:
+           each update's time from the hooks' stats, stock against patched.
+
+Each dump is judged by crashhp verify against the guest's /proc and /sys.
+A run waits on the guest's lines and on QEMU's exit, never on a sleep; the
+every-store boots run KERNEL_E2E_JOBS (default 2) at a time, each in its own
+directory with its own QMP socket.  KERNEL_E2E_STORES (default 6) caps the
+boots per update: more stores than that are sampled evenly (the first and
+the last always), and the output says so; "all" boots every store.
+
+usage: kernel_e2e.py CRASHHP WORKDIR KERNELDIR [remove contend stores readers bench]
+"""
+import base64
+import concurrent.futures
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import types
+
+import run
+from run import CRASHHP, WORK
+
+ULONG_MAX = (1 << 64) - 1
+PANIC_AT = "crash hp test: panic after store "
+
+
+def kstats(lines):
+    """The test hooks' statistics (debugfs crash_hotplug/stats) the guest
+    printed: {action: {field: value}}."""
+    rows = [l.split()[1:] for l in lines if l.startswith("KSTATS ")]
+    if not rows:
+        return {}
+    head = rows[0][1:]
+    return {r[0]: dict(zip(head, map(int, r[1:]))) for r in rows[1:] if len(r) == len(head) + 1}
+
+
+def said(lines, key):
+    return next((l.split(None, 1)[1] for l in lines if l.startswith(key + " ")), None)
+
+
+def verify(head, size, sysroot, work):
+    """crashhp verify of the real dump against the guest's files: (exit
+    status, output).  The host has the head of /proc/vmcore (its ELF and
+    program headers and notes, as the capture kernel read them), extended
+    to /proc/vmcore's size with a hole so the segments lie inside the file;
+    crashhp verify reads no memory bytes."""
+    if not sysroot:
+        return None, "no sysroot from the guest"
+    if not size or not size.isdigit():
+        return None, "the capture kernel did not say /proc/vmcore's size"
+    dump = os.path.join(work, "vmcore-sparse")
+    with open(dump, "wb") as f:
+        f.write(head)
+        f.truncate(int(size))
+    res = subprocess.run([CRASHHP, "verify", "--against", sysroot, dump],
+                         capture_output=True, text=True)
+    return res.returncode, (res.stdout + res.stderr).strip()
+
+
+def unpack(b64, root):
+    shutil.rmtree(root, ignore_errors=True)
+    os.makedirs(root)
+    subprocess.run(["tar", "-xzf", "-", "-C", root], input=base64.b64decode("".join(b64)),
+                   check=True)
+    return root
+
+
+def boot(vmlinuz, initrd, append, work, dimms=1, ship=None):
+    """One guest in its own directory: QEMU with a QMP socket there, the
+    DIMMs (RAM-backed, 1 GiB each) hot-added when the guest says READY, and
+    with ship a second serial port into that file.  Returns the guest's
+    lines, the capture kernel's head of /proc/vmcore (None: no dump), the
+    guest's sysroot (base64 lines) and whether QEMU fell silent; the
+    guest's lines are kept in console.log there."""
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    sock = os.path.join(work, "qmp.sock")
+    cmd = run.qemu_command(vmlinuz, initrd, append, sock)
+    if ship:
+        at = cmd.index("stdio") + 1
+        cmd[at:at] = ["-serial", f"file:{ship}"]
+    vm = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    last_line, silent = [time.time()], []
+    guard = threading.Thread(target=lambda: silent.append(run.watchdog(vm, last_line)), daemon=True)
+    guard.start()
+    lines, block, blocks = [], None, {"CAPTURE": [], "SYSROOT": []}
+    for line in vm.stdout:
+        last_line[0] = time.time()
+        line = line.rstrip("\r\n")
+        if block:
+            if line.startswith(f"{block}-END"):
+                block = None
+            elif run.BASE64_LINE.match(line.strip()):
+                blocks[block].append(line.strip())
+            continue
+        if line.startswith(("CAPTURE-BEGIN", "SYSROOT-BEGIN")):
+            block = line.split("-")[0]
+            continue
+        lines.append(line)
+        if line.startswith("READY "):
+            for i in range(dimms):
+                run.qmp(sock, {"execute": "object-add", "arguments": {
+                    "qom-type": "memory-backend-ram", "id": f"mem{i}", "size": 1 << 30}},
+                    {"execute": "device_add", "arguments": {
+                        "driver": "pc-dimm", "id": f"dimm{i}", "memdev": f"mem{i}"}})
+    vm.wait(timeout=60)
+    guard.join()
+    with open(os.path.join(work, "console.log"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    head = base64.b64decode("".join(blocks["CAPTURE"])) if blocks["CAPTURE"] else None
+    return types.SimpleNamespace(lines=lines, head=head, sysroot=blocks["SYSROOT"],
+                                 silent=bool(silent and silent[0]),
+                                 timeouts=[l for l in lines if l.startswith("E2E-TIMEOUT")])
+
+
+def store_boot(kdir, name, initrd, update, n, ship=None):
+    """One boot of the every-store runs: block 39 onlined (add) or offlined
+    (remove) with panic_at_store = n.  The dump, if any, is judged against
+    the machine before the update and after it (the guest sent the one
+    before; after differs in block 39's state only): complete against
+    either is complete."""
+    work = os.path.join(WORK, f"store-{name}-{update}-{n}")
+    append = (f"console=ttyS0 crashkernel=256M panic=1 memhp_default_state=offline "
+              f"crashhp_kernel=store-{update} crashhp_store={n}" + (" crashhp_ship" if ship else ""))
+    r = boot(os.path.join(kdir, name, "bzImage"), initrd, append, work, ship=ship)
+    r.panicked = any(f"{PANIC_AT}{n} of an elfcorehdr update" in l for l in r.lines)
+    r.stores = kstats(r.lines).get(f"{update}_memory", {}).get("stores")
+    r.mdf = run.makedumpfile_verdict(r.lines) if r.head else None
+    r.verdicts = {}
+    if r.head and r.sysroot:
+        before = unpack(r.sysroot, os.path.join(work, "before"))
+        after = os.path.join(work, "after")
+        shutil.copytree(before, after)
+        state = os.path.join(after, "sys/devices/system/memory/memory39/state")
+        with open(state, "w") as f:
+            f.write("online\n" if update == "add" else "offline\n")
+        for tag, root in (("before", before), ("after", after)):
+            r.verdicts[tag] = verify(r.head, said(r.lines, "VMCORE-SIZE"), root, work)
+    r.complete = any(rc == 0 for rc, _ in r.verdicts.values())
+    return r
+
+
+def sample(count, cap):
+    """The stores to boot: all of 1..count, or cap of them evenly spread
+    (the first and the last among them)."""
+    if cap is None or count <= cap:
+        return list(range(1, count + 1))
+    return sorted({1 + round(i * (count - 1) / (cap - 1)) for i in range(cap)})
+
+
+def stores_main(kdir, names, jobs, cap):
+    """The every-store runs; returns (failures, table rows, the dry runs)."""
+    failures, rows, dry = 0, [], {}
+    for name in names:
+        initrd = run.initramfs(os.path.join(kdir, name, "bzImage"), f"kernel-{name}")
+        for update in ("add", "remove"):
+            ship = os.path.join(WORK, f"dump-{name}-{update}.flat") if name == "patched" else None
+            d = store_boot(kdir, name, initrd, update, ULONG_MAX, ship=ship)
+            d.ship = ship
+            dry[(name, update)] = d
+            count = d.stores or 0
+            print(f"== {name}, {update}: the dry run's update made {count} stores "
+                  f"(stats); its dump: {verdict_text(d, 'after')}", flush=True)
+            if not count:
+                print("\n".join(d.lines[-30:]))
+                print(f"{name}, {update}: NO store count from the hooks' stats")
+                failures += 1
+                continue
+            if d.verdicts.get("after", (None,))[0] != 0 or d.timeouts or d.silent:
+                print(f"{name}, {update}: the dry run's dump is NOT complete against the machine "
+                      f"after the update: {d.verdicts.get('after')} {d.timeouts}")
+                failures += 1
+            if cap == 0:
+                continue
+            picked = sample(count, cap)
+            if len(picked) < count:
+                print(f"{name}, {update}: {count} stores, {len(picked)} booted, sampled evenly "
+                      f"(KERNEL_E2E_STORES={cap}): {picked}")
+            with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
+                runs = list(pool.map(lambda n: (n, store_boot(kdir, name, initrd, update, n)),
+                                     picked))
+            dumps = complete = 0
+            for n, r in runs:
+                dumps += r.head is not None
+                complete += r.complete
+                bad = r.timeouts + (["silent"] if r.silent else []) + (
+                    [] if r.panicked else ["no panic at this store"])
+                print(f"    store {n}: panicked {'yes' if r.panicked else 'NO'}, "
+                      f"dump {'yes' if r.head else 'no'}"
+                      + (f", crashhp verify {verdict_text(r, 'before')} (before) / "
+                         f"{verdict_text(r, 'after')} (after), makedumpfile -d 31 "
+                         f"{ {True: 'ok', False: 'fails', None: '-'}[r.mdf] }" if r.head else "")
+                      + (f"; {bad}" if bad else ""), flush=True)
+                failures += bool(bad)
+                if name == "patched":
+                    failures += not r.complete
+                    failures += r.mdf is False
+            rows.append((name, update, count, len(picked), dumps, complete))
+            if name == "stock":
+                print(f"stock, {update}: {len(picked) - dumps} of {len(picked)} panics took no dump "
+                      "(the update holds the kexec lock and kexec_crash_image is NULL)")
+            else:
+                print(f"patched, {update}: every dump complete: "
+                      f"{'yes' if complete == len(picked) else 'NO'} ({complete} of {len(picked)})")
+    return failures, rows, dry
+
+
+def verdict_text(r, tag):
+    rc = r.verdicts.get(tag, (None, ""))[0] if r.head else "no dump"
+    return {0: "complete", 1: "discrepancies", None: "not run", "no dump": "no dump"}.get(rc, f"exit {rc}")
+
+
+DIMM_RANGE = (run.DIMM, run.DIMM + (1 << 30))
+# drgn's side of the readers: the first slab page inside the DIMM (kernel
+# memory, so makedumpfile -d 31 kept it), its cache's name and its first 64
+# bytes, read by physical address.  Since 6.10 a slab page is a page type
+# (PGTY_slab in page_type's top byte), not the PG_slab flag drgn 0.0.22's
+# PageSlab() tests.
+DRGN_SCRIPT = f"""
+from drgn import cast
+from drgn.helpers.linux.mm import PageSlab, pfn_to_page
+try:
+    slab_type = prog["PGTY_slab"].value_()
+except KeyError:
+    slab_type = None
+def is_slab(page):
+    if slab_type is None:
+        return PageSlab(page)
+    return page.page_type.value_() >> 24 == slab_type
+for pfn in range({DIMM_RANGE[0] >> 12}, {DIMM_RANGE[1] >> 12}):
+    page = pfn_to_page(prog, pfn)
+    if is_slab(page):
+        name = cast("struct slab *", page).slab_cache.name.string_().decode()
+        print("DRGN", hex(pfn << 12), name, prog.read(pfn << 12, 64, True).hex())
+        break
+else:
+    print("DRGN none")
+"""
+
+
+def readers(kdir, dry):
+    """The patched dry runs' dumps (makedumpfile -d 31 in the capture
+    kernel, flattened, sent raw on the second serial port): reassembled by
+    makedumpfile -R, opened by drgn and crash(8) with the matching vmlinux,
+    each reading the same kernel memory inside the DIMM."""
+    failures = 0
+    vmlinux = os.path.join(kdir, "patched", "vmlinux")
+    for update in ("add", "remove"):
+        d = dry.get(("patched", update))
+        if not d or not d.ship:
+            continue
+        dump = d.ship[:-len(".flat")] + ".kdump"
+        size = os.path.getsize(d.ship) if os.path.exists(d.ship) else 0
+        if os.path.exists(dump):
+            os.unlink(dump)   # makedumpfile -R does not overwrite
+        with open(d.ship, "rb") as flat:
+            res = subprocess.run(["makedumpfile", "-R", dump], stdin=flat, capture_output=True,
+                                 text=True)
+        print(f"readers, patched {update}: makedumpfile -d 31 in the capture kernel: "
+              f"{ {True: 'ok', False: 'fails', None: '-'}[d.mdf] }; its flattened output "
+              f"{size} bytes; makedumpfile -R: rc={res.returncode}", flush=True)
+        if res.returncode:
+            print(res.stdout + res.stderr)
+            failures += 1
+            continue
+        script = os.path.join(WORK, "drgn-dimm.py")
+        with open(script, "w") as f:
+            f.write(DRGN_SCRIPT)
+        out = subprocess.run(["drgn", "-q", "-c", dump, "-s", vmlinux, "--main-symbols", script],
+                             capture_output=True, text=True)
+        line = next((l for l in out.stdout.splitlines() if l.startswith("DRGN ")), None)
+        print(f"readers, patched {update}: drgn: {line or (out.stdout + out.stderr)[-600:]}")
+        found = line is not None and line != "DRGN none"
+        failures += not found
+        if not found:
+            continue
+        _, addr, cache, data = line.split()
+        words = [int.from_bytes(bytes.fromhex(data[i:i + 16]), "little") for i in range(0, 128, 16)]
+        # Debian 12's crash 8.0.2 predates 6.12's slab (its kmem_cache
+        # setup fails: "invalid structure member offset: kmem_cache_s_num");
+        # its minimal mode (log, rd, sym, dis) opens the dump all the same.
+        crash = subprocess.run(["crash", "-s", "--minimal", "--kaslr", "auto", vmlinux, dump],
+                               input=f"rd -p {addr[2:]} 8\nquit\n", capture_output=True,
+                               text=True, timeout=600)
+        shown, at = [], int(addr, 16)
+        for l in crash.stdout.splitlines():
+            f = l.split()
+            if len(f) >= 3 and f[0] == f"{at + 8 * len(shown):x}:":
+                shown += [int(w, 16) for w in f[1:3]]
+        same = shown == words
+        print(f"readers, patched {update}: crash --minimal, rd -p {addr} 8: "
+              f"{'the same bytes as drgn' if same else 'NOT the bytes drgn read'} "
+              f"(crash rc={crash.returncode})")
+        if not same:
+            print((crash.stdout + crash.stderr)[-1500:])
+        failures += not same
+    return failures
+
+
+def bench(kdir, names):
+    """Per-event update time at a growing number of ranges: one guest per
+    kernel, four 1 GiB DIMMs online, every other block offlined (each a
+    REMOVE_MEMORY event, each a new gap in the DIMMs' RAM), the hooks'
+    stats reset before each event, each taken three times (the least
+    counts).  A table with patched/stock."""
+    times = {}
+    for name in names:
+        vmlinuz = os.path.join(kdir, name, "bzImage")
+        initrd = run.initramfs(vmlinuz, f"kernel-{name}")
+        r = boot(vmlinuz, initrd, "console=ttyS0 crashkernel=256M panic=1 "
+                 "memhp_default_state=online_movable crashhp_kernel=bench",
+                 os.path.join(WORK, f"bench-{name}"), dimms=4)
+        head = "events dropped deferred updates update_ns_total update_ns_max stores".split()
+        for l in r.lines:
+            if l.startswith("BENCH "):
+                f = l.split()
+                row = dict(zip(head, map(int, f[3:])))
+                if row.get("updates") == 1:
+                    best = times.setdefault(int(f[1]), {})
+                    best[name] = min(best.get(name, row["update_ns_total"]), row["update_ns_total"])
+        if r.timeouts or r.silent:
+            print(f"bench, {name}: {r.timeouts or 'silent'}")
+            return 1
+    print("\nper-event update time (debugfs crash_hotplug/stats: one REMOVE_MEMORY event, the least "
+          "of three; gaps: blocks offlined, every other one of four 1 GiB DIMMs; QEMU TCG)")
+    print("| gaps | " + " | ".join(f"{n} (us)" for n in names) + " | patched/stock |")
+    print("|---|" + "---|" * len(names) + "---|")
+    for gaps in sorted(times):
+        t = times[gaps]
+        ratio = (f"{t['patched'] / t['stock']:.2f}" if t.get("stock") and "patched" in t else "-")
+        print(f"| {gaps} | " + " | ".join(f"{t[n] / 1000:.1f}" if n in t else "-" for n in names)
+              + f" | {ratio} |")
+    return 0 if times else 1
+
+
+def remove_contend(kdir, names, modes):
+    """Each kernel booted twice (run.py's machinery, one at a time):
+      remove:  a 1 GiB DIMM hot-added, its 8 blocks offlined, the DIMM
+               removed, then a crash;
+      contend: the kexec lock held (debugfs hold_lock_ms) from before the
+               DIMM is hot-added until after its 8 blocks are online, then
+               a crash.
+    Each dump is judged by crashhp verify against the guest's /proc and
+    /sys at the crash, by whether the DIMM is in it and its bytes are the
+    DIMM's, and by makedumpfile -d 31 in the capture kernel."""
+    failures, table = 0, []
+    for name in names:
+        vmlinuz = os.path.join(kdir, name, "bzImage")
+        if not os.path.exists(vmlinuz):
+            sys.exit(f"e2e: {vmlinuz} not found (make kernel)")
+        initrd = run.initramfs(vmlinuz, f"kernel-{name}")
+        for mode in modes:
+            print(f"== {name}, {mode}", flush=True)
+            r = run.run_vm(vmlinuz, initrd, remove=(mode == "remove"), kernel_mode=mode)
+            with open(r.head, "rb") as f:
+                rc, out = verify(f.read(), said(r.lines, "VMCORE-SIZE"), r.sysroot, WORK)
+            for line in out.splitlines():
+                print(f"    verify: {line}")
+            stats = kstats(r.lines)
+            mem = [stats.get(k, {}) for k in ("add_memory", "remove_memory")]
+            events = sum(m.get("events", 0) for m in mem)
+            dropped = sum(m.get("dropped", 0) for m in mem)
+            deferred = sum(m.get("deferred", 0) for m in mem)
+            resyncs = stats.get("resync", {}).get("updates", 0)
+            held = said(r.lines, "ONLINE-WHILE-HELD")
+            trylock = int(said(r.lines, "TRYLOCK-FAILED") or 0)
+            table.append((name, mode, r.dimm, r.dimm_bytes, rc, r.mdf, events, dropped, deferred,
+                          resyncs, trylock))
+            checks = []
+            if mode == "remove" and name == "stock":
+                checks = [("the removed DIMM is still in the dump (the bug)", r.dimm),
+                          ("crashhp verify finds the dump wrong", rc == 1)]
+            elif mode == "remove":
+                checks = [("the removed DIMM is not in the dump", not r.dimm),
+                          ("crashhp verify finds the dump complete", rc == 0)]
+            elif name == "stock":
+                checks = [("every block came online while the lock was held", held == "yes"),
+                          ("the kernel logged the trylock failure", trylock > 0),
+                          ("the DIMM is missing from the dump (the bug)", not r.dimm),
+                          ("crashhp verify finds the dump wrong", rc == 1)]
+            else:
+                checks = [("every block came online while the lock was held", held == "yes"),
+                          ("no trylock failure, events deferred", trylock == 0 and deferred > 0),
+                          ("the DIMM is in the dump with its own bytes", r.dimm and r.dimm_bytes),
+                          ("crashhp verify finds the dump complete", rc == 0)]
+            if name == "patched" and r.mdf is not None:
+                checks.append(("makedumpfile reads the dump's dmesg and filters it (-d 31)", r.mdf))
+            for what, ok in checks:
+                print(f"{name}, {mode}: {what}: {'yes' if ok else 'NO'}", flush=True)
+                failures += not ok
+    return failures, table
+
+
+PARTS = ("remove", "contend", "stores", "readers", "bench")
+
+
+def main():
+    kdir = os.path.abspath(sys.argv[3])
+    parts = [a for a in sys.argv[4:] if a in PARTS] or list(PARTS)
+    names = [a for a in sys.argv[4:] if a in ("stock", "patched")] or ["stock", "patched"]
+    unknown = [a for a in sys.argv[4:] if a not in PARTS + ("stock", "patched")]
+    if unknown:
+        sys.exit(f"kernel-e2e: unknown argument {unknown[0]!r} (parts: {', '.join(PARTS)}; "
+                 "kernels: stock, patched)")
+    for name in names:
+        if not os.path.exists(os.path.join(kdir, name, "bzImage")):
+            sys.exit(f"kernel-e2e: {os.path.join(kdir, name, 'bzImage')} not found (make kernel)")
+    os.makedirs(WORK, exist_ok=True)
+    jobs = int(os.environ.get("KERNEL_E2E_JOBS", "2"))
+    cap = os.environ.get("KERNEL_E2E_STORES", "6")
+    cap = None if cap == "all" else max(2, int(cap))
+    started = time.time()
+    failures, table, rows, dry = 0, [], [], {}
+    if "remove" in parts or "contend" in parts:
+        f, table = remove_contend(kdir, names, [p for p in ("remove", "contend") if p in parts])
+        failures += f
+    if "stores" in parts or "readers" in parts:
+        f, rows, dry = stores_main(kdir, names, jobs, cap if "stores" in parts else 0)
+        failures += f
+    if "readers" in parts:
+        failures += readers(kdir, dry)
+    if table:
+        print("\n| kernel | run | DIMM in dump | DIMM bytes | crashhp verify | makedumpfile "
+              "| memory events | dropped | deferred | resync updates | trylock messages |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
+        for name, mode, dimm, dbytes, rc, mdf, ev, dr, de, rs, tl in table:
+            verdict = {0: "complete", 1: "discrepancies"}.get(rc, f"exit {rc}")
+            print(f"| {name} | {mode} | {'yes' if dimm else 'no'} | "
+                  f"{ {True: 'right', False: 'wrong', None: '-'}[dbytes] } | {verdict} | "
+                  f"{ {True: 'ok', False: 'fails', None: '-'}[mdf] } | {ev} | {dr} | {de} | {rs} | {tl} |")
+    if rows:
+        print("\n| kernel | update | stores | booted | dumps | complete dumps | dry run's dump |")
+        print("|---|---|---|---|---|---|---|")
+        for name, update, count, booted, dumps, complete in rows:
+            print(f"| {name} | {update} | {count} | {booted} | {dumps} | {complete} | "
+                  f"{verdict_text(dry[(name, update)], 'after')} |")
+    if "bench" in parts:
+        failures += bench(kdir, names)
+    print(f"{failures} kernel-e2e failures ({time.time() - started:.0f} s)")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
