@@ -124,6 +124,10 @@ MUTANTS = [
       "return UINT64_MAX - 1;", "return 1;"),
     M("kernel-sync-no-removals", C, "logic", "the kernel's resync (crash_slots_sync) never removes: removed memory stays listed",
       "err = crash_slots_remove(cs, from, want[k].start - 1, changed);", "(void)0;"),
+    M("kernel-merge-bridges-any-gap", C, "logic", "with store-only ops (x86's) a full header merges across any gap: absent memory listed",
+      "|| !cs->cfg.ops->gap_cost)\n\t\treturn U64_MAX;", ")\n\t\treturn U64_MAX;\n\tif (!cs->cfg.ops->gap_cost)\n\t\treturn 0;"),
+    M("kernel-sync-cuts-wanted", C, "logic", "the kernel's resync removes from a wanted range's own start: online memory uncovered mid-update",
+      "if (want[k].start > from)", "if (want[k].start >= from)"),
     # ---- the slot index (the core's treap) ----
     M("slot-index-floor-strict", C, "logic", "floor() skips a slot starting exactly at the address: its range looks uncovered",
       "if (cs->key[t] <= addr) {", "if (cs->key[t] < addr) {"),

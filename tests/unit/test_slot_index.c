@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <elf.h>
 
 /*
  * The slot core's index is static in the kernel's file: the test includes that
@@ -225,11 +226,232 @@ static void test_slot_index__sync_makes_the_header_exact(void **state)
 	crash_slots_free(cs);
 }
 
+
+/*
+ * ---- the kernel's own use, crashed after every store ----
+ *
+ * The lab's crash injection runs the core with robust.c's ops (gap_cost()
+ * and all) and never calls crash_slots_sync(); x86 (kernel/0004) gives it
+ * only a store, so only touching ranges merge at capacity and a deferred
+ * update is crash_slots_sync().  Here the core runs as x86 runs it: two notes
+ * and the kernel text fixed at the front (text_vaddr __START_KERNEL_map), a
+ * KASLR direct map that is not the configured one, store-only ops, a header
+ * small enough to fill; random block adds, block removes and syncs.  After
+ * every store the header is read as its readers read it, with <elf.h>'s
+ * layout: fs/proc/vmcore.c dumps [p_offset, +p_memsz) of each PT_LOAD,
+ * makedumpfile and crash(8) [p_paddr, +p_filesz), crash(8) takes every
+ * header as a load whatever its p_type.  Each reading must hold all memory
+ * the header held before the call and the target holds, and nothing that
+ * neither holds; notes and text never change; at rest the header is the
+ * target exactly (or, on -ENOSPC, still between the two).
+ */
+#define K_PHDRS 10
+#define K_FIXED 3			/* two notes, the kernel text */
+#define K_UNIT 0x8000000ull		/* an x86 memory block, 128 MiB */
+#define K_UNITS 48
+#define K_DIRECT 0xff11a00000000000ull	/* the header's (KASLR) direct map */
+#define K_HDR_SIZE (sizeof(Elf64_Ehdr) + K_PHDRS * sizeof(Elf64_Phdr))
+
+static uint8_t khdr[K_HDR_SIZE];
+static uint8_t kfixed[K_FIXED * sizeof(Elf64_Phdr)];
+static uint64_t k_must, k_may;	/* memory blocks, one bit each */
+static unsigned long k_stores;
+
+static uint64_t k_units(uint64_t start, uint64_t size)
+{
+	uint64_t m = 0;
+
+	assert_int_equal(start % K_UNIT, 0);
+	assert_int_equal(size % K_UNIT, 0);
+	assert_true(start / K_UNIT + size / K_UNIT <= K_UNITS);
+	for (uint64_t u = start / K_UNIT; u < (start + size) / K_UNIT; u++)
+		m |= 1ull << u;
+	return m;
+}
+
+#define K_PH(i, field) le(khdr + sizeof(Elf64_Ehdr) + (i) * sizeof(Elf64_Phdr) + \
+			  offsetof(Elf64_Phdr, field), sizeof(((Elf64_Phdr *)0)->field))
+
+/* What fs/proc/vmcore.c (*vm) and makedumpfile or crash(8) (*md) dump now. */
+static void k_read(uint64_t *vm, uint64_t *md)
+{
+	size_t phnum = le(khdr + offsetof(Elf64_Ehdr, e_phnum), 2);
+
+	assert_true(phnum >= K_FIXED && phnum <= K_PHDRS);
+	assert_memory_equal(khdr + sizeof(Elf64_Ehdr), kfixed, sizeof(kfixed));
+	*vm = *md = 0;
+	for (size_t i = K_FIXED; i < phnum; i++) {
+		uint64_t memsz = K_PH(i, p_memsz), filesz = K_PH(i, p_filesz);
+
+		if (K_PH(i, p_type) == PT_NULL) {
+			/* crash(8) reads it as a load: it must describe nothing */
+			assert_int_equal(memsz, 0);
+			assert_int_equal(filesz, 0);
+			continue;
+		}
+		assert_int_equal(K_PH(i, p_type), PT_LOAD);
+		assert_int_equal(K_PH(i, p_flags), PF_R | PF_W | PF_X);
+		assert_true(filesz <= memsz);
+		if (!memsz)
+			continue;
+		assert_int_equal(K_PH(i, p_offset), K_PH(i, p_paddr));
+		assert_int_equal(K_PH(i, p_vaddr) - K_PH(i, p_paddr), K_DIRECT);
+		*vm |= k_units(K_PH(i, p_offset), memsz);
+		*md |= k_units(K_PH(i, p_paddr), filesz);
+	}
+}
+
+static void k_judge(void)
+{
+	uint64_t vm, md;
+
+	k_read(&vm, &md);
+	assert_int_equal(k_must & ~vm, 0);
+	assert_int_equal(k_must & ~md, 0);
+	assert_int_equal(vm & ~k_may, 0);
+	assert_int_equal(md & ~k_may, 0);
+}
+
+/* x86's crash_elfcorehdr_store(): one aligned little-endian store; then a panic. */
+static int k_store(void *ctx, size_t off, u64 val, unsigned int len)
+{
+	assert_true(len == 8 || len == 2);
+	assert_int_equal(off % len, 0);
+	assert_true(off + len <= K_HDR_SIZE);
+	for (unsigned int k = 0; k < len; k++)
+		khdr[off + k] = (uint8_t)(val >> (8 * k));
+	k_stores++;
+	k_judge();
+	return 0;
+}
+
+static void k_put(size_t i, size_t field, unsigned int len, uint64_t v)
+{
+	for (unsigned int k = 0; k < len; k++)
+		khdr[sizeof(Elf64_Ehdr) + i * sizeof(Elf64_Phdr) + field + k] = (uint8_t)(v >> (8 * k));
+}
+
+static void k_load(size_t i, uint32_t type, uint64_t vaddr, uint64_t paddr, uint64_t size)
+{
+	k_put(i, offsetof(Elf64_Phdr, p_type), 4, type);
+	k_put(i, offsetof(Elf64_Phdr, p_flags), 4, type == PT_LOAD ? PF_R | PF_W | PF_X : 0);
+	k_put(i, offsetof(Elf64_Phdr, p_offset), 8, paddr);
+	k_put(i, offsetof(Elf64_Phdr, p_vaddr), 8, vaddr);
+	k_put(i, offsetof(Elf64_Phdr, p_paddr), 8, paddr);
+	k_put(i, offsetof(Elf64_Phdr, p_filesz), 8, size);
+	k_put(i, offsetof(Elf64_Phdr, p_memsz), 8, size);
+}
+
+/* The runs of @mask as sorted, disjoint ranges: their number. */
+static size_t k_ranges(uint64_t mask, struct range *out)
+{
+	size_t n = 0;
+
+	for (unsigned int u = 0; u < K_UNITS; u++) {
+		if (!(mask >> u & 1))
+			continue;
+		if (n && out[n - 1].end == u * K_UNIT - 1)
+			out[n - 1].end += K_UNIT;
+		else
+			out[n++] = (struct range){ u * K_UNIT, (u + 1) * K_UNIT - 1 };
+	}
+	return n;
+}
+
+static uint64_t k_cover(void)
+{
+	uint64_t vm, md;
+
+	k_read(&vm, &md);
+	assert_int_equal(vm, md);	/* at rest every load has p_filesz == p_memsz */
+	return vm;
+}
+
+static void test_slot_index__kernel_use_complete_at_every_store(void **state)
+{
+	static const struct crash_slots_ops ops = { .store = k_store };
+	const struct crash_slots_cfg cfg = {
+		.ops = &ops,
+		.direct_map = 0xffff888000000000ull,	/* PAGE_OFFSET without KASLR */
+		.text_vaddr = 0xffffffff80000000ull,	/* __START_KERNEL_map */
+	};
+	struct range want[K_UNITS];
+	uint64_t seed = 0x9e3779b97f4a7c15ull, have = 0x0000000000fffeull, target, run;
+	unsigned long done = 0, full = 0;
+	struct crash_slots *cs;
+	size_t n;
+
+	memset(khdr, 0, sizeof(khdr));
+	memcpy(khdr, ELFMAG, SELFMAG);
+	k_load(0, PT_NOTE, 0, 0x7ff00000, 0x400);
+	k_load(1, PT_NOTE, 0, 0x7ff00400, 0x1000);
+	k_load(2, PT_LOAD, 0xffffffff81000000ull, 0x1000000, 0x2000000);
+	n = k_ranges(have, want);
+	for (size_t k = 0; k < n; k++)
+		k_load(K_FIXED + k, PT_LOAD, K_DIRECT + want[k].start, want[k].start,
+		       want[k].end - want[k].start + 1);
+	khdr[offsetof(Elf64_Ehdr, e_phnum)] = (uint8_t)(K_FIXED + n);
+	memcpy(kfixed, khdr + sizeof(Elf64_Ehdr), sizeof(kfixed));
+	assert_int_equal(crash_slots_create(&cs, &cfg, khdr,
+					    sizeof(Elf64_Ehdr) + (K_FIXED + n) * sizeof(Elf64_Phdr),
+					    sizeof(khdr)), 0);
+	assert_int_equal(k_cover(), have);
+
+	for (int op = 0; op < 20000; op++) {
+		unsigned int at = (unsigned int)(next_rand(&seed) % K_UNITS);
+		unsigned int len = 1 + (unsigned int)(next_rand(&seed) % 3);
+		bool changed = false;
+		int err;
+
+		if (at + len > K_UNITS)
+			len = K_UNITS - at;
+		run = ((1ull << len) - 1) << at;
+		switch (next_rand(&seed) % 3) {
+		case 0:	/* MEM_ONLINE of @len blocks */
+			target = have | run;
+			break;
+		case 1:	/* MEM_OFFLINE */
+			target = have & ~run;
+			break;
+		default: /* a deferred update: a few blocks changed since */
+			target = have ^ (1ull << at) ^ (1ull << (next_rand(&seed) % K_UNITS));
+			break;
+		}
+		k_must = have & target;
+		k_may = have | target;
+		if (target == (have | run) && target != have)
+			err = crash_slots_add(cs, at * K_UNIT, (at + len) * K_UNIT - 1, &changed);
+		else if (target == (have & ~run) && target != have)
+			err = crash_slots_remove(cs, at * K_UNIT, (at + len) * K_UNIT - 1, &changed);
+		else
+			err = crash_slots_sync(cs, want, k_ranges(target, want), &changed);
+		k_judge();
+		if (err == -ENOSPC) {
+			full++;
+			have = k_cover();
+			continue;
+		}
+		assert_int_equal(err, 0);
+		assert_int_equal(k_cover(), target);
+		assert_true(changed || target == have);
+		have = target;
+		done++;
+	}
+	crash_slots_free(cs);
+	/* Both paths were taken: updates that fit, and a full header's -ENOSPC. */
+	assert_true(done > 1000);
+	assert_true(full > 100);
+	assert_true(k_stores > 10000);
+	print_message("%lu updates, %lu found the header full, %lu stores judged\n", done, full,
+		      k_stores);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_slot_index__matches_a_sorted_reference),
 		cmocka_unit_test(test_slot_index__sync_makes_the_header_exact),
+		cmocka_unit_test(test_slot_index__kernel_use_complete_at_every_store),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

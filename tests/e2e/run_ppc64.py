@@ -1,0 +1,532 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""The ppc64 real-kernel end-to-end run (make e2e-ppc64): Debian's ppc64el
+kernel under qemu-system-ppc64 -M pseries (TCG, -smp 1,maxcpus=2, 2 GiB,
+crashkernel=512M@128M, the lab's placement), kdump loaded with kexec_load
+(Debian's ppc64el 6.12 has CONFIG_KEXEC_FILE unset, so kexec -s cannot be
+used): Debian 12's kexec 2.0.25 (no hotplug flag: the kernel never updates
+the image) and Debian 13's 2.0.29 with --hotplug (KEXEC_CRASH_HOTPLUG_SUPPORT:
+the kernel updates the elfcorehdr and the FDT).  Over QMP a 1 GiB DIMM is
+hot-added (pc-dimm, at 2 GiB; pseries adds it LMB by LMB, in-kernel DLPAR),
+a core hot-added (spapr-cpu-core, onlined by the kernel itself), the DIMM
+removed (device_del; LMB by LMB), then a crash on CPU 0 or on the hot-added
+CPU 1 (taskset).  The capture kernel sends the head of /proc/vmcore and its
+device tree's CPU nodes back; the host reads the real header with readelf
+(and crashhp inspect, which must read it the same) and sets it against the
+lab's mainline prediction: the scenario's verdict (dump or not: the lab
+crashes on the newest CPU, 1), and LOAD for LOAD the lab's vmcore for the
+machine the image describes at the crash.  Each run is a table row.
+
+Seen (6.12.113, this script): kdump works on TCG pseries.  Without the
+hotplug flag a crash on CPU 1 leaves no dump: purgatory runs ("I'm in
+purgatory"), then the capture kernel, started on CPU 1, which the FDT
+kexec-tools built at load time does not list, prints nothing; the run takes
+the CPUs' registers and the crashkernel's memory over QMP after
+PANIC_SILENCE_S of silence.  With --hotplug the capture kernel's FDT lists
+both cores and the dump is taken.  kexec-tools and the kernel's ppc64
+rebuild both give [0, 64 KiB) (the backup region) a LOAD of its own.
+
+Times (2 cores, load ~20 from other jobs; make e2e-ppc64 with the build:
+18 min 37 s): 112-186 s per run with a dump (two VMs at once: up to 570 s),
+509 s for the run without one (the silence limit, then ~2 min reading the
+capture kernel's memory).  Not in make check (make e2e takes ~3 min).
+
+The guest waits on conditions (sysfs, meminfo), never on sleep; the host
+acts on the guest's READY-* lines.
+
+usage: run_ppc64.py CRASHHP WORKDIR [--kernel-deb DEB] [--kexec-hotplug KEXEC] [--cpu=N]... [--load=plain|hotplug]...
+"""
+import base64
+import glob
+import json
+import os
+import re
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+import types
+
+CRASHHP, WORK = (os.path.abspath(a) for a in sys.argv[1:3])
+HERE = os.path.dirname(os.path.abspath(__file__))
+BASE64_LINE = re.compile(r"^[A-Za-z0-9+/]+=*$")
+KERNEL_LINE = re.compile(r"^\[ *[0-9.]+\] ")
+RAM, CRASHKERNEL, CRASH_BASE = 2 << 30, 512 << 20, 128 << 20
+DIMM_SIZE = 1 << 30
+VM_SILENCE_S = 1200
+# After the panic the capture kernel prints within a minute under TCG (47 s
+# to its userspace at a load of 22, its console busy all along); silent this
+# long, it is not coming: the CPUs' state is taken over QMP and the VM killed.
+PANIC_SILENCE_S = 300
+# Debian's ppc64el packages, fetched with apt-get into a private state (the
+# host's dpkg architectures and lists untouched).
+APT_DIR = None
+
+
+def sh(*args, **kw):
+    return subprocess.run(args, check=True, **kw)
+
+
+def apt(*args, **kw):
+    opts = [f"-o Dir::State::Lists={APT_DIR}/lists", f"-o Dir::Cache={APT_DIR}/cache",
+            "-o APT::Architecture=ppc64el", "-o APT::Architectures=ppc64el",
+            "-o Dir::State::status=/dev/null"]
+    return subprocess.run([args[0]] + " ".join(opts).split() + list(args[1:]), **kw)
+
+
+def fetch_debs(kernel_deb):
+    """busybox-static, kexec-tools, libc6 and a kernel, ppc64el, unpacked."""
+    global APT_DIR
+    APT_DIR = os.path.join(WORK, "apt")
+    for d in ("lists/partial", "cache/archives/partial"):
+        os.makedirs(os.path.join(APT_DIR, d), exist_ok=True)
+    if not glob.glob(os.path.join(APT_DIR, "lists", "*Packages*")):
+        # An index that fails its hash (a mirror mid-sync) is left out, not
+        # fatal: bookworm-security's (Debian's 6.12) may be the one, and the
+        # run falls back to 6.1 (no crash hotplug) -- say so.
+        if apt("apt-get", "update").returncode:
+            print("e2e-ppc64: apt-get update left an index out; without bookworm-security's "
+                  "there is no 6.12 (--kernel-deb names one)", flush=True)
+    names = ["busybox-static", "kexec-tools", "libc6"]
+    if not kernel_deb:
+        out = apt("apt-cache", "search", "--names-only", "^linux-image-6", capture_output=True,
+                  text=True).stdout.split()
+        for series in ("6.12", "6.1.0"):
+            found = sorted(n for n in out if re.fullmatch(rf"linux-image-{re.escape(series)}[.-][0-9.+a-z-]*-powerpc64le", n)
+                           and "64k" not in n)
+            if found:
+                names.append(found[-1])
+                break
+        else:
+            sys.exit("e2e-ppc64: no ppc64el linux-image-6.12 or 6.1 in the archive (apt-get update?)")
+    for name in names:
+        if not glob.glob(os.path.join(WORK, f"{name}_*.deb")):
+            apt("apt-get", "download", name, cwd=WORK, check=True)
+    trees = {}
+    debs = [glob.glob(os.path.join(WORK, f"{n}_*.deb"))[0] for n in names]
+    if kernel_deb:
+        debs.append(os.path.abspath(kernel_deb))
+    for deb in debs:
+        tree = os.path.join(WORK, "x-" + os.path.basename(deb).split("_")[0])
+        if not os.path.isdir(tree):
+            sh("dpkg-deb", "-x", deb, tree)
+        trees[os.path.basename(deb).split("_")[0]] = tree
+    kernel = next(t for n, t in trees.items() if n.startswith("linux-image"))
+    return trees, sorted(glob.glob(os.path.join(kernel, "boot", "vmlinux-*")))[-1]
+
+
+def elf_hash(name):
+    h = 0
+    for c in name:
+        h = ((h << 4) + c) & 0xffffffff
+        h ^= (h & 0xf0000000) >> 24
+        h &= 0x0fffffff
+    return h
+
+
+def on_glibc_2_36(src, dst):
+    """Debian 13's kexec asks for glibc 2.38's C23 parsers (__isoc23_strtol,
+    strtoul, strtoll, sscanf: they add 0b prefixes, which kexec's inputs --
+    /proc, /sys, its options -- never hold) and the mirror may serve no
+    Debian 13 ppc64el libc6: the four names and their version are pointed
+    at the ppc64le baseline ones (GLIBC_2.17) of Debian 12's libc."""
+    data = bytearray(open(src, "rb").read())
+    shoff = int.from_bytes(data[0x28:0x30], "little")
+    shentsize, shnum, shstrndx = (int.from_bytes(data[o:o + 2], "little") for o in (0x3a, 0x3c, 0x3e))
+    secs = [struct.unpack_from("<IIQQQQIIQQ", data, shoff + i * shentsize) for i in range(shnum)]
+    names = secs[shstrndx][4]
+    by = {data[names + s_[0]:data.index(b"\0", names + s_[0])].decode(): s_ for s_ in secs}
+    dynstr, off = by[".dynstr"][4], by[".gnu.version_r"][4]
+    while True:
+        _, cnt, _, aux, nxt = struct.unpack_from("<HHIII", data, off)
+        a = off + aux
+        for _ in range(cnt):
+            _, _, _, name, anext = struct.unpack_from("<IHHII", data, a)
+            if data[dynstr + name:dynstr + name + 11] == b"GLIBC_2.38\0":
+                data[dynstr + name:dynstr + name + 11] = b"GLIBC_2.17\0"
+                struct.pack_into("<I", data, a, elf_hash(b"GLIBC_2.17"))
+            a += anext
+        if not nxt:
+            break
+        off += nxt
+    sym = by[".dynsym"]
+    for i in range(sym[5] // 24):
+        at = dynstr + int.from_bytes(data[sym[4] + i * 24:sym[4] + i * 24 + 4], "little")
+        name = data[at:data.index(b"\0", at)]
+        if name.startswith(b"__isoc23_"):
+            data[at:at + len(name) - 8] = name[9:] + b"\0"
+    with open(dst, "wb") as f:
+        f.write(data)
+    os.chmod(dst, 0o755)
+
+
+def kexec_with_hotplug():
+    """Debian 13's kexec-tools 2.0.29, the first Debian one with --hotplug
+    (KEXEC_CRASH_HOTPLUG_SUPPORT for kexec_load; Debian 12 has 2.0.25)."""
+    out = os.path.join(WORK, "kexec-2.0.29")
+    if os.path.exists(out):
+        return out
+    apt_dir = os.path.join(WORK, "apt-trixie")
+    for d in ("lists/partial", "cache/archives/partial", "sources"):
+        os.makedirs(os.path.join(apt_dir, d), exist_ok=True)
+    with open(os.path.join(apt_dir, "sources", "trixie.sources"), "w") as f:
+        f.write("Types: deb\nURIs: http://deb.debian.org/debian\nSuites: trixie\nComponents: main\n"
+                "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n")
+    opts = [f"-oDir::Etc::SourceList=/dev/null", f"-oDir::Etc::SourceParts={apt_dir}/sources",
+            f"-oDir::State::Lists={apt_dir}/lists", f"-oDir::Cache={apt_dir}/cache",
+            "-oAPT::Architecture=ppc64el", "-oAPT::Architectures=ppc64el",
+            "-oDir::State::status=/dev/null"]
+    subprocess.run(["apt-get"] + opts + ["update"], check=False)
+    tree = os.path.join(WORK, "trixie")
+    os.makedirs(tree, exist_ok=True)
+    if subprocess.run(["apt-get"] + opts + ["download", "kexec-tools"], cwd=tree).returncode:
+        return None
+    sh("dpkg-deb", "-x", glob.glob(os.path.join(tree, "kexec-tools_*.deb"))[0], os.path.join(tree, "x"))
+    on_glibc_2_36(os.path.join(tree, "x", "usr", "sbin", "kexec"), out)
+    return out
+
+
+def cpio(tree, out):
+    with open(out, "wb") as f:
+        files = subprocess.run("find . | sort", shell=True, cwd=tree, capture_output=True).stdout
+        subprocess.run(["cpio", "-o", "-H", "newc", "--quiet"], input=files, cwd=tree,
+                       stdout=f, check=True)
+
+
+def initramfs(trees, vmlinux, kexec_hotplug):
+    tree = os.path.join(WORK, "root")
+    shutil.rmtree(tree, ignore_errors=True)
+    for d in ("bin", "sbin", "proc", "sys", "dev", "boot", "lib64", "lib/powerpc64le-linux-gnu"):
+        os.makedirs(os.path.join(tree, d))
+    shutil.copy(os.path.join(trees["busybox-static"], "bin", "busybox"), os.path.join(tree, "bin"))
+    shutil.copy(os.path.join(HERE, "init-ppc64.sh"), os.path.join(tree, "init"))
+    os.chmod(os.path.join(tree, "init"), 0o755)
+    capture = os.path.join(WORK, "capture.cpio")
+    cpio(tree, capture)
+    shutil.copy(os.path.join(trees["kexec-tools"], "sbin", "kexec"), os.path.join(tree, "sbin"))
+    if kexec_hotplug:
+        shutil.copy(kexec_hotplug, os.path.join(tree, "sbin", "kexec-hotplug"))
+        os.chmod(os.path.join(tree, "sbin", "kexec-hotplug"), 0o755)
+    libs = os.path.join(trees["libc6"], "lib", "powerpc64le-linux-gnu")
+    for lib in ("ld64.so.2", "libc.so.6"):
+        shutil.copy(os.path.join(libs, lib), os.path.join(tree, "lib", "powerpc64le-linux-gnu"))
+    os.symlink("/lib/powerpc64le-linux-gnu/ld64.so.2", os.path.join(tree, "lib64", "ld64.so.2"))
+    shutil.copy(vmlinux, os.path.join(tree, "boot", "vmlinux"))
+    shutil.copy(capture, os.path.join(tree, "initrd.img"))
+    main = os.path.join(WORK, "main.cpio")
+    cpio(tree, main)
+    return main
+
+
+def qmp(path, *commands):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(path)
+    f = s.makefile("rw")
+    f.readline()
+    replies = []
+    for cmd in ({"execute": "qmp_capabilities"},) + commands:
+        f.write(json.dumps(cmd) + "\n")
+        f.flush()
+        while True:
+            reply = json.loads(f.readline())
+            if "return" in reply or "error" in reply:
+                replies.append(reply)
+                break
+    s.close()
+    return replies
+
+
+def watchdog(vm, last_line, sock, state, memfile):
+    """Kill vm once it has been silent past its limit (shorter once it
+    panicked), after taking each CPU's registers and the crashkernel
+    region's memory (where a capture kernel that never reached its console
+    keeps its log); True if it did."""
+    while vm.poll() is None:
+        if time.time() - last_line[0] > last_line[1]:
+            try:
+                for what in ("info cpus", "info registers -a"):
+                    state.append(qmp(sock, {"execute": "human-monitor-command",
+                                            "arguments": {"command-line": what}})[1].get("return", ""))
+                state.append(str(qmp(sock, {"execute": "pmemsave", "arguments": {
+                    "val": CRASH_BASE, "size": CRASHKERNEL, "filename": memfile}})[1]))
+            except OSError as e:
+                state.append(f"QMP: {e}")
+            vm.kill()
+            return True
+        time.sleep(1)
+    return False
+
+
+def run_vm(vmlinux, initrd, crash_cpu, load):
+    sock = os.path.join(WORK, "qmp.sock")
+    append = (f"console=hvc0 crashkernel={CRASHKERNEL >> 20}M@{CRASH_BASE >> 20}M panic=1 "
+              f"memhp_default_state=online_movable crashhp_ppc_cpu={crash_cpu} crashhp_ppc_load={load} "
+              f"crashhp_ppc_dimm={DIMM_SIZE}")
+    cmd = ["nice", "-n", "10", "qemu-system-ppc64", "-M", "pseries", "-accel", "tcg",
+           "-m", f"{RAM >> 30}G,slots=4,maxmem=8G", "-smp", "1,maxcpus=2", "-nodefaults",
+           "-no-reboot", "-display", "none", "-serial", "stdio",
+           "-qmp", f"unix:{sock},server=on,wait=off",
+           "-kernel", vmlinux, "-initrd", initrd, "-append", append]
+    start = time.time()
+    log = open(os.path.join(WORK, f"console-cpu{crash_cpu}-{load}.log"), "w", buffering=1)
+    vm = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, errors="replace")
+    last_line, silent, state = [time.time(), VM_SILENCE_S], [], []
+    memfile = os.path.join(WORK, "crashkernel.mem")
+    guard = threading.Thread(target=lambda: silent.append(watchdog(vm, last_line, sock, state,
+                                                                   memfile)), daemon=True)
+    guard.start()
+    lines, capture, in_capture, marks = [], [], False, {}
+
+    def say(what):
+        print(f"[{time.time() - start:6.1f}s] {what}", flush=True)
+
+    for line in vm.stdout:
+        last_line[0] = time.time()
+        line = line.rstrip("\r\n")
+        log.write(line + "\n")
+        if in_capture:
+            if line.startswith("CAPTURE-END"):
+                in_capture = False
+            elif BASE64_LINE.match(line.strip()):
+                capture.append(line.strip())
+            continue
+        lines.append(line)
+        if "Kernel panic" in line:
+            last_line[1] = PANIC_SILENCE_S
+        if line.startswith(("RELEASE", "KDUMP-", "KEXEC-", "HOTPLUGGED", "REMOVED", "READY-",
+                            "CPU-ONLINE", "E2E-TIMEOUT", "IOMEM", "BOOT-CPUS", "CRASH-",
+                            "CAPTURE-", "VMCORE-SIZE", "KLOG")):
+            say(f"guest: {line}")
+            marks.setdefault(line.split()[0], time.time() - start)
+        elif re.search(r"Kernel panic|Oops|BUG|sysrq|kexec|crash|Starting|boot CPU|Failed to",
+                       line):
+            say(f"guest kernel: {line}")
+        if line.startswith("READY-DIMM"):
+            replies = qmp(sock,
+                          {"execute": "object-add", "arguments": {
+                              "qom-type": "memory-backend-ram", "id": "mem1", "size": DIMM_SIZE}},
+                          {"execute": "device_add", "arguments": {
+                              "driver": "pc-dimm", "id": "dimm1", "memdev": "mem1"}},
+                          {"execute": "query-memory-devices"})
+            say(f"host: DIMM hot-added {replies[1:3]}; at "
+                f"{[hex(d['data']['addr']) for d in replies[3]['return']]}")
+        if line.startswith("READY-CPU"):
+            slots = qmp(sock, {"execute": "query-hotpluggable-cpus"})[1].get("return", [])
+            free = [c for c in slots if "qom-path" not in c]
+            if free:
+                replies = qmp(sock, {"execute": "device_add", "arguments": dict(
+                    driver=free[-1]["type"], id="core1", **free[-1]["props"])})
+                say(f"host: core hot-added {free[-1]['type']} {free[-1]['props']} {replies[1:]}")
+        if line.startswith("READY-REMOVE"):
+            replies = qmp(sock, {"execute": "device_del", "arguments": {"id": "dimm1"}})
+            say(f"host: DIMM removal asked {replies[1:]}")
+        if line.startswith("CAPTURE-BEGIN"):
+            in_capture = True
+    vm.wait(timeout=60)
+    guard.join()
+    log.close()
+    say("VM over")
+    timeouts = [l for l in lines if l.startswith("E2E-TIMEOUT")]
+    if silent and silent[0]:
+        timeouts.append(f"the VM's next line: killed after {last_line[1]} s of silence")
+        with open(os.path.join(WORK, f"cpus-cpu{crash_cpu}-{load}.txt"), "w") as f:
+            f.write("\n".join(state))
+        for text in state:
+            for l in text.splitlines():
+                if l.startswith(("*", " ", "CPU", "NIP")) and ("NIP" in l or "CPU #" in l):
+                    say(f"stuck: {l.strip()}")
+        if os.path.exists(memfile):
+            report_logged(memfile, vmlinux, say)
+    head = None
+    if capture:
+        head = os.path.join(WORK, f"vmcore-head-cpu{crash_cpu}-{load}")
+        with open(head, "wb") as f:
+            f.write(base64.b64decode("".join(capture)))
+    return types.SimpleNamespace(lines=lines, head=head, timeouts=timeouts, marks=marks,
+                                 seconds=time.time() - start, stuck=state)
+
+
+def report_logged(memfile, vmlinux, say):
+    """Messages the capture kernel logged but never printed: text of kernel
+    messages found in the crashkernel region more often than the kernel
+    image itself holds it (its format strings), i.e. in the printk ring."""
+    with open(memfile, "rb") as f:
+        mem = f.read()
+    os.unlink(memfile)
+    # The kernel's strings and the capture initramfs' (busybox's libc).
+    image = b""
+    for path in (vmlinux, os.path.join(WORK, "capture.cpio")):
+        with open(path, "rb") as f:
+            image += f.read()
+    found = []
+    for hit in re.finditer(rb"boot CPU|identify|BUG|Kernel panic|not syncing|[Cc]ould not find|Oops",
+                           mem):
+        start, end = hit.start(), hit.end()
+        while start > 0 and hit.start() - start < 160 and 0x20 <= mem[start - 1] < 0x7f:
+            start -= 1
+        while end < len(mem) and end - hit.end() < 160 and 0x20 <= mem[end] < 0x7f:
+            end += 1
+        found.append(mem[start:end])
+    logged = [m for m in dict.fromkeys(found) if mem.count(m) > image.count(m)]
+    say(f"capture kernel: {len(logged)} message texts in its memory beyond its image's strings")
+    for m in logged[:12]:
+        say(f"capture kernel's log in memory: {m.decode()!r}")
+
+
+def readelf_phdrs(path):
+    """(type, offset, paddr, memsz) of each program header as binutils' readelf reads them."""
+    out = subprocess.run(["readelf", "-W", "-l", path], capture_output=True, text=True).stdout
+    rows = []
+    for line in out.splitlines():
+        f = line.split()
+        if f and f[0] in ("LOAD", "NOTE", "NULL"):
+            rows.append((f[0], int(f[1], 16), int(f[2], 16), int(f[3], 16), int(f[5], 16)))
+    return rows   # type, offset, vaddr, paddr, memsz
+
+
+def notes(path, rows):
+    """(NT_PRSTATUS count, vmcoreinfo present) in the merged PT_NOTE of a
+    vmcore head (ppc64le: little-endian)."""
+    with open(path, "rb") as f:
+        data = f.read(1 << 20)
+    prstatus, vmcoreinfo = 0, False
+    for kind, off, _, _, size in rows:
+        if kind != "NOTE":
+            continue
+        end = min(off + size, len(data))
+        while off + 12 <= end:
+            namesz, descsz, ntype = (int.from_bytes(data[off + 4 * i:off + 4 * i + 4], "little")
+                                     for i in range(3))
+            name = data[off + 12:off + 12 + namesz].rstrip(b"\0")
+            prstatus += name == b"CORE" and ntype == 1
+            vmcoreinfo |= name == b"VMCOREINFO"
+            off += 12 + (namesz + 3) // 4 * 4 + (descsz + 3) // 4 * 4
+    return prstatus, vmcoreinfo
+
+
+def scenario_text(load):
+    """The run's machine and events, as crashhp-scenario(5) says them."""
+    dimm = RAM   # QEMU's pseries puts the first DIMM at the end of boot RAM (1 GiB aligned)
+    return (f"arch ppc64le\ncpus 2:1:1\nram {RAM >> 30}G\ncrashkernel {CRASHKERNEL >> 20}M\n"
+            f"load {LAB_LOAD[load]}\npolicies mainline\n"
+            f"add-dimm {DIMM_SIZE >> 30}G {dimm:#x}\nadd-cpu 1\nonline-cpu 1\nremove-dimm\ncrash\n")
+
+
+LAB_LOAD = {"plain": "segments", "hotplug": "segments-hotplug"}
+
+
+def lab(load, crash_cpu):
+    """The lab's mainline prediction: the scenario's verdict (it crashes on
+    the newest online CPU, 1), and the LOADs of the lab's vmcore for the
+    machine the real kernel's image describes at the crash: without the
+    hotplug flag mainline never updates the image, so the load's (one CPU
+    present); with it, a load of the final state (both CPUs)."""
+    path = os.path.join(WORK, f"lab-{load}.scn")
+    with open(path, "w") as f:
+        f.write(scenario_text(load))
+    out = subprocess.run([CRASHHP, "sim", "--json", path], capture_output=True, text=True)
+    doc = json.loads(out.stdout)["policies"][0]
+    cpus = "2:1:1" if load == "plain" else "2:2:2"
+    vmcore = os.path.join(WORK, f"lab-{load}-cpu{crash_cpu}.vmcore")
+    one = subprocess.run([CRASHHP, "sim", "--arch", "ppc64le", "--cpus", cpus, "--ram",
+                          f"{RAM >> 30}G", "--crashkernel", f"{CRASHKERNEL >> 20}M", "--load",
+                          LAB_LOAD[load], "--crash-cpu", str(min(crash_cpu, int(cpus[2]) - 1)),
+                          "--vmcore", vmcore], capture_output=True, text=True)
+    rows, prstatus = [], None
+    if os.path.exists(vmcore):
+        rows = readelf_phdrs(vmcore)
+        prstatus = notes(vmcore, rows)[0]
+        os.unlink(vmcore)   # 1.5 GiB, mostly a hole
+    return types.SimpleNamespace(scenario=doc, one_rc=one.returncode, rows=rows, prstatus=prstatus)
+
+
+def main():
+    os.makedirs(WORK, exist_ok=True)
+    kernel_deb = sys.argv[sys.argv.index("--kernel-deb") + 1] if "--kernel-deb" in sys.argv else None
+    trees, vmlinux = fetch_debs(kernel_deb)
+    kexec_hotplug = (sys.argv[sys.argv.index("--kexec-hotplug") + 1]
+                     if "--kexec-hotplug" in sys.argv else kexec_with_hotplug())
+    initrd = initramfs(trees, vmlinux, kexec_hotplug)
+    print(f"kernel {os.path.basename(vmlinux)}, initramfs {os.path.getsize(initrd) >> 20} MiB")
+    cpus = [int(a[len("--cpu="):]) for a in sys.argv if a.startswith("--cpu=")] or (0, 1)
+    loads = ([a[len("--load="):] for a in sys.argv if a.startswith("--load=")] or
+             ["plain"] + (["hotplug"] if kexec_hotplug else []))
+    failures, table = 0, []
+    for load, cpu in ((l, c) for l in loads for c in cpus):
+        print(f"== kexec_load {'with' if load == 'hotplug' else 'without'} the hotplug flag, "
+              f"crash on CPU {cpu}", flush=True)
+        r = run_vm(vmlinux, initrd, cpu, load)
+        for t in r.timeouts:
+            print(f"TIMEOUT: {t}")
+        failures += len([t for t in r.timeouts if not t.startswith("the VM's next line")])
+        if not said(r.lines, "KDUMP-LOADED"):
+            # kexec --hotplug on a kernel without CONFIG_CRASH_HOTPLUG (6.1) refuses.
+            print(f"  kdump not loaded: {[l for l in r.lines if 'kexec' in l.lower()][-3:]}")
+            failures += load == "plain" or not (said(r.lines, "RELEASE") or "").startswith("6.1.")
+            table.append((load, cpu, None, None, r.seconds))
+            continue
+        p = lab(load, cpu)
+        real = readelf_phdrs(r.head) if r.head else []
+        real_loads = [(pa, va, sz) for kind, _, va, pa, sz in real if kind == "LOAD"]
+        lab_loads = [(pa, va, sz) for kind, _, va, pa, sz in p.rows if kind == "LOAD"]
+        capture_cpus = said(r.lines, "CAPTURE-CPUS")
+        hp = said(r.lines, "KDUMP-LOADED")
+        print(f"  kdump: {hp}; the kernel's own CPU nodes at the crash: {said(r.lines, 'CRASH-CPUS')}")
+        if r.head:
+            prstatus, vmcoreinfo = notes(r.head, real)
+            print(f"  real dump: {len(real_loads)} LOADs, {prstatus} NT_PRSTATUS (lab: {p.prstatus}), "
+                  f"vmcoreinfo {'yes' if vmcoreinfo else 'NO'}; the capture kernel's device tree "
+                  f"CPUs: {capture_cpus}")
+        else:
+            print(f"  real dump: none (the capture kernel printed nothing for "
+                  f"{PANIC_SILENCE_S} s after the panic's last line: {r.lines[-1][:80]!r})")
+        lab_dump = p.scenario["dumps_taken"] > 0
+        # The scenario crashes on CPU 1; a crash on CPU 0 is judged by the lab's one-crash machine.
+        lab_says = lab_dump if cpu == 1 else p.one_rc in (0, 1)
+        agree_dump = lab_says == bool(r.head)
+        print(f"  lab (mainline): scenario {'dump' if lab_dump else 'no dump'}"
+              f"{'' if lab_dump else ' (' + p.scenario['first_problem'] + ')'}; "
+              f"for a crash on CPU {cpu}: {'dump' if lab_says else 'no dump'}: "
+              f"{'agrees' if agree_dump else 'DIFFERS'} with the real kernel")
+        failures += not agree_dump
+        if r.head:
+            # crashhp's own reader of the real head against binutils'.
+            doc = json.loads(subprocess.run([CRASHHP, "inspect", "--kind", "header", "--json", r.head],
+                                            capture_output=True, text=True).stdout or "{}")
+            ours = [(int(ph["paddr"], 16), int(ph["vaddr"], 16), ph["memsz"])
+                    for ph in doc.get("program_headers", []) if ph["type"] == "LOAD"]
+            print(f"  crashhp inspect reads the real header's LOADs as readelf does: "
+                  f"{'yes' if ours == real_loads else 'NO'}")
+            failures += ours != real_loads
+            print("  | # | real paddr | real size | real vaddr | lab paddr | lab size | lab vaddr | same |")
+            print("  |---|---|---|---|---|---|---|---|")
+            for i in range(max(len(real_loads), len(lab_loads))):
+                a = real_loads[i] if i < len(real_loads) else None
+                b = lab_loads[i] if i < len(lab_loads) else None
+                cells = [f"{x[k]:#x}" if x else "-" for x in (a, b) for k in (0, 2, 1)]
+                print(f"  | {i + 1} | " + " | ".join(cells) + f" | {'yes' if a == b else 'NO'} |")
+            same = real_loads == lab_loads
+            print(f"  every LOAD the lab predicts equals the real kernel's (paddr, vaddr, size): "
+                  f"{'yes' if same else 'NO'}")
+            failures += not same
+        table.append((load, cpu, bool(r.head), lab_says, r.seconds))
+    print("\n| load | crash CPU | real dump | lab dump | VM seconds |")
+    print("|---|---|---|---|---|")
+    for load, cpu, real, labd, sec in table:
+        verdict = {True: "yes", False: "no", None: "not loaded"}
+        print(f"| kexec_load{' --hotplug' if load == 'hotplug' else ''} | {cpu} | "
+              f"{verdict[real]} | {verdict[labd]} | {sec:.0f} |")
+    print(f"{failures} e2e-ppc64 failures")
+    return 1 if failures else 0
+
+
+def said(lines, key):
+    return next((l.split(None, 1)[1] for l in lines if l.startswith(key + " ")), None)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
