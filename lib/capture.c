@@ -160,8 +160,14 @@ static int write_all(int fd, const void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
+/* LOAD bytes written so far of all of them, for the caller's progress. */
+struct write_progress {
+	const struct chp_progress *p;
+	uint64_t done, total;
+};
+
 static int copy_load(const struct chp_machine *m, int fd, uint64_t paddr, uint64_t size,
-		     uint64_t file_off, uint8_t *chunk)
+		     uint64_t file_off, uint8_t *chunk, struct write_progress *wp)
 {
 	while (size) {
 		size_t n = size < COPY_CHUNK ? (size_t)size : COPY_CHUNK;
@@ -173,12 +179,16 @@ static int copy_load(const struct chp_machine *m, int fd, uint64_t paddr, uint64
 		paddr += n;
 		file_off += n;
 		size -= n;
+		wp->done += n;
+		if (wp->p && wp->p->fn)
+			wp->p->fn(wp->p->ctx, wp->done, wp->total);
 	}
 	return 0;
 }
 
 /* Lay the dump out as /proc/vmcore does, then write it through `fd`. */
 static int write_vmcore(int fd, const struct chp_machine *m, const struct chp_elfcore *core,
+			const struct chp_progress *progress,
 			const uint8_t *raw_ehdr, const struct notes *notes,
 			struct chp_capture_info *info)
 {
@@ -186,6 +196,7 @@ static int write_vmcore(int fd, const struct chp_machine *m, const struct chp_el
 	size_t phnum = chp_elfcore_phnum(core), nloads = 0, nkept = 0;
 	uint8_t *head, *chunk;
 	uint64_t elfsz, off;
+	struct write_progress wp = { .p = progress };
 	int err = 0;
 
 	/*
@@ -194,8 +205,10 @@ static int write_vmcore(int fd, const struct chp_machine *m, const struct chp_el
 	 * only the PT_LOADs' p_offset; a PT_NULL stays as it is.
 	 */
 	for (size_t i = 0; i < phnum; i++) {
-		nloads += chp_elfcore_phdr(core, i)->type == CHP_PT_LOAD;
-		nkept += chp_elfcore_phdr(core, i)->type != CHP_PT_NOTE;
+		const struct chp_elf_phdr *p = chp_elfcore_phdr(core, i);
+		nloads += p->type == CHP_PT_LOAD;
+		nkept += p->type != CHP_PT_NOTE;
+		wp.total += p->type == CHP_PT_LOAD ? p->memsz : 0;
 	}
 	info->nr_loads = nloads;
 	info->skipped_phdrs = nkept - nloads;
@@ -237,7 +250,7 @@ static int write_vmcore(int fd, const struct chp_machine *m, const struct chp_el
 		chp_put64(ph + 48, p->align, big);
 		if (p->type != CHP_PT_LOAD)
 			continue;
-		err = copy_load(m, fd, p->offset, p->memsz, off + (p->offset - start), chunk);
+		err = copy_load(m, fd, p->offset, p->memsz, off + (p->offset - start), chunk, &wp);
 		if (err)
 			chp_fail_prefix(err, "program header %zu (LOAD): ", i);
 		info->load_bytes += p->memsz;
@@ -337,6 +350,13 @@ const uint8_t *chp_capture_view_notes(const struct chp_capture_view *v, size_t *
 int chp_capture_vmcore(const struct chp_machine *m, const struct chp_kimage *img,
 		       const char *path, struct chp_capture_info *info)
 {
+	return chp_capture_vmcore_progress(m, img, path, info, NULL);
+}
+
+int chp_capture_vmcore_progress(const struct chp_machine *m, const struct chp_kimage *img,
+				const char *path, struct chp_capture_info *info,
+				const struct chp_progress *progress)
+{
 	struct chp_capture_view *v;
 	char *tmp;
 	int fd, err = chp_capture_view_new(&v, m, img, info);
@@ -355,7 +375,7 @@ int chp_capture_vmcore(const struct chp_machine *m, const struct chp_kimage *img
 		chp_capture_view_free(v);
 		return err;
 	}
-	err = write_vmcore(fd, m, v->core, v->raw_ehdr, &v->notes, info);
+	err = write_vmcore(fd, m, v->core, progress, v->raw_ehdr, &v->notes, info);
 	if (close(fd) && !err)
 		err = chp_fail(-errno, "closing %s: %s", tmp, strerror(errno));
 	if (!err && rename(tmp, path))

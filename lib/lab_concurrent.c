@@ -245,6 +245,8 @@ int chp_lab_concurrent(const struct chp_concurrent_spec *spec, struct chp_concur
 		int err = run_round(spec, round, out);
 		if (err)
 			return chp_fail_prefix(err, "concurrent round %u: ", round);
+		if (spec->progress.fn)
+			spec->progress.fn(spec->progress.ctx, round + 1, spec->rounds);
 	}
 	return 0;
 }

@@ -41,6 +41,7 @@ struct runner {
 	uint64_t *crash_at;              /* events (1-based) followed by a crash */
 	size_t ncrash_at;
 	uint64_t busy_left;
+	bool sample_next;                /* the event after a kexec-busy stretch */
 	uint64_t crash_ns;               /* crashes inside this event's handler */
 	uint64_t sample_every;
 	chp_progress_fn progress;
@@ -71,9 +72,31 @@ static void note_problem(struct runner *r, const struct chp_dump_result *d, cons
 	snprintf(r->res->first_problem, sizeof(r->res->first_problem), "%s: %s", when, d->why);
 }
 
-/* A crash now; counted in the run's rows, or in exhaustive's when `exhaustive`. */
-static void crash(struct runner *r, const struct chp_hp_event *in_flight_ev, const char *when,
-		  bool exhaustive)
+/* The crash's place on the timeline, kept for the report's picture. */
+static void mark(struct runner *r, uint64_t at, const struct chp_dump_result *d)
+{
+	struct chp_run_result *res = r->res;
+	struct chp_crash_mark m = { .event = at, .unloaded = !d->taken && d->unloaded };
+
+	m.outcome = !d->taken ? CHP_CRASH_NO_DUMP : d->missing_bytes ? CHP_CRASH_MISSING
+		  : d->absent_bytes ? CHP_CRASH_ABSENT : !d->complete ? CHP_CRASH_MISREAD
+		  : CHP_CRASH_COMPLETE;
+	/* Full at 0, 1, 2, 4, ... marks: double. */
+	if ((res->ncrash_marks & (res->ncrash_marks - 1)) == 0) {
+		size_t cap = res->ncrash_marks ? 2 * res->ncrash_marks : 1;
+		struct chp_crash_mark *grown = realloc(res->crash_marks, cap * sizeof(*grown));
+		if (!grown) {
+			r->error = chp_fail(-ENOMEM, "out of memory");
+			return;
+		}
+		res->crash_marks = grown;
+	}
+	res->crash_marks[res->ncrash_marks++] = m;
+}
+
+/* A crash at event `at`; counted in the run's rows, or in exhaustive's when `exhaustive`. */
+static void crash(struct runner *r, uint64_t at, const struct chp_hp_event *in_flight_ev,
+		  const char *when, bool exhaustive)
 {
 	struct chp_ranges *in_flight = NULL;
 	struct chp_dump_result d;
@@ -105,6 +128,7 @@ static void crash(struct runner *r, const struct chp_hp_event *in_flight_ev, con
 		return;
 	}
 	res->crashes++;
+	mark(r, at, &d);
 	if (!d.taken) {
 		res->no_dump++;
 		res->no_dump_unloaded += d.unloaded;
@@ -142,13 +166,13 @@ static void on_step(void *ctx, const struct chp_step *step)
 	if (index == r->exhaustive_event) {
 		snprintf(when, sizeof(when), "event %" PRIu64 " step %u (exhaustive)", index,
 			 r->steps_this_event);
-		crash(r, step->event, when, true);
+		crash(r, index, step->event, when, true);
 		r->exhaustive_stepped = true;
 	}
 	if (r->next_during < r->nduring && r->during[r->next_during] == index &&
 	    r->during_step[r->next_during] == r->steps_this_event) {
 		snprintf(when, sizeof(when), "event %" PRIu64 " step %u", index, r->steps_this_event);
-		crash(r, step->event, when, false);
+		crash(r, index, step->event, when, false);
 		r->next_during++;
 	}
 }
@@ -235,7 +259,7 @@ static void on_event(void *ctx, const struct chp_hp_event *ev, uint64_t ns)
 	/* A planned step this update never reached: the crash comes as it ends. */
 	while (r->next_during < r->nduring && r->during[r->next_during] <= r->events) {
 		snprintf(when, sizeof(when), "end of event %" PRIu64, r->events);
-		crash(r, ev, when, false);
+		crash(r, r->events, ev, when, false);
 		r->next_during++;
 	}
 	if (r->nlatency == r->cap_latency) {
@@ -249,21 +273,31 @@ static void on_event(void *ctx, const struct chp_hp_event *ev, uint64_t ns)
 		r->cap_latency = cap;
 	}
 	r->latency[r->nlatency++] = ns;
-	if (r->busy_left && --r->busy_left == 0)
+	/*
+	 * Every event of a kexec-busy stretch is sampled, and the one after: a
+	 * header stale for a few events (mainline drops them) is a dip the
+	 * regular samples would step over.
+	 */
+	bool busy = r->busy_left != 0 || r->sample_next;
+	r->sample_next = false;
+	if (r->busy_left && --r->busy_left == 0) {
 		chp_hotplug_kexec_unlock(r->hp);
+		r->res->busy[r->res->nbusy - 1].last = r->events;
+		r->sample_next = true;
+	}
 	for (size_t k = 0; k < r->ncrash_at; k++) {
 		if (r->crash_at[k] == r->events) {
 			snprintf(when, sizeof(when), "after event %" PRIu64 " (crash-at)", r->events);
-			crash(r, NULL, when, false);
+			crash(r, r->events, NULL, when, false);
 		}
 	}
 	if (r->sc->crash_every && r->events % r->sc->crash_every == 0) {
 		snprintf(when, sizeof(when), "after event %" PRIu64, r->events);
-		crash(r, NULL, when, false);
+		crash(r, r->events, NULL, when, false);
 	}
-	if (r->events % r->sample_every == 0)
+	if (r->events % r->sample_every == 0 || busy)
 		sample(r);
-	if (r->progress && r->events % 1024 == 0)
+	if (r->progress && r->events % 64 == 0)
 		r->progress(r->progress_ctx, r->res->policy, r->events, r->total_events);
 	if (r->events == r->exhaustive_event) {
 		/* Said so when the event made no store: deferred, or nothing to change. */
@@ -436,7 +470,7 @@ static int act(struct runner *r, const struct chp_sc_action *a)
 	case CHP_SC_CRASH:
 		if (r->hp) {
 			snprintf(when, sizeof(when), "line %u", a->line);
-			crash(r, NULL, when, false);
+			crash(r, r->events, NULL, when, false);
 		}
 		return 0;
 	case CHP_SC_CRASH_EXHAUSTIVE:
@@ -453,8 +487,16 @@ static int act(struct runner *r, const struct chp_sc_action *a)
 		return 0;
 	case CHP_SC_KEXEC_BUSY:
 		if (r->hp && !r->busy_left && a->a) {
+			struct chp_event_window *grown =
+				realloc(r->res->busy, (r->res->nbusy + 1) * sizeof(*grown));
+			if (!grown)
+				return chp_fail(-ENOMEM, "out of memory");
+			r->res->busy = grown;
 			if (!chp_hotplug_kexec_trylock(r->hp))
 				return chp_fail(-EBUSY, "the kexec lock is already taken");
+			/* Until the lock goes, the window reaches the run's end. */
+			r->res->busy[r->res->nbusy++] = (struct chp_event_window){
+				r->events + 1, r->total_events };
 			r->busy_left = a->a;
 		}
 		return 0;
@@ -651,5 +693,7 @@ void chp_run_result_free(struct chp_run_result *r)
 	if (!r)
 		return;
 	free(r->timeline);
+	free(r->crash_marks);
+	free(r->busy);
 	free(r);
 }

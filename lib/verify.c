@@ -13,6 +13,7 @@
 #include "crashhp/error.h"
 #include "crashhp/crashmem.h"
 #include "crashhp/note.h"
+#include "crashhp/kdump.h"
 #include "internal.h"
 #include "verify_internal.h"
 
@@ -123,9 +124,9 @@ static int report_ranges(struct chp_verify_report *r, const struct chp_ranges *s
  * every online page readable by every reader (`covered`), and no page that
  * should not be there read by any (`read`).
  */
-static int check_memory(struct chp_verify_report *r, const struct chp_machine *m,
-			const struct chp_ranges *covered, const struct chp_ranges *read,
-			const struct chp_ranges *in_flight)
+int chp_verify_memory(struct chp_verify_report *r, const struct chp_machine *m,
+		      const struct chp_ranges *covered, const struct chp_ranges *read,
+		      const struct chp_ranges *in_flight)
 {
 	struct chp_ranges *expected = NULL, *diff = NULL, *part = NULL, *set = NULL;
 	int err = chp_ranges_new(&expected);
@@ -199,7 +200,7 @@ static int check_loads(struct chp_verify_report *r, const struct chp_machine *m,
 	if (!err)
 		err = chp_verify_phdrs(r, m, core, covered, read);
 	if (!err)
-		err = check_memory(r, m, covered, read, in_flight);
+		err = chp_verify_memory(r, m, covered, read, in_flight);
 	chp_ranges_free(covered);
 	chp_ranges_free(read);
 	return err;
@@ -331,8 +332,8 @@ static int check_notes_buffer(struct chp_verify_report *r, const struct chp_mach
 	return err;
 }
 
-static int report_missing_notes(struct chp_verify_report *r, const struct chp_machine *m,
-				const bool *seen, bool vmci_found)
+int chp_verify_missing_notes(struct chp_verify_report *r, const struct chp_machine *m,
+			     const bool *seen, bool vmci_found)
 {
 	int err = 0;
 
@@ -380,7 +381,7 @@ static int check_vmcore_notes(struct chp_verify_report *r, const struct chp_mach
 		free(buf);
 	}
 	if (!err)
-		err = report_missing_notes(r, m, seen, vmci_found);
+		err = chp_verify_missing_notes(r, m, seen, vmci_found);
 	free(seen);
 	return err;
 }
@@ -421,6 +422,12 @@ int chp_verify_file(struct chp_verify_report **out, const struct chp_machine *m,
 		chp_verify_options_init(&defaults);
 		opt = &defaults;
 	}
+	enum chp_dump_format format;
+	err = chp_dump_format_of(path, &format);
+	if (err)
+		return err;
+	if (format == CHP_DUMP_KDUMP || format == CHP_DUMP_FLATTENED)
+		return chp_verify_kdump_file(out, m, path, opt);
 	f.fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (f.fd < 0)
 		return chp_fail(-errno, "%s: %s", path, strerror(errno));
@@ -470,7 +477,7 @@ int chp_verify_view(struct chp_verify_report **out, const struct chp_machine *m,
 		err = check_notes_buffer(r, m, notes, len, chp_elfcore_big_endian(core), seen,
 					 &vmci_found, "merged notes");
 	if (!err)
-		err = report_missing_notes(r, m, seen, vmci_found);
+		err = chp_verify_missing_notes(r, m, seen, vmci_found);
 	free(seen);
 	if (err) {
 		chp_verify_report_free(r);

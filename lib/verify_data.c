@@ -15,6 +15,8 @@ struct data_check {
 	const struct chp_verify_file *f;
 	uint8_t *want;
 	uint8_t *got;
+	const struct chp_progress *progress;
+	uint64_t planned;        /* bytes the comparison will read, for the progress */
 	/* Wrong bytes found so far and not yet reported, coalesced. */
 	bool pending;
 	struct chp_range wrong;
@@ -56,6 +58,8 @@ static int compare(struct data_check *dc, size_t phdr, const struct chp_elf_phdr
 	if (err)
 		return err;
 	dc->r->sum.bytes_checked += len;
+	if (dc->progress->fn)
+		dc->progress->fn(dc->progress->ctx, dc->r->sum.bytes_checked, dc->planned);
 	if (!memcmp(dc->want, dc->got, len))
 		return 0;
 	/* Narrow the difference down to pages. */
@@ -115,7 +119,7 @@ int chp_verify_data(struct chp_verify_report *r, const struct chp_machine *m,
 		    const struct chp_elfcore *core, const struct chp_verify_file *f,
 		    const struct chp_verify_options *opt)
 {
-	struct data_check dc = { .r = r, .m = m, .f = f };
+	struct data_check dc = { .r = r, .m = m, .f = f, .progress = &opt->progress };
 	struct chp_ranges *load = NULL, *piece = NULL;
 	uint64_t total = 0;
 	int err = chp_ranges_new(&load);
@@ -134,6 +138,10 @@ int chp_verify_data(struct chp_verify_report *r, const struct chp_machine *m,
 			budget = opt->sample_pages ? opt->sample_pages : 1;
 			r->sum.sampled = true;
 		}
+		/* The sample, about: its pages and both ends of each piece. */
+		dc.planned = budget ? (budget + 2 * chp_elfcore_phnum(core)) * CHP_PAGE_SIZE : total;
+		if (dc.planned > total)
+			dc.planned = total;
 		for (size_t i = 0; i < chp_elfcore_phnum(core) && !err; i++) {
 			const struct chp_elf_phdr *ph = chp_elfcore_phdr(core, i);
 

@@ -33,6 +33,20 @@ int chp_verify_phdrs(struct chp_verify_report *r, const struct chp_machine *m,
 		     const struct chp_elfcore *core, struct chp_ranges *readable,
 		     struct chp_ranges *read);
 
+/*
+ * Memory described (`covered`: read as what it is by every reader; `read`: by
+ * some) against what the machine has online, minus exclusions.
+ */
+int chp_verify_memory(struct chp_verify_report *r, const struct chp_machine *m,
+		      const struct chp_ranges *covered, const struct chp_ranges *read,
+		      const struct chp_ranges *in_flight);
+/* A finding for each online CPU not `seen`, and for a missing VMCOREINFO. */
+int chp_verify_missing_notes(struct chp_verify_report *r, const struct chp_machine *m,
+			     const bool *seen, bool vmci_found);
+/* A makedumpfile dump (verify_kdump.c). */
+int chp_verify_kdump_file(struct chp_verify_report **out, const struct chp_machine *m,
+			  const char *path, const struct chp_verify_options *opt);
+
 /* Compare the memory contents of a vmcore's LOADs with the machine's. */
 int chp_verify_data(struct chp_verify_report *r, const struct chp_machine *m,
 		    const struct chp_elfcore *core, const struct chp_verify_file *f,

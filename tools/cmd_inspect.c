@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "crashhp/elfcore.h"
+#include "crashhp/kdump.h"
 #include "crashhp/note.h"
 #include "table.h"
 #include "tool.h"
@@ -19,8 +20,10 @@ static const char inspect_usage[] =
 	"                       [--kind auto|header|vmcore] FILE\n"
 	"\n"
 	"Decode an ELF core header (an elfcorehdr) or a vmcore: the ELF header,\n"
-	"every program header, and in a vmcore the notes.  The file is validated\n"
-	"first; a malformed one is rejected with the field at fault.\n"
+	"every program header, and in a vmcore the notes; or a makedumpfile dump\n"
+	"(kdump-compressed, or flattened with -F): its kernel, notes, and the RAM\n"
+	"it describes and holds.  The file is validated first; a malformed one is\n"
+	"rejected with the field at fault.\n"
 	"\n"
 	"  -J, --json     print one JSON object (every field, whatever -o says)\n"
 	"  -o, --output LIST  the program header table's columns (+LIST adds)\n"
@@ -364,6 +367,10 @@ int cmd_inspect(int argc, char **argv)
 			return EXIT_USAGE;
 		tool_table_free(probe);
 	}
+	enum chp_dump_format format;
+	if (chp_dump_format_of(argv[optind], &format) == 0 &&
+	    (format == CHP_DUMP_KDUMP || format == CHP_DUMP_FLATTENED))
+		return inspect_kdump(argv[optind], as_json);
 	f.fd = open(argv[optind], O_RDONLY | O_CLOEXEC);
 	if (f.fd < 0) {
 		tool_error("%s: %s", argv[optind], strerror(errno));

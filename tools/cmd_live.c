@@ -268,7 +268,10 @@ int cmd_verify(int argc, char **argv)
 	rc = open_live(sysroot, &s, &m);
 	if (rc)
 		return rc;
-	err = chp_verify_file(&r, m, argv[optind], NULL);
+	struct chp_verify_options vo;
+	chp_verify_options_init(&vo);
+	vo.tmpdir = getenv("TMPDIR"); /* where a flattened dump is rearranged */
+	err = chp_verify_file(&r, m, argv[optind], &vo);
 	if (err) {
 		tool_error("%s", tool_why());
 		rc = err == -ENOENT || err == -EACCES ? EXIT_SYSTEM : tool_input_exit(err);

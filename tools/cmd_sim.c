@@ -15,6 +15,7 @@
 #include "crashhp/lab.h"
 #include "crashhp/scenario.h"
 #include "crashhp/verify.h"
+#include "progress.h"
 #include "sim_report.h"
 #include "table.h"
 #include "tool.h"
@@ -377,14 +378,23 @@ static int run(const struct sim_args *a, struct chp_machine *m, struct chp_kimag
 		tool_usage_error("sim", "--crash-cpu: %s", tool_why());
 		return EXIT_USAGE;
 	}
-	err = chp_capture_vmcore(m, img, res->vmcore, &res->cap);
+	struct tool_progress prog;
+	struct chp_progress hook = tool_progress_hook(&prog);
+	tool_progress_begin(&prog, "writing the vmcore", true);
+	err = chp_capture_vmcore_progress(m, img, res->vmcore, &res->cap, &hook);
+	tool_progress_end(&prog);
 	if (err) {
 		tool_error("sim: no dump: %s", tool_why());
 		return err == -EFAULT || err == -ENODATA || err == -EBADMSG || err == -EINVAL
 			       ? EXIT_NO_DUMP : EXIT_SYSTEM;
 	}
 	res->hdr_phnum = res->cap.header_phnum;
-	err = chp_verify_file(&res->report, m, res->vmcore, NULL);
+	struct chp_verify_options vo;
+	chp_verify_options_init(&vo);
+	vo.progress = hook;
+	tool_progress_begin(&prog, "comparing the vmcore with memory", true);
+	err = chp_verify_file(&res->report, m, res->vmcore, &vo);
+	tool_progress_end(&prog);
 	if (err) {
 		tool_error("sim: verifying: %s", tool_why());
 		return tool_input_exit(err);
@@ -397,8 +407,7 @@ static int run_single(struct sim_args a)
 	struct sim_result res = { 0 };
 	struct chp_machine *m = NULL;
 	struct chp_kimage *img = NULL;
-	char tmpl[] = "/tmp/crashhp-sim-XXXXXX";
-	char tmp_path[sizeof(tmpl) + 16];
+	char *tmpl = NULL, *tmp_path = NULL;
 	int rc;
 
 	if (chp_machine_new_lab(&m, &a.spec)) {
@@ -412,12 +421,29 @@ static int run_single(struct sim_args a)
 	}
 	res.kept = a.vmcore != NULL;
 	if (!res.kept) {
-		if (!mkdtemp(tmpl)) {
-			tool_error("sim: making a temporary directory: %s", strerror(errno));
+		/* The vmcore is as large as the machine's RAM: where the admin keeps room for it. */
+		const char *tmpdir = getenv("TMPDIR");
+		if (!tmpdir || !*tmpdir)
+			tmpdir = "/tmp";
+		if (asprintf(&tmpl, "%s/crashhp-sim-XXXXXX", tmpdir) < 0) {
+			tmpl = NULL;
+			tool_error("sim: out of memory");
 			rc = EXIT_SYSTEM;
 			goto out;
 		}
-		snprintf(tmp_path, sizeof(tmp_path), "%s/vmcore", tmpl);
+		if (!mkdtemp(tmpl)) {
+			tool_error("sim: making a temporary directory in %s (TMPDIR): %s", tmpdir,
+				   strerror(errno));
+			rc = EXIT_SYSTEM;
+			goto out;
+		}
+		if (asprintf(&tmp_path, "%s/vmcore", tmpl) < 0) {
+			tmp_path = NULL;
+			rmdir(tmpl);
+			tool_error("sim: out of memory");
+			rc = EXIT_SYSTEM;
+			goto out;
+		}
 		res.vmcore = tmp_path;
 	} else {
 		res.vmcore = a.vmcore;
@@ -435,18 +461,18 @@ static int run_single(struct sim_args a)
 		rmdir(tmpl);
 	}
 out:
+	free(tmp_path);
+	free(tmpl);
 	chp_verify_report_free(res.report);
 	chp_kimage_free(img);
 	chp_machine_free(m);
 	return rc;
 }
 
-static void progress(void *ctx, enum chp_policy policy, uint64_t done, uint64_t total)
+static void lab_progress(void *ctx, enum chp_policy policy, uint64_t done, uint64_t total)
 {
-	(void)ctx;
-	fprintf(stderr, "\r%-8s %" PRIu64 "/%" PRIu64 " events", chp_policy_name(policy), done, total);
-	if (done >= total)
-		fputc('\n', stderr);
+	(void)policy;
+	tool_progress_update(ctx, done, total);
 }
 
 static char *read_text_file(const char *path)
@@ -531,20 +557,28 @@ static int run_scenario(const struct sim_args *a)
 		chp_scenario_free(sc);
 		return err == -ENOMEM || err == -EIO ? EXIT_SYSTEM : EXIT_BAD_INPUT;
 	}
-	bool tty = isatty(STDERR_FILENO);
 	for (int p = 0; p < 2 && rc == EXIT_OK; p++) {
+		struct tool_progress prog;
+		char what[64];
+
 		if (!sc->run_policy[p])
 			continue;
-		err = chp_lab_run(&res[n], sc, (enum chp_policy)p, tty ? progress : NULL, NULL);
-		if (tty)
-			fputc('\n', stderr);
+		snprintf(what, sizeof(what), "%s: events", chp_policy_name((enum chp_policy)p));
+		tool_progress_begin(&prog, what, false);
+		err = chp_lab_run(&res[n], sc, (enum chp_policy)p, lab_progress, &prog);
+		tool_progress_end(&prog);
 		if (!err && sc->conc_threads) {
 			struct chp_concurrent_spec cs = {
 				.arch = sc->spec.arch, .policy = (enum chp_policy)p,
 				.threads = sc->conc_threads, .events = sc->conc_events,
 				.rounds = sc->conc_rounds, .seed = sc->seed,
+				.progress = tool_progress_hook(&prog),
 			};
+			snprintf(what, sizeof(what), "%s: concurrent rounds",
+				 chp_policy_name((enum chp_policy)p));
+			tool_progress_begin(&prog, what, false);
 			err = chp_lab_concurrent(&cs, &conc[n]);
+			tool_progress_end(&prog);
 		}
 		if (err) {
 			tool_error("%s", tool_why());
@@ -559,8 +593,8 @@ static int run_scenario(const struct sim_args *a)
 			sim_report_json(sc, events, res, c, n);
 		else
 			sim_report_text(sc, events, res, c, n, &a->table);
-		if (a->svg && sim_report_svg(a->svg, sc, res, n)) {
-			tool_error("sim: writing %s: %s", a->svg, strerror(errno));
+		if (a->svg && (err = sim_report_svg(a->svg, sc, res, c, n))) {
+			tool_error("sim: writing %s: %s", a->svg, strerror(-err));
 			rc = EXIT_SYSTEM;
 		}
 		/*

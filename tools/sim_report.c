@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The scenario report: both policies side by side, as text, JSON or SVG. */
+/* The scenario report: both policies side by side, as text or JSON (the SVG: sim_svg.c). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -312,62 +312,4 @@ void sim_report_json(const struct chp_scenario *sc, uint64_t events,
 	}
 	json_array_close(&j);
 	json_end(&j);
-}
-
-/* One panel per policy: online memory against what the header covers. */
-int sim_report_svg(const char *path, const struct chp_scenario *sc,
-		   struct chp_run_result *const *res, size_t n)
-{
-	const double w = 900, ph = 260, left = 70, top = 40, pw = w - left - 20;
-	uint64_t ymax = 1, xmax = 1;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	int err;
-
-	if (!f)
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		for (size_t k = 0; k < res[i]->ntimeline; k++) {
-			const struct chp_timeline_point *p = &res[i]->timeline[k];
-			uint64_t y = p->covered > p->expected ? p->covered : p->expected;
-			ymax = y > ymax ? y : ymax;
-			xmax = p->event > xmax ? p->event : xmax;
-		}
-	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
-		"font-family=\"sans-serif\" font-size=\"12\">\n", w, top + n * (ph + 40) + 10);
-	fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
-	fprintf(f, "<text x=\"%.0f\" y=\"20\" font-size=\"15\">%s: online memory (blue) and memory "
-		"the header covers (green, dashed); covered but absent in red</text>\n", left, sc->name);
-	for (size_t i = 0; i < n; i++) {
-		double y0 = top + i * (ph + 40);
-		fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" font-weight=\"bold\">%s</text>\n", left,
-			y0 + 14, chp_policy_name(res[i]->policy));
-		fprintf(f, "<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" fill=\"none\" "
-			"stroke=\"#999\"/>\n", left, y0 + 20, pw, ph - 20);
-		fprintf(f, "<text x=\"5\" y=\"%.0f\">%s</text>\n", y0 + 32, sz(ymax));
-		fprintf(f, "<text x=\"5\" y=\"%.0f\">0</text>\n", y0 + ph);
-		fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">event %" PRIu64 "</text>\n",
-			left + pw, y0 + ph + 14, xmax);
-		static const char *const series[] = { "#1f5fbf", "#2a9d2a", "#d62728" };
-		for (int s = 0; s < 3; s++) {
-			fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"%s\"%s points=\"",
-				series[s], s == 1 ? "2" : "1.5", s == 1 ? " stroke-dasharray=\"6,4\"" : "");
-			for (size_t k = 0; k < res[i]->ntimeline; k++) {
-				const struct chp_timeline_point *p = &res[i]->timeline[k];
-				uint64_t v = s == 0 ? p->expected : s == 1 ? p->covered : p->absent;
-				fprintf(f, "%.1f,%.1f ", left + pw * (double)p->event / (double)xmax,
-					y0 + ph - (ph - 24) * (double)v / (double)ymax);
-			}
-			fprintf(f, "\"/>\n");
-		}
-	}
-	fprintf(f, "</svg>\n");
-	if (fclose(f)) {
-		free(buf);
-		return -1;
-	}
-	err = tool_write_file_atomic(path, buf, len);
-	free(buf);
-	return err;
 }

@@ -23,6 +23,7 @@ void sim_report_json(const struct chp_scenario *sc, uint64_t events,
 		     size_t n);
 /* 0, or a negative errno; the file appears only when complete. */
 int sim_report_svg(const char *path, const struct chp_scenario *sc,
-		   struct chp_run_result *const *res, size_t n);
+		   struct chp_run_result *const *res, const struct chp_concurrent_result *conc,
+		   size_t n);
 
 #endif

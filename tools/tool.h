@@ -94,6 +94,8 @@ void json_null(struct json *j, const char *key);
 char *tool_utf8_clean(const char *s);
 
 int cmd_inspect(int argc, char **argv);
+/* inspect of a makedumpfile dump: the exit status. */
+int inspect_kdump(const char *path, bool as_json);
 int cmd_sim(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_elfcorehdr(int argc, char **argv);

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -96,9 +97,38 @@ bool tool_output_replaceable(const char *path)
 	return lstat(path, &st) ? errno == ENOENT : S_ISREG(st.st_mode);
 }
 
+/*
+ * A new temporary file beside `path`, created 0666 less the umask as the
+ * shell's `>` and cp(1) create what a user asks for: a picture or a header is
+ * 0644 under the usual umask 022, and private under 077 if the admin says so.
+ * (mkstemp()'s 0600 would keep it from everyone else whatever the umask.)
+ */
+static int create_beside(const char *path, char **tmp_out)
+{
+	for (unsigned tries = 0; tries < 64; tries++) {
+		unsigned suffix;
+		char *tmp;
+
+		if (getrandom(&suffix, sizeof(suffix), GRND_NONBLOCK) != sizeof(suffix))
+			suffix = (unsigned)getpid() * 2654435761u + tries;
+		if (asprintf(&tmp, "%s.partial-%08x", path, suffix) < 0)
+			return -ENOMEM;
+		int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		if (fd >= 0) {
+			*tmp_out = tmp;
+			return fd;
+		}
+		int e = errno;
+		free(tmp);
+		if (e != EEXIST)
+			return -e;
+	}
+	return -EEXIST;
+}
+
 int tool_write_file_atomic(const char *path, const void *buf, size_t len)
 {
-	char *tmp, *dir;
+	char *tmp = NULL, *dir;
 	FILE *f;
 	int fd, ok;
 
@@ -108,14 +138,9 @@ int tool_write_file_atomic(const char *path, const void *buf, size_t len)
 	 */
 	if (!tool_output_replaceable(path))
 		return -EINVAL;
-	if (asprintf(&tmp, "%s.partial-XXXXXX", path) < 0)
-		return -ENOMEM;
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		int e = errno;
-		free(tmp);
-		return -e;
-	}
+	fd = create_beside(path, &tmp);
+	if (fd < 0)
+		return fd;
 	errno = 0;
 	f = fdopen(fd, "wb");
 	/* On disk before the rename, so a crash leaves the old file or the new one. */

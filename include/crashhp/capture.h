@@ -7,6 +7,7 @@
 
 #include "crashhp/kimage.h"
 #include "crashhp/machine.h"
+#include "crashhp/progress.h"
 
 /*
  * The crash, both sides of it.  The crashing kernel saves each online CPU's
@@ -58,6 +59,10 @@ struct chp_capture_info {
  */
 int chp_capture_vmcore(const struct chp_machine *m, const struct chp_kimage *img,
 		       const char *path, struct chp_capture_info *info);
+/* The same, telling `progress` the LOAD bytes written out of the total. */
+int chp_capture_vmcore_progress(const struct chp_machine *m, const struct chp_kimage *img,
+				const char *path, struct chp_capture_info *info,
+				const struct chp_progress *progress);
 
 /*
  * What the capture kernel holds once it has checked purgatory's digest, found

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "crashhp/hotplug.h"
+#include "crashhp/progress.h"
 #include "crashhp/ranges.h"
 
 /*
@@ -57,6 +58,7 @@ struct chp_concurrent_spec {
 	unsigned events;          /* per thread and round */
 	unsigned rounds;
 	uint64_t seed;
+	struct chp_progress progress;  /* rounds done of `rounds`; none when NULL */
 };
 
 struct chp_concurrent_result {
@@ -79,6 +81,26 @@ struct chp_timeline_point {
 	uint64_t expected;   /* online memory the dump must hold */
 	uint64_t covered;    /* memory the header's RAM LOADs describe */
 	uint64_t absent;     /* of which not in the machine */
+};
+
+/* What one planned crash of a scenario run yielded, worst first. */
+enum chp_crash_outcome {
+	CHP_CRASH_NO_DUMP,        /* the capture kernel produced nothing */
+	CHP_CRASH_MISSING,        /* a dump lacking online memory */
+	CHP_CRASH_ABSENT,         /* a dump listing memory not in the machine */
+	CHP_CRASH_MISREAD,        /* a dump a real reader misreads (memory aside) */
+	CHP_CRASH_COMPLETE,       /* complete, offline memory or not */
+};
+
+struct chp_crash_mark {
+	uint64_t event;           /* events handled before the crash (mid-update: during the next) */
+	enum chp_crash_outcome outcome;
+	bool unloaded;            /* no dump: the loader's window, not the policy's */
+};
+
+/* Events [first, last] (1-based, inclusive) that met the kexec lock held (kexec-busy). */
+struct chp_event_window {
+	uint64_t first, last;
 };
 
 /* What one policy did over a whole scenario. */
@@ -105,6 +127,10 @@ struct chp_run_result {
 	uint64_t expected_final;
 	struct chp_timeline_point *timeline;
 	size_t ntimeline;
+	struct chp_crash_mark *crash_marks;   /* every planned crash, in order (not exhaustive's) */
+	size_t ncrash_marks;
+	struct chp_event_window *busy;        /* kexec-busy stretches, in order */
+	size_t nbusy;
 	char first_problem[320];
 };
 

@@ -8,6 +8,7 @@
 
 #include "crashhp/elfcore.h"
 #include "crashhp/machine.h"
+#include "crashhp/progress.h"
 
 /*
  * Compare an elfcorehdr or a vmcore with the machine's state at the crash and
@@ -64,6 +65,8 @@ struct chp_verify_options {
 	uint64_t exhaustive_limit; /* compare every byte up to this much memory */
 	unsigned sample_pages;     /* above it, about this many pages, plus each LOAD's ends */
 	uint64_t seed;             /* which pages the sample takes */
+	struct chp_progress progress; /* bytes compared of those planned; none by default */
+	const char *tmpdir;        /* a flattened dump is rearranged there (NULL: /tmp) */
 };
 
 /* 4 GiB compared in full; 65536 pages sampled beyond; seed 1. */

@@ -247,7 +247,8 @@ def watchdog(vm, last_line):
     return False
 
 
-def run_vm(vmlinuz, initrd, remove, cpu=False, reload=False, race=False, kernel_mode=None):
+def run_vm(vmlinuz, initrd, remove, cpu=False, reload=False, race=False, kernel_mode=None,
+           kdump=False):
     sock = os.path.join(WORK, "qmp.sock")
     if race:
         mode = "memhp_default_state=online_movable crashhp_e2e=race"
@@ -258,7 +259,10 @@ def run_vm(vmlinuz, initrd, remove, cpu=False, reload=False, race=False, kernel_
             " crashhp_e2e=add-reload" if reload else "")
     if kernel_mode:
         mode += f" crashhp_kernel={kernel_mode}"
-    append = "console=ttyS0 crashkernel=256M panic=1 " + mode
+    if kdump:
+        mode += " crashhp_kdump"
+    # The kdump run's capture kernel holds makedumpfile's split files (some 70 MB) in its tmpfs.
+    append = f"console=ttyS0 crashkernel={'512M' if kdump else '256M'} panic=1 " + mode
     cmd = qemu_command(vmlinuz, initrd, append, sock)
     # The DIMM's memory is a host file, so its bytes can be set against the
     # dump's; random in the slices compared, so a dump of zeros cannot pass.
@@ -275,9 +279,19 @@ def run_vm(vmlinuz, initrd, remove, cpu=False, reload=False, race=False, kernel_
     guard.start()
     lines, capture, in_capture, predicted, predicted_full = [], [], False, None, []
     sysroot_b64, in_sysroot = [], False
+    kdump_b64, in_kdump = [], False
     for line in vm.stdout:
         last_line[0] = time.time()
         line = line.rstrip("\r\n")
+        if in_kdump:
+            if line.startswith("MDFDUMP-END"):
+                in_kdump = False
+            elif BASE64_LINE.match(line.strip()):
+                kdump_b64.append(line.strip())
+            continue
+        if line.startswith("MDFDUMP-BEGIN"):
+            in_kdump = True
+            continue
         if in_sysroot:
             if line.startswith("SYSROOT-END"):
                 in_sysroot = False
@@ -310,7 +324,7 @@ def run_vm(vmlinuz, initrd, remove, cpu=False, reload=False, race=False, kernel_
                             "WATCH", "VERIFY", "Kernel panic", "MAKEDUMPFILE", "READY",
                             "CPU-ONLINE", "DIMM-MD5", "E2E-TIMEOUT", "RACE-ADD", "BURST",
                             "VIEW-", "SYSFS-", "HOLDING", "ONLINE-WHILE-HELD", "KSTATS",
-                            "TRYLOCK-FAILED", "KLOG", "VMCORE-SIZE")):
+                            "TRYLOCK-FAILED", "KLOG", "VMCORE-SIZE", "MDFDUMP-PART")):
             print(f"[{time.time() - start:5.1f}s] guest: {line}", flush=True)
         elif KERNEL_TROUBLE.search(line):
             # The kernel's own lines start with its timestamp.
@@ -378,11 +392,48 @@ def run_vm(vmlinuz, initrd, remove, cpu=False, reload=False, race=False, kernel_
     cpu_online = next((l.split()[1] for l in lines if l.startswith("CPU-ONLINE ")), None)
     watched_cpu = any(l.startswith("WATCH") and '"cpu online"' in l for l in lines)
     return types.SimpleNamespace(
-        head=head, sysroot=unpack_sysroot(sysroot_b64),
+        head=head, sysroot=unpack_sysroot(sysroot_b64), kdump=save_kdump(kdump_b64),
         dimm=any(pa <= DIMM < pa + size for pa, size in loads), watch_ok=watch_ok, extra=extra,
         missing=missing, identical=identical, mdf=makedumpfile_verdict(lines),
         cpus=(cpu_online, watched_cpu, prstatus), lines=lines, timeouts=timeouts,
         dimm_bytes=dimm_bytes_verdict(lines, dimm_file))
+
+
+def save_kdump(b64):
+    """One of the capture kernel's makedumpfile --split -c -d 31 files
+    (kdump-compressed), saved as WORK/dump.kdump; None when none came."""
+    if not b64:
+        return None
+    kdump = os.path.join(WORK, "dump.kdump")
+    with open(kdump, "wb") as f:
+        f.write(base64.b64decode("".join(b64)))
+    print(f"kdump-compressed dump (a makedumpfile --split part) from the capture kernel: "
+          f"{os.path.getsize(kdump)} bytes")
+    return (kdump,)
+
+
+def kdump_verdict(r):
+    """crashhp inspect and verify read the real makedumpfile output; verify
+    judges it against the guest's files at the crash.  Failures as a list
+    of strings."""
+    if not shutil.which("makedumpfile"):
+        return []
+    if not r.kdump:
+        return ["the capture kernel sent no kdump-compressed dump"]
+    bad = []
+    for path in r.kdump:
+        res = subprocess.run([CRASHHP, "inspect", path], capture_output=True, text=True)
+        print(f"crashhp inspect {os.path.basename(path)}: exit {res.returncode}\n{res.stdout}{res.stderr}")
+        if res.returncode or "kdump-compressed" not in res.stdout:
+            bad.append(f"inspect {path}: exit {res.returncode}")
+        if r.sysroot:
+            res = subprocess.run([CRASHHP, "verify", "--sysroot", r.sysroot, path],
+                                 capture_output=True, text=True)
+            print(f"crashhp verify {os.path.basename(path)}: exit {res.returncode}\n"
+                  f"{res.stdout}{res.stderr}")
+            if res.returncode != 0:
+                bad.append(f"verify {path}: exit {res.returncode}")
+    return bad
 
 
 def unpack_sysroot(b64):
@@ -532,8 +583,12 @@ def main():
     failures = 0
     upgraded = acpi_upgrade_cpio(vmlinuz, initrd)
     print(f"ACPI tables upgraded for CPU hotplug: {'yes' if upgraded else 'NO (CPU part skipped)'}")
-    r = run_vm(vmlinuz, upgraded or initrd, remove=False, cpu=bool(upgraded))
+    r = run_vm(vmlinuz, upgraded or initrd, remove=False, cpu=bool(upgraded), kdump=True)
     failures += timed_out(r)
+    bad = kdump_verdict(r)
+    print(f"hot-add: crashhp inspect reads the real makedumpfile --split -c -d 31 output and "
+          f"verify finds it complete: {'yes' if not bad else 'NO: ' + '; '.join(bad)}")
+    failures += len(bad)
     print(f"hot-add: every LOAD crashhp elfcorehdr builds equals the real kernel's "
           f"(paddr, KASLR vaddr, size): {'yes' if r.identical and not r.extra else 'NO'}")
     failures += not (r.identical and not r.extra)

@@ -1,0 +1,441 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The scenario's picture (sim --svg): per policy, online memory against what
+ * the header covers, every planned crash marked by what it yielded, and the
+ * difference covered - online on a symmetric-log axis, so that a 128 MiB gap
+ * on a 1 TiB machine stands out as clearly as a 64 GiB one.  The kexec-busy
+ * stretches and the concurrent phase are shaded.  Everything is drawn inside
+ * the picture's frame: a viewer that clips (rsvg-convert, a browser) loses
+ * nothing.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crashhp/lab.h"
+#include "crashhp/scenario.h"
+#include "sim_report.h"
+#include "tool.h"
+
+#define W 1000.0
+#define LEFT 88.0          /* room for "-512 GiB" */
+#define RIGHT 14.0
+#define TOP 76.0           /* title and legend */
+#define MEM_H 150.0        /* online vs covered */
+#define LANE_H 20.0        /* the crash marks */
+#define DIFF_H 130.0       /* covered - online, symlog */
+#define GROUP_H (24.0 + MEM_H + 4 + LANE_H + 4 + DIFF_H + 34)
+#define SYMLOG_LINEAR ((double)(1u << 20)) /* linear within +-1 MiB */
+
+static const char *const outcome_color[] = {
+	[CHP_CRASH_NO_DUMP] = "#000000", [CHP_CRASH_MISSING] = "#d62728",
+	[CHP_CRASH_ABSENT] = "#ff7f0e", [CHP_CRASH_MISREAD] = "#9467bd",
+	[CHP_CRASH_COMPLETE] = "#2a9d2a",
+};
+
+struct plot {
+	FILE *f;
+	double seq_w;      /* width of the sequential events; the concurrent band follows */
+	uint64_t xmax;
+};
+
+/*
+ * Text into XML: markup characters escaped, and bytes that are not valid
+ * UTF-8 or not allowed in XML 1.0 (control characters) written as "\xNN",
+ * so that a scenario named by any file name leaves the file well-formed.
+ * At most `max_chars` characters, then an ellipsis.
+ */
+static void xml_text(FILE *f, const char *s, size_t max_chars)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t chars = 0;
+
+	while (*p) {
+		if (chars++ == max_chars) {
+			fputs("\u2026", f);
+			return;
+		}
+		size_t len = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 && *p >= 0xc2 ? 2
+			   : (*p & 0xf0) == 0xe0 ? 3 : (*p & 0xf8) == 0xf0 && *p <= 0xf4 ? 4 : 0;
+		for (size_t k = 1; k < len; k++)
+			if ((p[k] & 0xc0) != 0x80)
+				len = 0;
+		/* Overlong 3- and 4-byte forms, surrogates and beyond U+10FFFF. */
+		if ((len == 3 && ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0))) ||
+		    (len == 4 && ((p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90))))
+			len = 0;
+		if (len == 0 || (len == 1 && *p < 0x20 && *p != '\t')) {
+			fprintf(f, "\\x%02x", *p++);
+			continue;
+		}
+		switch (*p) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default: fwrite(p, 1, len, f);
+		}
+		p += len;
+	}
+}
+
+/* An axis label, exact to two decimals: "1.25 TiB", "-128 MiB", "0". */
+static void size_label(char *buf, size_t n, double v)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+	double a = fabs(v);
+	unsigned u = 0;
+
+	while (u < 5 && a >= 1024) {
+		a /= 1024;
+		u++;
+	}
+	int len = snprintf(buf, n, "%s%.2f", v < 0 ? "-" : "", a);
+	while (len > 0 && buf[len - 1] == '0')
+		buf[--len] = '\0';
+	if (len > 0 && buf[len - 1] == '.')
+		buf[--len] = '\0';
+	if (strcmp(buf, "0") && strcmp(buf, "-0"))
+		snprintf(buf + len, n - (size_t)len, " %s", units[u]);
+	else
+		snprintf(buf, n, "0");
+}
+
+static double px_x(const struct plot *pl, double event)
+{
+	return LEFT + pl->seq_w * event / (double)pl->xmax;
+}
+
+static double symlog(double v)
+{
+	double m = log10(1 + fabs(v) / SYMLOG_LINEAR);
+	return v < 0 ? -m : m;
+}
+
+/* 1, 2, 5 x 10^k: about `want` steps over `max`. */
+static uint64_t nice_step(uint64_t max, unsigned want)
+{
+	uint64_t step = 1;
+
+	for (;;) {
+		for (unsigned m = 1; m <= 5; m += m == 1 ? 1 : 3)
+			if (step * m * want >= max)
+				return step * m;
+		step *= 10;
+	}
+}
+
+static const char *const outcome_class[] = {
+	[CHP_CRASH_NO_DUMP] = "no-dump", [CHP_CRASH_MISSING] = "missing-memory",
+	[CHP_CRASH_ABSENT] = "absent-memory", [CHP_CRASH_MISREAD] = "incomplete",
+	[CHP_CRASH_COMPLETE] = "complete",
+};
+
+/* `cls`: the marker's class for a reader of the file (tests count them). */
+static void marker(FILE *f, const char *cls, enum chp_crash_outcome o, bool unloaded, double x,
+		   double y)
+{
+	const char *c = unloaded ? "#888888" : outcome_color[o];
+
+	fprintf(f, "<g class=\"%s %s%s\">", cls, outcome_class[o], unloaded ? " loader" : "");
+	switch (o) {
+	case CHP_CRASH_COMPLETE:
+		fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"none\" stroke=\"%s\" "
+			"stroke-width=\"1.5\"/>", x, y, c);
+		break;
+	case CHP_CRASH_NO_DUMP:
+		fprintf(f, "<path d=\"M%.1f %.1fl8 8m0 -8l-8 8\" stroke=\"%s\" stroke-width=\"2\"/>",
+			x - 4, y - 4, c);
+		break;
+	case CHP_CRASH_MISSING:
+		fprintf(f, "<path d=\"M%.1f %.1fh9l-4.5 8z\" fill=\"%s\"/>", x - 4.5, y - 4, c);
+		break;
+	case CHP_CRASH_ABSENT:
+		fprintf(f, "<path d=\"M%.1f %.1fh9l-4.5 -8z\" fill=\"%s\"/>", x - 4.5, y + 4, c);
+		break;
+	case CHP_CRASH_MISREAD:
+		fprintf(f, "<path d=\"M%.1f %.1fl4.5 4.5l-4.5 4.5l-4.5 -4.5z\" fill=\"%s\"/>", x,
+			y - 4.5, c);
+		break;
+	}
+	fputs("</g>\n", f);
+}
+
+static void legend(FILE *f)
+{
+	static const struct { const char *label; int kind; const char *color; } items[] = {
+		{ "online memory", 0, "#1f5fbf" }, { "header covers", 1, "#2a9d2a" },
+		{ "covered - online", 0, "#6a3d9a" }, { "covered but absent", 0, "#d62728" },
+		{ "kexec busy", 2, "#ff7f0e" }, { "concurrent phase", 2, "#777777" },
+	};
+	static const struct { const char *label; enum chp_crash_outcome o; bool unloaded; } marks[] = {
+		{ "crash: complete dump", CHP_CRASH_COMPLETE, false },
+		{ "no dump", CHP_CRASH_NO_DUMP, false },
+		{ "no dump (loader's window)", CHP_CRASH_NO_DUMP, true },
+		{ "missing memory", CHP_CRASH_MISSING, false },
+		{ "absent memory", CHP_CRASH_ABSENT, false },
+		{ "other incomplete", CHP_CRASH_MISREAD, false },
+	};
+	double x = LEFT;
+
+	for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++) {
+		if (items[i].kind == 2)
+			fprintf(f, "<rect x=\"%.0f\" y=\"38\" width=\"22\" height=\"10\" fill=\"%s\" "
+				"fill-opacity=\"0.25\"/>\n", x, items[i].color);
+		else
+			fprintf(f, "<path d=\"M%.0f 43h22\" stroke=\"%s\" stroke-width=\"2\"%s/>\n", x,
+				items[i].color, items[i].kind ? " stroke-dasharray=\"6,3\"" : "");
+		fprintf(f, "<text x=\"%.0f\" y=\"47\">%s</text>\n", x + 27, items[i].label);
+		x += 27 + 6.8 * (double)strlen(items[i].label) + 16;
+	}
+	x = LEFT;
+	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
+		marker(f, "legend", marks[i].o, marks[i].unloaded, x + 6, 62);
+		fprintf(f, "<text x=\"%.0f\" y=\"66\">%s</text>\n", x + 16, marks[i].label);
+		x += 16 + 6.8 * (double)strlen(marks[i].label) + 16;
+	}
+}
+
+/* Shading over a policy's panels: kexec-busy stretches and the concurrent phase. */
+static void shading(const struct plot *pl, const struct chp_run_result *r,
+		    const struct chp_concurrent_result *conc, double y, double h)
+{
+	for (size_t k = 0; k < r->nbusy; k++) {
+		double x0 = px_x(pl, (double)r->busy[k].first - 1), x1 = px_x(pl, (double)r->busy[k].last);
+		fprintf(pl->f, "<rect class=\"busy\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+			"height=\"%.1f\" fill=\"#ff7f0e\" fill-opacity=\"0.25\"><title>kexec busy: "
+			"events %" PRIu64 "-%" PRIu64 "</title></rect>\n", x0, y,
+			x1 - x0 < 3 ? 3 : x1 - x0, h, r->busy[k].first, r->busy[k].last);
+	}
+	if (conc) {
+		double x0 = LEFT + pl->seq_w + 6, w = W - RIGHT - x0;
+		fprintf(pl->f, "<rect class=\"concurrent\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+			"height=\"%.1f\" fill=\"#777777\" fill-opacity=\"0.25\"/>\n", x0, y, w, h);
+	}
+}
+
+static void memory_panel(const struct plot *pl, const struct chp_run_result *r, double y0,
+			 uint64_t ymax)
+{
+	FILE *f = pl->f;
+	uint64_t step = 1ull << 20;
+	char b[32];
+
+	while (step * 4 < ymax)
+		step *= 2;
+	uint64_t top = (ymax + step - 1) / step * step;
+	for (uint64_t v = 0; v <= top; v += step) {
+		double y = y0 + MEM_H - MEM_H * (double)v / (double)top;
+		size_label(b, sizeof(b), (double)v);
+		fprintf(f, "<path d=\"M%.0f %.1fh%.0f\" stroke=\"#e4e4e4\"/>\n", LEFT, y, pl->seq_w);
+		fprintf(f, "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n", LEFT - 6,
+			y + 4, b);
+	}
+	static const char *const color[] = { "#1f5fbf", "#2a9d2a" };
+	for (int s = 0; s < 2; s++) {
+		fprintf(f, "<polyline class=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"%s "
+			"points=\"", s ? "covered" : "online", color[s],
+			s ? " stroke-dasharray=\"6,3\"" : "");
+		for (size_t k = 0; k < r->ntimeline; k++) {
+			const struct chp_timeline_point *p = &r->timeline[k];
+			double v = (double)(s ? p->covered : p->expected);
+			fprintf(f, "%.1f,%.1f ", px_x(pl, (double)p->event),
+				y0 + MEM_H - MEM_H * v / (double)top);
+		}
+		fprintf(f, "\"/>\n");
+	}
+	fprintf(f, "<rect x=\"%.0f\" y=\"%.0f\" width=\"%.1f\" height=\"%.0f\" fill=\"none\" "
+		"stroke=\"#999\"/>\n", LEFT, y0, pl->seq_w, MEM_H);
+}
+
+static void diff_panel(const struct plot *pl, const struct chp_run_result *r, double y0,
+		       double dmax)
+{
+	FILE *f = pl->f;
+	double tick = SYMLOG_LINEAR, mid = y0 + DIFF_H / 2, half = DIFF_H / 2 - 6;
+	char b[32];
+
+	/* Ticks at 1 MiB x 32^k: 32 MiB, 1 GiB, 32 GiB, 1 TiB, ... (1 MiB would sit on 0) */
+	while (tick < dmax)
+		tick *= 32;
+	double span = symlog(tick);
+	for (double v = SYMLOG_LINEAR * 32; v <= tick; v *= 32)
+		for (int sgn = -1; sgn <= 1; sgn += 2) {
+			double y = mid - half * symlog(sgn * v) / span;
+			size_label(b, sizeof(b), sgn * v);
+			fprintf(f, "<path d=\"M%.0f %.1fh%.0f\" stroke=\"#e4e4e4\"/>\n", LEFT, y,
+				pl->seq_w);
+			fprintf(f, "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
+				LEFT - 6, y + 4, b);
+		}
+	fprintf(f, "<path class=\"zero\" d=\"M%.0f %.1fh%.0f\" stroke=\"#777\"/>\n", LEFT, mid,
+		pl->seq_w);
+	fprintf(f, "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">0</text>\n", LEFT - 6, mid + 4);
+	static const char *const color[] = { "#6a3d9a", "#d62728" };
+	for (int s = 0; s < 2; s++) {
+		fprintf(f, "<polyline class=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"%s\" "
+			"points=\"", s ? "absent" : "difference", color[s], s ? "1.5" : "2");
+		for (size_t k = 0; k < r->ntimeline; k++) {
+			const struct chp_timeline_point *p = &r->timeline[k];
+			double v = s ? (double)p->absent : (double)p->covered - (double)p->expected;
+			fprintf(f, "%.1f,%.1f ", px_x(pl, (double)p->event),
+				mid - half * symlog(v) / span);
+		}
+		fprintf(f, "\"/>\n");
+	}
+	fprintf(f, "<rect class=\"difference-panel\" x=\"%.0f\" y=\"%.0f\" width=\"%.1f\" "
+		"height=\"%.0f\" fill=\"none\" stroke=\"#999\"/>\n", LEFT, y0, pl->seq_w, DIFF_H);
+	fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\" transform=\"rotate(-90 "
+		"%.0f %.0f)\" font-size=\"11\">covered - online</text>\n", 14.0, mid, 14.0, mid);
+}
+
+static void crash_lane(const struct plot *pl, const struct chp_run_result *r,
+		       const struct chp_concurrent_result *conc, double y0)
+{
+	double y = y0 + LANE_H / 2;
+
+	fprintf(pl->f, "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">crashes</text>\n",
+		LEFT - 6, y + 4);
+	/* Complete ones first, so that a failure is drawn on top of its neighbours. */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t k = 0; k < r->ncrash_marks; k++) {
+			const struct chp_crash_mark *m = &r->crash_marks[k];
+			if ((m->outcome == CHP_CRASH_COMPLETE) == (pass == 0))
+				marker(pl->f, "crash", m->outcome, m->unloaded, px_x(pl, (double)m->event), y);
+		}
+	if (!conc)
+		return;
+	/* The concurrent phase: its crashes side by side in the band, worst first. */
+	double x0 = LEFT + pl->seq_w + 12, x1 = W - RIGHT - 6;
+	uint64_t no_dump = conc->crashes - conc->dumps, incomplete = conc->dumps - conc->complete;
+	uint64_t total = conc->crashes ? conc->crashes : 1;
+	for (uint64_t k = 0; k < conc->crashes; k++) {
+		double x = x0 + (x1 - x0) * ((double)k + 0.5) / (double)total;
+		if (k < no_dump)
+			marker(pl->f, "concurrent-crash", CHP_CRASH_NO_DUMP, k < conc->no_dump_unloaded, x, y);
+		else if (k < no_dump + incomplete)
+			marker(pl->f, "concurrent-crash", CHP_CRASH_MISREAD, false, x, y);
+		else
+			marker(pl->f, "concurrent-crash", CHP_CRASH_COMPLETE, false, x, y);
+	}
+}
+
+static void x_axis(const struct plot *pl, double y)
+{
+	uint64_t step = nice_step(pl->xmax, 8);
+
+	for (uint64_t e = 0; e <= pl->xmax; e += step) {
+		double x = px_x(pl, (double)e);
+		fprintf(pl->f, "<path d=\"M%.1f %.1fv5\" stroke=\"#999\"/>\n", x, y);
+		fprintf(pl->f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%" PRIu64
+			"</text>\n", x, y + 17, e);
+	}
+	fprintf(pl->f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">hotplug events</text>\n",
+		LEFT + pl->seq_w, y + 31);
+}
+
+static void concurrent_text(const struct plot *pl, const struct chp_scenario *sc,
+			    const struct chp_concurrent_result *c, double y0)
+{
+	double x = LEFT + pl->seq_w + 12;
+
+	fprintf(pl->f, "<text x=\"%.1f\" y=\"%.1f\" font-weight=\"bold\">concurrent</text>\n", x,
+		y0 + 18);
+	fprintf(pl->f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\">"
+		"<tspan x=\"%.1f\" dy=\"0\">%u threads x %u</tspan>"
+		"<tspan x=\"%.1f\" dy=\"14\">events x %u rounds</tspan>"
+		"<tspan x=\"%.1f\" dy=\"20\">%" PRIu64 " crashes</tspan>"
+		"<tspan x=\"%.1f\" dy=\"14\">%" PRIu64 " complete</tspan>"
+		"<tspan x=\"%.1f\" dy=\"14\">%" PRIu64 " no dump</tspan>"
+		"<tspan x=\"%.1f\" dy=\"14\">(%" PRIu64 " loader's)</tspan>"
+		"<tspan x=\"%.1f\" dy=\"14\">%" PRIu64 " dropped</tspan>"
+		"</text>\n", x, y0 + 36, x, sc->conc_threads, sc->conc_events, x, sc->conc_rounds,
+		x, c->crashes, x, c->complete, x, c->crashes - c->dumps, x, c->no_dump_unloaded, x,
+		c->dropped);
+}
+
+static void policy_group(const struct plot *pl, const struct chp_scenario *sc,
+			 const struct chp_run_result *r, const struct chp_concurrent_result *conc,
+			 double y0, uint64_t ymax, double dmax)
+{
+	uint64_t count[CHP_CRASH_COMPLETE + 1] = { 0 };
+	FILE *f = pl->f;
+	double mem_y = y0 + 24, lane_y = mem_y + MEM_H + 4, diff_y = lane_y + LANE_H + 4;
+
+	for (size_t k = 0; k < r->ncrash_marks; k++)
+		count[r->crash_marks[k].outcome]++;
+	fprintf(f, "<g class=\"policy\" id=\"%s\">\n", chp_policy_name(r->policy));
+	fprintf(f, "<text x=\"%.0f\" y=\"%.0f\"><tspan font-weight=\"bold\">%s</tspan>: %zu "
+		"crashes: %" PRIu64 " complete, %" PRIu64 " no dump, %" PRIu64 " missing memory, %"
+		PRIu64 " absent memory", LEFT, y0 + 16, chp_policy_name(r->policy),
+		r->ncrash_marks, count[CHP_CRASH_COMPLETE], count[CHP_CRASH_NO_DUMP],
+		count[CHP_CRASH_MISSING], count[CHP_CRASH_ABSENT]);
+	if (count[CHP_CRASH_MISREAD])
+		fprintf(f, ", %" PRIu64 " other incomplete", count[CHP_CRASH_MISREAD]);
+	fprintf(f, "</text>\n");
+	shading(pl, r, conc, mem_y, diff_y + DIFF_H - mem_y);
+	memory_panel(pl, r, mem_y, ymax);
+	crash_lane(pl, r, conc, lane_y);
+	diff_panel(pl, r, diff_y, dmax);
+	x_axis(pl, diff_y + DIFF_H);
+	if (conc)
+		concurrent_text(pl, sc, conc, mem_y);
+	fprintf(f, "</g>\n");
+}
+
+int sim_report_svg(const char *path, const struct chp_scenario *sc,
+		   struct chp_run_result *const *res, const struct chp_concurrent_result *conc,
+		   size_t n)
+{
+	const double h = TOP + (double)n * GROUP_H + 8;
+	struct plot pl = { .xmax = 1 };
+	uint64_t ymax = 1u << 20;
+	double dmax = 1u << 30;     /* the difference axis reaches 1 GiB at least */
+	char *buf = NULL;
+	size_t len = 0;
+	int err;
+
+	pl.f = open_memstream(&buf, &len);
+	if (!pl.f)
+		return -errno;
+	pl.seq_w = W - LEFT - RIGHT - (conc ? 140 : 0);
+	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; k < res[i]->ntimeline; k++) {
+			const struct chp_timeline_point *p = &res[i]->timeline[k];
+			double d = fabs((double)p->covered - (double)p->expected);
+			ymax = p->covered > ymax ? p->covered : ymax;
+			ymax = p->expected > ymax ? p->expected : ymax;
+			dmax = d > dmax ? d : dmax;
+			dmax = (double)p->absent > dmax ? (double)p->absent : dmax;
+			pl.xmax = p->event > pl.xmax ? p->event : pl.xmax;
+		}
+		for (size_t k = 0; k < res[i]->ncrash_marks; k++)
+			if (res[i]->crash_marks[k].event > pl.xmax)
+				pl.xmax = res[i]->crash_marks[k].event;
+	}
+	fprintf(pl.f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+		"viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" font-size=\"12\">\n", W, h, W,
+		h);
+	fprintf(pl.f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\" stroke=\"#ccc\"/>\n");
+	fprintf(pl.f, "<text x=\"%.0f\" y=\"22\" font-size=\"15\" font-weight=\"bold\">", LEFT);
+	xml_text(pl.f, sc->name, 60);
+	fprintf(pl.f, ": what a crash at each moment would dump, %s, policy by policy</text>\n",
+		chp_arch_name(sc->spec.arch));
+	legend(pl.f);
+	for (size_t i = 0; i < n; i++)
+		policy_group(&pl, sc, res[i], conc ? &conc[i] : NULL, TOP + (double)i * GROUP_H, ymax,
+			     dmax);
+	fprintf(pl.f, "</svg>\n");
+	if (fclose(pl.f)) {
+		err = -errno;
+		free(buf);
+		return err;
+	}
+	err = tool_write_file_atomic(path, buf, len);
+	free(buf);
+	return err;
+}
