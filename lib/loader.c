@@ -22,16 +22,7 @@ int chp_load_crash_image(struct chp_kimage *img, const struct chp_machine *m,
 			 const struct chp_load_options *opt)
 {
 	bool capable = opt->mode == CHP_LOAD_FILE || opt->hotplug_flag;
-	/*
-	 * x86 reserves 2 + NR_CPUS + CRASH_MAX_MEMORY_RANGES headers; ppc64
-	 * (arch_crash_get_elfcorehdr_size) possible CPUs + 1 + the same ranges.
-	 */
-	size_t room = chp_machine_arch(m) == CHP_ARCH_X86_64
-		? chp_elfcore_segment_size(chp_machine_config_nr_cpus(m),
-					   chp_machine_config_max_memory_ranges(m))
-		: chp_elfcore_segment_size(chp_machine_cpus_possible(m) > 0 ?
-					   chp_machine_cpus_possible(m) - 1 : 0,
-					   chp_machine_config_max_memory_ranges(m));
+	size_t room = chp_crashmem_segment_size(m);
 	void *hdr = calloc(1, room), *fdt = NULL;
 	size_t len = 0, fdt_size = 0;
 	int err;

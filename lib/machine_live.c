@@ -123,6 +123,8 @@ int chp_machine_new_from_sysroot(struct chp_machine **out, const struct chp_sysr
 	m->nr_cpus_config = chp_sysroot_cpu_kernel_max(s) > 0 ? (unsigned)chp_sysroot_cpu_kernel_max(s) + 1
 							     : CHP_DEFAULT_NR_CPUS;
 	m->max_memory_ranges = CHP_DEFAULT_MAX_MEMORY_RANGES;
+	if (chp_sysroot_elfcorehdr_size(s) > 0)
+		m->elfcorehdr_size_shown = (uint64_t)chp_sysroot_elfcorehdr_size(s);
 	err = set_memory(m, s);
 	if (!err)
 		err = set_cpus(m, s);

@@ -181,8 +181,7 @@ int cmd_elfcorehdr(int argc, char **argv)
 			   "privilege): a dump would have no registers", chp_sysroot_prefix(s));
 		rc = EXIT_BAD_INPUT;
 	}
-	size_t room = chp_elfcore_segment_size(chp_machine_config_nr_cpus(m),
-					       chp_machine_config_max_memory_ranges(m)), len = 0;
+	size_t room = chp_crashmem_segment_size(m), len = 0;
 	uint8_t *buf = rc ? NULL : calloc(1, room);
 	if (!rc && (!buf || chp_ranges_new(&ranges) ||
 		    (exact ? chp_crashmem_expected(m, ranges) : chp_crashmem_header_ranges(m, ranges)) ||

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "crashhp/crashmem.h"
 #include "crashhp/error.h"
 #include "crashhp/machine.h"
 #include "crashhp/sysroot.h"
@@ -233,6 +234,31 @@ static void test_sysroot__kexec_dir_layout(void **state)
 	assert_int_equal(chp_sysroot_open(&s, root), 0);
 	assert_int_equal(chp_sysroot_kexec_crash_size(s), 1);
 	assert_int_equal(chp_sysroot_elfcorehdr_size(s), 917616);
+	chp_sysroot_free(s);
+}
+
+/*
+ * The live header's room: the kernel's own crash_elfcorehdr_size where shown
+ * (x86 arch_crash_get_elfcorehdr_size(): program headers only) + the ELF
+ * header, page-rounded; else from kernel_max, NR_CPUS 8192 being MAXSMP's.
+ */
+static void test_sysroot__segment_from_live_elfcorehdr_size(void **state)
+{
+	struct chp_sysroot *s;
+	struct chp_machine *m;
+
+	put_machine();
+	put("/sys/kernel/crash_elfcorehdr_size", "462448\n"); /* (2 + 64 + 8192) * 56 */
+	assert_int_equal(chp_sysroot_open(&s, root), 0);
+	assert_int_equal(chp_machine_new_from_sysroot(&m, s), 0);
+	assert_int_equal(chp_crashmem_segment_size(m), 113 * 4096);
+	chp_machine_free(m);
+	chp_sysroot_free(s);
+	drop("/sys/kernel/crash_elfcorehdr_size");
+	assert_int_equal(chp_sysroot_open(&s, root), 0);
+	assert_int_equal(chp_machine_new_from_sysroot(&m, s), 0);
+	assert_int_equal(chp_crashmem_segment_size(m), 225 * 4096); /* kernel_max 8191 */
+	chp_machine_free(m);
 	chp_sysroot_free(s);
 }
 
@@ -506,6 +532,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sysroot__iomem_nested_system_ram, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sysroot__kernel_text_without_kallsyms, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sysroot__kexec_dir_layout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sysroot__segment_from_live_elfcorehdr_size, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sysroot__iomem_errors_name_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sysroot__iomem_zeroed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sysroot__malformed_sysfs_named, setup, teardown),
