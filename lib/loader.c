@@ -18,11 +18,27 @@ void chp_load_options_init(struct chp_load_options *opt)
 	};
 }
 
+bool chp_load_hotplug_capable(enum chp_arch arch, const struct chp_load_options *opt)
+{
+	return opt->mode == CHP_LOAD_FILE || opt->hotplug_flag ||
+	       (arch == CHP_ARCH_X86_64 && opt->update_elfcorehdr_flag);
+}
+
 int chp_load_crash_image(struct chp_kimage *img, const struct chp_machine *m,
 			 const struct chp_load_options *opt)
 {
-	bool capable = opt->mode == CHP_LOAD_FILE || opt->hotplug_flag;
-	size_t room = chp_crashmem_segment_size(m);
+	bool capable = chp_load_hotplug_capable(chp_machine_arch(m), opt);
+	/*
+	 * kexec_load: kexec-tools sizes the segment by crash_elfcorehdr_size,
+	 * which on ppc64 (arch_crash_get_elfcorehdr_size()) is the ELF header +
+	 * possible CPUs + vmcoreinfo + CRASH_MAX_MEMORY_RANGES, not what
+	 * kexec_file_load reserves; on x86 the two round to the same pages.
+	 */
+	size_t room = opt->mode == CHP_LOAD_SEGMENTS && chp_machine_arch(m) != CHP_ARCH_X86_64
+		? chp_elfcore_segment_size(chp_machine_cpus_possible(m) > 0 ?
+					   chp_machine_cpus_possible(m) - 1 : 0,
+					   chp_machine_config_max_memory_ranges(m))
+		: chp_crashmem_segment_size(m);
 	void *hdr = calloc(1, room), *fdt = NULL;
 	size_t len = 0, fdt_size = 0;
 	int err;
@@ -38,7 +54,7 @@ int chp_load_crash_image(struct chp_kimage *img, const struct chp_machine *m,
 	if (!err) {
 		struct chp_load_request req = {
 			.mode = opt->mode,
-			.hotplug_flag = opt->hotplug_flag,
+			.hotplug_flag = opt->mode == CHP_LOAD_SEGMENTS && capable,
 			.kernel_size = opt->kernel_size,
 			.initrd_size = opt->initrd_size,
 			.cmdline = opt->cmdline,
