@@ -46,6 +46,12 @@ int chp_crashmem_expected(const struct chp_machine *m, struct chp_ranges *out)
 int chp_crashmem_build_header_from(const struct chp_machine *m, const struct chp_ranges *memory,
 				   void *buf, size_t buf_size, size_t *out_len)
 {
+	return chp_crashmem_build_header_cpus(m, memory, false, buf, buf_size, out_len);
+}
+
+int chp_crashmem_build_header_cpus(const struct chp_machine *m, const struct chp_ranges *memory,
+				   bool present_only, void *buf, size_t buf_size, size_t *out_len)
+{
 	unsigned possible = chp_machine_cpus_possible(m);
 	struct chp_note_loc *notes = calloc(possible ? possible : 1, sizeof(*notes));
 	size_t n = 0;
@@ -56,6 +62,8 @@ int chp_crashmem_build_header_from(const struct chp_machine *m, const struct chp
 	/* A PT_NOTE per possible CPU: CPUs that come later need no rebuild. */
 	for (unsigned cpu = 0; cpu < chp_machine_cpus_possible(m); cpu++) {
 		struct chp_note_loc loc = chp_machine_cpu_notes(m, cpu);
+		if (present_only && !chp_machine_cpu_present(m, cpu))
+			continue;
 		if (loc.paddr && loc.size)
 			notes[n++] = loc;
 	}

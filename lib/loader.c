@@ -18,6 +18,26 @@ void chp_load_options_init(struct chp_load_options *opt)
 	};
 }
 
+/*
+ * kexec_load: the header kexec-tools builds in userspace before the syscall,
+ * from /proc/iomem's System RAM and the present CPUs' crash_notes; a CPU
+ * hot-added later has no PT_NOTE until the kernel rebuilds the header (x86,
+ * for a hotplug-capable image: its first update describes every possible
+ * CPU) or kdump reloads.
+ */
+static int kexec_tools_header(const struct chp_machine *m, void *hdr, size_t room, size_t *len)
+{
+	struct chp_ranges *memory = NULL;
+	int err = chp_ranges_new(&memory);
+
+	if (!err)
+		err = chp_crashmem_header_ranges(m, memory);
+	if (!err)
+		err = chp_crashmem_build_header_cpus(m, memory, true, hdr, room, len);
+	chp_ranges_free(memory);
+	return err;
+}
+
 bool chp_load_hotplug_capable(enum chp_arch arch, const struct chp_load_options *opt)
 {
 	return opt->mode == CHP_LOAD_FILE || opt->hotplug_flag ||
@@ -46,6 +66,8 @@ int chp_load_crash_image(struct chp_kimage *img, const struct chp_machine *m,
 	if (!hdr)
 		return chp_fail(-ENOMEM, "out of memory for a %zu-byte header", room);
 	err = chp_crashmem_build_header(m, hdr, room, &len);
+	if (!err && opt->mode == CHP_LOAD_SEGMENTS)
+		err = kexec_tools_header(m, hdr, room, &len);
 	if (!err && chp_machine_arch(m) != CHP_ARCH_X86_64) {
 		fdt_size = chp_fdt_size(chp_machine_cpus_possible(m));
 		fdt = calloc(1, fdt_size);

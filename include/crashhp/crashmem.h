@@ -35,6 +35,15 @@ int chp_crashmem_build_header_from(const struct chp_machine *m, const struct chp
 				   void *buf, size_t buf_size, size_t *out_len);
 
 /*
+ * The same with CPU notes for the present CPUs only when `present_only`: as
+ * kexec-tools builds a kexec_load header (crash_create_elf64_headers(): the
+ * cpuN/crash_notes files of sysconf(_SC_NPROCESSORS_CONF), the CPUs sysfs
+ * shows), where the kernel's own describes every possible CPU.
+ */
+int chp_crashmem_build_header_cpus(const struct chp_machine *m, const struct chp_ranges *memory,
+				   bool present_only, void *buf, size_t buf_size, size_t *out_len);
+
+/*
  * CONFIG_NR_CPUS_DEFAULT on x86_64, what the header reserves CPU slots for:
  * 8192 under MAXSMP (which also makes NR_CPUS 8192: Debian's, Fedora's),
  * else 64 (arch/x86/Kconfig).  A kernel of NR_CPUS 8192 without MAXSMP is

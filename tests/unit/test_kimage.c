@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "crashhp/capture.h"
+#include "crashhp/elfcore.h"
 #include "crashhp/error.h"
 #include "crashhp/kimage.h"
 #include "crashhp/loader.h"
@@ -333,12 +334,57 @@ static void test_kimage__ppc64_ignores_update_elfcorehdr(void **state)
 	chp_machine_free(m);
 }
 
+/* PT_NOTEs in the loaded image's header. */
+static size_t loaded_notes(const struct chp_kimage *img)
+{
+	struct chp_segment_info seg;
+	static uint8_t buf[1 << 20];
+	struct chp_elfcore *core;
+	size_t notes = 0;
+
+	find(img, CHP_SEG_ELFCOREHDR, &seg);
+	assert_true(seg.bufsz <= sizeof(buf));
+	assert_int_equal(chp_kimage_read(img, seg.paddr, buf, (size_t)seg.bufsz), 0);
+	assert_int_equal(chp_elfcore_open_buffer(&core, buf, (size_t)seg.bufsz, CHP_ELFCORE_AUTO), 0);
+	for (size_t i = 0; i < chp_elfcore_phnum(core); i++)
+		notes += chp_elfcore_phdr(core, i)->type == CHP_PT_NOTE;
+	chp_elfcore_free(core);
+	return notes;
+}
+
+/*
+ * kexec-tools' crash_create_elf64_headers() gives a kexec_load header a
+ * PT_NOTE per CPU sysfs shows (present), the kernel's crash_prepare_elf64_headers()
+ * one per possible CPU (for_each_possible_cpu): 4 of 8 against 8, + vmcoreinfo.
+ */
+static void test_kimage__kexec_load_header_has_present_cpus(void **state)
+{
+	struct chp_lab_spec spec;
+	struct chp_machine *m;
+	struct chp_kimage *img;
+	struct chp_load_options o;
+
+	chp_lab_spec_init(&spec, CHP_ARCH_X86_64); /* 8 possible, 4 present */
+	assert_int_equal(chp_machine_new_lab(&m, &spec), 0);
+	assert_int_equal(chp_kimage_new(&img, *chp_ranges_at(chp_machine_crashkernel(m), 0)), 0);
+	chp_load_options_init(&o);
+	assert_int_equal(chp_load_crash_image(img, m, &o), 0);
+	assert_int_equal(loaded_notes(img), 8 + 1);
+	o.mode = CHP_LOAD_SEGMENTS;
+	o.hotplug_flag = true;
+	assert_int_equal(chp_load_crash_image(img, m, &o), 0);
+	assert_int_equal(loaded_notes(img), 4 + 1);
+	chp_kimage_free(img);
+	chp_machine_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kimage__stray_write_faults),
 		cmocka_unit_test(test_kimage__elfcorehdr_segment_is_the_last_match),
 		cmocka_unit_test(test_kimage__hotplug_flags_per_arch),
+		cmocka_unit_test(test_kimage__kexec_load_header_has_present_cpus),
 		cmocka_unit_test(test_kimage__ppc64_ignores_update_elfcorehdr),
 		cmocka_unit_test(test_kimage__store_needs_unprotect),
 		cmocka_unit_test(test_kimage__store_only_atomic),
