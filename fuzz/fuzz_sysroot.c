@@ -145,8 +145,7 @@ static int remove_one(const char *path, const struct stat *st, int flag, struct 
 /* What `crashhp elfcorehdr` then `crashhp verify --against` do with a tree. */
 static void use_machine(const struct chp_sysroot *s, const struct chp_machine *m, const char *hdr_path)
 {
-	size_t room = chp_elfcore_segment_size(chp_machine_config_nr_cpus(m),
-					       chp_machine_config_max_memory_ranges(m)), len = 0;
+	size_t room = chp_crashmem_segment_size(m), len = 0;
 	uint8_t *buf = calloc(1, room);
 	struct chp_ranges *ranges = NULL;
 	struct chp_verify_report *r;

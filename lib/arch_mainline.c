@@ -81,6 +81,29 @@ int chp_arch_x86_64_mainline(struct chp_hotplug *hp, const struct chp_hp_event *
 	return err;
 }
 
+/*
+ * remove_mem_range() (arch/powerpc/kexec/ranges.c) as Debian's 6.12.117 has
+ * it, 7afe2383eff0 ("powerpc/kdump: Fix size calculation for hot-removed
+ * memory ranges", in 6.12.63) included: a removal counts only inside one
+ * range; an edge is cut; a split keeps [mstart, base - 1] and adds
+ * add_mem_range(end + 1, mend - end + 1), i.e. [end + 1, mend + 1]: one byte
+ * past the range, which vmcore.c rounds up to a page it reads.  (Before the
+ * fix the size was (base - 1) - end: a range ending before it starts.)
+ */
+static int ppc64_remove_mem_range(struct chp_ranges *memory, struct chp_range x)
+{
+	for (size_t i = 0; i < chp_ranges_count(memory); i++) {
+		struct chp_range r = *chp_ranges_at(memory, i);
+		if (x.start < r.start || x.last > r.last)
+			continue;
+		int err = chp_ranges_subtract(memory, x);
+		if (!err && x.start != r.start && x.last != r.last)
+			err = chp_ranges_add(memory, (struct chp_range){ x.last + 1, r.last + 1 });
+		return err;
+	}
+	return 0;
+}
+
 int chp_arch_ppc64_mainline(struct chp_hotplug *hp, const struct chp_hp_event *ev)
 {
 	struct chp_ranges *memory;
@@ -103,7 +126,7 @@ int chp_arch_ppc64_mainline(struct chp_hotplug *hp, const struct chp_hp_event *e
 	/* memblock still holds the range being offlined: remove it here. */
 	if (!err && ev->action == CHP_HP_REMOVE_MEMORY) {
 		uint64_t base = ev->start_pfn * CHP_PAGE_SIZE;
-		err = chp_ranges_subtract(memory, (struct chp_range){
+		err = ppc64_remove_mem_range(memory, (struct chp_range){
 			base, base + ev->nr_pages * CHP_PAGE_SIZE - 1 });
 	}
 	if (!err)

@@ -46,6 +46,12 @@ int chp_crashmem_expected(const struct chp_machine *m, struct chp_ranges *out)
 int chp_crashmem_build_header_from(const struct chp_machine *m, const struct chp_ranges *memory,
 				   void *buf, size_t buf_size, size_t *out_len)
 {
+	return chp_crashmem_build_header_cpus(m, memory, false, buf, buf_size, out_len);
+}
+
+int chp_crashmem_build_header_cpus(const struct chp_machine *m, const struct chp_ranges *memory,
+				   bool present_only, void *buf, size_t buf_size, size_t *out_len)
+{
 	unsigned possible = chp_machine_cpus_possible(m);
 	struct chp_note_loc *notes = calloc(possible ? possible : 1, sizeof(*notes));
 	size_t n = 0;
@@ -56,6 +62,8 @@ int chp_crashmem_build_header_from(const struct chp_machine *m, const struct chp
 	/* A PT_NOTE per possible CPU: CPUs that come later need no rebuild. */
 	for (unsigned cpu = 0; cpu < chp_machine_cpus_possible(m); cpu++) {
 		struct chp_note_loc loc = chp_machine_cpu_notes(m, cpu);
+		if (present_only && !chp_machine_cpu_present(m, cpu))
+			continue;
 		if (loc.paddr && loc.size)
 			notes[n++] = loc;
 	}
@@ -85,4 +93,45 @@ int chp_crashmem_build_header(const struct chp_machine *m, void *buf, size_t buf
 		err = chp_crashmem_build_header_from(m, memory, buf, buf_size, out_len);
 	chp_ranges_free(memory);
 	return err;
+}
+
+unsigned chp_crashmem_x86_nr_cpus_default(unsigned nr_cpus)
+{
+	return nr_cpus >= 8192 ? 8192 : nr_cpus > 1 ? 64 : 1;
+}
+
+/* ppc64's BACKUP_SRC_SIZE: the first 64 KiB, copied aside at crash time. */
+#define PPC64_BACKUP_SIZE 0x10000u
+
+static size_t ppc64_segment_size(const struct chp_machine *m)
+{
+	struct chp_ranges *now = NULL;
+	uint64_t n = 0, max = chp_machine_config_max_memory_ranges(m), size;
+
+	if (!chp_ranges_new(&now) && !chp_crashmem_header_ranges(m, now)) {
+		n = chp_ranges_count(now);
+		/* get_crash_memory_ranges(): [0, 64 KiB) apart from the rest of its range */
+		if (n && chp_ranges_at(now, 0)->start == 0 &&
+		    chp_ranges_at(now, 0)->last >= PPC64_BACKUP_SIZE)
+			n++;
+	}
+	chp_ranges_free(now);
+	/* possible CPUs + vmcoreinfo + the ranges + the kernel-map slot */
+	size = chp_round_up(CHP_ELF_EHDR_SIZE + (chp_machine_cpus_possible(m) + 2 + n) *
+			    (uint64_t)CHP_ELF_PHDR_SIZE, CHP_PAGE_SIZE);
+	if (n < max)
+		size += (max - n) * CHP_ELF_PHDR_SIZE;
+	return (size_t)chp_round_up(size, CHP_PAGE_SIZE);
+}
+
+size_t chp_crashmem_segment_size(const struct chp_machine *m)
+{
+	uint64_t shown = chp_machine_elfcorehdr_size_shown(m);
+
+	if (chp_machine_arch(m) != CHP_ARCH_X86_64)
+		return ppc64_segment_size(m);
+	if (shown)
+		return (size_t)chp_round_up(CHP_ELF_EHDR_SIZE + shown, CHP_PAGE_SIZE);
+	return chp_elfcore_segment_size(chp_crashmem_x86_nr_cpus_default(chp_machine_config_nr_cpus(m)),
+					chp_machine_config_max_memory_ranges(m));
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,7 +22,7 @@ size_t chp_elfcore_slots(size_t size)
 
 size_t chp_elfcore_phdrs_needed(const struct chp_elfcore_desc *desc)
 {
-	return desc->nr_cpu_notes + 1 + (desc->kernel_text ? 1 : 0) +
+	return desc->nr_cpu_notes + (desc->vmcoreinfo.size ? 1 : 0) + (desc->kernel_text ? 1 : 0) +
 	       (desc->memory ? chp_ranges_count(desc->memory) : 0);
 }
 
@@ -75,6 +76,16 @@ int chp_elfcore_build(void *buf, size_t buf_size, const struct chp_elfcore_desc 
 		return chp_fail(-EINVAL, "elfcorehdr: %s has no kernel text PT_LOAD",
 				chp_arch_name(desc->arch));
 
+	/*
+	 * No PT_NOTE of size 0, ever: the capture kernel kmalloc(0)s it and reads
+	 * a note header through ZERO_SIZE_PTR (vmcore.c).  A vmcoreinfo of size 0
+	 * (unknown) is left out instead; a CPU's is a caller's bug.
+	 */
+	for (size_t cpu = 0; cpu < desc->nr_cpu_notes; cpu++)
+		if (!desc->cpu_notes[cpu].size)
+			return chp_fail(-EINVAL, "elfcorehdr: CPU note %zu at %#" PRIx64 " has size 0, "
+					"which the capture kernel cannot read", cpu,
+					desc->cpu_notes[cpu].paddr);
 	put_ehdr(p, desc->arch, (uint16_t)need);
 	p += CHP_ELF_EHDR_SIZE;
 	for (size_t cpu = 0; cpu < desc->nr_cpu_notes; cpu++, p += CHP_ELF_PHDR_SIZE) {
@@ -82,10 +93,12 @@ int chp_elfcore_build(void *buf, size_t buf_size, const struct chp_elfcore_desc 
 		put_phdr(p, big, &(struct chp_elf_phdr){ .type = CHP_PT_NOTE, .offset = n->paddr,
 				.paddr = n->paddr, .filesz = n->size, .memsz = n->size });
 	}
-	put_phdr(p, big, &(struct chp_elf_phdr){ .type = CHP_PT_NOTE,
-			.offset = desc->vmcoreinfo.paddr, .paddr = desc->vmcoreinfo.paddr,
-			.filesz = desc->vmcoreinfo.size, .memsz = desc->vmcoreinfo.size });
-	p += CHP_ELF_PHDR_SIZE;
+	if (desc->vmcoreinfo.size) {
+		put_phdr(p, big, &(struct chp_elf_phdr){ .type = CHP_PT_NOTE,
+				.offset = desc->vmcoreinfo.paddr, .paddr = desc->vmcoreinfo.paddr,
+				.filesz = desc->vmcoreinfo.size, .memsz = desc->vmcoreinfo.size });
+		p += CHP_ELF_PHDR_SIZE;
+	}
 	if (desc->kernel_text) {
 		const struct chp_kernel_text *t = desc->kernel_text;
 		put_phdr(p, big, &(struct chp_elf_phdr){ .type = CHP_PT_LOAD,

@@ -289,10 +289,10 @@ int chp_kimage_elfcorehdr_index(struct chp_kimage *img, size_t *index)
 	if (!img->elfcorehdr_index_valid) {
 		for (size_t i = 0; i < img->nseg; i++) {
 			const uint8_t *p = img->map + (img->seg[i].paddr - img->region.start);
+			/* crash_handle_hotplug_event() does not stop: the last match wins. */
 			if (img->seg[i].bufsz >= 4 && !memcmp(p, "\x7f" "ELF", 4)) {
 				img->elfcorehdr_index = i;
 				img->elfcorehdr_index_valid = true;
-				break;
 			}
 		}
 	}

@@ -18,20 +18,47 @@ void chp_load_options_init(struct chp_load_options *opt)
 	};
 }
 
+/*
+ * kexec_load: the header kexec-tools builds in userspace before the syscall,
+ * from /proc/iomem's System RAM and the present CPUs' crash_notes; a CPU
+ * hot-added later has no PT_NOTE until the kernel rebuilds the header (x86,
+ * for a hotplug-capable image: its first update describes every possible
+ * CPU) or kdump reloads.
+ */
+static int kexec_tools_header(const struct chp_machine *m, void *hdr, size_t room, size_t *len)
+{
+	struct chp_ranges *memory = NULL;
+	int err = chp_ranges_new(&memory);
+
+	if (!err)
+		err = chp_crashmem_header_ranges(m, memory);
+	if (!err)
+		err = chp_crashmem_build_header_cpus(m, memory, true, hdr, room, len);
+	chp_ranges_free(memory);
+	return err;
+}
+
+bool chp_load_hotplug_capable(enum chp_arch arch, const struct chp_load_options *opt)
+{
+	return opt->mode == CHP_LOAD_FILE || opt->hotplug_flag ||
+	       (arch == CHP_ARCH_X86_64 && opt->update_elfcorehdr_flag);
+}
+
 int chp_load_crash_image(struct chp_kimage *img, const struct chp_machine *m,
 			 const struct chp_load_options *opt)
 {
-	bool capable = opt->mode == CHP_LOAD_FILE || opt->hotplug_flag;
+	bool capable = chp_load_hotplug_capable(chp_machine_arch(m), opt);
 	/*
-	 * x86 reserves 2 + NR_CPUS + CRASH_MAX_MEMORY_RANGES headers; ppc64
-	 * (arch_crash_get_elfcorehdr_size) possible CPUs + 1 + the same ranges.
+	 * kexec_load: kexec-tools sizes the segment by crash_elfcorehdr_size,
+	 * which on ppc64 (arch_crash_get_elfcorehdr_size()) is the ELF header +
+	 * possible CPUs + vmcoreinfo + CRASH_MAX_MEMORY_RANGES, not what
+	 * kexec_file_load reserves; on x86 the two round to the same pages.
 	 */
-	size_t room = chp_machine_arch(m) == CHP_ARCH_X86_64
-		? chp_elfcore_segment_size(chp_machine_config_nr_cpus(m),
-					   chp_machine_config_max_memory_ranges(m))
-		: chp_elfcore_segment_size(chp_machine_cpus_possible(m) > 0 ?
+	size_t room = opt->mode == CHP_LOAD_SEGMENTS && chp_machine_arch(m) != CHP_ARCH_X86_64
+		? chp_elfcore_segment_size(chp_machine_cpus_possible(m) > 0 ?
 					   chp_machine_cpus_possible(m) - 1 : 0,
-					   chp_machine_config_max_memory_ranges(m));
+					   chp_machine_config_max_memory_ranges(m))
+		: chp_crashmem_segment_size(m);
 	void *hdr = calloc(1, room), *fdt = NULL;
 	size_t len = 0, fdt_size = 0;
 	int err;
@@ -39,6 +66,8 @@ int chp_load_crash_image(struct chp_kimage *img, const struct chp_machine *m,
 	if (!hdr)
 		return chp_fail(-ENOMEM, "out of memory for a %zu-byte header", room);
 	err = chp_crashmem_build_header(m, hdr, room, &len);
+	if (!err && opt->mode == CHP_LOAD_SEGMENTS)
+		err = kexec_tools_header(m, hdr, room, &len);
 	if (!err && chp_machine_arch(m) != CHP_ARCH_X86_64) {
 		fdt_size = chp_fdt_size(chp_machine_cpus_possible(m));
 		fdt = calloc(1, fdt_size);
@@ -47,7 +76,7 @@ int chp_load_crash_image(struct chp_kimage *img, const struct chp_machine *m,
 	if (!err) {
 		struct chp_load_request req = {
 			.mode = opt->mode,
-			.hotplug_flag = opt->hotplug_flag,
+			.hotplug_flag = opt->mode == CHP_LOAD_SEGMENTS && capable,
 			.kernel_size = opt->kernel_size,
 			.initrd_size = opt->initrd_size,
 			.cmdline = opt->cmdline,

@@ -11,6 +11,7 @@ struct chp_machine {
 	enum chp_arch arch;
 	unsigned nr_cpus_config;
 	unsigned max_memory_ranges;
+	uint64_t elfcorehdr_size_shown;  /* the live kernel's crash_elfcorehdr_size; 0 unknown */
 
 	bool live;                   /* built from a sysroot: no memory contents */
 	struct chp_note_loc *cpu_note;  /* crash_notes of each possible CPU */

@@ -11,8 +11,15 @@
 #include "internal.h"
 #include "machine_internal.h"
 
-/* x86_64 without KASLR: _text at __START_KERNEL_map + its physical address. */
+/*
+ * x86_64 without KASLR: _text at __START_KERNEL_map + LOAD_PHYSICAL_ADDR
+ * (CONFIG_PHYSICAL_START 0x1000000 aligned to CONFIG_PHYSICAL_ALIGN), wherever
+ * the image sits physically: a relocated kernel moves phys_base, not _text.
+ * Never __START_KERNEL_map + the physical address: past 2 GiB that leaves
+ * the kernel map and wraps.
+ */
 #define START_KERNEL_MAP 0xffffffff80000000ull
+#define LOAD_PHYSICAL_ADDR 0x1000000ull
 
 static int set_memory(struct chp_machine *m, const struct chp_sysroot *s)
 {
@@ -116,6 +123,8 @@ int chp_machine_new_from_sysroot(struct chp_machine **out, const struct chp_sysr
 	m->nr_cpus_config = chp_sysroot_cpu_kernel_max(s) > 0 ? (unsigned)chp_sysroot_cpu_kernel_max(s) + 1
 							     : CHP_DEFAULT_NR_CPUS;
 	m->max_memory_ranges = CHP_DEFAULT_MAX_MEMORY_RANGES;
+	if (chp_sysroot_elfcorehdr_size(s) > 0)
+		m->elfcorehdr_size_shown = (uint64_t)chp_sysroot_elfcorehdr_size(s);
 	err = set_memory(m, s);
 	if (!err)
 		err = set_cpus(m, s);
@@ -125,7 +134,7 @@ int chp_machine_new_from_sysroot(struct chp_machine **out, const struct chp_sysr
 		bool known = chp_sysroot_text_vaddr(s, &vaddr, &size);
 		m->has_text = true;
 		m->text = (struct chp_kernel_text){ kimg.start,
-			known ? vaddr : START_KERNEL_MAP + kimg.start,
+			known ? vaddr : START_KERNEL_MAP + LOAD_PHYSICAL_ADDR,
 			size ? size : kimg.last - kimg.start + 1 };
 	}
 	uint64_t pa, size, base;

@@ -22,6 +22,11 @@ unsigned chp_machine_config_max_memory_ranges(const struct chp_machine *m)
 	return m->max_memory_ranges;
 }
 
+uint64_t chp_machine_elfcorehdr_size_shown(const struct chp_machine *m)
+{
+	return m->elfcorehdr_size_shown;
+}
+
 unsigned chp_machine_cpus_possible(const struct chp_machine *m)
 {
 	return m->possible;

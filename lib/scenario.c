@@ -130,10 +130,13 @@ static int setting(struct parser *p, const char *word, char **arg, int nargs)
 		return 0;
 	}
 	if (!strcmp(word, "load")) {
-		if (strcmp(arg[0], "file") && strcmp(arg[0], "segments") && strcmp(arg[0], "segments-hotplug"))
-			return perr(p, arg[0], "load takes file, segments or segments-hotplug, not '%s'", arg[0]);
+		if (strcmp(arg[0], "file") && strcmp(arg[0], "segments") && strcmp(arg[0], "segments-hotplug") &&
+		    strcmp(arg[0], "segments-update-elfcorehdr"))
+			return perr(p, arg[0], "load takes file, segments, segments-hotplug or "
+				    "segments-update-elfcorehdr, not '%s'", arg[0]);
 		sc->load.mode = strcmp(arg[0], "file") ? CHP_LOAD_SEGMENTS : CHP_LOAD_FILE;
 		sc->load.hotplug_flag = !strcmp(arg[0], "segments-hotplug");
+		sc->load.update_elfcorehdr_flag = !strcmp(arg[0], "segments-update-elfcorehdr");
 		return 0;
 	}
 	if (!strcmp(word, "policies")) {

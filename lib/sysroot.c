@@ -354,6 +354,21 @@ static int read_vmcoreinfo(struct chp_sysroot *s)
 	return 0;
 }
 
+/*
+ * Newer kernels (ABI sysfs-kernel-kexec-kdump, dated Nov 2025) show the kexec
+ * files in /sys/kernel/kexec/ and keep the old /sys/kernel names only as a
+ * deprecated option: the new place first, the old one otherwise.
+ */
+static const char *kexec_file(const struct chp_sysroot *s, const char *name, const char *old)
+{
+	static _Thread_local char path[64];
+
+	snprintf(path, sizeof(path), "/sys/kernel/kexec/%s", name);
+	if (chp_sysroot_exists(s, path) != 1)
+		snprintf(path, sizeof(path), "/sys/kernel/%s", old);
+	return path;
+}
+
 static int read_kernel(struct chp_sysroot *s)
 {
 	char *text = NULL;
@@ -370,17 +385,18 @@ static int read_kernel(struct chp_sysroot *s)
 		s->cmdline = text;
 	}
 	if (err >= 0)
-		err = read_flag(s, "/sys/kernel/kexec_loaded", &s->kexec_loaded, "no kexec support shown");
+		err = read_flag(s, kexec_file(s, "loaded", "kexec_loaded"), &s->kexec_loaded,
+				"no kexec support shown");
 	if (!err)
-		err = read_flag(s, "/sys/kernel/kexec_crash_loaded", &s->kexec_crash_loaded,
-				"no kdump support shown");
+		err = read_flag(s, kexec_file(s, "crash_loaded", "kexec_crash_loaded"),
+				&s->kexec_crash_loaded, "no kdump support shown");
 	if (!err)
-		err = read_size(s, "/sys/kernel/kexec_crash_size", CHP_PHYS_LIMIT,
+		err = read_size(s, kexec_file(s, "crash_size", "kexec_crash_size"), CHP_PHYS_LIMIT,
 				"any physical memory size", "crashkernel size unknown", &s->kexec_crash_size);
 	if (!err)
-		err = read_size(s, "/sys/kernel/crash_elfcorehdr_size", CHP_PHYS_LIMIT,
-				"any physical memory size", "no crash hotplug header size (before 6.6)",
-				&s->elfcorehdr_size);
+		err = read_size(s, kexec_file(s, "crash_elfcorehdr_size", "crash_elfcorehdr_size"),
+				CHP_PHYS_LIMIT, "any physical memory size",
+				"no crash hotplug header size (before 6.6)", &s->elfcorehdr_size);
 	if (!err)
 		err = read_vmcoreinfo(s);
 	return err;

@@ -43,6 +43,20 @@ static int parse_line(const char *path, unsigned lineno, const char *line,
 	return 0;
 }
 
+/*
+ * "System RAM" and the driver-managed "System RAM (DRIVER)" that
+ * add_memory_driver_managed() names (kmem, virtio_mem, ...): the resources
+ * with IORESOURCE_SYSTEM_RAM | IORESOURCE_BUSY, which /proc/iomem shows only
+ * by name.  The parents kmem requests ("dax0.0") lack BUSY: not matched.
+ */
+static bool is_system_ram(const char *name)
+{
+	size_t len = strlen(name);
+
+	return !strcmp(name, "System RAM") ||
+	       (!strncmp(name, "System RAM (", 12) && len > 13 && name[len - 1] == ')');
+}
+
 int chp_sysroot_parse_iomem(struct chp_sysroot *s, const char *text, const char *path)
 {
 	const char *p = text;
@@ -53,6 +67,13 @@ int chp_sysroot_parse_iomem(struct chp_sysroot *s, const char *text, const char 
 	bool have_kimg = false;
 	unsigned parent_depth_ram = 0;
 	bool in_ram = false;
+	/*
+	 * walk_system_ram_res() (kernel/resource.c find_next_iomem_res()) visits
+	 * the whole tree, children too, in address order, and resumes past the
+	 * end of each match: nested System RAM counts unless an enclosing match
+	 * already covered it.
+	 */
+	uint64_t walk_next = 0;
 
 	while (*p && !err) {
 		const char *nl = strchr(p, '\n');
@@ -82,8 +103,8 @@ int chp_sysroot_parse_iomem(struct chp_sysroot *s, const char *text, const char 
 		s->iomem[s->niomem++] = e;
 		any_nonzero |= e.start || e.last;
 		struct chp_range r = { e.start, e.last };
-		bool used = !strcmp(e.name, "System RAM") || !strncmp(e.name, "Crash kernel", 12) ||
-			    !strcmp(e.name, "System RAM (kmem)") || !strncmp(e.name, "Kernel ", 7);
+		bool ram = is_system_ram(e.name);
+		bool used = ram || !strncmp(e.name, "Crash kernel", 12) || !strncmp(e.name, "Kernel ", 7);
 		if (used && e.last >= CHP_PHYS_LIMIT) {
 			/* The model is sized by these: no address past what any machine has. */
 			err = chp_fail(-EINVAL, "%s:%u: %s ends at %#" PRIx64 ", beyond any physical "
@@ -92,12 +113,15 @@ int chp_sysroot_parse_iomem(struct chp_sysroot *s, const char *text, const char 
 		}
 		if (e.depth == 0)
 			in_ram = !strcmp(e.name, "System RAM");
-		if (e.depth == 0 && !strcmp(e.name, "System RAM"))
-			err = chp_ranges_add(s->system_ram, r);
-		else if (!strcmp(e.name, "Crash kernel") || !strcmp(e.name, "Crash kernel (low)"))
+		if (!strcmp(e.name, "System RAM (kmem)") && (err = chp_ranges_add(s->kmem, r)))
+			break;
+		if (ram && e.last >= walk_next) {
+			/* below 2^52 (checked above): walk_next cannot wrap */
+			err = chp_ranges_add(s->system_ram, (struct chp_range){
+				r.start > walk_next ? r.start : walk_next, r.last });
+			walk_next = r.last + 1;
+		} else if (!strcmp(e.name, "Crash kernel") || !strcmp(e.name, "Crash kernel (low)"))
 			err = chp_ranges_add(s->crashkernel, r);
-		else if (!strcmp(e.name, "System RAM (kmem)"))
-			err = chp_ranges_add(s->kmem, r);
 		else if (in_ram && e.depth > parent_depth_ram && !strncmp(e.name, "Kernel ", 7)) {
 			/* Kernel code, rodata, data, bss: the image from the first to the last. */
 			if (!have_kimg)

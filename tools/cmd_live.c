@@ -20,8 +20,11 @@ static const char elfcorehdr_usage[] =
 	"                          [--columns LIST] [-r] [-b] [-n]\n"
 	"\n"
 	"Build the ELF core header this machine needs now, by the x86_64 rules: a\n"
-	"PT_NOTE per CPU whose crash_notes is known, the vmcoreinfo PT_NOTE, the\n"
-	"kernel-text PT_LOAD, and a PT_LOAD per System RAM range minus the low 1 MiB\n"
+	"PT_NOTE per CPU whose crash_notes is known (present CPUs: sysfs shows no\n"
+	"other), the vmcoreinfo PT_NOTE (left out, with a warning, when\n"
+	"/sys/kernel/vmcoreinfo is unknown), the kernel-text PT_LOAD, and a PT_LOAD\n"
+	"per System RAM range as walk_system_ram_res() visits them (nested\n"
+	"\"System RAM (kmem)\", \"System RAM (virtio_mem)\" too) minus the low 1 MiB\n"
 	"and the crashkernel region(s).  Without -o, describe it.\n"
 	"\n"
 	"  --sysroot DIR   a dump of another machine under DIR (default /)\n"
@@ -178,8 +181,7 @@ int cmd_elfcorehdr(int argc, char **argv)
 			   "privilege): a dump would have no registers", chp_sysroot_prefix(s));
 		rc = EXIT_BAD_INPUT;
 	}
-	size_t room = chp_elfcore_segment_size(chp_machine_config_nr_cpus(m),
-					       chp_machine_config_max_memory_ranges(m)), len = 0;
+	size_t room = chp_crashmem_segment_size(m), len = 0;
 	uint8_t *buf = rc ? NULL : calloc(1, room);
 	if (!rc && (!buf || chp_ranges_new(&ranges) ||
 		    (exact ? chp_crashmem_expected(m, ranges) : chp_crashmem_header_ranges(m, ranges)) ||
@@ -187,6 +189,12 @@ int cmd_elfcorehdr(int argc, char **argv)
 		tool_error("elfcorehdr: %s", buf ? tool_why() : "out of memory");
 		rc = EXIT_SYSTEM;
 	}
+	bool vmci = chp_machine_vmcoreinfo(m).size != 0;
+	if (!rc && !vmci)
+		/* A PT_NOTE of size 0 oopses the capture kernel: none is written. */
+		fprintf(stderr, "crashhp: warning: elfcorehdr: %s: /sys/kernel/vmcoreinfo unknown: the "
+			"header has no VMCOREINFO note (makedumpfile and crash(8) then need the "
+			"vmlinux)\n", chp_sysroot_prefix(s));
 	if (!rc && output) {
 		int err = tool_write_file_atomic(output, buf, len);
 		if (err) {
@@ -197,7 +205,9 @@ int cmd_elfcorehdr(int argc, char **argv)
 	if (!rc) {
 		const struct chp_kernel_text *t = chp_machine_kernel_text(m);
 		unsigned notes = tool_notes_known(m);
-		size_t nr = chp_ranges_count(ranges);
+		size_t nr = chp_ranges_count(ranges), phnum = notes + vmci + (t ? 1 : 0) + nr;
+		uint64_t text_paddr = t ? t->paddr : 0, text_vaddr = t ? t->vaddr : 0;
+		bool kaslr_known = chp_sysroot_text_vaddr(s, &(uint64_t){ 0 }, &(uint64_t){ 0 });
 		uint64_t total = 0;
 		chp_ranges_total_bytes(ranges, &total);
 		if (as_json) {
@@ -207,10 +217,16 @@ int cmd_elfcorehdr(int argc, char **argv)
 			if (output)
 				json_string(&j, "file", output);
 			json_uint(&j, "bytes", len);
-			json_uint(&j, "program_headers", notes + 1 + (t ? 1 : 0) + nr);
+			json_uint(&j, "program_headers", phnum);
 			json_uint(&j, "cpu_notes", notes);
 			json_uint(&j, "cpus_possible", chp_machine_cpus_possible(m));
+			json_bool(&j, "vmcoreinfo", vmci);
 			json_bool(&j, "kernel_text", t != NULL);
+			if (t) {
+				json_hex(&j, "kernel_text_paddr", text_paddr);
+				json_hex(&j, "kernel_text_vaddr", text_vaddr);
+				json_bool(&j, "kernel_text_vaddr_from_kallsyms", kaslr_known);
+			}
 			json_uint(&j, "memory_bytes", total);
 			json_array_open(&j, "memory");
 			print_ranges(ranges, &table, &j);
@@ -219,12 +235,19 @@ int cmd_elfcorehdr(int argc, char **argv)
 		} else {
 			char b[32];
 			printf("elfcorehdr for %s: %zu bytes, %zu program headers%s%s\n",
-			       chp_sysroot_prefix(s), len, notes + 1 + (t ? 1 : 0) + nr,
+			       chp_sysroot_prefix(s), len, phnum,
 			       output ? ", written to " : "", output ? output : "");
 			printf("  CPU notes:    %u of %u possible CPUs%s\n", notes,
 			       chp_machine_cpus_possible(m),
-			       notes < chp_machine_cpus_possible(m) ? " (crash_notes of the others unknown here)" : "");
-			printf("  kernel text:  %s\n", t ? "yes" : "no (no Kernel code in /proc/iomem)");
+			       notes < chp_machine_cpus_possible(m)
+			       ? " (crash_notes of the others unknown here: sysfs shows it for present CPUs; "
+				 "watch reloads when one comes)" : "");
+			printf("  vmcoreinfo:   %s\n", vmci ? "yes" : "no (/sys/kernel/vmcoreinfo unknown)");
+			if (t)
+				printf("  kernel text:  %#" PRIx64 " at %#" PRIx64 "%s\n", text_vaddr, text_paddr,
+				       kaslr_known ? "" : " (no kallsyms: the non-randomized _text)");
+			else
+				printf("  kernel text:  no (no Kernel code in /proc/iomem)\n");
 			printf("  memory:       %s in %zu ranges\n\n", tool_format_size(total, b), nr);
 			if (print_ranges(ranges, &table, NULL))
 				rc = EXIT_SYSTEM;

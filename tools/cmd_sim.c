@@ -40,13 +40,17 @@ static const char sim_usage[] =
 	"of RAM in 128 MiB blocks, a 256 MiB crashkernel, kexec_file_load):\n"
 	"  --arch ARCH            x86_64 (default), ppc64le or ppc64\n"
 	"  --cpus P[:R[:O]]       CPUs possible, present, online (default 8:4:4)\n"
-	"  --nr-cpus N            the kernel's NR_CPUS: header slots for CPUs (8192)\n"
+	"  --nr-cpus N            the kernel's NR_CPUS (8192); x86 header slots for\n"
+	"                         CPUs are NR_CPUS_DEFAULT: 8192 then (MAXSMP), else 64\n"
 	"  --max-ranges N         CONFIG_CRASH_MAX_MEMORY_RANGES (8192)\n"
 	"  --ram SIZE             boot RAM, a multiple of the block size (1G)\n"
 	"  --block-size SIZE      memory block size, a power of two (128M; ppc64 256M)\n"
 	"  --crashkernel SIZE     crashkernel reservation (256M)\n"
-	"  --load MODE            file (kexec_file_load), segments (kexec_load) or\n"
-	"                         segments-hotplug (kexec_load with the hotplug flag)\n"
+	"  --load MODE            file (kexec_file_load), segments (kexec_load),\n"
+	"                         segments-hotplug (kexec_load with\n"
+	"                         KEXEC_CRASH_HOTPLUG_SUPPORT) or\n"
+	"                         segments-update-elfcorehdr (with\n"
+	"                         KEXEC_UPDATE_ELFCOREHDR: x86_64 only honours it)\n"
 	"  --crash-cpu N          the CPU that panics (0)\n"
 	"  --vmcore FILE          keep the vmcore there (default: a temporary file,\n"
 	"                         removed afterwards)\n"
@@ -176,9 +180,11 @@ static int parse_args(int argc, char **argv, struct sim_args *a)
 		case O_LOAD:
 			a->load.mode = strcmp(optarg, "file") ? CHP_LOAD_SEGMENTS : CHP_LOAD_FILE;
 			a->load.hotplug_flag = !strcmp(optarg, "segments-hotplug");
+			a->load.update_elfcorehdr_flag = !strcmp(optarg, "segments-update-elfcorehdr");
 			if (strcmp(optarg, "file") && strcmp(optarg, "segments") &&
-			    strcmp(optarg, "segments-hotplug"))
-				bad = "--load takes file, segments or segments-hotplug";
+			    strcmp(optarg, "segments-hotplug") && strcmp(optarg, "segments-update-elfcorehdr"))
+				bad = "--load takes file, segments, segments-hotplug or "
+				      "segments-update-elfcorehdr";
 			break;
 		case O_CCPU:
 			bad = tool_parse_uint(optarg, 65535, &v) ? NULL : "--crash-cpu takes a number";
@@ -238,7 +244,8 @@ static const char *load_name(const struct chp_load_options *l)
 {
 	if (l->mode == CHP_LOAD_FILE)
 		return "kexec_file_load";
-	return l->hotplug_flag ? "kexec_load with the hotplug flag" : "kexec_load";
+	return l->hotplug_flag ? "kexec_load with the hotplug flag"
+	       : l->update_elfcorehdr_flag ? "kexec_load with KEXEC_UPDATE_ELFCOREHDR" : "kexec_load";
 }
 
 struct sim_result {
@@ -271,6 +278,8 @@ static void report_json(const struct sim_args *a, const struct chp_machine *m,
 	json_object_open(&j, "load");
 	json_string(&j, "mode", a->load.mode == CHP_LOAD_FILE ? "file" : "segments");
 	json_bool(&j, "hotplug_flag", a->load.hotplug_flag);
+	json_bool(&j, "update_elfcorehdr_flag", a->load.update_elfcorehdr_flag);
+	json_bool(&j, "hotplug_capable", chp_load_hotplug_capable(chp_machine_arch(m), &a->load));
 	json_hex(&j, "elfcorehdr", res->hdr_seg.paddr);
 	json_uint(&j, "elfcorehdr_segment_bytes", res->hdr_seg.memsz);
 	json_uint(&j, "elfcorehdr_slots", chp_elfcore_slots(res->hdr_seg.memsz));

@@ -272,7 +272,9 @@ static void gather(struct facts *f)
 		x = finding(f, "cpus-hot-addable", SEV_INFO,
 			    "%u more CPUs may be hot-added (possible %u, present %u)",
 			    f->possible - f->present, f->possible, f->present);
-		fix(x, "nothing: their notes are reserved.");
+		fix(x, "nothing for the kernel's own header: it has a PT_NOTE for every possible CPU "
+		       "(crash_notes is per-CPU data of each); a header crashhp builds gets a CPU's "
+		       "note when sysfs shows it, once present ('crashhp watch' reloads then).");
 	}
 }
 

@@ -229,10 +229,10 @@ void sim_report_text(const struct chp_scenario *sc, uint64_t events,
 			       "the lock holder, nothing to change, or an image not updated in place)%s\n",
 			       chp_policy_name(res[i]->policy), res[i]->exhaustive_silent_event,
 			       res[i]->exhaustive_silent > 1 ? ", and others" : "");
-	if (sc->load.mode == CHP_LOAD_SEGMENTS && !sc->load.hotplug_flag)
-		printf("  load segments: kexec_load without the hotplug flag; the kernel updates no such\n"
-		       "  image in place (robust as mainline): every event leaves the header as loaded,\n"
-		       "  and only a reload (kdump's udev rule) would bring it up to date.\n");
+	if (sc->load.mode == CHP_LOAD_SEGMENTS && !chp_load_hotplug_capable(sc->spec.arch, &sc->load))
+		printf("  load segments: kexec_load without a hotplug flag this arch takes; the kernel\n"
+		       "  updates no such image in place (robust as mainline): every event leaves the\n"
+		       "  header as loaded, and only a reload (kdump's udev rule) would bring it up to date.\n");
 	for (size_t i = 0; i < n; i++)
 		if (res[i]->first_problem[0])
 			printf("  %s, first problem: %s\n", chp_policy_name(res[i]->policy),

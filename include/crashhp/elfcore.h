@@ -61,9 +61,11 @@ size_t chp_elfcore_phdrs_needed(const struct chp_elfcore_desc *desc);
 
 /*
  * Build the header into buf[0, buf_size): ELF header, a PT_NOTE per possible
- * CPU, the vmcoreinfo PT_NOTE, the kernel-text PT_LOAD (x86_64), a PT_LOAD per
- * memory range; zero up to the page-rounded length stored in *out_len, as the
- * kernel's crash_prepare_elf64_headers() does.  -ENOSPC when it does not fit.
+ * CPU, the vmcoreinfo PT_NOTE (left out when its size is 0: unknown), the
+ * kernel-text PT_LOAD (x86_64), a PT_LOAD per memory range; zero up to the
+ * page-rounded length stored in *out_len, as the kernel's
+ * crash_prepare_elf64_headers() does.  -ENOSPC when it does not fit; -EINVAL
+ * for a CPU note of size 0 (no PT_NOTE of size 0 is ever written).
  */
 int chp_elfcore_build(void *buf, size_t buf_size, const struct chp_elfcore_desc *desc,
 		      size_t *out_len);

@@ -61,6 +61,8 @@ void chp_machine_free(struct chp_machine *m);
 enum chp_arch chp_machine_arch(const struct chp_machine *m);
 unsigned chp_machine_config_nr_cpus(const struct chp_machine *m);
 unsigned chp_machine_config_max_memory_ranges(const struct chp_machine *m);
+/* A live kernel's /sys/kernel/crash_elfcorehdr_size (program headers' bytes); 0 unknown. */
+uint64_t chp_machine_elfcorehdr_size_shown(const struct chp_machine *m);
 
 unsigned chp_machine_cpus_possible(const struct chp_machine *m);
 /* Built from a sysroot (chp_machine_new_from_sysroot): its memory holds nothing here. */

@@ -13,7 +13,7 @@ trap 'rm -rf "$dir"' EXIT
 cd "$dir" || exit 1
 hostile="hostile-phys-index hostile-kernel-max hostile-notes-address hostile-fifo hostile-link-out hostile-escape"
 fixtures="vm-dimms holes-no-hotplug unprivileged no-online-files kexec-load-debian kexec-load-fedora
-	  fadump-ppc64 fadump-hotplug"
+	  fadump-ppc64 fadump-hotplug server-2s server-2s-novmci"
 for f in $fixtures $hostile; do
 	sh "$here/../fixtures/mksysroot.sh" "$f" "$f" || exit 1
 done
@@ -64,6 +64,20 @@ EOF
 	run elfcorehdr --sysroot vm-dimms --columns SIZE,NODE
 	run elfcorehdr --sysroot unprivileged -o never.hdr
 	run elfcorehdr --sysroot no-online-files
+	# A two-socket server: nested kmem and virtio_mem RAM in the header, the
+	# kernel above 4 GiB at the non-randomized _text, no PT_NOTE of size 0
+	# (without vmcoreinfo the note is left out, with a warning), as readelf
+	# and eu-readelf read them.
+	run elfcorehdr --sysroot server-2s -o server.hdr
+	run elfcorehdr --sysroot server-2s-novmci --json -o server-novmci.hdr
+	run verify --sysroot server-2s server.hdr
+	for h in server.hdr server-novmci.hdr; do
+		echo "\$ readelf -lW $h | NOTE sizes, counted; LOADs"
+		readelf -lW "$h" | awk '$1 == "NOTE" { print $5, $6 }' | sort | uniq -c
+		readelf -lW "$h" | awk '$1 == "LOAD" { print $2, $3, $4, $6 }'
+		echo "\$ eu-readelf -l $h | NOTEs of size 0"
+		eu-readelf -l "$h" | awk '$1 == "NOTE" && ($5 ~ /^0x0+$/ || $6 ~ /^0x0+$/)' | wc -l
+	done
 	# offline memory the kernel's rule keeps: a note, exit 0
 	run verify --sysroot vm-dimms vm.hdr
 	run verify --sysroot vm-dimms --json vm.hdr

@@ -82,6 +82,36 @@ static void test_elfcore__build_x86_64_layout(void **state)
 	free(buf);
 }
 
+/*
+ * No PT_NOTE of size 0, ever: vmcore.c's update_note_header_size_elf64()
+ * kmalloc(p_memsz)s each note and reads an Elf64_Nhdr through it, so a size
+ * of 0 oopses the capture kernel.  A vmcoreinfo of unknown size is left out;
+ * a CPU note of size 0 is refused.
+ */
+static void test_elfcore__no_zero_size_note(void **state)
+{
+	struct chp_note_loc notes[2] = { { 0x4000000, 368 }, { 0x4000180, 368 } };
+	struct chp_ranges *mem = two_ranges();
+	struct chp_elfcore_desc d = { CHP_ARCH_X86_64, notes, 2, { 0, 0 }, NULL, mem, 0 };
+	size_t size = chp_elfcore_segment_size(64, 8192), len = 0;
+	uint8_t *buf = calloc(1, size);
+	struct chp_elfcore *core;
+
+	assert_int_equal(chp_elfcore_phdrs_needed(&d), 4);
+	assert_int_equal(chp_elfcore_build(buf, size, &d, &len), 0);
+	assert_int_equal(chp_elfcore_open_buffer(&core, buf, len, CHP_ELFCORE_AUTO), 0);
+	assert_int_equal(chp_elfcore_phnum(core), 4);
+	for (size_t i = 0; i < chp_elfcore_phnum(core); i++)
+		assert_int_not_equal(chp_elfcore_phdr(core, i)->memsz, 0);
+	assert_int_equal(chp_elfcore_phdr(core, 2)->type, CHP_PT_LOAD);
+	chp_elfcore_free(core);
+	notes[1].size = 0;
+	assert_int_equal(chp_elfcore_build(buf, size, &d, &len), -EINVAL);
+	assert_non_null(strstr(chp_last_error(), "size 0"));
+	chp_ranges_free(mem);
+	free(buf);
+}
+
 /* ppc64 is big endian with the 0xc000... direct map and no kernel-text LOAD. */
 static void test_elfcore__build_ppc64_big_endian(void **state)
 {
@@ -205,6 +235,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_elfcore__capacity_follows_kernel_formula),
 		cmocka_unit_test(test_elfcore__build_x86_64_layout),
+		cmocka_unit_test(test_elfcore__no_zero_size_note),
 		cmocka_unit_test(test_elfcore__build_ppc64_big_endian),
 		cmocka_unit_test(test_elfcore__build_reports_no_room),
 		cmocka_unit_test(test_elfcore__text_overlapping_ram_is_valid),

@@ -206,6 +206,34 @@ static void test_hotplug__ppc64_mainline_removal_exact(void **state)
 	}
 }
 
+/*
+ * ppc64 mainline, update_crash_elfcorehdr() -> remove_mem_range() with
+ * 7afe2383eff0 (Debian 6.12.63 on): offlining a block in the middle of a
+ * range splits it and the upper part ends one byte past the range, at
+ * 0x140000000, where nothing is: the dump reads absent memory.  Robust cuts
+ * exactly.
+ */
+static void test_hotplug__ppc64_mainline_split_one_byte_past(void **state)
+{
+	for (int p = 0; p < 2; p++) {
+		struct hplab l;
+
+		hplab_up(&l, CHP_ARCH_PPC64, 1 * GiB, p ? CHP_POLICY_ROBUST : CHP_POLICY_MAINLINE);
+		assert_int_equal(chp_machine_add_dimm(l.m, 4 * GiB, GiB, true), 0);
+		assert_int_equal(chp_machine_offline_block(l.m, (4 * GiB + 256 * MiB) / (256 * MiB)), 0);
+		struct chp_dump_result res = hplab_crash(&l);
+		assert_true(res.taken);
+		if (p) {
+			assert_true(res.complete);
+		} else {
+			assert_false(res.complete);
+			assert_int_not_equal(res.absent_bytes, 0);
+			assert_int_equal(res.missing_bytes, 0);
+		}
+		hplab_down(&l);
+	}
+}
+
 /* kexec_load without the hotplug flag: neither policy may touch the header. */
 static void test_hotplug__image_without_hotplug_support_untouched(void **state)
 {
@@ -315,6 +343,7 @@ int main(void)
 		cmocka_unit_test(test_hotplug__reload_resync_takes_dumps),
 		cmocka_unit_test(test_hotplug__x86_hot_remove_leaves_dimm_in_mainline),
 		cmocka_unit_test(test_hotplug__ppc64_mainline_removal_exact),
+		cmocka_unit_test(test_hotplug__ppc64_mainline_split_one_byte_past),
 		cmocka_unit_test(test_hotplug__image_without_hotplug_support_untouched),
 		cmocka_unit_test(test_hotplug__cpu_online_offline),
 		cmocka_unit_test(test_hotplug__robust_converges_to_fresh_build),

@@ -12,8 +12,11 @@
 #include <cmocka.h>
 
 #include "crashhp/capture.h"
+#include "crashhp/elfcore.h"
 #include "crashhp/error.h"
 #include "crashhp/kimage.h"
+#include "crashhp/loader.h"
+#include "crashhp/machine.h"
 
 #define REGION ((struct chp_range){ 0x2f000000, 0x2f000000 + (16u << 20) - 1 })
 
@@ -238,10 +241,151 @@ static void test_kimage__unload_and_no_room(void **state)
 	chp_kimage_free(img);
 }
 
+/*
+ * crash_handle_hotplug_event() (kernel/crash_core.c) finds the elfcorehdr
+ * segment by the ELF magic and does not stop at the first match: with two
+ * segments starting with it, the last is taken for the header.
+ */
+static void test_kimage__elfcorehdr_segment_is_the_last_match(void **state)
+{
+	struct chp_kimage *img = loaded(CHP_LOAD_SEGMENTS, true);
+	struct chp_segment_info seg;
+	size_t index = 99, kernel = 0;
+
+	for (size_t i = 0; i < chp_kimage_nr_segments(img); i++) {
+		assert_int_equal(chp_kimage_segment(img, i, &seg), 0);
+		if (seg.kind == CHP_SEG_KERNEL)
+			kernel = i;
+	}
+	assert_int_equal(chp_kimage_segment(img, kernel, &seg), 0);
+	assert_int_equal(chp_kimage_unprotect(img), 0);
+	assert_int_equal(chp_kimage_store(img, seg.paddr, "\x7f" "ELF", 4), 0);
+	chp_kimage_protect(img);
+	assert_int_equal(chp_kimage_elfcorehdr_index(img, &index), 0);
+	assert_int_equal(index, kernel);
+	chp_kimage_free(img);
+}
+
+/*
+ * arch_crash_hotplug_support() (6.12): x86 takes KEXEC_UPDATE_ELFCOREHDR or
+ * KEXEC_CRASH_HOTPLUG_SUPPORT from kexec_load, ppc64 only the latter;
+ * kexec_file_load is always capable.
+ */
+static void test_kimage__hotplug_flags_per_arch(void **state)
+{
+	struct chp_load_options o;
+
+	chp_load_options_init(&o);
+	assert_true(chp_load_hotplug_capable(CHP_ARCH_PPC64LE, &o));
+	o.mode = CHP_LOAD_SEGMENTS;
+	assert_false(chp_load_hotplug_capable(CHP_ARCH_X86_64, &o));
+	o.update_elfcorehdr_flag = true;
+	assert_true(chp_load_hotplug_capable(CHP_ARCH_X86_64, &o));
+	assert_false(chp_load_hotplug_capable(CHP_ARCH_PPC64LE, &o));
+	o.update_elfcorehdr_flag = false;
+	o.hotplug_flag = true;
+	assert_true(chp_load_hotplug_capable(CHP_ARCH_X86_64, &o));
+	assert_true(chp_load_hotplug_capable(CHP_ARCH_PPC64LE, &o));
+
+	/* and the x86 image loaded with KEXEC_UPDATE_ELFCOREHDR is one the kernel updates */
+	struct chp_lab_spec spec;
+	struct chp_machine *m;
+	struct chp_kimage *img;
+
+	chp_lab_spec_init(&spec, CHP_ARCH_X86_64);
+	assert_int_equal(chp_machine_new_lab(&m, &spec), 0);
+	assert_int_equal(chp_kimage_new(&img, *chp_ranges_at(chp_machine_crashkernel(m), 0)), 0);
+	o.hotplug_flag = false;
+	o.update_elfcorehdr_flag = true;
+	assert_int_equal(chp_load_crash_image(img, m, &o), 0);
+	assert_true(chp_kimage_hotplug_capable(img));
+	chp_kimage_free(img);
+	chp_machine_free(m);
+}
+
+/* A ppc64 kexec_load with KEXEC_UPDATE_ELFCOREHDR: not updated, its header just big enough. */
+static void test_kimage__ppc64_ignores_update_elfcorehdr(void **state)
+{
+	struct chp_lab_spec spec;
+	struct chp_machine *m;
+	struct chp_kimage *img;
+	struct chp_load_options o;
+	struct chp_segment_info seg;
+
+	chp_lab_spec_init(&spec, CHP_ARCH_PPC64LE);
+	spec.max_memory_ranges = 100; /* where kexec_file_load's size differs */
+	assert_int_equal(chp_machine_new_lab(&m, &spec), 0);
+	assert_int_equal(chp_kimage_new(&img, *chp_ranges_at(chp_machine_crashkernel(m), 0)), 0);
+	chp_load_options_init(&o);
+	o.mode = CHP_LOAD_SEGMENTS;
+	o.update_elfcorehdr_flag = true;
+	assert_int_equal(chp_load_crash_image(img, m, &o), 0);
+	assert_false(chp_kimage_hotplug_capable(img));
+	find(img, CHP_SEG_ELFCOREHDR, &seg);
+	assert_int_equal(seg.memsz, 4096);
+	o.update_elfcorehdr_flag = false;
+	o.hotplug_flag = true;
+	assert_int_equal(chp_load_crash_image(img, m, &o), 0);
+	assert_true(chp_kimage_hotplug_capable(img));
+	find(img, CHP_SEG_ELFCOREHDR, &seg);
+	/* crash_elfcorehdr_size: 64 + (8 possible + 1 + 100) * 56 = 6168, page-rounded */
+	assert_int_equal(seg.memsz, 2 * 4096);
+	chp_kimage_free(img);
+	chp_machine_free(m);
+}
+
+/* PT_NOTEs in the loaded image's header. */
+static size_t loaded_notes(const struct chp_kimage *img)
+{
+	struct chp_segment_info seg;
+	static uint8_t buf[1 << 20];
+	struct chp_elfcore *core;
+	size_t notes = 0;
+
+	find(img, CHP_SEG_ELFCOREHDR, &seg);
+	assert_true(seg.bufsz <= sizeof(buf));
+	assert_int_equal(chp_kimage_read(img, seg.paddr, buf, (size_t)seg.bufsz), 0);
+	assert_int_equal(chp_elfcore_open_buffer(&core, buf, (size_t)seg.bufsz, CHP_ELFCORE_AUTO), 0);
+	for (size_t i = 0; i < chp_elfcore_phnum(core); i++)
+		notes += chp_elfcore_phdr(core, i)->type == CHP_PT_NOTE;
+	chp_elfcore_free(core);
+	return notes;
+}
+
+/*
+ * kexec-tools' crash_create_elf64_headers() gives a kexec_load header a
+ * PT_NOTE per CPU sysfs shows (present), the kernel's crash_prepare_elf64_headers()
+ * one per possible CPU (for_each_possible_cpu): 4 of 8 against 8, + vmcoreinfo.
+ */
+static void test_kimage__kexec_load_header_has_present_cpus(void **state)
+{
+	struct chp_lab_spec spec;
+	struct chp_machine *m;
+	struct chp_kimage *img;
+	struct chp_load_options o;
+
+	chp_lab_spec_init(&spec, CHP_ARCH_X86_64); /* 8 possible, 4 present */
+	assert_int_equal(chp_machine_new_lab(&m, &spec), 0);
+	assert_int_equal(chp_kimage_new(&img, *chp_ranges_at(chp_machine_crashkernel(m), 0)), 0);
+	chp_load_options_init(&o);
+	assert_int_equal(chp_load_crash_image(img, m, &o), 0);
+	assert_int_equal(loaded_notes(img), 8 + 1);
+	o.mode = CHP_LOAD_SEGMENTS;
+	o.hotplug_flag = true;
+	assert_int_equal(chp_load_crash_image(img, m, &o), 0);
+	assert_int_equal(loaded_notes(img), 4 + 1);
+	chp_kimage_free(img);
+	chp_machine_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kimage__stray_write_faults),
+		cmocka_unit_test(test_kimage__elfcorehdr_segment_is_the_last_match),
+		cmocka_unit_test(test_kimage__hotplug_flags_per_arch),
+		cmocka_unit_test(test_kimage__kexec_load_header_has_present_cpus),
+		cmocka_unit_test(test_kimage__ppc64_ignores_update_elfcorehdr),
 		cmocka_unit_test(test_kimage__store_needs_unprotect),
 		cmocka_unit_test(test_kimage__store_only_atomic),
 		cmocka_unit_test(test_kimage__file_load_layout_and_cmdline),

@@ -181,11 +181,73 @@ static void test_machine__cpu_sets(void **state)
 	chp_machine_free(m);
 }
 
+/*
+ * x86_64 crash_load_segments() / arch_crash_get_elfcorehdr_size(): the header
+ * reserves CONFIG_NR_CPUS_DEFAULT CPU slots, 8192 under MAXSMP (NR_CPUS 8192)
+ * and 64 otherwise, whatever NR_CPUS is; + 2 + CRASH_MAX_MEMORY_RANGES, + the
+ * ELF header, page-rounded by kexec_add_buffer().
+ */
+static void test_machine__x86_segment_from_nr_cpus_default(void **state)
+{
+	struct chp_lab_spec s;
+	struct chp_machine *m;
+
+	chp_lab_spec_init(&s, CHP_ARCH_X86_64);
+	s.nr_cpus_config = 512;
+	assert_int_equal(chp_machine_new_lab(&m, &s), 0);
+	/* 64 + (2 + 64 + 8192) * 56 = 462512 -> 113 pages, not 64 + (2 + 512 + 8192) * 56 */
+	assert_int_equal(chp_crashmem_segment_size(m), 113 * 4096);
+	chp_machine_free(m);
+	s.nr_cpus_config = 8192;
+	assert_int_equal(chp_machine_new_lab(&m, &s), 0);
+	assert_int_equal(chp_crashmem_segment_size(m), 225 * 4096); /* 917680 bytes */
+	chp_machine_free(m);
+	assert_int_equal(chp_crashmem_x86_nr_cpus_default(1), 1);
+}
+
+/*
+ * ppc64 load_elfcorehdr_segment(): the header as crash_prepare_elf64_headers()
+ * sizes it (possible CPUs + vmcoreinfo + ranges + a kernel-map slot it leaves
+ * unused, page-aligned) + kdump_extra_elfcorehdr_size(): (CRASH_MAX_MEMORY_RANGES
+ * - ranges at load) program headers, the ranges counting [0, 64 KiB) apart
+ * (get_crash_memory_ranges()); page-rounded again.  Commit 04e707cb77c2 keeps
+ * this memsz as elf_headers_sz.
+ */
+static void test_machine__ppc64_segment_kdump_extra_size(void **state)
+{
+	struct chp_lab_spec s;
+	struct chp_machine *m;
+
+	chp_lab_spec_init(&s, CHP_ARCH_PPC64LE);
+	s.boot_ram = 8 * GiB;
+	s.crashkernel_size = 128 * MiB;
+	s.cpus_possible = s.cpus_present = s.cpus_online = 2;
+	assert_int_equal(chp_machine_new_lab(&m, &s), 0);
+	/* ranges: [0, 64K) [64K, crashkernel) [after it, 8G): 3 */
+	assert_int_equal(chp_crashmem_segment_size(m), 4096 + (8192 - 3) * 56 + 4096 - (8189 * 56) % 4096);
+	chp_machine_free(m);
+	s.max_memory_ranges = 3; /* as many as at load: no extra, the header alone */
+	assert_int_equal(chp_machine_new_lab(&m, &s), 0);
+	assert_int_equal(chp_crashmem_segment_size(m), 4096);
+	chp_machine_free(m);
+	s.max_memory_ranges = 100; /* the header page-aligned first: 4096 + 97 * 56 -> 3 pages */
+	assert_int_equal(chp_machine_new_lab(&m, &s), 0);
+	assert_int_equal(chp_crashmem_segment_size(m), 3 * 4096);
+	chp_machine_free(m);
+	s.max_memory_ranges = 3;
+	s.cpus_possible = 68; /* 64 + (68 + 1 + 3 + the kernel-map slot) * 56 = 4152: 2 pages */
+	assert_int_equal(chp_machine_new_lab(&m, &s), 0);
+	assert_int_equal(chp_crashmem_segment_size(m), 2 * 4096);
+	chp_machine_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_machine__x86_64_pc_layout),
 		cmocka_unit_test(test_machine__ppc64_layout),
+		cmocka_unit_test(test_machine__x86_segment_from_nr_cpus_default),
+		cmocka_unit_test(test_machine__ppc64_segment_kdump_extra_size),
 		cmocka_unit_test(test_machine__spec_errors_name_the_field),
 		cmocka_unit_test(test_machine__memory_contents),
 		cmocka_unit_test(test_machine__store_only_into_kernel_buffers),

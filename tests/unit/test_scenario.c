@@ -31,7 +31,7 @@ static void test_scenario__errors_name_line_and_column(void **state)
 	expect_error("add-dimm 1G\nram 8G\n", "t.scn:2:1: 'ram' must come before the first action");
 	expect_error("policies mainline fast\n", "t.scn:1:19: unknown policy 'fast'");
 	expect_error("crash now\n", "t.scn:1:7: crash takes 0 to 0 arguments");
-	expect_error("load kexec\n", "t.scn:1:6: load takes file, segments or segments-hotplug");
+	expect_error("load kexec\n", "t.scn:1:6: load takes file, segments, segments-hotplug or segments-update-elfcorehdr");
 	expect_error("add-dimm 0\n", "t.scn:1:10: a size must be more than 0");
 	expect_error("online-block x\n", "t.scn:1:14: expected a number, not 'x'");
 	expect_error("arch sparc\n", "t.scn:1:6: unknown architecture 'sparc'");

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "crashhp/crashmem.h"
 #include "crashhp/error.h"
 #include "crashhp/machine.h"
 #include "crashhp/sysroot.h"
@@ -129,7 +130,7 @@ static void test_sysroot__iomem_tree(void **state)
 	assert_int_equal(chp_sysroot_open(&s, root), 0);
 	assert_int_equal(chp_sysroot_nr_iomem(s), 11);
 	assert_int_equal(chp_sysroot_iomem(s, 8)->depth, 1);
-	assert_int_equal(chp_ranges_count(chp_sysroot_system_ram(s)), 3); /* kmem is not top-level RAM */
+	assert_int_equal(chp_ranges_count(chp_sysroot_system_ram(s)), 4); /* kmem nested: counted */
 	assert_int_equal(chp_ranges_count(chp_sysroot_crashkernel(s)), 2);
 	assert_int_equal(chp_ranges_count(chp_sysroot_kmem(s)), 1);
 	assert_true(chp_sysroot_kernel_image(s, &k));
@@ -138,6 +139,126 @@ static void test_sysroot__iomem_tree(void **state)
 	assert_false(chp_sysroot_iomem_zeroed(s));
 	/* Absent everything else: listed, not failed. */
 	assert_non_null(strstr(chp_sysroot_absent(s), "/sys/devices/system/cpu/possible"));
+	chp_sysroot_free(s);
+}
+
+/*
+ * walk_system_ram_res() (kernel/resource.c, find_next_iomem_res() walking
+ * children too) visits nested System RAM: kmem under a dax device,
+ * virtio_mem under its device, in address order; a match nested in one
+ * already visited is skipped (the walk resumes past its end); the dax
+ * device itself (IORESOURCE_SYSTEM_RAM without BUSY) is not a match.
+ *
+ *   [1 MiB ........ 2 GiB)  [4G ... 5G) kmem   [6G 6.5G) [7G 7.5G) virtio_mem
+ */
+static void test_sysroot__iomem_nested_system_ram(void **state)
+{
+	static const struct chp_range want[] = {
+		{ 0x100000, 0x7fffffff }, { 0x100000000, 0x13fffffff },
+		{ 0x180000000, 0x19fffffff }, { 0x1c0000000, 0x1dfffffff },
+	};
+	struct chp_sysroot *s;
+	const struct chp_ranges *ram;
+
+	put("/proc/iomem",
+	    "00100000-7fffffff : System RAM\n"
+	    "  01000000-01ffffff : Kernel code\n"
+	    "  10000000-1fffffff : System RAM\n"
+	    "100000000-13fffffff : Persistent Memory\n"
+	    "  100000000-13fffffff : namespace0.0\n"
+	    "    100000000-13fffffff : dax0.0\n"
+	    "      100000000-13fffffff : System RAM (kmem)\n"
+	    "180000000-1ffffffff : virtio0\n"
+	    "  180000000-19fffffff : System RAM (virtio_mem)\n"
+	    "  1c0000000-1dfffffff : System RAM (virtio_mem)\n"
+	    "200000000-2ffffffff : Persistent Memory\n"
+	    "  200000000-2ffffffff : namespace1.0\n"
+	    "300000000-30fffffff : System RAM (kmem\n"); /* not a name the kernel accepts */
+	assert_int_equal(chp_sysroot_open(&s, root), 0);
+	ram = chp_sysroot_system_ram(s);
+	assert_int_equal(chp_ranges_count(ram), 4);
+	for (size_t i = 0; i < 4; i++) {
+		assert_int_equal(chp_ranges_at(ram, i)->start, want[i].start);
+		assert_int_equal(chp_ranges_at(ram, i)->last, want[i].last);
+	}
+	chp_sysroot_free(s);
+}
+
+/*
+ * Without kallsyms, x86_64's kernel-text LOAD takes the non-randomized _text,
+ * __START_KERNEL_map + LOAD_PHYSICAL_ADDR, wherever the kernel sits: here at
+ * 0xddd800000 as on a real 128 GiB EPYC server (+ the physical address would
+ * wrap past 2^64).
+ */
+static void test_sysroot__kernel_text_without_kallsyms(void **state)
+{
+	struct chp_sysroot *s;
+	struct chp_machine *m;
+	const struct chp_kernel_text *t;
+
+	put_machine();
+	put("/proc/iomem", "00001000-0009ffff : System RAM\n00100000-4fffffff : System RAM\n"
+			   "  2e000000-3dffffff : Crash kernel\n100000000-204f1fffff : System RAM\n"
+			   "  ddd800000-dde401e76 : Kernel code\n  ddf470000-ddf9fffff : Kernel bss\n");
+	assert_int_equal(chp_sysroot_open(&s, root), 0);
+	assert_int_equal(chp_machine_new_from_sysroot(&m, s), 0);
+	t = chp_machine_kernel_text(m);
+	assert_non_null(t);
+	assert_int_equal(t->paddr, 0xddd800000ull);
+	assert_int_equal(t->vaddr, 0xffffffff81000000ull);
+	assert_int_equal(t->size, 0xddfa00000ull - 0xddd800000ull);
+	chp_machine_free(m);
+	chp_sysroot_free(s);
+}
+
+/* /sys/kernel/kexec/ (newer kernels) first; the old /sys/kernel names otherwise. */
+static void test_sysroot__kexec_dir_layout(void **state)
+{
+	struct chp_sysroot *s;
+
+	put_machine();
+	put("/sys/kernel/kexec/loaded", "0\n");
+	put("/sys/kernel/kexec/crash_loaded", "1\n");
+	put("/sys/kernel/kexec/crash_size", "268435456\n");
+	put("/sys/kernel/kexec/crash_elfcorehdr_size", "462560\n");
+	put("/sys/kernel/kexec_crash_size", "1\n"); /* deprecated, stale: the new one wins */
+	assert_int_equal(chp_sysroot_open(&s, root), 0);
+	assert_int_equal(chp_sysroot_kexec_loaded(s), 0);
+	assert_int_equal(chp_sysroot_kexec_crash_loaded(s), 1);
+	assert_int_equal(chp_sysroot_kexec_crash_size(s), 268435456);
+	assert_int_equal(chp_sysroot_elfcorehdr_size(s), 462560);
+	chp_sysroot_free(s);
+	drop("/sys/kernel/kexec/crash_size");
+	drop("/sys/kernel/kexec/crash_elfcorehdr_size");
+	put("/sys/kernel/crash_elfcorehdr_size", "917616\n");
+	assert_int_equal(chp_sysroot_open(&s, root), 0);
+	assert_int_equal(chp_sysroot_kexec_crash_size(s), 1);
+	assert_int_equal(chp_sysroot_elfcorehdr_size(s), 917616);
+	chp_sysroot_free(s);
+}
+
+/*
+ * The live header's room: the kernel's own crash_elfcorehdr_size where shown
+ * (x86 arch_crash_get_elfcorehdr_size(): program headers only) + the ELF
+ * header, page-rounded; else from kernel_max, NR_CPUS 8192 being MAXSMP's.
+ */
+static void test_sysroot__segment_from_live_elfcorehdr_size(void **state)
+{
+	struct chp_sysroot *s;
+	struct chp_machine *m;
+
+	put_machine();
+	put("/sys/kernel/crash_elfcorehdr_size", "462448\n"); /* (2 + 64 + 8192) * 56 */
+	assert_int_equal(chp_sysroot_open(&s, root), 0);
+	assert_int_equal(chp_machine_new_from_sysroot(&m, s), 0);
+	assert_int_equal(chp_crashmem_segment_size(m), 113 * 4096);
+	chp_machine_free(m);
+	chp_sysroot_free(s);
+	drop("/sys/kernel/crash_elfcorehdr_size");
+	assert_int_equal(chp_sysroot_open(&s, root), 0);
+	assert_int_equal(chp_machine_new_from_sysroot(&m, s), 0);
+	assert_int_equal(chp_crashmem_segment_size(m), 225 * 4096); /* kernel_max 8191 */
+	chp_machine_free(m);
 	chp_sysroot_free(s);
 }
 
@@ -408,6 +529,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sysroot__cpulist),
 		cmocka_unit_test_setup_teardown(test_sysroot__iomem_tree, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sysroot__iomem_nested_system_ram, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sysroot__kernel_text_without_kallsyms, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sysroot__kexec_dir_layout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sysroot__segment_from_live_elfcorehdr_size, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sysroot__iomem_errors_name_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sysroot__iomem_zeroed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sysroot__malformed_sysfs_named, setup, teardown),
