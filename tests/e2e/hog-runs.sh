@@ -38,7 +38,7 @@ if ! git clone -q "$src" "$work/clone"; then
 fi
 cd "$work/clone" || exit 2
 say "fresh clone of $src at $(git log -1 --format='%h %s' | cut -c1-72) in $work/clone"
-if ! make all >"$work/build.log" 2>&1; then
+if ! nice -n 10 make all >"$work/build.log" 2>&1; then
 	tail -n 20 "$work/build.log"
 	say "the build failed ($work/build.log)"
 	exit 2
