@@ -22,13 +22,20 @@ case "$n$hogs" in *[!0-9]*) echo "hog-runs: N and HOGS are counts" >&2; exit 2 ;
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/crashhp-hog.XXXXXX")
 pids=""
+e2e=""
 stop_hog() {
 	for p in $pids; do kill "$p" 2>/dev/null; done
 	for p in $pids; do wait "$p" 2>/dev/null; done
 	pids=""
 }
+# A signal ends the run under way too: make e2e runs in its own process
+# group (setsid), all of it ended, QEMU included.
+stop_all() {
+	[ -z "$e2e" ] || kill -TERM "-$e2e" 2>/dev/null
+	stop_hog
+}
 trap stop_hog EXIT
-trap 'stop_hog; exit 130' INT TERM HUP
+trap 'stop_all; exit 130' INT TERM HUP
 
 say() { echo "hog-runs: $*"; }
 
@@ -61,8 +68,12 @@ run=1
 while [ "$run" -le "$n" ]; do
 	log=$work/e2e-$run.log
 	t0=$(date +%s)
-	make e2e >"$log" 2>&1
+	# In the background, waited for: a signal to this script is handled at once.
+	setsid make e2e >"$log" 2>&1 &
+	e2e=$!
+	wait "$e2e"
 	rc=$?
+	e2e=""
 	t1=$(date +%s)
 	verdict=$(grep -E '^[0-9]+ e2e failures' "$log" | tail -n 1)
 	if [ $rc -eq 0 ]; then result=green; else result=FAILED; failed=$((failed + 1)); fi
