@@ -239,6 +239,18 @@ static int read_text(struct chp_sysroot *s, const char *path, size_t limit, char
 				chp_sysroot_note_absent(s, path, "not readable here");
 			return 0;
 		}
+		/*
+		 * /sys/kernel/kexec_crash_size answers EBUSY while the kernel's
+		 * kexec lock is held (crash_get_memory_size() only tries it): a
+		 * kdump load or a crash hotplug update is running, as when a
+		 * DIMM comes online while watch starts.  Unknown now, not a
+		 * broken machine.
+		 */
+		if (r == -EBUSY && meaning) {
+			chp_sysroot_note_absent(s, path, "busy (the kernel's kexec lock was held: "
+						"a kdump load or a crash hotplug update)");
+			return 0;
+		}
 		return chp_fail(r, "%s%s: %s", s->prefix, path, strerror(-r));
 	}
 	if (r == 1) {

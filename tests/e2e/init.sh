@@ -227,6 +227,48 @@ stop_watch() {
 	sed 's/^/WATCH /' /tmp/watch.log
 }
 
+# 3. SIGTERM to watch's process group (as systemd stops the unit, and
+# Ctrl-C) while its reload stands between kexec's unload and its load: the
+# reload signals that it has unloaded and waits for the go file; the go
+# comes once watch has taken the TERM from its signalfd (no longer pending
+# in /proc/PID/status).  Then the reload must finish the load, kdump be
+# loaded, and watch exit 0 after it.  A block offlined is the change: on x86
+# the kernel keeps the range of an offlined block, so watch reloads.
+cat >/tmp/term-reload.sh <<'RELOAD'
+kexec -p -u
+echo "$(cat /sys/kernel/kexec_crash_loaded)" >/tmp/term-unloaded
+until [ -e /tmp/term-go ]; do sleep 0.1; done
+sh /tmp/reload.sh && echo "$(cat /sys/kernel/kexec_crash_loaded)" >/tmp/term-loaded
+RELOAD
+term_pending() {
+	mask=$(sed -n 's/^ShdPnd:[[:space:]]*//p' /proc/$watch/status 2>/dev/null)
+	[ -n "$mask" ] && [ $((0x$mask & 0x4000)) -ne 0 ]
+}
+term_taken() { ! term_pending; }
+term_during_reload() {
+	rm -f /tmp/term-unloaded /tmp/term-go /tmp/term-loaded
+	# Its own process group, so a TERM to the group reaches watch alone
+	# (and the reload only if watch fails to keep it out of the group).
+	setsid crashhp watch --json -o /tmp/hdr-term --reload "sh /tmp/term-reload.sh" >/tmp/watch.log 2>&1 &
+	watch=$!
+	await "the second crashhp watch ready (its READY line)" "$patience" watch_has_ready_line || return
+	echo offline >/sys/devices/system/memory/memory39/state
+	await "watch's reload to have unloaded kdump" "$patience" exists /tmp/term-unloaded
+	echo "TERM-UNLOADED kexec_crash_loaded=$(cat /tmp/term-unloaded)"
+	group=$(cut -d' ' -f5 /proc/$watch/stat)
+	kill -TERM -- "-$group"
+	await "crashhp watch to take the SIGTERM from its signalfd" "$patience" term_taken
+	echo "TERM-SENT to group $group; watch alive: $(cat /proc/$watch/comm 2>/dev/null || echo no)"
+	touch /tmp/term-go
+	await "crashhp watch to exit after SIGTERM (its reload over)" $((patience * 2)) watch_exited
+	wait $watch
+	rc=$?
+	echo "TERM-WATCH-EXIT $rc"
+	echo "TERM-RELOAD-LOADED $(cat /tmp/term-loaded 2>/dev/null || echo none)"
+	echo "TERM-CRASH-LOADED $(cat /sys/kernel/kexec_crash_loaded)"
+	sed 's/^/TERMWATCH /' /tmp/watch.log
+}
+
 if grep -q crashhp_e2e=race /proc/cmdline; then
 	# 1. The DIMM hot-added while watch starts: watch started and, at
 	# once, RACE-ADD tells the host to add the DIMM; nothing waits for
@@ -255,6 +297,7 @@ if grep -q crashhp_e2e=race /proc/cmdline; then
 	crashhp verify --sysroot / /tmp/hdr | sed 's/^/VERIFY-BURST /'
 	show_view BURST
 	stop_watch
+	term_during_reload
 	drain
 	poweroff -f
 fi

@@ -22,7 +22,10 @@ A fifth boot (6.12) crashes nothing: a DIMM hot-added while crashhp watch
 starts (nothing waits for its READY), then, with watch stopped (SIGSTOP),
 the DIMM's blocks offlined and onlined 24 times (384 events, more than the
 kernel's default receive buffer holds) and watch continued; after each,
-watch's header verifies complete and its SIGUSR1 view equals sysfs.
+watch's header verifies complete and its SIGUSR1 view equals sysfs; last,
+a second watch --reload gets SIGTERM (to its process group, as systemd
+stops it) while its reload stands between kexec's unload and its load: the
+reload completes, kdump is loaded after it, and watch exits 0.
 In every run crashhp watch's own header, kept by the robust policy inside
 the guest, verifies complete against the live guest.  The guest waits on
 conditions (watch's READY line and its lines for the events it was sent, a
@@ -30,6 +33,7 @@ sysfs state, a sentinel uevent), each with a limit; one that gives up prints
 E2E-TIMEOUT naming what it awaited, a failure here.
 
 usage: run.py CRASHHP WORKDIR
+       run.py CRASHHP WORKDIR --only race   (the fifth boot alone, while working on it)
 (make kernel-e2e is kernel_e2e.py, on the same machinery)
 """
 import base64
@@ -324,7 +328,7 @@ def run_vm(vmlinuz, initrd, remove, cpu=False, reload=False, race=False, kernel_
                             "WATCH", "VERIFY", "Kernel panic", "MAKEDUMPFILE", "READY",
                             "CPU-ONLINE", "DIMM-MD5", "E2E-TIMEOUT", "RACE-ADD", "BURST",
                             "VIEW-", "SYSFS-", "HOLDING", "ONLINE-WHILE-HELD", "KSTATS",
-                            "TRYLOCK-FAILED", "KLOG", "VMCORE-SIZE", "MDFDUMP-PART")):
+                             "TRYLOCK-FAILED", "KLOG", "VMCORE-SIZE", "MDFDUMP-PART", "TERM")):
             print(f"[{time.time() - start:5.1f}s] guest: {line}", flush=True)
         elif KERNEL_TROUBLE.search(line):
             # The kernel's own lines start with its timestamp.
@@ -549,6 +553,42 @@ def view_matches(view, fs):
     return all(a == b for _, a, b in pairs)
 
 
+def said(lines, key):
+    """What the guest's first line starting with KEY says after it."""
+    return next((l.split(None, 1)[1] for l in lines if l.startswith(key + " ")), None)
+
+
+def term_during_reload(lines):
+    """SIGTERM to watch's process group while its reload stood between
+    kexec's unload and its load: the reload finished (kdump loaded again, as
+    the kernel's /sys/kernel/kexec_crash_loaded says), watch reported it done
+    and exited 0 after it.  The number of failures."""
+    got = {k: said(lines, k) for k in ("TERM-UNLOADED", "TERM-SENT", "TERM-WATCH-EXIT",
+                                        "TERM-RELOAD-LOADED", "TERM-CRASH-LOADED")}
+    log = [l[len("TERMWATCH "):] for l in lines if l.startswith("TERMWATCH ")]
+    in_gap = got["TERM-UNLOADED"] == "kexec_crash_loaded=0"
+    sent = (got["TERM-SENT"] or "").endswith("watch alive: crashhp")
+    done = any('"reload": "done", "status": 0' in l for l in log)
+    stopped = any(l.startswith('{"stopped": true') and '"reloads": 1,' in l for l in log)
+    checks = (("the reload had unloaded kdump when the TERM came", in_gap),
+              ("watch took the TERM while alive and the reload ran", sent),
+              ("the reload's load finished (kexec_crash_loaded 1 after it)",
+               got["TERM-RELOAD-LOADED"] == "1"),
+              ("kdump loaded after watch exited (kexec_crash_loaded)",
+               got["TERM-CRASH-LOADED"] == "1"),
+              ("watch reported the reload done, status 0", done),
+              ("watch printed its stopped line (1 reload) and exited 0",
+               stopped and got["TERM-WATCH-EXIT"] == "0"))
+    failures = 0
+    for what, ok in checks:
+        print(f"SIGTERM during a reload: {what}: {'yes' if ok else 'NO'}")
+        failures += not ok
+    if failures:
+        for l in log:
+            print(f"    watch: {l}")
+    return failures
+
+
 def race_and_burst(vmlinuz, initrd):
     """The DIMM hot-added while watch starts; then, with watch stopped, the
     DIMM's blocks offlined and onlined back to back (more events than the
@@ -566,6 +606,7 @@ def race_and_burst(vmlinuz, initrd):
         print(f"{what}: watch's SIGUSR1 view equals sysfs: "
               f"{ {True: 'yes', False: 'NO', None: 'no view (a watch without SIGUSR1)'}[view] }")
         failures += view is False
+    failures += term_during_reload(r.lines)
     burst = next((l for l in r.lines if l.startswith("BURST ")), "")
     seen = sum(1 for l in r.lines if l.startswith("WATCH") and re.search(
         r'"memory (online|offline)", "index": 3[2-9],', l))
@@ -576,10 +617,14 @@ def race_and_burst(vmlinuz, initrd):
     return failures
 
 
-def main():
+def main(only=None):
     os.makedirs(WORK, exist_ok=True)
     vmlinuz = kernel("6.12")
     initrd = initramfs(vmlinuz, "6.12")
+    if only == "race":
+        failures = race_and_burst(vmlinuz, initrd)
+        print(f"{failures} e2e failures (the race, burst and SIGTERM boot only)")
+        return 1 if failures else 0
     failures = 0
     upgraded = acpi_upgrade_cpio(vmlinuz, initrd)
     print(f"ACPI tables upgraded for CPU hotplug: {'yes' if upgraded else 'NO (CPU part skipped)'}")
@@ -667,4 +712,6 @@ def main():
 
 
 if __name__ == "__main__":
+    if sys.argv[3:] == ["--only", "race"]:
+        sys.exit(main("race"))
     sys.exit(main())

@@ -1,14 +1,14 @@
 #!/bin/sh
 # The udev drop-in, judged by udev itself (udevadm test, which reads the real
-# rules directories and runs PROGRAM= as udevd would, listing RUN+=): with the
-# distributions' reload rules in /usr/lib/udev/rules.d (stand-ins written
-# here, named and triggered as kdump-utils' 98-kexec.rules and kdump-tools'
-# 50-kdump-tools.rules are, one with RUN+=, one with PROGRAM=), a CPU "add"
-# runs both; after `kdump-udev-rules mask` neither; after `unmask` both
-# again. An admin's file in /run is left alone, and one in /etc is reported.
-# All in a private mount namespace: tmpfs over /run and the rules
-# directories, the scratch install at the configured prefix.
-# usage: udev.sh BUILDDIR PREFIX LIBEXECDIR
+# rules directories, runs PROGRAM= as udevd would and logs it with the rule's
+# file and line, and lists RUN+=): with the distributions' own reload rules
+# in /usr/lib/udev/rules.d (the real files, tests/pkg/fixtures: kdump-utils'
+# 98-kexec.rules, RUN+= kdump-udev-throttler, and Debian kdump-tools'
+# 50-kdump-tools.rules, PROGRAM= kdump-config try-reload), a CPU "add" and a
+# memory block "online" reach both; after `kdump-udev-rules mask` neither;
+# after `unmask` both again. An admin's file in /run is left alone, and one
+# in /etc is reported. All in a private mount namespace: tmpfs over /run
+# and the rules directories, the scratch install at the configured prefix.
 set -u
 builddir=$1 prefix=$2 libexecdir=$3
 . "$(dirname "$0")/lib.sh"
@@ -23,6 +23,17 @@ if ! can_bind "$prefix"; then
 fi
 cpu=/sys/devices/system/cpu/cpu0
 [ -d "$cpu" ] || { echo "SKIP no $cpu"; exit 77; }
+# kdump-utils' rule does nothing where the kernel updates the image itself
+# (crash_hotplug 1 on the CPU or memory root device): nothing to mask there.
+for d in cpu memory; do
+	if [ "$(cat /sys/devices/system/$d/crash_hotplug 2>/dev/null)" = 1 ]; then
+		echo "SKIP /sys/devices/system/$d/crash_hotplug is 1: kdump-utils' rule stands aside here"
+		exit 77
+	fi
+done
+memory=/sys/devices/system/memory/memory0
+[ -d "$memory" ] || { echo "SKIP no $memory"; exit 77; }
+fixtures=$(cd "$(dirname "$0")/fixtures" && pwd)
 install_destdir "$builddir"
 
 cat >"$scratch/inner.sh" <<INNER
@@ -34,28 +45,31 @@ for d in /usr/lib/udev/rules.d /etc/udev/rules.d /usr/local/lib/udev/rules.d; do
 	[ -d "\$d" ] && mount -t tmpfs crashhp-test "\$d"
 done
 [ -d /usr/lib/udev/rules.d ] || { echo "FAIL no /usr/lib/udev/rules.d to mount over"; exit 1; }
-cat >/usr/lib/udev/rules.d/98-kexec.rules <<'R'
-SUBSYSTEM=="cpu", ACTION=="add", GOTO="kdump_reload"
-GOTO="kdump_reload_end"
-LABEL="kdump_reload"
-RUN+="/bin/true kdump-utils-reload"
-LABEL="kdump_reload_end"
-R
-cat >/usr/lib/udev/rules.d/50-kdump-tools.rules <<'R'
-SUBSYSTEM=="cpu", ACTION=="add", PROGRAM="/bin/touch /run/kdump-tools-reloaded"
-R
+cp "$fixtures/98-kexec.rules" "$fixtures/50-kdump-tools.rules" /usr/lib/udev/rules.d/
 
-# expect WHAT yes|no: whether a CPU add reloads through each stand-in.
-expect() {
-	rm -f /run/kdump-tools-reloaded
-	udevadm test --action=add $cpu >/run/udevadm.out 2>&1
-	if grep -q "^run: '/bin/true kdump-utils-reload'" /run/udevadm.out; then utils=yes; else utils=no; fi
-	if [ -e /run/kdump-tools-reloaded ]; then tools=yes; else tools=no; fi
-	if [ "\$utils" = "\$2" ] && [ "\$tools" = "\$2" ]; then
-		echo "ok   \$1: 98-kexec.rules runs \$utils, 50-kdump-tools.rules runs \$tools"
+# reaches OUT ACTION DEVICE: which of the two rule files udevadm test, for
+# this event, says would reload: "kdump-utils=yes|no kdump-tools=yes|no".
+reaches() {
+	udevadm test --action=\$2 \$3 >\$1 2>&1
+	if grep -q "^run: '.*/usr/lib/udev/kdump-udev-throttler" \$1; then utils=yes; else utils=no; fi
+	if grep -q "50-kdump-tools.rules:[0-9]* Running PROGRAM '/usr/sbin/kdump-config try-reload'" \$1; then
+		tools=yes
 	else
-		grep -i 'rules\|run:' /run/udevadm.out
-		echo "FAIL \$1: 98-kexec.rules runs \$utils, 50-kdump-tools.rules runs \$tools, expected \$2"
+		tools=no
+	fi
+	echo "kdump-utils=\$utils kdump-tools=\$tools"
+}
+
+# expect WHAT yes|no: whether a CPU add and a memory block online reload
+# through each distribution's rule.
+expect() {
+	got="cpu add: \$(reaches /run/cpu.out add $cpu), memory online: \$(reaches /run/mem.out online $memory)"
+	want="cpu add: kdump-utils=\$2 kdump-tools=\$2, memory online: kdump-utils=\$2 kdump-tools=\$2"
+	if [ "\$got" = "\$want" ]; then
+		echo "ok   \$1: \$got"
+	else
+		grep -h -i 'rules\|run:' /run/cpu.out /run/mem.out
+		echo "FAIL \$1: \$got; expected \$2 everywhere"
 		fail=1
 	fi
 }

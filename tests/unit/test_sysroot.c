@@ -23,6 +23,33 @@
 #define SCRATCH_TREE_NAME "sysroot"
 #include "scratch_tree.h"
 
+/*
+ * read(2) as the kernel answers it while its kexec lock is held: a file
+ * whose name ends in busy_name fails with EBUSY (crash_get_memory_size()
+ * behind /sys/kernel/kexec_crash_size only tries the lock).
+ */
+static const char *busy_name;
+ssize_t __real_read(int fd, void *buf, size_t count);
+ssize_t __wrap_read(int fd, void *buf, size_t count)
+{
+	char link[64], target[512];
+	ssize_t n;
+
+	if (busy_name) {
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		n = readlink(link, target, sizeof(target) - 1);
+		if (n > 0) {
+			size_t len = (size_t)n, want = strlen(busy_name);
+			target[len] = '\0';
+			if (len >= want && !strcmp(target + len - want, busy_name)) {
+				errno = EBUSY;
+				return -1;
+			}
+		}
+	}
+	return __real_read(fd, buf, count);
+}
+
 /* Replace PATH by a FIFO, a symbolic link to TARGET, or nothing. */
 static void make_fifo(const char *path)
 {
@@ -524,6 +551,38 @@ static void test_sysroot__kallsyms_streamed(void **state)
 	chp_sysroot_free(s);
 }
 
+/*
+ * A DIMM onlined while the machine is read: the kernel's crash hotplug
+ * update holds the kexec lock and kexec_crash_size answers EBUSY.  The
+ * size is unknown now and said so; the machine still opens (watch, which
+ * starts as the DIMM comes, no longer exits).
+ */
+static void test_sysroot__kexec_lock_busy(void **state)
+{
+	struct chp_sysroot *s;
+
+	put_machine();
+	put("/sys/kernel/kexec_crash_size", "268435456\n");
+	assert_int_equal(chp_sysroot_open(&s, root), 0);
+	assert_int_equal(chp_sysroot_kexec_crash_size(s), 268435456);
+	chp_sysroot_free(s);
+
+	busy_name = "/sys/kernel/kexec_crash_size";
+	int err = chp_sysroot_open(&s, root);
+	busy_name = NULL;
+	assert_int_equal(err, 0);
+	assert_int_equal(chp_sysroot_kexec_crash_size(s), -1);
+	assert_non_null(strstr(chp_sysroot_absent(s), "/sys/kernel/kexec_crash_size: busy (the kernel's kexec lock"));
+	chp_sysroot_free(s);
+
+	/* A file read without a meaning for its absence still fails, naming it. */
+	busy_name = "/sys/devices/system/cpu/cpu0/crash_notes";
+	err = chp_sysroot_open(&s, root);
+	busy_name = NULL;
+	assert_int_equal(err, -EBUSY);
+	assert_non_null(strstr(chp_last_error(), "cpu0/crash_notes: Device or resource busy"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -543,6 +602,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sysroot__links_stay_inside, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sysroot__messages_quote_excerpts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sysroot__kallsyms_streamed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sysroot__kexec_lock_busy, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
