@@ -45,7 +45,11 @@ import mutants as table  # noqa: E402
 # and checks what `status` reads from real machines' /sys, not a policy), and
 # kernel_checkpatch (the kernel series' style; it runs none of this code) and
 # kernel_same_source (it compares the slot core with the patch's copy, so it
-# "kills" every mutant of lib/kernel/crash_slots.c without running it).
+# "kills" every mutant of lib/kernel/crash_slots.c without running it);
+# cli_durable (the output writer's fsync order), cli_hostile_json (escaping
+# of names in output), cli_kdump (reading makedumpfile's formats) run no
+# policy code, and cli_progress and cli_svg draw sim's outcomes, whose counts
+# cli_golden and cli_capacity judge already.
 TEST_ORDER = [
     "unit_robust", "unit_slot_index", "unit_hotplug", "unit_deferral", "unit_fdt", "unit_concurrent", "unit_scenario",
     "unit_kimage", "unit_machine", "unit_ranges", "unit_elfcore", "unit_note",
@@ -56,7 +60,8 @@ TEST_ORDER = [
 LEFT_OUT = {"fuzz_replay", "fuzz_text_replay", "fuzz_sysroot_replay", "public_headers",
             "man_pages", "real_cpu1_watch", "cli_realdata", "pkg_completion", "pkg_install",
             "pkg_install_deps", "pkg_udev", "pkg_unit_verify", "kernel_checkpatch",
-            "kernel_same_source"}
+            "kernel_same_source", "cli_durable", "cli_hostile_json", "cli_kdump",
+            "cli_progress", "cli_svg"}
 # A golden transcript differs for almost any change: a mutant only it kills
 # counts as a survivor (no test of behaviour saw it).
 TRANSCRIPT_ONLY = {"cli_golden"}
