@@ -10,6 +10,7 @@
 #include "crashhp/capture.h"
 #include "crashhp/elfcore.h"
 #include "crashhp/note.h"
+#include "crashhp/outfile.h"
 #include "internal.h"
 
 #define COPY_CHUNK (1u << 20)
@@ -359,30 +360,24 @@ int chp_capture_vmcore_progress(const struct chp_machine *m, const struct chp_ki
 {
 	struct chp_capture_view *v;
 	char *tmp;
-	int fd, err = chp_capture_view_new(&v, m, img, info);
+	int fd, err = chp_outfile_check(path);
 
 	if (err)
+		return chp_fail(err, "%s: %s", path, err == -EINVAL ? "not a regular file (it would be "
+				"replaced by one)" : strerror(-err));
+	err = chp_capture_view_new(&v, m, img, info);
+	if (err)
 		return err;
-	/* A temporary name beside the target; renamed only when complete. */
-	if (asprintf(&tmp, "%s.partial-XXXXXX", path) < 0) {
-		chp_capture_view_free(v);
-		return chp_fail(-ENOMEM, "out of memory");
-	}
-	fd = mkstemp(tmp);
+	/* Written whole under a temporary name beside the target, or not at all. */
+	fd = chp_outfile_create(path, &tmp);
 	if (fd < 0) {
-		err = chp_fail(-errno, "%s: %s", path, strerror(errno));
-		free(tmp);
 		chp_capture_view_free(v);
-		return err;
+		return chp_fail(fd, "%s: %s", path, strerror(-fd));
 	}
 	err = write_vmcore(fd, m, v->core, progress, v->raw_ehdr, &v->notes, info);
-	if (close(fd) && !err)
-		err = chp_fail(-errno, "closing %s: %s", tmp, strerror(errno));
-	if (!err && rename(tmp, path))
-		err = chp_fail(-errno, "renaming to %s: %s", path, strerror(errno));
-	if (err)
-		unlink(tmp);
-	free(tmp);
+	int done = chp_outfile_commit(fd, tmp, path, err);
+	if (done && !err)
+		err = chp_fail(done, "writing %s: %s", path, strerror(-done));
 	chp_capture_view_free(v);
 	return err;
 }

@@ -258,14 +258,16 @@ int chp_scenario_parse(struct chp_scenario **out, const char *text, const char *
 	struct chp_scenario *sc = calloc(1, sizeof(*sc));
 	struct parser p = { .name = name, .sc = sc };
 	char *copy = strdup(text), *cursor, *nl;
+	char *whole_name = strdup(name);
 	int err = 0;
 
-	if (!sc || !copy) {
+	if (!sc || !copy || !whole_name) {
 		free(sc);
 		free(copy);
+		free(whole_name);
 		return chp_fail(-ENOMEM, "out of memory");
 	}
-	snprintf(sc->name, sizeof(sc->name), "%s", name);
+	sc->name = whole_name;
 	chp_lab_spec_init(&sc->spec, CHP_ARCH_X86_64);
 	chp_load_options_init(&sc->load);
 	sc->run_policy[CHP_POLICY_MAINLINE] = sc->run_policy[CHP_POLICY_ROBUST] = true;
@@ -295,5 +297,6 @@ void chp_scenario_free(struct chp_scenario *sc)
 	if (!sc)
 		return;
 	free(sc->actions);
+	free(sc->name);
 	free(sc);
 }

@@ -25,7 +25,7 @@ static const char main_usage[] =
 	"  watch      follow real hotplug; keep the header true; reload where needed\n"
 	"\n"
 	"  crashhp help COMMAND     help for one command (or crashhp COMMAND --help)\n"
-	"  crashhp -V, --version    the version\n"
+	"  crashhp [COMMAND] -V     the version (also --version)\n"
 	"\n"
 	"Exit status, the same in every command: 0 success, 1 verification found\n"
 	"discrepancies, 2 usage (also a --sysroot DIR that is missing or no machine's\n"
@@ -49,6 +49,12 @@ static int finish(int rc)
 		return EXIT_SYSTEM;
 	}
 	return rc;
+}
+
+int tool_version(void)
+{
+	printf("crashhp %s\n", CRASHHP_VERSION);
+	return finish(EXIT_OK);
 }
 
 int main(int argc, char **argv)
@@ -77,8 +83,7 @@ int main(int argc, char **argv)
 		return finish(EXIT_OK);
 	}
 	if (!strcmp(name, "--version") || !strcmp(name, "-V")) {
-		printf("crashhp %s\n", CRASHHP_VERSION);
-		return finish(EXIT_OK);
+		return tool_version();
 	}
 	/* "crashhp help CMD" is "crashhp CMD --help". */
 	if (!strcmp(name, "help")) {

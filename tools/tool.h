@@ -24,9 +24,12 @@ enum {
 void tool_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A usage error: "crashhp: CMD: <message>; see 'crashhp CMD --help'", one line. */
 void tool_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Print "crashhp VERSION"; the exit status. */
+int tool_version(void);
 struct option;
 /*
- * getopt_long for command CMD, with getopt's own messages replaced by
+ * getopt_long for command CMD, which also takes -V/--version (printed, then
+ * exit, as util-linux's commands do), with getopt's own messages replaced by
  * tool_usage_error's one line; '?' for an unknown option or a missing value.
  */
 int tool_getopt(int argc, char **argv, const char *cmd, const char *shortopts,

@@ -13,6 +13,7 @@
 #include "crashhp/dumpconf.h"
 #include "crashhp/error.h"
 #include "crashhp/machine.h"
+#include "crashhp/outfile.h"
 #include "crashhp/units.h"
 #include "tool.h"
 
@@ -92,82 +93,27 @@ const char *tool_format_size(uint64_t bytes, char buf[32])
 
 bool tool_output_replaceable(const char *path)
 {
-	struct stat st;
-
-	return lstat(path, &st) ? errno == ENOENT : S_ISREG(st.st_mode);
-}
-
-/*
- * A new temporary file beside `path`, created 0666 less the umask as the
- * shell's `>` and cp(1) create what a user asks for: a picture or a header is
- * 0644 under the usual umask 022, and private under 077 if the admin says so.
- * (mkstemp()'s 0600 would keep it from everyone else whatever the umask.)
- */
-static int create_beside(const char *path, char **tmp_out)
-{
-	for (unsigned tries = 0; tries < 64; tries++) {
-		unsigned suffix;
-		char *tmp;
-
-		if (getrandom(&suffix, sizeof(suffix), GRND_NONBLOCK) != sizeof(suffix))
-			suffix = (unsigned)getpid() * 2654435761u + tries;
-		if (asprintf(&tmp, "%s.partial-%08x", path, suffix) < 0)
-			return -ENOMEM;
-		int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-		if (fd >= 0) {
-			*tmp_out = tmp;
-			return fd;
-		}
-		int e = errno;
-		free(tmp);
-		if (e != EEXIST)
-			return -e;
-	}
-	return -EEXIST;
+	return chp_outfile_check(path) == 0;
 }
 
 int tool_write_file_atomic(const char *path, const void *buf, size_t len)
 {
-	char *tmp = NULL, *dir;
-	FILE *f;
-	int fd, ok;
+	char *tmp;
+	int fd, failed = 0;
 
-	/*
-	 * The rename replaces whatever has the name: a device node, a FIFO or
-	 * a link such as /dev/stdout would be swapped for a regular file.
-	 */
 	if (!tool_output_replaceable(path))
 		return -EINVAL;
-	fd = create_beside(path, &tmp);
+	fd = chp_outfile_create(path, &tmp);
 	if (fd < 0)
 		return fd;
-	errno = 0;
-	f = fdopen(fd, "wb");
-	/* On disk before the rename, so a crash leaves the old file or the new one. */
-	ok = f && fwrite(buf, 1, len, f) == len && fflush(f) == 0 && fsync(fd) == 0;
-	int e = errno;
-	ok = (f ? fclose(f) == 0 : (close(fd), 0)) && ok;
-	if (!ok || rename(tmp, path)) {
-		e = e ? e : errno ? errno : EIO;
-		unlink(tmp);
-		free(tmp);
-		return -e;
+	for (const char *p = buf; len && !failed;) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno != EINTR)
+			failed = -errno;
+		else if (n > 0)
+			p += n, len -= (size_t)n;
 	}
-	free(tmp);
-	/* ... and the rename itself, through the directory. */
-	dir = strdup(path);
-	if (!dir)
-		return -ENOMEM;
-	char *slash = strrchr(dir, '/');
-	const char *d = slash ? (slash == dir ? "/" : (*slash = '\0', dir)) : ".";
-	fd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	e = fd < 0 || fsync(fd) ? errno : 0;
-	if (e == EINVAL)
-		e = 0; /* a file system that cannot sync a directory */
-	if (fd >= 0)
-		close(fd);
-	free(dir);
-	return -e;
+	return chp_outfile_commit(fd, tmp, path, failed);
 }
 
 unsigned tool_notes_known(const struct chp_machine *m)
@@ -197,14 +143,19 @@ int tool_getopt(int argc, char **argv, const char *cmd, const char *shortopts,
 	int opt;
 
 	/* ':' first: a missing value is told apart from an unknown option. */
-	snprintf(spec, sizeof(spec), ":%s", shortopts);
+	snprintf(spec, sizeof(spec), ":%sV", shortopts);
 	opterr = 0;
 	opt = getopt_long(argc, argv, spec, longopts, NULL);
+	if (opt == 'V')
+		exit(tool_version());
 	if (opt != '?' && opt != ':')
 		return opt;
 	/* getopt has stepped past the word at fault (unless a short one in a cluster). */
 	const char *word = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
 	bool is_long = !strncmp(word, "--", 2);
+	/* --version is every command's; no command lists it in its own options. */
+	if (opt == '?' && !strcmp(word, "--version"))
+		exit(tool_version());
 	if (opt == ':') {
 		if (is_long)
 			tool_usage_error(cmd, "option '%.*s' needs a value", (int)strcspn(word, "="), word);

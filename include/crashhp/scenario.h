@@ -44,7 +44,7 @@ struct chp_sc_action {
 };
 
 struct chp_scenario {
-	char name[128];
+	char *name;              /* as given, whole (a file path has no length limit here) */
 	struct chp_lab_spec spec;
 	struct chp_load_options load;
 	bool run_policy[2];       /* indexed by enum chp_policy */

@@ -29,6 +29,10 @@ mask() {
 	run --help
 	run --version
 	run -V
+	# Every command takes -V/--version too, as util-linux's do: the version, exit 0.
+	run sim -V
+	run status --version
+	run inspect -bV
 	run
 	run bogus
 	run --bogus
