@@ -232,6 +232,16 @@ static int parse_args(int argc, char **argv, struct sim_args *a)
 	}
 	if (sim_report_check_columns(&a->table))
 		return EXIT_USAGE;
+	/* Each output is renamed into place: a device, FIFO or link there would be replaced. */
+	const char *outs[][2] = { { "--vmcore", a->vmcore }, { "--elfcorehdr", a->elfcorehdr },
+				  { "--svg", a->svg } };
+	for (size_t i = 0; i < sizeof(outs) / sizeof(outs[0]); i++) {
+		if (outs[i][1] && !tool_output_replaceable(outs[i][1])) {
+			tool_usage_error("sim", "%s %s: not a regular file (it would be replaced by one)",
+					 outs[i][0], outs[i][1]);
+			return EXIT_USAGE;
+		}
+	}
 	if (a->single && (a->scenario || a->svg)) {
 		tool_usage_error("sim", "machine options describe one crash; a scenario sets its "
 				 "machine itself");
