@@ -92,9 +92,18 @@ def scenarios(work):
     scn = os.path.join(d, b"scn-" + HOSTILE + b".scn")
     with open(scn, "w") as f:
         f.write("ram 2G\ncrashkernel 128M\nadd-dimm 512M\ncrash\n")
-    # Relative: a scenario's name is kept to 127 bytes (include/crashhp/scenario.h).
     judged("sim --json SCENARIO", crashhp("sim", "--json", os.path.basename(scn), cwd=d),
            [os.path.basename(scn)])
+    # A scenario's name is its path, kept whole however long: 300 bytes and more.
+    deep = os.path.join(d, b"x" * 200, b"y" * 100)
+    os.makedirs(deep)
+    long_scn = os.path.join(deep, b"scn-" + HOSTILE + b".scn")
+    shutil.copy(scn, long_scn)
+    doc = judged(f"sim --json SCENARIO ({len(long_scn)}-byte path)",
+                 crashhp("sim", "--json", long_scn), [long_scn])
+    check(len(long_scn) >= 300 and doc is not None
+          and doc.get("scenario") == as_json_reads(long_scn),
+          f"sim --json: the {len(long_scn)}-byte scenario path is the whole \"scenario\"")
     hdr, vmcore = os.path.join(d, b"h-" + HOSTILE), os.path.join(d, b"v-" + HOSTILE)
     judged("sim --json --vmcore --elfcorehdr",
            crashhp("sim", "--json", "--ram", "256M", "--crashkernel", "64M", "--cpus", "4:2:2",
