@@ -99,13 +99,15 @@ static const char *note_type_name(const struct chp_note *n)
 	return "unknown";
 }
 
-/* First line of a VMCOREINFO text, for the human listing. */
+/*
+ * First line of a VMCOREINFO text, for the human listing; its control bytes
+ * are printed as \xNN by stdout's filter (text_out.c), not cut off here.
+ */
 static void first_line(const struct chp_note *n, char *buf, size_t cap)
 {
 	size_t len = 0;
 
-	while (len < n->descsz && len + 1 < cap && n->desc[len] != '\n' && n->desc[len] >= 0x20 &&
-	       n->desc[len] < 0x7f) {
+	while (len < n->descsz && len + 1 < cap && n->desc[len] != '\n' && n->desc[len] != '\0') {
 		buf[len] = (char)n->desc[len];
 		len++;
 	}

@@ -192,9 +192,9 @@ int cmd_elfcorehdr(int argc, char **argv)
 	bool vmci = chp_machine_vmcoreinfo(m).size != 0;
 	if (!rc && !vmci)
 		/* A PT_NOTE of size 0 oopses the capture kernel: none is written. */
-		fprintf(stderr, "crashhp: warning: elfcorehdr: %s: /sys/kernel/vmcoreinfo unknown: the "
-			"header has no VMCOREINFO note (makedumpfile and crash(8) then need the "
-			"vmlinux)\n", chp_sysroot_prefix(s));
+		tool_error("warning: elfcorehdr: %s: /sys/kernel/vmcoreinfo unknown: the "
+			   "header has no VMCOREINFO note (makedumpfile and crash(8) then need the "
+			   "vmlinux)", chp_sysroot_prefix(s));
 	if (!rc && output) {
 		int err = tool_write_file_atomic(output, buf, len);
 		if (err) {

@@ -409,7 +409,7 @@ static int parse_args(struct watch *w, int argc, char **argv)
 			tool_error("watch: --reload auto: %s", strerror(-err));
 			return EXIT_SYSTEM;
 		}
-		fprintf(stderr, "crashhp: watch: --reload auto: %s: %s\n", chose, w->reload.cmd);
+		tool_error("watch: --reload auto: %s: %s", chose, w->reload.cmd);
 	}
 	return EXIT_OK;
 }

@@ -74,6 +74,11 @@ int main(int argc, char **argv)
 	const char *name = argc >= 2 ? argv[1] : NULL;
 	bool help = false;
 
+	if (tool_text_stdout()) {
+		tool_error("standard output: %s", strerror(errno));
+		return EXIT_SYSTEM;
+	}
+
 	if (!name) {
 		tool_error("no command given; see 'crashhp --help'");
 		return EXIT_USAGE;

@@ -3,6 +3,7 @@
 #define CRASHHP_TOOL_H
 
 #include <stdbool.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -20,8 +21,15 @@ enum {
 	EXIT_NOT_READY = 7,   /* status: a crash now takes no dump */
 };
 
-/* Print "crashhp: <message>" on stderr (with the library's last error if %L). */
+/* Print "crashhp: <message>" on stderr, one line, control bytes as \xNN. */
 void tool_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* tool_error's line: "crashhp: PREFIX<message>SUFFIX", PREFIX and the message escaped. */
+void tool_verror(const char *prefix, const char *suffix, const char *fmt, va_list ap);
+/*
+ * Replace stdout by a stream that prints every C0 control but the newline,
+ * and DEL, as \xNN (text_out.c): no name reaches a terminal's parser.
+ */
+int tool_text_stdout(void);
 /* A usage error: "crashhp: CMD: <message>; see 'crashhp CMD --help'", one line. */
 void tool_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Print "crashhp VERSION"; the exit status. */

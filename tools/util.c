@@ -21,11 +21,9 @@ void tool_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("crashhp: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	tool_verror("", "\n", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 const char *tool_why(void)
@@ -127,13 +125,19 @@ unsigned tool_notes_known(const struct chp_machine *m)
 
 void tool_usage_error(const char *cmd, const char *fmt, ...)
 {
+	char *prefix, *suffix;
 	va_list ap;
 
-	fprintf(stderr, "crashhp: %s: ", cmd);
+	if (asprintf(&prefix, "%s: ", cmd) < 0 || (asprintf(&suffix, "; see 'crashhp %s --help'\n",
+							   cmd) < 0 && (free(prefix), 1))) {
+		fputs("crashhp: out of memory printing a message\n", stderr);
+		return;
+	}
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	tool_verror(prefix, suffix, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "; see 'crashhp %s --help'\n", cmd);
+	free(prefix);
+	free(suffix);
 }
 
 int tool_getopt(int argc, char **argv, const char *cmd, const char *shortopts,

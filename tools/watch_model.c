@@ -85,7 +85,7 @@ static int start_header(struct watch_model *wm)
 	int err;
 
 	if (!chp_ranges_count(chp_machine_crashkernel(wm->m)) || !notes) {
-		fprintf(stderr, "crashhp: watch: %s: %s; following events without a header\n",
+		tool_error("watch: %s: %s; following events without a header",
 			chp_sysroot_prefix(wm->s), notes ? "the crashkernel's place is unknown"
 						     : "no CPU's crash_notes is known");
 		wm->header = HEADER_NONE;
