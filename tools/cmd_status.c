@@ -218,10 +218,25 @@ static void judge_kdump(struct facts *f)
 		fix(x, "boot a kernel with a larger CONFIG_NR_CPUS or CRASH_MAX_MEMORY_RANGES, or "
 		       "reload after each change ('crashhp watch --reload CMD').");
 	}
-	if (f->possible > 8192 - 2) {
+	/*
+	 * The header's room as the kernel sized it (arch_crash_get_elfcorehdr_size():
+	 * 2 + CONFIG_NR_CPUS_DEFAULT + CRASH_MAX_MEMORY_RANGES program headers on
+	 * x86_64, the possible CPUs in place of the middle term on ppc64): CPU
+	 * notes beyond its CPU part take the memory ranges' room.
+	 */
+	uint64_t range_part = memhp >= 0 ? CHP_DEFAULT_MAX_MEMORY_RANGES : 0;
+	if (f->slots > 2 + range_part && f->possible > f->slots - 2 - range_part) {
+		uint64_t cpu_part = f->slots - 2 - range_part;
+		uint64_t ranges_fit = f->slots - 2 - (f->possible < f->slots - 2 ? f->possible : f->slots - 2);
 		x = finding(f, "many-cpus", SEV_WARNING,
-			    "%u possible CPUs: beyond what a default kernel's header reserves", f->possible);
-		fix(x, "check the elfcorehdr's room (crash_elfcorehdr_size) after CPUs are added.");
+			    "%u possible CPUs, the elfcorehdr (crash_elfcorehdr_size %" PRId64 ": %" PRIu64
+			    " program headers) keeps notes for %" PRIu64 " (CONFIG_NR_CPUS_DEFAULT, taking "
+			    "CRASH_MAX_MEMORY_RANGES as %" PRIu64 "): the other CPUs' notes take the "
+			    "memory ranges' room, %" PRIu64 " ranges fit", f->possible,
+			    chp_sysroot_elfcorehdr_size(s), f->slots, cpu_part, range_part, ranges_fit);
+		fix(x, "boot a kernel with CONFIG_MAXSMP (NR_CPUS_DEFAULT 8192), or fewer possible "
+		       "CPUs (possible_cpus=), or reload after memory is added "
+		       "('crashhp watch --reload CMD').");
 	}
 	if (f->ranges > CHP_DEFAULT_MAX_MEMORY_RANGES) {
 		x = finding(f, "many-ranges", SEV_WARNING,
