@@ -16,7 +16,7 @@
 
 
 static const char inspect_usage[] =
-	"Usage: crashhp inspect [-J|--json] [-o LIST] [-r] [-b] [-n]\n"
+	"Usage: crashhp inspect [--json | -J] [-o LIST] [-r] [-b] [-n]\n"
 	"                       [--kind auto|header|vmcore] FILE\n"
 	"\n"
 	"Decode an ELF core header (an elfcorehdr) or a vmcore: the ELF header,\n"
@@ -25,7 +25,9 @@ static const char inspect_usage[] =
 	"it describes and holds.  The file is validated first; a malformed one is\n"
 	"rejected with the field at fault.\n"
 	"\n"
-	"  -J, --json     print one JSON object (every field, whatever -o says)\n"
+	"  --json         print one JSON object: every field, whatever -o and -b say\n"
+	"  -J             the program header table as JSON, as lsmem -J prints its\n"
+	"                 table: -o's columns, sizes as \"32M\" unless -b\n"
 	"  -o, --output LIST  the program header table's columns (+LIST adds)\n"
 	"  -r, --raw      the table unaligned\n"
 	"  -b, --bytes    sizes in bytes rather than lsmem's \"32M\"\n"
@@ -220,6 +222,54 @@ static const struct tool_column phdr_columns[] = {
 };
 #define NR_PHDR_COLUMNS (sizeof(phdr_columns) / sizeof(phdr_columns[0]))
 
+static int add_phdr_rows(struct tool_table *t, const struct chp_elfcore *core)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < chp_elfcore_phnum(core) && !err; i++) {
+		const struct chp_elf_phdr *ph = chp_elfcore_phdr(core, i);
+		char tb[16], fb[4], off[24], va[24], pa[24];
+		snprintf(off, sizeof(off), "0x%016" PRIx64, ph->offset);
+		snprintf(va, sizeof(va), "0x%016" PRIx64, ph->vaddr);
+		snprintf(pa, sizeof(pa), "0x%016" PRIx64, ph->paddr);
+		const struct tool_cell cells[] = {
+			[PCOL_NR] = { .u = i },
+			[PCOL_TYPE] = { .s = chp_elf_phdr_type_name(ph->type, tb) },
+			[PCOL_OFFSET] = { .s = off },
+			[PCOL_VADDR] = { .s = va },
+			[PCOL_PADDR] = { .s = pa },
+			[PCOL_FILESZ] = { .u = ph->filesz },
+			[PCOL_MEMSZ] = { .u = ph->memsz },
+			[PCOL_FLAGS] = { .s = flags_text(ph->flags, fb) },
+			[PCOL_ALIGN] = { .u = ph->align },
+		};
+		err = tool_table_add(t, cells);
+	}
+	return err;
+}
+
+/* -J: the table alone, as lsmem -J prints its own: {"program_headers": [rows of -o's columns]}. */
+static int print_table_json(const struct chp_elfcore *core, const struct tool_table_opts *o)
+{
+	struct tool_table *t;
+	struct json j;
+	int err;
+
+	json_begin(&j, stdout);
+	json_array_open(&j, "program_headers");
+	err = tool_table_new(&t, "inspect", phdr_columns, NR_PHDR_COLUMNS, o, &j);
+	if (!err) {
+		err = add_phdr_rows(t, core);
+		tool_table_free(t);
+	}
+	json_array_close(&j);
+	if (err) {
+		json_discard(&j);
+		return err;
+	}
+	return json_end(&j);
+}
+
 static int print_human(const char *path, const struct chp_elfcore *core,
 		       const struct tool_table_opts *o)
 {
@@ -240,25 +290,7 @@ static int print_human(const char *path, const struct chp_elfcore *core,
 	       header ? " (offsets are physical addresses)" : "");
 	if ((err = tool_table_new(&t, "inspect", phdr_columns, NR_PHDR_COLUMNS, o, NULL)))
 		return err;
-	for (size_t i = 0; i < chp_elfcore_phnum(core) && !err; i++) {
-		const struct chp_elf_phdr *ph = chp_elfcore_phdr(core, i);
-		char tb[16], fb[4], off[24], va[24], pa[24];
-		snprintf(off, sizeof(off), "0x%016" PRIx64, ph->offset);
-		snprintf(va, sizeof(va), "0x%016" PRIx64, ph->vaddr);
-		snprintf(pa, sizeof(pa), "0x%016" PRIx64, ph->paddr);
-		const struct tool_cell cells[] = {
-			[PCOL_NR] = { .u = i },
-			[PCOL_TYPE] = { .s = chp_elf_phdr_type_name(ph->type, tb) },
-			[PCOL_OFFSET] = { .s = off },
-			[PCOL_VADDR] = { .s = va },
-			[PCOL_PADDR] = { .s = pa },
-			[PCOL_FILESZ] = { .u = ph->filesz },
-			[PCOL_MEMSZ] = { .u = ph->memsz },
-			[PCOL_FLAGS] = { .s = flags_text(ph->flags, fb) },
-			[PCOL_ALIGN] = { .u = ph->align },
-		};
-		err = tool_table_add(t, cells);
-	}
+	err = add_phdr_rows(t, core);
 	if (!err) {
 		fflush(stdout);
 		err = tool_table_print(t);
@@ -317,8 +349,10 @@ static void print_json_headers(struct json *j, const char *path, const struct ch
 
 int cmd_inspect(int argc, char **argv)
 {
+	enum { O_JSON = 256 };
 	static const struct option longopts[] = {
-		TOOL_TABLE_LONGOPTS,
+		TOOL_TABLE_LONGOPTS_BUT_JSON,
+		{ "json", no_argument, NULL, O_JSON },
 		{ "kind", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -335,6 +369,9 @@ int cmd_inspect(int argc, char **argv)
 		if (tool_table_option(opt, optarg, &table))
 			continue;
 		switch (opt) {
+		case O_JSON:
+			as_json = true;
+			break;
 		case 'k':
 			if (!strcmp(optarg, "auto"))
 				kind = CHP_ELFCORE_AUTO;
@@ -359,7 +396,10 @@ int cmd_inspect(int argc, char **argv)
 		tool_usage_error("inspect", "expected one FILE");
 		return EXIT_USAGE;
 	}
-	as_json = table.json;
+	if (as_json && table.json) {
+		tool_usage_error("inspect", "--json (the whole document) or -J (the table), not both");
+		return EXIT_USAGE;
+	}
 	{
 		/* A column -o does not know: a usage error before the file is read. */
 		struct tool_table *probe;
@@ -372,7 +412,7 @@ int cmd_inspect(int argc, char **argv)
 	enum chp_dump_format format;
 	if (chp_dump_format_of(argv[optind], &format) == 0 &&
 	    (format == CHP_DUMP_KDUMP || format == CHP_DUMP_FLATTENED))
-		return inspect_kdump(argv[optind], as_json);
+		return inspect_kdump(argv[optind], as_json || table.json); /* no phdr table: -J is --json */
 	f.fd = open(argv[optind], O_RDONLY | O_CLOEXEC);
 	if (f.fd < 0) {
 		tool_error("%s: %s", argv[optind], strerror(errno));
@@ -393,6 +433,8 @@ int cmd_inspect(int argc, char **argv)
 	rc = dump ? print_notes(argv[optind], core, &f, NULL, true) : 0;
 	if (rc) {
 		/* Already reported; nothing printed. */
+	} else if (table.json) {
+		rc = print_table_json(core, &table) ? EXIT_SYSTEM : 0;
 	} else if (as_json) {
 		struct json j;
 		json_begin(&j, stdout);

@@ -39,11 +39,14 @@ struct tool_table_opts {
 };
 
 #define TOOL_TABLE_SHORTOPTS "o:rbnJ"
-#define TOOL_TABLE_LONGOPTS                                                     \
+/* Without --json: inspect's --json is its whole document, -J the table's rows. */
+#define TOOL_TABLE_LONGOPTS_BUT_JSON                                            \
 	{ "output", required_argument, NULL, 'o' },                              \
 	{ "raw", no_argument, NULL, 'r' },                                       \
 	{ "bytes", no_argument, NULL, 'b' },                                     \
-	{ "noheadings", no_argument, NULL, 'n' },                                \
+	{ "noheadings", no_argument, NULL, 'n' }
+#define TOOL_TABLE_LONGOPTS                                                     \
+	TOOL_TABLE_LONGOPTS_BUT_JSON,                                            \
 	{ "json", no_argument, NULL, 'J' }
 
 /* 1 when OPT is one of the table options (stored in O), 0 otherwise. */

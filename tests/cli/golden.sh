@@ -71,6 +71,11 @@ mask() {
 	run inspect -r -n -b -o NR,TYPE,PADDR,MEMSZ x86.vmcore
 	run inspect -o +BOGUS x86.vmcore
 	run inspect --json x86.vmcore
+	# -J: the table alone as lsmem -J prints it, -o's columns, sizes as "32M" unless -b;
+	# --json is the whole document whatever -o says; both at once, a usage error.
+	run inspect -J -o NR,TYPE,MEMSZ x86.hdr
+	run inspect -J -b -o type,memsz,flags x86.hdr
+	run inspect --json -J x86.hdr
 	run sim --arch ppc64 --ram 512M --crashkernel 64M --cpus 2 --load segments --elfcorehdr ppc64.hdr --json
 	run inspect ppc64.hdr
 	run sim --arch ppc64le --ram 512M --crashkernel 64M --cpus 2 --load segments-hotplug
