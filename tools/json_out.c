@@ -125,6 +125,8 @@ static int finish(struct json *j, int flags, const char *after)
 
 	if (!j->failed && j->depth == 1) {
 		const char *text = json_object_to_json_string_ext(j->stack[0], flags);
+		if (j->out == stdout)
+			tool_text_stdout_verbatim(true);
 		size_t len = text ? strlen(text) : 0;
 		/*
 		 * One line: json-c's spaced form is '{ "a": 1, "b": 2 }'; the
@@ -141,6 +143,8 @@ static int finish(struct json *j, int flags, const char *after)
 		if (!text || fputs(text, j->out) == EOF || fputs(after, j->out) == EOF ||
 		    fflush(j->out) == EOF)
 			err = -EIO;
+		if (j->out == stdout)
+			tool_text_stdout_verbatim(false);
 	} else {
 		err = -ENOMEM;
 	}

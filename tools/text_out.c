@@ -14,7 +14,7 @@
  * a title change), a carriage return that overwrites what came before, a
  * backspace or a DEL; each such byte is printed as \xNN, the one rule, as
  * ls -b and libsmartcols spell it.  JSON carries them escaped already
- * (json-c's \u00NN) and is not changed by this.
+ * (json-c's \u00NN) and passes unchanged (tool_text_stdout_verbatim).
  */
 static bool acted_on(unsigned char c, bool keep_newline)
 {
@@ -56,10 +56,24 @@ static int write_escaped(int fd, const char *p, size_t n, bool keep_newline)
 	return o ? write_all(fd, out, o) : 0;
 }
 
+/*
+ * JSON passes as json-c wrote it: it has escaped every C0 control already,
+ * and a raw DEL is valid JSON where \x7f is not.
+ */
+static bool verbatim;
+
+void tool_text_stdout_verbatim(bool on)
+{
+	fflush(stdout);
+	verbatim = on;
+}
+
 /* stdout's lines are kept: the escape applies within them. */
 static ssize_t stdout_write(void *cookie, const char *buf, size_t len)
 {
 	(void)cookie;
+	if (verbatim)
+		return write_all(STDOUT_FILENO, buf, len) ? -1 : (ssize_t)len;
 	return write_escaped(STDOUT_FILENO, buf, len, true) ? -1 : (ssize_t)len;
 }
 

@@ -30,6 +30,8 @@ void tool_verror(const char *prefix, const char *suffix, const char *fmt, va_lis
  * and DEL, as \xNN (text_out.c): no name reaches a terminal's parser.
  */
 int tool_text_stdout(void);
+/* Between ON and off, stdout passes verbatim (JSON, escaped by json-c); flushes first. */
+void tool_text_stdout_verbatim(bool on);
 /* A usage error: "crashhp: CMD: <message>; see 'crashhp CMD --help'", one line. */
 void tool_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Print "crashhp VERSION"; the exit status. */

@@ -111,6 +111,7 @@ def scenarios(work):
 
     # inspect: the file's name, and a note whose text is hostile bytes.
     judged("inspect --json HEADER", crashhp("inspect", "--json", hdr), [hdr])
+    judged("inspect -J HEADER (the table)", crashhp("inspect", "-J", "-o", "type,memsz", hdr))
     with open(vmcore, "rb") as f:
         data = f.read()
     old = b"OSRELEASE=6.12.0-crashhp-lab"
