@@ -13,7 +13,7 @@
  * a sysroot path or a VMCOREINFO line may hold ESC (a colour, a cursor move,
  * a title change), a carriage return that overwrites what came before, a
  * backspace or a DEL; each such byte is printed as \xNN, the one rule, as
- * ls -b and libsmartcols spell it.  JSON carries them escaped already
+ * libsmartcols spells it in a table.  JSON carries them escaped already
  * (json-c's \u00NN) and passes unchanged (tool_text_stdout_verbatim).
  */
 static bool acted_on(unsigned char c, bool keep_newline)
