@@ -139,7 +139,10 @@ if [ -e /proc/vmcore ]; then
 		# itself flattened to stdout and thrown away (QEMU-NOTES).
 		makedumpfile --dump-dmesg /proc/vmcore /tmp/dmesg >/tmp/mdf.log 2>&1
 		echo "MAKEDUMPFILE dmesg rc=$? $(wc -l </tmp/dmesg 2>/dev/null || echo 0) lines"
-		echo "MAKEDUMPFILE dmesg-crash $(grep -m1 -o 'sysrq: Trigger a crash' /tmp/dmesg | tr ' ' '_')"
+		# The crash the old kernel logged: the sysrq one, or the test
+		# hooks' panic of an every-store run (kernel_e2e.py names the store).
+		echo "MAKEDUMPFILE dmesg-crash $(grep -m1 -o -e 'sysrq: Trigger a crash' \
+			-e 'crash hp test: panic after store [0-9]*' /tmp/dmesg | tr ' ' '_')"
 		if grep -q crashhp_kdump /proc/cmdline; then
 			# The dump an admin keeps: kdump-compressed (-c), filtered
 			# (-d 31), some 45 MB here: too much for the serial line

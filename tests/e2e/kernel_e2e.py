@@ -147,7 +147,11 @@ def store_boot(kdir, name, initrd, update, n, ship=None):
     r = boot(os.path.join(kdir, name, "bzImage"), initrd, append, work, ship=ship)
     r.panicked = any(f"{PANIC_AT}{n} of an elfcorehdr update" in l for l in r.lines)
     r.stores = kstats(r.lines).get(f"{update}_memory", {}).get("stores")
-    r.mdf = run.makedumpfile_verdict(r.lines) if r.head else None
+    # makedumpfile must find in the dump's dmesg the crash this boot made:
+    # the hooks' panic at store n, or the dry run's sysrq crash.
+    crash = ("sysrq:_Trigger_a_crash" if n == ULONG_MAX
+             else f"crash_hp_test:_panic_after_store_{n}")
+    r.mdf = run.makedumpfile_verdict(r.lines, crash) if r.head else None
     r.verdicts = {}
     if r.head and r.sysroot:
         before = unpack(r.sysroot, os.path.join(work, "before"))

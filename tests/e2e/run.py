@@ -489,15 +489,18 @@ def dimm_bytes_verdict(lines, dimm_file):
     return said == digest.hexdigest()
 
 
-def makedumpfile_verdict(lines):
+def makedumpfile_verdict(lines, crash=None):
     """makedumpfile (in the capture kernel) read the real vmcore's dmesg, with
-    the crash in it, and filtered the whole dump (-d 31) without an error.
-    None when makedumpfile is not installed."""
+    the crash in it (exactly the words crash, with "_" for spaces, when
+    given), and filtered the whole dump (-d 31) without an error.  None when
+    makedumpfile is not installed."""
     if not shutil.which("makedumpfile"):
         return None
     said = {l.split()[1]: l.split()[2:] for l in lines
             if l.startswith("MAKEDUMPFILE ") and len(l.split()) >= 3}
-    return (said.get("dmesg", [""])[0] == "rc=0" and "crash" in said.get("dmesg-crash", [""])[0]
+    logged = said.get("dmesg-crash", [""])[0]
+    return (said.get("dmesg", [""])[0] == "rc=0"
+            and (logged == crash if crash else "crash" in logged)
             and said.get("filter", [""])[0] == "rc=0")
 
 
