@@ -341,9 +341,13 @@ block_state() { echo "$2" >/sys/devices/system/memory/memory$1/state; }
 # every-store runs): the DIMM arrives with its blocks offline
 # (memhp_default_state=offline); 32-35 go online as kernel memory (the
 # kernel's own allocations land there first, so crash(8) and drgn find
-# kernel objects inside the DIMM in a filtered dump), 36-38 movable; the
-# update under test is block 39 onlined (store-add) or offlined
-# (store-remove), with the hooks' panic_at_store armed at crashhp_store=N
+# kernel objects inside the DIMM in a filtered dump).  The update under test
+# is a new range or a cut in the middle of one, the updates with the most
+# stores in place: store-add onlines 36-37 movable and then block 39, past
+# the offline block 38 (a free slot filled, typed and grown; e_phnum);
+# store-remove onlines 36-39 movable and then offlines block 37 (a slot for
+# 38-39 written before 32-36 shrinks).  The hooks' panic_at_store is armed
+# at crashhp_store=N
 # (a number past the update's last store: a dry run that counts its
 # stores; the stats say how many, then a crash takes the dump).  The
 # machine's files go to the host first: the dump must be complete against
@@ -353,20 +357,24 @@ store_run() {
 	echo "READY $(grep MemTotal /proc/meminfo)"
 	await "the DIMM's blocks 32-39 in sysfs, offline" "$patience" blocks_in_state offline
 	for b in 32 33 34 35; do block_state $b online_kernel; done
-	for b in 36 37 38; do block_state $b online_movable; done
-	[ "$kernel_e2e" = store-remove ] && block_state 39 online_movable
+	if [ "$kernel_e2e" = store-add ]; then
+		under=39 movable="36 37"
+	else
+		under=37 movable="36 37 38 39"
+	fi
+	for b in $movable; do block_state $b online_movable; done
 	mkdir -p /tmp/fill && (cd /tmp/fill && seq 1 2000 | xargs touch)
 	send_sysroot
 	echo >$hooks/stats
 	echo "$n" >$hooks/panic_at_store
-	echo "ARMED $n $(cat /sys/devices/system/memory/memory39/state)"
+	echo "ARMED $n block $under $(cat /sys/devices/system/memory/memory$under/state)"
 	drain
 	if [ "$kernel_e2e" = store-add ]; then
-		block_state 39 online_movable
+		block_state $under online_movable
 	else
-		block_state 39 offline
+		block_state $under offline
 	fi
-	echo "UPDATED $(cat /sys/devices/system/memory/memory39/state)"
+	echo "UPDATED block $under $(cat /sys/devices/system/memory/memory$under/state)"
 	sed 's/^/KSTATS /' $hooks/stats
 	drain
 	echo c >/proc/sysrq-trigger

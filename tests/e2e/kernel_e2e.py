@@ -9,8 +9,9 @@ by kexec -s -p of the same bzImage (kernel/README):
   contend  the kexec lock held (debugfs hold_lock_ms) from before the DIMM
            is hot-added until after its 8 blocks are online, then a crash;
   stores   a panic after every store of one real hot-add update (block 39
-           of the DIMM onlined) and one real hot-remove update (block 39
-           offlined), one boot per store (debugfs panic_at_store); a dry
+           of the DIMM onlined past the offline block 38: a new range) and
+           one real hot-remove update (block 37 offlined out of 32-39: a
+           cut in the middle), one boot per store (debugfs panic_at_store); a dry
            run first counts the update's stores (the hooks' stats), arms
            nothing that fires, and ends in a crash whose dump is kept;
   readers  the patched dry run's dump, filtered by makedumpfile -d 31 in the
@@ -44,6 +45,9 @@ from run import CRASHHP, WORK
 
 ULONG_MAX = (1 << 64) - 1
 PANIC_AT = "crash hp test: panic after store "
+# The memory block whose state change is the update under test (init.sh's
+# store_run): a new range, and a cut in the middle of one.
+UNDER = {"add": 39, "remove": 37}
 
 
 def kstats(lines):
@@ -136,11 +140,11 @@ def boot(vmlinuz, initrd, append, work, dimms=1, ship=None):
 
 
 def store_boot(kdir, name, initrd, update, n, ship=None):
-    """One boot of the every-store runs: block 39 onlined (add) or offlined
-    (remove) with panic_at_store = n.  The dump, if any, is judged against
-    the machine before the update and after it (the guest sent the one
-    before; after differs in block 39's state only): complete against
-    either is complete."""
+    """One boot of the every-store runs: block UNDER[update] onlined (add)
+    or offlined (remove) with panic_at_store = n.  The dump, if any, is
+    judged against the machine before the update and after it (the guest
+    sent the one before; after differs in that block's state only):
+    complete against either is complete."""
     work = os.path.join(WORK, f"store-{name}-{update}-{n}")
     append = (f"console=ttyS0 crashkernel=256M panic=1 memhp_default_state=offline "
               f"crashhp_kernel=store-{update} crashhp_store={n}" + (" crashhp_ship" if ship else ""))
@@ -157,7 +161,7 @@ def store_boot(kdir, name, initrd, update, n, ship=None):
         before = unpack(r.sysroot, os.path.join(work, "before"))
         after = os.path.join(work, "after")
         shutil.copytree(before, after)
-        state = os.path.join(after, "sys/devices/system/memory/memory39/state")
+        state = os.path.join(after, f"sys/devices/system/memory/memory{UNDER[update]}/state")
         with open(state, "w") as f:
             f.write("online\n" if update == "add" else "offline\n")
         for tag, root in (("before", before), ("after", after)):
