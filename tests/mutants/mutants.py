@@ -80,15 +80,7 @@ MUTANTS = [
       "u64 size = last - s->start + 1;", "u64 size = last - s->start + 1 - 4096;"),
     # ---- which ranges change ----
     M("add-skips-gaps", C, "logic", "a gap below an existing range is not added",
-      "if (s < 0 || cs->slots[s].start > at) {", "if (s < 0) {",
-      equivalent="unreachable difference: add_range() is only given one block's piece (events "
-                 "are per memory block, exclusions cut out), or a piece of the resync's "
-                 "want - have, which no live slot overlaps.  Every slot starts at a block or "
-                 "exclusion boundary, with the capacity code too: a merge keeps the lower "
-                 "start, a head cut's or give-back's new slot starts past a cut (a block "
-                 "piece, or a bridged gap, whose ends are ranges' ends), and a user-space "
-                 "header's odd starts are made exact by the load's resync.  So no slot starts "
-                 "strictly inside a piece and the guard never adds anything"),
+      "if (s < 0 || cs->slots[s].start > at) {", "if (s < 0) {"),
     M("add-never-extends", C, "logic", "an adjacent add takes a new slot instead of growing the range below",
       "left = g.start ? slot_at(cs, g.start - 1) : -1;", "left = -1;"),
     M("tail-cut-page-too-many", C, "logic", "a tail cut takes one page below the cut too: online memory lost",
