@@ -25,8 +25,15 @@ static int replace_header(struct chp_hotplug *hp, const struct chp_ranges *memor
 
 	if (err)
 		return err;
-	/* The kernel sizes its buffer to what the header needs, then checks. */
-	room = (size_t)chp_round_up(CHP_ELF_EHDR_SIZE + (chp_machine_cpus_possible(hp->m) + 2 +
+	/*
+	 * The kernel sizes its buffer to what the header needs, then checks.
+	 * (+ 3: vmcoreinfo, the kernel map, ppc64's backup LOAD.)  On ppc64
+	 * crash_prepare_elf64_headers() writes the backup LOAD with p_offset 0;
+	 * sync_backup_region_phdr(image, elfbuf, false), called here since the
+	 * 2026-03 fix (6.12.94), puts back image->arch.backup_start, which the
+	 * builder writes directly.
+	 */
+	room = (size_t)chp_round_up(CHP_ELF_EHDR_SIZE + (chp_machine_cpus_possible(hp->m) + 3 +
 				    chp_ranges_count(memory)) * (uint64_t)CHP_ELF_PHDR_SIZE, CHP_PAGE_SIZE);
 	buf = calloc(1, room);
 	if (!buf)

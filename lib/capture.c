@@ -188,8 +188,23 @@ static int copy_load(const struct chp_machine *m, int fd, uint64_t paddr, uint64
 }
 
 /* Lay the dump out as /proc/vmcore does, then write it through `fd`. */
-static int write_vmcore(int fd, const struct chp_machine *m, const struct chp_elfcore *core,
-			const struct chp_progress *progress,
+/*
+ * ppc64's purgatory copies [0, 64 KiB) into the backup segment before the
+ * capture kernel boots over it: old memory read there is that copy.
+ */
+static uint64_t old_memory_at(const struct chp_kimage *img, uint64_t offset, uint64_t size)
+{
+	uint64_t backup;
+
+	if (!chp_kimage_backup_start(img, &backup) && offset >= backup &&
+	    offset - backup <= CHP_PPC64_BACKUP_SIZE &&
+	    size <= CHP_PPC64_BACKUP_SIZE - (offset - backup))
+		return offset - backup;
+	return offset;
+}
+
+static int write_vmcore(int fd, const struct chp_machine *m, const struct chp_kimage *img,
+			const struct chp_elfcore *core, const struct chp_progress *progress,
 			const uint8_t *raw_ehdr, const struct notes *notes,
 			struct chp_capture_info *info)
 {
@@ -251,7 +266,8 @@ static int write_vmcore(int fd, const struct chp_machine *m, const struct chp_el
 		chp_put64(ph + 48, p->align, big);
 		if (p->type != CHP_PT_LOAD)
 			continue;
-		err = copy_load(m, fd, p->offset, p->memsz, off + (p->offset - start), chunk, &wp);
+		err = copy_load(m, fd, old_memory_at(img, p->offset, p->memsz), p->memsz,
+				off + (p->offset - start), chunk, &wp);
 		if (err)
 			chp_fail_prefix(err, "program header %zu (LOAD): ", i);
 		info->load_bytes += p->memsz;
@@ -374,7 +390,7 @@ int chp_capture_vmcore_progress(const struct chp_machine *m, const struct chp_ki
 		chp_capture_view_free(v);
 		return chp_fail(fd, "%s: %s", path, strerror(-fd));
 	}
-	err = write_vmcore(fd, m, v->core, progress, v->raw_ehdr, &v->notes, info);
+	err = write_vmcore(fd, m, img, v->core, progress, v->raw_ehdr, &v->notes, info);
 	int done = chp_outfile_commit(fd, tmp, path, err);
 	if (done && !err)
 		err = chp_fail(done, "writing %s: %s", path, strerror(-done));

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "crashhp/crashmem.h"
+#include "crashhp/elfcore.h"
 #include "internal.h"
 
 int chp_crashmem_exclusions(const struct chp_machine *m, struct chp_ranges *out)
@@ -49,11 +50,45 @@ int chp_crashmem_build_header_from(const struct chp_machine *m, const struct chp
 	return chp_crashmem_build_header_cpus(m, memory, false, buf, buf_size, out_len);
 }
 
+bool chp_crashmem_backup_offset(const struct chp_machine *m, uint64_t *offset)
+{
+	const struct chp_ranges *ck = chp_machine_crashkernel(m);
+
+	/* The lab places the backup segment first in the crash region. */
+	if (chp_machine_arch(m) == CHP_ARCH_X86_64 || !chp_ranges_count(ck))
+		return false;
+	*offset = chp_ranges_at(ck, 0)->start;
+	return true;
+}
+
+/*
+ * get_crash_memory_ranges() (arch/powerpc/kexec/ranges.c): [0, 64 KiB) is
+ * cut from the range it starts and added as a range of its own ("create a
+ * separate program header for the backup region"), sorted first.
+ */
+static int split_off_backup(const struct chp_machine *m, const struct chp_ranges *memory,
+			    struct chp_ranges **rest, struct chp_elfcore_desc *desc)
+{
+	int err;
+
+	*rest = NULL;
+	if (!chp_crashmem_backup_offset(m, &desc->backup_offset))
+		return 0;
+	desc->backup = true;
+	err = chp_ranges_new(rest);
+	if (!err)
+		err = chp_ranges_assign(*rest, memory);
+	if (!err)
+		err = chp_ranges_subtract(*rest, (struct chp_range){ 0, CHP_PPC64_BACKUP_SIZE - 1 });
+	return err;
+}
+
 int chp_crashmem_build_header_cpus(const struct chp_machine *m, const struct chp_ranges *memory,
 				   bool present_only, void *buf, size_t buf_size, size_t *out_len)
 {
 	unsigned possible = chp_machine_cpus_possible(m);
 	struct chp_note_loc *notes = calloc(possible ? possible : 1, sizeof(*notes));
+	struct chp_ranges *rest = NULL;
 	size_t n = 0;
 	int err;
 
@@ -76,7 +111,12 @@ int chp_crashmem_build_header_cpus(const struct chp_machine *m, const struct chp
 		.memory = memory,
 		.direct_map = chp_machine_direct_map(m),
 	};
-	err = chp_elfcore_build(buf, buf_size, &desc, out_len);
+	err = split_off_backup(m, memory, &rest, &desc);
+	if (!err && rest)
+		desc.memory = rest;
+	if (!err)
+		err = chp_elfcore_build(buf, buf_size, &desc, out_len);
+	chp_ranges_free(rest);
 	free(notes);
 	return err;
 }
@@ -100,21 +140,15 @@ unsigned chp_crashmem_x86_nr_cpus_default(unsigned nr_cpus)
 	return nr_cpus >= 8192 ? 8192 : nr_cpus > 1 ? 64 : 1;
 }
 
-/* ppc64's BACKUP_SRC_SIZE: the first 64 KiB, copied aside at crash time. */
-#define PPC64_BACKUP_SIZE 0x10000u
-
 static size_t ppc64_segment_size(const struct chp_machine *m)
 {
 	struct chp_ranges *now = NULL;
 	uint64_t n = 0, max = chp_machine_config_max_memory_ranges(m), size;
 
-	if (!chp_ranges_new(&now) && !chp_crashmem_header_ranges(m, now)) {
-		n = chp_ranges_count(now);
-		/* get_crash_memory_ranges(): [0, 64 KiB) apart from the rest of its range */
-		if (n && chp_ranges_at(now, 0)->start == 0 &&
-		    chp_ranges_at(now, 0)->last >= PPC64_BACKUP_SIZE)
-			n++;
-	}
+	/* get_crash_memory_ranges(): [0, 64 KiB) a range of its own */
+	if (!chp_ranges_new(&now) && !chp_crashmem_header_ranges(m, now) &&
+	    !chp_ranges_subtract(now, (struct chp_range){ 0, CHP_PPC64_BACKUP_SIZE - 1 }))
+		n = chp_ranges_count(now) + 1;
 	chp_ranges_free(now);
 	/* possible CPUs + vmcoreinfo + the ranges + the kernel-map slot */
 	size = chp_round_up(CHP_ELF_EHDR_SIZE + (chp_machine_cpus_possible(m) + 2 + n) *

@@ -23,7 +23,7 @@ size_t chp_elfcore_slots(size_t size)
 size_t chp_elfcore_phdrs_needed(const struct chp_elfcore_desc *desc)
 {
 	return desc->nr_cpu_notes + (desc->vmcoreinfo.size ? 1 : 0) + (desc->kernel_text ? 1 : 0) +
-	       (desc->memory ? chp_ranges_count(desc->memory) : 0);
+	       (desc->backup ? 1 : 0) + (desc->memory ? chp_ranges_count(desc->memory) : 0);
 }
 
 static void put_phdr(uint8_t *p, bool big, const struct chp_elf_phdr *ph)
@@ -105,6 +105,13 @@ int chp_elfcore_build(void *buf, size_t buf_size, const struct chp_elfcore_desc 
 				.flags = CHP_PF_R | CHP_PF_W | CHP_PF_X, .offset = t->paddr,
 				.vaddr = t->vaddr, .paddr = t->paddr, .filesz = t->size,
 				.memsz = t->size });
+		p += CHP_ELF_PHDR_SIZE;
+	}
+	if (desc->backup) {
+		put_phdr(p, big, &(struct chp_elf_phdr){ .type = CHP_PT_LOAD,
+				.flags = CHP_PF_R | CHP_PF_W | CHP_PF_X, .offset = desc->backup_offset,
+				.vaddr = direct_map, .paddr = 0, .filesz = CHP_PPC64_BACKUP_SIZE,
+				.memsz = CHP_PPC64_BACKUP_SIZE });
 		p += CHP_ELF_PHDR_SIZE;
 	}
 	for (size_t i = 0; desc->memory && i < chp_ranges_count(desc->memory); i++) {

@@ -150,10 +150,16 @@ static int read_phdrs(struct chp_elfcore *core, const struct chp_reader *src)
 
 static enum chp_elfcore_kind guess_kind(const struct chp_elfcore *core)
 {
-	/* In an elfcorehdr every NOTE and LOAD has p_offset == p_paddr. */
+	/*
+	 * In an elfcorehdr every NOTE and LOAD has p_offset == p_paddr, but
+	 * ppc64's backup LOAD [0, 64 KiB), read where purgatory saved it.
+	 */
 	for (size_t i = 0; i < core->phnum; i++) {
 		const struct chp_elf_phdr *ph = &core->phdrs[i];
-		if ((ph->type == CHP_PT_NOTE || ph->type == CHP_PT_LOAD) && ph->offset != ph->paddr)
+		bool backup = core->arch != CHP_ARCH_X86_64 && ph->type == CHP_PT_LOAD &&
+			      ph->paddr == 0 && ph->memsz == CHP_PPC64_BACKUP_SIZE;
+		if ((ph->type == CHP_PT_NOTE || ph->type == CHP_PT_LOAD) && ph->offset != ph->paddr &&
+		    !backup)
 			return CHP_ELFCORE_VMCORE;
 	}
 	return CHP_ELFCORE_HEADER;

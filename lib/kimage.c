@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "crashhp/elfcore.h"
 #include "crashhp/kimage.h"
 #include "internal.h"
 
@@ -206,6 +207,8 @@ const char *chp_segment_kind_name(enum chp_segment_kind kind)
 		return "initrd";
 	case CHP_SEG_FDT:
 		return "fdt";
+	case CHP_SEG_BACKUP:
+		return "backup";
 	}
 	return "unknown";
 }
@@ -318,6 +321,16 @@ void chp_kimage_unload(struct chp_kimage *img)
 	img->elfcorehdr_index_valid = false;
 }
 
+int chp_kimage_backup_start(const struct chp_kimage *img, uint64_t *out)
+{
+	for (size_t i = 0; img->loaded && i < img->nseg; i++)
+		if (img->seg[i].kind == CHP_SEG_BACKUP) {
+			*out = img->seg[i].paddr;
+			return 0;
+		}
+	return -ENOENT;
+}
+
 /* Opaque stand-in bytes for the kernel and initrd, distinct per kind. */
 static void fill_pattern(uint8_t *p, uint64_t len, enum chp_segment_kind kind)
 {
@@ -353,15 +366,29 @@ static int place_all(struct chp_kimage *img, const struct chp_load_request *req)
 	uint64_t cursor = img->region.start;
 	uint8_t page[CHP_PAGE_SIZE];
 	uint8_t digest[SHA256_DIGEST_SIZE];
-	const struct chp_segment_info *hdr;
-	int n, err;
+	const struct chp_segment_info *hdr, *purgatory;
+	int n, err = 0;
 
+	/*
+	 * ppc64: load_backup_segment() runs before the header is built (its
+	 * address is the header's backup p_offset); zeros until purgatory
+	 * copies [0, 64 KiB) there at crash time.
+	 */
+	if (req->backup) {
+		uint8_t *zeros = calloc(1, CHP_PPC64_BACKUP_SIZE);
+		err = zeros ? place(img, &cursor, CHP_SEG_BACKUP, zeros, CHP_PPC64_BACKUP_SIZE,
+				    CHP_PPC64_BACKUP_SIZE, true)
+			    : chp_fail(-ENOMEM, "out of memory for the backup segment");
+		free(zeros);
+	}
 	/* kexec_file_load's order on x86: the header first, then purgatory, ... */
-	err = place(img, &cursor, CHP_SEG_ELFCOREHDR, req->elfcorehdr, req->elfcorehdr_len,
-		    req->elfcorehdr_memsz, !capable);
+	if (!err)
+		err = place(img, &cursor, CHP_SEG_ELFCOREHDR, req->elfcorehdr, req->elfcorehdr_len,
+			    req->elfcorehdr_memsz, !capable);
 	if (err)
 		return err;
-	hdr = &img->seg[0];
+	hdr = &img->seg[img->nseg - 1];
+	purgatory = hdr + 1;
 
 	memset(page, 0, sizeof(page));
 	memcpy(page, PURGATORY_MAGIC, 8);
@@ -395,7 +422,7 @@ static int place_all(struct chp_kimage *img, const struct chp_load_request *req)
 		return err;
 
 	compute_digest(img, digest);
-	memcpy(img->wmap + (img->seg[1].paddr - img->region.start) + PURGATORY_DIGEST_OFFSET, digest,
+	memcpy(img->wmap + (purgatory->paddr - img->region.start) + PURGATORY_DIGEST_OFFSET, digest,
 	       sizeof(digest));
 	return 0;
 }
@@ -427,7 +454,7 @@ int chp_kimage_load(struct chp_kimage *img, const struct chp_load_request *req)
 		img->hotplug_flag = req->hotplug_flag;
 		/* kexec_file_load knows its header segment; kexec_load must search. */
 		img->elfcorehdr_index_valid = req->mode == CHP_LOAD_FILE;
-		img->elfcorehdr_index = 0;
+		img->elfcorehdr_index = req->backup ? 1 : 0;
 	}
 	chp_kimage_protect(img);
 	return err;

@@ -86,6 +86,7 @@ int chp_load_crash_image(struct chp_kimage *img, const struct chp_machine *m,
 			.fdt = fdt,
 			.fdt_len = fdt_size,
 			.fdt_memsz = fdt_size,
+			.backup = chp_machine_arch(m) != CHP_ARCH_X86_64,
 		};
 		err = chp_kimage_load(img, &req);
 	}

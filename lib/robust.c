@@ -85,6 +85,22 @@ static int core_store(void *ctx, size_t off, u64 val, unsigned int len)
  * kernel's own header lists) and what headers leave out (the crashkernel, x86's
  * low 1 MiB), never absent memory.  Filled once per search.
  */
+/*
+ * What no slot describes: the kernel's exclusions and, on ppc64, the backup
+ * region [0, 64 KiB), which the load's own LOAD reads from where purgatory
+ * saves it (a fixed header for the slot core); a slot for it would read the
+ * capture kernel's own first 64 KiB.
+ */
+static int robust_exclusions(const struct chp_machine *m, struct chp_ranges *out)
+{
+	uint64_t backup;
+	int err = chp_crashmem_exclusions(m, out);
+
+	if (!err && chp_crashmem_backup_offset(m, &backup))
+		err = chp_ranges_add(out, (struct chp_range){ 0, CHP_PPC64_BACKUP_SIZE - 1 });
+	return err;
+}
+
 static int fill_safe(struct chp_hotplug *hp)
 {
 	struct chp_robust *r = hp->robust;
@@ -93,7 +109,7 @@ static int fill_safe(struct chp_hotplug *hp)
 	chp_machine_lock_state(hp->m);
 	err = chp_ranges_assign(r->safe, chp_machine_present_memory(hp->m));
 	if (!err)
-		err = chp_crashmem_exclusions(hp->m, r->exclusions);
+		err = robust_exclusions(hp->m, r->exclusions);
 	if (!err)
 		err = chp_ranges_add_all(r->safe, r->exclusions);
 	chp_machine_unlock_state(hp->m);
@@ -301,6 +317,10 @@ int chp_robust_event(struct chp_hotplug *hp, const struct chp_hp_event *ev)
 		return err;
 	pieces = hp->robust->pieces;
 	err = chp_hp_event_ranges(hp, ev, pieces, hp->robust->exclusions);
+	if (!err)
+		err = robust_exclusions(hp->m, hp->robust->exclusions);
+	if (!err)
+		err = chp_ranges_subtract_all(pieces, hp->robust->exclusions);
 	for (size_t k = 0; !err && k < chp_ranges_count(pieces); k++) {
 		struct chp_range p = *chp_ranges_at(pieces, k);
 		err = ev->action == CHP_HP_ADD_MEMORY ? add_range(hp, p, &changed)
@@ -337,7 +357,11 @@ int chp_robust_resync(struct chp_hotplug *hp)
 	}
 	chp_machine_lock_state(hp->m);
 	err = chp_crashmem_expected(hp->m, want);
+	if (!err)
+		err = robust_exclusions(hp->m, diff);
 	chp_machine_unlock_state(hp->m);
+	if (!err)
+		err = chp_ranges_subtract_all(want, diff);
 	if (!err)
 		err = crash_slots_walk(r->slots, add_to_ranges, have);
 	/* Removals first: room for the additions, and nothing absent kept. */

@@ -24,6 +24,7 @@
  */
 #include <inttypes.h>
 
+#include "crashhp/crashmem.h"
 #include "crashhp/elfcore.h"
 #include "crashhp/machine.h"
 #include "internal.h"
@@ -74,8 +75,22 @@ struct direct_map {
 
 #define X86_DIRECT_MAP_LOWEST 0xff00000000000000ull
 
+/*
+ * ppc64's backup LOAD: [0, 64 KiB) read by vmcore.c at p_offset, where
+ * purgatory saved that memory (image->arch.backup_start) before the capture
+ * kernel overwrote it.  Any other p_offset reads other memory.
+ */
+static bool is_backup(const struct chp_machine *m, const struct chp_elf_phdr *ph)
+{
+	uint64_t backup;
+
+	return chp_crashmem_backup_offset(m, &backup) && ph->paddr == 0 &&
+	       ph->memsz == CHP_PPC64_BACKUP_SIZE && ph->offset == backup;
+}
+
 /* A RAM LOAD: readable up to p_filesz if its addresses are the kernel's. */
-static int judge_ram(struct chp_verify_report *r, const struct chp_elf_phdr *ph, size_t i, enum chp_elfcore_kind kind,
+static int judge_ram(struct chp_verify_report *r, const struct chp_machine *m,
+		     const struct chp_elf_phdr *ph, size_t i, enum chp_elfcore_kind kind,
 		     struct direct_map *dm, struct chp_ranges *readable, struct chp_ranges *read)
 {
 	bool ok = true;
@@ -89,7 +104,8 @@ static int judge_ram(struct chp_verify_report *r, const struct chp_elf_phdr *ph,
 	err = chp_ranges_add(read, phdr_range(ph, ph->memsz));
 	if (!err && ph->flags != RWX)
 		err = misread(r, ph, i, "p_flags is not RWX, as the kernel writes for memory");
-	if (!err && kind == CHP_ELFCORE_HEADER && ph->offset != ph->paddr) {
+	if (!err && kind == CHP_ELFCORE_HEADER && ph->offset != ph->paddr &&
+	    !is_backup(m, ph)) {
 		ok = false;
 		err = misread(r, ph, i, "p_offset differs from p_paddr: vmcore.c reads old "
 			      "memory at p_offset, other memory than the header claims");
@@ -146,7 +162,7 @@ int chp_verify_phdrs(struct chp_verify_report *r, const struct chp_machine *m,
 		if (ph->memsz == 0)
 			continue; /* matches no address for any reader */
 		if (chp_arch_load_is_ram(arch, ph->vaddr)) {
-			err = judge_ram(r, ph, i, kind, &dm, readable, read);
+			err = judge_ram(r, m, ph, i, kind, &dm, readable, read);
 		} else if (!text_found && is_kernel_text(m, ph, kind)) {
 			text_found = true;
 		} else {

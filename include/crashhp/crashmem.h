@@ -2,7 +2,9 @@
 #ifndef CRASHHP_CRASHMEM_H
 #define CRASHHP_CRASHMEM_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "crashhp/machine.h"
 #include "crashhp/ranges.h"
@@ -15,6 +17,14 @@
  * read as old memory: the crashkernel reservation(s), and on x86_64 the low
  * 1 MiB, which is always reserved.
  */
+
+/*
+ * ppc64: *offset := where the crash image keeps its copy of [0, 64 KiB)
+ * (image->arch.backup_start; the lab places that segment first in the
+ * crash region), which the header's backup PT_LOAD names as p_offset.
+ * false on x86_64 and without a crashkernel.
+ */
+bool chp_crashmem_backup_offset(const struct chp_machine *m, uint64_t *offset);
 
 /* out := ranges left out of every header on this machine's arch. */
 int chp_crashmem_exclusions(const struct chp_machine *m, struct chp_ranges *out);

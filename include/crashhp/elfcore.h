@@ -46,7 +46,18 @@ struct chp_elfcore_desc {
 	const struct chp_kernel_text *kernel_text; /* NULL where the arch has none */
 	const struct chp_ranges *memory;           /* one PT_LOAD per range */
 	uint64_t direct_map;  /* PAGE_OFFSET (KASLR's page_offset_base); 0: the arch's default */
+	/*
+	 * ppc64: a PT_LOAD of its own for [0, 64 KiB) (BACKUP_SRC_START..END),
+	 * first of the memory LOADs, whose p_offset is where purgatory copies
+	 * that memory at crash time (image->arch.backup_start); `memory` must
+	 * then not hold [0, 64 KiB).
+	 */
+	bool backup;
+	uint64_t backup_offset;
 };
+
+/* ppc64's BACKUP_SRC_SIZE: the first 64 KiB, which the capture kernel overwrites. */
+#define CHP_PPC64_BACKUP_SIZE 0x10000u
 
 /*
  * Bytes of the elfcorehdr segment the kernel reserves for crash hotplug:

@@ -31,6 +31,7 @@ enum chp_segment_kind {
 	CHP_SEG_KERNEL,
 	CHP_SEG_INITRD,
 	CHP_SEG_FDT,        /* ppc64: the capture kernel's device tree */
+	CHP_SEG_BACKUP,     /* ppc64: where purgatory copies [0, 64 KiB) at crash time */
 };
 
 struct chp_segment_info {
@@ -53,6 +54,7 @@ struct chp_load_request {
 	const void *fdt;            /* ppc64; NULL elsewhere */
 	size_t fdt_len;
 	size_t fdt_memsz;
+	bool backup;                /* ppc64: a 64 KiB backup segment, placed first */
 };
 
 /* Map a region for the reservation [start, last]; page-aligned. */
@@ -71,6 +73,8 @@ struct chp_range chp_kimage_region(const struct chp_kimage *img);
 size_t chp_kimage_nr_segments(const struct chp_kimage *img);
 int chp_kimage_segment(const struct chp_kimage *img, size_t i, struct chp_segment_info *out);
 const char *chp_segment_kind_name(enum chp_segment_kind kind);
+/* ppc64: image->arch.backup_start, the backup segment's address; -ENOENT without one. */
+int chp_kimage_backup_start(const struct chp_kimage *img, uint64_t *out);
 
 /*
  * The index of the elfcorehdr segment.  kexec_file_load records it at load;

@@ -577,7 +577,7 @@ static u64 get_word(const struct crash_slots *cs, const u8 *p, unsigned int len)
 static int attach(struct crash_slots *cs, const u8 *hdr, size_t len)
 {
 	const u8 *ph;
-	u64 va, pa, memsz;
+	u64 va, pa, off, memsz;
 	u32 type;
 	size_t i;
 
@@ -591,8 +591,14 @@ static int attach(struct crash_slots *cs, const u8 *hdr, size_t len)
 		type = get_word(cs, ph, 4);
 		va = get_word(cs, ph + P_VADDR, 8);
 		pa = get_word(cs, ph + P_PADDR, 8);
+		off = get_word(cs, ph + P_OFFSET, 8);
 		memsz = get_word(cs, ph + P_MEMSZ, 8);
-		if (type == TYPE_LOAD && memsz &&
+		/*
+		 * A LOAD read elsewhere than at its own address (ppc64's backup
+		 * region: [0, 64 KiB) as purgatory saved it) is fixed like the
+		 * kernel text: a slot's range is always read where it is.
+		 */
+		if (type == TYPE_LOAD && memsz && off == pa &&
 		    (!cs->cfg.text_vaddr || va < cs->cfg.text_vaddr)) {
 			/* New slots use the header's own direct map (KASLR moves it). */
 			if (!cs->live)

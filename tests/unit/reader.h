@@ -4,7 +4,9 @@
  * straight from the crash image with a parser of its own (not crashhp's):
  *
  *  - fs/proc/vmcore.c copies each PT_LOAD from old memory at p_offset
- *    (process_ptload_program_headers_elf64: paddr = p_offset);
+ *    (process_ptload_program_headers_elf64: paddr = p_offset); on ppc64 the
+ *    crash image's backup segment holds [0, 64 KiB) as purgatory copied it
+ *    there (purgatory's backup_start) before the capture kernel booted;
  *  - makedumpfile (elf_info.c: phys_start = p_paddr, file_size = p_filesz)
  *    and crash(8) (netdump.c: zero_fill = p_paddr + p_filesz) find a page by
  *    p_paddr and read zeros for it past p_filesz;
@@ -77,9 +79,22 @@ static inline size_t reader_loads(struct chp_kimage *img, enum chp_arch arch,
 	return n;
 }
 
+/* Old memory at `offset` after ppc64's purgatory copied [0, 64 KiB) to the backup segment. */
+static inline uint64_t reader_old_memory(struct chp_kimage *img, uint64_t offset)
+{
+	struct chp_segment_info s;
+
+	for (size_t i = 0; i < chp_kimage_nr_segments(img); i++)
+		if (!chp_kimage_segment(img, i, &s) && s.kind == CHP_SEG_BACKUP &&
+		    offset >= s.paddr && offset - s.paddr < 0x10000)
+			return offset - s.paddr;
+	return offset;
+}
+
 /* What a reader gets at physical page `pa`: NULL when the machine's bytes. */
-static inline const char *reader_page(const struct chp_machine *m, const struct reader_load *ls,
-				      size_t n, uint64_t direct, uint64_t pa, char *why, size_t cap)
+static inline const char *reader_page(const struct chp_machine *m, struct chp_kimage *img,
+				      const struct reader_load *ls, size_t n, uint64_t direct,
+				      uint64_t pa, char *why, size_t cap)
 {
 	uint64_t want, got, va = direct + pa;
 	const struct reader_load *byp = NULL, *byv = NULL;
@@ -101,7 +116,8 @@ static inline const char *reader_page(const struct chp_machine *m, const struct 
 			 byp->paddr, byp->memsz);
 		return why;
 	}
-	if (chp_machine_read_phys(m, byp->offset + (pa - byp->paddr), &got, 8) || got != want) {
+	if (chp_machine_read_phys(m, reader_old_memory(img, byp->offset + (pa - byp->paddr)), &got,
+				  8) || got != want) {
 		snprintf(why, cap, "page %#" PRIx64 ": vmcore reads it from %#" PRIx64
 			 " (p_offset %#" PRIx64 "): other bytes", pa, byp->offset + (pa - byp->paddr),
 			 byp->offset);
@@ -141,14 +157,14 @@ static inline const char *reader_check_direct(const struct chp_machine *m, struc
 	for (size_t k = 0; k < chp_ranges_count(want) && !bad; k++) {
 		struct chp_range r = *chp_ranges_at(want, k);
 		uint64_t first = r.start & ~4095ull, last = r.last & ~4095ull;
-		bad = reader_page(m, ls, n, direct, first, why, sizeof(why));
+		bad = reader_page(m, img, ls, n, direct, first, why, sizeof(why));
 		for (uint64_t b = (first / bs + 1) * bs; !bad && b <= last; b += bs) {
-			bad = reader_page(m, ls, n, direct, b - 4096, why, sizeof(why));
+			bad = reader_page(m, img, ls, n, direct, b - 4096, why, sizeof(why));
 			if (!bad)
-				bad = reader_page(m, ls, n, direct, b, why, sizeof(why));
+				bad = reader_page(m, img, ls, n, direct, b, why, sizeof(why));
 		}
 		if (!bad)
-			bad = reader_page(m, ls, n, direct, last, why, sizeof(why));
+			bad = reader_page(m, img, ls, n, direct, last, why, sizeof(why));
 	}
 	chp_ranges_free(want);
 	free(ls);

@@ -624,7 +624,13 @@ static void readers_follow_every_change(enum chp_arch arch)
 	assert_readers_get_memory(l.m, l.img);
 	struct chp_dump_result res = hplab_crash(&l);
 	assert_true(res.complete);
-	assert_int_equal(res.offline_bytes, 0); /* robust lists online memory only */
+	/*
+	 * robust lists online memory only; on ppc64 (block 0 offlined here,
+	 * which a real ppc64 refuses: the kernel is there) the backup region's
+	 * LOAD stays as loaded, a fixed header, as get_crash_memory_ranges() adds
+	 * it whatever memblock holds.
+	 */
+	assert_int_equal(res.offline_bytes, x86 ? 0 : CHP_PPC64_BACKUP_SIZE);
 	assert_int_equal(chp_machine_online_block(l.m, mid), 0);                /* gap filled */
 	assert_int_equal(chp_machine_online_block(l.m, mid + 1), 0);
 	assert_int_equal(chp_machine_online_block(l.m, tail), 0);
