@@ -167,12 +167,26 @@ struct write_progress {
 	uint64_t done, total;
 };
 
-static int copy_load(const struct chp_machine *m, int fd, uint64_t paddr, uint64_t size,
-		     uint64_t file_off, uint8_t *chunk, struct write_progress *wp)
+/*
+ * ppc64: the capture kernel runs over [0, 64 KiB) (its exception vectors),
+ * so old memory read there is the capture kernel's, not the crashed one's.
+ */
+static void capture_kernel_low(const struct chp_machine *m, uint64_t paddr, uint8_t *chunk,
+			       size_t n)
+{
+	for (size_t i = 0; chp_machine_arch(m) != CHP_ARCH_X86_64 && i < n &&
+	     paddr + i < CHP_PPC64_BACKUP_SIZE; i++)
+		chunk[i] = (uint8_t)~chunk[i];
+}
+
+static int copy_load(const struct chp_machine *m, int fd, uint64_t paddr, bool saved,
+		     uint64_t size, uint64_t file_off, uint8_t *chunk, struct write_progress *wp)
 {
 	while (size) {
 		size_t n = size < COPY_CHUNK ? (size_t)size : COPY_CHUNK;
 		int err = chp_machine_read_phys(m, paddr, chunk, n);
+		if (!err && !saved)
+			capture_kernel_low(m, paddr, chunk, n);
 		if (!err)
 			err = write_all(fd, chunk, n, file_off);
 		if (err)
@@ -190,17 +204,17 @@ static int copy_load(const struct chp_machine *m, int fd, uint64_t paddr, uint64
 /* Lay the dump out as /proc/vmcore does, then write it through `fd`. */
 /*
  * ppc64's purgatory copies [0, 64 KiB) into the backup segment before the
- * capture kernel boots over it: old memory read there is that copy.
+ * capture kernel boots over it: old memory read there is that copy (*saved).
  */
-static uint64_t old_memory_at(const struct chp_kimage *img, uint64_t offset, uint64_t size)
+static uint64_t old_memory_at(const struct chp_kimage *img, uint64_t offset, uint64_t size,
+			      bool *saved)
 {
 	uint64_t backup;
 
-	if (!chp_kimage_backup_start(img, &backup) && offset >= backup &&
-	    offset - backup <= CHP_PPC64_BACKUP_SIZE &&
-	    size <= CHP_PPC64_BACKUP_SIZE - (offset - backup))
-		return offset - backup;
-	return offset;
+	*saved = !chp_kimage_backup_start(img, &backup) && offset >= backup &&
+		 offset - backup <= CHP_PPC64_BACKUP_SIZE &&
+		 size <= CHP_PPC64_BACKUP_SIZE - (offset - backup);
+	return *saved ? offset - backup : offset;
 }
 
 static int write_vmcore(int fd, const struct chp_machine *m, const struct chp_kimage *img,
@@ -266,8 +280,9 @@ static int write_vmcore(int fd, const struct chp_machine *m, const struct chp_ki
 		chp_put64(ph + 48, p->align, big);
 		if (p->type != CHP_PT_LOAD)
 			continue;
-		err = copy_load(m, fd, old_memory_at(img, p->offset, p->memsz), p->memsz,
-				off + (p->offset - start), chunk, &wp);
+		bool saved;
+		uint64_t from = old_memory_at(img, p->offset, p->memsz, &saved);
+		err = copy_load(m, fd, from, saved, p->memsz, off + (p->offset - start), chunk, &wp);
 		if (err)
 			chp_fail_prefix(err, "program header %zu (LOAD): ", i);
 		info->load_bytes += p->memsz;

@@ -104,8 +104,14 @@ static int judge_ram(struct chp_verify_report *r, const struct chp_machine *m,
 	err = chp_ranges_add(read, phdr_range(ph, ph->memsz));
 	if (!err && ph->flags != RWX)
 		err = misread(r, ph, i, "p_flags is not RWX, as the kernel writes for memory");
-	if (!err && kind == CHP_ELFCORE_HEADER && ph->offset != ph->paddr &&
-	    !is_backup(m, ph)) {
+	if (!err && kind == CHP_ELFCORE_HEADER && chp_machine_arch(m) != CHP_ARCH_X86_64 &&
+	    ph->offset < CHP_PPC64_BACKUP_SIZE) {
+		ok = false;
+		err = misread(r, ph, i, "p_offset in [0, 64 KiB): vmcore.c reads the capture "
+			      "kernel's own low memory there; purgatory saved the crashed kernel's "
+			      "at the backup segment (sync_backup_region_phdr())");
+	} else if (!err && kind == CHP_ELFCORE_HEADER && ph->offset != ph->paddr &&
+		   !is_backup(m, ph)) {
 		ok = false;
 		err = misread(r, ph, i, "p_offset differs from p_paddr: vmcore.c reads old "
 			      "memory at p_offset, other memory than the header claims");

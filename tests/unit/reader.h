@@ -116,8 +116,13 @@ static inline const char *reader_page(const struct chp_machine *m, struct chp_ki
 			 byp->paddr, byp->memsz);
 		return why;
 	}
-	if (chp_machine_read_phys(m, reader_old_memory(img, byp->offset + (pa - byp->paddr)), &got,
-				  8) || got != want) {
+	uint64_t old = byp->offset + (pa - byp->paddr);
+	if (chp_machine_arch(m) != CHP_ARCH_X86_64 && old < 0x10000) {
+		snprintf(why, cap, "page %#" PRIx64 ": vmcore reads it at %#" PRIx64 ", in the "
+			 "capture kernel's own [0, 64 KiB)", pa, old);
+		return why;
+	}
+	if (chp_machine_read_phys(m, reader_old_memory(img, old), &got, 8) || got != want) {
 		snprintf(why, cap, "page %#" PRIx64 ": vmcore reads it from %#" PRIx64
 			 " (p_offset %#" PRIx64 "): other bytes", pa, byp->offset + (pa - byp->paddr),
 			 byp->offset);

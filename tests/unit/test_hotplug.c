@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "hplab.h"
+#include "reader.h"
 
 /*
  * Each test runs the same events under both policies: mainline shows the
@@ -234,6 +235,63 @@ static void test_hotplug__ppc64_mainline_split_one_byte_past(void **state)
 	}
 }
 
+/*
+ * ppc64: get_crash_memory_ranges() (arch/powerpc/kexec/ranges.c) gives
+ * [0, 64 KiB) a PT_LOAD of its own ("create a separate program header for
+ * the backup region"), and sync_backup_region_phdr() (arch/powerpc/kexec/
+ * crash.c) sets its p_offset to image->arch.backup_start, where purgatory
+ * copies that memory before the capture kernel boots over it: at load
+ * (load_elfcorehdr_segment(); for kexec_load machine_kexec_post_load() takes
+ * kexec-tools' value) and, since the 2026-03 fixes in Debian's 6.12.94
+ * ("crash: fix backup region offset update to elfcorehdr", "crash: Update
+ * backup region offset in elfcorehdr on memory hotplug"), again after every
+ * update_crash_elfcorehdr().  So 6.12.117 keeps it across updates; before
+ * the fix crash_prepare_elf64_headers() left p_offset 0, the capture
+ * kernel's own low memory.  robust keeps the loaded LOAD as it is.
+ */
+static void assert_backup_load(struct hplab *l)
+{
+	struct reader_load *ls;
+	uint64_t backup;
+	size_t n = reader_loads(l->img, chp_machine_arch(l->m), &ls);
+
+	assert_int_equal(chp_kimage_backup_start(l->img, &backup), 0);
+	assert_true(n >= 2);
+	assert_int_equal(ls[0].paddr, 0);
+	assert_int_equal(ls[0].memsz, 0x10000);
+	assert_int_equal(ls[0].filesz, 0x10000);
+	assert_int_equal(ls[0].offset, backup);
+	assert_int_equal(ls[1].paddr, 0x10000); /* BACKUP_SRC_END + 1 starts the next */
+	for (size_t i = 1; i < n; i++)
+		assert_int_equal(ls[i].offset, ls[i].paddr);
+	free(ls);
+	assert_readers_get_memory(l->m, l->img);
+	struct chp_dump_result res = hplab_crash(l);
+	assert_true(res.complete);
+}
+
+static void test_hotplug__ppc64_backup_load_offset_kept_across_updates(void **state)
+{
+	for (int p = 0; p < 2; p++)
+		for (int mode = 0; mode < 2; mode++) {
+			struct hplab l;
+			struct chp_lab_spec s;
+
+			chp_lab_spec_init(&s, CHP_ARCH_PPC64LE);
+			s.boot_ram = 2 * GiB;
+			s.crashkernel_size = 128 * MiB;
+			hplab_up_spec(&l, &s, p ? CHP_POLICY_ROBUST : CHP_POLICY_MAINLINE,
+				      mode ? CHP_LOAD_SEGMENTS : CHP_LOAD_FILE, mode == 1);
+			assert_backup_load(&l);
+			assert_int_equal(chp_machine_add_dimm(l.m, 4 * GiB, GiB, true), 0);
+			assert_true(chp_hotplug_stats(l.hp)->updates > 0);
+			assert_backup_load(&l);
+			assert_int_equal(chp_machine_remove_dimm(l.m, 4 * GiB, GiB), 0);
+			assert_backup_load(&l);
+			hplab_down(&l);
+		}
+}
+
 /* kexec_load without the hotplug flag: neither policy may touch the header. */
 static void test_hotplug__image_without_hotplug_support_untouched(void **state)
 {
@@ -344,6 +402,7 @@ int main(void)
 		cmocka_unit_test(test_hotplug__x86_hot_remove_leaves_dimm_in_mainline),
 		cmocka_unit_test(test_hotplug__ppc64_mainline_removal_exact),
 		cmocka_unit_test(test_hotplug__ppc64_mainline_split_one_byte_past),
+		cmocka_unit_test(test_hotplug__ppc64_backup_load_offset_kept_across_updates),
 		cmocka_unit_test(test_hotplug__image_without_hotplug_support_untouched),
 		cmocka_unit_test(test_hotplug__cpu_online_offline),
 		cmocka_unit_test(test_hotplug__robust_converges_to_fresh_build),
