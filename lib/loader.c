@@ -20,10 +20,15 @@ void chp_load_options_init(struct chp_load_options *opt)
 
 /*
  * kexec_load: the header kexec-tools builds in userspace before the syscall,
- * from /proc/iomem's System RAM and the present CPUs' crash_notes; a CPU
- * hot-added later has no PT_NOTE until the kernel rebuilds the header (x86,
- * for a hotplug-capable image: its first update describes every possible
- * CPU) or kdump reloads.
+ * from /proc/iomem's System RAM and the crash_notes of every CPU sysfs shows
+ * (crash_create_elf64_headers(): cpuN/crash_notes for N below
+ * sysconf(_SC_NPROCESSORS_CONF)).  x86_64 registers the present CPUs
+ * (cpu_dev_register_generic(): for_each_present_cpu), so a CPU hot-added
+ * later has no PT_NOTE until the kernel rebuilds the header (for a
+ * hotplug-capable image its first update describes every possible CPU) or
+ * kdump reloads.  powerpc's topology_init() registers every possible CPU
+ * that pseries can hotplug (smp_ops->cpu_offline_self), so its header has
+ * them all, as a real 6.12 pseries dump shows (tests/e2e/run_ppc64.py).
  */
 static int kexec_tools_header(const struct chp_machine *m, void *hdr, size_t room, size_t *len)
 {
@@ -33,7 +38,8 @@ static int kexec_tools_header(const struct chp_machine *m, void *hdr, size_t roo
 	if (!err)
 		err = chp_crashmem_header_ranges(m, memory);
 	if (!err)
-		err = chp_crashmem_build_header_cpus(m, memory, true, hdr, room, len);
+		err = chp_crashmem_build_header_cpus(m, memory, chp_machine_arch(m) == CHP_ARCH_X86_64,
+						     hdr, room, len);
 	chp_ranges_free(memory);
 	return err;
 }
