@@ -78,14 +78,22 @@ struct direct_map {
 /*
  * ppc64's backup LOAD: [0, 64 KiB) read by vmcore.c at p_offset, where
  * purgatory saved that memory (image->arch.backup_start) before the capture
- * kernel overwrote it.  Any other p_offset reads other memory.
+ * kernel overwrote it.  Any other p_offset reads other memory.  A live
+ * machine's kernel chose that segment inside the crashkernel
+ * (load_backup_segment()), which is all the header can be held to.
  */
 static bool is_backup(const struct chp_machine *m, const struct chp_elf_phdr *ph)
 {
 	uint64_t backup;
 
-	return chp_crashmem_backup_offset(m, &backup) && ph->paddr == 0 &&
-	       ph->memsz == CHP_PPC64_BACKUP_SIZE && ph->offset == backup;
+	if (!chp_crashmem_backup_offset(m, &backup) || ph->paddr != 0 ||
+	    ph->memsz != CHP_PPC64_BACKUP_SIZE)
+		return false;
+	if (chp_machine_is_live(m))
+		return ph->offset + ph->memsz > ph->offset &&
+		       chp_ranges_covers(chp_machine_crashkernel(m),
+					 (struct chp_range){ ph->offset, ph->offset + ph->memsz - 1 });
+	return ph->offset == backup;
 }
 
 /* A RAM LOAD: readable up to p_filesz if its addresses are the kernel's. */
