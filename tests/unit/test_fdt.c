@@ -233,6 +233,7 @@ static void test_fdt__robust_adds_a_node_to_a_foreign_tree(void **state)
 		.initrd_size = 2u << 20, .cmdline = "console=hvc0 nr_cpus=1",
 		.elfcorehdr = hdr, .elfcorehdr_len = len, .elfcorehdr_memsz = room,
 		.fdt = fdt, .fdt_len = fdt_size, .fdt_memsz = fdt_size,
+		.backup = true, /* kexec-tools loads ppc64's backup segment too */
 	};
 	/* Unloaded through the syscall's path (robust lets go of what it knew
 	 * of the old image), then the other loader's image put in place. */
