@@ -322,7 +322,12 @@ def run_vm(vmlinuz, initrd, remove, cpu=False, reload=False, race=False, kernel_
             continue
         lines.append(line)
         if line.startswith("ELFCOREHDR "):
-            built = json.loads(line[len("ELFCOREHDR "):])
+            try:
+                built = json.loads(line[len("ELFCOREHDR "):])
+            except json.JSONDecodeError:
+                # No prediction: the LOAD checks below report it as a failure.
+                print(f"    ELFCOREHDR line is not JSON: {line.strip()[:80]!r}")
+                continue
             predicted = sorted((int(p["paddr"], 16), p["memsz"]) for p in built["program_headers"]
                                if p["type"] == "LOAD" and int(p["vaddr"], 16) < 0xffffffff80000000)
             predicted_full = sorted((int(p["paddr"], 16), int(p["vaddr"], 16), p["memsz"])
