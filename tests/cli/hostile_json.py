@@ -85,13 +85,19 @@ def main():
         shutil.rmtree(work)
 
 
-def scenarios(work):
+def hostile_scenario(work):
+    """A directory and a small scenario file in it, both with hostile names."""
     d = os.path.join(work, b"d-" + HOSTILE)
     os.mkdir(d)
-    # sim: a scenario file and the files it writes, all with hostile names.
     scn = os.path.join(d, b"scn-" + HOSTILE + b".scn")
     with open(scn, "w") as f:
         f.write("ram 2G\ncrashkernel 128M\nadd-dimm 512M\ncrash\n")
+    return d, scn
+
+
+def scenarios(work):
+    # sim: a scenario file and the files it writes, all with hostile names.
+    d, scn = hostile_scenario(work)
     judged("sim --json SCENARIO", crashhp("sim", "--json", os.path.basename(scn), cwd=d),
            [os.path.basename(scn)])
     # A scenario's name is its path, kept whole however long: 300 bytes and more.

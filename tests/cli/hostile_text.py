@@ -17,7 +17,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from checks import check, summary  # noqa: E402
-from hostile_json import HOSTILE, MKSYSROOT, crashhp  # noqa: E402
+from hostile_json import HOSTILE, MKSYSROOT, crashhp, hostile_scenario  # noqa: E402
 
 # What a terminal acts on: C0 controls and DEL (ESC among them).
 ACTED_ON = set(range(0x20)) | {0x7f}
@@ -44,11 +44,7 @@ def main():
 
 
 def scenarios(work):
-    d = os.path.join(work, b"d-" + HOSTILE)
-    os.mkdir(d)
-    scn = os.path.join(d, b"scn-" + HOSTILE + b".scn")
-    with open(scn, "w") as f:
-        f.write("ram 2G\ncrashkernel 128M\nadd-dimm 512M\ncrash\n")
+    d, scn = hostile_scenario(work)
     res = crashhp("sim", scn)
     judged("sim SCENARIO", res, codes=(0,))
     check(b"\\x1b[31m" in res.stdout, "sim SCENARIO: the name's ESC printed as \\x1b")
