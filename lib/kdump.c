@@ -179,6 +179,22 @@ static int rearrange(int in, uint64_t in_size, const char *tmpdir, int *out_fd)
 	return 0;
 }
 
+/* makedumpfile -E -F flattens an ELF dump: what it holds is named, not misread. */
+static int check_flattened_kind(int fd)
+{
+	uint8_t magic[8] = { 0 };
+
+	if (pread(fd, magic, sizeof(magic), 0) != (ssize_t)sizeof(magic))
+		return chp_fail(-EINVAL, "the flattened stream holds less than a kdump header");
+	if (!memcmp(magic, "\177ELF", 4))
+		return chp_fail(-EINVAL, "a flattened ELF dump (makedumpfile -E -F): rebuild it "
+				"with makedumpfile -R FILE < DUMP and read FILE");
+	if (memcmp(magic, "KDUMP   ", 8) && memcmp(magic, "DISKDUMP", 8))
+		return chp_fail(-EINVAL, "the flattened stream holds neither a kdump-compressed "
+				"dump (signature KDUMP) nor ELF");
+	return 0;
+}
+
 static uint32_t get32(const uint8_t *p, bool big)
 {
 	return big ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]
@@ -612,6 +628,8 @@ int chp_kdump_open(struct chp_kdump **out, const char *path, const char *tmpdir)
 		close(in);
 		if (!err && fstat(k->fd, &st))
 			err = chp_fail(-errno, "%s", strerror(errno));
+		if (!err)
+			err = check_flattened_kind(k->fd);
 	} else {
 		k->fd = in;
 	}
