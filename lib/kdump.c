@@ -115,7 +115,14 @@ static uint64_t be64(const uint8_t *p)
 }
 
 /* makedumpfile -R: each record's data to its offset; the end marker required. */
-static int rearrange(int in, uint64_t in_size, const char *tmpdir, int *out_fd)
+static void tell(const struct chp_progress *p, uint64_t done, uint64_t total)
+{
+	if (p && p->fn)
+		p->fn(p->ctx, done, total);
+}
+
+static int rearrange(int in, uint64_t in_size, const char *tmpdir, int *out_fd,
+		     const struct chp_progress *progress)
 {
 	uint8_t head[32], *buf = NULL;
 	uint64_t pos = FLAT_HEADER_SIZE;
@@ -169,6 +176,7 @@ static int rearrange(int in, uint64_t in_size, const char *tmpdir, int *out_fd)
 		if (err)
 			break;
 		pos += (uint64_t)size;
+		tell(progress, pos, in_size);
 	}
 	free(buf);
 	if (err) {
@@ -355,7 +363,7 @@ static int bitmap_ranges(struct chp_kdump *k, const char *key, struct chp_ranges
  * does not know --split files, whose bitmaps are the whole dump's), within
  * the file's own pfn range.
  */
-static int read_dumped(struct chp_kdump *k)
+static int read_dumped(struct chp_kdump *k, const struct chp_progress *progress)
 {
 	uint64_t half = k->bitmap_bytes / 2, first = 0, last = k->info.max_pfn;
 	uint64_t page = k->info.page_size, run = 0, pfn;
@@ -373,6 +381,7 @@ static int read_dumped(struct chp_kdump *k)
 		uint64_t byte = pfn / 8, n = (last + 7) / 8 - byte;
 		n = n > (1u << 16) ? 1u << 16 : n;
 		err = read_exact(k->fd, bits, (size_t)n, k->bitmaps + half + byte, "second bitmap");
+		tell(progress, byte - first / 8 + n, (last + 7) / 8 - first / 8);
 		for (uint64_t b = 0; !err && b < n * 8 && pfn < last; b++, pfn++) {
 			bool set = pfn >= first && (bits[b / 8] >> (b % 8) & 1);
 			if (set && !run++)
@@ -598,6 +607,12 @@ static int libkdumpfile_in_child(struct chp_kdump *k)
 
 int chp_kdump_open(struct chp_kdump **out, const char *path, const char *tmpdir)
 {
+	return chp_kdump_open_progress(out, path, tmpdir, NULL);
+}
+
+int chp_kdump_open_progress(struct chp_kdump **out, const char *path, const char *tmpdir,
+			    const struct chp_progress *progress)
+{
 	struct chp_kdump *k = calloc(1, sizeof(*k));
 	enum chp_dump_format fmt;
 	struct stat st;
@@ -624,7 +639,7 @@ int chp_kdump_open(struct chp_kdump **out, const char *path, const char *tmpdir)
 	}
 	k->info.flattened = fmt == CHP_DUMP_FLATTENED;
 	if (k->info.flattened) {
-		err = rearrange(in, (uint64_t)st.st_size, tmpdir, &k->fd);
+		err = rearrange(in, (uint64_t)st.st_size, tmpdir, &k->fd, progress);
 		close(in);
 		if (!err && fstat(k->fd, &st))
 			err = chp_fail(-errno, "%s", strerror(errno));
@@ -643,7 +658,7 @@ int chp_kdump_open(struct chp_kdump **out, const char *path, const char *tmpdir)
 	if (!err)
 		err = read_notes(k);
 	if (!err)
-		err = read_dumped(k);
+		err = read_dumped(k, progress);
 	if (!err)
 		err = check_page_data(k);
 	if (err) {

@@ -91,7 +91,7 @@ int chp_verify_kdump_file(struct chp_verify_report **out, const struct chp_machi
 {
 	struct chp_verify_report *r;
 	struct chp_kdump *k;
-	int err = chp_kdump_open(&k, path, opt->tmpdir);
+	int err = chp_kdump_open_progress(&k, path, opt->tmpdir, &opt->progress);
 
 	if (err)
 		return err;

@@ -13,6 +13,7 @@
 #include "crashhp/sysroot.h"
 #include "crashhp/verify.h"
 #include "table.h"
+#include "progress.h"
 #include "tool.h"
 
 static const char elfcorehdr_usage[] =
@@ -294,7 +295,11 @@ int cmd_verify(int argc, char **argv)
 	struct chp_verify_options vo;
 	chp_verify_options_init(&vo);
 	vo.tmpdir = getenv("TMPDIR"); /* where a flattened dump is rearranged */
+	struct tool_progress prog;
+	vo.progress = tool_progress_hook(&prog);
+	tool_progress_begin(&prog, "reading the dump", true);
 	err = chp_verify_file(&r, m, argv[optind], &vo);
+	tool_progress_end(&prog);
 	if (err) {
 		tool_error("%s", tool_why());
 		rc = err == -ENOENT || err == -EACCES ? EXIT_SYSTEM : tool_input_exit(err);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "crashhp/kdump.h"
+#include "progress.h"
 #include "tool.h"
 
 /* The bytes of RAM range `ram` that the file holds. */
@@ -96,8 +97,14 @@ static void print_json(const char *path, const struct chp_kdump *k)
 int inspect_kdump(const char *path, bool as_json)
 {
 	struct chp_kdump *k;
-	int err = chp_kdump_open(&k, path, getenv("TMPDIR"));
+	struct tool_progress prog;
+	struct chp_progress hook = tool_progress_hook(&prog);
+	int err;
 
+	/* A flattened dump of a large machine is rearranged first: minutes. */
+	tool_progress_begin(&prog, "reading the dump", true);
+	err = chp_kdump_open_progress(&k, path, getenv("TMPDIR"), &hook);
+	tool_progress_end(&prog);
 	if (err) {
 		tool_error("%s", tool_why());
 		return tool_input_exit(err);

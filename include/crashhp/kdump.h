@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "crashhp/arch.h"
+#include "crashhp/progress.h"
 #include "crashhp/ranges.h"
 
 /*
@@ -53,6 +54,14 @@ struct chp_kdump;
  * -EINVAL with the field named for a malformed file, -errno for I/O.
  */
 int chp_kdump_open(struct chp_kdump **out, const char *path, const char *tmpdir);
+/*
+ * The same, telling `progress` (may be NULL) how far it has got: the bytes
+ * of a flattened file rearranged, then the bytes of the second bitmap read
+ * (each with its own total; a dump of a large machine takes seconds to
+ * minutes for the first, a second for the other).
+ */
+int chp_kdump_open_progress(struct chp_kdump **out, const char *path, const char *tmpdir,
+			    const struct chp_progress *progress);
 void chp_kdump_free(struct chp_kdump *k);
 
 const struct chp_kdump_info *chp_kdump_info(const struct chp_kdump *k);

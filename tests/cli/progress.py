@@ -4,11 +4,16 @@
 a file, only after CRASHHP_PROGRESS_AFTER seconds (1 by default; 0 and 3600
 here, so that no check depends on how fast the machine is), wiped at the end
 so the report starts on a clean line, and stdout the same either way.  And
-`sim` writes the vmcore of one crash under TMPDIR.
+`sim` writes the vmcore of one crash under TMPDIR.  `verify` and `inspect`
+of a makedumpfile dump show it being read (a flattened one rearranged, the
+bitmap scanned: minutes for a large machine's), on the real -F output of
+tests/fixtures/makedumpfile.
 
 usage: progress.py CRASHHP"""
+import gzip
 import os
 import re
+import shutil
 import pty
 import subprocess
 import sys
@@ -80,6 +85,23 @@ def main():
         r = subprocess.run([crashhp] + ONE_CRASH, stdout=subprocess.DEVNULL, stderr=log, env=now,
                            check=False)
     check(os.path.getsize(os.path.join(d, "log")) == 0, "stderr to a file: nothing written")
+
+    # A makedumpfile dump, flattened: read with progress, verify's report the same.
+    flat = os.path.join(d, "lab.flat")
+    fx = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "makedumpfile")
+    with gzip.open(os.path.join(fx, "lab.flat.gz")) as g, open(flat, "wb") as f:
+        shutil.copyfileobj(g, f)
+    sysroot = os.path.join(d, "sysroot")
+    subprocess.run(["sh", os.path.join(fx, "..", "mksysroot.sh"), "lab-192m", sysroot], check=True)
+    for cmd in (["verify", "--sysroot", sysroot, flat], ["inspect", flat]):
+        rc, out, err = on_pty([crashhp] + cmd, now)
+        piped = subprocess.run([crashhp] + cmd, capture_output=True, env=now, check=False)
+        check(rc == 0 and re.match(rb"\rcrashhp: reading the dump: [0-9.]+ [KMG]?i?B of 1\.1 MiB", err)
+              and err.endswith(b"\r\x1b[K"),
+              f"{cmd[0]} of a flattened dump on a pty: exit {rc}, {err[:80]!r}, wiped at the end")
+        check(piped.returncode == 0 and piped.stderr == b"" and piped.stdout == out,
+              f"{cmd[0]} piped: nothing on stderr ({piped.stderr[:80]!r}), the same stdout")
+    shutil.rmtree(sysroot)
 
     # TMPDIR: the vmcore goes there (a directory that cannot be used says so), and nothing is left.
     tmp = os.path.join(d, "tmp")
