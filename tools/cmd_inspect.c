@@ -193,7 +193,7 @@ static int print_notes(const char *path, const struct chp_elfcore *core, struct 
 				if (is_prstatus)
 					printf("  pid %u", pid);
 				if (is_vmci)
-					printf("  %s ...", line);
+					printf("  %s ...", tool_name(line));
 				putchar('\n');
 			}
 		}
@@ -278,7 +278,7 @@ static int print_human(const char *path, const struct chp_elfcore *core,
 	struct tool_table *t;
 	int err;
 
-	printf("%s: %s, %s, %s endian\n", path, header ? "elfcorehdr" : "vmcore",
+	printf("%s: %s, %s, %s endian\n", tool_name(path), header ? "elfcorehdr" : "vmcore",
 	       chp_arch_name(chp_elfcore_arch(core)), chp_elfcore_big_endian(core) ? "big" : "little");
 	printf("ELF header:\n");
 	printf("  class ELF64  type CORE (%u)  machine %u  version %u  entry %#" PRIx64 "\n",

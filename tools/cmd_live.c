@@ -236,8 +236,8 @@ int cmd_elfcorehdr(int argc, char **argv)
 		} else {
 			char b[32];
 			printf("elfcorehdr for %s: %zu bytes, %zu program headers%s%s\n",
-			       chp_sysroot_prefix(s), len, phnum,
-			       output ? ", written to " : "", output ? output : "");
+			       tool_name(chp_sysroot_prefix(s)), len, phnum,
+			       output ? ", written to " : "", output ? tool_name(output) : "");
 			printf("  CPU notes:    %u of %u possible CPUs%s\n", notes,
 			       chp_machine_cpus_possible(m),
 			       notes < chp_machine_cpus_possible(m)
@@ -344,7 +344,7 @@ int cmd_verify(int argc, char **argv)
 			};
 			char b1[32], b2[32];
 			printf("%s against %s: %s, %s of %s online memory covered, %u/%u CPU notes\n",
-			       argv[optind], chp_sysroot_prefix(s),
+			       tool_name(argv[optind]), tool_name(chp_sysroot_prefix(s)),
 			       sum->kind == CHP_ELFCORE_HEADER ? "elfcorehdr" : "vmcore",
 			       tool_format_size(sum->expected_bytes - sum->missing_bytes, b1),
 			       tool_format_size(sum->expected_bytes, b2), sum->cpu_notes_found,

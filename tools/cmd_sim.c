@@ -350,7 +350,7 @@ static void report_human(const struct sim_args *a, const struct chp_machine *m,
 	printf("  crash        panic on CPU %u\n", a->crash_cpu);
 	printf("  vmcore       %s, %zu notes, %zu LOADs%s%s\n",
 	       tool_format_size(res->cap.file_size, b1), res->cap.nr_notes, res->cap.nr_loads,
-	       res->kept ? ", kept at " : " (temporary, removed)", res->kept ? res->vmcore : "");
+	       res->kept ? ", kept at " : " (temporary, removed)", res->kept ? tool_name(res->vmcore) : "");
 	for (size_t i = 0; i < chp_verify_report_count(res->report); i++) {
 		const struct chp_finding *f = chp_verify_report_at(res->report, i);
 		printf("  finding      %s: %s\n", chp_finding_kind_name(f->kind), f->detail);

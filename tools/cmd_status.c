@@ -469,8 +469,9 @@ static void print_human(const struct facts *f)
 
 	verdict(f, line, sizeof(line));
 	printf("%s\n\n", line);
-	printf("%-26s %s\n", "Machine:", chp_sysroot_prefix(s));
-	printf("%-26s %s\n", "Kernel:", chp_sysroot_release(s)[0] ? chp_sysroot_release(s) : "unknown");
+	printf("%-26s %s\n", "Machine:", tool_name(chp_sysroot_prefix(s)));
+	printf("%-26s %s\n", "Kernel:",
+	       chp_sysroot_release(s)[0] ? tool_name(chp_sysroot_release(s)) : "unknown");
 	printf("%-26s %s\n", "Dump taken by:", f->fadump ? "fadump (firmware-assisted)" : "kdump (kexec)");
 	if (f->conf.fadump_enabled >= 0)
 		printf("%-26s enabled %s, registered %s, hotplug_ready %s\n", "fadump:",
@@ -478,8 +479,8 @@ static void print_human(const struct facts *f)
 		       f->conf.fadump_hotplug_ready < 0 ? "absent" : yesno(f->conf.fadump_hotplug_ready));
 	if (f->conf.setting)
 		printf("%-26s %s in %s: %s%s%s\n", "kexec arguments:", f->conf.setting,
-		       f->conf.config_file, f->conf.setting_found ? "\"" : "not set",
-		       f->conf.setting_found ? f->conf.kexec_args : "", f->conf.setting_found ? "\"" : "");
+		       tool_name(f->conf.config_file), f->conf.setting_found ? "\"" : "not set",
+		       f->conf.setting_found ? tool_name(f->conf.kexec_args) : "", f->conf.setting_found ? "\"" : "");
 	if (!f->fadump)
 		print_kexec(f);
 	printf("%-26s %u possible, %u present, %u online", "CPUs:", f->possible, f->present, f->online);

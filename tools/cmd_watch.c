@@ -172,7 +172,7 @@ static void print_ready(struct watch *w, size_t rcvbuf)
 			json_null(&j, "reload");
 		json_end_line(&j);
 	} else {
-		printf("READY: watching %s for CPU and memory hotplug%s\n", chp_sysroot_prefix(wm->s),
+		printf("READY: watching %s for CPU and memory hotplug%s\n", tool_name(chp_sysroot_prefix(wm->s)),
 		       wm->hp ? "" : " (no header: see above)");
 	}
 	fflush(stdout);

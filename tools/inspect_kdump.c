@@ -29,11 +29,11 @@ static void print_human(const char *path, const struct chp_kdump *k)
 	const struct chp_ranges *ram = chp_kdump_ram(k), *dumped = chp_kdump_dumped(k);
 	char b1[32], b2[32], b3[32];
 
-	printf("%s: kdump-compressed dump (makedumpfile; %s header version %u)%s\n", path,
-	       in->format[0] ? in->format : "diskdump", in->header_version,
+	printf("%s: kdump-compressed dump (makedumpfile; %s header version %u)%s\n", tool_name(path),
+	       in->format[0] ? tool_name(in->format) : "diskdump", in->header_version,
 	       in->flattened ? ", read from its flattened form (-F)" : "");
-	printf("  kernel       %s, %s, node %s\n", in->release, chp_arch_name(in->arch),
-	       in->nodename);
+	printf("  kernel       %s, %s, node %s\n", tool_name(in->release), chp_arch_name(in->arch),
+	       tool_name(in->nodename));
 	printf("  pages        %u bytes, %" PRIu64 " pages described; dump level %u (makedumpfile -d)\n",
 	       in->page_size, in->max_pfn, in->dump_level);
 	if (in->split)

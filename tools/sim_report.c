@@ -190,7 +190,7 @@ void sim_report_text(const struct chp_scenario *sc, uint64_t events,
 	struct tool_table *t;
 
 	printf("crashhp sim: %s: %s, %u CPUs possible, %s RAM at boot in %s blocks, %" PRIu64
-	       " events, the same crash points for every policy\n\n", sc->name,
+	       " events, the same crash points for every policy\n\n", tool_name(sc->name),
 	       chp_arch_name(sc->spec.arch), sc->spec.cpus_possible,
 	       tool_format_size(sc->spec.boot_ram, b1), tool_format_size(sc->spec.block_size, b2),
 	       events);

@@ -27,9 +27,15 @@ void tool_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void tool_verror(const char *prefix, const char *suffix, const char *fmt, va_list ap);
 /*
  * Replace stdout by a stream that prints every C0 control but the newline,
- * and DEL, as \xNN (text_out.c): no name reaches a terminal's parser.
+ * DEL, C1 controls and bytes that are not UTF-8 as \xNN (text_out.c): no
+ * name reaches a terminal's parser.
  */
 int tool_text_stdout(void);
+/*
+ * NAME for a line of text: the same escapes, and a newline as \x0a, a
+ * backslash before an x as \x5c.  Valid until four more calls.
+ */
+const char *tool_name(const char *name);
 /* Between ON and off, stdout passes verbatim (JSON, escaped by json-c); flushes first. */
 void tool_text_stdout_verbatim(bool on);
 /* A usage error: "crashhp: CMD: <message>; see 'crashhp CMD --help'", one line. */

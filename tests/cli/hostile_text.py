@@ -3,10 +3,13 @@
 carries a byte a terminal acts on, whatever the names it prints hold -- the
 fixtures of hostile_json.py: a sysroot path, file names, a scenario's name,
 a configuration value and VMCOREINFO text with ESC sequences, CR, other C0
-controls and DEL.  stdout may hold newlines between its lines; stderr's
-messages are one line each (a newline in a name is escaped too).  Each such
-byte must come out as the one rule of crashhp(1)'s TEXT OUTPUT spells it,
-\\xNN, so the name is still readable.
+controls, DEL, C1 controls and bytes that are not UTF-8.  Both streams must
+be valid UTF-8 (Python's strict decoder, RFC 3629) with no control
+character (Unicode category Cc: C0, DEL, C1) but the newlines between lines;
+a name is one line (its newline escaped); printable UTF-8 passes as it is.
+Each other byte comes out as crashhp(1)'s TEXT OUTPUT spells it, \\xNN, as
+util-linux's mbs_safe_encode() does, the name computed here independently.
+(A character that stdout's buffer boundary cuts in two: unit_text_out.)
 usage: hostile_text.py CRASHHP SOURCE_ROOT
 """
 import os
@@ -14,22 +17,49 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import unicodedata
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from checks import check, summary  # noqa: E402
 from hostile_json import HOSTILE, MKSYSROOT, crashhp, hostile_scenario  # noqa: E402
 
-# What a terminal acts on: C0 controls and DEL (ESC among them).
-ACTED_ON = set(range(0x20)) | {0x7f}
+
+def acted_on(text):
+    """The characters a terminal acts on (category Cc: C0, DEL, C1), or the
+    stream's first byte that is not UTF-8."""
+    try:
+        return sorted({c for c in text.decode("utf-8") if unicodedata.category(c) == "Cc"})
+    except UnicodeDecodeError as e:
+        return [f"not UTF-8 at byte {e.start}: {text[e.start:e.start + 4]!r}"]
+
+
+def escaped(name):
+    """NAME as a line of text spells it: printable UTF-8 as it is, any other
+    byte, a newline and the backslash of a backslash-x as \\xNN."""
+    out, i = [], 0
+    while i < len(name):
+        for n in (1, 2, 3, 4):
+            try:
+                c = name[i:i + n].decode("utf-8")
+                break
+            except UnicodeDecodeError:
+                c = None
+        if c is None or unicodedata.category(c) == "Cc" or name[i:i + 2] == b"\\x":
+            out.append(b"\\x%02x" % name[i])
+            i += 1
+        else:
+            out.append(name[i:i + n])
+            i += n
+    return b"".join(out)
 
 
 def judged(what, res, codes=(0, 1)):
     """Neither stream holds a byte a terminal acts on (stdout: newlines apart)."""
-    out = {b for b in res.stdout if b in ACTED_ON} - {0x0a}
-    err = {b for b in res.stderr.rstrip(b"\n").replace(b"\n", b"") if b in ACTED_ON}
+    out = [c for c in acted_on(res.stdout) if c != "\n"]
+    err = acted_on(res.stderr.rstrip(b"\n").replace(b"\n", b""))
     lines = res.stderr.rstrip(b"\n").count(b"\n") + 1 if res.stderr else 0
-    check(not out, f"{what}: stdout has no control byte but newlines ({sorted(out)})")
-    check(not err, f"{what}: stderr has no control byte but newlines ({sorted(err)})")
+    check(not out, f"{what}: stdout is UTF-8 with no control character but newlines ({out})")
+    check(not err, f"{what}: stderr is UTF-8 with no control character but newlines ({err})")
     check(res.returncode in codes, f"{what}: exit {res.returncode} (expected one of {codes}; "
                                    f"{res.stderr.decode(errors='replace').strip()[:200]})")
     return lines
@@ -53,7 +83,23 @@ def scenarios(work):
     judged("sim --vmcore --elfcorehdr",
            crashhp("sim", "--ram", "256M", "--crashkernel", "64M", "--cpus", "4:2:2",
                    "--elfcorehdr", hdr, "--vmcore", vmcore), codes=(0,))
-    judged("inspect HEADER", crashhp("inspect", hdr), codes=(0,))
+    res = crashhp("inspect", hdr)
+    judged("inspect HEADER", res, codes=(0,))
+    check(res.stdout.startswith(escaped(hdr) + b": elfcorehdr, x86_64"),
+          f"inspect HEADER: the file's name on its first line, as the rule spells it "
+          f"({res.stdout[:160]!r})")
+    check("é€💥".encode() in res.stdout, "inspect HEADER: printable UTF-8 in the name passes")
+    res = crashhp("sim", "--ram", "256M", "--crashkernel", "64M", "--cpus", "4:2:2",
+                  "--vmcore", vmcore)
+    check(b"kept at " + escaped(vmcore) + b"\n" in res.stdout,
+          "sim --vmcore: the vmcore's name on its line, as the rule spells it")
+    # A name that holds the text \x1b is not read as one that holds ESC.
+    lookalike = os.path.join(d, b"h-\\x1b-\\y")
+    os.rename(hdr, lookalike)
+    res = crashhp("inspect", lookalike)
+    check(res.stdout.startswith(escaped(lookalike) + b":") and b"h-\\x5cx1b-\\y:" in res.stdout,
+          f"inspect of a file named h-\\x1b-\\y: printed h-\\x5cx1b-\\y ({res.stdout[-80:]!r})")
+    os.rename(lookalike, hdr)
 
     # VMCOREINFO text with an ESC sequence, CR, BEL, backspace and DEL.
     with open(vmcore, "rb") as f:
@@ -74,13 +120,19 @@ def scenarios(work):
         subprocess.run(["sh", MKSYSROOT, fixture, root], check=True)
     deb = os.path.join(d, b"kexec-load-debian-" + HOSTILE)
     with open(os.path.join(deb, b"etc/default/kdump-tools"), "wb") as f:
-        f.write(b'KDUMP_KEXEC_ARGS="-d \x1b[31m\x01\r\\\\q\xc3\xa9"\n')
+        f.write(b'KDUMP_KEXEC_ARGS="-d \x1b[31m\x01\r\\\\q\xc3\xa9\xc2\x9b2J"\n')
     res = crashhp("status", "--sysroot", deb)
     judged("status", res, codes=(0, 6, 7))
+    check(b"\nMachine:" in res.stdout and
+          res.stdout.split(b"\nMachine:")[1].split(b"\n")[0].strip() == escaped(deb),
+          "status: the sysroot's name on the Machine: line, as the rule spells it")
     out_hdr = os.path.join(d, b"live-" + HOSTILE + b".hdr")
     judged("elfcorehdr -o", crashhp("elfcorehdr", "--sysroot", deb, "-o", out_hdr), codes=(0,))
     judged("elfcorehdr (ranges table)", crashhp("elfcorehdr", "--sysroot", deb), codes=(0,))
-    judged("verify", crashhp("verify", "--sysroot", deb, out_hdr))
+    res = crashhp("verify", "--sysroot", deb, out_hdr)
+    judged("verify", res)
+    check(res.stdout.startswith(escaped(out_hdr) + b" against " + escaped(deb) + b": elfcorehdr"),
+          "verify: both names on its first line, as the rule spells them")
     judged("verify VMCORE (hostile note)", crashhp("verify", "--sysroot", deb, bad_vmcore),
            codes=(0, 1, 3))
     # Errors: one line each, the name escaped.
