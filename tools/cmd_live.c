@@ -12,6 +12,7 @@
 #include "crashhp/machine.h"
 #include "crashhp/sysroot.h"
 #include "crashhp/verify.h"
+#include "findings_table.h"
 #include "table.h"
 #include "progress.h"
 #include "tool.h"
@@ -43,7 +44,7 @@ static const char elfcorehdr_usage[] =
 	"does not show enough to build it (named), 4 system error.\n";
 
 static const char verify_usage[] =
-	"Usage: crashhp verify [--sysroot DIR] [--json] FILE\n"
+	"Usage: crashhp verify [--sysroot DIR] [--json | TABLE OPTIONS] FILE\n"
 	"\n"
 	"Compare an elfcorehdr or a vmcore with a live machine (/) or a dump of one:\n"
 	"online memory it misses, absent memory it includes, the crash kernel or the\n"
@@ -53,9 +54,17 @@ static const char verify_usage[] =
 	"A live machine's memory cannot be read here, so a vmcore's bytes are not\n"
 	"compared (the lab does that: crashhp sim).\n"
 	"\n"
-	"  --sysroot DIR   the machine (default /); --against DIR is the same\n"
-	"  --json          print one JSON object\n"
-	"  -h, --help      this help\n"
+	"The findings are a table, one row each: its kind, its class (discrepancy,\n"
+	"note or unchecked), its memory and what it is.\n"
+	"\n"
+	"  --sysroot DIR       the machine (default /); --against DIR is the same\n"
+	"  --json              print the whole report as one JSON object\n"
+	"  -o, --output LIST   the findings table's columns (+LIST adds)\n"
+	"  -r, --raw           the table unaligned\n"
+	"  -b, --bytes         sizes in bytes\n"
+	"  -n, --noheadings    the table without headings\n"
+	"  -J                  the table's rows as JSON (lsmem -J)\n"
+	"  -h, --help          this help\n"
 	"\n"
 	"Exit status: 0 complete, 1 discrepancies found, 2 usage or DIR not a\n"
 	"machine's root, 3 a malformed file or a machine that shows too little,\n"
@@ -261,33 +270,87 @@ int cmd_elfcorehdr(int argc, char **argv)
 	return rc;
 }
 
+/*
+ * The findings, discrepancies first, then notes, then what cannot be
+ * checked: a table on stdout, or under -J its rows as {"findings": [...]}.
+ */
+static int print_findings(const struct chp_verify_report *r, const struct tool_table_opts *o)
+{
+	struct tool_table *t;
+	struct json j;
+	int err;
+
+	if (o->json) {
+		json_begin(&j, stdout);
+		json_array_open(&j, "findings");
+	}
+	err = tool_table_new(&t, "verify", verify_columns, NR_ITEM_COLUMNS, o, &j);
+	for (int c = CHP_FINDING_DISCREPANCY; !err && c <= CHP_FINDING_UNCHECKED; c++)
+		for (size_t i = 0; !err && i < chp_verify_report_count(r); i++) {
+			const struct chp_finding *f = chp_verify_report_at(r, i);
+			if ((int)chp_finding_class_of(f->kind) == c)
+				err = item_row_finding(t, f);
+		}
+	if (!err)
+		err = tool_table_print(t);
+	tool_table_free(t);
+	if (o->json) {
+		json_array_close(&j);
+		if (err)
+			json_discard(&j);
+		else
+			err = json_end(&j);
+	}
+	return err;
+}
+
 int cmd_verify(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "sysroot", required_argument, NULL, 'a' },
 		{ "against", required_argument, NULL, 'a' },  /* its first name, kept */
 		{ "json", no_argument, NULL, 'j' },
+		TOOL_TABLE_LONGOPTS_BUT_JSON,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *sysroot = "/";
+	struct tool_table_opts table = { 0 };
 	bool as_json = false;
 	struct chp_sysroot *s;
 	struct chp_machine *m;
 	struct chp_verify_report *r;
 	int opt, rc, err;
 
-	while ((opt = tool_getopt(argc, argv, "verify", "h", longopts)) != -1) {
+	while ((opt = tool_getopt(argc, argv, "verify", "h" TOOL_TABLE_SHORTOPTS, longopts)) != -1) {
+		if (tool_table_option(opt, optarg, &table))
+			continue;
 		switch (opt) {
 		case 'a': sysroot = optarg; break;
 		case 'j': as_json = true; break;
-		case 'h': fputs(verify_usage, stdout); return EXIT_OK;
+		case 'h':
+			fputs(verify_usage, stdout);
+			tool_table_help(stdout, "-o", verify_columns, NR_ITEM_COLUMNS);
+			return EXIT_OK;
 		default: return EXIT_USAGE;
 		}
 	}
 	if (optind != argc - 1) {
 		tool_usage_error("verify", "expected one FILE");
 		return EXIT_USAGE;
+	}
+	if (as_json && table.json) {
+		tool_usage_error("verify", "--json (the whole report) or -J (the table), not both");
+		return EXIT_USAGE;
+	}
+	{
+		/* A column -o does not know: a usage error before the machine is read. */
+		struct tool_table *probe;
+		struct tool_table_opts text = table;
+		text.json = false;
+		if (tool_table_new(&probe, "verify", verify_columns, NR_ITEM_COLUMNS, &text, NULL))
+			return EXIT_USAGE;
+		tool_table_free(probe);
 	}
 	rc = open_live(sysroot, &s, &m);
 	if (rc)
@@ -336,12 +399,9 @@ int cmd_verify(int argc, char **argv)
 			}
 			json_array_close(&j);
 			json_end(&j);
+		} else if (table.json) {
+			rc = print_findings(r, &table) ? EXIT_SYSTEM : EXIT_OK;
 		} else {
-			static const char *const headings[] = {
-				[CHP_FINDING_DISCREPANCY] = NULL,
-				[CHP_FINDING_NOTE] = "Notes (the kernel's own rule, not discrepancies):",
-				[CHP_FINDING_UNCHECKED] = "Cannot check here (not discrepancies):",
-			};
 			char b1[32], b2[32];
 			printf("%s against %s: %s, %s of %s online memory covered, %u/%u CPU notes\n",
 			       tool_name(argv[optind]), tool_name(chp_sysroot_prefix(s)),
@@ -349,15 +409,8 @@ int cmd_verify(int argc, char **argv)
 			       tool_format_size(sum->expected_bytes - sum->missing_bytes, b1),
 			       tool_format_size(sum->expected_bytes, b2), sum->cpu_notes_found,
 			       sum->cpus_online);
-			for (int c = CHP_FINDING_DISCREPANCY; c <= CHP_FINDING_UNCHECKED; c++) {
-				if (by_class[c] && headings[c])
-					printf("%s\n", headings[c]);
-				for (size_t i = 0; i < n; i++) {
-					const struct chp_finding *f = chp_verify_report_at(r, i);
-					if ((int)chp_finding_class_of(f->kind) == c)
-						printf("  %s: %s\n", chp_finding_kind_name(f->kind), f->detail);
-				}
-			}
+			if (n && print_findings(r, &table))
+				rc = EXIT_SYSTEM;
 			if (!chp_verify_report_complete(r))
 				printf("INCOMPLETE: %zu discrepancies\n", by_class[CHP_FINDING_DISCREPANCY]);
 			else if (by_class[CHP_FINDING_UNCHECKED])
@@ -366,7 +419,8 @@ int cmd_verify(int argc, char **argv)
 			else
 				printf("COMPLETE\n");
 		}
-		rc = chp_verify_report_complete(r) ? EXIT_OK : EXIT_FINDINGS;
+		if (!rc)
+			rc = chp_verify_report_complete(r) ? EXIT_OK : EXIT_FINDINGS;
 		chp_verify_report_free(r);
 	}
 	chp_machine_free(m);

@@ -17,6 +17,7 @@
 #include "crashhp/verify.h"
 #include "progress.h"
 #include "sim_report.h"
+#include "findings_table.h"
 #include "table.h"
 #include "tool.h"
 
@@ -56,7 +57,8 @@ static const char sim_usage[] =
 	"                         removed afterwards)\n"
 	"  --elfcorehdr FILE      also write the loaded elfcorehdr there\n"
 	"  -J, --json             print the report as one JSON object\n"
-	"  -o, --output LIST      the scenario report's columns (+LIST adds)\n"
+	"  -o, --output LIST      the report's columns (+LIST adds): the scenario\n"
+	"                         report's, or one crash's table\n"
 	"  -r, --raw              the report's tables unaligned\n"
 	"  -b, --bytes            sizes in bytes\n"
 	"  -n, --noheadings       the report's tables without headings\n"
@@ -102,6 +104,16 @@ static int parse_cpus(const char *s, struct chp_lab_spec *spec)
 	spec->cpus_present = (unsigned)(n > 1 ? v[1] : v[0]);
 	spec->cpus_online = (unsigned)(n > 2 ? v[2] : spec->cpus_present);
 	return 0;
+}
+
+/* A column -o names that one crash's table does not have: a usage error before the run. */
+static int sim_crash_check_columns(const struct tool_table_opts *o)
+{
+	struct tool_table *t;
+	int err = tool_table_new(&t, "sim", sim_crash_columns, NR_ITEM_COLUMNS, o, NULL);
+
+	tool_table_free(t);
+	return err;
 }
 
 static int parse_args(int argc, char **argv, struct sim_args *a)
@@ -215,6 +227,7 @@ static int parse_args(int argc, char **argv, struct sim_args *a)
 		case 'h':
 			fputs(sim_usage, stdout);
 			sim_report_columns_help(stdout);
+			tool_table_help(stdout, "-o, one crash", sim_crash_columns, NR_ITEM_COLUMNS);
 			return -1;
 		default:
 			return EXIT_USAGE;
@@ -230,7 +243,7 @@ static int parse_args(int argc, char **argv, struct sim_args *a)
 		tool_usage_error("sim", "one SCENARIO at most, not also '%s'", argv[optind]);
 		return EXIT_USAGE;
 	}
-	if (sim_report_check_columns(&a->table))
+	if (a->single ? sim_crash_check_columns(&a->table) : sim_report_check_columns(&a->table))
 		return EXIT_USAGE;
 	/* Each output is renamed into place: a device, FIFO or link there would be replaced. */
 	const char *outs[][2] = { { "--vmcore", a->vmcore }, { "--elfcorehdr", a->elfcorehdr },
@@ -330,38 +343,58 @@ static void report_json(const struct sim_args *a, const struct chp_machine *m,
 	json_end(&j);
 }
 
-static void report_human(const struct sim_args *a, const struct chp_machine *m,
-			 const struct sim_result *res)
+/*
+ * The machine on one line, then a table (findings_table.c): the crash
+ * region, the loaded elfcorehdr, the panic, the vmcore, each finding, the
+ * verdict, so that -o/-r/-b/-n shape it as the scenario report's.
+ */
+static int report_human(const struct sim_args *a, const struct chp_machine *m,
+			const struct sim_result *res)
 {
 	const struct chp_range *ck = chp_ranges_at(chp_machine_crashkernel(m), 0);
 	const struct chp_verify_summary *s = chp_verify_report_summary(res->report);
-	char b1[32], b2[32], b3[32];
+	struct chp_range hdr = { res->hdr_seg.paddr, res->hdr_seg.paddr + res->hdr_seg.memsz - 1 };
+	uint64_t ck_size = chp_range_size(*ck), file = res->cap.file_size;
+	struct tool_table *t;
+	char b1[32], b2[32], detail[192];
+	int err;
 
 	printf("crashhp sim: %s lab machine, CPUs %u possible / %u present / %u online, "
 	       "%s RAM in %s blocks\n", chp_arch_name(chp_machine_arch(m)),
 	       chp_machine_cpus_possible(m), chp_machine_cpus_present(m),
 	       chp_machine_cpus_online(m), tool_format_size(a->spec.boot_ram, b1),
 	       tool_format_size(chp_machine_block_size(m), b2));
-	printf("  crashkernel  [%#" PRIx64 "-%#" PRIx64 "] %s\n", ck->start, ck->last,
-	       tool_format_size(chp_range_size(*ck), b1));
-	printf("  load         %s: elfcorehdr at %#" PRIx64 ", %zu of %zu program headers "
-	       "used (%s segment)\n", load_name(&a->load), res->hdr_seg.paddr, res->hdr_phnum,
-	       chp_elfcore_slots(res->hdr_seg.memsz), tool_format_size(res->hdr_seg.memsz, b1));
-	printf("  crash        panic on CPU %u\n", a->crash_cpu);
-	printf("  vmcore       %s, %zu notes, %zu LOADs%s%s\n",
-	       tool_format_size(res->cap.file_size, b1), res->cap.nr_notes, res->cap.nr_loads,
-	       res->kept ? ", kept at " : " (temporary, removed)", res->kept ? tool_name(res->vmcore) : "");
-	for (size_t i = 0; i < chp_verify_report_count(res->report); i++) {
-		const struct chp_finding *f = chp_verify_report_at(res->report, i);
-		printf("  finding      %s: %s\n", chp_finding_kind_name(f->kind), f->detail);
-	}
+	err = tool_table_new(&t, "sim", sim_crash_columns, NR_ITEM_COLUMNS, &a->table, NULL);
+	if (err)
+		return err;
+	err = item_row(t, "crashkernel", NULL, ck, &ck_size, "the crash kernel's reservation");
+	snprintf(detail, sizeof(detail), "%s: %zu of %zu program headers used", load_name(&a->load),
+		 res->hdr_phnum, chp_elfcore_slots(res->hdr_seg.memsz));
+	if (!err)
+		err = item_row(t, "elfcorehdr", NULL, &hdr, &res->hdr_seg.memsz, detail);
+	snprintf(detail, sizeof(detail), "panic on CPU %u", a->crash_cpu);
+	if (!err)
+		err = item_row(t, "crash", NULL, NULL, NULL, detail);
+	snprintf(detail, sizeof(detail), "%zu notes, %zu LOADs%s%s", res->cap.nr_notes,
+		 res->cap.nr_loads, res->kept ? ", kept at " : " (temporary, removed)",
+		 res->kept ? tool_name(res->vmcore) : "");
+	if (!err)
+		err = item_row(t, "vmcore", NULL, NULL, &file, detail);
+	for (size_t i = 0; !err && i < chp_verify_report_count(res->report); i++)
+		err = item_row_finding(t, chp_verify_report_at(res->report, i));
 	if (chp_verify_report_complete(res->report))
-		printf("  verdict      COMPLETE: %s of online memory, %u/%u CPU notes, %s compared%s\n",
-		       tool_format_size(s->expected_bytes, b2), s->cpu_notes_found, s->cpus_online,
-		       tool_format_size(s->bytes_checked, b3), s->sampled ? " (sampled)" : "");
+		snprintf(detail, sizeof(detail), "COMPLETE: the online memory, %u/%u CPU notes, %s "
+			 "compared%s", s->cpu_notes_found, s->cpus_online,
+			 tool_format_size(s->bytes_checked, b1), s->sampled ? " (sampled)" : "");
 	else
-		printf("  verdict      INCOMPLETE: %zu findings\n",
-		       chp_verify_report_count(res->report));
+		snprintf(detail, sizeof(detail), "INCOMPLETE: %zu findings",
+			 chp_verify_report_count(res->report));
+	if (!err)
+		err = item_row(t, "verdict", NULL, NULL, &s->expected_bytes, detail);
+	if (!err)
+		err = tool_table_print(t);
+	tool_table_free(t);
+	return err;
 }
 
 /* Boot, load, crash, capture: every step that can fail names its exit code. */
@@ -471,9 +504,10 @@ static int run_single(struct sim_args a)
 	if (rc == EXIT_OK) {
 		if (a.json)
 			report_json(&a, m, &res);
-		else
-			report_human(&a, m, &res);
-		rc = chp_verify_report_complete(res.report) ? EXIT_OK : EXIT_FINDINGS;
+		else if (report_human(&a, m, &res))
+			rc = EXIT_SYSTEM;
+		if (rc == EXIT_OK)
+			rc = chp_verify_report_complete(res.report) ? EXIT_OK : EXIT_FINDINGS;
 	}
 	if (!res.kept) {
 		unlink(tmp_path);

@@ -128,6 +128,10 @@ int tool_table_new(struct tool_table **out, const char *cmd, const struct tool_c
 static void cell_text(const struct tool_table *t, const struct tool_column *c,
 		      const struct tool_cell *v, char buf[32], const char **text)
 {
+	if ((c->type == TOOL_COL_SIZE || c->type == TOOL_COL_NUMBER) && v->b < 0) {
+		*text = "";
+		return;
+	}
 	switch (c->type) {
 	case TOOL_COL_SIZE:
 		if (t->opts.bytes)
@@ -161,7 +165,9 @@ int tool_table_add(struct tool_table *t, const struct tool_cell *cells)
 				key[i] = (char)(c->name[i] >= 'A' && c->name[i] <= 'Z' ? c->name[i] + 32
 										: c->name[i]);
 			key[i] = '\0';
-			if (c->type == TOOL_COL_BOOL)
+			if ((c->type == TOOL_COL_SIZE || c->type == TOOL_COL_NUMBER) && v->b < 0)
+				json_null(t->j, key);
+			else if (c->type == TOOL_COL_BOOL)
 				json_bool(t->j, key, v->b > 0); /* lsmem -J: an empty cell is false */
 			else if (c->type == TOOL_COL_NUMBER || (c->type == TOOL_COL_SIZE && t->opts.bytes))
 				json_uint(t->j, key, v->u);

@@ -29,7 +29,8 @@ struct tool_column {
 struct tool_cell {
 	const char *s;
 	uint64_t u;
-	int b;             /* -1: unknown (an empty cell; false in JSON, as lsmem -J) */
+	int b;             /* -1: unknown (an empty cell; false in JSON, as lsmem -J); for a
+			    * size or a number, -1 is an empty cell too (null in JSON) */
 };
 
 /* lsmem's options: -o/--output LIST, -r/--raw, -b/--bytes, -n/--noheadings, -J/--json. */
