@@ -377,7 +377,7 @@ static int report_human(const struct sim_args *a, const struct chp_machine *m,
 		err = item_row(t, "crash", NULL, NULL, NULL, detail);
 	snprintf(detail, sizeof(detail), "%zu notes, %zu LOADs%s%s", res->cap.nr_notes,
 		 res->cap.nr_loads, res->kept ? ", kept at " : " (temporary, removed)",
-		 res->kept ? tool_name(res->vmcore) : "");
+		 res->kept ? res->vmcore : ""); /* a cell: libsmartcols escapes it */
 	if (!err)
 		err = item_row(t, "vmcore", NULL, NULL, &file, detail);
 	for (size_t i = 0; !err && i < chp_verify_report_count(res->report); i++)

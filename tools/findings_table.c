@@ -10,7 +10,7 @@
 
 #define ITEM_COLUMNS(CLASS_SHOWN, LAST_SHOWN)                                                   \
 	{ "ITEM", "the finding's kind, or the step", TOOL_COL_STRING, false, true },             \
-	{ "CLASS", "discrepancy, note (the kernel's own rule) or unchecked", TOOL_COL_STRING,   \
+	{ "CLASS", "discrepancy, note (the kernel's own rule) or cannot-check", TOOL_COL_STRING,   \
 	  false, CLASS_SHOWN },                                                                  \
 	{ "START", "its first physical address", TOOL_COL_STRING, true, true },                  \
 	{ "LAST", "its last physical address", TOOL_COL_STRING, true, LAST_SHOWN },              \
@@ -23,9 +23,10 @@ const struct tool_column sim_crash_columns[NR_ITEM_COLUMNS] = { ITEM_COLUMNS(fal
 int item_row(struct tool_table *t, const char *item, const char *class_name,
 	     const struct chp_range *range, const uint64_t *size, const char *detail)
 {
-	char start[24] = "", last[24] = "";
+	char start[24], last[24];
 	struct tool_cell cells[NR_ITEM_COLUMNS] = {
-		{ .s = item }, { .s = class_name }, { .s = start }, { .s = last },
+		{ .s = item }, { .s = class_name }, { .s = range ? start : NULL },
+		{ .s = range ? last : NULL },
 		{ .u = size ? *size : 0, .b = size ? 0 : -1 }, { .s = detail },
 	};
 

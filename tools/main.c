@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -74,6 +76,14 @@ int main(int argc, char **argv)
 	const char *name = argc >= 2 ? argv[1] : NULL;
 	bool help = false;
 
+	/*
+	 * libsmartcols escapes a table cell by the locale's idea of printable:
+	 * in the C locale every byte past ASCII, so UTF-8 names would come out
+	 * as \x escapes in tables and whole elsewhere.  Character types only
+	 * (numbers and messages stay C), UTF-8 whatever the environment says.
+	 */
+	if (!setlocale(LC_CTYPE, "") || strcmp(nl_langinfo(CODESET), "UTF-8"))
+		setlocale(LC_CTYPE, "C.UTF-8");
 	if (tool_text_stdout()) {
 		tool_error("standard output: %s", strerror(errno));
 		return EXIT_SYSTEM;

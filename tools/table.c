@@ -165,7 +165,8 @@ int tool_table_add(struct tool_table *t, const struct tool_cell *cells)
 				key[i] = (char)(c->name[i] >= 'A' && c->name[i] <= 'Z' ? c->name[i] + 32
 										: c->name[i]);
 			key[i] = '\0';
-			if ((c->type == TOOL_COL_SIZE || c->type == TOOL_COL_NUMBER) && v->b < 0)
+			if (((c->type == TOOL_COL_SIZE || c->type == TOOL_COL_NUMBER) && v->b < 0) ||
+			    (c->type == TOOL_COL_STRING && !v->s))
 				json_null(t->j, key);
 			else if (c->type == TOOL_COL_BOOL)
 				json_bool(t->j, key, v->b > 0); /* lsmem -J: an empty cell is false */
@@ -188,13 +189,14 @@ int tool_table_add(struct tool_table *t, const struct tool_cell *cells)
 		char buf[32];
 		const char *text;
 		cell_text(t, c, &cells[t->shown[k]], buf, &text);
-		/* The one rule for names that are not UTF-8, as in --json. */
-		char *clean = tool_utf8_clean(text);
-		int err = clean ? scols_line_refer_data(ln, k, clean) : -ENOMEM;
-		if (err) {
-			free(clean);
+		/*
+		 * As it is: libsmartcols prints what is not printable in the
+		 * locale (UTF-8, main.c), a byte that is not UTF-8 included,
+		 * as \xNN, crashhp(1)'s TEXT OUTPUT rule.
+		 */
+		int err = scols_line_set_data(ln, k, text);
+		if (err)
 			return err;
-		}
 	}
 	return 0;
 }

@@ -27,7 +27,7 @@ struct tool_column {
 
 /* One value per column of the spec (not only the shown ones). */
 struct tool_cell {
-	const char *s;
+	const char *s;     /* NULL: an empty cell (null in JSON) */
 	uint64_t u;
 	int b;             /* -1: unknown (an empty cell; false in JSON, as lsmem -J); for a
 			    * size or a number, -1 is an empty cell too (null in JSON) */

@@ -145,6 +145,8 @@ def scenarios(work):
            [deb, out_hdr])
     judged("verify --json", crashhp("verify", "--json", "--sysroot", deb, out_hdr), [deb, out_hdr],
            codes=(0, 1))
+    judged("verify -J (the findings table)", crashhp("verify", "-J", "--sysroot", deb, out_hdr),
+           codes=(0, 1))
     # An error: nothing on stdout, or valid JSON.
     res = crashhp("status", "--json", "--sysroot", os.path.join(d, b"missing-" + HOSTILE))
     check(not res.stdout or not problems(res.stdout),

@@ -86,6 +86,9 @@ EOF
 	# CPU notes this machine does not show: cannot be checked, exit 0
 	run verify --sysroot vm-nonotes vm.hdr
 	run verify --sysroot vm-nonotes --json vm.hdr
+	run verify --sysroot vm-nonotes -J -b vm.hdr
+	run verify --sysroot vm-nonotes -r -n -o ITEM,CLASS,LAST vm.hdr
+	run verify --sysroot vm-nonotes --json -J vm.hdr
 	run verify --sysroot vm-dimms missing.hdr
 	run verify --sysroot empty vm.hdr
 	run inspect vm-exact.hdr
