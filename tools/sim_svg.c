@@ -82,6 +82,85 @@ static void xml_text(FILE *f, const char *s, size_t max_chars)
 	}
 }
 
+/*
+ * A polyline's next sample as a step: the state a sample shows holds until
+ * the next sample, so the line runs level to the next event, then jumps.
+ */
+static void step_to(FILE *f, bool first, double x, double y, double *prev_y)
+{
+	if (!first)
+		fprintf(f, "%.1f,%.1f ", x, *prev_y);
+	fprintf(f, "%.1f,%.1f ", x, y);
+	*prev_y = y;
+}
+
+/* The bytes of S's first MAX characters (a UTF-8 sequence one character). */
+static size_t utf8_prefix(const char *s, size_t max)
+{
+	size_t n = 0, i = 0;
+
+	for (; s[i]; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80 && n++ == max)
+			break;
+	return i;
+}
+
+/*
+ * The title, the whole scenario name in it (up to 400 characters), broken
+ * at blanks into lines that fit the frame: DejaVu Sans Bold at 15 px, what
+ * rsvg-convert draws, is under 9 px a character on average (9.4 allowed).
+ */
+#define TITLE_LINE_H 18.0
+#define TITLE_MAX_LINES 6
+struct title_lines {
+	char *line[TITLE_MAX_LINES];
+	size_t n;
+};
+
+static void title_free(struct title_lines *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->line[i]);
+	t->n = 0;
+}
+
+static int title_wrap(struct title_lines *t, const char *name, const char *arch)
+{
+	size_t per_line = (size_t)((W - LEFT - RIGHT) / 9.4);
+	char *text = NULL;
+
+	t->n = 0;
+	size_t keep = utf8_prefix(name, 400);
+	if (asprintf(&text, "%.*s%s: what a crash at each moment would dump, %s, policy by policy",
+		     (int)keep, name, name[keep] ? "\u2026" : "", arch) < 0)
+		return -ENOMEM;
+	for (const char *p = text; *p && t->n < TITLE_MAX_LINES;) {
+		size_t len = strlen(p), cut = utf8_prefix(p, per_line);
+		if (cut < len) {
+			/* the last blank that keeps the line within the frame, if any */
+			size_t b = cut;
+			while (b > 0 && p[b] != ' ')
+				b--;
+			cut = b ? b : cut;
+		}
+		if (t->n == TITLE_MAX_LINES - 1)
+			cut = len; /* the last line takes the rest: 400 characters fit in 6 */
+		t->line[t->n] = strndup(p, cut);
+		if (!t->line[t->n]) {
+			title_free(t);
+			free(text);
+			return -ENOMEM;
+		}
+		t->n++;
+		p += cut;
+		while (*p == ' ')
+			p++;
+	}
+	free(text);
+	return 0;
+}
+
+
 /* An axis label, exact to two decimals: "1.25 TiB", "-128 MiB", "0". */
 static void size_label(char *buf, size_t n, double v)
 {
@@ -239,11 +318,12 @@ static void memory_panel(const struct plot *pl, const struct chp_run_result *r, 
 		fprintf(f, "<polyline class=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"%s "
 			"points=\"", s ? "covered" : "online", color[s],
 			s ? " stroke-dasharray=\"6,3\"" : "");
+		double prev = 0;
 		for (size_t k = 0; k < r->ntimeline; k++) {
 			const struct chp_timeline_point *p = &r->timeline[k];
 			double v = (double)(s ? p->covered : p->expected);
-			fprintf(f, "%.1f,%.1f ", px_x(pl, (double)p->event),
-				y0 + MEM_H - MEM_H * v / (double)top);
+			step_to(f, k == 0, px_x(pl, (double)p->event),
+				y0 + MEM_H - MEM_H * v / (double)top, &prev);
 		}
 		fprintf(f, "\"/>\n");
 	}
@@ -278,11 +358,12 @@ static void diff_panel(const struct plot *pl, const struct chp_run_result *r, do
 	for (int s = 0; s < 2; s++) {
 		fprintf(f, "<polyline class=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"%s\" "
 			"points=\"", s ? "absent" : "difference", color[s], s ? "1.5" : "2");
+		double prev = 0;
 		for (size_t k = 0; k < r->ntimeline; k++) {
 			const struct chp_timeline_point *p = &r->timeline[k];
 			double v = s ? (double)p->absent : (double)p->covered - (double)p->expected;
-			fprintf(f, "%.1f,%.1f ", px_x(pl, (double)p->event),
-				mid - half * symlog(v) / span);
+			step_to(f, k == 0, px_x(pl, (double)p->event), mid - half * symlog(v) / span,
+				&prev);
 		}
 		fprintf(f, "\"/>\n");
 	}
@@ -390,7 +471,12 @@ int sim_report_svg(const char *path, const struct chp_scenario *sc,
 		   struct chp_run_result *const *res, const struct chp_concurrent_result *conc,
 		   size_t n)
 {
-	const double h = TOP + (double)n * GROUP_H + 8;
+	struct title_lines title;
+	if (title_wrap(&title, sc->name, chp_arch_name(sc->spec.arch)))
+		return -ENOMEM;
+	/* Each title line past the first moves everything below it down. */
+	const double dy = TITLE_LINE_H * (double)(title.n - 1);
+	const double h = TOP + dy + (double)n * GROUP_H + 8;
 	struct plot pl = { .xmax = 1 };
 	uint64_t ymax = 1u << 20;
 	double dmax = 1u << 30;     /* the difference axis reaches 1 GiB at least */
@@ -421,15 +507,22 @@ int sim_report_svg(const char *path, const struct chp_scenario *sc,
 		"viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" font-size=\"12\">\n", W, h, W,
 		h);
 	fprintf(pl.f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\" stroke=\"#ccc\"/>\n");
-	fprintf(pl.f, "<text x=\"%.0f\" y=\"22\" font-size=\"15\" font-weight=\"bold\">", LEFT);
-	xml_text(pl.f, sc->name, 60);
-	fprintf(pl.f, ": what a crash at each moment would dump, %s, policy by policy</text>\n",
-		chp_arch_name(sc->spec.arch));
+	fprintf(pl.f, "<title>");
+	xml_text(pl.f, sc->name, 400);
+	fprintf(pl.f, "</title>\n");
+	for (size_t i = 0; i < title.n; i++) {
+		fprintf(pl.f, "<text class=\"title\" x=\"%.0f\" y=\"%.0f\" font-size=\"15\" "
+			"font-weight=\"bold\">", LEFT, 22 + TITLE_LINE_H * (double)i);
+		xml_text(pl.f, title.line[i], 400);
+		fprintf(pl.f, "</text>\n");
+	}
+	fprintf(pl.f, "<g transform=\"translate(0 %.0f)\">\n", dy);
 	legend(pl.f);
 	for (size_t i = 0; i < n; i++)
 		policy_group(&pl, sc, res[i], conc ? &conc[i] : NULL, TOP + (double)i * GROUP_H, ymax,
 			     dmax);
-	fprintf(pl.f, "</svg>\n");
+	fprintf(pl.f, "</g>\n</svg>\n");
+	title_free(&title);
 	if (fclose(pl.f)) {
 		err = -errno;
 		free(buf);

@@ -67,9 +67,33 @@ def crash_counts(group, kind="crash"):
     return counts
 
 
+def texts_placed(el, dy=0.0):
+    """Every text under EL, with the vertical shift of the groups that hold it
+    (translate(0 DY): the title's extra lines move what is below down)."""
+    for child in el:
+        shift = dy
+        tr = child.get("transform", "")
+        if child.tag == NS + "g" and tr.startswith("translate("):
+            shift += float(tr[len("translate("):-1].replace(",", " ").split()[1])
+        if child.tag == NS + "text":
+            yield child, dy
+        yield from texts_placed(child, shift)
+
+
+def step_lines(root):
+    """The polylines with a segment neither level nor upright: a sample's state
+    holds until the next sample, so each line must be steps."""
+    bad = []
+    for line in root.iter(NS + "polyline"):
+        pts = [tuple(map(float, p.split(","))) for p in line.get("points").split()]
+        if any(a[0] != b[0] and a[1] != b[1] for a, b in zip(pts, pts[1:])):
+            bad.append(line.get("class"))
+    return bad
+
+
 def text_boxes(root):
     """(label, left, right, top, bottom) of every text, by a generous width estimate."""
-    for t in root.iter(NS + "text"):
+    for t, dy in texts_placed(root):
         size = float(t.get("font-size", "12"))
         anchor = t.get("text-anchor", "start")
         parts = [(t.get("x"), t.get("y"), "".join(t.itertext()))]
@@ -81,7 +105,7 @@ def text_boxes(root):
                 y += float(s.get("dy", "0"))
                 parts.append((s.get("x"), y, s.text or ""))
         for x, y, label in parts:
-            x, y, w = float(x), float(y), 0.62 * size * len(label)
+            x, y, w = float(x), float(y) + dy, 0.62 * size * len(label)
             left = x - w if anchor == "end" else x - w / 2 if anchor == "middle" else x
             if t.get("transform", "").startswith("rotate(-90"):
                 # rotated about (x, y): the text runs up the page from y
@@ -147,6 +171,7 @@ def main():
             outside = [b for b in text_boxes(root)
                        if b[1] < 0 or b[2] > w or b[3] < 0 or b[4] > h]
             check(not outside, f"every label inside the {w:.0f}x{h:.0f} frame: {outside[:3]}")
+            check(not step_lines(root), f"every line a step function: {step_lines(root)}")
             mainline = crash_counts(groups.get("mainline", root))
             check(mainline.get("no-dump", 0) > 0 and mainline.get("missing-memory", 0) > 0
                   and mainline.get("absent-memory", 0) > 0,
@@ -189,6 +214,29 @@ def main():
                   f"(at least a quarter of the panel's half height, {half:.0f} px)")
             below, half = difference_below_zero(groups.get("robust", root))
             check(below <= 0.5, "robust's header never falls below online memory there")
+
+        # A long name: whole in the title, its lines inside the frame.
+        long_name = ("a scenario with a rather long and descriptive name, naming the machine, "
+                     "the DIMMs it gets, the blocks it offlines and the storm of events it "
+                     "meets on the way.scn")
+        scn = os.path.join(d, long_name)
+        with open(scn, "w") as f:
+            f.write(SMALL)
+        svg = os.path.join(d, "long.svg")
+        r = sim_svg(crashhp, scn, svg)
+        x = run("rsvg-convert", "-o", os.path.join(d, "long.png"), svg, errors="replace")
+        root = parse(svg)
+        if root is not None and x.returncode == 0:
+            w, h = float(root.get("width")), float(root.get("height"))
+            titles = [t for t in root.iter(NS + "text") if "title" in classes(t)]
+            joined = " ".join("".join(t.itertext()) for t in titles)
+            check(len(titles) >= 2 and long_name in joined,
+                  f"the long name whole in the title, on {len(titles)} lines: {joined[:80]!r}...")
+            outside = [b for b in text_boxes(root) if b[1] < 0 or b[2] > w or b[3] < 0 or b[4] > h]
+            check(not outside, f"long name: every label inside the {w:.0f}x{h:.0f} frame: "
+                  f"{outside[:3]}")
+            check(png_size(os.path.join(d, "long.png")) == (int(w), int(h)),
+                  "long name: the PNG has the size the SVG declares")
 
         # Hostile bytes in the scenario's name; the umask honoured.
         name_b = os.path.join(d.encode(), b'a&b<c>"d\x01\xff.scn')
