@@ -6,7 +6,10 @@ RAM and a 1 GiB DIMM hot-added, `makedumpfile --split -c -d 31 /proc/vmcore`
 into 16 files, the smallest of at least 1 MiB kept: a kdump-compressed file
 with both whole bitmaps and its share of the pages), and the guest's /proc
 and /sys files at the crash.  The flattened form is made from it here by
-makedumpfile -F when installed, else by the record format written out below.
+makedumpfile -F when it agrees, else by the record format written out below
+(makedumpfile 1.7.2 refuses this file: the page holding the kernel's utsname
+is in another file of the split; real -F output is tested by
+makedumpfile_real.py).
 Golden output for both forms,
 cross-checked against libkdumpfile-independent facts: the header's own
 fields read here with struct, and makedumpfile's --dump-dmesg reading the
