@@ -42,7 +42,7 @@ int main(void)
 			for (unsigned i = 0; i < cpus[c]; i++)
 				notes[i] = (struct chp_note_loc){ 0x4000000 + i * 384ull, 368 };
 			struct chp_elfcore_desc d = { CHP_ARCH_X86_64, notes, cpus[c],
-				{ 0x2c00000, 4132 }, NULL, mem, 0, false, 0 };
+				{ 0x2c00000, 4132 }, NULL, mem, 0, false, 0, NULL };
 			for (int k = 0; k < ROUNDS; k++) {
 				uint64_t t0 = now_ns();
 				if (chp_elfcore_build(scratch, size, &d, &len))

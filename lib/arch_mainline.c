@@ -16,7 +16,8 @@
 #include "internal.h"
 
 /* Copy a rebuilt header over the segment, the image hidden meanwhile. */
-static int replace_header(struct chp_hotplug *hp, const struct chp_ranges *memory)
+static int replace_header(struct chp_hotplug *hp, const struct chp_ranges *memory,
+			  const struct chp_ranges *appended)
 {
 	struct chp_segment_info seg;
 	size_t room, len;
@@ -34,11 +35,12 @@ static int replace_header(struct chp_hotplug *hp, const struct chp_ranges *memor
 	 * builder writes directly.
 	 */
 	room = (size_t)chp_round_up(CHP_ELF_EHDR_SIZE + (chp_machine_cpus_possible(hp->m) + 3 +
-				    chp_ranges_count(memory)) * (uint64_t)CHP_ELF_PHDR_SIZE, CHP_PAGE_SIZE);
+				    chp_ranges_count(memory) + (appended ? chp_ranges_count(appended) : 0)) *
+				    (uint64_t)CHP_ELF_PHDR_SIZE, CHP_PAGE_SIZE);
 	buf = calloc(1, room);
 	if (!buf)
 		return chp_fail(-ENOMEM, "out of memory for a header");
-	err = chp_crashmem_build_header_from(hp->m, memory, buf, room, &len);
+	err = chp_crashmem_build_header_appended(hp->m, memory, appended, buf, room, &len);
 	if (!err && len > seg.memsz) {
 		chp_hp_logf(hp, "crash hp: update elfcorehdr elfsz %zu > memsz %" PRIu64, len, seg.memsz);
 		err = chp_fail(-ENOSPC, "update elfcorehdr elfsz %zu > memsz %" PRIu64, len, seg.memsz);
@@ -81,7 +83,7 @@ int chp_arch_x86_64_mainline(struct chp_hotplug *hp, const struct chp_hp_event *
 	 */
 	err = current_ranges(hp, &memory);
 	if (!err)
-		err = replace_header(hp, memory);
+		err = replace_header(hp, memory, NULL);
 	else
 		chp_hp_logf(hp, "crash hp: unable to create new elfcorehdr");
 	chp_ranges_free(memory);
@@ -96,16 +98,24 @@ int chp_arch_x86_64_mainline(struct chp_hotplug *hp, const struct chp_hp_event *
  * add_mem_range(end + 1, mend - end + 1), i.e. [end + 1, mend + 1]: one byte
  * past the range, which vmcore.c rounds up to a page it reads.  (Before the
  * fix the size was (base - 1) - end: a range ending before it starts.)
+ * add_mem_range() appends that upper part to the list (it merges only with
+ * a range it overlaps: none, the list being disjoint) and nothing sorts the
+ * list again before crash_prepare_elf64_headers(): its LOAD comes last,
+ * after every other range, in `tail`.
  */
-static int ppc64_remove_mem_range(struct chp_ranges *memory, struct chp_range x)
+static int ppc64_remove_mem_range(struct chp_ranges *memory, struct chp_range x,
+				  struct chp_ranges *tail)
 {
 	for (size_t i = 0; i < chp_ranges_count(memory); i++) {
 		struct chp_range r = *chp_ranges_at(memory, i);
 		if (x.start < r.start || x.last > r.last)
 			continue;
 		int err = chp_ranges_subtract(memory, x);
-		if (!err && x.start != r.start && x.last != r.last)
-			err = chp_ranges_add(memory, (struct chp_range){ x.last + 1, r.last + 1 });
+		if (!err && x.start != r.start && x.last != r.last) {
+			err = chp_ranges_subtract(memory, (struct chp_range){ x.last + 1, r.last });
+			if (!err)
+				err = chp_ranges_add(tail, (struct chp_range){ x.last + 1, r.last + 1 });
+		}
 		return err;
 	}
 	return 0;
@@ -113,7 +123,7 @@ static int ppc64_remove_mem_range(struct chp_ranges *memory, struct chp_range x)
 
 int chp_arch_ppc64_mainline(struct chp_hotplug *hp, const struct chp_hp_event *ev)
 {
-	struct chp_ranges *memory;
+	struct chp_ranges *memory, *tail = NULL;
 	int err;
 
 	switch (ev->action) {
@@ -130,16 +140,21 @@ int chp_arch_ppc64_mainline(struct chp_hotplug *hp, const struct chp_hp_event *e
 	}
 	/* get_crash_memory_ranges(): memblock minus the crashkernel. */
 	err = current_ranges(hp, &memory);
+	if (!err && (err = chp_ranges_new(&tail)))
+		chp_ranges_free(memory);
+	if (err) {
+		chp_hp_logf(hp, "crash hp: Failed to get crash mem range");
+		return err;
+	}
 	/* memblock still holds the range being offlined: remove it here. */
-	if (!err && ev->action == CHP_HP_REMOVE_MEMORY) {
+	if (ev->action == CHP_HP_REMOVE_MEMORY) {
 		uint64_t base = ev->start_pfn * CHP_PAGE_SIZE;
 		err = ppc64_remove_mem_range(memory, (struct chp_range){
-			base, base + ev->nr_pages * CHP_PAGE_SIZE - 1 });
+			base, base + ev->nr_pages * CHP_PAGE_SIZE - 1 }, tail);
 	}
 	if (!err)
-		err = replace_header(hp, memory);
-	else
-		chp_hp_logf(hp, "crash hp: Failed to get crash mem range");
+		err = replace_header(hp, memory, tail);
+	chp_ranges_free(tail);
 	chp_ranges_free(memory);
 	return err;
 }

@@ -44,10 +44,21 @@ int chp_crashmem_expected(const struct chp_machine *m, struct chp_ranges *out)
 	return err ? err : minus_exclusions(m, out);
 }
 
+static int build_header(const struct chp_machine *m, const struct chp_ranges *memory,
+			const struct chp_ranges *appended, bool present_only, void *buf,
+			size_t buf_size, size_t *out_len);
+
 int chp_crashmem_build_header_from(const struct chp_machine *m, const struct chp_ranges *memory,
 				   void *buf, size_t buf_size, size_t *out_len)
 {
-	return chp_crashmem_build_header_cpus(m, memory, false, buf, buf_size, out_len);
+	return build_header(m, memory, NULL, false, buf, buf_size, out_len);
+}
+
+int chp_crashmem_build_header_appended(const struct chp_machine *m, const struct chp_ranges *memory,
+				       const struct chp_ranges *appended, void *buf, size_t buf_size,
+				       size_t *out_len)
+{
+	return build_header(m, memory, appended, false, buf, buf_size, out_len);
 }
 
 bool chp_crashmem_backup_offset(const struct chp_machine *m, uint64_t *offset)
@@ -86,6 +97,13 @@ static int split_off_backup(const struct chp_machine *m, const struct chp_ranges
 int chp_crashmem_build_header_cpus(const struct chp_machine *m, const struct chp_ranges *memory,
 				   bool present_only, void *buf, size_t buf_size, size_t *out_len)
 {
+	return build_header(m, memory, NULL, present_only, buf, buf_size, out_len);
+}
+
+static int build_header(const struct chp_machine *m, const struct chp_ranges *memory,
+			const struct chp_ranges *appended, bool present_only, void *buf,
+			size_t buf_size, size_t *out_len)
+{
 	unsigned possible = chp_machine_cpus_possible(m);
 	struct chp_note_loc *notes = calloc(possible ? possible : 1, sizeof(*notes));
 	struct chp_ranges *rest = NULL;
@@ -109,6 +127,7 @@ int chp_crashmem_build_header_cpus(const struct chp_machine *m, const struct chp
 		.vmcoreinfo = chp_machine_vmcoreinfo(m),
 		.kernel_text = chp_machine_kernel_text(m),
 		.memory = memory,
+		.memory_appended = appended,
 		.direct_map = chp_machine_direct_map(m),
 	};
 	err = split_off_backup(m, memory, &rest, &desc);

@@ -23,7 +23,8 @@ size_t chp_elfcore_slots(size_t size)
 size_t chp_elfcore_phdrs_needed(const struct chp_elfcore_desc *desc)
 {
 	return desc->nr_cpu_notes + (desc->vmcoreinfo.size ? 1 : 0) + (desc->kernel_text ? 1 : 0) +
-	       (desc->backup ? 1 : 0) + (desc->memory ? chp_ranges_count(desc->memory) : 0);
+	       (desc->backup ? 1 : 0) + (desc->memory ? chp_ranges_count(desc->memory) : 0) +
+	       (desc->memory_appended ? chp_ranges_count(desc->memory_appended) : 0);
 }
 
 static void put_phdr(uint8_t *p, bool big, const struct chp_elf_phdr *ph)
@@ -114,13 +115,16 @@ int chp_elfcore_build(void *buf, size_t buf_size, const struct chp_elfcore_desc 
 				.memsz = CHP_PPC64_BACKUP_SIZE });
 		p += CHP_ELF_PHDR_SIZE;
 	}
-	for (size_t i = 0; desc->memory && i < chp_ranges_count(desc->memory); i++) {
-		const struct chp_range *r = chp_ranges_at(desc->memory, i);
-		put_phdr(p, big, &(struct chp_elf_phdr){ .type = CHP_PT_LOAD,
-				.flags = CHP_PF_R | CHP_PF_W | CHP_PF_X, .offset = r->start,
-				.vaddr = direct_map + r->start, .paddr = r->start,
-				.filesz = chp_range_size(*r), .memsz = chp_range_size(*r) });
-		p += CHP_ELF_PHDR_SIZE;
+	const struct chp_ranges *lists[2] = { desc->memory, desc->memory_appended };
+	for (size_t k = 0; k < 2; k++) {
+		for (size_t i = 0; lists[k] && i < chp_ranges_count(lists[k]); i++) {
+			const struct chp_range *r = chp_ranges_at(lists[k], i);
+			put_phdr(p, big, &(struct chp_elf_phdr){ .type = CHP_PT_LOAD,
+					.flags = CHP_PF_R | CHP_PF_W | CHP_PF_X, .offset = r->start,
+					.vaddr = direct_map + r->start, .paddr = r->start,
+					.filesz = chp_range_size(*r), .memsz = chp_range_size(*r) });
+			p += CHP_ELF_PHDR_SIZE;
+		}
 	}
 	used = (size_t)(p - (uint8_t *)buf);
 	len = (size_t)chp_round_up(used, CHP_PAGE_SIZE);

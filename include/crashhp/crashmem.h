@@ -44,6 +44,11 @@ int chp_crashmem_build_header(const struct chp_machine *m, void *buf, size_t buf
 int chp_crashmem_build_header_from(const struct chp_machine *m, const struct chp_ranges *memory,
 				   void *buf, size_t buf_size, size_t *out_len);
 
+/* The same, `appended`'s LOADs after those of `memory`, unsorted (see chp_elfcore_desc). */
+int chp_crashmem_build_header_appended(const struct chp_machine *m, const struct chp_ranges *memory,
+				       const struct chp_ranges *appended, void *buf, size_t buf_size,
+				       size_t *out_len);
+
 /*
  * The same with CPU notes for the present CPUs only when `present_only`: as
  * kexec-tools builds a kexec_load header (crash_create_elf64_headers(): the

@@ -54,6 +54,12 @@ struct chp_elfcore_desc {
 	 */
 	bool backup;
 	uint64_t backup_offset;
+	/*
+	 * PT_LOADs after `memory`'s, in this order: ppc64's remove_mem_range()
+	 * appends the upper part of a split with add_mem_range() and nothing
+	 * sorts the list again, so that LOAD comes last.  NULL: none.
+	 */
+	const struct chp_ranges *memory_appended;
 };
 
 /* ppc64's BACKUP_SRC_SIZE: the first 64 KiB, which the capture kernel overwrites. */

@@ -182,7 +182,7 @@ static void test_capture__absent_memory_is_an_error(void **state)
 	/* Add a stale 128 MiB "DIMM" above the machine's RAM. */
 	assert_int_equal(chp_ranges_add(mem, (struct chp_range){ GiB, GiB + 128 * MiB - 1 }), 0);
 	struct chp_elfcore_desc d = { CHP_ARCH_X86_64, notes, 2, chp_machine_vmcoreinfo(l.m),
-				      chp_machine_kernel_text(l.m), mem, 0, false, 0 };
+				      chp_machine_kernel_text(l.m), mem, 0, false, 0, NULL };
 	assert_int_equal(chp_elfcore_build(hdr, room, &d, &len), 0);
 	store_into_region(&l, header_addr(&l), hdr, len);
 	assert_int_equal(chp_crash_save(l.m, 0, 1), 0);

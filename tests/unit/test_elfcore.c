@@ -37,7 +37,7 @@ static void test_elfcore__build_x86_64_layout(void **state)
 	const struct chp_note_loc notes[3] = { { 0x4000000, 368 }, { 0x4000180, 368 }, { 0x4000300, 368 } };
 	const struct chp_kernel_text text = { 0x1000000, 0xffffffff81000000ull, 0x2000000 };
 	struct chp_ranges *mem = two_ranges();
-	struct chp_elfcore_desc d = { CHP_ARCH_X86_64, notes, 3, { 0x2c00000, 4132 }, &text, mem, 0, false, 0 };
+	struct chp_elfcore_desc d = { CHP_ARCH_X86_64, notes, 3, { 0x2c00000, 4132 }, &text, mem, 0, false, 0, NULL };
 	size_t size = chp_elfcore_segment_size(64, 8192), len = 0;
 	uint8_t *buf = malloc(size);
 	struct chp_elfcore *core;
@@ -92,7 +92,7 @@ static void test_elfcore__no_zero_size_note(void **state)
 {
 	struct chp_note_loc notes[2] = { { 0x4000000, 368 }, { 0x4000180, 368 } };
 	struct chp_ranges *mem = two_ranges();
-	struct chp_elfcore_desc d = { CHP_ARCH_X86_64, notes, 2, { 0, 0 }, NULL, mem, 0, false, 0 };
+	struct chp_elfcore_desc d = { CHP_ARCH_X86_64, notes, 2, { 0, 0 }, NULL, mem, 0, false, 0, NULL };
 	size_t size = chp_elfcore_segment_size(64, 8192), len = 0;
 	uint8_t *buf = calloc(1, size);
 	struct chp_elfcore *core;
@@ -120,7 +120,7 @@ static void test_elfcore__build_ppc64_big_endian(void **state)
 	uint8_t buf[4096];
 	size_t len;
 	struct chp_elfcore *core;
-	struct chp_elfcore_desc d = { CHP_ARCH_PPC64, notes, 1, { 0x2c00000, 4132 }, NULL, mem, 0, false, 0 };
+	struct chp_elfcore_desc d = { CHP_ARCH_PPC64, notes, 1, { 0x2c00000, 4132 }, NULL, mem, 0, false, 0, NULL };
 
 	assert_int_equal(chp_elfcore_build(buf, sizeof(buf), &d, &len), 0);
 	assert_int_equal(buf[5], 2);                 /* ELFDATA2MSB */
@@ -152,7 +152,7 @@ static void test_elfcore__build_reports_no_room(void **state)
 	struct chp_ranges *mem = two_ranges();
 	uint8_t buf[64 + 3 * 56];
 	size_t len;
-	struct chp_elfcore_desc d = { CHP_ARCH_PPC64LE, notes, 1, { 0x2c00000, 4132 }, NULL, mem, 0, false, 0 };
+	struct chp_elfcore_desc d = { CHP_ARCH_PPC64LE, notes, 1, { 0x2c00000, 4132 }, NULL, mem, 0, false, 0, NULL };
 
 	/* 4 headers needed, room for 3. */
 	assert_int_equal(chp_elfcore_build(buf, sizeof(buf), &d, &len), -ENOSPC);
@@ -223,7 +223,7 @@ static void test_elfcore__building_past_pn_xnum_is_refused(void **state)
 	assert_int_equal(chp_ranges_new(&mem), 0);
 	for (uint64_t i = 0; i < 65535; i++)
 		assert_int_equal(chp_ranges_add(mem, (struct chp_range){ i * 0x2000, i * 0x2000 + 0xfff }), 0);
-	struct chp_elfcore_desc d = { CHP_ARCH_PPC64LE, notes, 1, { 0x2c00000, 4132 }, NULL, mem, 0, false, 0 };
+	struct chp_elfcore_desc d = { CHP_ARCH_PPC64LE, notes, 1, { 0x2c00000, 4132 }, NULL, mem, 0, false, 0, NULL };
 	assert_int_equal(chp_elfcore_build(buf, size, &d, &len), -E2BIG);
 	assert_non_null(strstr(chp_last_error(), "PN_XNUM"));
 	chp_ranges_free(mem);

@@ -236,6 +236,42 @@ static void test_hotplug__ppc64_mainline_split_one_byte_past(void **state)
 }
 
 /*
+ * ppc64 update_crash_elfcorehdr() (arch/powerpc/kexec/crash.c, 6.12.117)
+ * after a split: get_crash_memory_ranges() sorts the list, then
+ * remove_mem_range() (7afe2383eff0) appends the upper part with
+ * add_mem_range() and nothing sorts again, so its LOAD is the header's
+ * last, after a DIMM above it: [4.5 GiB, 5 GiB] (one byte past) after
+ * [6 GiB, 7 GiB).  The ppc64 e2e's "split" run shows the real order.
+ */
+static void test_hotplug__ppc64_mainline_split_tail_load_last(void **state)
+{
+	struct hplab l;
+	struct reader_load *ls;
+
+	hplab_up(&l, CHP_ARCH_PPC64LE, 1 * GiB, CHP_POLICY_MAINLINE);
+	assert_int_equal(chp_machine_add_dimm(l.m, 4 * GiB, GiB, true), 0);
+	assert_int_equal(chp_machine_add_dimm(l.m, 6 * GiB, GiB, true), 0);
+	assert_int_equal(chp_machine_offline_block(l.m, (4 * GiB + 256 * MiB) / (256 * MiB)), 0);
+	size_t n = reader_loads(l.img, CHP_ARCH_PPC64LE, &ls);
+	assert_true(n >= 4);
+	assert_int_equal(ls[n - 1].paddr, 4 * GiB + 512 * MiB);
+	assert_int_equal(ls[n - 1].memsz, 512 * MiB + 1);
+	assert_int_equal(ls[n - 2].paddr, 6 * GiB);
+	assert_int_equal(ls[n - 2].memsz, GiB);
+	assert_int_equal(ls[n - 3].paddr, 4 * GiB);
+	assert_int_equal(ls[n - 3].memsz, 256 * MiB);
+	free(ls);
+	/* The next update rebuilds from memblock, sorted: the order is the kernel's again. */
+	assert_int_equal(chp_machine_online_block(l.m, (4 * GiB + 256 * MiB) / (256 * MiB)), 0);
+	n = reader_loads(l.img, CHP_ARCH_PPC64LE, &ls);
+	assert_int_equal(ls[n - 1].paddr, 6 * GiB);
+	assert_int_equal(ls[n - 2].paddr, 4 * GiB);
+	assert_int_equal(ls[n - 2].memsz, GiB);
+	free(ls);
+	hplab_down(&l);
+}
+
+/*
  * ppc64: get_crash_memory_ranges() (arch/powerpc/kexec/ranges.c) gives
  * [0, 64 KiB) a PT_LOAD of its own ("create a separate program header for
  * the backup region"), and sync_backup_region_phdr() (arch/powerpc/kexec/
@@ -402,6 +438,7 @@ int main(void)
 		cmocka_unit_test(test_hotplug__x86_hot_remove_leaves_dimm_in_mainline),
 		cmocka_unit_test(test_hotplug__ppc64_mainline_removal_exact),
 		cmocka_unit_test(test_hotplug__ppc64_mainline_split_one_byte_past),
+		cmocka_unit_test(test_hotplug__ppc64_mainline_split_tail_load_last),
 		cmocka_unit_test(test_hotplug__ppc64_backup_load_offset_kept_across_updates),
 		cmocka_unit_test(test_hotplug__image_without_hotplug_support_untouched),
 		cmocka_unit_test(test_hotplug__cpu_online_offline),
