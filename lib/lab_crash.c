@@ -16,6 +16,7 @@ struct crash_ctx {
 	struct chp_hotplug *hp;
 	const struct chp_ranges *in_flight; /* the caller's, joined to the handler's */
 	bool machine_event;                 /* the machine's event under way excused too */
+	const struct chp_lab_crash_opts *opts;
 	struct chp_dump_result *res;
 };
 
@@ -54,6 +55,9 @@ static int crash_frozen(void *arg)
 	unsigned cpu = 0;
 	int err;
 
+	/* A panic comes from a running CPU: the caller's choice must be one. */
+	if (c->opts->cpu >= 0 && !chp_machine_cpu_online(m, (unsigned)c->opts->cpu))
+		return chp_fail(-EINVAL, "crash on CPU %d, which is not online", c->opts->cpu);
 	/* The panic path's decision, taken with everything else held still. */
 	err = chp_hotplug_panic_gate(c->hp);
 	if (err) {
@@ -77,10 +81,12 @@ static int crash_frozen(void *arg)
 		chp_ranges_free(owned);
 		return err;
 	}
-	/* The newest CPU is the one to panic: the one a stale image knows least. */
+	/* The newest CPU is the one to panic (the one a stale image knows least), or the caller's. */
 	for (unsigned k = 0; k < chp_machine_cpus_possible(m); k++)
 		if (chp_machine_cpu_online(m, k))
 			cpu = k;
+	if (c->opts->cpu >= 0)
+		cpu = (unsigned)c->opts->cpu;
 	if (chp_machine_arch(m) != CHP_ARCH_X86_64 && !capture_can_boot(c->hp->img, cpu, res)) {
 		chp_ranges_free(owned);
 		return 0;
@@ -96,6 +102,13 @@ static int crash_frozen(void *arg)
 		snprintf(res->why, sizeof(res->why), "capture: %s", chp_last_error());
 		chp_ranges_free(owned);
 		return chp_crash_forget(m);
+	}
+	/* The caller's copy of the dump: a failure to write it is the caller's error, not no dump. */
+	if (c->opts->vmcore && (err = chp_capture_vmcore(m, c->hp->img, c->opts->vmcore, &info))) {
+		chp_capture_view_free(view);
+		chp_ranges_free(owned);
+		chp_crash_forget(m);
+		return err;
 	}
 	err = chp_verify_view(&report, m, view, owned);
 	chp_capture_view_free(view);
@@ -131,18 +144,26 @@ static int crash_frozen(void *arg)
 	return 0;
 }
 
-int chp_lab_crash(struct chp_hotplug *hp, const struct chp_ranges *in_flight,
-		  struct chp_dump_result *res)
+static const struct chp_lab_crash_opts newest_cpu = { .cpu = -1 };
+
+int chp_lab_crash_with(struct chp_hotplug *hp, const struct chp_ranges *in_flight,
+		       const struct chp_lab_crash_opts *opts, struct chp_dump_result *res)
 {
-	struct crash_ctx c = { hp, in_flight, false, res };
+	struct crash_ctx c = { hp, in_flight, false, opts ? opts : &newest_cpu, res };
 
 	memset(res, 0, sizeof(*res));
 	return chp_hotplug_frozen(hp, crash_frozen, &c);
 }
 
+int chp_lab_crash(struct chp_hotplug *hp, const struct chp_ranges *in_flight,
+		  struct chp_dump_result *res)
+{
+	return chp_lab_crash_with(hp, in_flight, NULL, res);
+}
+
 int chp_lab_crash_now(struct chp_hotplug *hp, struct chp_dump_result *res)
 {
-	struct crash_ctx c = { hp, NULL, true, res };
+	struct crash_ctx c = { hp, NULL, true, &newest_cpu, res };
 
 	memset(res, 0, sizeof(*res));
 	return chp_hotplug_frozen(hp, crash_frozen, &c);

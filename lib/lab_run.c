@@ -96,7 +96,7 @@ static void mark(struct runner *r, uint64_t at, const struct chp_dump_result *d)
 
 /* A crash at event `at`; counted in the run's rows, or in exhaustive's when `exhaustive`. */
 static void crash(struct runner *r, uint64_t at, const struct chp_hp_event *in_flight_ev,
-		  const char *when, bool exhaustive)
+		  const char *when, bool exhaustive, const struct chp_lab_crash_opts *opts)
 {
 	struct chp_ranges *in_flight = NULL;
 	struct chp_dump_result d;
@@ -109,7 +109,7 @@ static void crash(struct runner *r, uint64_t at, const struct chp_hp_event *in_f
 		chp_ranges_add(in_flight, (struct chp_range){ s, s + in_flight_ev->nr_pages * CHP_PAGE_SIZE - 1 });
 	}
 	if (!r->error)
-		r->error = chp_lab_crash(r->hp, in_flight, &d);
+		r->error = chp_lab_crash_with(r->hp, in_flight, opts, &d);
 	chp_ranges_free(in_flight);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	/* The handler's latency leaves out the crashes taken inside it. */
@@ -166,13 +166,13 @@ static void on_step(void *ctx, const struct chp_step *step)
 	if (index == r->exhaustive_event) {
 		snprintf(when, sizeof(when), "event %" PRIu64 " step %u (exhaustive)", index,
 			 r->steps_this_event);
-		crash(r, index, step->event, when, true);
+		crash(r, index, step->event, when, true, NULL);
 		r->exhaustive_stepped = true;
 	}
 	if (r->next_during < r->nduring && r->during[r->next_during] == index &&
 	    r->during_step[r->next_during] == r->steps_this_event) {
 		snprintf(when, sizeof(when), "event %" PRIu64 " step %u", index, r->steps_this_event);
-		crash(r, index, step->event, when, false);
+		crash(r, index, step->event, when, false, NULL);
 		r->next_during++;
 	}
 }
@@ -259,7 +259,7 @@ static void on_event(void *ctx, const struct chp_hp_event *ev, uint64_t ns)
 	/* A planned step this update never reached: the crash comes as it ends. */
 	while (r->next_during < r->nduring && r->during[r->next_during] <= r->events) {
 		snprintf(when, sizeof(when), "end of event %" PRIu64, r->events);
-		crash(r, r->events, ev, when, false);
+		crash(r, r->events, ev, when, false, NULL);
 		r->next_during++;
 	}
 	if (r->nlatency == r->cap_latency) {
@@ -288,12 +288,12 @@ static void on_event(void *ctx, const struct chp_hp_event *ev, uint64_t ns)
 	for (size_t k = 0; k < r->ncrash_at; k++) {
 		if (r->crash_at[k] == r->events) {
 			snprintf(when, sizeof(when), "after event %" PRIu64 " (crash-at)", r->events);
-			crash(r, r->events, NULL, when, false);
+			crash(r, r->events, NULL, when, false, NULL);
 		}
 	}
 	if (r->sc->crash_every && r->events % r->sc->crash_every == 0) {
 		snprintf(when, sizeof(when), "after event %" PRIu64, r->events);
-		crash(r, r->events, NULL, when, false);
+		crash(r, r->events, NULL, when, false, NULL);
 	}
 	if (r->events % r->sample_every == 0 || busy)
 		sample(r);
@@ -469,8 +469,9 @@ static int act(struct runner *r, const struct chp_sc_action *a)
 		return shrink_cpus(r, (unsigned)a->a);
 	case CHP_SC_CRASH:
 		if (r->hp) {
+			struct chp_lab_crash_opts o = { (int)a->a - 1, r->sc->vmcore_out };
 			snprintf(when, sizeof(when), "line %u", a->line);
-			crash(r, r->events, NULL, when, false);
+			crash(r, r->events, NULL, when, false, &o);
 		}
 		return 0;
 	case CHP_SC_CRASH_EXHAUSTIVE:

@@ -102,7 +102,7 @@ static const struct directive directives[] = {
 	{ "offline-cpu", 1, 1, CHP_SC_OFFLINE_CPU }, { "remove-cpu", 1, 1, CHP_SC_REMOVE_CPU },
 	{ "grow-memory", 1, 2, CHP_SC_GROW_MEMORY }, { "shrink-memory", 1, 1, CHP_SC_SHRINK_MEMORY },
 	{ "grow-cpus", 1, 1, CHP_SC_GROW_CPUS }, { "shrink-cpus", 1, 1, CHP_SC_SHRINK_CPUS },
-	{ "crash", 0, 0, CHP_SC_CRASH }, { "crash-exhaustive", 0, 1, CHP_SC_CRASH_EXHAUSTIVE },
+	{ "crash", 0, 1, CHP_SC_CRASH }, { "crash-exhaustive", 0, 1, CHP_SC_CRASH_EXHAUSTIVE },
 	{ "crash-at", 1, 1, CHP_SC_CRASH_AT }, { "storm", 1, 1, CHP_SC_STORM },
 	{ "kexec-busy", 1, 1, CHP_SC_KEXEC_BUSY }, { "reload", 0, 0, CHP_SC_RELOAD },
 };
@@ -197,6 +197,12 @@ static int action(struct parser *p, int op, char **arg, int nargs)
 		if (sizes ? !chp_parse_size(arg[i], dst) : !parse_u64(arg[i], dst))
 			return perr(p, arg[i], "expected a %s, not '%s'", sizes ? "size or address" : "number",
 				    arg[i]);
+	}
+	if (op == CHP_SC_CRASH && nargs == 1) {
+		if (a.a >= sc->spec.cpus_possible)
+			return perr(p, arg[0], "crash: CPU %s is not a possible CPU (cpus %u)", arg[0],
+				    sc->spec.cpus_possible);
+		a.a++;   /* 0 stays "the newest online CPU" */
 	}
 	if (op == CHP_SC_GROW_MEMORY && nargs < 2)
 		a.b = 1ull << 30;

@@ -22,7 +22,7 @@
 #include "tool.h"
 
 static const char sim_usage[] =
-	"Usage: crashhp sim [--json] [--svg FILE] [SCENARIO]\n"
+	"Usage: crashhp sim [--json] [--svg FILE] [--vmcore FILE] [SCENARIO]\n"
 	"       crashhp sim --print-default\n"
 	"       crashhp sim [MACHINE OPTIONS] [--vmcore FILE] [--elfcorehdr FILE] [--json]\n"
 	"\n"
@@ -36,6 +36,8 @@ static const char sim_usage[] =
 	"  --svg FILE             a timeline of online memory against what each\n"
 	"                         policy's header covers\n"
 	"  --print-default        print the built-in scenario\n"
+	"  --vmcore FILE          write each dump a crash line takes there (the last\n"
+	"                         stays); the scenario runs one policy\n"
 	"\n"
 	"One crash (defaults: x86_64, 8 CPUs possible, 4 present and online, 1 GiB\n"
 	"of RAM in 128 MiB blocks, a 256 MiB crashkernel, kexec_file_load):\n"
@@ -162,7 +164,7 @@ static int parse_args(int argc, char **argv, struct sim_args *a)
 	}
 	while ((opt = tool_getopt(argc, argv, "sim", "h" TOOL_TABLE_SHORTOPTS, longopts)) != -1) {
 		const char *bad = NULL;
-		if (opt != O_JSON && opt != O_SVG && opt != O_PRINT && opt != 'h' &&
+		if (opt != O_JSON && opt != O_SVG && opt != O_PRINT && opt != O_VMCORE && opt != 'h' &&
 		    !strchr("Jorbn", opt))
 			a->single = true;
 		switch (opt) {
@@ -243,6 +245,9 @@ static int parse_args(int argc, char **argv, struct sim_args *a)
 		tool_usage_error("sim", "one SCENARIO at most, not also '%s'", argv[optind]);
 		return EXIT_USAGE;
 	}
+	/* --vmcore alone is the one-crash machine's; beside a SCENARIO, that run's dumps. */
+	if (a->vmcore && !a->scenario)
+		a->single = true;
 	if (a->single ? sim_crash_check_columns(&a->table) : sim_report_check_columns(&a->table))
 		return EXIT_USAGE;
 	/* Each output is renamed into place: a device, FIFO or link there would be replaced. */
@@ -603,6 +608,13 @@ static int run_scenario(const struct sim_args *a)
 		chp_scenario_free(sc);
 		return tool_input_exit(err);
 	}
+	if (a->vmcore && sc->run_policy[0] && sc->run_policy[1]) {
+		tool_usage_error("sim", "--vmcore %s: %s runs two policies; one (policies mainline "
+				 "or robust) writes the dumps there", a->vmcore, sc->name);
+		chp_scenario_free(sc);
+		return EXIT_USAGE;
+	}
+	sc->vmcore_out = a->vmcore;
 	/* The dry run: an action the machine refuses (a block already online) is the file's fault. */
 	err = chp_lab_count_events(sc, &events);
 	if (err) {
@@ -635,7 +647,8 @@ static int run_scenario(const struct sim_args *a)
 		}
 		if (err) {
 			tool_error("%s", tool_why());
-			rc = err == -ENOMEM || err == -EIO ? EXIT_SYSTEM : EXIT_BAD_INPUT;
+			rc = err == -ENOMEM || err == -EIO || err == -ENOSPC || err == -EACCES ||
+			     err == -EROFS ? EXIT_SYSTEM : EXIT_BAD_INPUT;
 		} else {
 			n++;
 		}

@@ -41,6 +41,18 @@ struct chp_dump_result {
 int chp_lab_crash(struct chp_hotplug *hp, const struct chp_ranges *in_flight,
 		  struct chp_dump_result *res);
 
+/*
+ * The same crash, on a CPU of the caller's choice (`cpu` >= 0; it must be
+ * online, as the kernel panics on a running CPU) and, when `vmcore` is not
+ * NULL, the capture kernel's vmcore written there as chp_capture_vmcore()
+ * writes it (the notes the online CPUs saved, the LOADs the header lists).
+ */
+struct chp_lab_crash_opts {
+	int cpu;                 /* -1: the newest online CPU */
+	const char *vmcore;
+};
+int chp_lab_crash_with(struct chp_hotplug *hp, const struct chp_ranges *in_flight,
+		       const struct chp_lab_crash_opts *opts, struct chp_dump_result *res);
 /* Crash with other threads running: the machine's event under way is in flight too. */
 int chp_lab_crash_now(struct chp_hotplug *hp, struct chp_dump_result *res);
 

@@ -28,7 +28,7 @@ enum chp_sc_op {
 	CHP_SC_SHRINK_MEMORY,   /* a: total bytes */
 	CHP_SC_GROW_CPUS,       /* a: CPUs online */
 	CHP_SC_SHRINK_CPUS,
-	CHP_SC_CRASH,           /* a crash at this point */
+	CHP_SC_CRASH,           /* a crash at this point; a: 1 + the CPU that panics (0: the newest online) */
 	CHP_SC_CRASH_EXHAUSTIVE,/* during event a (0: the next one), a crash after every step */
 	CHP_SC_KEXEC_BUSY,      /* a: events during which a load holds the kexec lock */
 	CHP_SC_RELOAD,          /* unload and load again */
@@ -56,6 +56,8 @@ struct chp_scenario {
 	unsigned conc_rounds;     /* rounds, each with a loader and a random crash */
 	struct chp_sc_action *actions;
 	size_t nactions;
+	/* Set by the caller, not the text: each dump a `crash` line takes is written here (the last stays). */
+	const char *vmcore_out;
 };
 
 /* Parse `text`; errors read "NAME:LINE:COLUMN: message". */

@@ -104,6 +104,12 @@ mask() {
 	printf 'ram 2G\nonline-block 1\n' >online.scn
 	run sim online.scn
 	run sim --json small.scn
+	# --vmcore beside a scenario: one policy's dumps (two policies: usage, exit 2)
+	run sim --vmcore v.core small.scn
+	printf 'arch ppc64le\ncpus 2:1:1\nram 2G\ncrashkernel 512M\nload segments\npolicies mainline\nadd-cpu 1\nonline-cpu 1\ncrash 0\n' >cpu.scn
+	run sim -o metric,mainline --vmcore v.core cpu.scn
+	readelf -n v.core | grep -c NT_PRSTATUS
+	rm -f v.core
 	# The report's tables with lsmem's options (timings left out: they vary).
 	run sim -r -n -b -o METRIC,ROBUST busy.scn
 	run sim -o metric,nope busy.scn

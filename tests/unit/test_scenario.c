@@ -5,11 +5,15 @@
 #include <stdint.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "crashhp/error.h"
 #include "crashhp/lab.h"
+#include "crashhp/note.h"
 #include "crashhp/scenario.h"
 
 static void expect_error(const char *text, const char *where_and_what)
@@ -30,7 +34,9 @@ static void test_scenario__errors_name_line_and_column(void **state)
 	expect_error("  cpus 4:y\n", "t.scn:1:8: cpus takes POSSIBLE");
 	expect_error("add-dimm 1G\nram 8G\n", "t.scn:2:1: 'ram' must come before the first action");
 	expect_error("policies mainline fast\n", "t.scn:1:19: unknown policy 'fast'");
-	expect_error("crash now\n", "t.scn:1:7: crash takes 0 to 0 arguments");
+	expect_error("crash 0 1\n", "t.scn:1:9: crash takes 0 to 1 arguments");
+	expect_error("crash now\n", "t.scn:1:7: expected a number, not 'now'");
+	expect_error("cpus 2\ncrash 2\n", "t.scn:2:7: crash: CPU 2 is not a possible CPU (cpus 2)");
 	expect_error("load kexec\n", "t.scn:1:6: load takes file, segments, segments-hotplug or segments-update-elfcorehdr");
 	expect_error("add-dimm 0\n", "t.scn:1:10: a size must be more than 0");
 	expect_error("online-block x\n", "t.scn:1:14: expected a number, not 'x'");
@@ -108,6 +114,93 @@ static void test_scenario__runtime_error_names_line(void **state)
 	assert_int_equal(chp_lab_run(&res, sc, CHP_POLICY_ROBUST, NULL, NULL), -EINVAL);
 	assert_non_null(strstr(chp_last_error(), "t.scn:3: memory block 300 is not present"));
 	assert_null(res);
+	chp_scenario_free(sc);
+}
+
+/* NT_PRSTATUS notes in a little-endian ELF64 vmcore's PT_NOTEs, read as vmcore.c leaves them. */
+static unsigned prstatus_notes(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t ehdr[64], ph[56];
+	unsigned count = 0;
+
+	assert_non_null(f);
+	assert_int_equal(fread(ehdr, 1, sizeof(ehdr), f), sizeof(ehdr));
+	uint64_t phoff = 0;
+	for (int i = 7; i >= 0; i--)
+		phoff = phoff << 8 | ehdr[32 + i];
+	unsigned phnum = (unsigned)(ehdr[56] | ehdr[57] << 8);
+	for (unsigned k = 0; k < phnum; k++) {
+		uint64_t off = 0, size = 0;
+		assert_int_equal(fseek(f, (long)(phoff + 56u * k), SEEK_SET), 0);
+		assert_int_equal(fread(ph, 1, sizeof(ph), f), sizeof(ph));
+		if (ph[0] != 4 /* PT_NOTE */)
+			continue;
+		for (int i = 7; i >= 0; i--) {
+			off = off << 8 | ph[8 + i];
+			size = size << 8 | ph[32 + i];
+		}
+		uint8_t *buf = malloc((size_t)size);
+		assert_non_null(buf);
+		assert_int_equal(fseek(f, (long)off, SEEK_SET), 0);
+		assert_int_equal(fread(buf, 1, (size_t)size, f), size);
+		struct chp_note_cursor c;
+		struct chp_note n;
+		chp_note_cursor_init(&c, buf, (size_t)size, false);
+		while (chp_note_next(&c, &n) == 1)
+			count += n.type == 1 && !strcmp(n.name, "CORE");
+		free(buf);
+	}
+	fclose(f);
+	return count;
+}
+
+/*
+ * crash CPU and the run's vmcore: the machine of the ppc64 e2e run.  A
+ * kexec_load image without the hotplug flag is never updated (ppc64's
+ * arch_crash_hotplug_support()), yet kexec-tools gave it a PT_NOTE per
+ * possible CPU, and crash_save_cpu() fills the note of every online CPU
+ * (crash_kexec_prepare_cpus(): the others are stopped by IPI and save
+ * theirs): a crash on CPU 0 after CPU 1 came online has 2 NT_PRSTATUS, as
+ * the real 6.12.113 dump has.  On CPU 1 the capture kernel cannot start (the
+ * FDT of the load has no CPU 1): no dump, and no file.  An offline CPU is an
+ * error naming the line.
+ */
+static void test_scenario__crash_cpu_vmcore_has_every_online_cpu(void **state)
+{
+	char path[] = "/tmp/test_scenario_vmcoreXXXXXX";
+	int fd = mkstemp(path);
+	const char *head = "arch ppc64le\ncpus 2:1:1\nram 2G\ncrashkernel 512M\nload segments\n"
+			   "policies mainline\nadd-dimm 1G 0x80000000\nadd-cpu 1\nonline-cpu 1\n";
+	char text[512];
+	struct chp_scenario *sc;
+	struct chp_run_result *res = NULL;
+
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(text, sizeof(text), "%scrash 0\n", head);
+	assert_int_equal(chp_scenario_parse(&sc, text, "t.scn"), 0);
+	sc->vmcore_out = path;
+	assert_int_equal(chp_lab_run(&res, sc, CHP_POLICY_MAINLINE, NULL, NULL), 0);
+	assert_int_equal(res->dumps, 1);
+	assert_int_equal(prstatus_notes(path), 2);
+	chp_run_result_free(res);
+	chp_scenario_free(sc);
+	unlink(path);
+
+	snprintf(text, sizeof(text), "%scrash 1\n", head);
+	assert_int_equal(chp_scenario_parse(&sc, text, "t.scn"), 0);
+	sc->vmcore_out = path;
+	assert_int_equal(chp_lab_run(&res, sc, CHP_POLICY_MAINLINE, NULL, NULL), 0);
+	assert_int_equal(res->no_dump, 1);
+	assert_int_equal(access(path, F_OK), -1);
+	chp_run_result_free(res);
+	chp_scenario_free(sc);
+
+	snprintf(text, sizeof(text), "%soffline-cpu 1\ncrash 1\n", head);
+	assert_int_equal(chp_scenario_parse(&sc, text, "t.scn"), 0);
+	assert_int_equal(chp_lab_run(&res, sc, CHP_POLICY_MAINLINE, NULL, NULL), -EINVAL);
+	assert_non_null(strstr(chp_last_error(), "t.scn:11: crash on CPU 1, which is not online"));
 	chp_scenario_free(sc);
 }
 
@@ -261,6 +354,7 @@ int main(void)
 		cmocka_unit_test(test_scenario__errors_name_line_and_column),
 		cmocka_unit_test(test_scenario__settings_and_actions),
 		cmocka_unit_test(test_scenario__default_counts),
+		cmocka_unit_test(test_scenario__crash_cpu_vmcore_has_every_online_cpu),
 		cmocka_unit_test(test_scenario__runtime_error_names_line),
 		cmocka_unit_test(test_scenario__small_run_side_by_side),
 		cmocka_unit_test(test_scenario__storm_crash_at_exhaustive_k),
