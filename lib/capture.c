@@ -179,12 +179,34 @@ static void capture_kernel_low(const struct chp_machine *m, uint64_t paddr, uint
 		chunk[i] = (uint8_t)~chunk[i];
 }
 
+/* `holes`: absent pages read as zeros, not -EFAULT. */
+static int read_old(const struct chp_machine *m, uint64_t paddr, uint8_t *chunk, size_t n,
+		    bool holes)
+{
+	int err = chp_machine_read_phys(m, paddr, chunk, n);
+
+	if (err != -EFAULT || !holes)
+		return err;
+	for (size_t at = 0, k; at < n; at += k) {
+		k = (size_t)(CHP_PAGE_SIZE - (paddr + at) % CHP_PAGE_SIZE);
+		if (k > n - at)
+			k = n - at;
+		err = chp_machine_read_phys(m, paddr + at, chunk + at, k);
+		if (err == -EFAULT)
+			memset(chunk + at, 0, k);
+		else if (err)
+			return err;
+	}
+	return 0;
+}
+
 static int copy_load(const struct chp_machine *m, int fd, uint64_t paddr, bool saved,
-		     uint64_t size, uint64_t file_off, uint8_t *chunk, struct write_progress *wp)
+		     uint64_t size, uint64_t file_off, uint8_t *chunk, struct write_progress *wp,
+		     bool holes)
 {
 	while (size) {
 		size_t n = size < COPY_CHUNK ? (size_t)size : COPY_CHUNK;
-		int err = chp_machine_read_phys(m, paddr, chunk, n);
+		int err = read_old(m, paddr, chunk, n, holes);
 		if (!err && !saved)
 			capture_kernel_low(m, paddr, chunk, n);
 		if (!err)
@@ -220,7 +242,7 @@ static uint64_t old_memory_at(const struct chp_kimage *img, uint64_t offset, uin
 static int write_vmcore(int fd, const struct chp_machine *m, const struct chp_kimage *img,
 			const struct chp_elfcore *core, const struct chp_progress *progress,
 			const uint8_t *raw_ehdr, const struct notes *notes,
-			struct chp_capture_info *info)
+			struct chp_capture_info *info, bool holes)
 {
 	bool big = chp_elfcore_big_endian(core);
 	size_t phnum = chp_elfcore_phnum(core), nloads = 0, nkept = 0;
@@ -282,7 +304,8 @@ static int write_vmcore(int fd, const struct chp_machine *m, const struct chp_ki
 			continue;
 		bool saved;
 		uint64_t from = old_memory_at(img, p->offset, p->memsz, &saved);
-		err = copy_load(m, fd, from, saved, p->memsz, off + (p->offset - start), chunk, &wp);
+		err = copy_load(m, fd, from, saved, p->memsz, off + (p->offset - start), chunk, &wp,
+				holes);
 		if (err)
 			chp_fail_prefix(err, "program header %zu (LOAD): ", i);
 		info->load_bytes += p->memsz;
@@ -385,9 +408,26 @@ int chp_capture_vmcore(const struct chp_machine *m, const struct chp_kimage *img
 	return chp_capture_vmcore_progress(m, img, path, info, NULL);
 }
 
+static int capture_to(const struct chp_machine *m, const struct chp_kimage *img,
+		      const char *path, struct chp_capture_info *info,
+		      const struct chp_progress *progress, bool holes);
+
 int chp_capture_vmcore_progress(const struct chp_machine *m, const struct chp_kimage *img,
 				const char *path, struct chp_capture_info *info,
 				const struct chp_progress *progress)
+{
+	return capture_to(m, img, path, info, progress, false);
+}
+
+int chp_capture_vmcore_holes(const struct chp_machine *m, const struct chp_kimage *img,
+			     const char *path, struct chp_capture_info *info)
+{
+	return capture_to(m, img, path, info, NULL, true);
+}
+
+static int capture_to(const struct chp_machine *m, const struct chp_kimage *img,
+		      const char *path, struct chp_capture_info *info,
+		      const struct chp_progress *progress, bool holes)
 {
 	struct chp_capture_view *v;
 	char *tmp;
@@ -405,7 +445,7 @@ int chp_capture_vmcore_progress(const struct chp_machine *m, const struct chp_ki
 		chp_capture_view_free(v);
 		return chp_fail(fd, "%s: %s", path, strerror(-fd));
 	}
-	err = write_vmcore(fd, m, img, v->core, progress, v->raw_ehdr, &v->notes, info);
+	err = write_vmcore(fd, m, img, v->core, progress, v->raw_ehdr, &v->notes, info, holes);
 	int done = chp_outfile_commit(fd, tmp, path, err);
 	if (done && !err)
 		err = chp_fail(done, "writing %s: %s", path, strerror(-done));

@@ -103,8 +103,12 @@ static int crash_frozen(void *arg)
 		chp_ranges_free(owned);
 		return chp_crash_forget(m);
 	}
-	/* The caller's copy of the dump: a failure to write it is the caller's error, not no dump. */
-	if (c->opts->vmcore && (err = chp_capture_vmcore(m, c->hp->img, c->opts->vmcore, &info))) {
+	/*
+	 * The caller's copy of the dump: a failure to write it is the caller's
+	 * error, not no dump.  Absent memory a LOAD lists reads as zeros there;
+	 * the verdict below counts it.
+	 */
+	if (c->opts->vmcore && (err = chp_capture_vmcore_holes(m, c->hp->img, c->opts->vmcore, &info))) {
 		chp_capture_view_free(view);
 		chp_ranges_free(owned);
 		chp_crash_forget(m);

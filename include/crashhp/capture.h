@@ -63,6 +63,13 @@ int chp_capture_vmcore(const struct chp_machine *m, const struct chp_kimage *img
 int chp_capture_vmcore_progress(const struct chp_machine *m, const struct chp_kimage *img,
 				const char *path, struct chp_capture_info *info,
 				const struct chp_progress *progress);
+/*
+ * The same, but absent memory under a LOAD (which a real read would
+ * machine-check) reads as zeros instead of -EFAULT: the copy a lab run
+ * keeps of a dump whose verdict counts that memory already.
+ */
+int chp_capture_vmcore_holes(const struct chp_machine *m, const struct chp_kimage *img,
+			     const char *path, struct chp_capture_info *info);
 
 /*
  * What the capture kernel holds once it has checked purgatory's digest, found

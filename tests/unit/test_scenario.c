@@ -204,6 +204,36 @@ static void test_scenario__crash_cpu_vmcore_has_every_online_cpu(void **state)
 	chp_scenario_free(sc);
 }
 
+/*
+ * The kept dump of a crash whose header lists absent memory (ppc64's split
+ * one byte past, 7afe2383eff0): written, that byte's page zeros, where
+ * chp_capture_vmcore() refuses it (a real read would machine-check); the
+ * verdict counts it as absent memory.
+ */
+static void test_scenario__vmcore_kept_over_absent_memory(void **state)
+{
+	char path[] = "/tmp/test_scenario_vmcoreXXXXXX";
+	int fd = mkstemp(path);
+	const char *text = "arch ppc64le\ncpus 2\nram 2G\ncrashkernel 512M\nload segments-hotplug\n"
+			   "policies mainline\nadd-dimm 1G 0x80000000\nadd-dimm 1G 0x100000000\n"
+			   "offline-block 9\ncrash 0\n";
+	struct chp_scenario *sc;
+	struct chp_run_result *res = NULL;
+
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(chp_scenario_parse(&sc, text, "t.scn"), 0);
+	sc->vmcore_out = path;
+	assert_int_equal(chp_lab_run(&res, sc, CHP_POLICY_MAINLINE, NULL, NULL), 0);
+	assert_int_equal(res->dumps, 1);
+	assert_int_equal(res->absent_dumps, 1);
+	assert_int_equal(res->absent_bytes, 1);
+	assert_int_equal(prstatus_notes(path), 2);
+	chp_run_result_free(res);
+	chp_scenario_free(sc);
+	unlink(path);
+}
+
 /* A small run: robust complete at every crash, mainline not after a hot-remove. */
 static void test_scenario__small_run_side_by_side(void **state)
 {
@@ -355,6 +385,7 @@ int main(void)
 		cmocka_unit_test(test_scenario__settings_and_actions),
 		cmocka_unit_test(test_scenario__default_counts),
 		cmocka_unit_test(test_scenario__crash_cpu_vmcore_has_every_online_cpu),
+		cmocka_unit_test(test_scenario__vmcore_kept_over_absent_memory),
 		cmocka_unit_test(test_scenario__runtime_error_names_line),
 		cmocka_unit_test(test_scenario__small_run_side_by_side),
 		cmocka_unit_test(test_scenario__storm_crash_at_exhaustive_k),
