@@ -10,12 +10,20 @@ the kernel updates the elfcorehdr and the FDT).  Over QMP a 1 GiB DIMM is
 hot-added (pc-dimm, at 2 GiB; pseries adds it LMB by LMB, in-kernel DLPAR),
 a core hot-added (spapr-cpu-core, onlined by the kernel itself), the DIMM
 removed (device_del; LMB by LMB), then a crash on CPU 0 or on the hot-added
-CPU 1 (taskset).  The capture kernel sends the head of /proc/vmcore and its
+CPU 1 (taskset).  Two DIMMs in fact: at 2 GiB (memblock merges it with boot
+RAM) and at 4 GiB past a hole; only the first is removed.  With the hotplug
+flag two more crashes on CPU 1: after the hot-adds (nothing removed), and
+after one block of the first DIMM is offlined in sysfs (a MEM_OFFLINE that
+remove_mem_range() turns into a split: the upper part appended last, one
+byte past, its end in the hole).  The capture kernel sends the head of /proc/vmcore and its
 device tree's CPU nodes back; the host reads the real header with readelf
 (and crashhp inspect, which must read it the same) and sets it against the
-lab's mainline prediction: the scenario's verdict (dump or not: the lab
-crashes on the newest CPU, 1), and LOAD for LOAD the lab's vmcore for the
-machine the image describes at the crash.  Each run is a table row.
+lab's mainline prediction: the lab's own run of the same events (crashhp
+sim --vmcore SCENARIO), the crash on the same CPU with the same CPUs
+online: its verdict (dump or not), LOAD for LOAD its vmcore and its
+NT_PRSTATUS count.  Each run is a table row.  The capture kernel also says
+what it reserved (memblock) and the memory it was given (linux,usable-
+memory), set against the elfcorehdr segment (04e707cb77c2's question).
 
 Seen (6.12.113, this script): kdump works on TCG pseries.  Without the
 hotplug flag a crash on CPU 1 leaves no dump: purgatory runs ("I'm in
@@ -35,6 +43,7 @@ The guest waits on conditions (sysfs, meminfo), never on sleep; the host
 acts on the guest's READY-* lines.
 
 usage: run_ppc64.py CRASHHP WORKDIR [--kernel-deb DEB] [--kexec-hotplug KEXEC] [--cpu=N]... [--load=plain|hotplug]...
+                   [--stage=removed|added|split]...
 """
 import base64
 import glob
@@ -56,6 +65,13 @@ BASE64_LINE = re.compile(r"^[A-Za-z0-9+/]+=*$")
 KERNEL_LINE = re.compile(r"^\[ *[0-9.]+\] ")
 RAM, CRASHKERNEL, CRASH_BASE = 2 << 30, 512 << 20, 128 << 20
 DIMM_SIZE = 1 << 30
+# The first DIMM where QEMU's pseries puts it (the end of boot RAM, 1 GiB
+# aligned): memblock merges it with boot RAM.  The second past a 1 GiB hole,
+# so a range lies above the first DIMM's.
+DIMMS = (RAM, RAM + 2 * DIMM_SIZE)
+# The block the split stage offlines: the first DIMM's second, inside the
+# range [crashkernel end, 3 GiB).
+SPLIT_AT = RAM + (256 << 20)
 VM_SILENCE_S = 1200
 # After the panic the capture kernel prints within a minute under TCG (47 s
 # to its userspace at a load of 22, its console busy all along); silent this
@@ -260,18 +276,18 @@ def watchdog(vm, last_line, sock, state, memfile):
     return False
 
 
-def run_vm(vmlinux, initrd, crash_cpu, load):
+def run_vm(vmlinux, initrd, crash_cpu, load, stage):
     sock = os.path.join(WORK, "qmp.sock")
     append = (f"console=hvc0 crashkernel={CRASHKERNEL >> 20}M@{CRASH_BASE >> 20}M panic=1 "
               f"memhp_default_state=online_movable crashhp_ppc_cpu={crash_cpu} crashhp_ppc_load={load} "
-              f"crashhp_ppc_dimm={DIMM_SIZE}")
+              f"crashhp_ppc_dimm={DIMM_SIZE} crashhp_ppc_stage={stage} crashhp_ppc_split={SPLIT_AT}")
     cmd = ["nice", "-n", "10", "qemu-system-ppc64", "-M", "pseries", "-accel", "tcg",
            "-m", f"{RAM >> 30}G,slots=4,maxmem=8G", "-smp", "1,maxcpus=2", "-nodefaults",
            "-no-reboot", "-display", "none", "-serial", "stdio",
            "-qmp", f"unix:{sock},server=on,wait=off",
            "-kernel", vmlinux, "-initrd", initrd, "-append", append]
     start = time.time()
-    log = open(os.path.join(WORK, f"console-cpu{crash_cpu}-{load}.log"), "w", buffering=1)
+    log = open(os.path.join(WORK, f"console-cpu{crash_cpu}-{load}-{stage}.log"), "w", buffering=1)
     vm = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True, errors="replace")
     last_line, silent, state = [time.time(), VM_SILENCE_S], [], []
@@ -297,7 +313,8 @@ def run_vm(vmlinux, initrd, crash_cpu, load):
         lines.append(line)
         if "Kernel panic" in line:
             last_line[1] = PANIC_SILENCE_S
-        if line.startswith(("RELEASE", "KDUMP-", "KEXEC-", "HOTPLUGGED", "REMOVED", "READY-",
+        if line.startswith(("RELEASE", "KDUMP-", "KEXEC-", "HOTPLUGGED", "REMOVED", "OFFLINED", "READY-",
+                            "ELFCOREHDR-SIZE",
                             "CPU-ONLINE", "E2E-TIMEOUT", "IOMEM", "BOOT-CPUS", "CRASH-",
                             "CAPTURE-", "VMCORE-SIZE", "KLOG")):
             say(f"guest: {line}")
@@ -306,14 +323,15 @@ def run_vm(vmlinux, initrd, crash_cpu, load):
                        line):
             say(f"guest kernel: {line}")
         if line.startswith("READY-DIMM"):
-            replies = qmp(sock,
-                          {"execute": "object-add", "arguments": {
-                              "qom-type": "memory-backend-ram", "id": "mem1", "size": DIMM_SIZE}},
-                          {"execute": "device_add", "arguments": {
-                              "driver": "pc-dimm", "id": "dimm1", "memdev": "mem1"}},
-                          {"execute": "query-memory-devices"})
-            say(f"host: DIMM hot-added {replies[1:3]}; at "
-                f"{[hex(d['data']['addr']) for d in replies[3]['return']]}")
+            cmds = []
+            for k, addr in enumerate(DIMMS, 1):
+                cmds += [{"execute": "object-add", "arguments": {
+                             "qom-type": "memory-backend-ram", "id": f"mem{k}", "size": DIMM_SIZE}},
+                         {"execute": "device_add", "arguments": {
+                             "driver": "pc-dimm", "id": f"dimm{k}", "memdev": f"mem{k}", "addr": addr}}]
+            replies = qmp(sock, *cmds, {"execute": "query-memory-devices"})
+            say(f"host: DIMMs hot-added {replies[1:-1]}; at "
+                f"{[hex(d['data']['addr']) for d in replies[-1]['return']]}")
         if line.startswith("READY-CPU"):
             slots = qmp(sock, {"execute": "query-hotpluggable-cpus"})[1].get("return", [])
             free = [c for c in slots if "qom-path" not in c]
@@ -333,7 +351,7 @@ def run_vm(vmlinux, initrd, crash_cpu, load):
     timeouts = [l for l in lines if l.startswith("E2E-TIMEOUT")]
     if silent and silent[0]:
         timeouts.append(f"the VM's next line: killed after {last_line[1]} s of silence")
-        with open(os.path.join(WORK, f"cpus-cpu{crash_cpu}-{load}.txt"), "w") as f:
+        with open(os.path.join(WORK, f"cpus-cpu{crash_cpu}-{load}-{stage}.txt"), "w") as f:
             f.write("\n".join(state))
         for text in state:
             for l in text.splitlines():
@@ -343,7 +361,7 @@ def run_vm(vmlinux, initrd, crash_cpu, load):
             report_logged(memfile, vmlinux, say)
     head = None
     if capture:
-        head = os.path.join(WORK, f"vmcore-head-cpu{crash_cpu}-{load}")
+        head = os.path.join(WORK, f"vmcore-head-cpu{crash_cpu}-{load}-{stage}")
         with open(head, "wb") as f:
             f.write(base64.b64decode("".join(capture)))
     return types.SimpleNamespace(lines=lines, head=head, timeouts=timeouts, marks=marks,
@@ -408,40 +426,47 @@ def notes(path, rows):
     return prstatus, vmcoreinfo
 
 
-def scenario_text(load):
-    """The run's machine and events, as crashhp-scenario(5) says them."""
-    dimm = RAM   # QEMU's pseries puts the first DIMM at the end of boot RAM (1 GiB aligned)
-    return (f"arch ppc64le\ncpus 2:1:1\nram {RAM >> 30}G\ncrashkernel {CRASHKERNEL >> 20}M\n"
+def scenario_text(load, stage, crash_cpu):
+    """The run's machine and events, as crashhp-scenario(5) says them; the
+    crash on the real run's CPU."""
+    text = (f"arch ppc64le\ncpus 2:1:1\nram {RAM >> 30}G\ncrashkernel {CRASHKERNEL >> 20}M\n"
             f"load {LAB_LOAD[load]}\npolicies mainline\n"
-            f"add-dimm {DIMM_SIZE >> 30}G {dimm:#x}\nadd-cpu 1\nonline-cpu 1\nremove-dimm\ncrash\n")
+            + "".join(f"add-dimm {DIMM_SIZE >> 30}G {a:#x}\n" for a in DIMMS)
+            + "add-cpu 1\nonline-cpu 1\n")
+    if stage == "removed":
+        text += f"remove-dimm {DIMMS[0]:#x}\n"
+    elif stage == "split":
+        text += f"offline-block {SPLIT_AT // (256 << 20)}\n"
+    return text + f"crash {crash_cpu}\n"
 
 
 LAB_LOAD = {"plain": "segments", "hotplug": "segments-hotplug"}
+STAGES = ("removed", "added", "split")
+STAGE_SAYS = {"removed": "after the first DIMM's removal", "added": "after the hot-adds",
+              "split": "after a block of the first DIMM went offline (a split)"}
 
 
-def lab(load, crash_cpu):
-    """The lab's mainline prediction: the scenario's verdict (it crashes on
-    the newest online CPU, 1), and the LOADs of the lab's vmcore for the
-    machine the real kernel's image describes at the crash: without the
-    hotplug flag mainline never updates the image, so the load's (one CPU
-    present); with it, a load of the final state (both CPUs)."""
-    path = os.path.join(WORK, f"lab-{load}.scn")
+def lab(load, crash_cpu, stage):
+    """The lab's mainline prediction from its own run of the real one's
+    events, the crash on the same CPU with the same CPUs online: the
+    verdict (dump or not) and that dump's vmcore (crashhp sim --vmcore)."""
+    path = os.path.join(WORK, f"lab-{load}-{stage}.scn")
     with open(path, "w") as f:
-        f.write(scenario_text(load))
-    out = subprocess.run([CRASHHP, "sim", "--json", path], capture_output=True, text=True)
-    doc = json.loads(out.stdout)["policies"][0]
-    cpus = "2:1:1" if load == "plain" else "2:2:2"
-    vmcore = os.path.join(WORK, f"lab-{load}-cpu{crash_cpu}.vmcore")
-    one = subprocess.run([CRASHHP, "sim", "--arch", "ppc64le", "--cpus", cpus, "--ram",
-                          f"{RAM >> 30}G", "--crashkernel", f"{CRASHKERNEL >> 20}M", "--load",
-                          LAB_LOAD[load], "--crash-cpu", str(min(crash_cpu, int(cpus[2]) - 1)),
-                          "--vmcore", vmcore], capture_output=True, text=True)
+        f.write(scenario_text(load, stage, crash_cpu))
+    vmcore = os.path.join(WORK, f"lab-{load}-{stage}-cpu{crash_cpu}.vmcore")
+    if os.path.exists(vmcore):
+        os.unlink(vmcore)
+    out = subprocess.run([CRASHHP, "sim", "--json", "--vmcore", vmcore, path],
+                         capture_output=True, text=True)
+    if out.returncode not in (0, 1):
+        print(f"  lab: crashhp sim {path} exit {out.returncode}: {out.stderr.strip()}")
+    doc = json.loads(out.stdout or '{"policies": [{"dumps_taken": 0, "first_problem": "no run"}]}')["policies"][0]
     rows, prstatus = [], None
     if os.path.exists(vmcore):
         rows = readelf_phdrs(vmcore)
         prstatus = notes(vmcore, rows)[0]
-        os.unlink(vmcore)   # 1.5 GiB, mostly a hole
-    return types.SimpleNamespace(scenario=doc, one_rc=one.returncode, rows=rows, prstatus=prstatus)
+        os.unlink(vmcore)   # 3 GiB and more, mostly a hole
+    return types.SimpleNamespace(scenario=doc, rc=out.returncode, rows=rows, prstatus=prstatus)
 
 
 def main():
@@ -455,11 +480,18 @@ def main():
     cpus = [int(a[len("--cpu="):]) for a in sys.argv if a.startswith("--cpu=")] or (0, 1)
     loads = ([a[len("--load="):] for a in sys.argv if a.startswith("--load=")] or
              ["plain"] + (["hotplug"] if kexec_hotplug else []))
+    stages = [a[len("--stage="):] for a in sys.argv if a.startswith("--stage=")] or list(STAGES)
+    # Every load and CPU after the removal; the crashes before it (after the
+    # hot-adds; after a split) with the hotplug flag (a plain image is never
+    # updated: its header is the load's whatever the stage), on the new CPU.
+    runs = [("hotplug", c, st) for st in stages if st != "removed" and "hotplug" in loads
+            for c in cpus if c == 1 or len(cpus) == 1]
+    runs += [(l, c, "removed") for l in loads for c in cpus if "removed" in stages]
     failures, table = 0, []
-    for load, cpu in ((l, c) for l in loads for c in cpus):
+    for load, cpu, stage in runs:
         print(f"== kexec_load {'with' if load == 'hotplug' else 'without'} the hotplug flag, "
-              f"crash on CPU {cpu}", flush=True)
-        r = run_vm(vmlinux, initrd, cpu, load)
+              f"crash on CPU {cpu} {STAGE_SAYS[stage]}", flush=True)
+        r = run_vm(vmlinux, initrd, cpu, load, stage)
         for t in r.timeouts:
             print(f"TIMEOUT: {t}")
         failures += len([t for t in r.timeouts if not t.startswith("the VM's next line")])
@@ -467,9 +499,12 @@ def main():
             # kexec --hotplug on a kernel without CONFIG_CRASH_HOTPLUG (6.1) refuses.
             print(f"  kdump not loaded: {[l for l in r.lines if 'kexec' in l.lower()][-3:]}")
             failures += load == "plain" or not (said(r.lines, "RELEASE") or "").startswith("6.1.")
-            table.append((load, cpu, None, None, r.seconds))
+            table.append((load, cpu, stage, None, None, None, r.seconds))
             continue
-        p = lab(load, cpu)
+        if stage == "split" and not (said(r.lines, "OFFLINED") or "").endswith("offline"):
+            print(f"  the split stage's block was not offlined: {said(r.lines, 'OFFLINED')}")
+            failures += 1
+        p = lab(load, cpu, stage)
         real = readelf_phdrs(r.head) if r.head else []
         real_loads = [(pa, va, sz) for kind, _, va, pa, sz in real if kind == "LOAD"]
         lab_loads = [(pa, va, sz) for kind, _, va, pa, sz in p.rows if kind == "LOAD"]
@@ -478,21 +513,23 @@ def main():
         print(f"  kdump: {hp}; the kernel's own CPU nodes at the crash: {said(r.lines, 'CRASH-CPUS')}")
         if r.head:
             prstatus, vmcoreinfo = notes(r.head, real)
-            print(f"  real dump: {len(real_loads)} LOADs, {prstatus} NT_PRSTATUS (lab: {p.prstatus}), "
+            prstatus_same = prstatus == p.prstatus
+            print(f"  real dump: {len(real_loads)} LOADs, {prstatus} NT_PRSTATUS (lab: {p.prstatus}: "
+                  f"{'same' if prstatus_same else 'DIFFERS'}), "
                   f"vmcoreinfo {'yes' if vmcoreinfo else 'NO'}; the capture kernel's device tree "
                   f"CPUs: {capture_cpus}")
         else:
             print(f"  real dump: none (the capture kernel printed nothing for "
                   f"{PANIC_SILENCE_S} s after the panic's last line: {r.lines[-1][:80]!r})")
-        lab_dump = p.scenario["dumps_taken"] > 0
-        # The scenario crashes on CPU 1; a crash on CPU 0 is judged by the lab's one-crash machine.
-        lab_says = lab_dump if cpu == 1 else p.one_rc in (0, 1)
+        if r.head:
+            header_kept(r, real)
+        lab_says = p.scenario["dumps_taken"] > 0
         agree_dump = lab_says == bool(r.head)
-        print(f"  lab (mainline): scenario {'dump' if lab_dump else 'no dump'}"
-              f"{'' if lab_dump else ' (' + p.scenario['first_problem'] + ')'}; "
-              f"for a crash on CPU {cpu}: {'dump' if lab_says else 'no dump'}: "
+        print(f"  lab (mainline), the same events and crash CPU: {'dump' if lab_says else 'no dump'}"
+              f"{'' if lab_says else ' (' + p.scenario['first_problem'] + ')'}: "
               f"{'agrees' if agree_dump else 'DIFFERS'} with the real kernel")
         failures += not agree_dump
+        prstatus_same = None
         if r.head:
             # crashhp's own reader of the real head against binutils'.
             doc = json.loads(subprocess.run([CRASHHP, "inspect", "--kind", "header", "--json", r.head],
@@ -513,15 +550,57 @@ def main():
             print(f"  every LOAD the lab predicts equals the real kernel's (paddr, vaddr, size): "
                   f"{'yes' if same else 'NO'}")
             failures += not same
-        table.append((load, cpu, bool(r.head), lab_says, r.seconds))
-    print("\n| load | crash CPU | real dump | lab dump | VM seconds |")
-    print("|---|---|---|---|---|")
-    for load, cpu, real, labd, sec in table:
+            failures += not prstatus_same
+        table.append((load, cpu, stage, bool(r.head), lab_says,
+                      None if not r.head else same and prstatus_same, r.seconds))
+    print("\n| load | crash CPU | crash | real dump | lab dump | LOADs and NT_PRSTATUS as the lab's | VM seconds |")
+    print("|---|---|---|---|---|---|---|")
+    for load, cpu, stage, real, labd, same, sec in table:
         verdict = {True: "yes", False: "no", None: "not loaded"}
-        print(f"| kexec_load{' --hotplug' if load == 'hotplug' else ''} | {cpu} | "
-              f"{verdict[real]} | {verdict[labd]} | {sec:.0f} |")
+        print(f"| kexec_load{' --hotplug' if load == 'hotplug' else ''} | {cpu} | {STAGE_SAYS[stage]} | "
+              f"{verdict[real]} | {verdict[labd]} | {'-' if same is None else 'yes' if same else 'NO'} | "
+              f"{sec:.0f} |")
     print(f"{failures} e2e-ppc64 failures")
     return 1 if failures else 0
+
+
+def header_kept(r, real):
+    """04e707cb77c2's question for this run: is the whole elfcorehdr segment
+    (kexec-tools sized it /sys/kernel/crash_elfcorehdr_size with --hotplug)
+    kept from the capture kernel's allocator (memblock reserved) and inside
+    the memory its device tree gives it (linux,usable-memory)?  The header
+    at the crash (e_phnum) must be; the rest of the segment is room to grow.
+    Said, not judged: the header here is far smaller than a page."""
+    cmdline = said(r.lines, "CAPTURE-CMDLINE") or ""
+    m = re.search(r"elfcorehdr=(0x[0-9a-f]+|[0-9]+)([KMG]?)", cmdline)
+    if not m:
+        print(f"  elfcorehdr: not on the capture kernel's command line ({cmdline[:80]!r})")
+        return
+    addr = int(m.group(1), 0) << {"": 0, "K": 10, "M": 20, "G": 30}[m.group(2)]
+    seg = int(said(r.lines, "ELFCOREHDR-SIZE") or 0)
+    reserved = []
+    for a, b in sorted(tuple(int(x, 16) for x in span.split(".."))
+                       for span in (said(r.lines, "CAPTURE-RESERVED") or "").split() if ".." in span):
+        if reserved and a <= reserved[-1][1] + 1:   # adjacent reservations join
+            reserved[-1] = (reserved[-1][0], max(b, reserved[-1][1]))
+        else:
+            reserved.append((a, b))
+    usable = []
+    for l in r.lines:
+        if l.startswith("CAPTURE-USABLE "):
+            raw = bytes.fromhex(l.split()[2])
+            usable += [(int.from_bytes(raw[i:i + 8], "big"), int.from_bytes(raw[i + 8:i + 16], "big"))
+                       for i in range(0, len(raw) - 15, 16)]
+
+    def covered(lo, hi, spans):
+        return any(a <= lo and hi <= b for a, b in spans)
+    segment = f"[{addr:#x}, {addr + seg:#x})" if seg else "its size unknown (no crash_elfcorehdr_size)"
+    print(f"  elfcorehdr at {addr:#x}, segment {segment}; "
+          f"reserved in the capture kernel: header page "
+          f"{'yes' if covered(addr, addr + 4095, reserved) else 'NO'}, whole segment "
+          f"{'-' if not seg else 'yes' if covered(addr, addr + seg - 1, reserved) else 'NO'}; "
+          f"inside linux,usable-memory {[(hex(a), hex(a + n)) for a, n in usable]}: "
+          f"{'-' if not seg else 'yes' if covered(addr, addr + seg - 1, [(a, a + n - 1) for a, n in usable]) else 'NO'}")
 
 
 def said(lines, key):
