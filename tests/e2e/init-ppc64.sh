@@ -34,6 +34,8 @@ if [ -e /proc/vmcore ]; then
 	echo "CAPTURE-CPUS $(dt_cpus)"
 	echo "CAPTURE-CMDLINE $(cat /proc/cmdline)"
 	echo "VMCORE-SIZE $(ls -l /proc/vmcore | awk '{ print $5 }')"
+	# The FDT it booted with (kexec-tools' reserve map among it).
+	echo "CAPTURE-FDT-HEAD $(od -An -tx1 -v -N 4096 /sys/firmware/fdt 2>/dev/null | tr -d ' \n')"
 	# What the capture kernel keeps from its allocator (the elfcorehdr must
 	# be inside) and the memory it was given (linux,usable-memory).
 	mount -t debugfs none /sys/kernel/debug 2>/dev/null
@@ -73,7 +75,8 @@ echo "READY-DIMM $before blocks, $old"
 # hole); pseries adds each LMB by LMB: wait for all of their blocks.
 block_size=$(printf %d 0x$(cat /sys/devices/system/memory/block_size_bytes))
 dimm_blocks=$(($(arg crashhp_ppc_dimm) / block_size))
-await "the DIMMs' $((2 * dimm_blocks)) blocks in sysfs" "$patience" blocks_are $((before + 2 * dimm_blocks))
+added_blocks=$(($(arg crashhp_ppc_added) / block_size))
+await "the DIMMs' $added_blocks blocks in sysfs" "$patience" blocks_are $((before + added_blocks))
 await "every memory block online" "$patience" all_online
 echo "HOTPLUGGED $(blocks) blocks, $(grep MemTotal /proc/meminfo)"
 grep 'System RAM' /proc/iomem | sed 's/^/IOMEM /'

@@ -69,6 +69,19 @@ DIMM_SIZE = 1 << 30
 # aligned): memblock merges it with boot RAM.  The second past a 1 GiB hole,
 # so a range lies above the first DIMM's.
 DIMMS = (RAM, RAM + 2 * DIMM_SIZE)
+# The grown stage: 12 one-block DIMMs, each past a hole (2.5 GiB up, every
+# 512 MiB): 15 LOADs, 18 program headers, 1072 bytes of header, past the
+# 1 KiB kexec-tools reserved for it at load (reserve(elfcorehdr, sz) in
+# 2.0.29; memsz since its 600c2f9, the kexec_load side of 04e707cb77c2).
+SMALL_DIMM = 256 << 20
+GROWN_DIMMS = tuple(RAM + (512 << 20) + k * (512 << 20) for k in range(12))
+
+
+def dimms(stage):
+    """(address, size) of each DIMM the host hot-adds in that stage."""
+    if stage == "grown":
+        return [(a, SMALL_DIMM) for a in GROWN_DIMMS]
+    return [(a, DIMM_SIZE) for a in DIMMS]
 # The block the split stage offlines: the first DIMM's second, inside the
 # range [crashkernel end, 3 GiB).
 SPLIT_AT = RAM + (256 << 20)
@@ -280,9 +293,10 @@ def run_vm(vmlinux, initrd, crash_cpu, load, stage):
     sock = os.path.join(WORK, "qmp.sock")
     append = (f"console=hvc0 crashkernel={CRASHKERNEL >> 20}M@{CRASH_BASE >> 20}M panic=1 "
               f"memhp_default_state=online_movable crashhp_ppc_cpu={crash_cpu} crashhp_ppc_load={load} "
-              f"crashhp_ppc_dimm={DIMM_SIZE} crashhp_ppc_stage={stage} crashhp_ppc_split={SPLIT_AT}")
+              f"crashhp_ppc_dimm={DIMM_SIZE} crashhp_ppc_stage={stage} crashhp_ppc_split={SPLIT_AT} "
+              f"crashhp_ppc_added={sum(size for _, size in dimms(stage))}")
     cmd = ["nice", "-n", "10", "qemu-system-ppc64", "-M", "pseries", "-accel", "tcg",
-           "-m", f"{RAM >> 30}G,slots=4,maxmem=8G", "-smp", "1,maxcpus=2", "-nodefaults",
+           "-m", f"{RAM >> 30}G,slots=16,maxmem=16G", "-smp", "1,maxcpus=2", "-nodefaults",
            "-no-reboot", "-display", "none", "-serial", "stdio",
            "-qmp", f"unix:{sock},server=on,wait=off",
            "-kernel", vmlinux, "-initrd", initrd, "-append", append]
@@ -324,9 +338,9 @@ def run_vm(vmlinux, initrd, crash_cpu, load, stage):
             say(f"guest kernel: {line}")
         if line.startswith("READY-DIMM"):
             cmds = []
-            for k, addr in enumerate(DIMMS, 1):
+            for k, (addr, size) in enumerate(dimms(stage), 1):
                 cmds += [{"execute": "object-add", "arguments": {
-                             "qom-type": "memory-backend-ram", "id": f"mem{k}", "size": DIMM_SIZE}},
+                             "qom-type": "memory-backend-ram", "id": f"mem{k}", "size": size}},
                          {"execute": "device_add", "arguments": {
                              "driver": "pc-dimm", "id": f"dimm{k}", "memdev": f"mem{k}", "addr": addr}}]
             replies = qmp(sock, *cmds, {"execute": "query-memory-devices"})
@@ -431,7 +445,7 @@ def scenario_text(load, stage, crash_cpu):
     crash on the real run's CPU."""
     text = (f"arch ppc64le\ncpus 2:1:1\nram {RAM >> 30}G\ncrashkernel {CRASHKERNEL >> 20}M\n"
             f"load {LAB_LOAD[load]}\npolicies mainline\n"
-            + "".join(f"add-dimm {DIMM_SIZE >> 30}G {a:#x}\n" for a in DIMMS)
+            + "".join(f"add-dimm {size >> 20}M {a:#x}\n" for a, size in dimms(stage))
             + "add-cpu 1\nonline-cpu 1\n")
     if stage == "removed":
         text += f"remove-dimm {DIMMS[0]:#x}\n"
@@ -441,9 +455,10 @@ def scenario_text(load, stage, crash_cpu):
 
 
 LAB_LOAD = {"plain": "segments", "hotplug": "segments-hotplug"}
-STAGES = ("removed", "added", "split")
+STAGES = ("removed", "added", "split", "grown")
 STAGE_SAYS = {"removed": "after the first DIMM's removal", "added": "after the hot-adds",
-              "split": "after a block of the first DIMM went offline (a split)"}
+              "split": "after a block of the first DIMM went offline (a split)",
+              "grown": "after 12 DIMMs past holes (a header past 1 KiB)"}
 
 
 def lab(load, crash_cpu, stage):
@@ -521,8 +536,7 @@ def main():
         else:
             print(f"  real dump: none (the capture kernel printed nothing for "
                   f"{PANIC_SILENCE_S} s after the panic's last line: {r.lines[-1][:80]!r})")
-        if r.head:
-            header_kept(r, real)
+        kept = header_kept(r, real) if r.head else None
         lab_says = p.scenario["dumps_taken"] > 0
         agree_dump = lab_says == bool(r.head)
         print(f"  lab (mainline), the same events and crash CPU: {'dump' if lab_says else 'no dump'}"
@@ -552,55 +566,60 @@ def main():
             failures += not same
             failures += not prstatus_same
         table.append((load, cpu, stage, bool(r.head), lab_says,
-                      None if not r.head else same and prstatus_same, r.seconds))
-    print("\n| load | crash CPU | crash | real dump | lab dump | LOADs and NT_PRSTATUS as the lab's | VM seconds |")
-    print("|---|---|---|---|---|---|---|")
-    for load, cpu, stage, real, labd, same, sec in table:
+                      None if not r.head else same and prstatus_same, kept, r.seconds))
+    print("\n| load | crash CPU | crash | real dump | lab dump | LOADs and NT_PRSTATUS as the lab's "
+          "| header bytes / FDT-reserved | VM seconds |")
+    print("|---|---|---|---|---|---|---|---|")
+    for load, cpu, stage, real, labd, same, kept, sec in table:
         verdict = {True: "yes", False: "no", None: "not loaded"}
         print(f"| kexec_load{' --hotplug' if load == 'hotplug' else ''} | {cpu} | {STAGE_SAYS[stage]} | "
               f"{verdict[real]} | {verdict[labd]} | {'-' if same is None else 'yes' if same else 'NO'} | "
-              f"{sec:.0f} |")
+              f"{'-' if not kept else f'{kept[0]} / {kept[1]}'} | {sec:.0f} |")
     print(f"{failures} e2e-ppc64 failures")
     return 1 if failures else 0
 
 
 def header_kept(r, real):
-    """04e707cb77c2's question for this run: is the whole elfcorehdr segment
-    (kexec-tools sized it /sys/kernel/crash_elfcorehdr_size with --hotplug)
-    kept from the capture kernel's allocator (memblock reserved) and inside
-    the memory its device tree gives it (linux,usable-memory)?  The header
-    at the crash (e_phnum) must be; the rest of the segment is room to grow.
-    Said, not judged: the header here is far smaller than a page."""
+    """04e707cb77c2's question for this run, on the kexec_load side: does the
+    capture kernel keep the whole header from its allocator?  The FDT's
+    reserve map (kexec-tools 2.0.29: reserve(elfcorehdr, sz), the header
+    at load rounded to 1 KiB; since its 600c2f9 the whole segment) against
+    the header at the crash (a PT_NOTE per possible CPU, vmcoreinfo, the
+    LOADs) and the segment (/sys/kernel/crash_elfcorehdr_size with
+    --hotplug), and the memory the capture kernel may use (linux,usable-
+    memory).  Returns (header bytes, reserved bytes from its start) or None."""
     cmdline = said(r.lines, "CAPTURE-CMDLINE") or ""
     m = re.search(r"elfcorehdr=(0x[0-9a-f]+|[0-9]+)([KMG]?)", cmdline)
     if not m:
         print(f"  elfcorehdr: not on the capture kernel's command line ({cmdline[:80]!r})")
-        return
+        return None
     addr = int(m.group(1), 0) << {"": 0, "K": 10, "M": 20, "G": 30}[m.group(2)]
     seg = int(said(r.lines, "ELFCOREHDR-SIZE") or 0)
-    reserved = []
-    for a, b in sorted(tuple(int(x, 16) for x in span.split(".."))
-                       for span in (said(r.lines, "CAPTURE-RESERVED") or "").split() if ".." in span):
-        if reserved and a <= reserved[-1][1] + 1:   # adjacent reservations join
-            reserved[-1] = (reserved[-1][0], max(b, reserved[-1][1]))
-        else:
-            reserved.append((a, b))
+    header = 64 + 56 * (sum(1 for row in real if row[0] == "LOAD") + 2 + 1)
+    fdt = bytes.fromhex(said(r.lines, "CAPTURE-FDT-HEAD") or "")
+    rsv = []
+    if len(fdt) >= 40 and fdt[:4] == bytes.fromhex("d00dfeed"):
+        off = int.from_bytes(fdt[16:20], "big")
+        while off + 16 <= len(fdt):
+            a, n = int.from_bytes(fdt[off:off + 8], "big"), int.from_bytes(fdt[off + 8:off + 16], "big")
+            if not a and not n:
+                break
+            rsv.append((a, n))
+            off += 16
+    kept = next((a + n - addr for a, n in rsv if a <= addr < a + n), 0)
     usable = []
     for l in r.lines:
         if l.startswith("CAPTURE-USABLE "):
             raw = bytes.fromhex(l.split()[2])
             usable += [(int.from_bytes(raw[i:i + 8], "big"), int.from_bytes(raw[i + 8:i + 16], "big"))
                        for i in range(0, len(raw) - 15, 16)]
-
-    def covered(lo, hi, spans):
-        return any(a <= lo and hi <= b for a, b in spans)
-    segment = f"[{addr:#x}, {addr + seg:#x})" if seg else "its size unknown (no crash_elfcorehdr_size)"
-    print(f"  elfcorehdr at {addr:#x}, segment {segment}; "
-          f"reserved in the capture kernel: header page "
-          f"{'yes' if covered(addr, addr + 4095, reserved) else 'NO'}, whole segment "
-          f"{'-' if not seg else 'yes' if covered(addr, addr + seg - 1, reserved) else 'NO'}; "
-          f"inside linux,usable-memory {[(hex(a), hex(a + n)) for a, n in usable]}: "
-          f"{'-' if not seg else 'yes' if covered(addr, addr + seg - 1, [(a, a + n - 1) for a, n in usable]) else 'NO'}")
+    in_usable = any(a <= addr and addr + max(header, seg) <= a + n for a, n in usable)
+    print(f"  elfcorehdr at {addr:#x}: header at the crash {header} bytes; segment "
+          f"{seg or 'unknown (no crash_elfcorehdr_size)'} bytes; the FDT reserves {kept} bytes of it "
+          f"(reserve map {[(hex(a), hex(n)) for a, n in rsv]}); the header "
+          f"{'fits' if 0 < header <= kept else 'DOES NOT fit'} in that; inside linux,usable-memory "
+          f"{[(hex(a), hex(n)) for a, n in usable]}: {'yes' if in_usable else 'no'}")
+    return header, kept
 
 
 def said(lines, key):
