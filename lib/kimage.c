@@ -36,6 +36,7 @@ struct chp_kimage {
 	size_t nseg;
 	bool elfcorehdr_index_valid;
 	size_t elfcorehdr_index;
+	size_t elfcorehdr_reserved;   /* 0: the whole segment */
 };
 
 int chp_kimage_new(struct chp_kimage **out, struct chp_range region)
@@ -321,6 +322,18 @@ void chp_kimage_unload(struct chp_kimage *img)
 	img->elfcorehdr_index_valid = false;
 }
 
+size_t chp_kimage_elfcorehdr_reserved(struct chp_kimage *img)
+{
+	struct chp_segment_info seg;
+	size_t index;
+
+	if (!img->loaded || chp_kimage_elfcorehdr_index(img, &index) ||
+	    chp_kimage_segment(img, index, &seg))
+		return 0;
+	return img->elfcorehdr_reserved && img->elfcorehdr_reserved < seg.memsz
+		? img->elfcorehdr_reserved : (size_t)seg.memsz;
+}
+
 int chp_kimage_backup_start(const struct chp_kimage *img, uint64_t *out)
 {
 	for (size_t i = 0; img->loaded && i < img->nseg; i++)
@@ -455,6 +468,7 @@ int chp_kimage_load(struct chp_kimage *img, const struct chp_load_request *req)
 		/* kexec_file_load knows its header segment; kexec_load must search. */
 		img->elfcorehdr_index_valid = req->mode == CHP_LOAD_FILE;
 		img->elfcorehdr_index = req->backup ? 1 : 0;
+		img->elfcorehdr_reserved = req->elfcorehdr_reserved;
 	}
 	chp_kimage_protect(img);
 	return err;

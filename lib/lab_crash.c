@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "crashhp/capture.h"
+#include "crashhp/elfcore.h"
 #include "crashhp/error.h"
 #include "crashhp/fdt.h"
 #include "crashhp/lab.h"
@@ -145,6 +146,22 @@ static int crash_frozen(void *arg)
 		res->complete = false;
 	}
 	chp_verify_report_free(report);
+	/*
+	 * The header past what the capture kernel reserved of its segment
+	 * (ppc64 kexec_load: kexec-tools' reserve(elfcorehdr, sz) before its
+	 * 600c2f9) lies in memory that kernel may allocate before vmcore_init()
+	 * reads it: a header a reader may find overwritten.
+	 */
+	size_t bytes = CHP_ELF_EHDR_SIZE + info.header_phnum * (size_t)CHP_ELF_PHDR_SIZE;
+	size_t kept = chp_kimage_elfcorehdr_reserved(c->hp->img);
+	if (kept && bytes > kept) {
+		if (res->complete)
+			snprintf(res->why, sizeof(res->why), "elfcorehdr: %zu bytes, the capture kernel "
+				 "reserves %zu of it (kexec-tools' reserve(elfcorehdr, sz)): the rest may "
+				 "be overwritten before vmcore reads it", bytes, kept);
+		res->complete = false;
+		res->misread = true;
+	}
 	return 0;
 }
 

@@ -44,6 +44,30 @@ static int kexec_tools_header(const struct chp_machine *m, void *hdr, size_t roo
 	return err;
 }
 
+/*
+ * What the capture kernel keeps of the elfcorehdr segment.  ppc64
+ * kexec_load: kexec-tools' load_crashdump_segments() puts
+ * reserve(elfcorehdr, sz) in the FDT's reserve map, sz the header at load
+ * rounded to ELF_CORE_HEADER_ALIGN (1 KiB), not the segment's memsz that
+ * --hotplug sizes by crash_elfcorehdr_size: so in 2.0.29 (Debian 13's) to
+ * 2.0.32; its 600c2f9 ("ppc64: Reserve FDT memory for full elfcorehdr
+ * memory size", 2026-02, in no release yet) reserves memsz.  ppc64
+ * kexec_file_load: of_kexec_alloc_and_setup_fdt() reserves elf_headers_sz,
+ * the whole segment since 04e707cb77c2 ("powerpc/crash: adjust the
+ * elfcorehdr size", Debian's 6.12.85).  x86_64: the whole segment (0).
+ */
+static size_t reserved_for_capture(const struct chp_machine *m, const struct chp_load_options *opt,
+				   const uint8_t *hdr)
+{
+	enum chp_arch arch = chp_machine_arch(m);
+
+	if (arch == CHP_ARCH_X86_64 || opt->mode != CHP_LOAD_SEGMENTS)
+		return 0;
+	size_t used = CHP_ELF_EHDR_SIZE + chp_get16(hdr + 56, chp_arch_big_endian(arch)) *
+		      (size_t)CHP_ELF_PHDR_SIZE;
+	return (size_t)chp_round_up(used, 1024);
+}
+
 bool chp_load_hotplug_capable(enum chp_arch arch, const struct chp_load_options *opt)
 {
 	return opt->mode == CHP_LOAD_FILE || opt->hotplug_flag ||
@@ -93,6 +117,7 @@ int chp_load_crash_image(struct chp_kimage *img, const struct chp_machine *m,
 			.fdt_len = fdt_size,
 			.fdt_memsz = fdt_size,
 			.backup = chp_machine_arch(m) != CHP_ARCH_X86_64,
+			.elfcorehdr_reserved = reserved_for_capture(m, opt, hdr),
 		};
 		err = chp_kimage_load(img, &req);
 	}

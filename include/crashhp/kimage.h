@@ -51,6 +51,11 @@ struct chp_load_request {
 	const void *elfcorehdr;
 	size_t elfcorehdr_len;
 	size_t elfcorehdr_memsz;    /* room the segment keeps for later updates */
+	/*
+	 * Bytes from the segment's start the capture kernel keeps from its
+	 * allocator (the FDT's reserve map on ppc64); 0: the whole segment.
+	 */
+	size_t elfcorehdr_reserved;
 	const void *fdt;            /* ppc64; NULL elsewhere */
 	size_t fdt_len;
 	size_t fdt_memsz;
@@ -66,6 +71,12 @@ int chp_kimage_load(struct chp_kimage *img, const struct chp_load_request *req);
 void chp_kimage_unload(struct chp_kimage *img);
 
 bool chp_kimage_loaded(const struct chp_kimage *img);
+/*
+ * Bytes of the elfcorehdr segment, from its start, the capture kernel
+ * keeps from its allocator before /proc/vmcore reads the header: a header
+ * longer than that may be overwritten first.  0 when nothing is loaded.
+ */
+size_t chp_kimage_elfcorehdr_reserved(struct chp_kimage *img);
 enum chp_load_mode chp_kimage_mode(const struct chp_kimage *img);
 /* kexec_file_load, or kexec_load with the hotplug flag: the kernel may update it. */
 bool chp_kimage_hotplug_capable(const struct chp_kimage *img);

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <errno.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "hplab.h"
@@ -272,6 +273,44 @@ static void test_hotplug__ppc64_mainline_split_tail_load_last(void **state)
 }
 
 /*
+ * The capture kernel's reservation of a grown header.  ppc64 kexec_load:
+ * kexec-tools 2.0.29 (Debian 13's) sizes the segment by
+ * crash_elfcorehdr_size for --hotplug but its load_crashdump_segments()
+ * reserves only the header at load, rounded to 1 KiB, in the FDT
+ * (reserve(elfcorehdr, sz); memsz since its 600c2f9): a header updated past
+ * that lies in memory the capture kernel may allocate before vmcore_init()
+ * reads it.  kexec_file_load: 04e707cb77c2 ("powerpc/crash: adjust the
+ * elfcorehdr size", Debian's 6.12.85) reserves the whole segment.  Ten
+ * one-block DIMMs past holes take a 4-CPU header from 8 program headers
+ * (1 KiB reserved) to 18 (1072 bytes); at 17 (1016 bytes) it still fits.
+ */
+static void test_hotplug__ppc64_kexec_load_header_past_reservation(void **state)
+{
+	for (int file = 0; file < 2; file++) {
+		struct hplab l;
+		struct chp_lab_spec s;
+
+		chp_lab_spec_init(&s, CHP_ARCH_PPC64LE);
+		s.boot_ram = 1 * GiB;
+		s.crashkernel_size = 128 * MiB;
+		s.cpus_possible = 4;
+		s.cpus_present = 2;
+		s.cpus_online = 2;
+		hplab_up_spec(&l, &s, CHP_POLICY_MAINLINE, file ? CHP_LOAD_FILE : CHP_LOAD_SEGMENTS, !file);
+		assert_int_equal(chp_kimage_elfcorehdr_reserved(l.img) == 1024, !file);
+		for (uint64_t k = 0; k < 10; k++) {
+			assert_int_equal(chp_machine_add_dimm(l.m, 2 * GiB + k * 512 * MiB, 256 * MiB, true), 0);
+			struct chp_dump_result res = hplab_crash(&l);
+			assert_true(res.taken);
+			assert_int_equal(res.complete, file || k < 9);
+			if (!res.complete)
+				assert_non_null(strstr(res.why, "1072 bytes, the capture kernel reserves 1024"));
+		}
+		hplab_down(&l);
+	}
+}
+
+/*
  * ppc64: get_crash_memory_ranges() (arch/powerpc/kexec/ranges.c) gives
  * [0, 64 KiB) a PT_LOAD of its own ("create a separate program header for
  * the backup region"), and sync_backup_region_phdr() (arch/powerpc/kexec/
@@ -439,6 +478,7 @@ int main(void)
 		cmocka_unit_test(test_hotplug__ppc64_mainline_removal_exact),
 		cmocka_unit_test(test_hotplug__ppc64_mainline_split_one_byte_past),
 		cmocka_unit_test(test_hotplug__ppc64_mainline_split_tail_load_last),
+		cmocka_unit_test(test_hotplug__ppc64_kexec_load_header_past_reservation),
 		cmocka_unit_test(test_hotplug__ppc64_backup_load_offset_kept_across_updates),
 		cmocka_unit_test(test_hotplug__image_without_hotplug_support_untouched),
 		cmocka_unit_test(test_hotplug__cpu_online_offline),
