@@ -330,8 +330,8 @@ size_t chp_kimage_elfcorehdr_reserved(struct chp_kimage *img)
 	if (!img->loaded || chp_kimage_elfcorehdr_index(img, &index) ||
 	    chp_kimage_segment(img, index, &seg))
 		return 0;
-	return img->elfcorehdr_reserved && img->elfcorehdr_reserved < seg.memsz
-		? img->elfcorehdr_reserved : (size_t)seg.memsz;
+	uint64_t kept = chp_round_up(seg.paddr + img->elfcorehdr_reserved, CHP_PAGE_SIZE) - seg.paddr;
+	return img->elfcorehdr_reserved && kept < seg.memsz ? (size_t)kept : (size_t)seg.memsz;
 }
 
 int chp_kimage_backup_start(const struct chp_kimage *img, uint64_t *out)

@@ -147,7 +147,7 @@ static int crash_frozen(void *arg)
 	}
 	chp_verify_report_free(report);
 	/*
-	 * The header past what the capture kernel reserved of its segment
+	 * The header past the pages the capture kernel reserved of its segment
 	 * (ppc64 kexec_load: kexec-tools' reserve(elfcorehdr, sz) before its
 	 * 600c2f9) lies in memory that kernel may allocate before vmcore_init()
 	 * reads it: a header a reader may find overwritten.
@@ -157,8 +157,8 @@ static int crash_frozen(void *arg)
 	if (kept && bytes > kept) {
 		if (res->complete)
 			snprintf(res->why, sizeof(res->why), "elfcorehdr: %zu bytes, the capture kernel "
-				 "reserves %zu of it (kexec-tools' reserve(elfcorehdr, sz)): the rest may "
-				 "be overwritten before vmcore reads it", bytes, kept);
+				 "keeps %zu of it (kexec-tools' reserve(elfcorehdr, sz), to its page's "
+				 "end): the rest may be overwritten before vmcore reads it", bytes, kept);
 		res->complete = false;
 		res->misread = true;
 	}

@@ -73,8 +73,10 @@ void chp_kimage_unload(struct chp_kimage *img);
 bool chp_kimage_loaded(const struct chp_kimage *img);
 /*
  * Bytes of the elfcorehdr segment, from its start, the capture kernel
- * keeps from its allocator before /proc/vmcore reads the header: a header
- * longer than that may be overwritten first.  0 when nothing is loaded.
+ * keeps from its page allocator until vmcore_init() (an fs_initcall) reads
+ * the header: the reservation to the end of its last page, as memblock
+ * frees only whole free pages (memblock_free_all()).  A header longer than
+ * that may be overwritten first.  0 when nothing is loaded.
  */
 size_t chp_kimage_elfcorehdr_reserved(struct chp_kimage *img);
 enum chp_load_mode chp_kimage_mode(const struct chp_kimage *img);

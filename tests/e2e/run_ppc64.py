@@ -327,7 +327,9 @@ def run_vm(vmlinux, initrd, crash_cpu, load, stage):
         lines.append(line)
         if "Kernel panic" in line:
             last_line[1] = PANIC_SILENCE_S
-        if line.startswith(("RELEASE", "KDUMP-", "KEXEC-", "HOTPLUGGED", "REMOVED", "OFFLINED", "READY-",
+        if line.startswith("CAPTURE-FDT-HEAD"):
+            pass   # 8 KiB of hex: kept in the console log, read by header_kept()
+        elif line.startswith(("RELEASE", "KDUMP-", "KEXEC-", "HOTPLUGGED", "REMOVED", "OFFLINED", "READY-",
                             "ELFCOREHDR-SIZE",
                             "CPU-ONLINE", "E2E-TIMEOUT", "IOMEM", "BOOT-CPUS", "CRASH-",
                             "CAPTURE-", "VMCORE-SIZE", "KLOG")):
@@ -614,11 +616,13 @@ def header_kept(r, real):
             usable += [(int.from_bytes(raw[i:i + 8], "big"), int.from_bytes(raw[i + 8:i + 16], "big"))
                        for i in range(0, len(raw) - 15, 16)]
     in_usable = any(a <= addr and addr + max(header, seg) <= a + n for a, n in usable)
+    page_end = (addr + kept + 4095) // 4096 * 4096 - addr if kept else 0   # 4 KiB pages (Debian's)
     print(f"  elfcorehdr at {addr:#x}: header at the crash {header} bytes; segment "
           f"{seg or 'unknown (no crash_elfcorehdr_size)'} bytes; the FDT reserves {kept} bytes of it "
-          f"(reserve map {[(hex(a), hex(n)) for a, n in rsv]}); the header "
-          f"{'fits' if 0 < header <= kept else 'DOES NOT fit'} in that; inside linux,usable-memory "
-          f"{[(hex(a), hex(n)) for a, n in usable]}: {'yes' if in_usable else 'no'}")
+          f"(reserve map {[(hex(a), hex(n)) for a, n in rsv]}), {page_end} to its page's end; the header "
+          f"{'fits the reservation' if 0 < header <= kept else 'fits its page only' if header <= page_end else 'DOES NOT fit'}"
+          f"; inside linux,usable-memory {[(hex(a), hex(n)) for a, n in usable]}: "
+          f"{'yes' if in_usable else 'no'}")
     return header, kept
 
 
