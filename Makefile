@@ -63,9 +63,10 @@ e2e: all
 
 # ppc64 against a real kernel: Debian's ppc64el kernel under
 # qemu-system-ppc64 -M pseries (TCG), kdump by Debian's ppc64el kexec
-# (kexec_load), a DIMM and a core hot-added and the DIMM removed over QMP,
-# crashes on CPU 0 and on the hot-added CPU 1; the real /proc/vmcore's LOADs
-# against crashhp sim's ppc64 mainline prediction.  The ppc64el packages are
+# (kexec_load), two DIMMs and a core hot-added and the first DIMM removed
+# over QMP, crashes on CPU 0 and on the hot-added CPU 1, and (--hotplug)
+# after the hot-adds, after a split and after a header grown past 1 KiB;
+# the real /proc/vmcore's LOADs and notes against the lab's own run.  The ppc64el packages are
 # fetched with apt-get into $(BUILD)/e2e-ppc64 (the host's dpkg untouched).
 # Opt-in, not in `make check`: 18.6 min measured (tests/e2e/run_ppc64.py).
 e2e-ppc64: all

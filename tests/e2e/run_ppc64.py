@@ -528,6 +528,7 @@ def main():
         capture_cpus = said(r.lines, "CAPTURE-CPUS")
         hp = said(r.lines, "KDUMP-LOADED")
         print(f"  kdump: {hp}; the kernel's own CPU nodes at the crash: {said(r.lines, 'CRASH-CPUS')}")
+        prstatus_same = None
         if r.head:
             prstatus, vmcoreinfo = notes(r.head, real)
             prstatus_same = prstatus == p.prstatus
@@ -545,7 +546,6 @@ def main():
               f"{'' if lab_says else ' (' + p.scenario['first_problem'] + ')'}: "
               f"{'agrees' if agree_dump else 'DIFFERS'} with the real kernel")
         failures += not agree_dump
-        prstatus_same = None
         if r.head:
             # crashhp's own reader of the real head against binutils'.
             doc = json.loads(subprocess.run([CRASHHP, "inspect", "--kind", "header", "--json", r.head],
@@ -617,8 +617,8 @@ def header_kept(r, real):
                        for i in range(0, len(raw) - 15, 16)]
     in_usable = any(a <= addr and addr + max(header, seg) <= a + n for a, n in usable)
     page_end = (addr + kept + 4095) // 4096 * 4096 - addr if kept else 0   # 4 KiB pages (Debian's)
-    print(f"  elfcorehdr at {addr:#x}: header at the crash {header} bytes; segment "
-          f"{seg or 'unknown (no crash_elfcorehdr_size)'} bytes; the FDT reserves {kept} bytes of it "
+    print(f"  elfcorehdr at {addr:#x}: header at the crash {header} bytes; crash_elfcorehdr_size "
+          f"{seg or 'unknown'} (the segment's size under --hotplug); the FDT reserves {kept} bytes of it "
           f"(reserve map {[(hex(a), hex(n)) for a, n in rsv]}), {page_end} to its page's end; the header "
           f"{'fits the reservation' if 0 < header <= kept else 'fits its page only' if header <= page_end else 'DOES NOT fit'}"
           f"; inside linux,usable-memory {[(hex(a), hex(n)) for a, n in usable]}: "
