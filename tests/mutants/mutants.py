@@ -213,7 +213,7 @@ MUTANTS = [
                  "looks at kexec_crash_image: as in Linux, the image being hidden changes "
                  "nothing while the lock is held"),
     M("mainline-ppc64-keeps-removed", A, "mainline", "ppc64 mainline keeps the range being removed",
-      "if (!err && ev->action == CHP_HP_REMOVE_MEMORY) {", "if (0) {"),
+      "if (ev->action == CHP_HP_REMOVE_MEMORY) {", "if (0) {"),
     M("mainline-ppc64-no-fdt", A, "mainline", "ppc64 mainline ADD_CPU leaves the FDT alone",
       "\t\treturn chp_arch_ppc64_update_fdt(hp);\n\tcase CHP_HP_ADD_MEMORY:", "\t\treturn 0;\n\tcase CHP_HP_ADD_MEMORY:"),
     M("mainline-x86-cpu-rebuild", A, "mainline", "x86 mainline rebuilds the header for a CPU event after kexec_file_load",
