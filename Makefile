@@ -68,7 +68,8 @@ e2e: all
 # after the hot-adds, after a split and after a header grown past 1 KiB;
 # the real /proc/vmcore's LOADs and notes against the lab's own run.  The ppc64el packages are
 # fetched with apt-get into $(BUILD)/e2e-ppc64 (the host's dpkg untouched).
-# Opt-in, not in `make check`: 18.6 min measured (tests/e2e/run_ppc64.py).
+# Opt-in, not in `make check`: 19.9 min measured with its 7 VMs (31 min beside
+# other jobs at a load of ~20; tests/e2e/run_ppc64.py).
 e2e-ppc64: all
 	./scripts/install-deps --qemu
 	python3 tests/e2e/run_ppc64.py $(BUILD)/tools/crashhp $(BUILD)/e2e-ppc64 $(E2E_PPC64_ARGS)

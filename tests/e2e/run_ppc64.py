@@ -34,10 +34,10 @@ PANIC_SILENCE_S of silence.  With --hotplug the capture kernel's FDT lists
 both cores and the dump is taken.  kexec-tools and the kernel's ppc64
 rebuild both give [0, 64 KiB) (the backup region) a LOAD of its own.
 
-Times (2 cores, load ~20 from other jobs; make e2e-ppc64 with the build:
-18 min 37 s): 112-186 s per run with a dump (two VMs at once: up to 570 s),
-509 s for the run without one (the silence limit, then ~2 min reading the
-capture kernel's memory).  Not in make check (make e2e takes ~3 min).
+Times (2 cores shared with other jobs; make e2e-ppc64 with the build):
+19 min 55 s for the 7 runs, 31 min at a load of ~20; 82-150 s per run with
+a dump, 426-514 s for the run without one (the silence limit, then reading
+the capture kernel's memory).  Not in make check (make e2e takes ~6 min).
 
 The guest waits on conditions (sysfs, meminfo), never on sleep; the host
 acts on the guest's READY-* lines.
