@@ -432,28 +432,37 @@ static void load_release_hotplug(struct chp_hotplug *hp)
 
 int chp_hotplug_load(struct chp_hotplug *hp, const struct chp_load_options *opt)
 {
-	struct chp_load_segments built = { 0 };
-	int err;
+	struct chp_load_segments read = { 0 };
+	int err = 0;
 
 	/* kexec_load: kexec-tools reads the machine before the syscall (kexec_tools.c). */
-	if (opt->mode == CHP_LOAD_SEGMENTS && (err = chp_kexec_tools_read(&built, hp->m, opt)))
-		return err;
+	if (opt->mode == CHP_LOAD_SEGMENTS)
+		err = chp_kexec_tools_read(&read, hp->m, opt);
+	if (!err)
+		err = chp_hotplug_load_read(hp, opt, &read);
+	chp_load_segments_release(&read);
+	return err;
+}
+
+int chp_hotplug_load_read(struct chp_hotplug *hp, const struct chp_load_options *opt,
+			  const struct chp_load_segments *read)
+{
+	int err;
+
 	load_hold_hotplug(hp);
 	if (!chp_kexec_trylock_as(hp, KEXEC_LOADER)) {
 		load_release_hotplug(hp);
-		chp_load_segments_release(&built);
 		return chp_fail(-EBUSY, "kexec_load: the kexec lock is taken");
 	}
 	/* kexec_file_load builds in the kernel, from one consistent view of the machine. */
 	if (opt->mode != CHP_LOAD_SEGMENTS)
 		chp_machine_lock_state(hp->m);
 	pthread_mutex_lock(&hp->region_lock);
-	err = opt->mode == CHP_LOAD_SEGMENTS ? chp_load_install(hp->img, &built, opt)
+	err = opt->mode == CHP_LOAD_SEGMENTS ? chp_load_install(hp->img, read, opt)
 					     : chp_load_crash_image(hp->img, hp->m, opt);
 	pthread_mutex_unlock(&hp->region_lock);
 	if (opt->mode != CHP_LOAD_SEGMENTS)
 		chp_machine_unlock_state(hp->m);
-	chp_load_segments_release(&built);
 	/*
 	 * A load that failed before replacing the image (a header that does not
 	 * fit) leaves it as it was, in use, and robust keeps what it knows of it:

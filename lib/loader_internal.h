@@ -39,4 +39,12 @@ void chp_load_segments_release(struct chp_load_segments *s);
 int chp_kexec_tools_read(struct chp_load_segments *s, const struct chp_machine *m,
 			 const struct chp_load_options *opt);
 
+/*
+ * The syscall of a load (hotplug.c): kexec_load installs what
+ * chp_kexec_tools_read() read; kexec_file_load builds now (`read` unused).
+ */
+struct chp_hotplug;
+int chp_hotplug_load_read(struct chp_hotplug *hp, const struct chp_load_options *opt,
+			  const struct chp_load_segments *read);
+
 #endif
