@@ -140,8 +140,8 @@ MUTANTS = [
       "\tpthread_mutex_lock(&hp->region_lock);\n\tchp_kimage_unload(hp->img);"),
     # ---- a load that does not fit ----
     M("overfull-load-drops-old-image", "lib/loader.c", "protocol", "a load whose header does not fit unloads the old image: no dump until the next load",
-      "err = chp_crashmem_build_header(m, hdr, room, &len);",
-      "chp_kimage_unload(img);\n\terr = chp_crashmem_build_header(m, hdr, room, &len);"),
+      "int err = chp_load_build(&s, m, opt);",
+      "chp_kimage_unload(img);\n\tint err = chp_load_build(&s, m, opt);"),
     M("kaslr-direct-map-ignored", C, "field", "new slots use the default direct map, not the header's (KASLR)",
       "cs->direct = va - pa;", "(void)0;"),
     M("resync-no-removals", R, "logic", "the resync never removes: offline or removed memory kept",

@@ -96,12 +96,12 @@ static void remove_dimm(struct hplab *l)
 }
 
 /* kexec -p with kexec_load, KEXEC_CRASH_HOTPLUG_SUPPORT when `flag`. */
-static struct hplab up(enum chp_policy policy, bool flag)
+static struct hplab up_arch(enum chp_arch arch, enum chp_policy policy, bool flag)
 {
 	struct chp_lab_spec s;
 	struct hplab l;
 
-	chp_lab_spec_init(&s, CHP_ARCH_X86_64);
+	chp_lab_spec_init(&s, arch);
 	s.boot_ram = 4 * GiB;
 	s.crashkernel_size = 128 * MiB;
 	s.cpus_possible = 4;
@@ -110,6 +110,11 @@ static struct hplab up(enum chp_policy policy, bool flag)
 	hplab_up_spec(&l, &s, policy, CHP_LOAD_SEGMENTS, flag);
 	at = (struct at){ 0 }; /* reload() says which machine */
 	return l;
+}
+
+static struct hplab up(enum chp_policy policy, bool flag)
+{
+	return up_arch(CHP_ARCH_X86_64, policy, flag);
 }
 
 static void reload(struct hplab *l, bool flag)
@@ -172,6 +177,26 @@ static void test_kexec_tools__dimm_added_in_the_gap_is_missing_after_the_reload(
 	assert_int_equal(chp_machine_add_dimm(l.m, 12 * GiB, 128 * MiB, true), 0);
 	expect_complete(&l, "the next memory event rebuilt the x86 header");
 	hplab_down(&l);
+}
+
+/*
+ * ppc64 the same: kexec-tools' ppc64 header (every possible CPU's note) read
+ * before the DIMM; the event's update_crash_elfcorehdr() rebuilt the old
+ * image, the one loaded lacks the DIMM; robust's load resync applies it.
+ */
+static void test_kexec_tools__ppc64_dimm_added_in_the_gap(void **state)
+{
+	for (int p = 0; p < 2; p++) {
+		struct hplab l = up_arch(CHP_ARCH_PPC64, p ? CHP_POLICY_ROBUST : CHP_POLICY_MAINLINE, true);
+
+		at.in_gap = add_dimm;
+		reload(&l, true);
+		if (p)
+			expect_complete(&l, "ppc64 robust, a DIMM added in the gap");
+		else
+			expect_missing(&l, 1 * GiB, "ppc64 mainline, a DIMM added in the gap");
+		hplab_down(&l);
+	}
 }
 
 /*
@@ -355,6 +380,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kexec_tools__dimm_added_in_the_gap_is_missing_after_the_reload),
+		cmocka_unit_test(test_kexec_tools__ppc64_dimm_added_in_the_gap),
 		cmocka_unit_test(test_kexec_tools__dimm_added_in_the_gap_after_an_unload_is_missing),
 		cmocka_unit_test(test_kexec_tools__dimm_removed_in_the_gap_is_read_absent),
 		cmocka_unit_test(test_kexec_tools__dimm_added_during_the_syscall_is_dropped),
