@@ -50,6 +50,7 @@ struct runner {
 	int error;                       /* a hook's failure, reported at the end */
 	/* reload-read .. reload-syscall: what kexec-tools read, and when. */
 	struct chp_load_segments read;
+	int read_err;                    /* kexec-tools failed: no syscall follows */
 	uint64_t read_at;                /* events before the read */
 };
 
@@ -441,17 +442,21 @@ static int reload(struct runner *r, const struct chp_sc_action *a)
 static int reload_read(struct runner *r)
 {
 	r->read_at = r->events;
+	r->read_err = 0;
 	if (r->sc->load.mode != CHP_LOAD_SEGMENTS)
 		return 0;
-	return chp_kexec_tools_read(&r->read, r->m, &r->sc->load);
+	r->read_err = chp_kexec_tools_read(&r->read, r->m, &r->sc->load);
+	/* A header too large for its segment: kexec-tools makes no syscall (refused there). */
+	return r->read_err == -ENOSPC || r->read_err == -E2BIG ? 0 : r->read_err;
 }
 
 /* reload-syscall: the events since the read are missing from a kexec_load image. */
 static int reload_syscall(struct runner *r, const struct chp_sc_action *a)
 {
-	int err = chp_hotplug_load_read(r->hp, &r->sc->load, &r->read);
+	int err = r->read_err ? r->read_err : chp_hotplug_load_read(r->hp, &r->sc->load, &r->read);
 
 	chp_load_segments_release(&r->read);
+	r->read_err = 0;
 	if (r->sc->load.mode == CHP_LOAD_SEGMENTS && r->events > r->read_at) {
 		r->res->gap_loads++;
 		r->res->gap_events += r->events - r->read_at;
