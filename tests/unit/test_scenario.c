@@ -290,6 +290,25 @@ static void test_scenario__reload_gap_stale_for_kexec_load_only(void **state)
 		chp_run_result_free(r);
 		chp_scenario_free(sc);
 	}
+	/*
+	 * kexec-tools' header does not fit the segment (75 ranges, 6 slots for
+	 * them): kexec-tools fails before any syscall, the loaded image stays.
+	 */
+	char many[4096] = "arch x86_64\ncpus 2:2:2\nnr-cpus 2\nmax-ranges 6\nram 8G\nblock 32M\n"
+			  "crashkernel 128M\nload segments-hotplug\n";
+	for (int k = 1; k <= 75; k++)
+		snprintf(many + strlen(many), sizeof(many) - strlen(many), "add-dimm 32M %dM\n",
+			 16 * 1024 + k * 64);
+	strcat(many, "reload-read\nreload-syscall\ncrash\n");
+	struct chp_scenario *sc;
+	struct chp_run_result *m;
+	assert_int_equal(chp_scenario_parse(&sc, many, "t.scn"), 0);
+	assert_int_equal(chp_lab_run(&m, sc, CHP_POLICY_MAINLINE, NULL, NULL), 0);
+	assert_int_equal(m->failed_loads, 1);
+	assert_int_equal(m->dumps, 1);
+	chp_run_result_free(m);
+	chp_scenario_free(sc);
+
 	expect_error("ram 2G\nreload-syscall\n", "t.scn:2:1: reload-syscall: no reload-read before it");
 	expect_error("ram 2G\nreload-read\nreload\n",
 		     "t.scn:3:1: reload: the reload-read on line 2 has not had its reload-syscall");
