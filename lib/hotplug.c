@@ -12,6 +12,7 @@
 #include "crashhp/hotplug.h"
 #include "hotplug_internal.h"
 #include "internal.h"
+#include "loader_internal.h"
 
 const char *chp_policy_name(enum chp_policy policy)
 {
@@ -431,6 +432,21 @@ static void load_release_hotplug(struct chp_hotplug *hp)
 
 int chp_hotplug_load(struct chp_hotplug *hp, const struct chp_load_options *opt)
 {
+	struct chp_load_segments read = { 0 };
+	int err = 0;
+
+	/* kexec_load: kexec-tools reads the machine before the syscall (kexec_tools.c). */
+	if (opt->mode == CHP_LOAD_SEGMENTS)
+		err = chp_kexec_tools_read(&read, hp->m, opt);
+	if (!err)
+		err = chp_hotplug_load_read(hp, opt, &read);
+	chp_load_segments_release(&read);
+	return err;
+}
+
+int chp_hotplug_load_read(struct chp_hotplug *hp, const struct chp_load_options *opt,
+			  const struct chp_load_segments *read)
+{
 	int err;
 
 	load_hold_hotplug(hp);
@@ -438,12 +454,15 @@ int chp_hotplug_load(struct chp_hotplug *hp, const struct chp_load_options *opt)
 		load_release_hotplug(hp);
 		return chp_fail(-EBUSY, "kexec_load: the kexec lock is taken");
 	}
-	/* The header is built from one consistent view of the machine. */
-	chp_machine_lock_state(hp->m);
+	/* kexec_file_load builds in the kernel, from one consistent view of the machine. */
+	if (opt->mode != CHP_LOAD_SEGMENTS)
+		chp_machine_lock_state(hp->m);
 	pthread_mutex_lock(&hp->region_lock);
-	err = chp_load_crash_image(hp->img, hp->m, opt);
+	err = opt->mode == CHP_LOAD_SEGMENTS ? chp_load_install(hp->img, read, opt)
+					     : chp_load_crash_image(hp->img, hp->m, opt);
 	pthread_mutex_unlock(&hp->region_lock);
-	chp_machine_unlock_state(hp->m);
+	if (opt->mode != CHP_LOAD_SEGMENTS)
+		chp_machine_unlock_state(hp->m);
 	/*
 	 * A load that failed before replacing the image (a header that does not
 	 * fit) leaves it as it was, in use, and robust keeps what it knows of it:

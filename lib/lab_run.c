@@ -12,6 +12,7 @@
 #include "crashhp/lab.h"
 #include "crashhp/scenario.h"
 #include "internal.h"
+#include "loader_internal.h"
 
 #define TIMELINE_POINTS 400
 
@@ -47,6 +48,10 @@ struct runner {
 	chp_progress_fn progress;
 	void *progress_ctx;
 	int error;                       /* a hook's failure, reported at the end */
+	/* reload-read .. reload-syscall: what kexec-tools read, and when. */
+	struct chp_load_segments read;
+	int read_err;                    /* kexec-tools failed: no syscall follows */
+	uint64_t read_at;                /* events before the read */
 };
 
 static uint64_t mix(uint64_t z)
@@ -414,10 +419,8 @@ static int shrink_cpus(struct runner *r, unsigned want)
  * fit the segment is found before the old image is touched: the load fails,
  * the old image stays loaded and in use, and the run goes on (reported).
  */
-static int reload(struct runner *r, const struct chp_sc_action *a)
+static int load_refused(struct runner *r, const struct chp_sc_action *a, int err)
 {
-	int err = chp_hotplug_load(r->hp, &r->sc->load);
-
 	if (err != -ENOSPC && err != -E2BIG)
 		return err;
 	r->res->failed_loads++;
@@ -425,6 +428,40 @@ static int reload(struct runner *r, const struct chp_sc_action *a)
 		snprintf(r->res->first_problem, sizeof(r->res->first_problem),
 			 "line %u: reload failed, the loaded image stays: %s", a->line, chp_last_error());
 	return 0;
+}
+
+static int reload(struct runner *r, const struct chp_sc_action *a)
+{
+	return load_refused(r, a, chp_hotplug_load(r->hp, &r->sc->load));
+}
+
+/*
+ * reload-read: kexec_load's kexec-tools reads the machine now
+ * (kexec_tools.c); kexec_file_load reads nothing in userspace.
+ */
+static int reload_read(struct runner *r)
+{
+	r->read_at = r->events;
+	r->read_err = 0;
+	if (r->sc->load.mode != CHP_LOAD_SEGMENTS)
+		return 0;
+	r->read_err = chp_kexec_tools_read(&r->read, r->m, &r->sc->load);
+	/* A header too large for its segment: kexec-tools makes no syscall (refused there). */
+	return r->read_err == -ENOSPC || r->read_err == -E2BIG ? 0 : r->read_err;
+}
+
+/* reload-syscall: the events since the read are missing from a kexec_load image. */
+static int reload_syscall(struct runner *r, const struct chp_sc_action *a)
+{
+	int err = r->read_err ? r->read_err : chp_hotplug_load_read(r->hp, &r->sc->load, &r->read);
+
+	chp_load_segments_release(&r->read);
+	r->read_err = 0;
+	if (r->sc->load.mode == CHP_LOAD_SEGMENTS && r->events > r->read_at) {
+		r->res->gap_loads++;
+		r->res->gap_events += r->events - r->read_at;
+	}
+	return load_refused(r, a, err);
 }
 
 static int act(struct runner *r, const struct chp_sc_action *a)
@@ -503,6 +540,10 @@ static int act(struct runner *r, const struct chp_sc_action *a)
 		return 0;
 	case CHP_SC_RELOAD:
 		return r->hp ? reload(r, a) : 0;
+	case CHP_SC_RELOAD_READ:
+		return r->hp ? reload_read(r) : 0;
+	case CHP_SC_RELOAD_SYSCALL:
+		return r->hp ? reload_syscall(r, a) : 0;
 	}
 	return 0;
 }
@@ -673,6 +714,7 @@ int chp_lab_run(struct chp_run_result **out, const struct chp_scenario *sc,
 			res->ev_max_ns = r.latency[r.nlatency - 1];
 		}
 	}
+	chp_load_segments_release(&r.read);
 	chp_hotplug_free(r.hp);
 	chp_kimage_free(r.img);
 	chp_machine_free(r.m);

@@ -7,6 +7,7 @@
 #include "crashhp/fdt.h"
 #include "crashhp/loader.h"
 #include "internal.h"
+#include "loader_internal.h"
 
 void chp_load_options_init(struct chp_load_options *opt)
 {
@@ -74,54 +75,81 @@ bool chp_load_hotplug_capable(enum chp_arch arch, const struct chp_load_options 
 	       (arch == CHP_ARCH_X86_64 && opt->update_elfcorehdr_flag);
 }
 
-int chp_load_crash_image(struct chp_kimage *img, const struct chp_machine *m,
-			 const struct chp_load_options *opt)
+int chp_load_build(struct chp_load_segments *s, const struct chp_machine *m,
+		   const struct chp_load_options *opt)
 {
-	bool capable = chp_load_hotplug_capable(chp_machine_arch(m), opt);
+	enum chp_arch arch = chp_machine_arch(m);
+	bool capable = chp_load_hotplug_capable(arch, opt);
 	/*
 	 * kexec_load: kexec-tools sizes the segment by crash_elfcorehdr_size,
 	 * which on ppc64 (arch_crash_get_elfcorehdr_size()) is the ELF header +
 	 * possible CPUs + vmcoreinfo + CRASH_MAX_MEMORY_RANGES, not what
 	 * kexec_file_load reserves; on x86 the two round to the same pages.
 	 */
-	size_t room = opt->mode == CHP_LOAD_SEGMENTS && chp_machine_arch(m) != CHP_ARCH_X86_64
+	size_t room = opt->mode == CHP_LOAD_SEGMENTS && arch != CHP_ARCH_X86_64
 		? chp_elfcore_segment_size(chp_machine_cpus_possible(m) > 0 ?
 					   chp_machine_cpus_possible(m) - 1 : 0,
 					   chp_machine_config_max_memory_ranges(m))
 		: chp_crashmem_segment_size(m);
-	void *hdr = calloc(1, room), *fdt = NULL;
-	size_t len = 0, fdt_size = 0;
 	int err;
 
-	if (!hdr)
+	*s = (struct chp_load_segments){ .capable = capable, .backup = arch != CHP_ARCH_X86_64,
+					 .hdr_room = room };
+	s->hdr = calloc(1, room);
+	if (!s->hdr)
 		return chp_fail(-ENOMEM, "out of memory for a %zu-byte header", room);
-	err = chp_crashmem_build_header(m, hdr, room, &len);
+	err = chp_crashmem_build_header(m, s->hdr, room, &s->hdr_len);
 	if (!err && opt->mode == CHP_LOAD_SEGMENTS)
-		err = kexec_tools_header(m, hdr, room, &len);
-	if (!err && chp_machine_arch(m) != CHP_ARCH_X86_64) {
-		fdt_size = chp_fdt_size(chp_machine_cpus_possible(m));
-		fdt = calloc(1, fdt_size);
-		err = fdt ? chp_fdt_build(m, fdt, fdt_size) : chp_fail(-ENOMEM, "out of memory");
+		err = kexec_tools_header(m, s->hdr, room, &s->hdr_len);
+	if (!err && arch != CHP_ARCH_X86_64) {
+		s->fdt_size = chp_fdt_size(chp_machine_cpus_possible(m));
+		s->fdt = calloc(1, s->fdt_size);
+		err = s->fdt ? chp_fdt_build(m, s->fdt, s->fdt_size) : chp_fail(-ENOMEM, "out of memory");
 	}
-	if (!err) {
-		struct chp_load_request req = {
-			.mode = opt->mode,
-			.hotplug_flag = opt->mode == CHP_LOAD_SEGMENTS && capable,
-			.kernel_size = opt->kernel_size,
-			.initrd_size = opt->initrd_size,
-			.cmdline = opt->cmdline,
-			.elfcorehdr = hdr,
-			.elfcorehdr_len = len,
-			.elfcorehdr_memsz = capable ? room : len,
-			.fdt = fdt,
-			.fdt_len = fdt_size,
-			.fdt_memsz = fdt_size,
-			.backup = chp_machine_arch(m) != CHP_ARCH_X86_64,
-			.elfcorehdr_reserved = reserved_for_capture(m, opt, hdr),
-		};
-		err = chp_kimage_load(img, &req);
-	}
-	free(hdr);
-	free(fdt);
+	if (err)
+		chp_load_segments_release(s);
+	else
+		s->hdr_reserved = reserved_for_capture(m, opt, s->hdr);
+	return err;
+}
+
+int chp_load_install(struct chp_kimage *img, const struct chp_load_segments *s,
+		     const struct chp_load_options *opt)
+{
+	struct chp_load_request req = {
+		.mode = opt->mode,
+		.hotplug_flag = opt->mode == CHP_LOAD_SEGMENTS && s->capable,
+		.kernel_size = opt->kernel_size,
+		.initrd_size = opt->initrd_size,
+		.cmdline = opt->cmdline,
+		.elfcorehdr = s->hdr,
+		.elfcorehdr_len = s->hdr_len,
+		.elfcorehdr_memsz = s->capable ? s->hdr_room : s->hdr_len,
+		.fdt = s->fdt,
+		.fdt_len = s->fdt_size,
+		.fdt_memsz = s->fdt_size,
+		.backup = s->backup,
+		.elfcorehdr_reserved = s->hdr_reserved,
+	};
+
+	return chp_kimage_load(img, &req);
+}
+
+void chp_load_segments_release(struct chp_load_segments *s)
+{
+	free(s->hdr);
+	free(s->fdt);
+	*s = (struct chp_load_segments){ 0 };
+}
+
+int chp_load_crash_image(struct chp_kimage *img, const struct chp_machine *m,
+			 const struct chp_load_options *opt)
+{
+	struct chp_load_segments s;
+	int err = chp_load_build(&s, m, opt);
+
+	if (!err)
+		err = chp_load_install(img, &s, opt);
+	chp_load_segments_release(&s);
 	return err;
 }

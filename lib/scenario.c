@@ -53,6 +53,7 @@ struct parser {
 	const char *line_start;
 	struct chp_scenario *sc;
 	bool acted;     /* an action has come: settings are closed */
+	unsigned reading; /* the line of a reload-read awaiting its reload-syscall */
 };
 
 static int perr(const struct parser *p, const char *at, const char *fmt, ...)
@@ -105,6 +106,7 @@ static const struct directive directives[] = {
 	{ "crash", 0, 1, CHP_SC_CRASH }, { "crash-exhaustive", 0, 1, CHP_SC_CRASH_EXHAUSTIVE },
 	{ "crash-at", 1, 1, CHP_SC_CRASH_AT }, { "storm", 1, 1, CHP_SC_STORM },
 	{ "kexec-busy", 1, 1, CHP_SC_KEXEC_BUSY }, { "reload", 0, 0, CHP_SC_RELOAD },
+	{ "reload-read", 0, 0, CHP_SC_RELOAD_READ }, { "reload-syscall", 0, 0, CHP_SC_RELOAD_SYSCALL },
 };
 
 static int setting(struct parser *p, const char *word, char **arg, int nargs)
@@ -204,6 +206,16 @@ static int action(struct parser *p, int op, char **arg, int nargs)
 				    sc->spec.cpus_possible);
 		a.a++;   /* 0 stays "the newest online CPU" */
 	}
+	/* One reload at a time: a reload-read is closed by its reload-syscall. */
+	if (op == CHP_SC_RELOAD_SYSCALL && !p->reading)
+		return perr(p, p->line_start + strspn(p->line_start, " \t"),
+			    "reload-syscall: no reload-read before it");
+	if ((op == CHP_SC_RELOAD_READ || op == CHP_SC_RELOAD) && p->reading)
+		return perr(p, p->line_start + strspn(p->line_start, " \t"),
+			    "%s: the reload-read on line %u has not had its reload-syscall",
+			    op == CHP_SC_RELOAD ? "reload" : "reload-read", p->reading);
+	if (op == CHP_SC_RELOAD_READ || op == CHP_SC_RELOAD_SYSCALL)
+		p->reading = op == CHP_SC_RELOAD_READ ? p->line : 0;
 	if (op == CHP_SC_GROW_MEMORY && nargs < 2)
 		a.b = 1ull << 30;
 	if ((op == CHP_SC_ADD_DIMM || op == CHP_SC_GROW_MEMORY || op == CHP_SC_STORM ||
@@ -290,6 +302,8 @@ int chp_scenario_parse(struct chp_scenario **out, const char *text, const char *
 			err = parse_line(&p, cursor);
 	}
 	free(copy);
+	if (!err && p.reading)
+		err = chp_fail(-EINVAL, "%s:%u: reload-read: no reload-syscall follows", name, p.reading);
 	if (err) {
 		chp_scenario_free(sc);
 		return err;

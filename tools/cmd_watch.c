@@ -73,9 +73,24 @@ struct watch {
 	struct reload reload;
 };
 
+/*
+ * A change while a reload runs, even one the kernel updates its image for:
+ * that reload may have read the machine before it (kexec-tools reads
+ * /proc/iomem before kexec_load(2); the kernel's handler then updates the
+ * image the load replaces) or be inside the syscall (the kernel drops the
+ * event: the loader holds the kexec lock).  One more reload, which starts
+ * after this change was seen, so reads it.
+ */
+static bool reload_again(const struct watch *w, const struct model_change *ch)
+{
+	return ch->changed && !ch->reload && w->reload.pid;
+}
+
 static void print_event(struct watch *w, enum chp_uevent_change c, uint64_t n, uint64_t seqnum,
 			double us, const struct model_change *ch)
 {
+	bool again = reload_again(w, ch);
+
 	const struct watch_model *wm = &w->model;
 
 	if (w->json) {
@@ -89,15 +104,19 @@ static void print_event(struct watch *w, enum chp_uevent_change c, uint64_t n, u
 		json_uint(&j, "header_stores", ch->header_stores);
 		json_bool(&j, "header_rebuilt", ch->rebuilt);
 		json_bool(&j, "reload", ch->reload);
+		if (again)
+			json_bool(&j, "reload_again", true);
 		if (ch->err)
 			json_string(&j, "error", wm->error);
 		json_end_line(&j);
 	} else {
-		printf("%s %" PRIu64 ": %s in %.1f us (%" PRIu64 " stores)%s%s%s%s\n",
+		printf("%s %" PRIu64 ": %s in %.1f us (%" PRIu64 " stores)%s%s%s%s%s\n",
 		       chp_uevent_change_name(c), n,
 		       !ch->changed ? "no change" : wm->hp ? "header updated" : "model updated", us,
 		       ch->header_stores, ch->rebuilt ? ", header rebuilt with the CPU's note" : "",
-		       ch->reload ? ", reload" : "", ch->err ? ": " : "", ch->err ? wm->error : "");
+		       ch->reload ? ", reload" : "",
+		       again ? ", reload again (it came during a reload)" : "",
+		       ch->err ? ": " : "", ch->err ? wm->error : "");
 	}
 	fflush(stdout);
 }
@@ -107,22 +126,26 @@ static void resync(struct watch *w, const char *why)
 	struct model_change ch;
 
 	model_resync(&w->model, &ch);
+	bool again = reload_again(w, &ch);
 	if (w->json) {
 		struct json j;
 		json_begin(&j, stdout);
 		json_string(&j, "resync", why);
 		json_bool(&j, "changed", ch.changed);
 		json_bool(&j, "reload", ch.reload);
+		if (again)
+			json_bool(&j, "reload_again", true);
 		if (ch.err)
 			json_string(&j, "error", w->model.error);
 		json_end_line(&j);
 	} else {
-		printf("resync (%s): %s%s%s%s\n", why, ch.changed ? "the machine differed, header "
-								 "rewritten" : "no difference",
-		       ch.reload ? ", reload" : "", ch.err ? ": " : "", ch.err ? w->model.error : "");
+		printf("resync (%s): %s%s%s%s%s\n", why, ch.changed ? "the machine differed, header "
+								   "rewritten" : "no difference",
+		       ch.reload ? ", reload" : "", again ? ", reload again (it came during a reload)" : "",
+		       ch.err ? ": " : "", ch.err ? w->model.error : "");
 	}
 	fflush(stdout);
-	if (ch.reload)
+	if (ch.reload || again)
 		reload_request(&w->reload);
 }
 
@@ -149,7 +172,7 @@ static void one_event(struct watch *w, const struct chp_uevent *ev, double t0)
 	struct model_change ch;
 	model_apply(wm, c, n, &ch);
 	print_event(w, c, n, ev->seqnum, (watch_now() - t0) * 1e6, &ch);
-	if (ch.reload)
+	if (ch.reload || reload_again(w, &ch))
 		reload_request(&w->reload);
 	if (w->count > 0)
 		w->count--;

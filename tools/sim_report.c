@@ -113,6 +113,7 @@ CELL(c_total, "%.3f s", r->ev_total_ns / 1e9)
 CELL(c_slots, "%zu/%zu of %zu", r->slots_used, r->slots_peak, r->slots_total)
 CELL(c_merges, "%" PRIu64, r->capacity_merges)
 CELL(c_failed_loads, "%" PRIu64, r->failed_loads)
+CELL(c_gap, "%" PRIu64 " (%" PRIu64 " events)", r->gap_loads, r->gap_events)
 static void c_exh(const struct chp_run_result *r, char *b, size_t n)
 {
 	if (!r->exhaustive_events)
@@ -219,6 +220,11 @@ void sim_report_text(const struct chp_scenario *sc, uint64_t events,
 			row(t, "reloads refused, old image kept", res, n, c_failed_loads);
 			break;
 		}
+	for (size_t i = 0; i < n; i++)
+		if (res[i]->gap_loads) {
+			row(t, "reloads with events after their read", res, n, c_gap);
+			break;
+		}
 	row(t, "exhaustive: complete/no dump/crashes", res, n, c_exh);
 	fflush(stdout);
 	tool_table_print(t);
@@ -233,6 +239,10 @@ void sim_report_text(const struct chp_scenario *sc, uint64_t events,
 		printf("  load segments: kexec_load without a hotplug flag this arch takes; the kernel\n"
 		       "  updates no such image in place (robust as mainline): every event leaves the\n"
 		       "  header as loaded, and only a reload (kdump's udev rule) would bring it up to date.\n");
+	if (n && res[0]->gap_loads)
+		printf("  reload-read .. reload-syscall: kexec-tools read the machine before kexec_load;\n"
+		       "  the image loaded lacks the events in between until an update rewrites it (robust:\n"
+		       "  the load's resync, for an image with a hotplug flag) or a reload reads again.\n");
 	for (size_t i = 0; i < n; i++)
 		if (res[i]->first_problem[0])
 			printf("  %s, first problem: %s\n", chp_policy_name(res[i]->policy),
@@ -284,6 +294,8 @@ void sim_report_json(const struct chp_scenario *sc, uint64_t events,
 		json_uint(&j, "slots_total", r->slots_total);
 		json_uint(&j, "capacity_merges", r->capacity_merges);
 		json_uint(&j, "failed_loads", r->failed_loads);
+		json_uint(&j, "reload_gap_loads", r->gap_loads);
+		json_uint(&j, "reload_gap_events", r->gap_events);
 		json_uint(&j, "exhaustive_crashes", r->exhaustive_steps);
 		json_uint(&j, "exhaustive_complete", r->exhaustive_complete);
 		json_uint(&j, "exhaustive_no_dump", r->exhaustive_no_dump);

@@ -120,6 +120,8 @@ struct chp_run_result {
 	enum chp_policy policy;
 	uint64_t events, dropped, deferred, failures, updates, capacity_merges, stores;
 	uint64_t failed_loads;    /* reloads refused (header too large): the old image stayed */
+	uint64_t gap_loads;       /* kexec_load reloads with events between read and syscall, */
+	uint64_t gap_events;      /* ...and those events: the image loaded missed them */
 	/* The planned crashes, the same points for every policy (not exhaustive's). */
 	uint64_t crashes, dumps, complete, no_dump;
 	uint64_t no_dump_unloaded;                 /* of no_dump: the loader's window */

@@ -34,6 +34,8 @@ enum chp_sc_op {
 	CHP_SC_RELOAD,          /* unload and load again */
 	CHP_SC_STORM,           /* a: DIMMs of one block hot-added back to back */
 	CHP_SC_CRASH_AT,        /* a: a crash after event a (counted from 1) */
+	CHP_SC_RELOAD_READ,     /* a reload's kexec-tools reads the machine (kexec_load) */
+	CHP_SC_RELOAD_SYSCALL,  /* ...and its syscall loads what it read */
 };
 
 struct chp_sc_action {

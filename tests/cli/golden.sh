@@ -100,6 +100,12 @@ mask() {
 	# kexec_load without the hotplug flag: nothing updated in place, said so
 	printf 'ram 2G\nload segments\ncrash-exhaustive\nadd-dimm 128M\ncrash\n' >segments.scn
 	run sim segments.scn
+	# kexec_load reads the machine before the syscall: a DIMM added in between
+	# is missing from mainline's image; robust's load resync applies it
+	printf 'ram 2G\nload segments-hotplug\nreload-read\nadd-dimm 512M\nreload-syscall\ncrash\n' >gap.scn
+	run sim gap.scn
+	printf 'ram 2G\nreload-read\nadd-dimm 512M\n' >gapopen.scn
+	run sim gapopen.scn
 	# an action the machine refuses is the file's error: exit 3
 	printf 'ram 2G\nonline-block 1\n' >online.scn
 	run sim online.scn

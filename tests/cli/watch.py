@@ -231,7 +231,7 @@ def scenarios(work):
     check(stopped and stopped[0]["coalesced"] == 3, "3 requests coalesced into the second")
 
     for test in (notify_ready, startup_queue, synthetic_add, lost_messages, sigterm_during_reload,
-                 reload_timeout, reload_retried, sigchld_ignored, header_write_failure,
+                 change_during_reload, reload_timeout, reload_retried, sigchld_ignored, header_write_failure,
                  model_failure, reload_auto, hostile_path_json, output_not_a_file,
                  uevent_fd_closed):
         print(f"# {test.__name__}")
@@ -355,6 +355,9 @@ def lost_messages(work):
     r = w.wait_for(lambda l: "resync" in l)
     check(r and "ENOBUFS" in r["resync"] and r["changed"] and r["reload"],
           f"ENOBUFS: resync finds the difference and reloads ({r})")
+    # Its reload over before memory40 returns: a change during a reload
+    # would ask for one more (change_during_reload).
+    check(w.wait_for(lambda l: l.get("reload") == "done") is not None, "the resync's reload done")
     v = view(w)
     want = sysroot_view(root)
     got = v and {k: v[k] for k in want}
@@ -398,6 +401,37 @@ def sigterm_during_reload(work):
     check(started and done and done[0]["status"] == 0, f"the reload finished with status 0 ({done})")
     check(os.path.exists(log) and open(log).read() == "done\n", "the reload ran to its end")
     check(rc == 0 and lines[-1].get("stopped"), "then watch exits 0")
+
+
+def change_during_reload(work):
+    """A change the kernel updates its image for, arriving while a reload runs:
+    that reload may have read the machine before it (kexec-tools reads
+    /proc/iomem before kexec_load), so one more reload runs.  The same change
+    with no reload running asks for none."""
+    root = fixture(work, "vm-dimms")
+    log, go = os.path.join(root, "reloads"), os.path.join(root, "go")
+    cmd = f"echo r >> {log}; while [ ! -e {go} ]; do sleep 0.02; done"
+    w = Watch(["--sysroot", root, "--reload", cmd])
+    w.wait_for(is_ready)
+    w.send(frame(mem("offline", 40, 1)))  # x86: the kernel keeps the range, watch reloads
+    started = w.wait_for(lambda l: l.get("reload") == "started")
+    w.send(frame(mem("online", 40, 2)))   # the kernel would update its image for this
+    ev = w.wait_for(lambda l: l.get("event") == "memory online")
+    check(started and ev and ev["changed"] and not ev["reload"] and ev.get("reload_again"),
+          f"memory online during a reload: no reload of its own, one again ({ev})")
+    open(go, "w").close()
+    rc, lines, err = w.finish()
+    done = [l for l in lines if l.get("reload") == "done"]
+    check(rc == 0 and len(done) == 2 and open(log).read().count("r") == 2,
+          f"the change during the reload gave a second reload ({len(done)} done)")
+
+    os.unlink(log)
+    set_block(root, 41, "offline")
+    rc, lines, err = watch(["--sysroot", root, "--reload", cmd], [frame(mem("online", 41, 1))])
+    ev = [l for l in lines if l.get("event")]
+    check(rc == 0 and ev and ev[0]["changed"] and not ev[0]["reload"]
+          and "reload_again" not in ev[0] and not os.path.exists(log),
+          f"the same change with no reload running: no reload ({ev})")
 
 
 def reload_timeout(work):

@@ -138,10 +138,14 @@ MUTANTS = [
     M("fdt-index-kept-over-unload", H, "fdt", "an unload leaves robust's state (slot table, FDT index) in place: another loader's image is then read through it",
       "\tchp_robust_detach(hp);\n\tpthread_mutex_lock(&hp->region_lock);\n\tchp_kimage_unload(hp->img);",
       "\tpthread_mutex_lock(&hp->region_lock);\n\tchp_kimage_unload(hp->img);"),
+    # ---- kexec_load: kexec-tools reads the machine before the syscall ----
+    M("kexec-load-built-in-the-syscall", H, "mainline", "a kexec_load image is built from the machine inside the syscall, not by kexec-tools before it: no gap, events there never missing",
+      "err = opt->mode == CHP_LOAD_SEGMENTS ? chp_load_install(hp->img, read, opt)\n\t\t\t\t\t     : chp_load_crash_image(hp->img, hp->m, opt);",
+      "err = chp_load_crash_image(hp->img, hp->m, opt);"),
     # ---- a load that does not fit ----
     M("overfull-load-drops-old-image", "lib/loader.c", "protocol", "a load whose header does not fit unloads the old image: no dump until the next load",
-      "err = chp_crashmem_build_header(m, hdr, room, &len);",
-      "chp_kimage_unload(img);\n\terr = chp_crashmem_build_header(m, hdr, room, &len);"),
+      "int err = chp_load_build(&s, m, opt);",
+      "chp_kimage_unload(img);\n\tint err = chp_load_build(&s, m, opt);"),
     M("kaslr-direct-map-ignored", C, "field", "new slots use the default direct map, not the header's (KASLR)",
       "cs->direct = va - pa;", "(void)0;"),
     M("resync-no-removals", R, "logic", "the resync never removes: offline or removed memory kept",

@@ -53,7 +53,7 @@ import mutants as table  # noqa: E402
 # names in text output), cli_vmcore_file (the vmcore file's mode and
 # atomicity) and cli_status_many_cpus (a status finding from sysfs) neither.
 TEST_ORDER = [
-    "unit_robust", "unit_slot_index", "unit_hotplug", "unit_deferral", "unit_fdt", "unit_concurrent", "unit_scenario",
+    "unit_robust", "unit_slot_index", "unit_hotplug", "unit_deferral", "unit_kexec_tools", "unit_fdt", "unit_concurrent", "unit_scenario",
     "unit_kimage", "unit_machine", "unit_ranges", "unit_elfcore", "unit_note",
     "unit_uevent", "unit_sysroot", "unit_dumpconf", "unit_capture", "unit_verify_phdr", "cli_capacity",
     "cli_malformed",

@@ -378,6 +378,65 @@ static void test_scenario__crash_points_outside_the_run(void **state)
 			   "t.scn:2: crash-at 5: the run has 4 events");
 }
 
+/*
+ * reload-read .. reload-syscall: a kexec_load image is read before the
+ * syscall, so a DIMM added in between is missing from it (mainline: a crash
+ * then lacks it); robust's load resync applies it to an image with a hotplug
+ * flag; kexec_file_load reads in the syscall and has no gap.
+ */
+static void test_scenario__reload_gap_stale_for_kexec_load_only(void **state)
+{
+	static const char *const load[] = { "segments-hotplug", "file" };
+
+	for (int k = 0; k < 2; k++) {
+		struct chp_scenario *sc;
+		struct chp_run_result *m, *r;
+		char text[256];
+
+		snprintf(text, sizeof(text), "ram 4G\ncrashkernel 256M\nload %s\nreload-read\n"
+			 "add-dimm 1G\nreload-syscall\ncrash\n", load[k]);
+		assert_int_equal(chp_scenario_parse(&sc, text, "t.scn"), 0);
+		assert_int_equal(chp_lab_run(&m, sc, CHP_POLICY_MAINLINE, NULL, NULL), 0);
+		assert_int_equal(chp_lab_run(&r, sc, CHP_POLICY_ROBUST, NULL, NULL), 0);
+		assert_int_equal(m->crashes, 1);
+		assert_int_equal(r->complete, 1);
+		assert_int_equal(m->gap_loads, k == 0);
+		assert_int_equal(m->gap_events, k == 0 ? 8 : 0);
+		if (k == 0 && (m->missing_dumps != 1 || m->missing_bytes != (1ull << 30)))
+			fail_msg("mainline, kexec_load, a DIMM added after the read: %" PRIu64
+				 " dumps lack %" PRIu64 " bytes, not one 1 GiB", m->missing_dumps,
+				 m->missing_bytes);
+		if (k == 1)
+			assert_int_equal(m->complete, 1);
+		chp_run_result_free(m);
+		chp_run_result_free(r);
+		chp_scenario_free(sc);
+	}
+	/*
+	 * kexec-tools' header does not fit the segment (75 ranges, 6 slots for
+	 * them): kexec-tools fails before any syscall, the loaded image stays.
+	 */
+	char many[4096] = "arch x86_64\ncpus 2:2:2\nnr-cpus 2\nmax-ranges 6\nram 8G\nblock 32M\n"
+			  "crashkernel 128M\nload segments-hotplug\n";
+	for (int k = 1; k <= 75; k++)
+		snprintf(many + strlen(many), sizeof(many) - strlen(many), "add-dimm 32M %dM\n",
+			 16 * 1024 + k * 64);
+	strcat(many, "reload-read\nreload-syscall\ncrash\n");
+	struct chp_scenario *sc;
+	struct chp_run_result *m;
+	assert_int_equal(chp_scenario_parse(&sc, many, "t.scn"), 0);
+	assert_int_equal(chp_lab_run(&m, sc, CHP_POLICY_MAINLINE, NULL, NULL), 0);
+	assert_int_equal(m->failed_loads, 1);
+	assert_int_equal(m->dumps, 1);
+	chp_run_result_free(m);
+	chp_scenario_free(sc);
+
+	expect_error("ram 2G\nreload-syscall\n", "t.scn:2:1: reload-syscall: no reload-read before it");
+	expect_error("ram 2G\nreload-read\nreload\n",
+		     "t.scn:3:1: reload: the reload-read on line 2 has not had its reload-syscall");
+	expect_error("ram 2G\nreload-read\nadd-dimm 1G\n", "t.scn:2: reload-read: no reload-syscall follows");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -393,6 +452,7 @@ int main(void)
 		cmocka_unit_test(test_scenario__refused_action_names_line),
 		cmocka_unit_test(test_scenario__offline_memory_is_not_a_failure),
 		cmocka_unit_test(test_scenario__crash_points_outside_the_run),
+		cmocka_unit_test(test_scenario__reload_gap_stale_for_kexec_load_only),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
