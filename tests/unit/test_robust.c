@@ -406,6 +406,62 @@ static void test_robust__capacity_bridged_gap_removed_is_cut(void **state)
 }
 
 /*
+ * The same on x86, where the DIMM's online blocks go offline first (each an
+ * event, the bridged middle block still present then, so give_back() keeps
+ * it while no slot is free) and the resource goes after, with no crash
+ * hotplug event.  Only the memory bus hears it (BUS_NOTIFY_DEL_DEVICE as
+ * each block's device goes): robust cuts what it bridged there before the
+ * memory is gone.  Without that, the dump lists the 32 MiB block absent
+ * until some later event.  Also with the whole DIMM offline before it goes,
+ * no event at all.
+ */
+static void bridged_dimm_removed_silently(enum chp_arch arch, bool all_offline)
+{
+	struct hplab l;
+	const bool x86 = arch == CHP_ARCH_X86_64;
+	const uint64_t end = x86 ? 9 * GiB : 8 * GiB, bs = 32 * MiB;
+	const uint64_t d = end + 64 * MiB; /* [end, d) stays absent */
+	struct chp_dump_result res;
+	char merged[64];
+
+	tiny_full_gaps(&l, x86 ? 1 : 2, arch); /* x86: one-block gaps fill it */
+	assert_int_equal(chp_machine_add_dimm(l.m, d, 3 * bs, true), 0);
+	assert_int_equal(chp_machine_offline_block(l.m, (size_t)((d + bs) / bs)), 0);
+	/* More ranges until a merge bridges the DIMM's middle block. */
+	snprintf(merged, sizeof(merged), "-%#" PRIx64 "] and [%#" PRIx64 "-", d + bs - 1, d + 2 * bs);
+	for (unsigned k = 0; k < 64 && !strstr(chp_hotplug_log(l.hp), merged); k++)
+		assert_int_equal(chp_machine_add_dimm(l.m, end + 512 * MiB + k * 2 * bs, bs, true), 0);
+	if (!strstr(chp_hotplug_log(l.hp), merged))
+		fail_msg("no merge bridged [%#" PRIx64 ", +32M)", d + bs);
+	res = hplab_crash(&l);
+	assert_true(res.taken);
+	assert_int_equal(res.missing_bytes, 0);
+	assert_int_equal(res.absent_bytes, 0);
+	assert_true(res.offline_bytes >= bs);
+	assert_int_equal(chp_hotplug_stats(l.hp)->capacity_merges >= 1, true);
+	if (all_offline) {
+		assert_int_equal(chp_machine_offline_block(l.m, (size_t)(d / bs)), 0);
+		assert_int_equal(chp_machine_offline_block(l.m, (size_t)(d / bs) + 2), 0);
+	}
+	assert_int_equal(chp_machine_remove_dimm(l.m, d, 3 * bs), 0);
+	res = hplab_crash(&l);
+	assert_true(res.taken);
+	if (res.missing_bytes || res.absent_bytes)
+		fail_msg("%s: right after the DIMM with a bridged block went%s: %s",
+			 x86 ? "x86" : "ppc64", all_offline ? " (all offline)" : "", res.why);
+	assert_int_equal(chp_hotplug_stats(l.hp)->failures, 0);
+	hplab_down(&l);
+}
+
+static void test_robust__capacity_bridged_dimm_removed_without_event(void **state)
+{
+	bridged_dimm_removed_silently(CHP_ARCH_X86_64, false);
+	bridged_dimm_removed_silently(CHP_ARCH_X86_64, true);
+	bridged_dimm_removed_silently(CHP_ARCH_PPC64LE, false);
+	bridged_dimm_removed_silently(CHP_ARCH_PPC64LE, true);
+}
+
+/*
  * Full of two-block offline gaps, and the upper block of the first gap comes
  * online: the cheapest room is made by bridging that very gap, so the block
  * is covered by the merge.  It is online, not bridged: when the merge's slot
@@ -740,6 +796,7 @@ int main(void)
 		cmocka_unit_test(test_robust__capacity_never_bridges_absent),
 		cmocka_unit_test(test_robust__capacity_bridged_gap_removed_is_cut),
 		cmocka_unit_test(test_robust__refused_reload_keeps_bridged_gaps),
+		cmocka_unit_test(test_robust__capacity_bridged_dimm_removed_without_event),
 		cmocka_unit_test(test_robust__capacity_block_onlined_into_its_own_bridge),
 		cmocka_unit_test(test_robust__capacity_resync_keeps_present_bridge),
 		cmocka_unit_test(test_robust__capacity_head_cut_borrow_leaves_the_cut_range),
