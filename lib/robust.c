@@ -30,7 +30,8 @@
  * merge (the core's make_room()).  Covering offline memory is better than
  * losing online memory, so a merge may bridge offline (present) memory or,
  * last, the crashkernel, never absent memory (core_gap_cost()); what it
- * bridged is cut out again once a slot is free (give_back()).
+ * bridged is cut out again once a slot is free (give_back()), or as its
+ * memory is removed (release_range()), which no crash hotplug event tells.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -185,9 +186,9 @@ static int remove_range(struct chp_hotplug *hp, struct chp_range cut, bool *chan
 }
 
 /*
- * After an event: a bridged gap now absent (removed without a notifier, as a
- * DIMM's resource goes after its blocks were offlined) is cut whatever it
- * costs; the rest is cut while slots are free.  (What came online in a gap is
+ * After an event: a bridged gap now absent (removed while it could not be cut
+ * as it went, release_range(), or while robust was detached) is cut whatever
+ * it costs; the rest is cut while slots are free.  (What came online in a gap is
  * no longer bridged: add_range() and the resync say so.)  Costs nothing while
  * no gap is bridged, and never walks the machine's blocks.
  */
