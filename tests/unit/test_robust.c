@@ -453,6 +453,55 @@ static void bridged_dimm_removed_silently(enum chp_arch arch, bool all_offline)
 	hplab_down(&l);
 }
 
+/*
+ * A bridge that cannot be cut as its memory goes: a one-block DIMM offline
+ * between two online neighbours, bridged at capacity while every other gap
+ * is absent, then removed.  Its cut is a middle cut, which needs a slot, and
+ * nothing may merge: it stays listed (the handler fails, logged) until a slot
+ * frees, when give_back() cuts it because it is absent now.
+ */
+static void test_robust__capacity_bridge_uncut_at_removal_is_cut_when_room(void **state)
+{
+	struct hplab l;
+	struct chp_lab_spec s;
+	const uint64_t bs = 32 * MiB, x = 12 * GiB + bs, far = 16 * GiB;
+	struct chp_dump_result res;
+	unsigned k = 1;
+
+	chp_lab_spec_init(&s, CHP_ARCH_X86_64);
+	s.boot_ram = 7 * GiB;
+	s.block_size = bs;
+	s.crashkernel_size = 128 * MiB;
+	s.cpus_possible = s.cpus_present = s.cpus_online = s.nr_cpus_config = 2;
+	s.max_memory_ranges = 6;
+	hplab_up_spec(&l, &s, CHP_POLICY_ROBUST, CHP_LOAD_FILE, false);
+	/* [x - bs, x + 2 bs): one range of three DIMMs; x goes offline (a slot). */
+	for (int i = -1; i <= 1; i++)
+		assert_int_equal(chp_machine_add_dimm(l.m, x + i * (int64_t)bs, bs, true), 0);
+	/* One-block DIMMs with absent memory between, until one slot is left. */
+	for (;; k++) {
+		const struct chp_hotplug_stats *st = chp_hotplug_stats(l.hp);
+		if (st->slots_used + 1 >= st->slots_total)
+			break;
+		assert_int_equal(chp_machine_add_dimm(l.m, far + k * 2 * bs, bs, true), 0);
+	}
+	assert_int_equal(chp_machine_offline_block(l.m, (size_t)(x / bs)), 0); /* the split */
+	assert_int_equal(chp_machine_add_dimm(l.m, far + k * 2 * bs, bs, true), 0); /* bridges x */
+	/* One more: the crashkernel is bridged, the last merge there is. */
+	assert_int_equal(chp_machine_add_dimm(l.m, far + (k + 1) * 2 * bs, bs, true), 0);
+	assert_true(chp_hotplug_stats(l.hp)->capacity_merges >= 2);
+	assert_int_equal(chp_machine_remove_dimm(l.m, x, bs), 0);
+	if (!strstr(chp_hotplug_log(l.hp), "stays covered as it goes"))
+		fail_msg("%s", chp_hotplug_log(l.hp) + (strlen(chp_hotplug_log(l.hp)) > 1500 ? strlen(chp_hotplug_log(l.hp)) - 1500 : 0));
+	/* A slot frees: the bridge over absent memory goes first. */
+	assert_int_equal(chp_machine_remove_dimm(l.m, far + 2 * bs, bs), 0);
+	res = hplab_crash(&l);
+	assert_true(res.taken);
+	if (res.missing_bytes || res.absent_bytes)
+		fail_msg("after a slot freed, the bridge over the removed DIMM: %s", res.why);
+	hplab_down(&l);
+}
+
 static void test_robust__capacity_bridged_dimm_removed_without_event(void **state)
 {
 	bridged_dimm_removed_silently(CHP_ARCH_X86_64, false);
@@ -797,6 +846,7 @@ int main(void)
 		cmocka_unit_test(test_robust__capacity_bridged_gap_removed_is_cut),
 		cmocka_unit_test(test_robust__refused_reload_keeps_bridged_gaps),
 		cmocka_unit_test(test_robust__capacity_bridged_dimm_removed_without_event),
+		cmocka_unit_test(test_robust__capacity_bridge_uncut_at_removal_is_cut_when_room),
 		cmocka_unit_test(test_robust__capacity_block_onlined_into_its_own_bridge),
 		cmocka_unit_test(test_robust__capacity_resync_keeps_present_bridge),
 		cmocka_unit_test(test_robust__capacity_head_cut_borrow_leaves_the_cut_range),
