@@ -279,6 +279,40 @@ static void test_deferral__owed_work_excuses_nothing_once_the_lock_is_free(void 
 	hplab_down(&l);
 }
 
+/*
+ * A DIMM goes while a holder has the kexec lock: its block's offline event
+ * and the memory bus's release are both owed, and the memory is gone before
+ * anyone can cut it.  A panic while the holder (now applying) still has the
+ * lock reads the header, which still lists the DIMM: that is absent memory
+ * read by the capture kernel, whoever owes its cut.  Owed work excuses what
+ * a block that came online may lack, never memory that is no longer there.
+ * Once the holder lets go (draining), the dump holds exactly the machine.
+ */
+static void test_deferral__owed_cut_of_removed_memory_is_not_excused(void **state)
+{
+	struct hplab l = x86_4g();
+	struct chp_dump_result res;
+
+	assert_int_equal(chp_machine_add_dimm(l.m, 8 * GiB, 128 * MiB, true), 0);
+	assert_true(chp_hotplug_kexec_trylock(l.hp));
+	assert_int_equal(chp_machine_remove_dimm(l.m, 8 * GiB, 128 * MiB), 0); /* owed */
+	assert_int_equal(chp_hotplug_stats(l.hp)->deferred, 1);
+	chp_kexec_become(l.hp, KEXEC_HOTPLUG); /* the holder applies it: robust dumps */
+	assert_int_equal(chp_lab_crash_now(l.hp, &res), 0);
+	assert_true(res.taken);
+	if (res.complete || res.absent_bytes != 128 * MiB)
+		fail_msg("a dump listing a removed DIMM (its cut owed) was excused: %" PRIu64
+			 " absent bytes, judged %s", res.absent_bytes,
+			 res.complete ? "complete" : res.why);
+	chp_hotplug_kexec_unlock(l.hp); /* the drain cuts it */
+	res = hplab_crash(&l);
+	assert_true(res.taken);
+	if (!res.complete || res.absent_bytes)
+		fail_msg("after the drain: %s", res.why);
+	expect_dump_holds_everything(&l);
+	hplab_down(&l);
+}
+
 /* ---- a DIMM of offline blocks removed between a reload's build and its resync ---- */
 
 void __real_chp_kexec_become(struct chp_hotplug *hp, enum kexec_holder who);
@@ -369,6 +403,7 @@ int main(void)
 		cmocka_unit_test(test_deferral__no_dump_in_a_load_counted_as_the_loads),
 		cmocka_unit_test(test_deferral__offline_dimm_removed_before_the_reload_resync),
 		cmocka_unit_test(test_deferral__owed_work_excuses_nothing_once_the_lock_is_free),
+		cmocka_unit_test(test_deferral__owed_cut_of_removed_memory_is_not_excused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
