@@ -362,6 +362,14 @@ int chp_robust_event(struct chp_hotplug *hp, const struct chp_hp_event *ev)
 		struct chp_range p = *chp_ranges_at(pieces, k);
 		err = ev->action == CHP_HP_ADD_MEMORY ? add_range(hp, p, &changed)
 						      : remove_range(hp, p, &changed);
+		/*
+		 * A block gone offline that no room lets us cut stays listed, as
+		 * a bridge would: remembered as one, so it is cut once a slot is
+		 * free, or whatever it costs once its DIMM is gone (give_back()).
+		 */
+		if (err == -ENOSPC && ev->action == CHP_HP_REMOVE_MEMORY &&
+		    chp_ranges_add(hp->robust->bridged, p))
+			err = -ENOMEM;
 	}
 	if (!err)
 		err = give_back(hp, &changed);

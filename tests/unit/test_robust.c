@@ -458,13 +458,18 @@ static void bridged_dimm_removed_silently(enum chp_arch arch, bool all_offline)
  * between two online neighbours, bridged at capacity while every other gap
  * is absent, then removed.  Its cut is a middle cut, which needs a slot, and
  * nothing may merge: it stays listed (the handler fails, logged) until a slot
- * frees, when give_back() cuts it because it is absent now.  With
- * `refused_reload`, a reload refused as over-full comes between the bridge
- * and the removal: the old image stays, and so must robust's knowledge that
- * the gap is only bridged (it is in no header field), or the absent block is
- * never cut.
+ * frees, when give_back() cuts it because it is absent now.
+ *   UNCUT_REFUSED_RELOAD: a reload refused as over-full comes between the
+ * bridge and the removal: the old image stays, and so must robust's knowledge
+ * that the gap is only bridged (it is in no header field), or the absent
+ * block is never cut.
+ *   UNCUT_OFFLINED_FULL: the block goes offline only once the header is full
+ * and nothing may merge: its own cut fails, so it stays listed without any
+ * merge having bridged it, and must be remembered all the same.
  */
-static void bridge_uncut_at_removal(bool refused_reload)
+enum uncut_how { UNCUT_BRIDGED, UNCUT_REFUSED_RELOAD, UNCUT_OFFLINED_FULL };
+
+static void bridge_uncut_at_removal(enum uncut_how how)
 {
 	struct hplab l;
 	struct chp_lab_spec s;
@@ -491,12 +496,18 @@ static void bridge_uncut_at_removal(bool refused_reload)
 			break;
 		assert_int_equal(chp_machine_add_dimm(l.m, far + k * 2 * bs, bs, true), 0);
 	}
-	assert_int_equal(chp_machine_offline_block(l.m, (size_t)(x / bs)), 0); /* the split */
-	assert_int_equal(chp_machine_add_dimm(l.m, far + k * 2 * bs, bs, true), 0); /* bridges x */
+	if (how != UNCUT_OFFLINED_FULL) /* the split */
+		assert_int_equal(chp_machine_offline_block(l.m, (size_t)(x / bs)), 0);
+	assert_int_equal(chp_machine_add_dimm(l.m, far + k * 2 * bs, bs, true), 0); /* bridges x, or the last slot */
 	/* One more: the crashkernel is bridged, the last merge there is. */
 	assert_int_equal(chp_machine_add_dimm(l.m, far + (k + 1) * 2 * bs, bs, true), 0);
-	assert_true(chp_hotplug_stats(l.hp)->capacity_merges >= 2);
-	if (refused_reload) {
+	assert_true(chp_hotplug_stats(l.hp)->capacity_merges >= (how == UNCUT_OFFLINED_FULL ? 1 : 2));
+	if (how == UNCUT_OFFLINED_FULL) {
+		/* Full, every gap absent but the crashkernel's (bridged): no room. */
+		assert_int_equal(chp_machine_offline_block(l.m, (size_t)(x / bs)), 0);
+		assert_int_equal(chp_hotplug_stats(l.hp)->failures, 1);
+	}
+	if (how == UNCUT_REFUSED_RELOAD) {
 		/* The kernel's build: a range per present region, far too many. */
 		chp_load_options_init(&o);
 		err = chp_hotplug_load(l.hp, &o);
@@ -515,18 +526,20 @@ static void bridge_uncut_at_removal(bool refused_reload)
 	assert_true(res.taken);
 	if (res.missing_bytes || res.absent_bytes)
 		fail_msg("after a slot freed, the bridge over the removed DIMM%s: %s",
-			 refused_reload ? " (bridged before a refused reload)" : "", res.why);
+			 how == UNCUT_REFUSED_RELOAD ? " (bridged before a refused reload)" :
+			 how == UNCUT_OFFLINED_FULL ? " (offlined when full)" : "", res.why);
 	hplab_down(&l);
 }
 
 static void test_robust__capacity_bridge_uncut_at_removal_is_cut_when_room(void **state)
 {
-	bridge_uncut_at_removal(false);
+	bridge_uncut_at_removal(UNCUT_BRIDGED);
+	bridge_uncut_at_removal(UNCUT_OFFLINED_FULL);
 }
 
 static void test_robust__refused_reload_keeps_a_bridge_uncut_at_removal(void **state)
 {
-	bridge_uncut_at_removal(true);
+	bridge_uncut_at_removal(UNCUT_REFUSED_RELOAD);
 }
 
 static void test_robust__capacity_bridged_dimm_removed_without_event(void **state)
