@@ -105,6 +105,9 @@ MUTANTS = [
       "err = release_range(hp, ev, &changed);", "err = 0;"),
     M("release-not-dispatched", H, "protocol", "the memory bus's removal is not passed to robust: a bridge over removed memory lists absent memory until the next event",
       "if (hp->policy == CHP_POLICY_ROBUST) {\n\t\t\ttl_current = ev;", "if (0) {\n\t\t\ttl_current = ev;"),
+    M("uncut-offline-forgotten", R, "logic", "a block gone offline whose cut found no room is not remembered: "
+      "once its DIMM is gone it stays listed (absent memory) even after a slot frees",
+      "if (err == -ENOSPC && ev->action == CHP_HP_REMOVE_MEMORY &&", "if (0 && ev->action == CHP_HP_REMOVE_MEMORY &&"),
     M("resync-cuts-bridged", R, "logic", "the resync cuts a bridged gap still present only to bridge another",
       "err = chp_ranges_subtract_all(diff, r->bridged_work);", "(void)0;"),
     M("head-cut-no-borrow", C, "logic", "a head cut at capacity does not borrow a slot: it fails, the removed memory stays listed",
@@ -194,6 +197,9 @@ MUTANTS = [
     M("owed-excused-with-lock-free", H, "protocol", "the judge excuses owed ranges with the kexec lock free: "
       "an event lost (owed, nobody to apply it) passes as in flight",
       "if (chp_kexec_holder(hp) == KEXEC_FREE)\n\t\treturn err;", "(void)0;"),
+    M("owed-absent-excused", "lib/lab_crash.c", "protocol", "the judge excuses owed ranges whole: memory removed while its "
+      "cut is owed (absent, read by the capture kernel) passes as in flight",
+      "err = chp_ranges_intersect(owned, owed, chp_machine_present_memory(m));", "err = chp_ranges_assign(owned, owed);"),
     M("applying-not-recorded", H, "protocol", "what a drain applies is not in flight while it runs",
       "chp_ranges_add_all(hp->applying, hp->owed);", "(void)0;"),
     M("drain-once", H, "protocol", "the drain runs once, not until nothing is pending",
