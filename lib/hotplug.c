@@ -273,6 +273,19 @@ static void handle_event(void *ctx, const struct chp_hp_event *ev)
 	struct chp_hotplug *hp = ctx;
 	uint64_t t0 = now_ns(), took;
 
+	/*
+	 * Memory about to be removed, heard on the memory bus: only robust
+	 * listens (it may have bridged that offline memory at capacity), and it
+	 * is no crash hotplug event (not counted, not numbered for the lab).
+	 */
+	if (ev->action == CHP_HP_RELEASE_MEMORY) {
+		if (hp->policy == CHP_POLICY_ROBUST) {
+			tl_current = ev;
+			handle_event_locked(hp, ev);
+			tl_current = NULL;
+		}
+		return;
+	}
 	tl_current = ev;
 	handle_event_locked(hp, ev);
 	tl_current = NULL;
@@ -290,10 +303,12 @@ void chp_hotplug_set_event_hook(struct chp_hotplug *hp, chp_event_fn fn, void *c
 /* crash_handle_hotplug_event(), for both policies. */
 static void handle_event_locked(struct chp_hotplug *hp, const struct chp_hp_event *ev)
 {
+	bool release = ev->action == CHP_HP_RELEASE_MEMORY; /* not a crash hotplug event */
 	size_t index;
 	int err;
 
-	chp_hp_count(hp, &hp->stats.events, 1);
+	if (!release)
+		chp_hp_count(hp, &hp->stats.events, 1);
 	if (!chp_kexec_trylock_as(hp, KEXEC_HOTPLUG)) {
 		if (hp->policy == CHP_POLICY_MAINLINE) {
 			chp_hp_logf(hp, "crash hp: kexec_trylock() failed, kdump image may be inaccurate");
@@ -301,7 +316,8 @@ static void handle_event_locked(struct chp_hotplug *hp, const struct chp_hp_even
 			return;
 		}
 		/* Owe the work; whoever holds the lock (or this thread) does it. */
-		chp_hp_count(hp, &hp->stats.deferred, 1);
+		if (!release)
+			chp_hp_count(hp, &hp->stats.deferred, 1);
 		if (ev->nr_pages) {
 			uint64_t s = ev->start_pfn * CHP_PAGE_SIZE;
 			pthread_mutex_lock(&hp->stats_lock);
@@ -313,7 +329,8 @@ static void handle_event_locked(struct chp_hotplug *hp, const struct chp_hp_even
 		return;
 	}
 	if (!chp_kimage_loaded(hp->img) || !chp_kimage_hotplug_capable(hp->img)) {
-		chp_hp_count(hp, &hp->stats.ignored, 1);
+		if (!release)
+			chp_hp_count(hp, &hp->stats.ignored, 1);
 		goto out;
 	}
 	if (chp_kimage_elfcorehdr_index(hp->img, &index)) {
@@ -338,7 +355,7 @@ static void handle_event_locked(struct chp_hotplug *hp, const struct chp_hp_even
 	chp_kimage_protect(hp->img);
 	if (err < 0)
 		chp_hp_count(hp, &hp->stats.failures, 1);
-	else
+	else if (!release)
 		chp_hp_count(hp, err > 0 ? &hp->stats.updates : &hp->stats.ignored, 1);
 out:
 	unlock_and_drain(hp);

@@ -24,6 +24,7 @@ const char *chp_hp_action_name(enum chp_hp_action action)
 	case CHP_HP_REMOVE_CPU: return "remove-cpu";
 	case CHP_HP_ADD_MEMORY: return "add-memory";
 	case CHP_HP_REMOVE_MEMORY: return "remove-memory";
+	case CHP_HP_RELEASE_MEMORY: return "release-memory";
 	}
 	return "unknown";
 }
@@ -206,8 +207,15 @@ int chp_machine_remove_dimm(struct chp_machine *m, uint64_t start, uint64_t size
 				err = set_block(m, k, false);
 		if (err)
 			break;
-		/* Then the resource and memblock go; crash hotplug hears nothing. */
+		/*
+		 * Then the block devices, the resource and memblock go: crash
+		 * hotplug hears nothing, but the memory bus tells its notifiers
+		 * as each block's device goes, the memory still there.
+		 */
 		struct chp_range gone = { b * m->block_size, (b + per) * m->block_size - 1 };
+		notify(m, (struct chp_hp_event){ .action = CHP_HP_RELEASE_MEMORY,
+						 .start_pfn = gone.start / CHP_PAGE_SIZE,
+						 .nr_pages = (gone.last - gone.start + 1) / CHP_PAGE_SIZE });
 		pthread_mutex_lock(&m->state_lock);
 		err = chp_ranges_subtract(m->system_ram, gone);
 		if (!err)

@@ -30,7 +30,8 @@
  * merge (the core's make_room()).  Covering offline memory is better than
  * losing online memory, so a merge may bridge offline (present) memory or,
  * last, the crashkernel, never absent memory (core_gap_cost()); what it
- * bridged is cut out again once a slot is free (give_back()).
+ * bridged is cut out again once a slot is free (give_back()), or as its
+ * memory is removed (release_range()), which no crash hotplug event tells.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -201,9 +202,9 @@ static int remove_range(struct chp_hotplug *hp, struct chp_range cut, bool *chan
 }
 
 /*
- * After an event: a bridged gap now absent (removed without a notifier, as a
- * DIMM's resource goes after its blocks were offlined) is cut whatever it
- * costs; the rest is cut while slots are free.  (What came online in a gap is
+ * After an event: a bridged gap now absent (removed while it could not be cut
+ * as it went, release_range(), or while robust was detached) is cut whatever
+ * it costs; the rest is cut while slots are free.  (What came online in a gap is
  * no longer bridged: add_range() and the resync say so.)  Costs nothing while
  * no gap is bridged, and never walks the machine's blocks.
  */
@@ -233,6 +234,38 @@ static int give_back(struct chp_hotplug *hp, bool *changed)
 		err = chp_ranges_subtract(r->bridged, gap);
 	}
 	return err;
+}
+
+/*
+ * Memory about to go, offline already (the memory bus tells as each block's
+ * device goes, before try_remove_memory() drops the memory; no crash hotplug
+ * event follows).  Robust lists offline memory only where a merge bridged it,
+ * so what it lists there now is cut while still present, whatever it costs:
+ * once removed, a panic would read absent memory.  A bridge that cannot be
+ * cut (no room, nothing to merge) stays remembered and give_back() cuts it at
+ * the next event, as before this hook.
+ */
+static int release_range(struct chp_hotplug *hp, const struct chp_hp_event *ev, bool *changed)
+{
+	uint64_t start = ev->start_pfn * CHP_PAGE_SIZE;
+	struct chp_range gone = { start, start + ev->nr_pages * CHP_PAGE_SIZE - 1 };
+	int err;
+
+	/* Attached or not: a refused reload forgets what it bridged, the header does not. */
+	if (!ev->nr_pages)
+		return 0;
+	if (!hp->robust && (err = chp_robust_attach(hp)))
+		return err;
+	err = remove_range(hp, gone, changed);
+	if (err) {
+		chp_hp_logf(hp, "crash hp: elfcorehdr full: [%#" PRIx64 "-%#" PRIx64 "] stays "
+			    "covered as it goes", gone.start, gone.last);
+		return err;
+	}
+	if (*changed)
+		chp_hp_logf(hp, "crash hp: bridged [%#" PRIx64 "-%#" PRIx64 "] no longer covered "
+			    "(being removed)", gone.start, gone.last);
+	return chp_ranges_subtract(hp->robust->bridged, gone);
 }
 
 /* ---- the policy ---- */
@@ -311,6 +344,10 @@ int chp_robust_event(struct chp_hotplug *hp, const struct chp_hp_event *ev)
 	/* A note for every possible CPU is there from the load; ppc64 needs the FDT. */
 	if (ev->action == CHP_HP_ADD_CPU && chp_machine_arch(hp->m) != CHP_ARCH_X86_64)
 		return robust_cpu_fdt(hp, ev->cpu);
+	if (ev->action == CHP_HP_RELEASE_MEMORY) {
+		err = release_range(hp, ev, &changed);
+		return err ? err : changed;
+	}
 	if (ev->action != CHP_HP_ADD_MEMORY && ev->action != CHP_HP_REMOVE_MEMORY)
 		return 0;
 	if (!hp->robust && (err = chp_robust_attach(hp)))

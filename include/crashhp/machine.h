@@ -135,6 +135,16 @@ enum chp_hp_action { /* the kernel's KEXEC_CRASH_HP_* values */
 	CHP_HP_REMOVE_CPU = 2,
 	CHP_HP_ADD_MEMORY = 3,
 	CHP_HP_REMOVE_MEMORY = 4,
+	/*
+	 * Not a KEXEC_CRASH_HP_* value: present memory about to go, offline
+	 * already.  try_remove_memory() calls no memory notifier, but
+	 * remove_memory_block_devices() unregisters each block's device on the
+	 * memory bus first, which tells the bus's notifiers
+	 * (BUS_NOTIFY_DEL_DEVICE) while the memory is still there.  Mainline
+	 * listens to no such thing; only robust hears it, and it is no event of
+	 * the lab's (not counted, not numbered).
+	 */
+	CHP_HP_RELEASE_MEMORY = 5,
 };
 
 struct chp_hp_event {

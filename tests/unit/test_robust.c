@@ -406,6 +406,111 @@ static void test_robust__capacity_bridged_gap_removed_is_cut(void **state)
 }
 
 /*
+ * The same on x86, where the DIMM's online blocks go offline first (each an
+ * event, the bridged middle block still present then, so give_back() keeps
+ * it while no slot is free) and the resource goes after, with no crash
+ * hotplug event.  Only the memory bus hears it (BUS_NOTIFY_DEL_DEVICE as
+ * each block's device goes): robust cuts what it bridged there before the
+ * memory is gone.  Without that, the dump lists the 32 MiB block absent
+ * until some later event.  Also with the whole DIMM offline before it goes,
+ * no event at all.
+ */
+static void bridged_dimm_removed_silently(enum chp_arch arch, bool all_offline)
+{
+	struct hplab l;
+	const bool x86 = arch == CHP_ARCH_X86_64;
+	const uint64_t end = x86 ? 9 * GiB : 8 * GiB, bs = 32 * MiB;
+	const uint64_t d = end + 64 * MiB; /* [end, d) stays absent */
+	struct chp_dump_result res;
+	char merged[64];
+
+	tiny_full_gaps(&l, x86 ? 1 : 2, arch); /* x86: one-block gaps fill it */
+	assert_int_equal(chp_machine_add_dimm(l.m, d, 3 * bs, true), 0);
+	assert_int_equal(chp_machine_offline_block(l.m, (size_t)((d + bs) / bs)), 0);
+	/* More ranges until a merge bridges the DIMM's middle block. */
+	snprintf(merged, sizeof(merged), "-%#" PRIx64 "] and [%#" PRIx64 "-", d + bs - 1, d + 2 * bs);
+	for (unsigned k = 0; k < 64 && !strstr(chp_hotplug_log(l.hp), merged); k++)
+		assert_int_equal(chp_machine_add_dimm(l.m, end + 512 * MiB + k * 2 * bs, bs, true), 0);
+	if (!strstr(chp_hotplug_log(l.hp), merged))
+		fail_msg("no merge bridged [%#" PRIx64 ", +32M)", d + bs);
+	res = hplab_crash(&l);
+	assert_true(res.taken);
+	assert_int_equal(res.missing_bytes, 0);
+	assert_int_equal(res.absent_bytes, 0);
+	assert_true(res.offline_bytes >= bs);
+	assert_int_equal(chp_hotplug_stats(l.hp)->capacity_merges >= 1, true);
+	if (all_offline) {
+		assert_int_equal(chp_machine_offline_block(l.m, (size_t)(d / bs)), 0);
+		assert_int_equal(chp_machine_offline_block(l.m, (size_t)(d / bs) + 2), 0);
+	}
+	assert_int_equal(chp_machine_remove_dimm(l.m, d, 3 * bs), 0);
+	res = hplab_crash(&l);
+	assert_true(res.taken);
+	if (res.missing_bytes || res.absent_bytes)
+		fail_msg("%s: right after the DIMM with a bridged block went%s: %s",
+			 x86 ? "x86" : "ppc64", all_offline ? " (all offline)" : "", res.why);
+	assert_int_equal(chp_hotplug_stats(l.hp)->failures, 0);
+	hplab_down(&l);
+}
+
+/*
+ * A bridge that cannot be cut as its memory goes: a one-block DIMM offline
+ * between two online neighbours, bridged at capacity while every other gap
+ * is absent, then removed.  Its cut is a middle cut, which needs a slot, and
+ * nothing may merge: it stays listed (the handler fails, logged) until a slot
+ * frees, when give_back() cuts it because it is absent now.
+ */
+static void test_robust__capacity_bridge_uncut_at_removal_is_cut_when_room(void **state)
+{
+	struct hplab l;
+	struct chp_lab_spec s;
+	const uint64_t bs = 32 * MiB, x = 12 * GiB + bs, far = 16 * GiB;
+	struct chp_dump_result res;
+	unsigned k = 1;
+
+	chp_lab_spec_init(&s, CHP_ARCH_X86_64);
+	s.boot_ram = 7 * GiB;
+	s.block_size = bs;
+	s.crashkernel_size = 128 * MiB;
+	s.cpus_possible = s.cpus_present = s.cpus_online = s.nr_cpus_config = 2;
+	s.max_memory_ranges = 6;
+	hplab_up_spec(&l, &s, CHP_POLICY_ROBUST, CHP_LOAD_FILE, false);
+	/* [x - bs, x + 2 bs): one range of three DIMMs; x goes offline (a slot). */
+	for (int i = -1; i <= 1; i++)
+		assert_int_equal(chp_machine_add_dimm(l.m, x + i * (int64_t)bs, bs, true), 0);
+	/* One-block DIMMs with absent memory between, until one slot is left. */
+	for (;; k++) {
+		const struct chp_hotplug_stats *st = chp_hotplug_stats(l.hp);
+		if (st->slots_used + 1 >= st->slots_total)
+			break;
+		assert_int_equal(chp_machine_add_dimm(l.m, far + k * 2 * bs, bs, true), 0);
+	}
+	assert_int_equal(chp_machine_offline_block(l.m, (size_t)(x / bs)), 0); /* the split */
+	assert_int_equal(chp_machine_add_dimm(l.m, far + k * 2 * bs, bs, true), 0); /* bridges x */
+	/* One more: the crashkernel is bridged, the last merge there is. */
+	assert_int_equal(chp_machine_add_dimm(l.m, far + (k + 1) * 2 * bs, bs, true), 0);
+	assert_true(chp_hotplug_stats(l.hp)->capacity_merges >= 2);
+	assert_int_equal(chp_machine_remove_dimm(l.m, x, bs), 0);
+	if (!strstr(chp_hotplug_log(l.hp), "stays covered as it goes"))
+		fail_msg("%s", chp_hotplug_log(l.hp) + (strlen(chp_hotplug_log(l.hp)) > 1500 ? strlen(chp_hotplug_log(l.hp)) - 1500 : 0));
+	/* A slot frees: the bridge over absent memory goes first. */
+	assert_int_equal(chp_machine_remove_dimm(l.m, far + 2 * bs, bs), 0);
+	res = hplab_crash(&l);
+	assert_true(res.taken);
+	if (res.missing_bytes || res.absent_bytes)
+		fail_msg("after a slot freed, the bridge over the removed DIMM: %s", res.why);
+	hplab_down(&l);
+}
+
+static void test_robust__capacity_bridged_dimm_removed_without_event(void **state)
+{
+	bridged_dimm_removed_silently(CHP_ARCH_X86_64, false);
+	bridged_dimm_removed_silently(CHP_ARCH_X86_64, true);
+	bridged_dimm_removed_silently(CHP_ARCH_PPC64LE, false);
+	bridged_dimm_removed_silently(CHP_ARCH_PPC64LE, true);
+}
+
+/*
  * Full of two-block offline gaps, and the upper block of the first gap comes
  * online: the cheapest room is made by bridging that very gap, so the block
  * is covered by the merge.  It is online, not bridged: when the merge's slot
@@ -746,6 +851,8 @@ int main(void)
 		cmocka_unit_test(test_robust__capacity_never_bridges_absent),
 		cmocka_unit_test(test_robust__capacity_bridged_gap_removed_is_cut),
 		cmocka_unit_test(test_robust__refused_reload_keeps_bridged_gaps),
+		cmocka_unit_test(test_robust__capacity_bridged_dimm_removed_without_event),
+		cmocka_unit_test(test_robust__capacity_bridge_uncut_at_removal_is_cut_when_room),
 		cmocka_unit_test(test_robust__capacity_block_onlined_into_its_own_bridge),
 		cmocka_unit_test(test_robust__capacity_resync_keeps_present_bridge),
 		cmocka_unit_test(test_robust__capacity_head_cut_borrow_leaves_the_cut_range),
