@@ -31,12 +31,21 @@ int chp_policy_from_name(enum chp_policy *out, const char *name)
 
 static const struct chp_policy_ops *policy_ops(enum chp_policy policy)
 {
-	/* As chp_policy_name(): anything but mainline is robust. */
-	return policy == CHP_POLICY_MAINLINE ? &chp_mainline_policy : &chp_robust_policy;
+	switch (policy) {
+	case CHP_POLICY_MAINLINE:
+		return &chp_mainline_policy;
+	case CHP_POLICY_ROBUST:
+		return &chp_robust_policy;
+	}
+	return NULL;
 }
 
 int chp_hotplug_new(struct chp_hotplug **out, enum chp_policy policy, struct chp_machine *m,
 		    struct chp_kimage *img)
 {
-	return chp_hotplug_new_ops(out, policy, policy_ops(policy), m, img);
+	const struct chp_policy_ops *ops = policy_ops(policy);
+
+	if (!ops)
+		return chp_fail(-EINVAL, "unknown policy %d", (int)policy);
+	return chp_hotplug_new_ops(out, policy, ops, m, img);
 }
