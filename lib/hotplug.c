@@ -35,8 +35,8 @@ static void unlock_and_drain(struct chp_hotplug *hp);
 
 /*
  * The event this thread is handling: per thread, because a loader draining
- * owed work stores too, on its own thread, while an event is
- * handled on another.
+ * owed work stores too, on its own thread, while an event is handled on
+ * another.
  */
 static _Thread_local const struct chp_hp_event *tl_current;
 
@@ -274,7 +274,8 @@ static void handle_event(void *ctx, const struct chp_hp_event *ev)
 	/*
 	 * Memory about to be removed, heard on the memory bus: only a policy
 	 * that asks hears it (robust may have bridged that offline memory at
-	 * capacity), and it is no crash hotplug event (not counted, not numbered for the lab).
+	 * capacity), and it is no crash hotplug event (not counted, not
+	 * numbered for the lab).
 	 */
 	if (ev->action == CHP_HP_RELEASE_MEMORY) {
 		if (hp->ops->hears_release) {
