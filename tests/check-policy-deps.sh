@@ -9,7 +9,8 @@ nm=$1
 lib=$2
 root=$3
 bad=0
-if grep -n '#include "\(policies\|robust\|arch_mainline\|arch_ppc64_fdt\)\.h"' "$root/lib/hotplug.c"; then
+policy_headers='#include "\(policies\|robust\|arch_mainline\|arch_ppc64_fdt\)\.h"'
+if grep -n "$policy_headers" "$root/lib/hotplug.c"; then
 	echo "lib/hotplug.c includes a policy's header" >&2
 	bad=1
 fi
