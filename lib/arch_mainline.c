@@ -11,9 +11,9 @@
 
 #include "crashhp/crashmem.h"
 #include "crashhp/elfcore.h"
-#include "crashhp/fdt.h"
 #include "hotplug_internal.h"
 #include "internal.h"
+#include "policies.h"
 
 /* Copy a rebuilt header over the segment, the image hidden meanwhile. */
 static int replace_header(struct chp_hotplug *hp, const struct chp_ranges *memory,
@@ -67,7 +67,7 @@ static int current_ranges(struct chp_hotplug *hp, struct chp_ranges **out)
 	return err;
 }
 
-int chp_arch_x86_64_mainline(struct chp_hotplug *hp, const struct chp_hp_event *ev)
+static int x86_64_mainline(struct chp_hotplug *hp, const struct chp_hp_event *ev)
 {
 	struct chp_ranges *memory;
 	bool cpu_event = ev->action == CHP_HP_ADD_CPU || ev->action == CHP_HP_REMOVE_CPU;
@@ -121,7 +121,7 @@ static int ppc64_remove_mem_range(struct chp_ranges *memory, struct chp_range x,
 	return 0;
 }
 
-int chp_arch_ppc64_mainline(struct chp_hotplug *hp, const struct chp_hp_event *ev)
+static int ppc64_mainline(struct chp_hotplug *hp, const struct chp_hp_event *ev)
 {
 	struct chp_ranges *memory, *tail = NULL;
 	int err;
@@ -159,41 +159,19 @@ int chp_arch_ppc64_mainline(struct chp_hotplug *hp, const struct chp_hp_event *e
 	return err;
 }
 
-/*
- * update_crash_fdt(): /cpus rebuilt from the present CPUs (update_cpus_node)
- * while kexec_crash_image is hidden, so the capture kernel can boot on the
- * CPU that is coming up.
- */
-int chp_arch_ppc64_update_fdt(struct chp_hotplug *hp)
+/* arch_crash_handle_hotplug_event(), for the machine's arch. */
+static int mainline_event(struct chp_hotplug *hp, const struct chp_hp_event *ev)
 {
-	struct chp_segment_info seg;
-	size_t index;
-	uint8_t *fdt;
-	int err = chp_kimage_fdt_index(hp->img, &index);
-
-	if (err) {
-		chp_hp_logf(hp, "crash hp: Unable to locate FDT segment.");
-		return err;
-	}
-	err = chp_kimage_segment(hp->img, index, &seg);
-	if (err)
-		return err;
-	fdt = malloc((size_t)seg.memsz);
-	if (!fdt)
-		return chp_fail(-ENOMEM, "out of memory for the FDT");
-	err = chp_kimage_read(hp->img, seg.paddr, fdt, (size_t)seg.memsz);
-	if (!err) {
-		chp_machine_lock_state(hp->m);
-		err = chp_fdt_rebuild_cpus(hp->m, fdt, (size_t)seg.memsz);
-		chp_machine_unlock_state(hp->m);
-		if (err)
-			chp_hp_logf(hp, "crash hp: Failed to update crash FDT");
-	}
-	if (!err) {
-		chp_hp_step(hp, CHP_STEP_IMAGE_HIDDEN);
-		err = chp_hp_copy(hp, seg.paddr, fdt, (size_t)seg.memsz);
-		chp_hp_step(hp, CHP_STEP_IMAGE_VISIBLE);
-	}
-	free(fdt);
-	return err ? err : 1;
+	if (chp_machine_arch(hp->m) == CHP_ARCH_X86_64)
+		return x86_64_mainline(hp, ev);
+	return ppc64_mainline(hp, ev);
 }
+
+/*
+ * Stock 6.12: a contended event is dropped, the memory bus's removal is not
+ * heard, a load takes no hotplug lock, a panic needs the kexec lock (and no
+ * copy in progress), and no view of the header is kept between events.
+ */
+const struct chp_policy_ops chp_mainline_policy = {
+	.event = mainline_event,
+};

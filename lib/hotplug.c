@@ -11,23 +11,20 @@
 #include "crashhp/error.h"
 #include "crashhp/hotplug.h"
 #include "hotplug_internal.h"
+#include "hotplug_policy.h"
 #include "internal.h"
 #include "loader_internal.h"
 
-const char *chp_policy_name(enum chp_policy policy)
-{
-	return policy == CHP_POLICY_MAINLINE ? "mainline" : "robust";
-}
+/*
+ * The generic handler: the kexec lock, deferral and drain, loads, the panic
+ * path.  It knows a policy only through hp->ops (hotplug_policy.h).
+ */
 
-int chp_policy_from_name(enum chp_policy *out, const char *name)
+/* The policy forgets its view of the loaded image (a new image, or none). */
+static void policy_detach(struct chp_hotplug *hp)
 {
-	if (!strcmp(name, "mainline"))
-		*out = CHP_POLICY_MAINLINE;
-	else if (!strcmp(name, "robust"))
-		*out = CHP_POLICY_ROBUST;
-	else
-		return chp_fail(-EINVAL, "unknown policy '%s' (mainline, robust)", name);
-	return 0;
+	if (hp->ops->detach)
+		hp->ops->detach(hp);
 }
 
 bool chp_hotplug_kexec_trylock(struct chp_hotplug *hp)
@@ -39,8 +36,8 @@ static void unlock_and_drain(struct chp_hotplug *hp);
 
 /*
  * The event this thread is handling: per thread, because a loader draining
- * robust's owed work stores too, on its own thread, while an event is
- * handled on another.
+ * owed work stores too, on its own thread, while an event is handled on
+ * another.
  */
 static _Thread_local const struct chp_hp_event *tl_current;
 
@@ -216,7 +213,7 @@ static void drain_once(struct chp_hotplug *hp)
 	pthread_mutex_unlock(&hp->stats_lock);
 	if (chp_kimage_loaded(hp->img) && chp_kimage_hotplug_capable(hp->img)) {
 		if (chp_kimage_unprotect(hp->img) == 0) {
-			if (chp_robust_resync(hp))
+			if (hp->ops->resync(hp))
 				chp_hp_logf(hp, "crash hp: resync failed: %s", chp_last_error());
 			chp_kimage_protect(hp->img);
 		}
@@ -227,12 +224,13 @@ static void drain_once(struct chp_hotplug *hp)
 }
 
 /*
- * Let the kexec lock go; robust first does the work contended events left,
- * while it still holds the lock, as a hotplug update (a panic meanwhile takes
- * its dump of a crash-consistent header), until nothing is owed.  The release
- * itself fails while work is pending (kexec_lock.c), so an event deferred
- * after the last look is applied here before the lock is free: owed work is
- * never left to a free lock.  (Mainline never owes: its release succeeds.)
+ * Let the kexec lock go; a deferring policy (robust) first does the work
+ * contended events left, while it still holds the lock, as a hotplug update
+ * (a panic meanwhile takes its dump of a crash-consistent header), until
+ * nothing is owed.  The release itself fails while work is pending
+ * (kexec_lock.c), so an event deferred after the last look is applied here
+ * before the lock is free: owed work is never left to a free lock.  (A policy
+ * that drops contended events, mainline, never owes: its release succeeds.)
  */
 static void unlock_and_drain(struct chp_hotplug *hp)
 {
@@ -275,12 +273,13 @@ static void handle_event(void *ctx, const struct chp_hp_event *ev)
 	uint64_t t0 = now_ns(), took;
 
 	/*
-	 * Memory about to be removed, heard on the memory bus: only robust
-	 * listens (it may have bridged that offline memory at capacity), and it
-	 * is no crash hotplug event (not counted, not numbered for the lab).
+	 * Memory about to be removed, heard on the memory bus: only a policy
+	 * that asks hears it (robust may have bridged that offline memory at
+	 * capacity), and it is no crash hotplug event (not counted, not
+	 * numbered for the lab).
 	 */
 	if (ev->action == CHP_HP_RELEASE_MEMORY) {
-		if (hp->policy == CHP_POLICY_ROBUST) {
+		if (hp->ops->hears_release) {
 			tl_current = ev;
 			handle_event_locked(hp, ev);
 			tl_current = NULL;
@@ -311,7 +310,7 @@ static void handle_event_locked(struct chp_hotplug *hp, const struct chp_hp_even
 	if (!release)
 		chp_hp_count(hp, &hp->stats.events, 1);
 	if (!chp_kexec_trylock_as(hp, KEXEC_HOTPLUG)) {
-		if (hp->policy == CHP_POLICY_MAINLINE) {
+		if (!hp->ops->defers_contended) {
 			chp_hp_logf(hp, "crash hp: kexec_trylock() failed, kdump image may be inaccurate");
 			chp_hp_count(hp, &hp->stats.dropped, 1);
 			return;
@@ -344,14 +343,9 @@ static void handle_event_locked(struct chp_hotplug *hp, const struct chp_hp_even
 		goto out;
 	}
 	hp->hp_action = ev->action;
-	if (hp->policy == CHP_POLICY_ROBUST)
-		err = chp_robust_event(hp, ev);
-	else if (chp_machine_arch(hp->m) == CHP_ARCH_X86_64)
-		err = chp_arch_x86_64_mainline(hp, ev);
-	else
-		err = chp_arch_ppc64_mainline(hp, ev);
+	err = hp->ops->event(hp, ev);
 	hp->hp_action = CHP_HP_NONE;
-	/* Mainline marks the header updated even when the handler failed. */
+	/* Linux marks the header updated even when the handler failed. */
 	hp->elfcorehdr_updated = true;
 	chp_kimage_protect(hp->img);
 	if (err < 0)
@@ -362,14 +356,15 @@ out:
 	unlock_and_drain(hp);
 }
 
-int chp_hotplug_new(struct chp_hotplug **out, enum chp_policy policy, struct chp_machine *m,
-		    struct chp_kimage *img)
+int chp_hotplug_new_ops(struct chp_hotplug **out, enum chp_policy policy,
+			const struct chp_policy_ops *ops, struct chp_machine *m, struct chp_kimage *img)
 {
 	struct chp_hotplug *hp = calloc(1, sizeof(*hp));
 
 	if (!hp)
 		return chp_fail(-ENOMEM, "out of memory");
 	hp->policy = policy;
+	hp->ops = ops;
 	hp->m = m;
 	hp->img = img;
 	atomic_init(&hp->kexec_lock, KEXEC_FREE);
@@ -391,7 +386,7 @@ void chp_hotplug_free(struct chp_hotplug *hp)
 	if (!hp)
 		return;
 	chp_machine_set_notifier(hp->m, NULL, NULL);
-	chp_robust_detach(hp);
+	policy_detach(hp);
 	chp_ranges_free(hp->owed);
 	chp_ranges_free(hp->applying);
 	pthread_mutex_destroy(&hp->region_lock);
@@ -412,38 +407,20 @@ void chp_hotplug_set_step_hook(struct chp_hotplug *hp, chp_step_fn fn, void *ctx
 }
 
 /*
- * Robust's load holds memory and CPU hotplug off from before it takes the
- * kexec lock until it has let it go, as the kernel's deferred resync work
- * does (cpus_read_lock(), get_online_mems(), then only a try of the kexec
- * lock: kernel/0003).  Why: the kernel's build lists offline-but-present
- * blocks, and robust takes them out in the resync after the load.  A DIMM
- * made only of offline blocks is removed with no crash hotplug event (no
- * MEM_OFFLINE: try_remove_memory() only drops the resource, under
- * mem_hotplug_begin()); removed between the build and that resync, it
- * stayed in the header and a panic then read absent memory.  Holding the
- * hotplug lock, that removal waits for the resync to finish.
- *
- * Not chosen: taking the offline blocks out while the load still holds the
- * kexec lock as a loader.  It closes the window too, but a panic meanwhile
- * gets no dump (the loader's window), and the resync's dumps are what robust
- * promises (test_hotplug__reload_resync_takes_dumps).  Here the resync stays
- * a hotplug update whose every store a panic may see.
- *
- * A real kernel can do the same: no path waits for the kexec lock (hotplug
- * notifiers and the panic path only try it), so a load waiting for
- * get_online_mems() while an offline or removal runs is no deadlock (that
- * operation's event finds the kexec lock free or defers).  Mainline models
- * the unpatched kernel, whose load takes no hotplug lock.
+ * A policy's load may hold memory and CPU hotplug off from before it takes
+ * the kexec lock until it has let it go, as the patched kernel's deferred
+ * resync work does (robust.c says why).  Mainline models the unpatched
+ * kernel, whose load takes no hotplug lock.
  */
 static void load_hold_hotplug(struct chp_hotplug *hp)
 {
-	if (hp->policy == CHP_POLICY_ROBUST)
+	if (hp->ops->load_holds_hotplug)
 		chp_machine_lock_hotplug(hp->m);
 }
 
 static void load_release_hotplug(struct chp_hotplug *hp)
 {
-	if (hp->policy == CHP_POLICY_ROBUST)
+	if (hp->ops->load_holds_hotplug)
 		chp_machine_unlock_hotplug(hp->m);
 }
 
@@ -482,25 +459,25 @@ int chp_hotplug_load_read(struct chp_hotplug *hp, const struct chp_load_options 
 		chp_machine_unlock_state(hp->m);
 	/*
 	 * A load that failed before replacing the image (a header that does not
-	 * fit) leaves it as it was, in use, and robust keeps what it knows of it:
-	 * the gaps it bridged are in no header field, only in its state.  A new
-	 * image, or none, is read afresh.
+	 * fit) leaves it as it was, in use, and the policy keeps what it knows of
+	 * it (robust: the gaps it bridged are in no header field, only in its
+	 * state).  A new image, or none, is read afresh.
 	 */
 	if (!err || !chp_kimage_loaded(hp->img))
-		chp_robust_detach(hp);
+		policy_detach(hp);
 	if (!err)
 		hp->elfcorehdr_updated = false;
-	if (!err && hp->policy == CHP_POLICY_ROBUST && chp_kimage_hotplug_capable(hp->img)) {
+	if (!err && hp->ops->attach && chp_kimage_hotplug_capable(hp->img)) {
 		/*
 		 * The kernel's build lists offline blocks too (its rule, complete as
 		 * it is): made exact once the image is in place, as a hotplug update
 		 * whose every store a panic may see (its dump taken), not as part of
 		 * the load; its failure is still the load's.
 		 */
-		err = chp_robust_attach(hp);
+		err = hp->ops->attach(hp);
 		chp_kexec_become(hp, KEXEC_HOTPLUG);
 		if (!err && !(err = chp_kimage_unprotect(hp->img))) {
-			err = chp_robust_resync(hp);
+			err = hp->ops->resync(hp);
 			chp_kimage_protect(hp->img);
 		}
 	}
@@ -513,7 +490,7 @@ int chp_hotplug_unload(struct chp_hotplug *hp)
 {
 	if (!chp_kexec_trylock_as(hp, KEXEC_LOADER))
 		return chp_fail(-EBUSY, "kexec_load: the kexec lock is taken");
-	chp_robust_detach(hp);
+	policy_detach(hp);
 	pthread_mutex_lock(&hp->region_lock);
 	chp_kimage_unload(hp->img);
 	pthread_mutex_unlock(&hp->region_lock);
@@ -525,7 +502,7 @@ int chp_hotplug_panic_gate(struct chp_hotplug *hp)
 {
 	enum kexec_holder holder = chp_kexec_holder(hp);
 
-	if (hp->policy == CHP_POLICY_MAINLINE) {
+	if (!hp->ops->panic_during_update) {
 		/* __crash_kexec(): kexec_trylock(), then kexec_crash_image. */
 		if (holder == KEXEC_LOADER)
 			return chp_fail(-EBUSY, "panic: kexec_trylock() failed (held by a load): no dump");
@@ -558,8 +535,8 @@ int chp_hotplug_frozen(struct chp_hotplug *hp, int (*fn)(void *ctx), void *ctx)
 const struct chp_hotplug_stats *chp_hotplug_stats(struct chp_hotplug *hp)
 {
 	pthread_mutex_lock(&hp->stats_lock);
-	if (hp->robust) {
-		chp_robust_usage(hp, &hp->stats.slots_used, &hp->stats.slots_total);
+	if (hp->policy_state) {
+		hp->ops->usage(hp, &hp->stats.slots_used, &hp->stats.slots_total);
 	} else if (chp_kimage_loaded(hp->img)) {
 		struct chp_segment_info seg;
 		uint8_t raw[2];

@@ -7,7 +7,7 @@
 
 #include "crashhp/hotplug.h"
 
-struct chp_robust;
+struct chp_policy_ops;
 
 /* Who holds the kexec lock (the kernel's __kexec_lock is a plain flag). */
 enum kexec_holder {
@@ -19,6 +19,7 @@ enum kexec_holder {
 
 struct chp_hotplug {
 	enum chp_policy policy;
+	const struct chp_policy_ops *ops;  /* the policy, as the handler knows it */
 	struct chp_machine *m;
 	struct chp_kimage *img;
 
@@ -29,7 +30,7 @@ struct chp_hotplug {
 
 	bool elfcorehdr_updated;      /* kimage->elfcorehdr_updated */
 	enum chp_hp_action hp_action;
-	struct chp_robust *robust;    /* robust's view of the loaded header */
+	void *policy_state;           /* the policy's view of the loaded header, or NULL */
 
 	chp_step_fn step;
 	void *step_ctx;
@@ -37,7 +38,7 @@ struct chp_hotplug {
 	void *event_ctx;
 
 
-	/* Robust: ranges of deferred events, and of those a resync is applying. */
+	/* Ranges of deferred events, and of those a resync is applying. */
 	struct chp_ranges *owed;
 	struct chp_ranges *applying;
 
@@ -63,7 +64,10 @@ bool chp_kexec_take_pending(struct chp_hotplug *hp);
 /* The holder lets go; false, still holding, if work became pending meanwhile. */
 bool chp_kexec_release(struct chp_hotplug *hp);
 
-/* The narrow store API: every write into the crash region comes here. */
+/*
+ * The generic API: what a policy (hotplug_policy.h) may call.
+ * The narrow store API: every write into the crash region comes here.
+ */
 /* One atomic store (aligned, 1/2/4/8 bytes; -EINVAL otherwise), one crash point. */
 int chp_hp_store(struct chp_hotplug *hp, uint64_t paddr, const void *src, size_t len);
 /* A wider write: split into atomic parts, each a store and a crash point. */
@@ -75,20 +79,14 @@ void chp_hp_count(struct chp_hotplug *hp, uint64_t *counter, uint64_t n);
 /* The elfcorehdr segment of the loaded image. */
 int chp_hp_header_segment(struct chp_hotplug *hp, struct chp_segment_info *seg);
 
-/* Arch handlers, called with the kexec lock held and the region writable. */
-int chp_arch_x86_64_mainline(struct chp_hotplug *hp, const struct chp_hp_event *ev);
-int chp_arch_ppc64_mainline(struct chp_hotplug *hp, const struct chp_hp_event *ev);
+/*
+ * ppc64's update_crash_fdt(): /cpus rewritten from the present CPUs, the
+ * image hidden meanwhile (arch_ppc64_fdt.c).  1: done; -errno.
+ */
 int chp_arch_ppc64_update_fdt(struct chp_hotplug *hp);
 /* The range an event adds or removes, minus what headers always leave out;
  * `scratch` holds those exclusions (kept by the caller: no allocation). */
 int chp_hp_event_ranges(struct chp_hotplug *hp, const struct chp_hp_event *ev,
 			struct chp_ranges *out, struct chp_ranges *scratch);
-
-/* Robust: attach to a freshly loaded header, apply an event, resync. */
-int chp_robust_attach(struct chp_hotplug *hp);
-void chp_robust_detach(struct chp_hotplug *hp);
-int chp_robust_event(struct chp_hotplug *hp, const struct chp_hp_event *ev);
-int chp_robust_resync(struct chp_hotplug *hp);
-void chp_robust_usage(const struct chp_hotplug *hp, size_t *used, size_t *total);
 
 #endif

@@ -45,6 +45,7 @@
 #include "hotplug_internal.h"
 #include "internal.h"
 #include "linux/crash_slots.h"
+#include "policies.h"
 
 struct chp_robust {
 	uint64_t seg;          /* physical address of the header */
@@ -63,6 +64,15 @@ struct chp_robust {
 	unsigned ncpu_status;
 	bool big;
 };
+
+/* Robust's view of the loaded header: the handler's policy_state, or NULL. */
+static struct chp_robust *robust_of(const struct chp_hotplug *hp)
+{
+	return hp->policy_state;
+}
+
+static int robust_attach(struct chp_hotplug *hp);
+static void robust_detach(struct chp_hotplug *hp);
 
 /* ---- what the slot core (lib/kernel/crash_slots.c) asks of the lab ---- */
 
@@ -104,7 +114,7 @@ static int robust_exclusions(const struct chp_machine *m, struct chp_ranges *out
 
 static int fill_safe(struct chp_hotplug *hp)
 {
-	struct chp_robust *r = hp->robust;
+	struct chp_robust *r = robust_of(hp);
 	int err;
 
 	chp_machine_lock_state(hp->m);
@@ -173,7 +183,7 @@ static int core_result(struct chp_hotplug *hp, int err)
 
 	if (err != -ENOSPC)
 		return err;
-	crash_slots_usage(hp->robust->slots, &used, &total);
+	crash_slots_usage(robust_of(hp)->slots, &used, &total);
 	chp_hp_logf(hp, "crash hp: elfcorehdr full (%zu slots) and no two ranges merge "
 		    "without covering absent memory", total);
 	return chp_fail(-ENOSPC, "elfcorehdr full: %zu slots, no two ranges merge without "
@@ -184,7 +194,7 @@ static int core_result(struct chp_hotplug *hp, int err)
 
 static int add_range(struct chp_hotplug *hp, struct chp_range want, bool *changed)
 {
-	struct chp_robust *r = hp->robust;
+	struct chp_robust *r = robust_of(hp);
 	int err = core_result(hp, crash_slots_add(r->slots, want.start, want.last, changed));
 
 	/*
@@ -198,7 +208,7 @@ static int add_range(struct chp_hotplug *hp, struct chp_range want, bool *change
 
 static int remove_range(struct chp_hotplug *hp, struct chp_range cut, bool *changed)
 {
-	return core_result(hp, crash_slots_remove(hp->robust->slots, cut.start, cut.last, changed));
+	return core_result(hp, crash_slots_remove(robust_of(hp)->slots, cut.start, cut.last, changed));
 }
 
 /*
@@ -210,7 +220,7 @@ static int remove_range(struct chp_hotplug *hp, struct chp_range cut, bool *chan
  */
 static int give_back(struct chp_hotplug *hp, bool *changed)
 {
-	struct chp_robust *r = hp->robust;
+	struct chp_robust *r = robust_of(hp);
 	int err;
 
 	if (!chp_ranges_count(r->bridged))
@@ -254,7 +264,7 @@ static int release_range(struct chp_hotplug *hp, const struct chp_hp_event *ev, 
 	/* Attached or not: a refused reload forgets what it bridged, the header does not. */
 	if (!ev->nr_pages)
 		return 0;
-	if (!hp->robust && (err = chp_robust_attach(hp)))
+	if (!robust_of(hp) && (err = robust_attach(hp)))
 		return err;
 	err = remove_range(hp, gone, changed);
 	if (err) {
@@ -265,7 +275,7 @@ static int release_range(struct chp_hotplug *hp, const struct chp_hp_event *ev, 
 	if (*changed)
 		chp_hp_logf(hp, "crash hp: bridged [%#" PRIx64 "-%#" PRIx64 "] no longer covered "
 			    "(being removed)", gone.start, gone.last);
-	return chp_ranges_subtract(hp->robust->bridged, gone);
+	return chp_ranges_subtract(robust_of(hp)->bridged, gone);
 }
 
 /* ---- the policy ---- */
@@ -273,7 +283,7 @@ static int release_range(struct chp_hotplug *hp, const struct chp_hp_event *ev, 
 /* ppc64: every possible CPU's status offset, from one walk of the loaded tree. */
 static int index_fdt(struct chp_hotplug *hp)
 {
-	struct chp_robust *r = hp->robust;
+	struct chp_robust *r = robust_of(hp);
 	struct chp_segment_info seg;
 	size_t index;
 	uint8_t *fdt;
@@ -316,9 +326,9 @@ static int robust_cpu_fdt(struct chp_hotplug *hp, unsigned cpu)
 	uint32_t offset;
 	int err;
 
-	if (!hp->robust && (err = chp_robust_attach(hp)))
+	if (!robust_of(hp) && (err = robust_attach(hp)))
 		return err;
-	r = hp->robust;
+	r = robust_of(hp);
 	if (!r->fdt_paddr && (err = index_fdt(hp)))
 		return err;
 	offset = cpu < r->ncpu_status ? r->cpu_status[cpu] : 0;
@@ -335,7 +345,7 @@ static int robust_cpu_fdt(struct chp_hotplug *hp, unsigned cpu)
 	return chp_hp_store(hp, r->fdt_paddr + offset, "okay", 4) ? -EIO : 1;
 }
 
-int chp_robust_event(struct chp_hotplug *hp, const struct chp_hp_event *ev)
+static int robust_event(struct chp_hotplug *hp, const struct chp_hp_event *ev)
 {
 	struct chp_ranges *pieces;
 	bool changed = false;
@@ -350,14 +360,14 @@ int chp_robust_event(struct chp_hotplug *hp, const struct chp_hp_event *ev)
 	}
 	if (ev->action != CHP_HP_ADD_MEMORY && ev->action != CHP_HP_REMOVE_MEMORY)
 		return 0;
-	if (!hp->robust && (err = chp_robust_attach(hp)))
+	if (!robust_of(hp) && (err = robust_attach(hp)))
 		return err;
-	pieces = hp->robust->pieces;
-	err = chp_hp_event_ranges(hp, ev, pieces, hp->robust->exclusions);
+	pieces = robust_of(hp)->pieces;
+	err = chp_hp_event_ranges(hp, ev, pieces, robust_of(hp)->exclusions);
 	if (!err)
-		err = robust_exclusions(hp->m, hp->robust->exclusions);
+		err = robust_exclusions(hp->m, robust_of(hp)->exclusions);
 	if (!err)
-		err = chp_ranges_subtract_all(pieces, hp->robust->exclusions);
+		err = chp_ranges_subtract_all(pieces, robust_of(hp)->exclusions);
 	for (size_t k = 0; !err && k < chp_ranges_count(pieces); k++) {
 		struct chp_range p = *chp_ranges_at(pieces, k);
 		err = ev->action == CHP_HP_ADD_MEMORY ? add_range(hp, p, &changed)
@@ -368,7 +378,7 @@ int chp_robust_event(struct chp_hotplug *hp, const struct chp_hp_event *ev)
 		 * free, or whatever it costs once its DIMM is gone (give_back()).
 		 */
 		if (err == -ENOSPC && ev->action == CHP_HP_REMOVE_MEMORY &&
-		    chp_ranges_add(hp->robust->bridged, p))
+		    chp_ranges_add(robust_of(hp)->bridged, p))
 			err = -ENOMEM;
 	}
 	if (!err)
@@ -381,16 +391,16 @@ static int add_to_ranges(void *arg, u64 start, u64 last)
 	return chp_ranges_add(arg, (struct chp_range){ start, last });
 }
 
-int chp_robust_resync(struct chp_hotplug *hp)
+static int robust_resync(struct chp_hotplug *hp)
 {
 	struct chp_robust *r;
 	struct chp_ranges *want, *have, *diff;
 	bool changed = false;
 	int err;
 
-	if (!hp->robust && (err = chp_robust_attach(hp)))
+	if (!robust_of(hp) && (err = robust_attach(hp)))
 		return err;
-	r = hp->robust;
+	r = robust_of(hp);
 	err = chp_ranges_new(&want);
 	if (err)
 		return err;
@@ -454,7 +464,7 @@ out:
 }
 
 /* Read the loaded header into the slot core. */
-int chp_robust_attach(struct chp_hotplug *hp)
+static int robust_attach(struct chp_hotplug *hp)
 {
 	struct chp_segment_info seg;
 	struct chp_robust *r;
@@ -472,7 +482,7 @@ int chp_robust_attach(struct chp_hotplug *hp)
 	r->hp = hp;
 	r->big = chp_arch_big_endian(arch);
 	nslots = chp_elfcore_slots((size_t)seg.memsz);
-	hp->robust = r;
+	hp->policy_state = r;
 	if (chp_ranges_new(&r->pieces) || chp_ranges_new(&r->exclusions) ||
 	    chp_ranges_new(&r->bridged) || chp_ranges_new(&r->bridged_work) ||
 	    chp_ranges_new(&r->safe))
@@ -503,15 +513,15 @@ int chp_robust_attach(struct chp_hotplug *hp)
 	}
 	free(hdr);
 	if (err) {
-		chp_robust_detach(hp);
+		robust_detach(hp);
 		return err;
 	}
 	return 0;
 }
 
-void chp_robust_detach(struct chp_hotplug *hp)
+static void robust_detach(struct chp_hotplug *hp)
 {
-	struct chp_robust *r = hp->robust;
+	struct chp_robust *r = robust_of(hp);
 
 	if (!r)
 		return;
@@ -523,10 +533,51 @@ void chp_robust_detach(struct chp_hotplug *hp)
 	chp_ranges_free(r->pieces);
 	chp_ranges_free(r->exclusions);
 	free(r);
-	hp->robust = NULL;
+	hp->policy_state = NULL;
 }
 
-void chp_robust_usage(const struct chp_hotplug *hp, size_t *used, size_t *total)
+static void robust_usage(const struct chp_hotplug *hp, size_t *used, size_t *total)
 {
-	crash_slots_usage(hp->robust->slots, used, total);
+	crash_slots_usage(robust_of(hp)->slots, used, total);
 }
+
+/*
+ * The patched kernel: a contended event is owed to the lock's holder, not
+ * dropped; memory leaving is heard as it goes (a bridge over it is cut); a
+ * panic during an update takes its dump (every store leaves a header a
+ * capture kernel reads); and a load holds hotplug off until its resync is
+ * done.  Why the load does:
+ *
+ * The load holds memory and CPU hotplug off from before it takes the kexec
+ * lock until it has let it go, as the kernel's deferred resync work does
+ * (cpus_read_lock(), get_online_mems(), then only a try of the kexec lock:
+ * kernel/0003).  The kernel's build lists offline-but-present blocks, and
+ * robust takes them out in the resync after the load.  A DIMM made only of
+ * offline blocks is removed with no crash hotplug event (no MEM_OFFLINE:
+ * try_remove_memory() only drops the resource, under mem_hotplug_begin());
+ * removed between the build and that resync, it stayed in the header and a
+ * panic then read absent memory.  Holding the hotplug lock, that removal
+ * waits for the resync to finish.
+ *
+ * Not chosen: taking the offline blocks out while the load still holds the
+ * kexec lock as a loader.  It closes the window too, but a panic meanwhile
+ * gets no dump (the loader's window), and the resync's dumps are what robust
+ * promises (test_hotplug__reload_resync_takes_dumps).  Here the resync stays
+ * a hotplug update whose every store a panic may see.
+ *
+ * A real kernel can do the same: no path waits for the kexec lock (hotplug
+ * notifiers and the panic path only try it), so a load waiting for
+ * get_online_mems() while an offline or removal runs is no deadlock (that
+ * operation's event finds the kexec lock free or defers).
+ */
+const struct chp_policy_ops chp_robust_policy = {
+	.event = robust_event,
+	.defers_contended = true,
+	.hears_release = true,
+	.load_holds_hotplug = true,
+	.panic_during_update = true,
+	.attach = robust_attach,
+	.resync = robust_resync,
+	.detach = robust_detach,
+	.usage = robust_usage,
+};

@@ -69,7 +69,10 @@ struct chp_hotplug_stats {
 
 struct chp_hotplug;
 
-/* Attach to `m` (as its notifier) and `img` (mapped over its crashkernel). */
+/*
+ * Attach to `m` (as its notifier) and `img` (mapped over its crashkernel).
+ * -EINVAL: `policy` is none of enum chp_policy.
+ */
 int chp_hotplug_new(struct chp_hotplug **out, enum chp_policy policy, struct chp_machine *m,
 		    struct chp_kimage *img);
 void chp_hotplug_free(struct chp_hotplug *hp);

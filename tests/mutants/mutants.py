@@ -104,7 +104,7 @@ MUTANTS = [
     M("release-ignored", R, "logic", "memory removed with its blocks offline (no crash hotplug event) is not cut as it goes: a bridge over it lists absent memory until the next event",
       "err = release_range(hp, ev, &changed);", "err = 0;"),
     M("release-not-dispatched", H, "protocol", "the memory bus's removal is not passed to robust: a bridge over removed memory lists absent memory until the next event",
-      "if (hp->policy == CHP_POLICY_ROBUST) {\n\t\t\ttl_current = ev;", "if (0) {\n\t\t\ttl_current = ev;"),
+      "if (hp->ops->hears_release) {\n\t\t\ttl_current = ev;", "if (0) {\n\t\t\ttl_current = ev;"),
     M("uncut-offline-forgotten", R, "logic", "a block gone offline whose cut found no room is not remembered: "
       "once its DIMM is gone it stays listed (absent memory) even after a slot frees",
       "if (err == -ENOSPC && ev->action == CHP_HP_REMOVE_MEMORY &&", "if (0 && ev->action == CHP_HP_REMOVE_MEMORY &&"),
@@ -137,13 +137,13 @@ MUTANTS = [
       "offsets[fdt32_to_cpu(*reg)] = (uint32_t)(status - (const char *)fdt);",
       "offsets[fdt32_to_cpu(*reg)] = (uint32_t)(status - (const char *)fdt) + 4;"),
     M("fdt-index-kept-over-reload", H, "fdt", "a load keeps robust's old state (slot table, FDT index) instead of reading the new image: ADD_CPU stores \"okay\" where the old tree was",
-      "\tif (!err || !chp_kimage_loaded(hp->img))\n\t\tchp_robust_detach(hp);\n\tif (!err)\n\t\thp->elfcorehdr_updated = false;\n\tif (!err && hp->policy == CHP_POLICY_ROBUST && chp_kimage_hotplug_capable(hp->img)) {\n\t\t/*\n\t\t * The kernel's build lists offline blocks too (its rule, complete as\n\t\t * it is): made exact once the image is in place, as a hotplug update\n\t\t * whose every store a panic may see (its dump taken), not as part of\n\t\t * the load; its failure is still the load's.\n\t\t */\n\t\terr = chp_robust_attach(hp);",
-      "\tif (!err)\n\t\thp->elfcorehdr_updated = false;\n\tif (!err && hp->policy == CHP_POLICY_ROBUST && chp_kimage_hotplug_capable(hp->img)) {\n\t\t/*\n\t\t * The kernel's build lists offline blocks too (its rule, complete as\n\t\t * it is): made exact once the image is in place, as a hotplug update\n\t\t * whose every store a panic may see (its dump taken), not as part of\n\t\t * the load; its failure is still the load's.\n\t\t */\n\t\terr = hp->robust ? 0 : chp_robust_attach(hp);"),
+      "\tif (!err || !chp_kimage_loaded(hp->img))\n\t\tpolicy_detach(hp);\n\tif (!err)\n\t\thp->elfcorehdr_updated = false;\n\tif (!err && hp->ops->attach && chp_kimage_hotplug_capable(hp->img)) {\n\t\t/*\n\t\t * The kernel's build lists offline blocks too (its rule, complete as\n\t\t * it is): made exact once the image is in place, as a hotplug update\n\t\t * whose every store a panic may see (its dump taken), not as part of\n\t\t * the load; its failure is still the load's.\n\t\t */\n\t\terr = hp->ops->attach(hp);",
+      "\tif (!err)\n\t\thp->elfcorehdr_updated = false;\n\tif (!err && hp->ops->attach && chp_kimage_hotplug_capable(hp->img)) {\n\t\t/*\n\t\t * The kernel's build lists offline blocks too (its rule, complete as\n\t\t * it is): made exact once the image is in place, as a hotplug update\n\t\t * whose every store a panic may see (its dump taken), not as part of\n\t\t * the load; its failure is still the load's.\n\t\t */\n\t\terr = hp->policy_state ? 0 : hp->ops->attach(hp);"),
     M("refused-reload-forgets-bridges", H, "protocol", "a reload refused as over-full drops robust's state though the old image stays: "
       "its bridged gaps forgotten, a removed DIMM's bridged block stays listed (absent memory)",
-      "if (!err || !chp_kimage_loaded(hp->img))\n\t\tchp_robust_detach(hp);", "chp_robust_detach(hp);"),
+      "if (!err || !chp_kimage_loaded(hp->img))\n\t\tpolicy_detach(hp);", "policy_detach(hp);"),
     M("fdt-index-kept-over-unload", H, "fdt", "an unload leaves robust's state (slot table, FDT index) in place: another loader's image is then read through it",
-      "\tchp_robust_detach(hp);\n\tpthread_mutex_lock(&hp->region_lock);\n\tchp_kimage_unload(hp->img);",
+      "\tpolicy_detach(hp);\n\tpthread_mutex_lock(&hp->region_lock);\n\tchp_kimage_unload(hp->img);",
       "\tpthread_mutex_lock(&hp->region_lock);\n\tchp_kimage_unload(hp->img);"),
     # ---- kexec_load: kexec-tools reads the machine before the syscall ----
     M("kexec-load-built-in-the-syscall", H, "mainline", "a kexec_load image is built from the machine inside the syscall, not by kexec-tools before it: no gap, events there never missing",
@@ -207,15 +207,15 @@ MUTANTS = [
       "\t\tif (chp_kexec_take_pending(hp))\n\t\t\tdrain_once(hp);\n\t} while (0);\n"
       "\tatomic_store(&hp->kexec_lock, KEXEC_FREE);"),
     M("robust-drops-contended", H, "protocol", "robust drops a contended event as mainline does",
-      "if (hp->policy == CHP_POLICY_MAINLINE) {\n\t\t\tchp_hp_logf(hp, \"crash hp: kexec_trylock() failed",
+      "if (!hp->ops->defers_contended) {\n\t\t\tchp_hp_logf(hp, \"crash hp: kexec_trylock() failed",
       "if (true) {\n\t\t\tchp_hp_logf(hp, \"crash hp: kexec_trylock() failed"),
     M("load-no-resync", H, "protocol", "robust's load keeps the kernel's header (offline blocks listed)",
-      "err = chp_robust_resync(hp);\n\t\t\tchp_kimage_protect(hp->img);\n\t\t}\n\t}\n\tunlock_and_drain(hp);\n\tload_release_hotplug(hp);",
+      "err = hp->ops->resync(hp);\n\t\t\tchp_kimage_protect(hp->img);\n\t\t}\n\t}\n\tunlock_and_drain(hp);\n\tload_release_hotplug(hp);",
       "chp_kimage_protect(hp->img);\n\t\t}\n\t}\n\tunlock_and_drain(hp);\n\tload_release_hotplug(hp);"),
     M("load-lets-hotplug-run", H, "protocol", "robust's load does not hold memory hotplug off: a DIMM of offline "
       "blocks removed (no event) before the resync stays in the header, absent memory read",
-      "\tif (hp->policy == CHP_POLICY_ROBUST)\n\t\tchp_machine_lock_hotplug(hp->m);\n}\n\n"
-      "static void load_release_hotplug(struct chp_hotplug *hp)\n{\n\tif (hp->policy == CHP_POLICY_ROBUST)\n"
+      "\tif (hp->ops->load_holds_hotplug)\n\t\tchp_machine_lock_hotplug(hp->m);\n}\n\n"
+      "static void load_release_hotplug(struct chp_hotplug *hp)\n{\n\tif (hp->ops->load_holds_hotplug)\n"
       "\t\tchp_machine_unlock_hotplug(hp->m);",
       "\t(void)hp;\n}\n\nstatic void load_release_hotplug(struct chp_hotplug *hp)\n{\n\t(void)hp;"),
     # ---- the mainline model (arch_mainline.c) ----

@@ -472,6 +472,24 @@ static void test_hotplug__x86_cpu_hot_add_never_hides_the_image(void **state)
 	}
 }
 
+/* A policy number no table answers to is refused, not run as another policy. */
+static void test_hotplug__unknown_policy_refused(void **state)
+{
+	struct chp_lab_spec s;
+	struct chp_machine *m;
+	struct chp_kimage *img;
+	struct chp_hotplug *hp = NULL;
+
+	chp_lab_spec_init(&s, CHP_ARCH_X86_64);
+	assert_int_equal(chp_machine_new_lab(&m, &s), 0);
+	assert_int_equal(chp_kimage_new(&img, *chp_ranges_at(chp_machine_crashkernel(m), 0)), 0);
+	assert_int_equal(chp_hotplug_new(&hp, (enum chp_policy)(CHP_POLICY_ROBUST + 1), m, img), -EINVAL);
+	assert_null(hp);
+	assert_string_equal(chp_last_error(), "unknown policy 2");
+	chp_kimage_free(img);
+	chp_machine_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -490,6 +508,7 @@ int main(void)
 		cmocka_unit_test(test_hotplug__robust_converges_to_fresh_build),
 		cmocka_unit_test(test_hotplug__x86_mainline_one_load_per_dimm),
 		cmocka_unit_test(test_hotplug__x86_cpu_hot_add_never_hides_the_image),
+		cmocka_unit_test(test_hotplug__unknown_policy_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
