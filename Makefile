@@ -95,7 +95,8 @@ kernel:
 # kernels of make kernel under QEMU, a DIMM hot-removed, the kexec lock
 # contended, a panic at every store of a hot-add and a hot-remove update
 # (KERNEL_E2E_STORES boots per update at most, sampled evenly; "all" for
-# every store), the patched dump opened by makedumpfile, crash(8) and drgn,
+# every store), a panic outside the stores (after the crashkernel's
+# unprotect; after the deferred update's walk of System RAM), the patched dump opened by makedumpfile, crash(8) and drgn,
 # and the per-event update time at a growing number of ranges.  Each dump is
 # judged by crashhp verify.  Needs make kernel.
 KERNEL_E2E_STORES ?= 6

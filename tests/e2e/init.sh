@@ -142,7 +142,8 @@ if [ -e /proc/vmcore ]; then
 		# The crash the old kernel logged: the sysrq one, or the test
 		# hooks' panic of an every-store run (kernel_e2e.py names the store).
 		echo "MAKEDUMPFILE dmesg-crash $(grep -m1 -o -e 'sysrq: Trigger a crash' \
-			-e 'crash hp test: panic after store [0-9]*' /tmp/dmesg | tr ' ' '_')"
+			-e 'crash hp test: panic after store [0-9]*' \
+			-e 'crash hp test: panic at point [a-z_]*' /tmp/dmesg | tr ' ' '_')"
 		if grep -q crashhp_kdump /proc/cmdline; then
 			# The dump an admin keeps: kdump-compressed (-c), filtered
 			# (-d 31), some 45 MB here: too much for the serial line
@@ -349,11 +350,17 @@ block_state() { echo "$2" >/sys/devices/system/memory/memory$1/state; }
 # 38-39 written before 32-36 shrinks).  The hooks' panic_at_store is armed
 # at crashhp_store=N
 # (a number past the update's last store: a dry run that counts its
-# stores; the stats say how many, then a crash takes the dump).  The
+# stores; the stats say how many, then a crash takes the dump).  With
+# crashhp_point=P the hooks' panic_at_point is armed too (a panic outside
+# the stores: 1 after the lock and the crashkernel's unprotect, 2 after
+# the walk of System RAM); with crashhp_hold the kexec lock is held
+# (hold_lock_ms) while the block changes state, so the update is the
+# deferred one, run when the lock is released.  The
 # machine's files go to the host first: the dump must be complete against
 # the state before or the state after the update.
 store_run() {
 	n=$(sed -n 's/.*crashhp_store=\([0-9]*\).*/\1/p' /proc/cmdline)
+	point=$(sed -n 's/.*crashhp_point=\([0-9]*\).*/\1/p' /proc/cmdline)
 	echo "READY $(grep MemTotal /proc/meminfo)"
 	await "the DIMM's blocks 32-39 in sysfs, offline" "$patience" blocks_in_state offline
 	for b in 32 33 34 35; do block_state $b online_kernel; done
@@ -367,7 +374,14 @@ store_run() {
 	send_sysroot
 	echo >$hooks/stats
 	echo "$n" >$hooks/panic_at_store
-	echo "ARMED $n block $under $(cat /sys/devices/system/memory/memory$under/state)"
+	[ -z "$point" ] || echo "$point" >$hooks/panic_at_point
+	holder=
+	if grep -q crashhp_hold /proc/cmdline; then
+		echo 5000 >$hooks/hold_lock_ms &
+		holder=$!
+		await "the kernel holding the kexec lock (debugfs hold_lock_ms)" "$patience" dmesg_says 'holding the kexec lock'
+	fi
+	echo "ARMED $n point ${point:-0} block $under $(cat /sys/devices/system/memory/memory$under/state)"
 	drain
 	if [ "$kernel_e2e" = store-add ]; then
 		block_state $under online_movable
@@ -375,6 +389,15 @@ store_run() {
 		block_state $under offline
 	fi
 	echo "UPDATED block $under $(cat /sys/devices/system/memory/memory$under/state)"
+	if [ -n "$holder" ]; then
+		if kill -0 $holder 2>/dev/null; then held=yes; else held=no; fi
+		echo "ONLINE-WHILE-HELD $held"
+		drain
+		wait $holder
+		# The deferred update runs ~10 ms after the release; an armed
+		# point panics in it, else the kernel says it applied it.
+		await "the deferred kdump image update" "$patience" dmesg_says 'applied the deferred kdump image update'
+	fi
 	sed 's/^/KSTATS /' $hooks/stats
 	drain
 	echo c >/proc/sysrq-trigger

@@ -14,6 +14,14 @@ by kexec -s -p of the same bzImage (kernel/README):
            cut in the middle), one boot per store (debugfs panic_at_store); a dry
            run first counts the update's stores (the hooks' stats), arms
            nothing that fires, and ends in a crash whose dump is kept;
+  points   a panic outside the stores (debugfs panic_at_point), in the
+           update that onlines block 39: "unprotected", once the update
+           holds the kexec lock and the crashkernel is writable, before
+           its first store; "ram_walked", once x86 has walked System RAM
+           for a rebuild: on patched that is the deferred update (the
+           lock held through hold_lock_ms while the block comes online),
+           on stock every memory event's rebuild.  Patched must take a
+           complete dump at both; stock takes none;
   readers  the patched dry run's dump, filtered by makedumpfile -d 31 in the
            capture kernel, sent raw to the host on a second serial port,
            opened with the matching vmlinux by crash(8) and drgn, which
@@ -28,7 +36,8 @@ directory with its own QMP socket.  KERNEL_E2E_STORES (default 6) caps the
 boots per update: more stores than that are sampled evenly (the first and
 the last always), and the output says so; "all" boots every store.
 
-usage: kernel_e2e.py CRASHHP WORKDIR KERNELDIR [remove contend stores readers bench]
+usage: kernel_e2e.py CRASHHP WORKDIR KERNELDIR [remove contend stores points readers bench]
+                    [stock patched]
 """
 import base64
 import concurrent.futures
@@ -45,6 +54,8 @@ from run import CRASHHP, WORK
 
 ULONG_MAX = (1 << 64) - 1
 PANIC_AT = "crash hp test: panic after store "
+# debugfs panic_at_point's values (enum crash_hotplug_test_point, 0001).
+POINTS = {"unprotected": 1, "ram_walked": 2}
 # The memory block whose state change is the update under test (init.sh's
 # store_run): a new range, and a cut in the middle of one.
 UNDER = {"add": 39, "remove": 37}
@@ -142,21 +153,30 @@ def boot(vmlinuz, initrd, append, work, dimms=1, ship=None):
                                  timeouts=[l for l in lines if l.startswith("E2E-TIMEOUT")])
 
 
-def store_boot(kdir, name, initrd, update, n, ship=None):
+def store_boot(kdir, name, initrd, update, n, ship=None, point=None, hold=False):
     """One boot of the every-store runs: block UNDER[update] onlined (add)
-    or offlined (remove) with panic_at_store = n.  The dump, if any, is
+    or offlined (remove) with panic_at_store = n (with point, panic_at_point
+    armed at that point instead, n past the last store; with hold, the
+    kexec lock held while the block changes state).  The dump, if any, is
     judged against the machine before the update and after it (the guest
     sent the one before; after differs in that block's state only):
     complete against either is complete."""
-    work = os.path.join(WORK, f"store-{name}-{update}-{n}")
+    tag = f"point-{point}" if point else n
+    work = os.path.join(WORK, f"store-{name}-{update}-{tag}")
     append = (f"console=ttyS0 crashkernel=256M panic=1 memhp_default_state=offline "
-              f"crashhp_kernel=store-{update} crashhp_store={n}" + (" crashhp_ship" if ship else ""))
+              f"crashhp_kernel=store-{update} crashhp_store={n}" + (" crashhp_ship" if ship else "")
+              + (f" crashhp_point={POINTS[point]}" if point else "")
+              + (" crashhp_hold" if hold else ""))
     r = boot(os.path.join(kdir, name, "bzImage"), initrd, append, work, ship=ship)
-    r.panicked = any(f"{PANIC_AT}{n} of an elfcorehdr update" in l for l in r.lines)
+    said_panic = (f"crash hp test: panic at point {point} of a crash hotplug update" if point
+                  else f"{PANIC_AT}{n} of an elfcorehdr update")
+    r.panicked = any(said_panic in l for l in r.lines)
     r.stores = kstats(r.lines).get(f"{update}_memory", {}).get("stores")
     # makedumpfile must find in the dump's dmesg the crash this boot made:
-    # the hooks' panic at store n, or the dry run's sysrq crash.
-    crash = ("sysrq:_Trigger_a_crash" if n == ULONG_MAX
+    # the hooks' panic at store n or at the point, or the dry run's sysrq
+    # crash.
+    crash = (f"crash_hp_test:_panic_at_point_{point}" if point
+             else "sysrq:_Trigger_a_crash" if n == ULONG_MAX
              else f"crash_hp_test:_panic_after_store_{n}")
     r.mdf = run.makedumpfile_verdict(r.lines, crash) if r.head else None
     r.verdicts = {}
@@ -236,6 +256,48 @@ def stores_main(kdir, names, jobs, cap):
                 print(f"patched, {update}: every dump complete: "
                       f"{'yes' if complete == len(picked) else 'NO'} ({complete} of {len(picked)})")
     return failures, rows, dry
+
+
+def points_main(kdir, names, jobs):
+    """A panic outside the stores, at each point of POINTS, in the update
+    that onlines block 39 (store-add's); returns (failures, table rows).
+    Patched: ram_walked is reached by the deferred update only (an event
+    updates in place without a walk), so the kexec lock is held while the
+    block comes online.  Stock: every memory event rebuilds, no hold."""
+    failures, rows = 0, []
+    for name in names:
+        initrd = run.initramfs(os.path.join(kdir, name, "bzImage"), f"kernel-{name}")
+        hold = {"unprotected": False, "ram_walked": name == "patched"}
+        with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
+            runs = list(pool.map(lambda p: (p, store_boot(kdir, name, initrd, "add", ULONG_MAX,
+                                                          point=p, hold=hold[p])), POINTS))
+        for point, r in runs:
+            held = said(r.lines, "ONLINE-WHILE-HELD")
+            checks = [(f"panicked at point {point}", r.panicked)]
+            checks += [(f"block 39 came online while the lock was held ({held})", held == "yes")
+                       ] if hold[point] else []
+            checks += [("no timeout, QEMU not silent", not r.timeouts and not r.silent)]
+            if name == "patched":
+                checks += [("took a dump", r.head is not None),
+                           ("crashhp verify: complete against the machine before or after",
+                            r.complete),
+                           ("makedumpfile -d 31 reads its dmesg (this panic) and filters it",
+                            r.mdf is True)]
+            else:
+                checks += [("took no dump (the update holds the kexec lock)", r.head is None)]
+            print(f"== {name}, point {point}{' (deferred update)' if hold[point] else ''}: "
+                  f"dump {'yes' if r.head else 'no'}"
+                  + (f", crashhp verify {verdict_text(r, 'before')} (before) / "
+                     f"{verdict_text(r, 'after')} (after)" if r.head else ""), flush=True)
+            for what, ok in checks:
+                print(f"{name}, point {point}: {what}: {'yes' if ok else 'NO'}", flush=True)
+                failures += not ok
+            if not all(ok for _, ok in checks):
+                print("\n".join(r.lines[-25:]))
+            rows.append((name, point, "deferred" if hold[point] else "event", r.panicked,
+                         r.head is not None, verdict_text(r, "before"), verdict_text(r, "after"),
+                         {True: "ok", False: "fails", None: "-"}[r.mdf]))
+    return failures, rows
 
 
 def verdict_text(r, tag):
@@ -434,7 +496,7 @@ def remove_contend(kdir, names, modes):
     return failures, table
 
 
-PARTS = ("remove", "contend", "stores", "readers", "bench")
+PARTS = ("remove", "contend", "stores", "points", "readers", "bench")
 
 
 def main():
@@ -462,6 +524,10 @@ def main():
         failures += f
     if "readers" in parts:
         failures += readers(kdir, dry)
+    point_rows = []
+    if "points" in parts:
+        f, point_rows = points_main(kdir, names, jobs)
+        failures += f
     if table:
         print("\n| kernel | run | DIMM in dump | DIMM bytes | crashhp verify | makedumpfile "
               "| memory events | dropped | deferred | resync updates | trylock messages "
@@ -479,6 +545,13 @@ def main():
         for name, update, count, booted, dumps, complete in rows:
             print(f"| {name} | {update} | {count} | {booted} | {dumps} | {complete} | "
                   f"{verdict_text(dry[(name, update)], 'after')} |")
+    if point_rows:
+        print("\n| kernel | panic at point | update | panicked there | dump | crashhp verify "
+              "(before) | crashhp verify (after) | makedumpfile -d 31 |")
+        print("|---|---|---|---|---|---|---|---|")
+        for name, point, update, panicked, dump, before, after, mdf in point_rows:
+            print(f"| {name} | {point} | {update} | {'yes' if panicked else 'no'} | "
+                  f"{'yes' if dump else 'no'} | {before} | {after} | {mdf} |")
     if "bench" in parts:
         failures += bench(kdir, names)
     print(f"{failures} kernel-e2e failures ({time.time() - started:.0f} s)")
