@@ -66,6 +66,13 @@ static int passes(const unsigned char *p, size_t n, bool keep_newline)
 		return acted_on(p[0], keep_newline) ? 0 : 1;
 	if (len == 2 && p[0] == 0xc2 && p[1] < 0xa0)
 		return 0; /* C1 control */
+	/*
+	 * U+2028 LINE SEPARATOR and U+2029 PARAGRAPH SEPARATOR break a line as
+	 * a newline does, and are what glibc's iswprint() refuses (so
+	 * mbs_safe_encode() escapes them).
+	 */
+	if (len == 3 && p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9))
+		return 0;
 	return len;
 }
 

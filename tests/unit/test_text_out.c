@@ -28,6 +28,9 @@ static void test_text_out__name(void **state)
 	assert_string_equal(tool_name("a\nb\tc\x7f\x1b[31m"), "a\\x0ab\\x09c\\x7f\\x1b[31m");
 	/* C1 controls as UTF-8 (U+009B CSI), and as a lone byte */
 	assert_string_equal(tool_name("\xc2\x9b" "2J \x9b"), "\\xc2\\x9b" "2J \\x9b");
+	/* U+2028 and U+2029 break the line (not iswprint); U+2027 passes */
+	assert_string_equal(tool_name("a\xe2\x80\xa8" "b\xe2\x80\xa9" "c\xe2\x80\xa7"),
+			    "a\\xe2\\x80\\xa8" "b\\xe2\\x80\\xa9" "c\xe2\x80\xa7");
 	/* U+00A0 is the first character past C1: it passes */
 	assert_string_equal(tool_name("\xc2\xa0"), "\xc2\xa0");
 	/* not UTF-8: truncated, overlong, surrogate, past U+10FFFF, 0xff */
