@@ -169,8 +169,10 @@ static int rearrange(int in, uint64_t in_size, const char *tmpdir, int *out_fd,
 								       : 1u << 20;
 			err = read_exact(in, buf, n, pos + done, "flattened record data");
 			if (!err && pwrite(fd, buf, n, (off_t)((uint64_t)off + done)) != (ssize_t)n)
-				err = chp_fail(-errno ? -errno : -EIO, "rearranging: %s",
-					       strerror(errno));
+				err = chp_fail(-errno ? -errno : -EIO, "flattened record %" PRIu64
+					       " at offset %" PRIu64 ": writing its data at offset %"
+					       PRIu64 " of the rearranged file: %s", rec, pos - 16,
+					       (uint64_t)off + done, strerror(errno));
 			done += n;
 		}
 		if (err)

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <langinfo.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -84,6 +85,12 @@ int main(int argc, char **argv)
 	 */
 	if (!setlocale(LC_CTYPE, "") || strcmp(nl_langinfo(CODESET), "UTF-8"))
 		setlocale(LC_CTYPE, "C.UTF-8");
+	/*
+	 * A write past RLIMIT_FSIZE (ulimit -f) raises SIGXFSZ, whose default
+	 * kills: ignored, the write fails with EFBIG, which every writer here
+	 * reports (a --vmcore, a flattened dump rearranged into TMPDIR).
+	 */
+	signal(SIGXFSZ, SIG_IGN);
 	if (tool_text_stdout()) {
 		tool_error("standard output: %s", strerror(errno));
 		return EXIT_SYSTEM;

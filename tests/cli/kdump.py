@@ -21,6 +21,7 @@ usage: kdump.py CRASHHP SRCDIR   (UPDATE_GOLDEN=1 rewrites the expected files)""
 import json
 import os
 import random
+import resource
 import shutil
 import struct
 import subprocess
@@ -169,6 +170,19 @@ def main():
             rc, err = hostile(crashhp, ["inspect"], bad, f"inspect of the flattened dump cut at {cut}")
             check(rc == 3 and "flattened" in err,
                   f"inspect of the flattened dump cut at {cut} of {fsize}: exit {rc}, {err.strip()[:150]!r}")
+        # A record far past the rest (offset 2^52, the largest accepted) under ulimit -f:
+        # the rearranged file cannot grow there; the write fails, named, never SIGXFSZ.
+        far = os.path.join(d, "flat-far")
+        with open(flat, "rb") as f, open(far, "wb") as g:
+            data = f.read()
+            g.write(data[:-16] + struct.pack(">qq", 1 << 52, 4) + b"far!" + data[-16:])
+        limit = max(64 << 20, 4 * fsize)
+        r = subprocess.run([crashhp, "inspect", far], capture_output=True, text=True, errors="replace",
+                           timeout=TIMEOUT, preexec_fn=lambda: resource.setrlimit(
+                               resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY)))
+        check(r.returncode == 4 and "flattened record" in r.stderr and str(1 << 52) in r.stderr,
+              f"inspect of a record at offset 2^52 under ulimit -f: exit {r.returncode} "
+              f"(a signal if negative), {r.stderr.strip()[:200]!r}")
         # Fields set to hostile values, one at a time: named in the error.
         for off, fmt, value, field in ((428, "<i", 12345, "block_size"), (432, "<i", 0, "sub_hdr_size"),
                                        (436, "<I", 0xfffffff0, "bitmap_blocks"),
