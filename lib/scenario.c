@@ -78,7 +78,8 @@ static bool parse_u64(const char *s, uint64_t *out)
 	if (!isdigit((unsigned char)*s))
 		return false;
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	/* Decimal or 0x hexadecimal, as crashhp-scenario(5) says: "010" is ten, not octal eight. */
+	v = strtoull(s, &end, s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? 16 : 10);
 	if (errno || *end)
 		return false;
 	*out = v;

@@ -18,7 +18,8 @@ bool chp_parse_size(const char *s, uint64_t *out)
 	if (!s || !isdigit((unsigned char)*s))
 		return false;
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	/* Decimal or 0x hexadecimal: "010G" is ten GiB, not octal eight. */
+	v = strtoull(s, &end, s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? 16 : 10);
 	if (errno || end == s)
 		return false;
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {

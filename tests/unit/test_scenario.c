@@ -76,6 +76,16 @@ static void test_scenario__settings_and_actions(void **state)
 	assert_int_equal(sc->actions[0].line, 10);
 	assert_int_equal(sc->actions[2].b, 1ull << 30); /* grow-memory's default DIMM */
 	chp_scenario_free(sc);
+	/* Numbers and sizes are decimal or 0x hexadecimal: a leading zero is no octal. */
+	assert_int_equal(chp_scenario_parse(&sc, "cpus 16:16:16\nram 010G\ncrash 010\ncrash 0xa\n",
+					    "t.scn"), 0);
+	assert_int_equal(sc->spec.boot_ram, 10ull << 30);
+	assert_int_equal(sc->actions[0].a, 11); /* crash's CPU, plus one */
+	assert_int_equal(sc->actions[1].a, 11);
+	chp_scenario_free(sc);
+	assert_int_equal(chp_scenario_parse(&sc, "cpus 16:16:16\ncrash 09\n", "t.scn"), 0);
+	assert_int_equal(sc->actions[0].a, 10);
+	chp_scenario_free(sc);
 }
 
 /* The built-in scenario parses and makes the events it promises. */
