@@ -124,9 +124,22 @@ static int setting(struct parser *p, const char *word, char **arg, int nargs)
 	}
 	if (!strcmp(word, "cpus")) {
 		unsigned long long n[3] = { 0, 0, 0 };
-		int k = sscanf(arg[0], "%llu:%llu:%llu", &n[0], &n[1], &n[2]);
-		if (k < 1 || n[0] > 65535 || n[1] > 65535 || n[2] > 65535 || strspn(arg[0], "0123456789:") != strlen(arg[0]))
-			return perr(p, arg[0], "cpus takes POSSIBLE[:PRESENT[:ONLINE]], not '%s'", arg[0]);
+		const char *at = arg[0];
+		int k = 0;
+		/* Each field a decimal number, all of the text read: "8::4" and "8:4:4:9" are errors. */
+		for (bool ok = false; !ok;) {
+			char *end;
+			if (k == 3 || !isdigit((unsigned char)*at))
+				return perr(p, arg[0], "cpus takes POSSIBLE[:PRESENT[:ONLINE]], not '%s'",
+					    arg[0]);
+			errno = 0;
+			n[k] = strtoull(at, &end, 10);
+			if (errno || n[k++] > 65535 || (*end && *end != ':'))
+				return perr(p, arg[0], "cpus takes POSSIBLE[:PRESENT[:ONLINE]], not '%s'",
+					    arg[0]);
+			ok = !*end;
+			at = end + !ok;
+		}
 		sc->spec.cpus_possible = (unsigned)n[0];
 		sc->spec.cpus_present = (unsigned)(k > 1 ? n[1] : n[0]);
 		sc->spec.cpus_online = (unsigned)(k > 2 ? n[2] : sc->spec.cpus_present);

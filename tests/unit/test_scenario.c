@@ -32,6 +32,10 @@ static void test_scenario__errors_name_line_and_column(void **state)
 	expect_error("arch x86_64\nfrobnicate 3\n", "t.scn:2:1: unknown directive 'frobnicate'");
 	expect_error("ram 4X\n", "t.scn:1:5: ram takes a size, not '4X'");
 	expect_error("  cpus 4:y\n", "t.scn:1:8: cpus takes POSSIBLE");
+	/* every field read, none left over or empty */
+	expect_error("cpus 8::4\n", "t.scn:1:6: cpus takes POSSIBLE[:PRESENT[:ONLINE]], not '8::4'");
+	expect_error("cpus 8:4:4:9\n", "t.scn:1:6: cpus takes POSSIBLE");
+	expect_error("cpus 8:\n", "t.scn:1:6: cpus takes POSSIBLE");
 	expect_error("add-dimm 1G\nram 8G\n", "t.scn:2:1: 'ram' must come before the first action");
 	expect_error("policies mainline fast\n", "t.scn:1:19: unknown policy 'fast'");
 	expect_error("crash 0 1\n", "t.scn:1:9: crash takes 0 to 1 arguments");
