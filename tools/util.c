@@ -52,7 +52,8 @@ bool tool_parse_uint(const char *s, unsigned long long max, unsigned long long *
 	if (!s || !*s || *s == '-' || *s == '+')
 		return false;
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	/* Decimal or 0x hexadecimal: "010" is ten, not octal eight. */
+	v = strtoull(s, &end, s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? 16 : 10);
 	if (errno || *end || v > max)
 		return false;
 	*out = v;

@@ -62,6 +62,7 @@ mask() {
 	run sim --ram 100M
 	run sim --ram 1G --block-size 100M
 	run sim --ram 256M --crashkernel 64M --cpus 4:4:2 --crash-cpu 3
+	run sim --ram 256M --crashkernel 64M --cpus 16:16:9 --crash-cpu 010
 	run sim --ram 256M --crashkernel 64M --vmcore /nonexistent/dir/vmcore
 	run sim extra-argument
 	run sim --ram 256M --crashkernel 64M --cpus 4:2:2 --elfcorehdr x86.hdr --vmcore x86.vmcore
