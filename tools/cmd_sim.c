@@ -259,6 +259,16 @@ static int parse_args(int argc, char **argv, struct sim_args *a)
 					 outs[i][0], outs[i][1]);
 			return EXIT_USAGE;
 		}
+		/*
+		 * Known before anything runs: a scenario would otherwise fail at
+		 * its crash line and seem to blame that line, a single crash
+		 * would say "no dump" after the dump was taken.
+		 */
+		int werr = outs[i][1] ? tool_output_dir_writable(outs[i][1]) : 0;
+		if (werr) {
+			tool_error("sim: %s %s: %s", outs[i][0], outs[i][1], strerror(-werr));
+			return EXIT_SYSTEM;
+		}
 	}
 	if (a->single && (a->scenario || a->svg)) {
 		tool_usage_error("sim", "machine options describe one crash; a scenario sets its "

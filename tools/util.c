@@ -95,6 +95,21 @@ bool tool_output_replaceable(const char *path)
 	return chp_outfile_check(path) == 0;
 }
 
+int tool_output_dir_writable(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+	int err = 0;
+
+	if (!dir)
+		return -ENOMEM;
+	/* The temporary file is created beside the output, then renamed over it. */
+	if (access(dir, W_OK | X_OK))
+		err = -errno;
+	free(dir);
+	return err;
+}
+
 int tool_write_file_atomic(const char *path, const void *buf, size_t len)
 {
 	char *tmp;

@@ -115,6 +115,7 @@ mask() {
 	run sim --vmcore v.core small.scn
 	printf 'arch ppc64le\ncpus 2:1:1\nram 2G\ncrashkernel 512M\nload segments\npolicies mainline\nadd-cpu 1\nonline-cpu 1\ncrash 0\n' >cpu.scn
 	run sim -o metric,mainline --vmcore v.core cpu.scn
+	run sim --vmcore /nonexistent/dir/v.core cpu.scn
 	readelf -n v.core | grep -c NT_PRSTATUS
 	rm -f v.core
 	# The report's tables with lsmem's options (timings left out: they vary).
