@@ -271,9 +271,16 @@ static int parse_line(struct parser *p, char *line)
 		const struct directive *d = &directives[i];
 		if (strcmp(tok[0], d->word))
 			continue;
-		if (n - 1 < d->nargs_min || n - 1 > d->nargs_max)
-			return perr(p, n - 1 > d->nargs_max ? tok[d->nargs_max + 1] : tok[0],
-				    "%s takes %d to %d arguments", d->word, d->nargs_min, d->nargs_max);
+		const char *at = n - 1 > d->nargs_max ? tok[d->nargs_max + 1] : tok[0];
+		if (n - 1 < d->nargs_min || n - 1 > d->nargs_max) {
+			if (d->nargs_max == 0)
+				return perr(p, at, "%s takes no arguments", d->word);
+			if (d->nargs_min == d->nargs_max)
+				return perr(p, at, "%s takes %d argument%s", d->word, d->nargs_max,
+					    d->nargs_max == 1 ? "" : "s");
+			return perr(p, at, "%s takes %d to %d arguments", d->word, d->nargs_min,
+				    d->nargs_max);
+		}
 		if (d->op < 0) {
 			if (p->acted)
 				return perr(p, tok[0], "'%s' must come before the first action", d->word);

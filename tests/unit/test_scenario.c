@@ -39,6 +39,8 @@ static void test_scenario__errors_name_line_and_column(void **state)
 	expect_error("add-dimm 1G\nram 8G\n", "t.scn:2:1: 'ram' must come before the first action");
 	expect_error("policies mainline fast\n", "t.scn:1:19: unknown policy 'fast'");
 	expect_error("crash 0 1\n", "t.scn:1:9: crash takes 0 to 1 arguments");
+	expect_error("reload-read now\n", "t.scn:1:13: reload-read takes no arguments");
+	expect_error("online-cpu\n", "t.scn:1:1: online-cpu takes 1 argument");
 	expect_error("crash now\n", "t.scn:1:7: expected a number, not 'now'");
 	expect_error("cpus 2\ncrash 2\n", "t.scn:2:7: crash: CPU 2 is not a possible CPU (cpus 2)");
 	expect_error("load kexec\n", "t.scn:1:6: load takes file, segments, segments-hotplug or segments-update-elfcorehdr");
