@@ -182,42 +182,47 @@ static unsigned prstatus_notes(const char *path)
  * FDT of the load has no CPU 1): no dump, and no file.  An offline CPU is an
  * error naming the line.
  */
+/* `head` then `tail` parsed and run under mainline, its dumps written to `vmcore` (NULL: none). */
+static int run_head_tail(const char *head, const char *tail, const char *vmcore,
+			 struct chp_run_result **res)
+{
+	char text[512];
+	struct chp_scenario *sc;
+	int err;
+
+	snprintf(text, sizeof(text), "%s%s", head, tail);
+	assert_int_equal(chp_scenario_parse(&sc, text, "t.scn"), 0);
+	sc->vmcore_out = vmcore;
+	*res = NULL;
+	err = chp_lab_run(res, sc, CHP_POLICY_MAINLINE, NULL, NULL);
+	chp_scenario_free(sc);
+	return err;
+}
+
 static void test_scenario__crash_cpu_vmcore_has_every_online_cpu(void **state)
 {
 	char path[] = "/tmp/test_scenario_vmcoreXXXXXX";
 	int fd = mkstemp(path);
 	const char *head = "arch ppc64le\ncpus 2:1:1\nram 2G\ncrashkernel 512M\nload segments\n"
 			   "policies mainline\nadd-dimm 1G 0x80000000\nadd-cpu 1\nonline-cpu 1\n";
-	char text[512];
-	struct chp_scenario *sc;
-	struct chp_run_result *res = NULL;
+	struct chp_run_result *res;
 
 	assert_true(fd >= 0);
 	close(fd);
-	snprintf(text, sizeof(text), "%scrash 0\n", head);
-	assert_int_equal(chp_scenario_parse(&sc, text, "t.scn"), 0);
-	sc->vmcore_out = path;
-	assert_int_equal(chp_lab_run(&res, sc, CHP_POLICY_MAINLINE, NULL, NULL), 0);
+	assert_int_equal(run_head_tail(head, "crash 0\n", path, &res), 0);
 	assert_int_equal(res->dumps, 1);
 	assert_int_equal(prstatus_notes(path), 2);
 	chp_run_result_free(res);
-	chp_scenario_free(sc);
 	unlink(path);
 
-	snprintf(text, sizeof(text), "%scrash 1\n", head);
-	assert_int_equal(chp_scenario_parse(&sc, text, "t.scn"), 0);
-	sc->vmcore_out = path;
-	assert_int_equal(chp_lab_run(&res, sc, CHP_POLICY_MAINLINE, NULL, NULL), 0);
+	assert_int_equal(run_head_tail(head, "crash 1\n", path, &res), 0);
 	assert_int_equal(res->no_dump, 1);
 	assert_int_equal(access(path, F_OK), -1);
 	chp_run_result_free(res);
-	chp_scenario_free(sc);
 
-	snprintf(text, sizeof(text), "%soffline-cpu 1\ncrash 1\n", head);
-	assert_int_equal(chp_scenario_parse(&sc, text, "t.scn"), 0);
-	assert_int_equal(chp_lab_run(&res, sc, CHP_POLICY_MAINLINE, NULL, NULL), -EINVAL);
+	assert_int_equal(run_head_tail(head, "offline-cpu 1\ncrash 1\n", NULL, &res), -EINVAL);
 	assert_non_null(strstr(chp_last_error(), "t.scn:11: crash on CPU 1, which is not online"));
-	chp_scenario_free(sc);
+	chp_run_result_free(res);
 }
 
 /*
