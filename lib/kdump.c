@@ -65,11 +65,19 @@ struct chp_kdump {
 int chp_dump_format_of(const char *path, enum chp_dump_format *out)
 {
 	unsigned char head[16] = { 0 };
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* Non-blocking: a FIFO without a writer would hold a blocking open for ever. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
 	ssize_t n;
 
 	if (fd < 0)
 		return chp_fail(-errno, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		/* Not a dump of any kind: the caller's open and fstat say what it is. */
+		close(fd);
+		*out = CHP_DUMP_UNKNOWN;
+		return 0;
+	}
 	n = pread(fd, head, sizeof(head), 0);
 	close(fd);
 	if (n < 0)

@@ -428,7 +428,8 @@ int chp_verify_file(struct chp_verify_report **out, const struct chp_machine *m,
 		return err;
 	if (format == CHP_DUMP_KDUMP || format == CHP_DUMP_FLATTENED)
 		return chp_verify_kdump_file(out, m, path, opt);
-	f.fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO is refused below, not waited on (regular files ignore it). */
+	f.fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (f.fd < 0)
 		return chp_fail(-errno, "%s: %s", path, strerror(errno));
 	if (fstat(f.fd, &st) || !S_ISREG(st.st_mode)) {

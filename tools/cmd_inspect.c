@@ -413,7 +413,8 @@ int cmd_inspect(int argc, char **argv)
 	if (chp_dump_format_of(argv[optind], &format) == 0 &&
 	    (format == CHP_DUMP_KDUMP || format == CHP_DUMP_FLATTENED))
 		return inspect_kdump(argv[optind], as_json || table.json); /* no phdr table: -J is --json */
-	f.fd = open(argv[optind], O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO is refused below, not waited on (regular files ignore it). */
+	f.fd = open(argv[optind], O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (f.fd < 0) {
 		tool_error("%s: %s", argv[optind], strerror(errno));
 		return EXIT_SYSTEM;
