@@ -53,6 +53,7 @@ struct parser {
 	const char *line_start;
 	struct chp_scenario *sc;
 	bool acted;     /* an action has come: settings are closed */
+	unsigned machine_line; /* the first line setting what arch resets (cpus, ram ...) */
 	unsigned reading; /* the line of a reload-read awaiting its reload-syscall */
 };
 
@@ -284,6 +285,14 @@ static int parse_line(struct parser *p, char *line)
 		if (d->op < 0) {
 			if (p->acted)
 				return perr(p, tok[0], "'%s' must come before the first action", d->word);
+			/* arch sets every machine default (chp_lab_spec_init()): it would drop these unsaid. */
+			if (!strcmp(d->word, "arch") && p->machine_line)
+				return perr(p, tok[0], "'arch' must come before the machine's settings (line "
+					    "%u): it sets their defaults", p->machine_line);
+			if (!p->machine_line && (!strcmp(d->word, "cpus") || !strcmp(d->word, "nr-cpus") ||
+						 !strcmp(d->word, "max-ranges") || !strcmp(d->word, "ram") ||
+						 !strcmp(d->word, "block") || !strcmp(d->word, "crashkernel")))
+				p->machine_line = p->line;
 			return setting(p, d->word, tok + 1, n - 1);
 		}
 		p->acted = true;

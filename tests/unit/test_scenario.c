@@ -47,6 +47,10 @@ static void test_scenario__errors_name_line_and_column(void **state)
 	expect_error("add-dimm 0\n", "t.scn:1:10: a size must be more than 0");
 	expect_error("online-block x\n", "t.scn:1:14: expected a number, not 'x'");
 	expect_error("arch sparc\n", "t.scn:1:6: unknown architecture 'sparc'");
+	/* arch sets the machine's defaults: after ram or block it would drop them unsaid */
+	expect_error("block 128M\nram 1G\narch ppc64\n",
+		     "t.scn:3:1: 'arch' must come before the machine's settings (line 1)");
+	expect_error("cpus 64:4:4\narch x86_64\n", "t.scn:2:1: 'arch' must come before");
 }
 
 static void test_scenario__settings_and_actions(void **state)
