@@ -574,6 +574,7 @@ const struct chp_policy_ops chp_robust_policy = {
 	.event = robust_event,
 	.defers_contended = true,
 	.hears_release = true,
+	.release_waits = true,
 	.load_holds_hotplug = true,
 	.panic_during_update = true,
 	.attach = robust_attach,

@@ -340,39 +340,54 @@ static void test_scenario__kexec_busy_exhaustive_judges_the_drain(void **state)
 }
 
 /*
- * Measured, not wanted: a load holds the kexec lock over a whole DIMM
- * removal (its eight offline events, then the memory bus's release, then
- * the memory gone) and one event more, whose hook drains.  Robust owes every
- * cut, so the memory is gone while the header lists it, and the drain's
- * crashes before its cut read 1 GiB of absent memory: owed work excuses
- * only present memory (lib/lab_crash.c).  After the drain the dump is
- * complete; mainline dropped the events and lists the DIMM for good.
+ * A load holds the kexec lock over a DIMM removal (its eight offline events,
+ * then the memory bus's release, then the memory gone) and one event more.
+ * Robust's removal waits for the holder at the release, its memory still
+ * there: the holder lets go then (its stretch cut short, after event 16),
+ * its drain cuts the DIMM, and only then does the memory go.  A crash after
+ * every step of every event, the drain's included (judged with event 16's),
+ * never reads the removed memory.  Mainline drops the nine events (it hears
+ * no release and waits for nothing) and lists the DIMM for good.
  */
-static void test_scenario__removal_under_a_held_lock_is_read_until_the_drain_cuts(void **state)
+static void test_scenario__removal_under_a_held_lock_waits_and_is_never_read(void **state)
 {
 	struct chp_scenario *sc;
 	struct chp_run_result *m, *r;
-	const char *text = "ram 4G\nblock 128M\nadd-dimm 1G\nkexec-busy 9\ncrash-exhaustive 17\n"
-			   "remove-dimm\noffline-block 40\ncrash\n";
+	uint64_t steps = 0, absent = 0, missing = 0, no_dump = 0, drain_steps = 0;
+	char text[256];
 
-	assert_int_equal(chp_scenario_parse(&sc, text, "t.scn"), 0);
-	assert_int_equal(chp_lab_run(&r, sc, CHP_POLICY_ROBUST, NULL, NULL), 0);
-	assert_int_equal(chp_lab_run(&m, sc, CHP_POLICY_MAINLINE, NULL, NULL), 0);
-	assert_int_equal(r->deferred, 9);
-	assert_true(r->exhaustive_steps >= 2);
-	if (r->exhaustive_absent_dumps == 0 || r->exhaustive_no_dump)
-		fail_msg("the drain's crashes before the cut: %" PRIu64 " of %" PRIu64
-			 " listed the removed DIMM, %" PRIu64 " without a dump", r->exhaustive_absent_dumps,
-			 r->exhaustive_steps, r->exhaustive_no_dump);
-	assert_true(r->exhaustive_complete >= 1); /* after the cut */
-	assert_int_equal(r->exhaustive_missing_dumps, 0);
-	if (r->absent_dumps != 0 || r->complete != r->crashes)
-		fail_msg("after the drain: %s", r->first_problem);
-	assert_int_equal(m->dropped, 9);
-	assert_int_equal(m->absent_dumps, 1);
-	chp_run_result_free(m);
-	chp_run_result_free(r);
-	chp_scenario_free(sc);
+	for (unsigned k = 1; k <= 17; k++) {
+		snprintf(text, sizeof(text), "ram 4G\nblock 128M\ncrash-exhaustive %u\nadd-dimm 1G\n"
+			 "kexec-busy 9\nremove-dimm\noffline-block 40\ncrash\n", k);
+		assert_int_equal(chp_scenario_parse(&sc, text, "t.scn"), 0);
+		assert_int_equal(chp_lab_run(&r, sc, CHP_POLICY_ROBUST, NULL, NULL), 0);
+		steps += r->exhaustive_steps;
+		absent += r->exhaustive_absent_dumps;
+		missing += r->exhaustive_missing_dumps;
+		no_dump += r->exhaustive_no_dump;
+		if (k == 16)
+			drain_steps = r->exhaustive_steps;
+		assert_int_equal(r->deferred, 8);      /* the offline events, before the wait */
+		assert_int_equal(r->removal_waits, 1);
+		assert_int_equal(r->nbusy, 1);
+		assert_int_equal(r->busy[0].first, 9);
+		assert_int_equal(r->busy[0].last, 16); /* the holder let go for the removal */
+		if (r->absent_dumps != 0 || r->complete != r->crashes)
+			fail_msg("crash-exhaustive %u, the final crash: %s", k, r->first_problem);
+		if (k == 17) {
+			assert_int_equal(chp_lab_run(&m, sc, CHP_POLICY_MAINLINE, NULL, NULL), 0);
+			assert_int_equal(m->dropped, 9);
+			assert_int_equal(m->removal_waits, 0);
+			assert_int_equal(m->absent_dumps, 1);
+			chp_run_result_free(m);
+		}
+		chp_run_result_free(r);
+		chp_scenario_free(sc);
+	}
+	assert_true(drain_steps >= 2); /* the drain's cut, crashed into step by step */
+	if (absent || missing || no_dump)
+		fail_msg("of %" PRIu64 " exhaustive crashes, %" PRIu64 " read absent memory, %" PRIu64
+			 " lacked online memory, %" PRIu64 " took no dump", steps, absent, missing, no_dump);
 }
 
 /*
@@ -506,7 +521,7 @@ int main(void)
 		cmocka_unit_test(test_scenario__small_run_side_by_side),
 		cmocka_unit_test(test_scenario__storm_crash_at_exhaustive_k),
 		cmocka_unit_test(test_scenario__kexec_busy_exhaustive_judges_the_drain),
-		cmocka_unit_test(test_scenario__removal_under_a_held_lock_is_read_until_the_drain_cuts),
+		cmocka_unit_test(test_scenario__removal_under_a_held_lock_waits_and_is_never_read),
 		cmocka_unit_test(test_scenario__refused_action_names_line),
 		cmocka_unit_test(test_scenario__offline_memory_is_not_a_failure),
 		cmocka_unit_test(test_scenario__crash_points_outside_the_run),
