@@ -39,6 +39,7 @@ struct runner {
 	unsigned steps_this_event;
 	uint64_t exhaustive_event;       /* 1-based; 0: none */
 	bool exhaustive_stepped;         /* it made a store (or a drain did for it) */
+	uint64_t silent_event;           /* the exhaustive event last counted as making none */
 	uint64_t *crash_at;              /* events (1-based) followed by a crash */
 	size_t ncrash_at;
 	uint64_t busy_left;
@@ -274,6 +275,15 @@ static bool holder_lets_go(void *ctx)
 	if (!r->busy_left)
 		return false; /* no holder the lab knows of: nobody would let go */
 	end_busy(r);
+	/* The drain's stores came after its event was counted as making none. */
+	if (r->exhaustive_stepped && r->events == r->exhaustive_event) {
+		r->exhaustive_stepped = false;
+		if (r->silent_event == r->events) {
+			r->silent_event = 0;
+			if (!--r->res->exhaustive_silent)
+				r->res->exhaustive_silent_event = 0;
+		}
+	}
 	return true;
 }
 
@@ -330,6 +340,7 @@ static void on_event(void *ctx, const struct chp_hp_event *ev, uint64_t ns)
 		/* Said so when the event made no store: deferred, or nothing to change. */
 		r->res->exhaustive_events++;
 		if (!r->exhaustive_stepped) {
+			r->silent_event = r->events;
 			r->res->exhaustive_silent++;
 			if (!r->res->exhaustive_silent_event)
 				r->res->exhaustive_silent_event = r->events;
