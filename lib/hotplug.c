@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -300,6 +301,53 @@ void chp_hotplug_set_event_hook(struct chp_hotplug *hp, chp_event_fn fn, void *c
 	hp->event_ctx = ctx;
 }
 
+/*
+ * Memory about to be removed, the kexec lock held by someone else: wait for
+ * the holder, then take the lock (true), so that the range is cut while the
+ * memory is still there.  Owing the cut instead (as other contended events
+ * do) lets the memory go first: arch_remove_memory() and the DIMM's eject
+ * follow this notice, and until the holder's drain applies the cut a panic
+ * reads the removed memory.  A removal may sleep (try_remove_memory() runs
+ * in process context, under device_hotplug_lock and mem_hotplug_begin()), and
+ * the holders it can meet take none of those locks while they hold the kexec
+ * lock (robust's load takes them first; an unload, a crash kernel shrink
+ * take none), so the wait ends.  Only a removal waits: an event that adds or
+ * offlines memory leaves present memory behind, which a header may keep or
+ * lack until the drain (in flight, or the kernel's rule), and the less
+ * hotplug waits on kdump the better.
+ *
+ * The hook is called before each retry of the lock (chp_hotplug_set_wait_hook()):
+ * what runs in it is the holder's (its drain), not this event's steps.  A
+ * hook that gives up (false) leaves the cut owed, counted.
+ */
+static bool wait_for_holder(struct chp_hotplug *hp)
+{
+	const struct chp_hp_event *ev = tl_current;
+	bool lets_go = true;
+
+	chp_hp_count(hp, &hp->stats.removal_waits, 1);
+	tl_current = NULL;
+	do {
+		if (!hp->wait_hook)
+			sched_yield();
+		else if (!(lets_go = hp->wait_hook(hp->wait_ctx)))
+			break;
+	} while (!chp_kexec_trylock_as(hp, KEXEC_HOTPLUG));
+	tl_current = ev;
+	if (!lets_go) {
+		chp_hp_count(hp, &hp->stats.wait_gave_up, 1);
+		chp_hp_logf(hp, "crash hp: gave up waiting for the kexec lock: the removed memory's "
+			    "cut is owed to its holder");
+	}
+	return lets_go;
+}
+
+void chp_hotplug_set_wait_hook(struct chp_hotplug *hp, chp_wait_fn fn, void *ctx)
+{
+	hp->wait_hook = fn;
+	hp->wait_ctx = ctx;
+}
+
 /* crash_handle_hotplug_event(), for both policies. */
 static void handle_event_locked(struct chp_hotplug *hp, const struct chp_hp_event *ev)
 {
@@ -309,7 +357,8 @@ static void handle_event_locked(struct chp_hotplug *hp, const struct chp_hp_even
 
 	if (!release)
 		chp_hp_count(hp, &hp->stats.events, 1);
-	if (!chp_kexec_trylock_as(hp, KEXEC_HOTPLUG)) {
+	if (!chp_kexec_trylock_as(hp, KEXEC_HOTPLUG) &&
+	    !(release && hp->ops->release_waits && wait_for_holder(hp))) {
 		if (!hp->ops->defers_contended) {
 			chp_hp_logf(hp, "crash hp: kexec_trylock() failed, kdump image may be inaccurate");
 			chp_hp_count(hp, &hp->stats.dropped, 1);

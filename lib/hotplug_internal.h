@@ -36,6 +36,8 @@ struct chp_hotplug {
 	void *step_ctx;
 	chp_event_fn event_hook;
 	void *event_ctx;
+	chp_wait_fn wait_hook;
+	void *wait_ctx;
 
 
 	/* Ranges of deferred events, and of those a resync is applying. */

@@ -30,6 +30,12 @@ struct chp_policy_ops {
 	bool defers_contended;
 	/* Memory about to be removed (CHP_HP_RELEASE_MEMORY) is passed to event(). */
 	bool hears_release;
+	/*
+	 * ...and when it finds the kexec lock held, it waits for the holder
+	 * (hotplug.c, wait_for_holder()) instead of owing its cut: the memory
+	 * must be out of the header before it goes.
+	 */
+	bool release_waits;
 	/* A load holds memory and CPU hotplug off until it lets the kexec lock go. */
 	bool load_holds_hotplug;
 	/*

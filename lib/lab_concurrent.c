@@ -225,6 +225,7 @@ static int run_round(const struct chp_concurrent_spec *spec, unsigned round,
 		res->events += st->events;
 		res->dropped += st->dropped;
 		res->deferred += st->deferred;
+		res->removal_waits += st->removal_waits;
 		res->loads += atomic_load(&r.loads);
 	}
 	chp_hotplug_free(r.hp);

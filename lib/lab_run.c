@@ -39,6 +39,7 @@ struct runner {
 	unsigned steps_this_event;
 	uint64_t exhaustive_event;       /* 1-based; 0: none */
 	bool exhaustive_stepped;         /* it made a store (or a drain did for it) */
+	uint64_t silent_event;           /* the exhaustive event last counted as making none */
 	uint64_t *crash_at;              /* events (1-based) followed by a crash */
 	size_t ncrash_at;
 	uint64_t busy_left;
@@ -252,6 +253,40 @@ static void sample(struct runner *r)
 		res->slots_peak = st->slots_used;
 }
 
+/* The kexec-busy holder lets go (draining, under robust): its stretch ends at the last event. */
+static void end_busy(struct runner *r)
+{
+	r->busy_left = 0;
+	chp_hotplug_kexec_unlock(r->hp);
+	r->res->busy[r->res->nbusy - 1].last = r->events;
+	r->sample_next = true;
+}
+
+/*
+ * Memory about to be removed waits for the kexec lock's holder (robust).  The
+ * lab plays the kexec-busy holder on this thread: the removal blocks every
+ * later event, so the holder's next step is to let go, now, its stretch cut
+ * short at the events it saw.  Its drain is judged against the last of them.
+ */
+static bool holder_lets_go(void *ctx)
+{
+	struct runner *r = ctx;
+
+	if (!r->busy_left)
+		return false; /* no holder the lab knows of: nobody would let go */
+	end_busy(r);
+	/* The drain's stores came after its event was counted as making none. */
+	if (r->exhaustive_stepped && r->events == r->exhaustive_event) {
+		r->exhaustive_stepped = false;
+		if (r->silent_event == r->events) {
+			r->silent_event = 0;
+			if (!--r->res->exhaustive_silent)
+				r->res->exhaustive_silent_event = 0;
+		}
+	}
+	return true;
+}
+
 static void on_event(void *ctx, const struct chp_hp_event *ev, uint64_t ns)
 {
 	struct runner *r = ctx;
@@ -285,11 +320,8 @@ static void on_event(void *ctx, const struct chp_hp_event *ev, uint64_t ns)
 	 */
 	bool busy = r->busy_left != 0 || r->sample_next;
 	r->sample_next = false;
-	if (r->busy_left && --r->busy_left == 0) {
-		chp_hotplug_kexec_unlock(r->hp);
-		r->res->busy[r->res->nbusy - 1].last = r->events;
-		r->sample_next = true;
-	}
+	if (r->busy_left && --r->busy_left == 0)
+		end_busy(r);
 	for (size_t k = 0; k < r->ncrash_at; k++) {
 		if (r->crash_at[k] == r->events) {
 			snprintf(when, sizeof(when), "after event %" PRIu64 " (crash-at)", r->events);
@@ -308,6 +340,7 @@ static void on_event(void *ctx, const struct chp_hp_event *ev, uint64_t ns)
 		/* Said so when the event made no store: deferred, or nothing to change. */
 		r->res->exhaustive_events++;
 		if (!r->exhaustive_stepped) {
+			r->silent_event = r->events;
 			r->res->exhaustive_silent++;
 			if (!r->res->exhaustive_silent_event)
 				r->res->exhaustive_silent_event = r->events;
@@ -682,6 +715,7 @@ int chp_lab_run(struct chp_run_result **out, const struct chp_scenario *sc,
 	if (!err) {
 		chp_hotplug_set_step_hook(r.hp, on_step, &r);
 		chp_hotplug_set_event_hook(r.hp, on_event, &r);
+		chp_hotplug_set_wait_hook(r.hp, holder_lets_go, &r);
 		sample(&r);
 		err = run_actions(&r, NULL);
 		if (!err) {
@@ -698,6 +732,7 @@ int chp_lab_run(struct chp_run_result **out, const struct chp_scenario *sc,
 		res->failures = st->failures;
 		res->updates = st->updates;
 		res->capacity_merges = st->capacity_merges;
+		res->removal_waits = st->removal_waits;
 		res->stores = st->stores;
 		res->slots_used = st->slots_used;
 		res->slots_total = st->slots_total;

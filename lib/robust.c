@@ -543,8 +543,10 @@ static void robust_usage(const struct chp_hotplug *hp, size_t *used, size_t *tot
 
 /*
  * The patched kernel: a contended event is owed to the lock's holder, not
- * dropped; memory leaving is heard as it goes (a bridge over it is cut); a
- * panic during an update takes its dump (every store leaves a header a
+ * dropped; memory leaving is heard as it goes (a bridge over it is cut), and
+ * when it finds the lock held it waits for the holder rather than owe the
+ * cut, so the cut lands before the memory goes (hotplug.c, wait_for_holder());
+ * a panic during an update takes its dump (every store leaves a header a
  * capture kernel reads); and a load holds hotplug off until its resync is
  * done.  Why the load does:
  *
@@ -574,6 +576,7 @@ const struct chp_policy_ops chp_robust_policy = {
 	.event = robust_event,
 	.defers_contended = true,
 	.hears_release = true,
+	.release_waits = true,
 	.load_holds_hotplug = true,
 	.panic_during_update = true,
 	.attach = robust_attach,

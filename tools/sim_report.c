@@ -107,6 +107,7 @@ CELL(c_offline, "%" PRIu64 " (%s)", r->offline_dumps, sz(r->offline_bytes))
 CELL(c_events, "%" PRIu64, r->events)
 CELL(c_dropped, "%" PRIu64, r->dropped)
 CELL(c_deferred, "%" PRIu64, r->deferred)
+CELL(c_waits, "%" PRIu64, r->removal_waits)
 CELL(c_failures, "%" PRIu64, r->failures)
 CELL(c_lat, "%.2f/%.2f/%.1f us", r->ev_median_ns / 1e3, r->ev_p99_ns / 1e3, r->ev_max_ns / 1e3)
 CELL(c_total, "%.3f s", r->ev_total_ns / 1e9)
@@ -152,6 +153,7 @@ static uint64_t k_crashes(const struct chp_concurrent_result *c) { return c->cra
 static uint64_t k_complete(const struct chp_concurrent_result *c) { return c->complete; }
 static uint64_t k_dropped(const struct chp_concurrent_result *c) { return c->dropped; }
 static uint64_t k_deferred(const struct chp_concurrent_result *c) { return c->deferred; }
+static uint64_t k_waits(const struct chp_concurrent_result *c) { return c->removal_waits; }
 static uint64_t k_lost(const struct chp_concurrent_result *c) { return c->final_incomplete; }
 static uint64_t k_unloaded(const struct chp_concurrent_result *c) { return c->no_dump_unloaded; }
 
@@ -170,6 +172,7 @@ static void report_concurrent(const struct chp_scenario *sc, struct chp_run_resu
 	conc_row(t, "no dump: the loader's window", res, conc, n, k_unloaded, NULL);
 	conc_row(t, "dumps complete", res, conc, n, k_complete, NULL);
 	conc_row(t, "events dropped / deferred", res, conc, n, k_dropped, k_deferred);
+	conc_row(t, "removals waiting for the lock holder", res, conc, n, k_waits, NULL);
 	conc_row(t, "settled headers wrong (rounds)", res, conc, n, k_lost, NULL);
 	fflush(stdout);
 	tool_table_print(t);
@@ -210,6 +213,11 @@ void sim_report_text(const struct chp_scenario *sc, uint64_t events,
 	row(t, "events", res, n, c_events);
 	row(t, "events dropped", res, n, c_dropped);
 	row(t, "events deferred to the lock holder", res, n, c_deferred);
+	for (size_t i = 0; i < n; i++)
+		if (res[i]->removal_waits) {
+			row(t, "removals waiting for the lock holder", res, n, c_waits);
+			break;
+		}
 	row(t, "handler failures", res, n, c_failures);
 	row(t, "update per event median/p99/max", res, n, c_lat);
 	row(t, "update time in total", res, n, c_total);
@@ -283,6 +291,7 @@ void sim_report_json(const struct chp_scenario *sc, uint64_t events,
 		json_uint(&j, "events", r->events);
 		json_uint(&j, "events_dropped", r->dropped);
 		json_uint(&j, "events_deferred", r->deferred);
+		json_uint(&j, "removals_waiting", r->removal_waits);
 		json_uint(&j, "handler_failures", r->failures);
 		json_uint(&j, "update_median_ns", r->ev_median_ns);
 		json_uint(&j, "update_p99_ns", r->ev_p99_ns);
@@ -316,6 +325,7 @@ void sim_report_json(const struct chp_scenario *sc, uint64_t events,
 			json_uint(&j, "no_dump_loader_window", c->no_dump_unloaded);
 			json_uint(&j, "events_dropped", c->dropped);
 			json_uint(&j, "events_deferred", c->deferred);
+			json_uint(&j, "removals_waiting", c->removal_waits);
 			json_uint(&j, "settled_headers_wrong", c->final_incomplete);
 			json_string(&j, "first_problem", c->first_problem);
 			json_object_close(&j);

@@ -63,6 +63,8 @@ struct chp_hotplug_stats {
 	uint64_t stores;          /* stores into the crash region */
 	uint64_t store_bytes;
 	uint64_t capacity_merges; /* robust: adjacent ranges merged to make room */
+	uint64_t removal_waits;   /* robust: memory about to go waited for the kexec lock's holder */
+	uint64_t wait_gave_up;    /* ...and of those, the wait hook gave up: its cut owed instead */
 	size_t slots_used;        /* program headers in use in the header */
 	size_t slots_total;       /* program headers the segment holds */
 };
@@ -125,6 +127,20 @@ int chp_hotplug_frozen(struct chp_hotplug *hp, int (*fn)(void *ctx), void *ctx);
  * chp_hotplug_frozen().
  */
 int chp_hotplug_in_flight(struct chp_hotplug *hp, bool machine_event, struct chp_ranges *out);
+
+/*
+ * Memory about to be removed that finds the kexec lock held waits for the
+ * holder (robust): a removal runs in process context and may sleep, and its
+ * memory must be out of the header before it goes.  The hook is called on
+ * the removing thread each time it finds the lock still held, before it
+ * tries again: the holder runs on elsewhere and lets go (a lab that plays the
+ * holder on this thread lets it go here).  It returns false when the wait
+ * gives up (the kernel's bounded wait, its holder stuck behind this very
+ * removal): the removal's cut is then owed to the holder, as a contended
+ * event's is.  Without a hook the removal yields the CPU between its tries.
+ */
+typedef bool (*chp_wait_fn)(void *ctx);
+void chp_hotplug_set_wait_hook(struct chp_hotplug *hp, chp_wait_fn fn, void *ctx);
 
 /* Testing hook: take or release the kexec lock as a loader would. */
 bool chp_hotplug_kexec_trylock(struct chp_hotplug *hp);

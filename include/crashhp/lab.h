@@ -80,6 +80,7 @@ struct chp_concurrent_result {
 	uint64_t no_dump_unloaded;/* of no_dump: no image loaded, or a load under way */
 	uint64_t final_incomplete;/* rounds whose settled header was wrong: lost events */
 	uint64_t dropped, deferred;
+	uint64_t removal_waits;   /* memory about to go waited for the kexec lock's holder */
 	char first_problem[320];
 };
 
@@ -119,6 +120,7 @@ struct chp_event_window {
 struct chp_run_result {
 	enum chp_policy policy;
 	uint64_t events, dropped, deferred, failures, updates, capacity_merges, stores;
+	uint64_t removal_waits;   /* memory about to go waited for the kexec lock's holder */
 	uint64_t failed_loads;    /* reloads refused (header too large): the old image stayed */
 	uint64_t gap_loads;       /* kexec_load reloads with events between read and syscall, */
 	uint64_t gap_events;      /* ...and those events: the image loaded missed them */

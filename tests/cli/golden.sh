@@ -98,6 +98,10 @@ mask() {
 	# kexec-busy's drain judged as the deferred events' stores; mainline's dropped event has none
 	printf 'ram 4G\nkexec-busy 3\ncrash-exhaustive 3\nadd-dimm 512M\ncrash\n' >busy.scn
 	run sim busy.scn
+	# a DIMM removed while a load holds the kexec lock: robust's removal waits
+	# for the holder, whose drain (event 8's) cuts it before it goes
+	printf 'ram 4G\nadd-dimm 512M\nkexec-busy 5\ncrash-exhaustive 8\nremove-dimm\noffline-block 40\ncrash\n' >rmwait.scn
+	run sim rmwait.scn
 	# kexec_load without the hotplug flag: nothing updated in place, said so
 	printf 'ram 2G\nload segments\ncrash-exhaustive\nadd-dimm 128M\ncrash\n' >segments.scn
 	run sim segments.scn

@@ -218,6 +218,23 @@ MUTANTS = [
       "static void load_release_hotplug(struct chp_hotplug *hp)\n{\n\tif (hp->ops->load_holds_hotplug)\n"
       "\t\tchp_machine_unlock_hotplug(hp->m);",
       "\t(void)hp;\n}\n\nstatic void load_release_hotplug(struct chp_hotplug *hp)\n{\n\t(void)hp;"),
+    # ---- a removal waits for the kexec lock's holder (hotplug.c, wait_for_holder) ----
+    M("removal-does-not-wait", H, "protocol", "memory about to be removed owes its cut to the kexec lock's holder "
+      "instead of waiting for it: the memory goes first, and the drain's crashes before the cut read it (absent memory)",
+      "!(release && hp->ops->release_waits && wait_for_holder(hp))",
+      "!(0 && release && hp->ops->release_waits && wait_for_holder(hp))"),
+    M("removal-waits-one-try", H, "protocol", "the waiting removal tries the lock once after the holder's first "
+      "chance, then owes its cut: a holder slower than that lets the memory go first",
+      "\t} while (!chp_kexec_trylock_as(hp, KEXEC_HOTPLUG));\n\ttl_current = ev;",
+      "\t\tif (!chp_kexec_trylock_as(hp, KEXEC_HOTPLUG))\n\t\t\tlets_go = false;\n\t} while (0);\n\ttl_current = ev;"),
+    M("addition-waits-too", H, "protocol", "a memory addition that finds the kexec lock held waits for the holder too: "
+      "hot-add blocked behind kdump's load for nothing (its memory is present; the drain adds it)",
+      "!(release && hp->ops->release_waits && wait_for_holder(hp))",
+      "!((release || ev->action == CHP_HP_ADD_MEMORY) && hp->ops->release_waits && wait_for_holder(hp))"),
+    M("offline-waits-too", H, "protocol", "a block's offline that finds the kexec lock held waits for the holder too: "
+      "the offline memory is still present, so nothing needs the wait",
+      "!(release && hp->ops->release_waits && wait_for_holder(hp))",
+      "!((release || ev->action == CHP_HP_REMOVE_MEMORY) && hp->ops->release_waits && wait_for_holder(hp))"),
     # ---- the mainline model (arch_mainline.c) ----
     M("mainline-image-not-hidden", A, "mainline", "mainline's copy leaves kexec_crash_image set: panics mid-copy dump",
       "chp_hp_step(hp, CHP_STEP_IMAGE_HIDDEN);\n\t\terr = chp_hp_copy(hp, seg.paddr, buf, len);",

@@ -4,10 +4,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <cmocka.h>
 
 #include "crashhp/error.h"
 #include "crashhp/lab.h"
+#include "hplab.h"
 
 /*
  * 4 threads x 700 events x 4 rounds = 11,200 events, a loader unloading and
@@ -27,11 +31,11 @@ static void run(enum chp_policy policy, struct chp_concurrent_result *res)
 	if (chp_lab_concurrent(&spec, res))
 		fail_msg("%s", chp_last_error());
 	print_message("%s: %llu events, %llu loads, %llu crashes, %llu dumps, %llu complete, "
-		      "%llu dropped, %llu deferred\n", chp_policy_name(policy),
+		      "%llu dropped, %llu deferred, %llu removals waited\n", chp_policy_name(policy),
 		      (unsigned long long)res->events, (unsigned long long)res->loads,
 		      (unsigned long long)res->crashes, (unsigned long long)res->dumps,
 		      (unsigned long long)res->complete, (unsigned long long)res->dropped,
-		      (unsigned long long)res->deferred);
+		      (unsigned long long)res->deferred, (unsigned long long)res->removal_waits);
 }
 
 /* Robust: nothing lost, every dump taken complete, the header settles exact. */
@@ -64,11 +68,95 @@ static void test_concurrent__mainline_runs_clean(void **state)
 	assert_int_equal(res.deferred, 0);
 }
 
+/*
+ * robust, on two threads: a holder (this thread, a load without the hotplug
+ * hold) has the kexec lock; another thread removes a DIMM.  The removal must
+ * block before its memory goes, retrying the lock (its wait hook called again
+ * and again), while the DIMM stays present; once the holder lets go, draining
+ * (a crash after each of its stores), the removal goes on.  No crash reads
+ * the removed memory.  Without the wait, or with one try only, the removal
+ * finishes while the lock is still held (seen without any timing, as the
+ * remover's end before its second try) and the holder's drain then lists
+ * memory that is gone.
+ */
+struct remover {
+	struct hplab *l;
+	atomic_uint tries;        /* wait hook calls: the lock found held again */
+	atomic_bool gone_early;   /* the DIMM was absent while the removal waited */
+	atomic_bool done;
+	int err;
+};
+
+static bool remover_waits(void *ctx)
+{
+	struct remover *w = ctx;
+
+	chp_machine_lock_state(w->l->m);
+	if (chp_machine_block_state(w->l->m, 64) == CHP_BLOCK_ABSENT)
+		atomic_store(&w->gone_early, true);
+	chp_machine_unlock_state(w->l->m);
+	atomic_fetch_add(&w->tries, 1);
+	sched_yield();
+	return true;
+}
+
+static void *remove_dimm_main(void *arg)
+{
+	struct remover *w = arg;
+
+	w->err = chp_machine_remove_dimm(w->l->m, 8 * GiB, 128 * MiB);
+	atomic_store(&w->done, true);
+	return NULL;
+}
+
+static void test_concurrent__removal_blocks_until_the_holder_lets_go(void **state)
+{
+	struct hplab l;
+	struct remover w = { .l = &l };
+	struct injector in;
+	pthread_t t;
+
+	hplab_up(&l, CHP_ARCH_X86_64, 4 * GiB, CHP_POLICY_ROBUST);
+	assert_int_equal(chp_machine_add_dimm(l.m, 8 * GiB, 128 * MiB, true), 0); /* block 64 */
+	chp_hotplug_set_wait_hook(l.hp, remover_waits, &w);
+	assert_true(chp_hotplug_kexec_trylock(l.hp));
+	assert_int_equal(pthread_create(&t, NULL, remove_dimm_main, &w), 0);
+	while (atomic_load(&w.tries) < 2 && !atomic_load(&w.done))
+		sched_yield();
+	bool early = atomic_load(&w.tries) < 2; /* done before its second try */
+	if (!early) {
+		/* It retries and cannot take the lock this thread holds: still present. */
+		chp_machine_lock_state(l.m);
+		assert_int_equal(chp_machine_block_state(l.m, 64), CHP_BLOCK_OFFLINE);
+		chp_machine_unlock_state(l.m);
+		assert_false(atomic_load(&w.done));
+	}
+	injector_arm(&in, l.hp, 0, 0);
+	chp_hotplug_kexec_unlock(l.hp); /* the drain cuts the DIMM, then the removal goes on */
+	assert_int_equal(pthread_join(t, NULL), 0);
+	injector_disarm(&in);
+	if (in.sound != in.steps || !in.steps)
+		fail_msg("%u of %u crashes in the holder's drain read absent memory or lacked online "
+			 "memory: %s", in.steps - in.sound, in.steps, in.first_unsound);
+	if (early)
+		fail_msg("the removal finished while another held the kexec lock (%u tries of the "
+			 "lock): its memory went before its cut", atomic_load(&w.tries));
+	assert_int_equal(w.err, 0);
+	assert_false(atomic_load(&w.gone_early));
+	assert_int_equal(chp_machine_block_state(l.m, 64), CHP_BLOCK_ABSENT);
+	assert_int_equal(chp_hotplug_stats(l.hp)->removal_waits, 1);
+	struct chp_dump_result d = hplab_crash(&l);
+	if (!d.taken || !d.complete || d.absent_bytes)
+		fail_msg("after the removal: %s", d.why);
+	hplab_down(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_concurrent__robust_loses_nothing),
 		cmocka_unit_test(test_concurrent__mainline_runs_clean),
+		cmocka_unit_test(test_concurrent__removal_blocks_until_the_holder_lets_go),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

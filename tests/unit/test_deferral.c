@@ -46,6 +46,18 @@ static void expect_dump_holds_everything(struct hplab *l)
 	assert_readers_get_memory(l->m, l->img);
 }
 
+/*
+ * The holder is this thread and cannot let go while the removal waits: the
+ * wait gives up (the kernel's bounded wait), the removal's cut owed to the
+ * holder.  The tests below use it to put owed removal work where the deferral
+ * protocol and the judge must handle it.
+ */
+static bool wait_gives_up(void *ctx)
+{
+	(void)ctx;
+	return false;
+}
+
 /* ---- the holder lets go between the event's failed trylock and `pending` ---- */
 
 int __real_chp_ranges_add(struct chp_ranges *r, struct chp_range x);
@@ -184,6 +196,8 @@ static void test_deferral__event_deferred_as_the_holder_lets_go(void **state)
 
 	assert_int_equal(chp_machine_add_dimm(l.m, 8 * GiB, 128 * MiB, true), 0);
 	assert_true(chp_hotplug_kexec_trylock(l.hp)); /* kexec_load in progress */
+	/* The holder, mid-release on this thread, cannot let the removal in first. */
+	chp_hotplug_set_wait_hook(l.hp, wait_gives_up, NULL);
 	late.l = &l;
 	late.armed = true;
 	chp_hotplug_kexec_unlock(l.hp);
@@ -280,9 +294,11 @@ static void test_deferral__owed_work_excuses_nothing_once_the_lock_is_free(void 
 }
 
 /*
- * A DIMM goes while a holder has the kexec lock: its block's offline event
- * and the memory bus's release are both owed, and the memory is gone before
- * anyone can cut it.  A panic while the holder (now applying) still has the
+ * A DIMM goes while a holder has the kexec lock and the removal's wait for
+ * it gives up (robust waits, test_hotplug__only_a_removal_waits_for_the_holder;
+ * the kernel's wait is bounded): its block's offline event and the memory
+ * bus's release are both owed, and the memory is gone before anyone can cut
+ * it.  A panic while the holder (now applying) still has the
  * lock reads the header, which still lists the DIMM: that is absent memory
  * read by the capture kernel, whoever owes its cut.  Owed work excuses what
  * a block that came online may lack, never memory that is no longer there.
@@ -295,6 +311,7 @@ static void test_deferral__owed_cut_of_removed_memory_is_not_excused(void **stat
 
 	assert_int_equal(chp_machine_add_dimm(l.m, 8 * GiB, 128 * MiB, true), 0);
 	assert_true(chp_hotplug_kexec_trylock(l.hp));
+	chp_hotplug_set_wait_hook(l.hp, wait_gives_up, NULL); /* the removal does not wait */
 	assert_int_equal(chp_machine_remove_dimm(l.m, 8 * GiB, 128 * MiB), 0); /* owed */
 	assert_int_equal(chp_hotplug_stats(l.hp)->deferred, 1);
 	chp_kexec_become(l.hp, KEXEC_HOTPLUG); /* the holder applies it: robust dumps */
@@ -376,6 +393,12 @@ static void test_deferral__offline_dimm_removed_before_the_reload_resync(void **
 	assert_int_equal(chp_machine_offline_block(l.m, 64), 0); /* [8G, 8G+128M) */
 	assert_int_equal(chp_hotplug_unload(l.hp), 0);
 	chp_load_options_init(&o);
+	/*
+	 * What is tested is the load's hold-off alone: a removal on this thread
+	 * meets the load, this thread, holding the kexec lock and cannot wait
+	 * for it (its cut owed, as without the wait).
+	 */
+	chp_hotplug_set_wait_hook(l.hp, wait_gives_up, NULL);
 	gap.l = &l;
 	gap.armed = true;
 	assert_int_equal(chp_hotplug_load(l.hp, &o), 0);

@@ -44,6 +44,69 @@ static void test_hotplug__dropped_event_mainline_stale_robust_converges(void **s
 }
 
 /*
+ * robust, on one thread: a load holds the kexec lock while a 1 GiB DIMM is
+ * added and one of its blocks offlined, another while the DIMM is removed.  Only the removal
+ * waits for the holder, once, just before its memory goes, the memory still
+ * there (the wait hook plays the holder: it lets go, draining).  The addition
+ * and the offline complete under the held lock, owed.  A crash after every
+ * step of the drain the wait let in reads no absent memory and lacks no
+ * online memory, and once the removal is over the dump holds the machine.
+ */
+struct holder {
+	struct hplab *l;
+	unsigned waits;
+	bool present_at_wait;
+};
+
+static bool holder_lets_go(void *ctx)
+{
+	struct holder *h = ctx;
+
+	h->waits++;
+	chp_machine_lock_state(h->l->m);
+	h->present_at_wait = chp_ranges_covers(chp_machine_present_memory(h->l->m),
+					       (struct chp_range){ 8 * GiB, 9 * GiB - 1 });
+	chp_machine_unlock_state(h->l->m);
+	chp_hotplug_kexec_unlock(h->l->hp);
+	return true;
+}
+
+static void test_hotplug__only_a_removal_waits_for_the_holder(void **state)
+{
+	struct hplab l;
+	struct holder h = { .l = &l };
+	struct injector in;
+
+	hplab_up(&l, CHP_ARCH_X86_64, 4 * GiB, CHP_POLICY_ROBUST);
+	chp_hotplug_set_wait_hook(l.hp, holder_lets_go, &h);
+	assert_true(chp_hotplug_kexec_trylock(l.hp)); /* a load without the hotplug hold */
+	assert_int_equal(chp_machine_add_dimm(l.m, 8 * GiB, GiB, true), 0);
+	assert_int_equal(chp_machine_offline_block(l.m, 64), 0);
+	/* Both done with the lock still held: neither waited for its holder. */
+	if (chp_hotplug_kexec_trylock(l.hp) || h.waits)
+		fail_msg("an addition or an offline waited for the kexec lock's holder");
+	chp_hotplug_kexec_unlock(l.hp); /* the drain: the DIMM's seven online blocks listed */
+	assert_true(chp_hotplug_kexec_trylock(l.hp)); /* another such load */
+	injector_arm(&in, l.hp, 0, 0);
+	assert_int_equal(chp_machine_remove_dimm(l.m, 8 * GiB, GiB), 0);
+	/* The holder lets go, if it has not for the removal: its drain, crashed into too. */
+	chp_hotplug_kexec_trylock(l.hp);
+	chp_hotplug_kexec_unlock(l.hp);
+	injector_disarm(&in);
+	if (in.sound != in.steps || !in.steps)
+		fail_msg("%u of %u crashes in the holder's drain read absent memory or lacked "
+			 "online memory: %s", in.steps - in.sound, in.steps, in.first_unsound);
+	if (h.waits != 1 || !h.present_at_wait)
+		fail_msg("the removal waited %u times for the kexec lock's holder (once, its memory "
+			 "still there, wanted)", h.waits);
+	struct chp_dump_result d = hplab_crash(&l);
+	if (!d.taken || !d.complete || d.absent_bytes)
+		fail_msg("after the removal: %s", d.why);
+	assert_readers_get_memory(l.m, l.img);
+	hplab_down(&l);
+}
+
+/*
  * robust: a DIMM hot-added while the drain is applying an earlier deferred
  * one.  The loader holds the kexec lock; DIMM A (8 GiB) is deferred; the
  * loader lets go and drains; at the drain's first store DIMM B (9 GiB) comes,
@@ -496,6 +559,7 @@ int main(void)
 		cmocka_unit_test(test_hotplug__dropped_event_mainline_stale_robust_converges),
 		cmocka_unit_test(test_hotplug__crash_during_x86_update),
 		cmocka_unit_test(test_hotplug__deferral_inside_a_drain_is_applied),
+		cmocka_unit_test(test_hotplug__only_a_removal_waits_for_the_holder),
 		cmocka_unit_test(test_hotplug__reload_resync_takes_dumps),
 		cmocka_unit_test(test_hotplug__x86_hot_remove_leaves_dimm_in_mainline),
 		cmocka_unit_test(test_hotplug__ppc64_mainline_removal_exact),

@@ -344,39 +344,70 @@ static void test_scenario__kexec_busy_exhaustive_judges_the_drain(void **state)
 }
 
 /*
- * Measured, not wanted: a load holds the kexec lock over a whole DIMM
- * removal (its eight offline events, then the memory bus's release, then
- * the memory gone) and one event more, whose hook drains.  Robust owes every
- * cut, so the memory is gone while the header lists it, and the drain's
- * crashes before its cut read 1 GiB of absent memory: owed work excuses
- * only present memory (lib/lab_crash.c).  After the drain the dump is
- * complete; mainline dropped the events and lists the DIMM for good.
+ * A load holds the kexec lock over a DIMM removal and one event more.  x86
+ * offlines the DIMM's eight blocks (events 9-16), then the memory bus tells
+ * that it goes, then it is gone; ppc64 offlines and removes one LMB at a time.
+ * Robust owes the offline events' cuts, but its removal waits for the holder
+ * at the bus's notice, the memory still there: the holder lets go then, its
+ * stretch cut short (after event 16 on x86, after the first LMB's event 9 on
+ * ppc64), its drain cuts what it owes, and only then does the memory go.  A
+ * crash after every step of every event, the drain's included (judged with
+ * the last event the holder saw), never reads removed memory.  Mainline drops
+ * the nine events (it hears no such notice and waits for nothing) and lists
+ * the DIMM for good.
  */
-static void test_scenario__removal_under_a_held_lock_is_read_until_the_drain_cuts(void **state)
+static void removal_under_a_held_lock(enum chp_arch arch, unsigned boot_block, uint64_t deferred,
+				      uint64_t stretch_last)
 {
 	struct chp_scenario *sc;
 	struct chp_run_result *m, *r;
-	const char *text = "ram 4G\nblock 128M\nadd-dimm 1G\nkexec-busy 9\ncrash-exhaustive 17\n"
-			   "remove-dimm\noffline-block 40\ncrash\n";
+	uint64_t steps = 0, absent = 0, missing = 0, no_dump = 0, drain_steps = 0;
+	bool model = true;
+	char text[256];
 
-	assert_int_equal(chp_scenario_parse(&sc, text, "t.scn"), 0);
-	assert_int_equal(chp_lab_run(&r, sc, CHP_POLICY_ROBUST, NULL, NULL), 0);
-	assert_int_equal(chp_lab_run(&m, sc, CHP_POLICY_MAINLINE, NULL, NULL), 0);
-	assert_int_equal(r->deferred, 9);
-	assert_true(r->exhaustive_steps >= 2);
-	if (r->exhaustive_absent_dumps == 0 || r->exhaustive_no_dump)
-		fail_msg("the drain's crashes before the cut: %" PRIu64 " of %" PRIu64
-			 " listed the removed DIMM, %" PRIu64 " without a dump", r->exhaustive_absent_dumps,
-			 r->exhaustive_steps, r->exhaustive_no_dump);
-	assert_true(r->exhaustive_complete >= 1); /* after the cut */
-	assert_int_equal(r->exhaustive_missing_dumps, 0);
-	if (r->absent_dumps != 0 || r->complete != r->crashes)
-		fail_msg("after the drain: %s", r->first_problem);
-	assert_int_equal(m->dropped, 9);
-	assert_int_equal(m->absent_dumps, 1);
-	chp_run_result_free(m);
-	chp_run_result_free(r);
-	chp_scenario_free(sc);
+	for (unsigned k = 1; k <= 17; k++) {
+		snprintf(text, sizeof(text), "arch %s\nram 4G\nblock 128M\ncrash-exhaustive %u\n"
+			 "add-dimm 1G\nkexec-busy 9\nremove-dimm\noffline-block %u\ncrash\n",
+			 chp_arch_name(arch), k, boot_block);
+		assert_int_equal(chp_scenario_parse(&sc, text, "t.scn"), 0);
+		assert_int_equal(chp_lab_run(&r, sc, CHP_POLICY_ROBUST, NULL, NULL), 0);
+		steps += r->exhaustive_steps;
+		absent += r->exhaustive_absent_dumps;
+		missing += r->exhaustive_missing_dumps;
+		no_dump += r->exhaustive_no_dump;
+		if (k == stretch_last)
+			drain_steps = r->exhaustive_steps;
+		if (r->absent_dumps != 0 || r->complete != r->crashes)
+			fail_msg("%s, crash-exhaustive %u, the final crash: %s", chp_arch_name(arch), k,
+				 r->first_problem);
+		/* The model, after what a reader sees: the offline events owed, then the wait. */
+		if (r->deferred != deferred || r->removal_waits != 1 || r->nbusy != 1 ||
+		    r->busy[0].first != 9 || r->busy[0].last != stretch_last)
+			model = false;
+		if (k == 17) {
+			assert_int_equal(chp_lab_run(&m, sc, CHP_POLICY_MAINLINE, NULL, NULL), 0);
+			assert_int_equal(m->dropped, 9);
+			assert_int_equal(m->removal_waits, 0);
+			assert_int_equal(m->absent_dumps, 1);
+			chp_run_result_free(m);
+		}
+		chp_run_result_free(r);
+		chp_scenario_free(sc);
+	}
+	if (absent || missing || no_dump)
+		fail_msg("%s: of %" PRIu64 " exhaustive crashes, %" PRIu64 " read absent memory, %" PRIu64
+			 " lacked online memory, %" PRIu64 " took no dump", chp_arch_name(arch), steps,
+			 absent, missing, no_dump);
+	assert_true(drain_steps >= 2); /* the drain's cut, crashed into step by step */
+	if (!model)
+		fail_msg("%s: not %" PRIu64 " events deferred, then 1 removal waiting, the holder's "
+			 "stretch events 9-%" PRIu64, chp_arch_name(arch), deferred, stretch_last);
+}
+
+static void test_scenario__removal_under_a_held_lock_waits_and_is_never_read(void **state)
+{
+	removal_under_a_held_lock(CHP_ARCH_X86_64, 40, 8, 16);
+	removal_under_a_held_lock(CHP_ARCH_PPC64, 20, 1, 9);
 }
 
 /*
@@ -510,7 +541,7 @@ int main(void)
 		cmocka_unit_test(test_scenario__small_run_side_by_side),
 		cmocka_unit_test(test_scenario__storm_crash_at_exhaustive_k),
 		cmocka_unit_test(test_scenario__kexec_busy_exhaustive_judges_the_drain),
-		cmocka_unit_test(test_scenario__removal_under_a_held_lock_is_read_until_the_drain_cuts),
+		cmocka_unit_test(test_scenario__removal_under_a_held_lock_waits_and_is_never_read),
 		cmocka_unit_test(test_scenario__refused_action_names_line),
 		cmocka_unit_test(test_scenario__offline_memory_is_not_a_failure),
 		cmocka_unit_test(test_scenario__crash_points_outside_the_run),
