@@ -190,7 +190,8 @@ int chp_verify_memory(struct chp_verify_report *r, const struct chp_machine *m,
 
 /* Judge the program headers, then the memory they make readable. */
 static int check_loads(struct chp_verify_report *r, const struct chp_machine *m,
-		       const struct chp_elfcore *core, const struct chp_ranges *in_flight)
+		       const struct chp_elfcore *core, bool filtered,
+		       const struct chp_ranges *in_flight)
 {
 	struct chp_ranges *covered = NULL, *read = NULL;
 	int err = chp_ranges_new(&covered);
@@ -198,7 +199,7 @@ static int check_loads(struct chp_verify_report *r, const struct chp_machine *m,
 	if (!err)
 		err = chp_ranges_new(&read);
 	if (!err)
-		err = chp_verify_phdrs(r, m, core, covered, read);
+		err = chp_verify_phdrs(r, m, core, filtered, covered, read);
 	if (!err)
 		err = chp_verify_memory(r, m, covered, read, in_flight);
 	chp_ranges_free(covered);
@@ -398,7 +399,7 @@ static int verify_core(struct chp_verify_report *r, const struct chp_machine *m,
 				chp_arch_name(chp_machine_arch(m)));
 	r->sum.kind = chp_elfcore_kind(core);
 	r->sum.cpus_online = chp_machine_cpus_online(m);
-	err = check_loads(r, m, core, NULL);
+	err = check_loads(r, m, core, f->flattened, NULL);
 	if (err)
 		return err;
 	if (r->sum.kind == CHP_ELFCORE_HEADER)
@@ -415,6 +416,7 @@ int chp_verify_file(struct chp_verify_report **out, const struct chp_machine *m,
 	struct chp_verify_report *r;
 	struct chp_verify_file f;
 	struct chp_elfcore *core = NULL;
+	enum chp_dump_format format;
 	struct stat st;
 	int err;
 
@@ -422,18 +424,18 @@ int chp_verify_file(struct chp_verify_report **out, const struct chp_machine *m,
 		chp_verify_options_init(&defaults);
 		opt = &defaults;
 	}
-	enum chp_dump_format format;
-	err = chp_dump_format_of(path, &format);
+	err = chp_dump_open(&f.fd, &format, &f.flattened, path, opt->tmpdir, &opt->progress);
 	if (err)
 		return err;
-	if (format == CHP_DUMP_KDUMP || format == CHP_DUMP_FLATTENED)
-		return chp_verify_kdump_file(out, m, path, opt);
-	f.fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (f.fd < 0)
-		return chp_fail(-errno, "%s: %s", path, strerror(errno));
-	if (fstat(f.fd, &st) || !S_ISREG(st.st_mode)) {
+	if (format == CHP_DUMP_KDUMP) {
+		err = chp_verify_kdump_fd(out, m, f.fd, path, f.flattened, opt);
 		close(f.fd);
-		return chp_fail(-EINVAL, "%s: not a regular file", path);
+		return err;
+	}
+	if (fstat(f.fd, &st)) {
+		err = chp_fail(-errno, "%s: %s", path, strerror(errno));
+		close(f.fd);
+		return err;
 	}
 	f.size = (uint64_t)st.st_size;
 	r = calloc(1, sizeof(*r));
@@ -471,7 +473,7 @@ int chp_verify_view(struct chp_verify_report **out, const struct chp_machine *m,
 	if (!err) {
 		r->sum.kind = CHP_ELFCORE_VMCORE;
 		r->sum.cpus_online = chp_machine_cpus_online(m);
-		err = check_loads(r, m, core, in_flight);
+		err = check_loads(r, m, core, false, in_flight);
 	}
 	if (!err)
 		err = check_notes_buffer(r, m, notes, len, chp_elfcore_big_endian(core), seen,

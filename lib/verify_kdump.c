@@ -86,12 +86,12 @@ static int judge(struct chp_verify_report *r, const struct chp_machine *m,
 	return err;
 }
 
-int chp_verify_kdump_file(struct chp_verify_report **out, const struct chp_machine *m,
-			  const char *path, const struct chp_verify_options *opt)
+int chp_verify_kdump_fd(struct chp_verify_report **out, const struct chp_machine *m, int fd,
+			const char *name, bool flattened, const struct chp_verify_options *opt)
 {
 	struct chp_verify_report *r;
 	struct chp_kdump *k;
-	int err = chp_kdump_open_progress(&k, path, opt->tmpdir, &opt->progress);
+	int err = chp_kdump_open_fd(&k, fd, name, flattened, &opt->progress);
 
 	if (err)
 		return err;
@@ -103,7 +103,7 @@ int chp_verify_kdump_file(struct chp_verify_report **out, const struct chp_machi
 	err = judge(r, m, k);
 	chp_kdump_free(k);
 	if (err) {
-		chp_fail_prefix(err, "%s: ", path);
+		chp_fail_prefix(err, "%s: ", name);
 		chp_verify_report_free(r);
 		return err;
 	}

@@ -94,17 +94,13 @@ static void print_json(const char *path, const struct chp_kdump *k)
 	json_end(&j);
 }
 
-int inspect_kdump(const char *path, bool as_json)
+int inspect_kdump(const char *path, int fd, bool flattened, bool as_json, struct tool_progress *prog)
 {
 	struct chp_kdump *k;
-	struct tool_progress prog;
-	struct chp_progress hook = tool_progress_hook(&prog);
-	int err;
+	struct chp_progress hook = tool_progress_hook(prog);
+	int err = chp_kdump_open_fd(&k, fd, path, flattened, &hook);
 
-	/* A flattened dump of a large machine is rearranged first: minutes. */
-	tool_progress_begin(&prog, "reading the dump", true);
-	err = chp_kdump_open_progress(&k, path, getenv("TMPDIR"), &hook);
-	tool_progress_end(&prog);
+	tool_progress_end(prog);
 	if (err) {
 		tool_error("%s", tool_why());
 		return tool_input_exit(err);

@@ -28,6 +28,18 @@ enum chp_dump_format {
 /* What the first bytes of `path` say it is; -errno when it cannot be read. */
 int chp_dump_format_of(const char *path, enum chp_dump_format *out);
 
+/*
+ * Open `path` to read the dump in it.  A flattened file (makedumpfile -F,
+ * with or without -E) is rearranged first, as makedumpfile -R would, into an
+ * unlinked temporary file in `tmpdir` (NULL: /tmp), `progress` (may be NULL)
+ * told the bytes of it read.  *fd: the file to read, for the caller to
+ * close; *format: what it holds (CHP_DUMP_ELF or CHP_DUMP_KDUMP from a
+ * flattened file, anything refused there; any from another file);
+ * *flattened: it was rearranged.  -EINVAL with the record or field named.
+ */
+int chp_dump_open(int *fd, enum chp_dump_format *format, bool *flattened, const char *path,
+		  const char *tmpdir, const struct chp_progress *progress);
+
 struct chp_kdump_info {
 	bool flattened;            /* read from makedumpfile -F output */
 	char format[32];           /* libkdumpfile's name for it ("diskdump") */
@@ -62,6 +74,12 @@ int chp_kdump_open(struct chp_kdump **out, const char *path, const char *tmpdir)
  */
 int chp_kdump_open_progress(struct chp_kdump **out, const char *path, const char *tmpdir,
 			    const struct chp_progress *progress);
+/*
+ * The same on a file chp_dump_open() gave as CHP_DUMP_KDUMP (`fd` is not
+ * taken; `name` is what messages call it).
+ */
+int chp_kdump_open_fd(struct chp_kdump **out, int fd, const char *name, bool flattened,
+		      const struct chp_progress *progress);
 void chp_kdump_free(struct chp_kdump *k);
 
 const struct chp_kdump_info *chp_kdump_info(const struct chp_kdump *k);
