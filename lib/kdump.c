@@ -145,12 +145,15 @@ static int check_header(struct chp_kdump *k, int fd, uint64_t file_size)
 			     (err = check_span(sh, SH_OFFSET_NOTE, big, file_size, "offset_note"))))
 		return err;
 	copy_field(machine, h + DH_UTS_MACHINE);
+	info->arch_known = true;
 	if (!strcmp(machine, "x86_64"))
 		info->arch = CHP_ARCH_X86_64;
 	else if (!strcmp(machine, "ppc64le"))
 		info->arch = CHP_ARCH_PPC64LE;
 	else if (!strcmp(machine, "ppc64"))
 		info->arch = big ? CHP_ARCH_PPC64 : CHP_ARCH_PPC64LE;
+	else if (!machine[0])
+		info->arch_known = false; /* makedumpfile without VMCOREINFO: no utsname at all */
 	else
 		return chp_fail(-EINVAL, "kdump header utsname.machine: '%.64s' is not an "
 				"architecture crashhp reads", machine);

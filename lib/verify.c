@@ -37,6 +37,7 @@ const char *chp_finding_kind_name(enum chp_finding_kind kind)
 		[CHP_FINDING_DATA_WRONG] = "data-wrong",
 		[CHP_FINDING_MISREAD] = "misread-header",
 		[CHP_FINDING_CPU_NOTE_UNKNOWN] = "cpu-note-unknown",
+		[CHP_FINDING_ARCH_UNKNOWN] = "arch-unknown",
 	};
 	return (unsigned)kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "unknown";
 }
@@ -47,7 +48,7 @@ enum chp_finding_class chp_finding_class_of(enum chp_finding_kind kind)
 	 * a reader of it reads what the block held when it went offline. */
 	if (kind == CHP_FINDING_OFFLINE_MEMORY)
 		return CHP_FINDING_NOTE;
-	if (kind == CHP_FINDING_CPU_NOTE_UNKNOWN)
+	if (kind == CHP_FINDING_CPU_NOTE_UNKNOWN || kind == CHP_FINDING_ARCH_UNKNOWN)
 		return CHP_FINDING_UNCHECKED;
 	return CHP_FINDING_DISCREPANCY;
 }

@@ -53,12 +53,20 @@ static int judge(struct chp_verify_report *r, const struct chp_machine *m,
 	bool *seen;
 	int err;
 
-	if (info->arch != chp_machine_arch(m))
+	if (info->arch_known && info->arch != chp_machine_arch(m))
 		return chp_fail(-EINVAL, "utsname.machine: the dump is %s, the machine %s",
 				chp_arch_name(info->arch), chp_arch_name(chp_machine_arch(m)));
 	r->sum.kind = CHP_ELFCORE_VMCORE;
 	r->sum.cpus_online = chp_machine_cpus_online(m);
-	err = chp_ranges_new(&ram);
+	/* Nothing below needs it: memory is judged by physical address, notes by count. */
+	err = info->arch_known ? 0 : chp_report_add(r, CHP_FINDING_ARCH_UNKNOWN,
+						    (struct chp_range){ 0, 0 }, 0,
+						    "the dump's utsname is empty (makedumpfile "
+						    "writes none without VMCOREINFO): its "
+						    "architecture is not compared with the "
+						    "machine's %s", chp_arch_name(chp_machine_arch(m)));
+	if (!err)
+		err = chp_ranges_new(&ram);
 	if (!err)
 		err = without_partial_pages(ram, chp_kdump_ram(k), m, info->page_size);
 	if (!err)

@@ -32,8 +32,13 @@ static void print_human(const char *path, const struct chp_kdump *k)
 	printf("%s: kdump-compressed dump (makedumpfile; %s header version %u)%s\n", tool_name(path),
 	       in->format[0] ? tool_name(in->format) : "diskdump", in->header_version,
 	       in->flattened ? ", read from its flattened form (-F)" : "");
-	printf("  kernel       %s, %s, node %s\n", tool_name(in->release), chp_arch_name(in->arch),
-	       tool_name(in->nodename));
+	if (in->arch_known || in->release[0] || in->nodename[0])
+		printf("  kernel       %s, %s, node %s\n", tool_name(in->release),
+		       in->arch_known ? chp_arch_name(in->arch) : "no architecture named",
+		       tool_name(in->nodename));
+	else
+		printf("  kernel       not recorded: the utsname is empty (makedumpfile writes none "
+		       "without VMCOREINFO)\n");
 	printf("  pages        %u bytes, %" PRIu64 " pages described; dump level %u (makedumpfile -d)\n",
 	       in->page_size, in->max_pfn, in->dump_level);
 	if (in->split)
@@ -67,7 +72,10 @@ static void print_json(const char *path, const struct chp_kdump *k)
 	json_bool(&j, "flattened", in->flattened);
 	json_uint(&j, "header_version", in->header_version);
 	json_string(&j, "release", in->release);
-	json_string(&j, "arch", chp_arch_name(in->arch));
+	if (in->arch_known)
+		json_string(&j, "arch", chp_arch_name(in->arch));
+	else
+		json_null(&j, "arch");
 	json_string(&j, "nodename", in->nodename);
 	json_uint(&j, "page_size", in->page_size);
 	json_uint(&j, "max_pfn", in->max_pfn);

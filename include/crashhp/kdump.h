@@ -43,13 +43,14 @@ int chp_dump_open(int *fd, enum chp_dump_format *format, bool *flattened, const 
 struct chp_kdump_info {
 	bool flattened;            /* read from makedumpfile -F output */
 	char format[32];           /* libkdumpfile's name for it ("diskdump") */
-	enum chp_arch arch;
+	enum chp_arch arch;        /* when arch_known */
+	bool arch_known;           /* utsname.machine names one (empty without VMCOREINFO) */
 	uint32_t header_version;
 	uint32_t page_size;
 	uint32_t dump_level;       /* makedumpfile -d: what it filtered out (header v1+) */
 	uint64_t max_pfn;          /* pages the bitmaps describe */
 	unsigned cpus;             /* NT_PRSTATUS notes */
-	char release[65];          /* the crashed kernel's uname -r */
+	char release[65];          /* the crashed kernel's uname -r ("": not recorded) */
 	char nodename[65];
 	uint64_t ram_bytes;        /* RAM the capture kernel's /proc/vmcore listed */
 	uint64_t dumped_bytes;     /* of it, the pages written to the file */

@@ -28,13 +28,14 @@ enum chp_finding_kind {
 	CHP_FINDING_DATA_WRONG,      /* bytes that differ from the machine's */
 	CHP_FINDING_MISREAD,         /* a program header a real reader misreads */
 	CHP_FINDING_CPU_NOTE_UNKNOWN, /* a CPU whose crash_notes the machine does not show */
+	CHP_FINDING_ARCH_UNKNOWN,    /* a dump that names no architecture (empty utsname) */
 };
 
 /* What a finding means for the file's verdict. */
 enum chp_finding_class {
 	CHP_FINDING_DISCREPANCY,     /* the file lacks, adds or misstates something */
 	CHP_FINDING_NOTE,            /* the kernel's own rule: offline memory still System RAM */
-	CHP_FINDING_UNCHECKED,       /* the machine shows too little to check it */
+	CHP_FINDING_UNCHECKED,       /* the machine or the dump shows too little to check it */
 };
 
 enum chp_finding_class chp_finding_class_of(enum chp_finding_kind kind);

@@ -69,7 +69,7 @@ def main():
     d = tempfile.mkdtemp(prefix="crashhp-mdf-", dir=os.environ.get("TMPDIR"))
     try:
         os.chdir(d)
-        for name in ("lab.kdump", "lab.flat", "lab-elf.flat"):
+        for name in ("lab.kdump", "lab.flat", "lab-elf.flat", "lab-noutsname.kdump"):
             with gzip.open(os.path.join(fx, name + ".gz")) as g, open(name, "wb") as f:
                 shutil.copyfileobj(g, f)
         kdump = open("lab.kdump", "rb").read()
@@ -129,6 +129,8 @@ def main():
         check(sim.returncode == 0, f"sim --vmcore: exit {sim.returncode} {sim.stderr.strip()}")
         subprocess.run([sys.executable, os.path.join(fx, "mklabcore.py"), "small.elf", "lab.elf"],
                        check=True)
+        subprocess.run([sys.executable, os.path.join(fx, "mklabcore.py"), "--no-vmcoreinfo",
+                        "small.elf", "bare.elf"], check=True)
         os.unlink("small.elf")
         files = ["lab.elf", "lab.kdump", "lab.flat", "lab-elf.flat"]
         if shutil.which("makedumpfile"):
@@ -140,6 +142,11 @@ def main():
                                capture_output=True, text=True, check=False)
             check(r.returncode == 0, f"makedumpfile -c -d 1 reads the lab vmcore: {r.stdout[-200:]}")
             files.append("fresh.kdump")
+            r = subprocess.run(["makedumpfile", "-c", "-d", "1", "bare.elf", "fresh-bare.kdump"],
+                               capture_output=True, text=True, check=False)
+            check(r.returncode == 0 and open("fresh-bare.kdump", "rb").read() ==
+                  open("lab-noutsname.kdump", "rb").read(),
+                  f"makedumpfile -c -d 1 without VMCOREINFO writes the kept dump again: exit {r.returncode}")
             with open("fresh-elf.flat", "wb") as out:
                 r = subprocess.run(["makedumpfile", "-E", "-F", "-d", "1", "lab.elf"], stdout=out,
                                    stderr=subprocess.PIPE, text=True, check=False)
@@ -160,6 +167,26 @@ def main():
             got = verdict(crashhp, sysroot, f)
             check(got == want, f"verify {f}: the ELF's verdict, exit {got[0]}"
                   + ("" if got == want else f"\n{got[1]}--- ELF\n{want[1]}"))
+        # No VMCOREINFO: makedumpfile's header names no kernel and no architecture.
+        bare = open("lab-noutsname.kdump", "rb").read()
+        check(bare[:8] == b"KDUMP   " and bare[12:12 + 6 * 65] == bytes(6 * 65),
+              "the kept dump without VMCOREINFO has an empty utsname (all six fields)")
+        r = run(crashhp, "inspect", "lab-noutsname.kdump")
+        check(r.returncode == 0 and "  kernel       not recorded: the utsname is empty" in r.stdout
+              and "VMCOREINFO MISSING" in r.stdout,
+              f"inspect of a dump with an empty utsname: exit {r.returncode} {r.stdout[:300]!r} {r.stderr!r}")
+        r = run(crashhp, "inspect", "--json", "lab-noutsname.kdump")
+        b = json.loads(r.stdout or "{}")
+        check(r.returncode == 0 and b.get("arch", "") is None and b.get("release") == "" and
+              b.get("vmcoreinfo") is False and b.get("ram") == k.get("ram"),
+              f"inspect --json: arch null, release empty, the same RAM as with VMCOREINFO: {r.stdout[:200]!r}")
+        code, text, doc = verdict(crashhp, sysroot, "lab-noutsname.kdump")
+        kinds = {(f.get("kind"), f.get("class")) for f in doc.get("findings", [])}
+        check(code == 1 and kinds == {("arch-unknown", "cannot-check"), ("vmcoreinfo", "discrepancy")}
+              and "175 MiB of 175 MiB online memory covered, 2/2 CPU notes" in text,
+              f"verify: every page and note judged, the architecture 'cannot-check', the missing "
+              f"VMCOREINFO the one discrepancy: exit {code}\n{text}")
+
         # One more block online: memory none of the dumps hold.
         with open(os.path.join(sysroot, "proc", "iomem"), "a") as f:
             f.write("0c000000-0fffffff : System RAM\n")
