@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -395,8 +396,14 @@ static void child_report(struct chp_kdump *k, int fd)
  * (a fuzzed header) and after a good one (under MALLOC_PERTURB_).  So it
  * runs in a child, which sends back what it found and leaves without
  * cleaning up; a child killed by a signal is a file libkdumpfile cannot read.
+ *
+ * Its time is kdump_open_fd() copying both bitmaps in (strace -tt of a
+ * made-up 1 TiB dump: 0.1 s, so seconds for tens of TiB), and libkdumpfile
+ * 0.5.1 has no hook to say how far it has got; the walk over the RAM
+ * bitmap's runs after it is short.  So while it runs, `progress` is
+ * told (0, 0), "working, how far unknown", at once and every 100 ms.
  */
-static int libkdumpfile_in_child(struct chp_kdump *k)
+static int libkdumpfile_in_child(struct chp_kdump *k, const struct chp_progress *progress)
 {
 	uint8_t *msg = NULL;
 	size_t len = 0, cap = 0;
@@ -427,6 +434,15 @@ static int libkdumpfile_in_child(struct chp_kdump *k)
 			msg = grown;
 			cap = cap ? 2 * cap : 4096;
 		}
+		struct pollfd pfd = { .fd = pipefd[0], .events = POLLIN };
+		tell(progress, 0, 0);
+		int ready = poll(&pfd, 1, 100);
+		if (ready < 0 && errno != EINTR) {
+			err = chp_fail(-errno, "poll: %s", strerror(errno));
+			break;
+		}
+		if (ready <= 0)
+			continue;
 		ssize_t n = read(pipefd[0], msg + len, cap - len);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -514,7 +530,7 @@ int chp_kdump_open_fd(struct chp_kdump **out, int fd, const char *name, bool fla
 	if (!err && (chp_ranges_new(&k->ram) || chp_ranges_new(&k->dumped)))
 		err = chp_fail(-ENOMEM, "out of memory");
 	if (!err)
-		err = libkdumpfile_in_child(k);
+		err = libkdumpfile_in_child(k, progress);
 	if (!err)
 		err = read_notes(k);
 	if (!err)
