@@ -53,7 +53,7 @@ static void print_human(const char *path, const struct chp_kdump *k)
 	       in->split ? "filtered out or in the split's other files" : "filtered out");
 	for (size_t i = 0; i < chp_ranges_count(ram); i++) {
 		struct chp_range r = *chp_ranges_at(ram, i);
-		printf("  RAM          [%#018" PRIx64 "-%#018" PRIx64 "] %10s, %10s dumped\n", r.start,
+		printf("  RAM          [0x%016" PRIx64 "-0x%016" PRIx64 "] %10s, %10s dumped\n", r.start,
 		       r.last, tool_format_size(chp_range_size(r), b1),
 		       tool_format_size(dumped_in(dumped, r), b2));
 	}

@@ -99,6 +99,16 @@ def main():
                                {"start": "0xb000000", "last": "0xbffffff", "dumped_bytes": 0x1000000}],
               f"the RAM the capture kernel's /proc/vmcore listed: {k.get('ram')}")
 
+        # RAM from physical address 0 (ppc64's always does): the first bitmap's bit 0 set.
+        block, sub = struct.unpack_from("<ii", kdump, 428)
+        low = bytearray(kdump)
+        low[(1 + sub) * block] |= 1
+        with open("low.kdump", "wb") as f:
+            f.write(low)
+        t = run(crashhp, "inspect", "low.kdump")
+        check(t.returncode == 0 and "  RAM          [0x0000000000000000-0x0000000000000fff]" in t.stdout,
+              f"a RAM range from 0 is printed 0x0000000000000000, as every other: {t.stdout[-300:]!r}")
+
         # makedumpfile -E -F: the records put back together are an ELF dump, read as one.
         elf_r = unflatten("lab-elf.flat")
         check(elf_r[:4] == b"\x7fELF", "the -E -F records rebuild an ELF file")
