@@ -58,6 +58,10 @@ static int judge(struct chp_verify_report *r, const struct chp_machine *m,
 				chp_arch_name(info->arch), chp_arch_name(chp_machine_arch(m)));
 	r->sum.kind = CHP_ELFCORE_VMCORE;
 	r->sum.cpus_online = chp_machine_cpus_online(m);
+	r->sum.filtered_bytes = info->ram_bytes - info->dumped_bytes;
+	r->sum.dump_level_known = true;
+	r->sum.dump_level = info->dump_level;
+	r->sum.split = info->split;
 	/* Nothing below needs it: memory is judged by physical address, notes by count. */
 	err = info->arch_known ? 0 : chp_report_add(r, CHP_FINDING_ARCH_UNKNOWN,
 						    (struct chp_range){ 0, 0 }, 0,

@@ -145,6 +145,8 @@ static int judge_ram(struct chp_verify_report *r, const struct chp_machine *m,
 	uint64_t size = filtered && ph->filesz <= ph->memsz ? ph->memsz : ph->filesz;
 	if (!err && ok && size)
 		err = chp_ranges_add(readable, phdr_range(ph, size));
+	if (!err && ok && size > ph->filesz)
+		r->sum.filtered_bytes += size - ph->filesz;
 	return err;
 }
 

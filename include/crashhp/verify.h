@@ -60,6 +60,15 @@ struct chp_verify_summary {
 	unsigned cpu_notes_found;
 	uint64_t bytes_checked;      /* memory contents compared (vmcore) */
 	bool sampled;                /* contents sampled rather than all compared */
+	/*
+	 * A makedumpfile dump: of the memory covered, what its -d left out of the
+	 * file (free, cache, user pages: the admin's choice, not missing; in a
+	 * --split file, also the pages in the other files), and its dump level.
+	 */
+	uint64_t filtered_bytes;
+	bool dump_level_known;       /* a kdump-compressed header says it; -E does not */
+	unsigned dump_level;
+	bool split;
 };
 
 struct chp_verify_options {

@@ -53,14 +53,21 @@ def unflatten(path):
     return bytes(out)
 
 
-def verdict(crashhp, sysroot, path):
+def verdict(crashhp, sysroot, path, filtered=None):
     """verify's exit status, its text without the file's name, its JSON
-    without the file's name."""
+    without the file's name.  What makedumpfile's -d left out of the file
+    differs from form to form (kdump-compressed keeps zero pages, -E drops
+    them): its line and fields are put in `filtered` (a dict) instead."""
     r = run(crashhp, "verify", "--sysroot", sysroot, path)
     j = run(crashhp, "verify", "--sysroot", sysroot, "--json", path)
     doc = json.loads(j.stdout or "{}")
     doc.pop("file", None)
-    return r.returncode, r.stdout.replace(path, "FILE"), doc
+    lines = r.stdout.replace(path, "FILE").splitlines(keepends=True)
+    if filtered is not None:
+        filtered["line"] = "".join(ln for ln in lines if "not in the file" in ln)
+        for key in ("filtered_bytes", "dump_level"):
+            filtered[key] = doc.pop(key, "absent")
+    return r.returncode, "".join(ln for ln in lines if "not in the file" not in ln or filtered is None), doc
 
 
 def main():
@@ -170,13 +177,28 @@ def main():
         sysroot = os.path.join(d, "sysroot")
         subprocess.run(["sh", os.path.join(src, "tests", "fixtures", "mksysroot.sh"), "lab-192m",
                         sysroot], check=True)
-        want = verdict(crashhp, sysroot, "lab.elf")
-        check(want[0] == 0 and want[2].get("complete") is True,
-              f"the ELF vmcore is COMPLETE against its machine: exit {want[0]}")
+        filtered = {}
+        want = verdict(crashhp, sysroot, "lab.elf", filtered)
+        check(want[0] == 0 and want[2].get("complete") is True and filtered ==
+              {"line": "", "filtered_bytes": 0, "dump_level": None},
+              f"the ELF vmcore is COMPLETE against its machine, nothing filtered: exit {want[0]}, {filtered}")
         for f in files[1:]:
-            got = verdict(crashhp, sysroot, f)
+            filtered = {}
+            got = verdict(crashhp, sysroot, f, filtered)
             check(got == want, f"verify {f}: the ELF's verdict, exit {got[0]}"
                   + ("" if got == want else f"\n{got[1]}--- ELF\n{want[1]}"))
+            # -d 1: the kdump-compressed form keeps zero pages (one shared page of
+            # zeros), -E leaves them out past p_filesz: all of RAM but 10 pages.
+            if f.endswith(".kdump") or f == "lab.flat":
+                check(filtered == {"line": "", "filtered_bytes": 0, "dump_level": 1},
+                      f"verify {f}: nothing left out by -d 1: {filtered}")
+            else:
+                check(filtered["dump_level"] is None and filtered["filtered_bytes"] ==
+                      want[2]["covered_bytes"] - 10 * 4096 and filtered["line"].startswith(
+                          "  175.0 MiB of it not in the file: left out by makedumpfile -d, the "
+                          "admin's choice, not missing"),
+                      f"verify {f}: -E's zero pages past p_filesz, all but the 10 with data, left "
+                      f"out by -d (its level not recorded): {filtered}")
         # No VMCOREINFO: makedumpfile's header names no kernel and no architecture.
         bare = open("lab-noutsname.kdump", "rb").read()
         check(bare[:8] == b"KDUMP   " and bare[12:12 + 6 * 65] == bytes(6 * 65),
@@ -206,11 +228,11 @@ def main():
                             ("valid_zones", "Movable")):
             with open(os.path.join(m, name), "w") as f:
                 f.write(value + "\n")
-        want = verdict(crashhp, sysroot, "lab.elf")
+        want = verdict(crashhp, sysroot, "lab.elf", {})
         check(want[0] == 1 and want[2].get("complete") is False and "0xc000000" in want[1],
               f"the ELF vmcore misses the block online after: exit {want[0]}, {want[1]!r}")
         for f in files[1:]:
-            got = verdict(crashhp, sysroot, f)
+            got = verdict(crashhp, sysroot, f, {})
             check(got == want, f"verify {f} misses it the same: exit {got[0]}"
                   + ("" if got == want else f"\n{got[1]}--- ELF\n{want[1]}"))
 
