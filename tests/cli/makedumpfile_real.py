@@ -281,6 +281,31 @@ def main():
         cases = {"e_phnum 0xfff0": (bytes(b), "e_phnum: 65520"),
                  "its page data gone": (elf_flat[:data_rec[0]] + elf_flat[sum(data_rec):],
                                         "(LOAD): data [")}
+        # The kernel text's pieces must tile it: one moved 4 KiB up leaves a gap.
+        pos, phdrs_at = 4096, []
+        while True:
+            off, size = struct.unpack_from(">qq", elf_flat, pos)
+            if off < 0:
+                break
+            if off == 64:
+                phdrs_at.append(pos + 16)
+            pos += 16 + size
+        b = bytearray(elf_flat)
+        for at in phdrs_at[-1:]:  # makedumpfile writes the table twice; the last one counts
+            ph = at + 2 * 56
+            vaddr, paddr = struct.unpack_from("<QQ", b, ph + 16)
+            check(vaddr == 0xffffffff81100000, f"program header 2 is a kernel text piece: {vaddr:#x}")
+            struct.pack_into("<QQ", b, ph + 16, vaddr + 4096, paddr + 4096)
+        with open("bad.flat", "wb") as f:
+            f.write(b)
+        r = run(crashhp, "verify", "--json", *sysroot_args, "bad.flat")
+        v = json.loads(r.stdout or "{}")
+        kinds = sorted({f["kind"] for f in v.get("findings", [])})
+        check(r.returncode == 1 and kinds == ["kernel-text", "missing-memory"] and
+              v.get("missing_bytes") == 64 << 20 and any(  # the block added above, as before
+                  f["detail"] == "no LOAD for the kernel text at 0xffffffff81000000" for f in v["findings"]),
+              f"verify of the flattened ELF dump with a kernel text piece moved: exit {r.returncode}, "
+              f"{v.get('findings')}")
         for what, (b, want) in cases.items():
             with open("bad.flat", "wb") as f:
                 f.write(b)
