@@ -32,8 +32,8 @@ import sys
 import tempfile
 
 from checks import check, run, summary
+from labmachine import MACHINE, make_sysroot, online_block3
 
-MACHINE = ["--ram", "192M", "--block-size", "64M", "--crashkernel", "16M", "--cpus", "2:2:2"]
 PAGE = 4096
 
 
@@ -106,8 +106,7 @@ def main():
 
         # verify: covered, not missing; the amount left out named.
         sysroot = os.path.join(d, "sysroot")
-        subprocess.run(["sh", os.path.join(src, "tests", "fixtures", "mksysroot.sh"), "lab-192m",
-                        sysroot], check=True)
+        make_sysroot(src, sysroot)
         left_out = (ram_pages - len(kernel)) * PAGE
         for path in ("lab31.elf", "lab31.kdump"):
             r = run(crashhp, "verify", "--sysroot", sysroot, "--json", path)
@@ -126,14 +125,7 @@ def main():
               f"verify names what -d 31 left out and says COMPLETE: {t.stdout!r}")
 
         # One more block online: missing, and only it.
-        with open(os.path.join(sysroot, "proc", "iomem"), "a") as f:
-            f.write("0c000000-0fffffff : System RAM\n")
-        m = os.path.join(sysroot, "sys", "devices", "system", "memory", "memory3")
-        os.makedirs(m)
-        for name, value in (("state", "online"), ("phys_index", "00000003"), ("removable", "1"),
-                            ("valid_zones", "Movable")):
-            with open(os.path.join(m, name), "w") as f:
-                f.write(value + "\n")
+        online_block3(sysroot)
         r = run(crashhp, "verify", "--sysroot", sysroot, "--json", "lab31.kdump")
         v = json.loads(r.stdout or "{}")
         kinds = [(f.get("kind"), f.get("detail")) for f in v.get("findings", [])]

@@ -28,8 +28,8 @@ import sys
 import tempfile
 
 from checks import check, run, summary
+from labmachine import MACHINE, make_sysroot, online_block3
 
-MACHINE = ["--ram", "192M", "--block-size", "64M", "--crashkernel", "16M", "--cpus", "2:2:2"]
 
 
 def unflatten(path):
@@ -175,8 +175,7 @@ def main():
             check(os.path.exists("mdf-elf.R") and open("mdf-elf.R", "rb").read() == elf_r,
                   "makedumpfile -R rebuilds the flattened ELF dump as the records read here do")
         sysroot = os.path.join(d, "sysroot")
-        subprocess.run(["sh", os.path.join(src, "tests", "fixtures", "mksysroot.sh"), "lab-192m",
-                        sysroot], check=True)
+        make_sysroot(src, sysroot)
         filtered = {}
         want = verdict(crashhp, sysroot, "lab.elf", filtered)
         check(want[0] == 0 and want[2].get("complete") is True and filtered ==
@@ -220,14 +219,7 @@ def main():
               f"VMCOREINFO the one discrepancy: exit {code}\n{text}")
 
         # One more block online: memory none of the dumps hold.
-        with open(os.path.join(sysroot, "proc", "iomem"), "a") as f:
-            f.write("0c000000-0fffffff : System RAM\n")
-        m = os.path.join(sysroot, "sys", "devices", "system", "memory", "memory3")
-        os.makedirs(m)
-        for name, value in (("state", "online"), ("phys_index", "00000003"), ("removable", "1"),
-                            ("valid_zones", "Movable")):
-            with open(os.path.join(m, name), "w") as f:
-                f.write(value + "\n")
+        online_block3(sysroot)
         want = verdict(crashhp, sysroot, "lab.elf", {})
         check(want[0] == 1 and want[2].get("complete") is False and "0xc000000" in want[1],
               f"the ELF vmcore misses the block online after: exit {want[0]}, {want[1]!r}")
