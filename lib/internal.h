@@ -17,6 +17,9 @@ int chp_fail_prefix(int err, const char *fmt, ...) __attribute__((format(printf,
 
 #define CHP_PAGE_SIZE 4096u
 
+/* pread() all `len` bytes at `off`; a short file is -EINVAL naming `what` (dumpfile.c). */
+int chp_pread_exact(int fd, void *buf, size_t len, uint64_t off, const char *what);
+
 /*
  * CPU numbers below this, whatever a file or message says: 4 times the largest
  * NR_CPUS of any architecture (8192), and few enough that the header's

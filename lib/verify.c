@@ -37,6 +37,7 @@ const char *chp_finding_kind_name(enum chp_finding_kind kind)
 		[CHP_FINDING_DATA_WRONG] = "data-wrong",
 		[CHP_FINDING_MISREAD] = "misread-header",
 		[CHP_FINDING_CPU_NOTE_UNKNOWN] = "cpu-note-unknown",
+		[CHP_FINDING_ARCH_UNKNOWN] = "arch-unknown",
 	};
 	return (unsigned)kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "unknown";
 }
@@ -47,7 +48,7 @@ enum chp_finding_class chp_finding_class_of(enum chp_finding_kind kind)
 	 * a reader of it reads what the block held when it went offline. */
 	if (kind == CHP_FINDING_OFFLINE_MEMORY)
 		return CHP_FINDING_NOTE;
-	if (kind == CHP_FINDING_CPU_NOTE_UNKNOWN)
+	if (kind == CHP_FINDING_CPU_NOTE_UNKNOWN || kind == CHP_FINDING_ARCH_UNKNOWN)
 		return CHP_FINDING_UNCHECKED;
 	return CHP_FINDING_DISCREPANCY;
 }
@@ -190,7 +191,8 @@ int chp_verify_memory(struct chp_verify_report *r, const struct chp_machine *m,
 
 /* Judge the program headers, then the memory they make readable. */
 static int check_loads(struct chp_verify_report *r, const struct chp_machine *m,
-		       const struct chp_elfcore *core, const struct chp_ranges *in_flight)
+		       const struct chp_elfcore *core, bool filtered,
+		       const struct chp_ranges *in_flight)
 {
 	struct chp_ranges *covered = NULL, *read = NULL;
 	int err = chp_ranges_new(&covered);
@@ -198,7 +200,7 @@ static int check_loads(struct chp_verify_report *r, const struct chp_machine *m,
 	if (!err)
 		err = chp_ranges_new(&read);
 	if (!err)
-		err = chp_verify_phdrs(r, m, core, covered, read);
+		err = chp_verify_phdrs(r, m, core, filtered, covered, read);
 	if (!err)
 		err = chp_verify_memory(r, m, covered, read, in_flight);
 	chp_ranges_free(covered);
@@ -398,7 +400,7 @@ static int verify_core(struct chp_verify_report *r, const struct chp_machine *m,
 				chp_arch_name(chp_machine_arch(m)));
 	r->sum.kind = chp_elfcore_kind(core);
 	r->sum.cpus_online = chp_machine_cpus_online(m);
-	err = check_loads(r, m, core, NULL);
+	err = check_loads(r, m, core, f->flattened, NULL);
 	if (err)
 		return err;
 	if (r->sum.kind == CHP_ELFCORE_HEADER)
@@ -415,6 +417,7 @@ int chp_verify_file(struct chp_verify_report **out, const struct chp_machine *m,
 	struct chp_verify_report *r;
 	struct chp_verify_file f;
 	struct chp_elfcore *core = NULL;
+	enum chp_dump_format format;
 	struct stat st;
 	int err;
 
@@ -422,19 +425,18 @@ int chp_verify_file(struct chp_verify_report **out, const struct chp_machine *m,
 		chp_verify_options_init(&defaults);
 		opt = &defaults;
 	}
-	enum chp_dump_format format;
-	err = chp_dump_format_of(path, &format);
+	err = chp_dump_open(&f.fd, &format, &f.flattened, path, opt->tmpdir, &opt->progress);
 	if (err)
 		return err;
-	if (format == CHP_DUMP_KDUMP || format == CHP_DUMP_FLATTENED)
-		return chp_verify_kdump_file(out, m, path, opt);
-	/* O_NONBLOCK: a FIFO is refused below, not waited on (regular files ignore it). */
-	f.fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (f.fd < 0)
-		return chp_fail(-errno, "%s: %s", path, strerror(errno));
-	if (fstat(f.fd, &st) || !S_ISREG(st.st_mode)) {
+	if (format == CHP_DUMP_KDUMP) {
+		err = chp_verify_kdump_fd(out, m, f.fd, path, f.flattened, opt);
 		close(f.fd);
-		return chp_fail(-EINVAL, "%s: not a regular file", path);
+		return err;
+	}
+	if (fstat(f.fd, &st)) {
+		err = chp_fail(-errno, "%s: %s", path, strerror(errno));
+		close(f.fd);
+		return err;
 	}
 	f.size = (uint64_t)st.st_size;
 	r = calloc(1, sizeof(*r));
@@ -472,7 +474,7 @@ int chp_verify_view(struct chp_verify_report **out, const struct chp_machine *m,
 	if (!err) {
 		r->sum.kind = CHP_ELFCORE_VMCORE;
 		r->sum.cpus_online = chp_machine_cpus_online(m);
-		err = check_loads(r, m, core, in_flight);
+		err = check_loads(r, m, core, false, in_flight);
 	}
 	if (!err)
 		err = check_notes_buffer(r, m, notes, len, chp_elfcore_big_endian(core), seen,

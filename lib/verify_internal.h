@@ -20,6 +20,7 @@ int chp_report_add(struct chp_verify_report *r, enum chp_finding_kind kind,
 struct chp_verify_file {
 	int fd;
 	uint64_t size;
+	bool flattened; /* rearranged from makedumpfile -F: makedumpfile wrote it */
 };
 
 int chp_verify_file_read(const struct chp_verify_file *f, uint64_t off, void *buf, size_t len);
@@ -27,10 +28,11 @@ int chp_verify_file_read(const struct chp_verify_file *f, uint64_t off, void *bu
 /*
  * Judge every program header as vmcore.c, makedumpfile and crash(8) read it
  * (verify_phdr.c): `readable` gets the memory every reader reads as what it
- * is, `read` all the memory some reader reads.
+ * is, `read` all the memory some reader reads.  `filtered`: makedumpfile
+ * wrote it (-E), pages past p_filesz are those its -d left out.
  */
 int chp_verify_phdrs(struct chp_verify_report *r, const struct chp_machine *m,
-		     const struct chp_elfcore *core, struct chp_ranges *readable,
+		     const struct chp_elfcore *core, bool filtered, struct chp_ranges *readable,
 		     struct chp_ranges *read);
 
 /*
@@ -44,8 +46,8 @@ int chp_verify_memory(struct chp_verify_report *r, const struct chp_machine *m,
 int chp_verify_missing_notes(struct chp_verify_report *r, const struct chp_machine *m,
 			     const bool *seen, bool vmci_found);
 /* A makedumpfile dump (verify_kdump.c). */
-int chp_verify_kdump_file(struct chp_verify_report **out, const struct chp_machine *m,
-			  const char *path, const struct chp_verify_options *opt);
+int chp_verify_kdump_fd(struct chp_verify_report **out, const struct chp_machine *m, int fd,
+			const char *name, bool flattened, const struct chp_verify_options *opt);
 
 /* Compare the memory contents of a vmcore's LOADs with the machine's. */
 int chp_verify_data(struct chp_verify_report *r, const struct chp_machine *m,

@@ -53,12 +53,24 @@ static int judge(struct chp_verify_report *r, const struct chp_machine *m,
 	bool *seen;
 	int err;
 
-	if (info->arch != chp_machine_arch(m))
+	if (info->arch_known && info->arch != chp_machine_arch(m))
 		return chp_fail(-EINVAL, "utsname.machine: the dump is %s, the machine %s",
 				chp_arch_name(info->arch), chp_arch_name(chp_machine_arch(m)));
 	r->sum.kind = CHP_ELFCORE_VMCORE;
 	r->sum.cpus_online = chp_machine_cpus_online(m);
-	err = chp_ranges_new(&ram);
+	r->sum.filtered_bytes = info->ram_bytes - info->dumped_bytes;
+	r->sum.dump_level_known = true;
+	r->sum.dump_level = info->dump_level;
+	r->sum.split = info->split;
+	/* Nothing below needs it: memory is judged by physical address, notes by count. */
+	err = info->arch_known ? 0 : chp_report_add(r, CHP_FINDING_ARCH_UNKNOWN,
+						    (struct chp_range){ 0, 0 }, 0,
+						    "the dump's utsname is empty (makedumpfile "
+						    "writes none without VMCOREINFO): its "
+						    "architecture is not compared with the "
+						    "machine's %s", chp_arch_name(chp_machine_arch(m)));
+	if (!err)
+		err = chp_ranges_new(&ram);
 	if (!err)
 		err = without_partial_pages(ram, chp_kdump_ram(k), m, info->page_size);
 	if (!err)
@@ -86,12 +98,12 @@ static int judge(struct chp_verify_report *r, const struct chp_machine *m,
 	return err;
 }
 
-int chp_verify_kdump_file(struct chp_verify_report **out, const struct chp_machine *m,
-			  const char *path, const struct chp_verify_options *opt)
+int chp_verify_kdump_fd(struct chp_verify_report **out, const struct chp_machine *m, int fd,
+			const char *name, bool flattened, const struct chp_verify_options *opt)
 {
 	struct chp_verify_report *r;
 	struct chp_kdump *k;
-	int err = chp_kdump_open_progress(&k, path, opt->tmpdir, &opt->progress);
+	int err = chp_kdump_open_fd(&k, fd, name, flattened, &opt->progress);
 
 	if (err)
 		return err;
@@ -103,7 +115,7 @@ int chp_verify_kdump_file(struct chp_verify_report **out, const struct chp_machi
 	err = judge(r, m, k);
 	chp_kdump_free(k);
 	if (err) {
-		chp_fail_prefix(err, "%s: ", path);
+		chp_fail_prefix(err, "%s: ", name);
 		chp_verify_report_free(r);
 		return err;
 	}

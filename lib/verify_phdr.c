@@ -21,6 +21,14 @@
  * only up to p_filesz; whatever p_memsz spans is read by someone.  A header
  * that is neither NOTE nor LOAD (a free slot) must span nothing: p_memsz and
  * p_filesz 0, a segment that matches no address in crash(8).
+ *
+ * An ELF dump makedumpfile wrote (-E; known for one only when it came
+ * flattened, -E -F) is /proc/vmcore's LOADs with the pages its -d left out
+ * cut away: each LOAD split where 256 or more such pages run, p_filesz
+ * short of p_memsz over the pages left out (write_elf_pages_cyclic()).
+ * Those pages are the admin's choice, as in its kdump-compressed form
+ * (verify_kdump.c): covered, read as zeros.  The kernel text LOAD comes
+ * split the same way, pieces that must tile it.
  */
 #include <inttypes.h>
 
@@ -96,10 +104,14 @@ static bool is_backup(const struct chp_machine *m, const struct chp_elf_phdr *ph
 	return ph->offset == backup;
 }
 
-/* A RAM LOAD: readable up to p_filesz if its addresses are the kernel's. */
+/*
+ * A RAM LOAD: readable up to p_filesz if its addresses are the kernel's;
+ * up to p_memsz when makedumpfile left the rest out (`filtered`).
+ */
 static int judge_ram(struct chp_verify_report *r, const struct chp_machine *m,
 		     const struct chp_elf_phdr *ph, size_t i, enum chp_elfcore_kind kind,
-		     struct direct_map *dm, struct chp_ranges *readable, struct chp_ranges *read)
+		     bool filtered, struct direct_map *dm, struct chp_ranges *readable,
+		     struct chp_ranges *read)
 {
 	bool ok = true;
 	int err;
@@ -130,32 +142,48 @@ static int judge_ram(struct chp_verify_report *r, const struct chp_machine *m,
 			      "crash and makedumpfile translate the kernel's addresses wrong");
 	}
 	/* makedumpfile and crash read zeros past p_filesz. */
-	if (!err && ok && ph->filesz)
-		err = chp_ranges_add(readable, phdr_range(ph, ph->filesz));
+	uint64_t size = filtered && ph->filesz <= ph->memsz ? ph->memsz : ph->filesz;
+	if (!err && ok && size)
+		err = chp_ranges_add(readable, phdr_range(ph, size));
+	if (!err && ok && size > ph->filesz)
+		r->sum.filtered_bytes += size - ph->filesz;
 	return err;
 }
 
+/* The kernel text LOAD, or (`filtered`) its pieces in order: how much of it is seen. */
+struct text_seen {
+	uint64_t bytes;
+	uint64_t vaddr; /* of the first piece: a live machine's _text is unknown under KASLR */
+};
+
 static bool is_kernel_text(const struct chp_machine *m, const struct chp_elf_phdr *ph,
-			   enum chp_elfcore_kind kind)
+			   enum chp_elfcore_kind kind, bool filtered, struct text_seen *seen)
 {
 	const struct chp_kernel_text *text = chp_machine_kernel_text(m);
+	uint64_t want_vaddr = seen->bytes ? seen->vaddr + seen->bytes : text ? text->vaddr : 0;
 
-	/* A live machine's _text address is unknown under KASLR. */
-	return text && ph->paddr == text->paddr && ph->memsz == text->size &&
-	       ph->filesz == ph->memsz && ph->flags == RWX &&
-	       (kind == CHP_ELFCORE_VMCORE || ph->offset == ph->paddr) &&
-	       (ph->vaddr == text->vaddr || chp_machine_is_live(m));
+	if (!text || seen->bytes >= text->size || ph->paddr != text->paddr + seen->bytes ||
+	    ph->memsz > text->size - seen->bytes || ph->flags != RWX ||
+	    (filtered ? ph->filesz > ph->memsz : ph->filesz != ph->memsz || ph->memsz != text->size) ||
+	    (kind != CHP_ELFCORE_VMCORE && ph->offset != ph->paddr) ||
+	    (ph->vaddr != want_vaddr && (seen->bytes || !chp_machine_is_live(m))))
+		return false;
+	if (!seen->bytes)
+		seen->vaddr = ph->vaddr;
+	seen->bytes += ph->memsz;
+	return true;
 }
 
 int chp_verify_phdrs(struct chp_verify_report *r, const struct chp_machine *m,
-		     const struct chp_elfcore *core, struct chp_ranges *readable,
+		     const struct chp_elfcore *core, bool filtered, struct chp_ranges *readable,
 		     struct chp_ranges *read)
 {
 	enum chp_arch arch = chp_machine_arch(m);
 	enum chp_elfcore_kind kind = chp_elfcore_kind(core);
 	const struct chp_kernel_text *text = chp_machine_kernel_text(m);
 	struct direct_map dm = { chp_machine_direct_map(m), arch != CHP_ARCH_X86_64 };
-	bool text_found = false, other_seen = false;
+	struct text_seen text_seen = { 0, 0 };
+	bool other_seen = false;
 	int err = 0;
 
 	for (size_t i = 0; !err && i < chp_elfcore_phnum(core); i++) {
@@ -176,9 +204,9 @@ int chp_verify_phdrs(struct chp_verify_report *r, const struct chp_machine *m,
 		if (ph->memsz == 0)
 			continue; /* matches no address for any reader */
 		if (chp_arch_load_is_ram(arch, ph->vaddr)) {
-			err = judge_ram(r, m, ph, i, kind, &dm, readable, read);
-		} else if (!text_found && is_kernel_text(m, ph, kind)) {
-			text_found = true;
+			err = judge_ram(r, m, ph, i, kind, filtered, &dm, readable, read);
+		} else if (is_kernel_text(m, ph, kind, filtered, &text_seen)) {
+			continue;
 		} else {
 			err = chp_report_add(r, CHP_FINDING_KERNEL_TEXT, phdr_range(ph, ph->memsz), 0,
 					     "program header %zu: LOAD at vaddr %#" PRIx64 " is in the "
@@ -186,7 +214,7 @@ int chp_verify_phdrs(struct chp_verify_report *r, const struct chp_machine *m,
 					     "writes it", i, ph->vaddr);
 		}
 	}
-	if (!err && text && !text_found)
+	if (!err && text && text_seen.bytes != text->size)
 		err = chp_report_add(r, CHP_FINDING_KERNEL_TEXT,
 				     (struct chp_range){ text->paddr, text->paddr + text->size - 1 }, 0,
 				     "no LOAD for the kernel text at %#" PRIx64, text->vaddr);

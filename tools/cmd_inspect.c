@@ -11,6 +11,7 @@
 #include "crashhp/elfcore.h"
 #include "crashhp/kdump.h"
 #include "crashhp/note.h"
+#include "progress.h"
 #include "table.h"
 #include "tool.h"
 
@@ -270,7 +271,7 @@ static int print_table_json(const struct chp_elfcore *core, const struct tool_ta
 	return json_end(&j);
 }
 
-static int print_human(const char *path, const struct chp_elfcore *core,
+static int print_human(const char *path, const struct chp_elfcore *core, bool flattened,
 		       const struct tool_table_opts *o)
 {
 	const struct chp_elf_ehdr *h = chp_elfcore_ehdr(core);
@@ -278,8 +279,9 @@ static int print_human(const char *path, const struct chp_elfcore *core,
 	struct tool_table *t;
 	int err;
 
-	printf("%s: %s, %s, %s endian\n", tool_name(path), header ? "elfcorehdr" : "vmcore",
-	       chp_arch_name(chp_elfcore_arch(core)), chp_elfcore_big_endian(core) ? "big" : "little");
+	printf("%s: %s, %s, %s endian%s\n", tool_name(path), header ? "elfcorehdr" : "vmcore",
+	       chp_arch_name(chp_elfcore_arch(core)), chp_elfcore_big_endian(core) ? "big" : "little",
+	       flattened ? ", read from its flattened form (makedumpfile -E -F)" : "");
 	printf("ELF header:\n");
 	printf("  class ELF64  type CORE (%u)  machine %u  version %u  entry %#" PRIx64 "\n",
 	       h->type, h->machine, h->version, h->entry);
@@ -301,12 +303,14 @@ static int print_human(const char *path, const struct chp_elfcore *core,
 	return err;
 }
 
-static void print_json_headers(struct json *j, const char *path, const struct chp_elfcore *core)
+static void print_json_headers(struct json *j, const char *path, const struct chp_elfcore *core,
+			       bool flattened)
 {
 	const struct chp_elf_ehdr *h = chp_elfcore_ehdr(core);
 
 	json_string(j, "file", path);
 	json_string(j, "kind", chp_elfcore_kind(core) == CHP_ELFCORE_HEADER ? "elfcorehdr" : "vmcore");
+	json_bool(j, "flattened", flattened);
 	json_string(j, "arch", chp_arch_name(chp_elfcore_arch(core)));
 	json_string(j, "byte_order", chp_elfcore_big_endian(core) ? "big" : "little");
 	json_object_open(j, "elf_header");
@@ -409,20 +413,28 @@ int cmd_inspect(int argc, char **argv)
 			return EXIT_USAGE;
 		tool_table_free(probe);
 	}
+	/* A flattened dump of a large machine is rearranged first: minutes. */
 	enum chp_dump_format format;
-	if (chp_dump_format_of(argv[optind], &format) == 0 &&
-	    (format == CHP_DUMP_KDUMP || format == CHP_DUMP_FLATTENED))
-		return inspect_kdump(argv[optind], as_json || table.json); /* no phdr table: -J is --json */
-	/* O_NONBLOCK: a FIFO is refused below, not waited on (regular files ignore it). */
-	f.fd = open(argv[optind], O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (f.fd < 0) {
-		tool_error("%s: %s", argv[optind], strerror(errno));
-		return EXIT_SYSTEM;
-	}
-	if (fstat(f.fd, &st) || !S_ISREG(st.st_mode)) {
-		tool_error("%s: not a regular file", argv[optind]);
+	struct tool_progress prog;
+	struct chp_progress hook = tool_progress_hook(&prog);
+	bool flattened;
+	tool_progress_begin(&prog, "reading the dump", true);
+	err = chp_dump_open(&f.fd, &format, &flattened, argv[optind], getenv("TMPDIR"), &hook);
+	if (!err && format == CHP_DUMP_KDUMP) {
+		/* no phdr table: -J is --json */
+		rc = inspect_kdump(argv[optind], f.fd, flattened, as_json || table.json, &prog);
 		close(f.fd);
-		return EXIT_BAD_INPUT;
+		return rc;
+	}
+	tool_progress_end(&prog);
+	if (err) {
+		tool_error("%s", tool_why());
+		return tool_input_exit(err);
+	}
+	if (fstat(f.fd, &st)) {
+		tool_error("%s: %s", argv[optind], strerror(errno));
+		close(f.fd);
+		return EXIT_SYSTEM;
 	}
 	err = chp_elfcore_open(&core, &(struct chp_reader){ read_fd, &f, (uint64_t)st.st_size }, kind);
 	if (err) {
@@ -439,7 +451,7 @@ int cmd_inspect(int argc, char **argv)
 	} else if (as_json) {
 		struct json j;
 		json_begin(&j, stdout);
-		print_json_headers(&j, argv[optind], core);
+		print_json_headers(&j, argv[optind], core, flattened);
 		json_array_open(&j, "notes");
 		rc = dump ? print_notes(argv[optind], core, &f, &j, false) : 0;
 		json_array_close(&j);
@@ -449,7 +461,7 @@ int cmd_inspect(int argc, char **argv)
 		else
 			json_end(&j);
 	} else {
-		rc = print_human(argv[optind], core, &table) ? EXIT_SYSTEM : 0;
+		rc = print_human(argv[optind], core, flattened, &table) ? EXIT_SYSTEM : 0;
 		if (!rc && dump)
 			rc = print_notes(argv[optind], core, &f, NULL, false);
 	}

@@ -305,6 +305,32 @@ static int print_findings(const struct chp_verify_report *r, const struct tool_t
 	return err;
 }
 
+/*
+ * What makedumpfile's -d left out: pages of kinds the admin called
+ * unnecessary (makedumpfile(8): "Pages of the specified type are not copied
+ * to DUMPFILE"), still covered by the header, so not missing memory.
+ */
+static void print_filtered(const struct chp_verify_summary *sum)
+{
+	static const char *const kinds[] = { "zero", "cache", "private cache", "user", "free" };
+	char b[32], level[128] = "";
+	size_t len = 0;
+
+	if (sum->dump_level_known) {
+		len = (size_t)snprintf(level, sizeof(level), " %u", sum->dump_level);
+		for (unsigned bit = 0; bit < 5; bit++)
+			if (sum->dump_level & 1u << bit)
+				len += (size_t)snprintf(level + len, sizeof(level) - len, "%s%s",
+							bit && (sum->dump_level & ((1u << bit) - 1))
+								? ", " : " (", kinds[bit]);
+		if (sum->dump_level & 31)
+			snprintf(level + len, sizeof(level) - len, " pages)");
+	}
+	printf("  %s of it not in the file: left out by makedumpfile -d%s, the admin's choice, "
+	       "not missing%s\n", tool_format_size(sum->filtered_bytes, b), level,
+	       sum->split ? "; or in the other files of its --split" : "");
+}
+
 int cmd_verify(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -389,6 +415,11 @@ int cmd_verify(int argc, char **argv)
 			json_uint(&j, "offline_bytes", sum->offline_bytes);
 			json_uint(&j, "cpus_online", sum->cpus_online);
 			json_uint(&j, "cpu_notes_found", sum->cpu_notes_found);
+			json_uint(&j, "filtered_bytes", sum->filtered_bytes);
+			if (sum->dump_level_known)
+				json_uint(&j, "dump_level", sum->dump_level);
+			else
+				json_null(&j, "dump_level");
 			json_array_open(&j, "findings");
 			for (size_t i = 0; i < n; i++) {
 				const struct chp_finding *f = chp_verify_report_at(r, i);
@@ -410,6 +441,8 @@ int cmd_verify(int argc, char **argv)
 			       tool_format_size(sum->expected_bytes - sum->missing_bytes, b1),
 			       tool_format_size(sum->expected_bytes, b2), sum->cpu_notes_found,
 			       sum->cpus_online);
+			if (sum->filtered_bytes)
+				print_filtered(sum);
 			if (n && print_findings(r, &table))
 				rc = EXIT_SYSTEM;
 			if (!chp_verify_report_complete(r))

@@ -32,8 +32,13 @@ static void print_human(const char *path, const struct chp_kdump *k)
 	printf("%s: kdump-compressed dump (makedumpfile; %s header version %u)%s\n", tool_name(path),
 	       in->format[0] ? tool_name(in->format) : "diskdump", in->header_version,
 	       in->flattened ? ", read from its flattened form (-F)" : "");
-	printf("  kernel       %s, %s, node %s\n", tool_name(in->release), chp_arch_name(in->arch),
-	       tool_name(in->nodename));
+	if (in->arch_known || in->release[0] || in->nodename[0])
+		printf("  kernel       %s, %s, node %s\n", tool_name(in->release),
+		       in->arch_known ? chp_arch_name(in->arch) : "no architecture named",
+		       tool_name(in->nodename));
+	else
+		printf("  kernel       not recorded: the utsname is empty (makedumpfile writes none "
+		       "without VMCOREINFO)\n");
 	printf("  pages        %u bytes, %" PRIu64 " pages described; dump level %u (makedumpfile -d)\n",
 	       in->page_size, in->max_pfn, in->dump_level);
 	if (in->split)
@@ -48,7 +53,7 @@ static void print_human(const char *path, const struct chp_kdump *k)
 	       in->split ? "filtered out or in the split's other files" : "filtered out");
 	for (size_t i = 0; i < chp_ranges_count(ram); i++) {
 		struct chp_range r = *chp_ranges_at(ram, i);
-		printf("  RAM          [%#018" PRIx64 "-%#018" PRIx64 "] %10s, %10s dumped\n", r.start,
+		printf("  RAM          [0x%016" PRIx64 "-0x%016" PRIx64 "] %10s, %10s dumped\n", r.start,
 		       r.last, tool_format_size(chp_range_size(r), b1),
 		       tool_format_size(dumped_in(dumped, r), b2));
 	}
@@ -67,7 +72,10 @@ static void print_json(const char *path, const struct chp_kdump *k)
 	json_bool(&j, "flattened", in->flattened);
 	json_uint(&j, "header_version", in->header_version);
 	json_string(&j, "release", in->release);
-	json_string(&j, "arch", chp_arch_name(in->arch));
+	if (in->arch_known)
+		json_string(&j, "arch", chp_arch_name(in->arch));
+	else
+		json_null(&j, "arch");
 	json_string(&j, "nodename", in->nodename);
 	json_uint(&j, "page_size", in->page_size);
 	json_uint(&j, "max_pfn", in->max_pfn);
@@ -94,17 +102,13 @@ static void print_json(const char *path, const struct chp_kdump *k)
 	json_end(&j);
 }
 
-int inspect_kdump(const char *path, bool as_json)
+int inspect_kdump(const char *path, int fd, bool flattened, bool as_json, struct tool_progress *prog)
 {
 	struct chp_kdump *k;
-	struct tool_progress prog;
-	struct chp_progress hook = tool_progress_hook(&prog);
-	int err;
+	struct chp_progress hook = tool_progress_hook(prog);
+	int err = chp_kdump_open_fd(&k, fd, path, flattened, &hook);
 
-	/* A flattened dump of a large machine is rearranged first: minutes. */
-	tool_progress_begin(&prog, "reading the dump", true);
-	err = chp_kdump_open_progress(&k, path, getenv("TMPDIR"), &hook);
-	tool_progress_end(&prog);
+	tool_progress_end(prog);
 	if (err) {
 		tool_error("%s", tool_why());
 		return tool_input_exit(err);

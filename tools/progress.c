@@ -42,6 +42,13 @@ void tool_progress_update(struct tool_progress *p, uint64_t done, uint64_t total
 		return;
 	p->last = now;
 	p->shown = true;
+	if (!done && !total) {
+		/* A step that cannot measure itself: alive, and for how long. */
+		fprintf(stderr, "\rcrashhp: %s: %c %.1f s\033[K", p->what, "-\\|/"[p->spins++ % 4],
+			seconds_between(&p->start, &now));
+		fflush(stderr);
+		return;
+	}
 	if (p->bytes) {
 		tool_format_size(done, d);
 		tool_format_size(total, t);

@@ -22,6 +22,7 @@ struct tool_progress {
 	double after;         /* seconds of silence first */
 	char what[64];        /* "mainline: events", "writing the vmcore" */
 	bool bytes;           /* done/total are bytes: shown as sizes */
+	unsigned spins;       /* (0, 0) updates shown: the spinner's position */
 };
 
 void tool_progress_begin(struct tool_progress *p, const char *what, bool bytes);

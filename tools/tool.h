@@ -115,8 +115,12 @@ void json_null(struct json *j, const char *key);
 char *tool_utf8_clean(const char *s);
 
 int cmd_inspect(int argc, char **argv);
-/* inspect of a makedumpfile dump: the exit status. */
-int inspect_kdump(const char *path, bool as_json);
+struct tool_progress;
+/*
+ * inspect of a makedumpfile dump chp_dump_open() gave as `fd`, its progress
+ * shown on `prog` (ended here): the exit status.
+ */
+int inspect_kdump(const char *path, int fd, bool flattened, bool as_json, struct tool_progress *prog);
 int cmd_sim(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_elfcorehdr(int argc, char **argv);

@@ -28,16 +28,29 @@ enum chp_dump_format {
 /* What the first bytes of `path` say it is; -errno when it cannot be read. */
 int chp_dump_format_of(const char *path, enum chp_dump_format *out);
 
+/*
+ * Open `path` to read the dump in it.  A flattened file (makedumpfile -F,
+ * with or without -E) is rearranged first, as makedumpfile -R would, into an
+ * unlinked temporary file in `tmpdir` (NULL: /tmp), `progress` (may be NULL)
+ * told the bytes of it read.  *fd: the file to read, for the caller to
+ * close; *format: what it holds (CHP_DUMP_ELF or CHP_DUMP_KDUMP from a
+ * flattened file, anything refused there; any from another file);
+ * *flattened: it was rearranged.  -EINVAL with the record or field named.
+ */
+int chp_dump_open(int *fd, enum chp_dump_format *format, bool *flattened, const char *path,
+		  const char *tmpdir, const struct chp_progress *progress);
+
 struct chp_kdump_info {
 	bool flattened;            /* read from makedumpfile -F output */
 	char format[32];           /* libkdumpfile's name for it ("diskdump") */
-	enum chp_arch arch;
+	enum chp_arch arch;        /* when arch_known */
+	bool arch_known;           /* utsname.machine names one (empty without VMCOREINFO) */
 	uint32_t header_version;
 	uint32_t page_size;
 	uint32_t dump_level;       /* makedumpfile -d: what it filtered out (header v1+) */
 	uint64_t max_pfn;          /* pages the bitmaps describe */
 	unsigned cpus;             /* NT_PRSTATUS notes */
-	char release[65];          /* the crashed kernel's uname -r */
+	char release[65];          /* the crashed kernel's uname -r ("": not recorded) */
 	char nodename[65];
 	uint64_t ram_bytes;        /* RAM the capture kernel's /proc/vmcore listed */
 	uint64_t dumped_bytes;     /* of it, the pages written to the file */
@@ -62,6 +75,12 @@ int chp_kdump_open(struct chp_kdump **out, const char *path, const char *tmpdir)
  */
 int chp_kdump_open_progress(struct chp_kdump **out, const char *path, const char *tmpdir,
 			    const struct chp_progress *progress);
+/*
+ * The same on a file chp_dump_open() gave as CHP_DUMP_KDUMP (`fd` is not
+ * taken; `name` is what messages call it).
+ */
+int chp_kdump_open_fd(struct chp_kdump **out, int fd, const char *name, bool flattened,
+		      const struct chp_progress *progress);
 void chp_kdump_free(struct chp_kdump *k);
 
 const struct chp_kdump_info *chp_kdump_info(const struct chp_kdump *k);

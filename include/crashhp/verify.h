@@ -28,13 +28,14 @@ enum chp_finding_kind {
 	CHP_FINDING_DATA_WRONG,      /* bytes that differ from the machine's */
 	CHP_FINDING_MISREAD,         /* a program header a real reader misreads */
 	CHP_FINDING_CPU_NOTE_UNKNOWN, /* a CPU whose crash_notes the machine does not show */
+	CHP_FINDING_ARCH_UNKNOWN,    /* a dump that names no architecture (empty utsname) */
 };
 
 /* What a finding means for the file's verdict. */
 enum chp_finding_class {
 	CHP_FINDING_DISCREPANCY,     /* the file lacks, adds or misstates something */
 	CHP_FINDING_NOTE,            /* the kernel's own rule: offline memory still System RAM */
-	CHP_FINDING_UNCHECKED,       /* the machine shows too little to check it */
+	CHP_FINDING_UNCHECKED,       /* the machine or the dump shows too little to check it */
 };
 
 enum chp_finding_class chp_finding_class_of(enum chp_finding_kind kind);
@@ -59,6 +60,15 @@ struct chp_verify_summary {
 	unsigned cpu_notes_found;
 	uint64_t bytes_checked;      /* memory contents compared (vmcore) */
 	bool sampled;                /* contents sampled rather than all compared */
+	/*
+	 * A makedumpfile dump: of the memory covered, what its -d left out of the
+	 * file (free, cache, user pages: the admin's choice, not missing; in a
+	 * --split file, also the pages in the other files), and its dump level.
+	 */
+	uint64_t filtered_bytes;
+	bool dump_level_known;       /* a kdump-compressed header says it; -E does not */
+	unsigned dump_level;
+	bool split;
 };
 
 struct chp_verify_options {

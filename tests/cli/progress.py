@@ -6,8 +6,9 @@ here, so that no check depends on how fast the machine is), wiped at the end
 so the report starts on a clean line, and stdout the same either way.  And
 `sim` writes the vmcore of one crash under TMPDIR.  `verify` and `inspect`
 of a makedumpfile dump show it being read (a flattened one rearranged, the
-bitmap scanned: minutes for a large machine's), on the real -F output of
-tests/fixtures/makedumpfile.
+bitmap scanned: minutes for a large machine's; libkdumpfile's step, which
+cannot say how far it has got, as a spinner and the time taken), on the
+real -c and -F output of tests/fixtures/makedumpfile.
 
 usage: progress.py CRASHHP"""
 import gzip
@@ -101,6 +102,19 @@ def main():
               f"{cmd[0]} of a flattened dump on a pty: exit {rc}, {err[:80]!r}, wiped at the end")
         check(piped.returncode == 0 and piped.stderr == b"" and piped.stdout == out,
               f"{cmd[0]} piped: nothing on stderr ({piped.stderr[:80]!r}), the same stdout")
+    # Kdump-compressed: libkdumpfile's step (no hook to say how far) shows a spinner and the time.
+    kdump = os.path.join(d, "lab.kdump")
+    with gzip.open(os.path.join(fx, "lab.kdump.gz")) as g, open(kdump, "wb") as f:
+        shutil.copyfileobj(g, f)
+    for cmd in (["verify", "--sysroot", sysroot, kdump], ["inspect", kdump]):
+        rc, out, err = on_pty([crashhp] + cmd, now)
+        check(rc == 0 and re.match(rb"\rcrashhp: reading the dump: [-\\|/] [0-9]+\.[0-9] s\x1b\[K", err)
+              and err.endswith(b"\r\x1b[K"),
+              f"{cmd[0]} of a kdump-compressed dump on a pty: the libkdumpfile step's spinner and "
+              f"time: exit {rc}, {err[:80]!r}, wiped at the end")
+        rc, out, err = on_pty([crashhp] + cmd, later)
+        check(rc == 0 and err == b"", f"{cmd[0]} before CRASHHP_PROGRESS_AFTER: nothing ({err[:80]!r})")
+    os.unlink(kdump)
     shutil.rmtree(sysroot)
 
     # TMPDIR: the vmcore goes there (a directory that cannot be used says so), and nothing is left.

@@ -328,14 +328,18 @@ static void test_verify__kaslr_direct_map(void **state)
 	lab_down(&l);
 }
 
-/* Only offline memory is a note and only an unknown crash_notes cannot be checked. */
+/*
+ * Only offline memory is a note; only an unknown crash_notes and a dump
+ * naming no architecture cannot be checked.
+ */
 static void test_verify__finding_classes(void **state)
 {
-	for (int k = CHP_FINDING_MISSING_MEMORY; k <= CHP_FINDING_CPU_NOTE_UNKNOWN; k++) {
+	for (int k = CHP_FINDING_MISSING_MEMORY; k <= CHP_FINDING_ARCH_UNKNOWN; k++) {
 		enum chp_finding_class c = chp_finding_class_of((enum chp_finding_kind)k);
 		assert_int_equal(c, k == CHP_FINDING_OFFLINE_MEMORY ? CHP_FINDING_NOTE
-				    : k == CHP_FINDING_CPU_NOTE_UNKNOWN ? CHP_FINDING_UNCHECKED
-				    : CHP_FINDING_DISCREPANCY);
+				    : k == CHP_FINDING_CPU_NOTE_UNKNOWN || k == CHP_FINDING_ARCH_UNKNOWN
+					    ? CHP_FINDING_UNCHECKED
+					    : CHP_FINDING_DISCREPANCY);
 		assert_string_not_equal(chp_finding_kind_name((enum chp_finding_kind)k), "unknown");
 	}
 	assert_string_equal(chp_finding_class_name(CHP_FINDING_UNCHECKED), "cannot-check");
