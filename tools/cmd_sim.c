@@ -24,7 +24,7 @@
 static const char sim_usage[] =
 	"Usage: crashhp sim [--json] [--svg FILE] [--vmcore FILE] [SCENARIO]\n"
 	"       crashhp sim --print-default\n"
-	"       crashhp sim [MACHINE OPTIONS] [--vmcore FILE] [--elfcorehdr FILE] [--json]\n"
+	"       crashhp sim [MACHINE OPTIONS] [--vmcore FILE] [--elfcorehdr FILE] [--json|-J]\n"
 	"\n"
 	"Run the lab.  With a SCENARIO file (crashhp-scenario(5)), or with no argument\n"
 	"the built-in one, a machine is hot-plugged under each policy (mainline and\n"
@@ -58,7 +58,9 @@ static const char sim_usage[] =
 	"  --vmcore FILE          keep the vmcore there (default: a temporary file,\n"
 	"                         removed afterwards)\n"
 	"  --elfcorehdr FILE      also write the loaded elfcorehdr there\n"
-	"  -J, --json             print the report as one JSON object\n"
+	"  --json                 print the report as one JSON object\n"
+	"  -J                     one crash's table alone as JSON, {\"items\": [rows]},\n"
+	"                         as lsmem -J (a scenario's report: --json)\n"
 	"  -o, --output LIST      the report's columns (+LIST adds): the scenario\n"
 	"                         report's, or one crash's table\n"
 	"  -r, --raw              the report's tables unaligned\n"
@@ -112,7 +114,11 @@ static int parse_cpus(const char *s, struct chp_lab_spec *spec)
 static int sim_crash_check_columns(const struct tool_table_opts *o)
 {
 	struct tool_table *t;
-	int err = tool_table_new(&t, "sim", sim_crash_columns, NR_ITEM_COLUMNS, o, NULL);
+	struct tool_table_opts text = *o;
+	int err;
+
+	text.json = false;
+	err = tool_table_new(&t, "sim", sim_crash_columns, NR_ITEM_COLUMNS, &text, NULL);
 
 	tool_table_free(t);
 	return err;
@@ -208,13 +214,13 @@ static int parse_args(int argc, char **argv, struct sim_args *a)
 			a->vmcore = optarg;
 			break;
 		case O_JSON:
-		case 'J':
 			a->json = true;
 			break;
 		case 'o':
 		case 'r':
 		case 'b':
 		case 'n':
+		case 'J':
 			tool_table_option(opt, optarg, &a->table);
 			break;
 		case O_HDR:
@@ -248,6 +254,10 @@ static int parse_args(int argc, char **argv, struct sim_args *a)
 	/* --vmcore alone is the one-crash machine's; beside a SCENARIO, that run's dumps. */
 	if (a->vmcore && !a->scenario)
 		a->single = true;
+	if (a->json && a->table.json) {
+		tool_usage_error("sim", "--json (the whole report) or -J (the table), not both");
+		return EXIT_USAGE;
+	}
 	if (a->single ? sim_crash_check_columns(&a->table) : sim_report_check_columns(&a->table))
 		return EXIT_USAGE;
 	/* Each output is renamed into place: a device, FIFO or link there would be replaced. */
@@ -359,29 +369,20 @@ static void report_json(const struct sim_args *a, const struct chp_machine *m,
 }
 
 /*
- * The machine on one line, then a table (findings_table.c): the crash
- * region, the loaded elfcorehdr, the panic, the vmcore, each finding, the
- * verdict, so that -o/-r/-b/-n shape it as the scenario report's.
+ * One crash's table (findings_table.c): the crash region, the loaded
+ * elfcorehdr, the panic, the vmcore, each finding, the verdict, so that
+ * -o/-r/-b/-n shape it as the scenario report's and -J prints its rows.
  */
-static int report_human(const struct sim_args *a, const struct chp_machine *m,
-			const struct sim_result *res)
+static int add_crash_rows(struct tool_table *t, const struct sim_args *a,
+			  const struct chp_machine *m, const struct sim_result *res)
 {
 	const struct chp_range *ck = chp_ranges_at(chp_machine_crashkernel(m), 0);
 	const struct chp_verify_summary *s = chp_verify_report_summary(res->report);
 	struct chp_range hdr = { res->hdr_seg.paddr, res->hdr_seg.paddr + res->hdr_seg.memsz - 1 };
 	uint64_t ck_size = chp_range_size(*ck), file = res->cap.file_size;
-	struct tool_table *t;
-	char b1[32], b2[32], detail[192];
+	char b1[32], detail[192];
 	int err;
 
-	printf("crashhp sim: %s lab machine, CPUs %u possible / %u present / %u online, "
-	       "%s RAM in %s blocks\n", chp_arch_name(chp_machine_arch(m)),
-	       chp_machine_cpus_possible(m), chp_machine_cpus_present(m),
-	       chp_machine_cpus_online(m), tool_format_size(a->spec.boot_ram, b1),
-	       tool_format_size(chp_machine_block_size(m), b2));
-	err = tool_table_new(&t, "sim", sim_crash_columns, NR_ITEM_COLUMNS, &a->table, NULL);
-	if (err)
-		return err;
 	err = item_row(t, "crashkernel", NULL, ck, &ck_size, "the crash kernel's reservation");
 	snprintf(detail, sizeof(detail), "%s: %zu of %zu program headers used", load_name(&a->load),
 		 res->hdr_phnum, chp_elfcore_slots(res->hdr_seg.memsz));
@@ -406,10 +407,53 @@ static int report_human(const struct sim_args *a, const struct chp_machine *m,
 			 chp_verify_report_count(res->report));
 	if (!err)
 		err = item_row(t, "verdict", NULL, NULL, &s->expected_bytes, detail);
+	return err;
+}
+
+/* The machine on one line, then the table. */
+static int report_human(const struct sim_args *a, const struct chp_machine *m,
+			const struct sim_result *res)
+{
+	struct tool_table *t;
+	char b1[32], b2[32];
+	int err;
+
+	printf("crashhp sim: %s lab machine, CPUs %u possible / %u present / %u online, "
+	       "%s RAM in %s blocks\n", chp_arch_name(chp_machine_arch(m)),
+	       chp_machine_cpus_possible(m), chp_machine_cpus_present(m),
+	       chp_machine_cpus_online(m), tool_format_size(a->spec.boot_ram, b1),
+	       tool_format_size(chp_machine_block_size(m), b2));
+	err = tool_table_new(&t, "sim", sim_crash_columns, NR_ITEM_COLUMNS, &a->table, NULL);
+	if (err)
+		return err;
+	err = add_crash_rows(t, a, m, res);
 	if (!err)
 		err = tool_table_print(t);
 	tool_table_free(t);
 	return err;
+}
+
+/* -J: the table alone, as lsmem -J and verify -J print theirs: {"items": [rows of -o's columns]}. */
+static int report_rows_json(const struct sim_args *a, const struct chp_machine *m,
+			    const struct sim_result *res)
+{
+	struct tool_table *t;
+	struct json j;
+	int err;
+
+	json_begin(&j, stdout);
+	json_array_open(&j, "items");
+	err = tool_table_new(&t, "sim", sim_crash_columns, NR_ITEM_COLUMNS, &a->table, &j);
+	if (!err) {
+		err = add_crash_rows(t, a, m, res);
+		tool_table_free(t);
+	}
+	json_array_close(&j);
+	if (err) {
+		json_discard(&j);
+		return err;
+	}
+	return json_end(&j);
 }
 
 /* Boot, load, crash, capture: every step that can fail names its exit code. */
@@ -519,7 +563,7 @@ static int run_single(struct sim_args a)
 	if (rc == EXIT_OK) {
 		if (a.json)
 			report_json(&a, m, &res);
-		else if (report_human(&a, m, &res))
+		else if (a.table.json ? report_rows_json(&a, m, &res) : report_human(&a, m, &res))
 			rc = EXIT_SYSTEM;
 		if (rc == EXIT_OK)
 			rc = chp_verify_report_complete(res.report) ? EXIT_OK : EXIT_FINDINGS;
@@ -665,7 +709,8 @@ static int run_scenario(const struct sim_args *a)
 	}
 	if (rc == EXIT_OK) {
 		const struct chp_concurrent_result *c = sc->conc_threads ? conc : NULL;
-		if (a->json)
+		/* The scenario report is several tables and notes: -J is --json there. */
+		if (a->json || a->table.json)
 			sim_report_json(sc, events, res, c, n);
 		else
 			sim_report_text(sc, events, res, c, n, &a->table);

@@ -78,6 +78,9 @@ mask() {
 	run inspect -J -b -o type,memsz,flags x86.hdr
 	run inspect --json -J x86.hdr
 	run sim --arch ppc64 --ram 512M --crashkernel 64M --cpus 2 --load segments --elfcorehdr ppc64.hdr --json
+	# One crash's -J: its table's rows as lsmem -J prints them; with --json, a usage error.
+	run sim --ram 256M --crashkernel 64M --cpus 4:2:2 -J -b -o item,start,size
+	run sim --ram 256M --crashkernel 64M --json -J
 	run inspect ppc64.hdr
 	run sim --arch ppc64le --ram 512M --crashkernel 64M --cpus 2 --load segments-hotplug
 	run sim --print-default

@@ -114,6 +114,20 @@ def scenarios(work):
     judged("sim --json --vmcore --elfcorehdr",
            crashhp("sim", "--json", "--ram", "256M", "--crashkernel", "64M", "--cpus", "4:2:2",
                    "--elfcorehdr", hdr, "--vmcore", vmcore), [vmcore])
+    # -J: one crash's table alone, as lsmem -J and verify -J print theirs: {"items": [rows]},
+    # each row the -o columns in lower case; --json stays the whole document.
+    rows_vmcore = os.path.join(d, b"rows-" + HOSTILE)
+    doc = judged("sim -J --vmcore (the table)",
+                 crashhp("sim", "-J", "-o", "item,size,detail", "--ram", "256M", "--crashkernel",
+                         "64M", "--cpus", "4:2:2", "--vmcore", rows_vmcore), [rows_vmcore])
+    rows = doc.get("items") if isinstance(doc, dict) else None
+    check(isinstance(doc, dict) and list(doc) == ["items"] and isinstance(rows, list)
+          and [r.get("item") for r in rows] == ["crashkernel", "elfcorehdr", "crash", "vmcore",
+                                                "verdict"]
+          and all(list(r) == ["item", "size", "detail"] for r in rows)
+          and rows[0]["size"] == "64M" and rows[2]["size"] is None,
+          f"sim -J: {{\"items\": [rows of -o's columns]}}, not the whole document "
+          f"({str(doc)[:120]})")
 
     # inspect: the file's name, and a note whose text is hostile bytes.
     judged("inspect --json HEADER", crashhp("inspect", "--json", hdr), [hdr])
