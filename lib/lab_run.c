@@ -627,6 +627,16 @@ static int check_event_numbers(const struct chp_scenario *sc, const uint64_t *ev
 	return 0;
 }
 
+/* A machine or load the settings cannot build: NAME:LINE: of the setting to blame. */
+static int settings_fail(const struct chp_scenario *sc, int err, const char *what)
+{
+	unsigned line = chp_scenario_setting_line(sc, chp_last_error());
+
+	if (line)
+		return chp_fail_prefix(err, "%s:%u: %s: ", sc->name, line, what);
+	return chp_fail_prefix(err, "%s: %s: ", sc->name, what);
+}
+
 int chp_lab_count_events(const struct chp_scenario *sc, uint64_t *events)
 {
 	struct runner r = { .sc = sc };
@@ -638,7 +648,7 @@ int chp_lab_count_events(const struct chp_scenario *sc, uint64_t *events)
 	err = chp_machine_new_lab(&r.m, &sc->spec);
 	if (err) {
 		free(before);
-		return chp_fail_prefix(err, "%s: machine: ", sc->name);
+		return settings_fail(sc, err, "machine");
 	}
 	chp_machine_set_notifier(r.m, counting_notifier, &r);
 	err = run_actions(&r, before);
@@ -705,13 +715,13 @@ int chp_lab_run(struct chp_run_result **out, const struct chp_scenario *sc,
 		err = plan_crashes(&r);
 	r.sample_every = r.total_events / TIMELINE_POINTS + 1;
 	if (!err && (err = chp_machine_new_lab(&r.m, &sc->spec)))
-		chp_fail_prefix(err, "%s: machine: ", sc->name);
+		settings_fail(sc, err, "machine");
 	if (!err)
 		err = chp_kimage_new(&r.img, *chp_ranges_at(chp_machine_crashkernel(r.m), 0));
 	if (!err)
 		err = chp_hotplug_new(&r.hp, policy, r.m, r.img);
 	if (!err && (err = chp_hotplug_load(r.hp, &sc->load)))
-		chp_fail_prefix(err, "%s: load: ", sc->name);
+		settings_fail(sc, err, "load");
 	if (!err) {
 		chp_hotplug_set_step_hook(r.hp, on_step, &r);
 		chp_hotplug_set_event_hook(r.hp, on_event, &r);

@@ -111,10 +111,57 @@ static const struct directive directives[] = {
 	{ "reload-read", 0, 0, CHP_SC_RELOAD_READ }, { "reload-syscall", 0, 0, CHP_SC_RELOAD_SYSCALL },
 };
 
+/* The directive that sets each chp_sc_setting. */
+static const char *const setting_words[CHP_SC_NR_SETTINGS] = {
+	[CHP_SC_SET_ARCH] = "arch", [CHP_SC_SET_CPUS] = "cpus", [CHP_SC_SET_NR_CPUS] = "nr-cpus",
+	[CHP_SC_SET_MAX_RANGES] = "max-ranges", [CHP_SC_SET_RAM] = "ram",
+	[CHP_SC_SET_BLOCK] = "block", [CHP_SC_SET_CRASHKERNEL] = "crashkernel",
+	[CHP_SC_SET_LOAD] = "load",
+};
+
+#define SET(x) (1u << CHP_SC_SET_##x)
+/*
+ * The machine's fields (lib/machine.c names them first in its messages) and
+ * the settings each depends on; arch sets the defaults (ppc64's blocks are
+ * 256 MiB) so it feeds the memory layout.
+ */
+static const struct {
+	const char *field;
+	unsigned settings;
+} field_settings[] = {
+	{ "nr_cpus_config", SET(NR_CPUS) | SET(MAX_RANGES) },
+	{ "cpus_possible", SET(CPUS) | SET(NR_CPUS) },
+	{ "cpus_present", SET(CPUS) },
+	{ "cpus_online", SET(CPUS) },
+	{ "block_size", SET(BLOCK) | SET(RAM) | SET(ARCH) },
+	{ "boot_ram", SET(RAM) | SET(BLOCK) | SET(CRASHKERNEL) | SET(ARCH) },
+	{ "crashkernel_size", SET(CRASHKERNEL) },
+};
+
+unsigned chp_scenario_setting_line(const struct chp_scenario *sc, const char *why)
+{
+	unsigned which = ~0u, line = 0;
+
+	for (size_t i = 0; i < sizeof(field_settings) / sizeof(field_settings[0]); i++) {
+		size_t n = strlen(field_settings[i].field);
+		if (!strncmp(why, field_settings[i].field, n) && (why[n] == ':' || why[n] == ' '))
+			which = field_settings[i].settings;
+	}
+	/* A field not named: the latest machine or load setting (a load that does not fit). */
+	for (int s = 0; s < CHP_SC_NR_SETTINGS; s++)
+		if ((which & (1u << s)) && sc->setting_line[s] > line)
+			line = sc->setting_line[s];
+	return line;
+}
+
 static int setting(struct parser *p, const char *word, char **arg, int nargs)
 {
 	struct chp_scenario *sc = p->sc;
 	uint64_t v;
+
+	for (int s = 0; s < CHP_SC_NR_SETTINGS; s++)
+		if (!strcmp(word, setting_words[s]))
+			sc->setting_line[s] = p->line;
 
 	if (!strcmp(word, "arch")) {
 		enum chp_arch arch;

@@ -45,8 +45,22 @@ struct chp_sc_action {
 	unsigned line;
 };
 
+/* The settings a machine that cannot be built may be blamed on (their lines). */
+enum chp_sc_setting {
+	CHP_SC_SET_ARCH,
+	CHP_SC_SET_CPUS,
+	CHP_SC_SET_NR_CPUS,
+	CHP_SC_SET_MAX_RANGES,
+	CHP_SC_SET_RAM,
+	CHP_SC_SET_BLOCK,
+	CHP_SC_SET_CRASHKERNEL,
+	CHP_SC_SET_LOAD,
+	CHP_SC_NR_SETTINGS
+};
+
 struct chp_scenario {
 	char *name;              /* as given, whole (a file path has no length limit here) */
+	unsigned setting_line[CHP_SC_NR_SETTINGS]; /* where each was last set (0: the default) */
 	struct chp_lab_spec spec;
 	struct chp_load_options load;
 	bool run_policy[2];       /* indexed by enum chp_policy */
@@ -64,6 +78,14 @@ struct chp_scenario {
 
 /* Parse `text`; errors read "NAME:LINE:COLUMN: message". */
 int chp_scenario_parse(struct chp_scenario **out, const char *text, const char *name);
+/*
+ * The line to blame for a machine or load that cannot be built from the
+ * settings: WHY is the machine's message, which starts with the field it
+ * rejects (crashhp-sim(1): "cpus_present: 8, must be 1..4"); the latest of
+ * the lines that set what that field depends on.  0 when every one of them
+ * is a default (the built-in values, which build).
+ */
+unsigned chp_scenario_setting_line(const struct chp_scenario *sc, const char *why);
 void chp_scenario_free(struct chp_scenario *sc);
 
 /* The built-in scenario `crashhp sim` runs with no argument. */

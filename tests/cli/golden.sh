@@ -90,6 +90,9 @@ mask() {
 	run sim bad.scn
 	run sim --ram 1G bad.scn
 	run sim /nonexistent.scn
+	# A machine the settings cannot build: the line of the setting at fault, exit 3.
+	printf 'ram 2G\ncpus 4:8:8\ncrashkernel 128M\n' >cpus.bad.scn
+	run sim cpus.bad.scn
 	printf 'ram 2G\nadd-dimm 512M\nadd-dimm 512M\ncrash-exhaustive 1\n' >past.scn
 	run sim past.scn
 	printf 'ram 2G\nadd-dimm 512M\ncrash-exhaustive\n' >trailing.scn

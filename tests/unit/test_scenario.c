@@ -51,6 +51,56 @@ static void test_scenario__errors_name_line_and_column(void **state)
 	expect_error("block 128M\nram 1G\narch ppc64\n",
 		     "t.scn:3:1: 'arch' must come before the machine's settings (line 1)");
 	expect_error("cpus 64:4:4\narch x86_64\n", "t.scn:2:1: 'arch' must come before");
+	/* The sweep: every other error path of the parser (lib/scenario.c). */
+	expect_error("\ncrash 1 2 3 4 5 6 7 8\n", "t.scn:2:");
+	expect_error("seed 1\nnr-cpus 70000\n", "t.scn:2:9: nr-cpus: 70000 is too large");
+	expect_error("concurrent 0 1 1\n", "t.scn:1:12: concurrent takes THREADS");
+	expect_error("crash-at 0\n", "t.scn:1:10: an event number must be more than 0");
+	expect_error("storm 0\n", "t.scn:1:7: a storm must be more than 0");
+	expect_error("ram 1G\nreload-syscall\n", "t.scn:2:1: reload-syscall: no reload-read before it");
+	expect_error("reload-read\nreload\n", "t.scn:2:1: reload: the reload-read on line 1");
+	expect_error("ram 1G\nreload-read\n", "t.scn:2: reload-read: no reload-syscall follows");
+	char long_line[1100];
+	memset(long_line, '#', sizeof(long_line) - 2);
+	memcpy(long_line, "\n\n", 2);
+	long_line[sizeof(long_line) - 2] = '\n';
+	long_line[sizeof(long_line) - 1] = '\0';
+	expect_error(long_line, "t.scn:3:1: line longer than 1024 characters");
+}
+
+/* TEXT parses, but its machine or load cannot be built: the error names WHERE (NAME:LINE:). */
+static void expect_machine_error(const char *text, const char *where_and_what)
+{
+	struct chp_scenario *sc = NULL;
+	uint64_t events;
+
+	assert_int_equal(chp_scenario_parse(&sc, text, "t.scn"), 0);
+	assert_int_equal(chp_lab_count_events(sc, &events), -EINVAL);
+	if (!strstr(chp_last_error(), where_and_what))
+		fail_msg("error '%s' lacks '%s'", chp_last_error(), where_and_what);
+	chp_scenario_free(sc);
+}
+
+/*
+ * A machine the settings cannot build names the line of the setting at
+ * fault, the latest of those its field depends on: "cpus 4:8:8" is line 3
+ * whatever comes after it, a RAM not a multiple of the block size is the
+ * later of ram and block.
+ */
+static void test_scenario__machine_errors_name_the_setting_line(void **state)
+{
+	expect_machine_error("# c\nram 2G\ncpus 4:8:8\nram 4G\n",
+			     "t.scn:3: machine: cpus_present: 8, must be 1..4 (possible)");
+	expect_machine_error("cpus 4:4:8\n", "t.scn:1: machine: cpus_online: 8");
+	expect_machine_error("cpus 8\nnr-cpus 4\n", "t.scn:2: machine: cpus_possible: 8");
+	expect_machine_error("ram 100M\n", "t.scn:1: machine: boot_ram: 100 MiB");
+	expect_machine_error("block 256M\nram 384M\ncpus 2\n", "t.scn:2: machine: boot_ram: 384 MiB");
+	expect_machine_error("ram 2G\nblock 100M\n", "t.scn:2: machine: block_size:");
+	expect_machine_error("crashkernel 3M\nram 2G\ncrashkernel 1000K\n",
+			     "t.scn:3: machine: crashkernel_size:");
+	expect_machine_error("arch ppc64\nram 1G\ncrashkernel 1G\n", "t.scn:3: machine: boot_ram:");
+	expect_machine_error("nr-cpus 60000\nmax-ranges 60000\n", "t.scn:2: machine: nr_cpus_config");
+	(void)state;
 }
 
 static void test_scenario__settings_and_actions(void **state)
@@ -533,6 +583,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scenario__errors_name_line_and_column),
+		cmocka_unit_test(test_scenario__machine_errors_name_the_setting_line),
 		cmocka_unit_test(test_scenario__settings_and_actions),
 		cmocka_unit_test(test_scenario__default_counts),
 		cmocka_unit_test(test_scenario__crash_cpu_vmcore_has_every_online_cpu),
