@@ -668,6 +668,21 @@ static int run_scenario(const struct sim_args *a)
 		chp_scenario_free(sc);
 		return EXIT_USAGE;
 	}
+	/*
+	 * Only a crash line writes its dump: without one the run would end with
+	 * no file at --vmcore and exit 0, a silent no.  A usage error, as two
+	 * policies are: the command line asks what this scenario cannot give.
+	 */
+	bool crash_line = false;
+	for (size_t i = 0; i < sc->nactions; i++)
+		crash_line |= sc->actions[i].op == CHP_SC_CRASH;
+	if (a->vmcore && !crash_line) {
+		tool_usage_error("sim", "--vmcore %s: %s has no crash line, the only one that writes "
+				 "its dump (crash-at, crash-every, crash-during and crash-exhaustive "
+				 "are judged, not written)", a->vmcore, sc->name);
+		chp_scenario_free(sc);
+		return EXIT_USAGE;
+	}
 	sc->vmcore_out = a->vmcore;
 	/* The dry run: an action the machine refuses (a block already online) is the file's fault. */
 	err = chp_lab_count_events(sc, &events);

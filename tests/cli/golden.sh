@@ -126,6 +126,9 @@ mask() {
 	printf 'arch ppc64le\ncpus 2:1:1\nram 2G\ncrashkernel 512M\nload segments\npolicies mainline\nadd-cpu 1\nonline-cpu 1\ncrash 0\n' >cpu.scn
 	run sim -o metric,mainline --vmcore v.core cpu.scn
 	run sim --vmcore /nonexistent/dir/v.core cpu.scn
+	# Only a crash line writes a dump: --vmcore beside a scenario without one is a usage error.
+	printf 'policies robust\nram 2G\nadd-dimm 512M\ncrash-at 1\n' >nocrash.scn
+	run sim --vmcore none.core nocrash.scn
 	readelf -n v.core | grep -c NT_PRSTATUS
 	rm -f v.core
 	# The report's tables with lsmem's options (timings left out: they vary).
