@@ -446,6 +446,8 @@ static int capture_to(const struct chp_machine *m, const struct chp_kimage *img,
 		return chp_fail(fd, "%s: %s", path, strerror(-fd));
 	}
 	err = write_vmcore(fd, m, img, v->core, progress, v->raw_ehdr, &v->notes, info, holes);
+	if (err)
+		chp_fail_prefix(err, "%s: ", path); /* the file that could not be written */
 	int done = chp_outfile_commit(fd, tmp, path, err);
 	if (done && !err)
 		err = chp_fail(done, "writing %s: %s", path, strerror(-done));

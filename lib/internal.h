@@ -15,6 +15,9 @@ int chp_fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3))
 /* Prefix the current message with more context: "file.elf: " + message. */
 int chp_fail_prefix(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* chp_lab_output_failed()'s answer for the calls that follow (lab_crash.c). */
+void chp_lab_set_output_failed(bool failed);
+
 #define CHP_PAGE_SIZE 4096u
 
 /* pread() all `len` bytes at `off`; a short file is -EINVAL naming `what` (dumpfile.c). */

@@ -76,7 +76,10 @@ int chp_kimage_new(struct chp_kimage **out, struct chp_range region)
 		if (img->map != MAP_FAILED && img->map)
 			munmap(img->map, img->map_size);
 		free(img);
-		return chp_fail(-e, "mapping a %zu-byte crash region: %s", (size_t)size, strerror(e));
+		/* A memfd is a file: the file-size limit (ulimit -f) bounds it. */
+		return chp_fail(-e, "mapping a %zu-byte crash region: %s%s", (size_t)size, strerror(e),
+				e == EFBIG ? " (the memory file is above the file-size limit, ulimit -f)"
+					   : "");
 	}
 	*out = img;
 	return 0;

@@ -13,6 +13,19 @@
 #include "hotplug_internal.h"
 #include "internal.h"
 
+/* Per thread, as the error message is: which kind of failure the last one was. */
+static _Thread_local bool output_failed;
+
+bool chp_lab_output_failed(void)
+{
+	return output_failed;
+}
+
+void chp_lab_set_output_failed(bool failed)
+{
+	output_failed = failed;
+}
+
 struct crash_ctx {
 	struct chp_hotplug *hp;
 	const struct chp_ranges *in_flight; /* the caller's, joined to the handler's */
@@ -133,6 +146,7 @@ static int crash_frozen(void *arg)
 	 * the verdict below counts it.
 	 */
 	if (c->opts->vmcore && (err = chp_capture_vmcore_holes(m, c->hp->img, c->opts->vmcore, &info))) {
+		chp_lab_set_output_failed(true);
 		chp_capture_view_free(view);
 		chp_ranges_free(owned);
 		chp_crash_forget(m);

@@ -706,6 +706,8 @@ int chp_lab_run(struct chp_run_result **out, const struct chp_scenario *sc,
 	struct runner r = { .sc = sc, .progress = progress, .progress_ctx = ctx };
 	int err;
 
+	chp_lab_set_output_failed(false);
+
 	r.res = calloc(1, sizeof(*r.res));
 	if (!r.res)
 		return chp_fail(-ENOMEM, "out of memory");

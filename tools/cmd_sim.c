@@ -495,9 +495,10 @@ static int run(const struct sim_args *a, struct chp_machine *m, struct chp_kimag
 	err = chp_capture_vmcore_progress(m, img, res->vmcore, &res->cap, &hook);
 	tool_progress_end(&prog);
 	if (err) {
-		tool_error("sim: no dump: %s", tool_why());
-		return err == -EFAULT || err == -ENODATA || err == -EBADMSG || err == -EINVAL
-			       ? EXIT_NO_DUMP : EXIT_SYSTEM;
+		/* The capture refused (no dump), or the dump could not be written (its name said). */
+		bool no_dump = err == -EFAULT || err == -ENODATA || err == -EBADMSG || err == -EINVAL;
+		tool_error("sim: %s%s", no_dump ? "no dump: " : "", tool_why());
+		return no_dump ? EXIT_NO_DUMP : EXIT_SYSTEM;
 	}
 	res->hdr_phnum = res->cap.header_phnum;
 	struct chp_verify_options vo;
@@ -634,6 +635,31 @@ static char *read_text_file(const char *path)
 	return buf;
 }
 
+/*
+ * A scenario run that failed: writing --vmcore (a full disk, the file-size
+ * limit) is an output error, 4, whatever the errno; so is a system resource
+ * running out.  Anything else is the scenario's fault, 3: an action the
+ * machine refuses, a crash region too small for the image (ENOSPC there).
+ */
+static int scenario_exit(int err)
+{
+	if (chp_lab_output_failed())
+		return EXIT_SYSTEM;
+	switch (err) {
+	case -ENOMEM:
+	case -EIO:
+	case -EFBIG:
+	case -EDQUOT:
+	case -EMFILE:
+	case -ENFILE:
+	case -EACCES:
+	case -EROFS:
+		return EXIT_SYSTEM;
+	default:
+		return EXIT_BAD_INPUT;
+	}
+}
+
 static int run_scenario(const struct sim_args *a)
 {
 	struct chp_scenario *sc = NULL;
@@ -689,7 +715,7 @@ static int run_scenario(const struct sim_args *a)
 	if (err) {
 		tool_error("%s", tool_why());
 		chp_scenario_free(sc);
-		return err == -ENOMEM || err == -EIO ? EXIT_SYSTEM : EXIT_BAD_INPUT;
+		return scenario_exit(err);
 	}
 	for (int p = 0; p < 2 && rc == EXIT_OK; p++) {
 		struct tool_progress prog;
@@ -716,8 +742,7 @@ static int run_scenario(const struct sim_args *a)
 		}
 		if (err) {
 			tool_error("%s", tool_why());
-			rc = err == -ENOMEM || err == -EIO || err == -ENOSPC || err == -EACCES ||
-			     err == -EROFS ? EXIT_SYSTEM : EXIT_BAD_INPUT;
+			rc = scenario_exit(err);
 		} else {
 			n++;
 		}

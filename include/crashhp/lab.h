@@ -162,5 +162,12 @@ int chp_lab_count_events(const struct chp_scenario *sc, uint64_t *events);
 int chp_lab_run(struct chp_run_result **out, const struct chp_scenario *sc,
 		enum chp_policy policy, chp_progress_fn progress, void *ctx);
 void chp_run_result_free(struct chp_run_result *r);
+/*
+ * After chp_lab_run (or chp_lab_crash_with) failed, in the same thread:
+ * true when the failure was writing the caller's copy of a dump
+ * (sc->vmcore_out, opts->vmcore), an output error (a full disk, the
+ * file-size limit), not a fault of the scenario.
+ */
+bool chp_lab_output_failed(void);
 
 #endif

@@ -93,6 +93,9 @@ mask() {
 	# A machine the settings cannot build: the line of the setting at fault, exit 3.
 	printf 'ram 2G\ncpus 4:8:8\ncrashkernel 128M\n' >cpus.bad.scn
 	run sim cpus.bad.scn
+	# A crash region too small for the image: the scenario's fault (3), not a full disk (4).
+	printf 'ram 4G\ncrashkernel 1M\nadd-dimm 1G\n' >small-ck.scn
+	run sim small-ck.scn
 	printf 'ram 2G\nadd-dimm 512M\nadd-dimm 512M\ncrash-exhaustive 1\n' >past.scn
 	run sim past.scn
 	printf 'ram 2G\nadd-dimm 512M\ncrash-exhaustive\n' >trailing.scn

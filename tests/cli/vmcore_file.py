@@ -25,14 +25,36 @@ CRASHHP = os.path.abspath(sys.argv[1])
 MACHINE = ["--ram", "256M", "--crashkernel", "64M", "--cpus", "2:1:1"]
 
 
-def sim(vmcore, umask=0o022, fsize=None):
+def sim(vmcore, umask=0o022, fsize=None, ignore_xfsz=True, args=None):
     def child():
         os.umask(umask)
         if fsize is not None:
-            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            # The shell's `ulimit -f` leaves SIGXFSZ at its default (death):
+            # crashhp ignores it itself, so both must end the same way.
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN if ignore_xfsz else signal.SIG_DFL)
             resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
-    return subprocess.run([CRASHHP, "sim"] + MACHINE + ["--vmcore", vmcore],
+    return subprocess.run([CRASHHP, "sim"] + (MACHINE if args is None else args)
+                          + ["--vmcore", vmcore],
                           capture_output=True, text=True, check=False, preexec_fn=child)
+
+
+def half_written(work, name, what, **kwargs):
+    """A write past the file-size limit: exit 4 naming the file, the old FILE kept, no partial."""
+    d = os.path.join(work, name)
+    os.mkdir(d)
+    path = os.path.join(d, "vmcore")
+    with open(path, "w") as f:
+        f.write("the old dump\n")
+    res = sim(path, fsize=100 << 20, **kwargs)
+    check(res.returncode == 4, f"{what}: exit {res.returncode} (4, an output error, not 3, bad "
+                               f"input): {res.stderr.strip()[:200]}")
+    check("File too large" in res.stderr and path in res.stderr,
+          f"{what}: the error names {path} and why: {res.stderr.strip()[:200]}")
+    check("no dump" not in res.stderr, f"{what}: the dump was taken, its copy not written: "
+                                       f"not 'no dump' ({res.stderr.strip()[:120]})")
+    with open(path) as f:
+        check(f.read() == "the old dump\n", f"{what}: the old FILE is left as it was")
+    check(os.listdir(d) == ["vmcore"], f"{what}: no partial file left beside it ({os.listdir(d)})")
 
 
 def main():
@@ -51,20 +73,15 @@ def main():
             check(os.listdir(d) == ["vmcore"], f"umask {umask:03o}: nothing else beside it "
                                                f"({os.listdir(d)})")
 
-        # A write that fails half-way: past the 64 MiB crash region, short of the vmcore.
-        d = os.path.join(work, "efbig")
-        os.mkdir(d)
-        path = os.path.join(d, "vmcore")
-        with open(path, "w") as f:
-            f.write("the old dump\n")
-        res = sim(path, fsize=100 << 20)
-        check(res.returncode == 4, f"a write failing half-way: exit {res.returncode} (4, a system "
-                                   f"error): {res.stderr.strip()[:200]}")
-        check("File too large" in res.stderr and "vmcore" in res.stderr,
-              f"the error names the vmcore and why: {res.stderr.strip()[:200]}")
-        with open(path) as f:
-            check(f.read() == "the old dump\n", "the old FILE is left as it was")
-        check(os.listdir(d) == ["vmcore"], f"no partial file left beside it ({os.listdir(d)})")
+        # A write that fails half-way: past the 64 MiB crash region, short of the vmcore;
+        # one crash, the same under the shell's ulimit -f (SIGXFSZ not ignored), and a
+        # scenario's crash line writing its dump.
+        half_written(work, "efbig", "one crash, a write failing half-way")
+        half_written(work, "efbig-shell", "one crash, SIGXFSZ at its default", ignore_xfsz=False)
+        scn = os.path.join(work, "crash.scn")
+        with open(scn, "w") as f:
+            f.write("policies robust\nram 512M\ncrashkernel 64M\nadd-dimm 512M\ncrash\n")
+        half_written(work, "efbig-scenario", "a scenario's crash line", args=[scn])
 
         # A FIFO would be replaced by a regular file: refused, left alone.
         fifo = os.path.join(work, "fifo")
