@@ -391,11 +391,15 @@ static int add_crash_rows(struct tool_table *t, const struct sim_args *a,
 	snprintf(detail, sizeof(detail), "panic on CPU %u", a->crash_cpu);
 	if (!err)
 		err = item_row(t, "crash", NULL, NULL, NULL, detail);
-	snprintf(detail, sizeof(detail), "%zu notes, %zu LOADs%s%s", res->cap.nr_notes,
-		 res->cap.nr_loads, res->kept ? ", kept at " : " (temporary, removed)",
-		 res->kept ? res->vmcore : ""); /* a cell: libsmartcols escapes it */
+	/* The path whole, however long (a fixed buffer cut it); a cell: libsmartcols escapes it. */
+	char *kept;
+	if (asprintf(&kept, "%zu notes, %zu LOADs%s%s", res->cap.nr_notes, res->cap.nr_loads,
+		     res->kept ? ", kept at " : " (temporary, removed)",
+		     res->kept ? res->vmcore : "") < 0)
+		return -ENOMEM;
 	if (!err)
-		err = item_row(t, "vmcore", NULL, NULL, &file, detail);
+		err = item_row(t, "vmcore", NULL, NULL, &file, kept);
+	free(kept);
 	for (size_t i = 0; !err && i < chp_verify_report_count(res->report); i++)
 		err = item_row_finding(t, chp_verify_report_at(res->report, i));
 	if (chp_verify_report_complete(res->report))

@@ -73,6 +73,20 @@ static int passes(const unsigned char *p, size_t n, bool keep_newline)
 	 */
 	if (len == 3 && p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9))
 		return 0;
+	/*
+	 * The bidirectional embeddings, overrides and isolates, U+202A-U+202E
+	 * and U+2066-U+2069: printable to iswprint(), so util-linux passes
+	 * them, but a terminal then shows the rest of the line reordered
+	 * ("Trojan Source", CVE-2021-42574): a file named "vmcore<U+202E>fdp.x"
+	 * reads as "vmcorex.pdf".  The same set GCC's -Wbidi-chars and rustc's
+	 * text_direction_codepoint lints refuse, escaped as any other byte is
+	 * (\xe2\x80\xae): one escape form, so the name's bytes come back from
+	 * it exactly; a \u202e would be a second form, and a name holding the
+	 * text \u would need escaping too.
+	 */
+	if (len == 3 && p[0] == 0xe2 && ((p[1] == 0x80 && p[2] >= 0xaa && p[2] <= 0xae) ||
+					 (p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9)))
+		return 0;
 	return len;
 }
 
@@ -95,7 +109,8 @@ static int write_all(int fd, const char *p, size_t n)
  * that P ends inside is not written but its bytes' count returned there (the
  * caller holds them for the next call); without, it is escaped.
  */
-static int write_escaped(int fd, const char *p, size_t n, bool keep_newline, size_t *rest)
+static int write_escaped(int fd, const char *p, size_t n, bool keep_newline, bool names,
+			 size_t *rest)
 {
 	char out[4 * 512];
 	size_t o = 0;
@@ -114,7 +129,8 @@ static int write_escaped(int fd, const char *p, size_t n, bool keep_newline, siz
 				return -1;
 			o = 0;
 		}
-		if (len <= 0) {
+		/* With `names`, tool_name's rule: a backslash before an x as \x5c. */
+		if (len <= 0 || (names && u[i] == '\\' && i + 1 < n && u[i + 1] == 'x')) {
 			o += (size_t)snprintf(out + o, 5, "\\x%02x", u[i]);
 			i++;
 			continue;
@@ -202,7 +218,7 @@ static ssize_t stdout_write(void *cookie, const char *buf, size_t len)
 		p = joined;
 		n = nheld + len;
 	}
-	err = write_escaped(STDOUT_FILENO, p, n, true, &rest);
+	err = write_escaped(STDOUT_FILENO, p, n, true, false, &rest);
 	/* `rest` is a character's first bytes: at most 3 */
 	memcpy(held, p + n - rest, rest);
 	nheld = rest;
@@ -215,7 +231,7 @@ static void release_held(void)
 {
 	fflush(stdout);
 	if (nheld && !verbatim)
-		(void)write_escaped(STDOUT_FILENO, held, nheld, true, NULL);
+		(void)write_escaped(STDOUT_FILENO, held, nheld, true, false, NULL);
 	nheld = 0;
 }
 
@@ -234,7 +250,13 @@ int tool_text_stdout(void)
 	return 0;
 }
 
-/* A message on stderr is one line: a newline in a name is escaped too. */
+/*
+ * A message on stderr is one line: a newline in a name is escaped too.  Its
+ * text is crashhp's own, which holds no backslash-x, and what the input gave
+ * (file names, a scenario's words, option values): so a backslash before an
+ * x is written \x5c in all of it, as tool_name() writes names on stdout, and
+ * "\x1b" on stderr is always an escaped ESC, never a name's four characters.
+ */
 void tool_verror(const char *prefix, const char *suffix, const char *fmt, va_list ap)
 {
 	char *msg = NULL;
@@ -246,8 +268,8 @@ void tool_verror(const char *prefix, const char *suffix, const char *fmt, va_lis
 		return;
 	}
 	if (write_all(STDERR_FILENO, "crashhp: ", 9) == 0 &&
-	    write_escaped(STDERR_FILENO, prefix, strlen(prefix), false, NULL) == 0 &&
-	    write_escaped(STDERR_FILENO, msg, (size_t)n, false, NULL) == 0)
+	    write_escaped(STDERR_FILENO, prefix, strlen(prefix), false, true, NULL) == 0 &&
+	    write_escaped(STDERR_FILENO, msg, (size_t)n, false, true, NULL) == 0)
 		write_all(STDERR_FILENO, suffix, strlen(suffix));
 	free(msg);
 }

@@ -25,9 +25,11 @@ CRASHHP = os.path.abspath(sys.argv[1])
 MKSYSROOT = os.path.join(os.path.abspath(sys.argv[2]), "tests", "fixtures", "mksysroot.sh")
 
 # Quote, backslash, tab, newline, C0 controls and DEL, UTF-8 (2, 3 and 4
-# bytes), then what is not UTF-8: a lone continuation, a byte never used, a
+# bytes), two bidi controls, then what is not UTF-8: a lone continuation, a byte never used, a
 # truncated sequence, an overlong '/', a surrogate, a code point past U+10FFFF.
+# The bidi controls U+202E and U+2066 (CVE-2021-42574) are valid UTF-8: JSON keeps them.
 HOSTILE = (b'q"uote\\back\tt\nn\x01\x1b[31m\x7f-\xc3\xa9\xe2\x82\xac\xf0\x9f\x92\xa5-'
+           b'\xe2\x80\xaeRLO\xe2\x81\xa6LRI-'
            b'\x80\xff\xe2\x82-\xc0\xaf\xed\xa0\x80\xf4\x90\x80\x80')
 
 

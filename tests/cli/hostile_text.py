@@ -24,18 +24,24 @@ from checks import check, summary  # noqa: E402
 from hostile_json import HOSTILE, MKSYSROOT, crashhp, hostile_scenario  # noqa: E402
 
 
+# The bidirectional embeddings, overrides and isolates (CVE-2021-42574,
+# "Trojan Source"): printable to a terminal, which then reorders the line.
+BIDI = {chr(c) for c in list(range(0x202A, 0x202F)) + list(range(0x2066, 0x206A))}
+
+
 def acted_on(text):
-    """The characters a terminal acts on (category Cc: C0, DEL, C1), or the
-    stream's first byte that is not UTF-8."""
+    """The characters a terminal acts on (category Cc: C0, DEL, C1; the bidi
+    controls), or the stream's first byte that is not UTF-8."""
     try:
-        return sorted({c for c in text.decode("utf-8") if unicodedata.category(c) == "Cc"})
+        return sorted({c for c in text.decode("utf-8")
+                       if unicodedata.category(c) == "Cc" or c in BIDI})
     except UnicodeDecodeError as e:
         return [f"not UTF-8 at byte {e.start}: {text[e.start:e.start + 4]!r}"]
 
 
 def escaped(name):
     """NAME as a line of text spells it: printable UTF-8 as it is, any other
-    byte, a newline and the backslash of a backslash-x as \\xNN."""
+    byte, a newline, a bidi control and the backslash of a backslash-x as \\xNN."""
     out, i = [], 0
     while i < len(name):
         for n in (1, 2, 3, 4):
@@ -44,7 +50,8 @@ def escaped(name):
                 break
             except UnicodeDecodeError:
                 c = None
-        if c is None or unicodedata.category(c) == "Cc" or name[i:i + 2] == b"\\x":
+        if (c is None or unicodedata.category(c) == "Cc" or c in BIDI or c in "\u2028\u2029"
+                or name[i:i + 2] == b"\\x"):
             out.append(b"\\x%02x" % name[i])
             i += 1
         else:
@@ -144,6 +151,28 @@ def scenarios(work):
         what = " ".join(a if isinstance(a, str) else "HOSTILE" for a in args[:-1]) + " (error)"
         lines = judged(what, res, codes=(2, 3, 4))
         check(lines == 1, f"{what}: one line on stderr ({lines})")
+    # stderr spells a name as stdout does (crashhp(1) TEXT OUTPUT): the text \x1b
+    # in a name as \x5cx1b, never as an escaped ESC; every error that names a file.
+    look = os.path.join(d, b"gone-\\x1b-\\y-" + HOSTILE)
+    lookdir = os.path.join(look, b"out")
+    lookd = os.path.join(d, b"dir-\\x1b-" + HOSTILE)
+    os.mkdir(lookd)
+    scn_look = os.path.join(d, b"scn-\\x1b-" + HOSTILE + b".scn")
+    with open(scn_look, "w") as f:
+        f.write("ram 2G\ncpus 4:8:8\n")
+    for args, name in ((("status", "--sysroot", look), look), (("inspect", look), look),
+                       (("sim", look), look), (("verify", "--sysroot", deb, look), look),
+                       (("elfcorehdr", "--sysroot", deb, "-o", lookdir), lookdir),
+                       (("sim", "--vmcore", lookdir), lookdir),
+                       (("sim", "--svg", lookdir, scn), lookdir),
+                       (("sim", scn_look), scn_look), (("inspect", lookd), lookd)):
+        res = crashhp(*args)
+        what = (" ".join(a if isinstance(a, str) else "NAME" for a in args)
+                + " (error naming a \\x1b lookalike)")
+        judged(what, res, codes=(2, 3, 4))
+        check(escaped(name) in res.stderr and b"\\x5cx1b" in res.stderr,
+              f"{what}: the name on stderr as the rule spells it "
+              f"({res.stderr[:160]!r})")
     return summary()
 
 

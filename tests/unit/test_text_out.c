@@ -109,11 +109,110 @@ static void test_text_out__character_cut_by_buffer(void **state)
 	free(got);
 }
 
+/*
+ * The bidirectional controls (CVE-2021-42574, "Trojan Source"): U+202A-U+202E
+ * and U+2066-U+2069 escaped byte by byte in names and on stdout, so that a
+ * name cannot reorder what the terminal shows after it; their neighbours
+ * (U+2029 apart, a line break) pass.
+ */
+static void test_text_out__bidi_controls_escaped(void **state)
+{
+	static const char *const bidi[] = {
+		"\xe2\x80\xaa", "\xe2\x80\xab", "\xe2\x80\xac", "\xe2\x80\xad", "\xe2\x80\xae",
+		"\xe2\x81\xa6", "\xe2\x81\xa7", "\xe2\x81\xa8", "\xe2\x81\xa9",
+	};
+	static const char *const spelt[] = {
+		"\\xe2\\x80\\xaa", "\\xe2\\x80\\xab", "\\xe2\\x80\\xac", "\\xe2\\x80\\xad",
+		"\\xe2\\x80\\xae", "\\xe2\\x81\\xa6", "\\xe2\\x81\\xa7", "\\xe2\\x81\\xa8",
+		"\\xe2\\x81\\xa9",
+	};
+	char name[32], want[48];
+	size_t n;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bidi) / sizeof(bidi[0]); i++) {
+		snprintf(name, sizeof(name), "vmcore%sfdp.x", bidi[i]);
+		snprintf(want, sizeof(want), "vmcore%sfdp.x", spelt[i]);
+		assert_string_equal(tool_name(name), want);
+		char *got = through_stdout(name, strlen(name), 0, &n);
+		assert_string_equal(got, want);
+		free(got);
+	}
+	/* U+202F (narrow no-break space), U+2065, U+206A and U+200E pass. */
+	assert_string_equal(tool_name("\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa\xe2\x80\x8e"),
+			    "\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa\xe2\x80\x8e");
+}
+
+/* tool_error's line (util.c), without linking the rest of the command. */
+static void __attribute__((format(printf, 1, 2))) error_line(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	tool_verror("", "\n", fmt, ap);
+	va_end(ap);
+}
+
+/* What tool_error printed on stderr in a child: its whole line. */
+static char *through_stderr(const char *name)
+{
+	char path[] = "/tmp/crashhp-text-err-XXXXXX";
+	int fd = mkstemp(path), status;
+	pid_t pid;
+
+	assert_true(fd >= 0);
+	unlink(path);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (dup2(fd, STDERR_FILENO) < 0)
+			_exit(2);
+		error_line("%s: No such file or directory", name);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	off_t size = lseek(fd, 0, SEEK_END);
+	char *buf = calloc(1, (size_t)size + 1);
+	assert_non_null(buf);
+	assert_int_equal(pread(fd, buf, (size_t)size, 0), size);
+	close(fd);
+	return buf;
+}
+
+/*
+ * stderr spells a name as stdout does: a backslash before an x as \x5c (so a
+ * file named h-\x1b is not read as one holding ESC), the controls and the
+ * bidi controls as \xNN, the message one line.
+ */
+static void test_text_out__stderr_spells_names_as_stdout(void **state)
+{
+	char *got;
+
+	(void)state;
+	got = through_stderr("h-\\x1b-\\y");
+	assert_string_equal(got, "crashhp: h-\\x5cx1b-\\y: No such file or directory\n");
+	free(got);
+	got = through_stderr("a\x1b[2J\nb\xe2\x80\xae" "c\\");
+	assert_string_equal(got, "crashhp: a\\x1b[2J\\x0ab\\xe2\\x80\\xae" "c\\: No such file or directory\n");
+	free(got);
+	/* the same name, the same spelling on both streams */
+	got = through_stderr("v\\x41\xe2\x81\xa6");
+	char want[96];
+	snprintf(want, sizeof(want), "crashhp: %s: No such file or directory\n",
+		 tool_name("v\\x41\xe2\x81\xa6"));
+	assert_string_equal(got, want);
+	free(got);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_text_out__name),
 		cmocka_unit_test(test_text_out__character_cut_by_buffer),
+		cmocka_unit_test(test_text_out__bidi_controls_escaped),
+		cmocka_unit_test(test_text_out__stderr_spells_names_as_stdout),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
