@@ -43,6 +43,7 @@ struct runner {
 	uint64_t *crash_at;              /* events (1-based) followed by a crash */
 	size_t ncrash_at;
 	uint64_t busy_left;
+	uint64_t busy_deferred;          /* the policy's deferred events when the load took the lock */
 	bool sample_next;                /* the event after a kexec-busy stretch */
 	uint64_t crash_ns;               /* crashes inside this event's handler */
 	uint64_t sample_every;
@@ -241,6 +242,8 @@ static void sample(struct runner *r)
 
 	if (r->error || (r->error = chp_hotplug_frozen(r->hp, measure, &c)))
 		return;
+	const struct chp_hotplug_stats *st = chp_hotplug_stats(r->hp);
+	pt.owed = r->busy_left && st->deferred > r->busy_deferred;
 	grown = realloc(res->timeline, (res->ntimeline + 1) * sizeof(*grown));
 	if (!grown) {
 		r->error = chp_fail(-ENOMEM, "out of memory");
@@ -248,7 +251,6 @@ static void sample(struct runner *r)
 	}
 	res->timeline = grown;
 	res->timeline[res->ntimeline++] = pt;
-	const struct chp_hotplug_stats *st = chp_hotplug_stats(r->hp);
 	if (st->slots_used > res->slots_peak)
 		res->slots_peak = st->slots_used;
 }
@@ -569,6 +571,7 @@ static int act(struct runner *r, const struct chp_sc_action *a)
 			r->res->busy[r->res->nbusy++] = (struct chp_event_window){
 				r->events + 1, r->total_events };
 			r->busy_left = a->a;
+			r->busy_deferred = chp_hotplug_stats(r->hp)->deferred;
 		}
 		return 0;
 	case CHP_SC_RELOAD:

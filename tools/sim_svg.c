@@ -331,6 +331,49 @@ static void memory_panel(const struct plot *pl, const struct chp_run_result *r, 
 		"stroke=\"#999\"/>\n", LEFT, y0, pl->seq_w, MEM_H);
 }
 
+/*
+ * Where the policy deferred events to a load holding the kexec lock
+ * (robust's kexec-busy stretch), covered - online dips: the header truly
+ * lacks that memory until the holder applies it at its release, but no
+ * crash can take a dump meanwhile, so it is owed, not lost.  A hatched band
+ * from 0 to the dip, labelled so, keeps a reader from taking it for a loss.
+ */
+static void owed_bands(const struct plot *pl, const struct chp_run_result *r, double mid,
+		       double half, double span)
+{
+	for (size_t k = 0; k < r->ntimeline; k++) {
+		if (!r->timeline[k].owed)
+			continue;
+		size_t end = k;
+		double dip = 0;
+		for (; end < r->ntimeline && r->timeline[end].owed; end++) {
+			double d = (double)r->timeline[end].covered - (double)r->timeline[end].expected;
+			dip = d < dip ? d : dip;
+		}
+		/* A sample holds until the next: the band runs to the sample after the run. */
+		double x0 = px_x(pl, (double)r->timeline[k].event);
+		double x1 = px_x(pl, (double)r->timeline[end < r->ntimeline ? end : end - 1].event);
+		double w = x1 - x0 < 6 ? 6 : x1 - x0, y = mid - half * symlog(dip) / span;
+		char b[32];
+		size_label(b, sizeof(b), -dip);
+		fprintf(pl->f, "<rect class=\"owed\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+			"height=\"%.1f\" fill=\"url(#owed-hatch)\" stroke=\"#6a3d9a\" "
+			"stroke-width=\"0.8\"><title>owed: %s of events deferred to the load "
+			"holding the kexec lock, applied at its release; no dump can be taken "
+			"meanwhile</title></rect>\n", x0, dip < 0 ? mid : y, w, fabs(y - mid) < 2 ? 2 :
+			fabs(y - mid), b);
+		/* The label beside the band, on the side with room for it (about 190 px). */
+		bool right = x0 + w + 200 < LEFT + pl->seq_w;
+		double tx = right ? x0 + w + 6 : x0 - 6;
+		fprintf(pl->f, "<text class=\"owed-label\" x=\"%.1f\" y=\"%.1f\" "
+			"text-anchor=\"%s\" font-size=\"11\" fill=\"#4a2a6a\">"
+			"<tspan x=\"%.1f\" dy=\"0\">owed %s: applied at release</tspan>"
+			"<tspan x=\"%.1f\" dy=\"12\">(a load holds the kexec lock: no dump)</tspan>"
+			"</text>\n", tx, y - 2, right ? "start" : "end", tx, b, tx);
+		k = end;
+	}
+}
+
 static void diff_panel(const struct plot *pl, const struct chp_run_result *r, double y0,
 		       double dmax)
 {
@@ -351,6 +394,7 @@ static void diff_panel(const struct plot *pl, const struct chp_run_result *r, do
 			fprintf(f, "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
 				LEFT - 6, y + 4, b);
 		}
+	owed_bands(pl, r, mid, half, span);
 	fprintf(f, "<path class=\"zero\" d=\"M%.0f %.1fh%.0f\" stroke=\"#777\"/>\n", LEFT, mid,
 		pl->seq_w);
 	fprintf(f, "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">0</text>\n", LEFT - 6, mid + 4);
@@ -507,6 +551,9 @@ int sim_report_svg(const char *path, const struct chp_scenario *sc,
 		"viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" font-size=\"12\">\n", W, h, W,
 		h);
 	fprintf(pl.f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\" stroke=\"#ccc\"/>\n");
+	fprintf(pl.f, "<defs><pattern id=\"owed-hatch\" width=\"5\" height=\"5\" "
+		"patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\">"
+		"<path d=\"M0 0v5\" stroke=\"#6a3d9a\" stroke-width=\"1.5\"/></pattern></defs>\n");
 	fprintf(pl.f, "<title>");
 	xml_text(pl.f, sc->name, 400);
 	fprintf(pl.f, "</title>\n");

@@ -94,6 +94,14 @@ struct chp_timeline_point {
 	uint64_t expected;   /* online memory the dump must hold */
 	uint64_t covered;    /* memory the header's RAM LOADs describe */
 	uint64_t absent;     /* of which not in the machine */
+	/*
+	 * A load holds the kexec lock and events met it that the policy
+	 * deferred (robust): the header lacks them until the lock holder
+	 * applies them at its release.  No crash can take a dump meanwhile
+	 * (the panic path's kexec_trylock() fails), so covered < online here
+	 * is owed, not lost.
+	 */
+	bool owed;
 };
 
 /* What one planned crash of a scenario run yielded, worst first. */
