@@ -82,6 +82,15 @@ def main():
         with open(scn, "w") as f:
             f.write("policies robust\nram 512M\ncrashkernel 64M\nadd-dimm 512M\ncrash\n")
         half_written(work, "efbig-scenario", "a scenario's crash line", args=[scn])
+        # The crash region is a memory file (memfd): the limit bounds it too.  Not the
+        # scenario's fault: exit 4, said so, before any output.
+        def limited():
+            resource.setrlimit(resource.RLIMIT_FSIZE, (32 << 20, 32 << 20))
+        res = subprocess.run([CRASHHP, "sim", scn], capture_output=True, text=True, check=False,
+                             preexec_fn=limited)
+        check(res.returncode == 4 and "ulimit -f" in res.stderr and not res.stdout,
+              f"a crash region above the file-size limit: exit {res.returncode} (4), the limit "
+              f"named: {res.stderr.strip()[:200]}")
 
         # A FIFO would be replaced by a regular file: refused, left alone.
         fifo = os.path.join(work, "fifo")
