@@ -43,32 +43,26 @@ struct plot {
 };
 
 /*
- * Text into XML: markup characters escaped, and bytes that are not valid
- * UTF-8 or not allowed in XML 1.0 (control characters) written as "\xNN",
- * so that a scenario named by any file name leaves the file well-formed.
- * At most `max_chars` characters, then an ellipsis.
+ * Text into XML: markup characters escaped, and what text output escapes
+ * (tool_char_passes: bytes that are not UTF-8, controls, which XML 1.0 does
+ * not allow, the bidi controls that would reorder the title as drawn) and a
+ * backslash before an x written as "\xNN", so that a scenario named by any
+ * file name leaves the file well-formed and its title spelt as the text
+ * report spells it.  At most `max_chars` characters, then an ellipsis.
  */
 static void xml_text(FILE *f, const char *s, size_t max_chars)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t chars = 0;
+	const char *p = s;
+	size_t chars = 0, n = strlen(s);
 
 	while (*p) {
 		if (chars++ == max_chars) {
 			fputs("\u2026", f);
 			return;
 		}
-		size_t len = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 && *p >= 0xc2 ? 2
-			   : (*p & 0xf0) == 0xe0 ? 3 : (*p & 0xf8) == 0xf0 && *p <= 0xf4 ? 4 : 0;
-		for (size_t k = 1; k < len; k++)
-			if ((p[k] & 0xc0) != 0x80)
-				len = 0;
-		/* Overlong 3- and 4-byte forms, surrogates and beyond U+10FFFF. */
-		if ((len == 3 && ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0))) ||
-		    (len == 4 && ((p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90))))
-			len = 0;
-		if (len == 0 || (len == 1 && *p < 0x20 && *p != '\t')) {
-			fprintf(f, "\\x%02x", *p++);
+		size_t len = (size_t)tool_char_passes(p, n - (size_t)(p - s));
+		if (len == 0 || (*p == '\\' && p[1] == 'x')) {
+			fprintf(f, "\\x%02x", (unsigned char)*p++);
 			continue;
 		}
 		switch (*p) {

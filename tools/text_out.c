@@ -90,6 +90,13 @@ static int passes(const unsigned char *p, size_t n, bool keep_newline)
 	return len;
 }
 
+int tool_char_passes(const char *p, size_t n)
+{
+	int len = passes((const unsigned char *)p, n, false);
+
+	return len < 0 ? 0 : len;
+}
+
 static int write_all(int fd, const char *p, size_t n)
 {
 	while (n) {

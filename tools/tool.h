@@ -36,6 +36,12 @@ int tool_text_stdout(void);
  * backslash before an x as \x5c.  Valid until four more calls.
  */
 const char *tool_name(const char *name);
+/*
+ * How many bytes of the character at P[0..N) pass as they are under that
+ * rule (a newline does not); 0: write its first byte as \xNN.  For text
+ * that other formats carry (the SVG's title).
+ */
+int tool_char_passes(const char *p, size_t n);
 /* Between ON and off, stdout passes verbatim (JSON, escaped by json-c); flushes first. */
 void tool_text_stdout_verbatim(bool on);
 /* A usage error: "crashhp: CMD: <message>; see 'crashhp CMD --help'", one line. */
