@@ -347,7 +347,11 @@ static void owed_bands(const struct plot *pl, const struct chp_run_result *r, do
 		/* A sample holds until the next: the band runs to the sample after the run. */
 		double x0 = px_x(pl, (double)r->timeline[k].event);
 		double x1 = px_x(pl, (double)r->timeline[end < r->ntimeline ? end : end - 1].event);
-		double w = x1 - x0 < 6 ? 6 : x1 - x0, y = mid - half * symlog(dip) / span;
+		double w = x1 - x0, y = mid - half * symlog(dip) / span;
+		if (w < 6) { /* a stretch of a few events: 6 px wide, centred on it */
+			x0 -= (6 - w) / 2;
+			w = 6;
+		}
 		char b[32];
 		size_label(b, sizeof(b), -dip);
 		fprintf(pl->f, "<rect class=\"owed\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
