@@ -592,7 +592,8 @@ static void lab_progress(void *ctx, enum chp_policy policy, uint64_t done, uint6
 	tool_progress_update(ctx, done, total);
 }
 
-static char *read_text_file(const char *path)
+/* The text of PATH; NULL with errno set (EILSEQ: a NUL byte, on line *nul_line). */
+static char *read_text_file(const char *path, unsigned *nul_line)
 {
 	FILE *f = fopen(path, "rb");
 	char *buf = NULL;
@@ -632,6 +633,9 @@ static char *read_text_file(const char *path)
 	fclose(f);
 	buf[len] = '\0';
 	if (strlen(buf) != len) {
+		*nul_line = 1;
+		for (const char *c = buf; *c; c++)
+			*nul_line += *c == '\n';
 		free(buf);
 		errno = EILSEQ;
 		return NULL;
@@ -675,13 +679,18 @@ static int run_scenario(const struct sim_args *a)
 	int rc = EXIT_OK, err;
 
 	if (a->scenario) {
-		text = read_text_file(a->scenario);
+		unsigned nul_line = 0;
+		text = read_text_file(a->scenario, &nul_line);
 		if (!text) {
-			tool_error("%s: %s", a->scenario, errno == EILSEQ ? "not a text file (NUL byte)"
-							  : errno == EISDIR ? "not a regular file"
-							  : strerror(errno));
-			return errno == EILSEQ || errno == EFBIG || errno == EISDIR ? EXIT_BAD_INPUT
-										  : EXIT_SYSTEM;
+			int e = errno;
+			/* Parse errors name FILE:LINE; the NUL byte's line too. */
+			if (e == EILSEQ)
+				tool_error("%s:%u: a NUL byte: not a text file", a->scenario, nul_line);
+			else
+				tool_error("%s: %s", a->scenario, e == EISDIR ? "not a regular file"
+						  : e == EFBIG ? "larger than 16 MiB: not a scenario"
+						  : strerror(e));
+			return e == EILSEQ || e == EFBIG || e == EISDIR ? EXIT_BAD_INPUT : EXIT_SYSTEM;
 		}
 	}
 	err = chp_scenario_parse(&sc, text ? text : chp_scenario_default_text(),

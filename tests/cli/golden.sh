@@ -93,6 +93,12 @@ mask() {
 	# A machine the settings cannot build: the line of the setting at fault, exit 3.
 	printf 'ram 2G\ncpus 4:8:8\ncrashkernel 128M\n' >cpus.bad.scn
 	run sim cpus.bad.scn
+	# A NUL byte: the line it is on; a file of 17 MiB is no scenario (both exit 3).
+	printf 'ram 2G\n\nadd\000-dimm 1G\n' >nul.scn
+	run sim nul.scn
+	truncate -s 17M big.scn
+	run sim big.scn
+	rm -f big.scn
 	# A crash region too small for the image: the scenario's fault (3), not a full disk (4).
 	printf 'ram 4G\ncrashkernel 1M\nadd-dimm 1G\n' >small-ck.scn
 	run sim small-ck.scn
