@@ -58,7 +58,8 @@ struct chp_sysroot {
 
 /*
  * A short excerpt of untrusted text for a message: at most
- * CHP_EXCERPT_CHARS characters, anything unprintable as \xNN, "..." when cut.
+ * CHP_EXCERPT_CHARS bytes as they are, "..." when cut; the message's reader
+ * escapes it (chp_last_error() holds the bytes read, as it holds file names).
  * Returns `out`.
  */
 const char *chp_excerpt(const char *text, char *out, size_t cap);

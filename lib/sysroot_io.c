@@ -25,19 +25,21 @@
 /* Large enough for /proc/iomem and /proc/cmdline of any real machine. */
 #define MAX_FILE (8u << 20)
 
+/*
+ * The bytes as they are: whoever shows the message escapes it, once, by one
+ * rule (crashhp(1) TEXT OUTPUT on a terminal, json-c in JSON).  An excerpt
+ * escaped here was escaped twice on stderr, where a backslash before an x is
+ * \x5c so that a file name holding the text "\x1b" is not read as ESC: a
+ * file's ESC came out as the text "\x5cx1b".
+ */
 const char *chp_excerpt(const char *text, char *out, size_t cap)
 {
 	size_t o = 0;
 	size_t i = 0;
 
-	/* At most CHP_EXCERPT_CHARS of the text, whatever `cap` allows. */
-	for (; text[i] && i < CHP_EXCERPT_CHARS && o + 5 < cap; i++) {
-		unsigned char c = (unsigned char)text[i];
-		if (c >= 0x20 && c < 0x7f && c != '\\' && c != '\'')
-			out[o++] = (char)c;
-		else
-			o += (size_t)snprintf(out + o, cap - o, "\\x%02x", c);
-	}
+	/* At most CHP_EXCERPT_CHARS bytes of the text, whatever `cap` allows. */
+	for (; text[i] && i < CHP_EXCERPT_CHARS && o + 4 < cap; i++)
+		out[o++] = text[i];
 	if (text[i] && o + 4 <= cap) {
 		memcpy(out + o, "...", 3);
 		o += 3;

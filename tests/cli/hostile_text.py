@@ -151,6 +151,16 @@ def scenarios(work):
         what = " ".join(a if isinstance(a, str) else "HOSTILE" for a in args[:-1]) + " (error)"
         lines = judged(what, res, codes=(2, 3, 4))
         check(lines == 1, f"{what}: one line on stderr ({lines})")
+    # What a file holds, quoted in an error, is escaped once, by the same rule: its ESC
+    # as \x1b, the text \x41 in it as \x5cx41 (the library quotes the bytes, not an escape).
+    vm = os.path.join(d, b"vm-dimms-" + HOSTILE)
+    with open(os.path.join(vm, b"sys/devices/system/cpu/online"), "wb") as f:
+        f.write(b"0-1,\x1b[1m\\x41\n")
+    res = crashhp("status", "--sysroot", vm)
+    judged("status (a CPU list holding ESC and the text \\x41)", res, codes=(3,))
+    check(b"'0-1,\\x1b[1m\\x5cx41'" in res.stderr,
+          f"status: the file's ESC as \\x1b, its text \\x41 as \\x5cx41, escaped once "
+          f"({res.stderr[-120:]!r})")
     # stderr spells a name as stdout does (crashhp(1) TEXT OUTPUT): the text \x1b
     # in a name as \x5cx1b, never as an escaped ESC; every error that names a file.
     look = os.path.join(d, b"gone-\\x1b-\\y-" + HOSTILE)

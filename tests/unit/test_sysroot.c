@@ -498,7 +498,11 @@ static void test_sysroot__links_stay_inside(void **state)
 	chp_sysroot_free(s);
 }
 
-/* An error quotes a short, escaped excerpt of what it read, never the file. */
+/*
+ * An error quotes a short excerpt of what it read, never the file: its bytes
+ * as they are, 40 at most; the tool escapes the message as it prints it,
+ * once (test_text_out, hostile_text.py), as it escapes the file names in it.
+ */
 static void test_sysroot__messages_quote_excerpts(void **state)
 {
 	char text[3000];
@@ -508,22 +512,20 @@ static void test_sysroot__messages_quote_excerpts(void **state)
 	text[sizeof(text) - 1] = '\0';
 	memcpy(text, "\x1b]0;owned\x07", 10);
 	put("/sys/devices/system/cpu/online", text);
-	open_refused("cpu/online: CPU list '\\x1b]0;owned\\x07AAAA");
-	assert_null(strchr(chp_last_error(), '\x1b'));
-	assert_null(strchr(chp_last_error(), '\x07'));
+	open_refused("cpu/online: CPU list '\x1b]0;owned\x07" "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA...'");
 	assert_true(strlen(chp_last_error()) < 300);
 	put("/sys/devices/system/cpu/online", "0-1\n");
 	/* A file longer than its kind ever is: refused by its size, nothing quoted. */
 	put("/sys/devices/system/memory/block_size_bytes", text);
 	open_refused("block_size_bytes: more than 128 bytes, more than this file ever holds");
 	put("/sys/devices/system/memory/block_size_bytes", "8000000\x1b\n");
-	open_refused("block_size_bytes: '8000000\\x1b' is not a hexadecimal number");
+	open_refused("block_size_bytes: '8000000\x1b' is not a hexadecimal number");
 	put("/sys/devices/system/memory/block_size_bytes", "8000000\n");
 	put("/sys/devices/system/cpu/possible", "0-3,\x1b[2J\n");
-	open_refused("possible: CPU list '0-3,\\x1b[2J': expected a number at '\\x1b[2J'");
+	open_refused("possible: CPU list '0-3,\x1b[2J': expected a number at '\x1b[2J'");
 	put("/sys/devices/system/cpu/possible", "0-3\n");
 	put("/sys/devices/system/memory/memory9/state", "\x1b[31mred\n");
-	open_refused("memory9/state: unknown state '\\x1b[31mred'");
+	open_refused("memory9/state: unknown state '\x1b[31mred'");
 }
 
 /* _text past 8 MiB of kallsyms is found: KASLR is not silently lost. */
