@@ -34,6 +34,32 @@ struct crash_ctx {
 	struct chp_dump_result *res;
 };
 
+/*
+ * The dump lacks the NT_PRSTATUS of each CPU in `lacking` (online at the
+ * crash).  fs/proc/vmcore.c merges the notes the PT_NOTEs point at and knows
+ * nothing of CPUs: the dump is taken, those registers are not in it.
+ * crash(8) gives the notes to the online CPUs in order
+ * (map_cpus_to_prstatus(): the j-th note to the j-th online CPU), so when
+ * an online CPU above a lacking one has its note, that CPU's registers are
+ * shown for the lacking one and every later CPU's shift down: a misread.
+ * Only lacking CPUs at the top of the online ones are read right (no
+ * registers).
+ */
+static bool notes_shift_in_crash(const struct chp_machine *m, const bool *lacking)
+{
+	bool lacked_below = false;
+
+	for (unsigned cpu = 0; cpu < chp_machine_cpus_possible(m); cpu++) {
+		if (!chp_machine_cpu_online(m, cpu))
+			continue;
+		if (lacking[cpu])
+			lacked_below = true;
+		else if (lacked_below)
+			return true;
+	}
+	return false;
+}
+
 /* ppc64: the capture kernel boots on the crashing CPU, found in its FDT. */
 static bool capture_can_boot(const struct chp_kimage *img, unsigned cpu, struct chp_dump_result *res)
 {
@@ -160,6 +186,11 @@ static int crash_frozen(void *arg)
 	if (err)
 		return err;
 	const struct chp_verify_summary *s = chp_verify_report_summary(report);
+	bool *lacking = calloc(chp_machine_cpus_possible(m) + 1, sizeof(*lacking));
+	if (!lacking) {
+		chp_verify_report_free(report);
+		return chp_fail(-ENOMEM, "out of memory");
+	}
 	res->taken = true;
 	res->missing_bytes = s->missing_bytes;
 	res->absent_bytes = s->absent_bytes;
@@ -177,12 +208,19 @@ static int crash_frozen(void *arg)
 		if (f->kind == CHP_FINDING_OFFLINE_MEMORY)
 			continue;
 		res->misread |= f->kind == CHP_FINDING_MISREAD;
+		if (f->kind == CHP_FINDING_CPU_NOTE_MISSING && f->cpu < chp_machine_cpus_possible(m)) {
+			lacking[f->cpu] = true;
+			res->missing_cpu_notes++;
+			res->crash_cpu_note_missing |= f->cpu == cpu;
+		}
 		if (res->complete)
 			snprintf(res->why, sizeof(res->why), "%s: %s", chp_finding_kind_name(f->kind),
 				 f->detail);
 		res->complete = false;
 	}
 	chp_verify_report_free(report);
+	res->misread |= notes_shift_in_crash(m, lacking);
+	free(lacking);
 	/*
 	 * The header past the pages the capture kernel reserved of its segment
 	 * (ppc64 kexec_load: kexec-tools' reserve(elfcorehdr, sz) before its

@@ -156,6 +156,8 @@ static void crash(struct runner *r, uint64_t at, const struct chp_hp_event *in_f
 		res->offline_dumps++;
 		res->offline_bytes += d.offline_bytes;
 	}
+	res->note_missing_dumps += d.missing_cpu_notes > 0;
+	res->crash_note_missing_dumps += d.crash_cpu_note_missing;
 }
 
 static void on_step(void *ctx, const struct chp_step *step)

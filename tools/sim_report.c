@@ -100,6 +100,7 @@ CELL(c_dumps, "%" PRIu64, r->dumps)
 CELL(c_nodump, "%" PRIu64, r->no_dump - r->no_dump_unloaded)
 CELL(c_unloaded, "%" PRIu64, r->no_dump_unloaded)
 CELL(c_misread, "%" PRIu64, r->misread_dumps)
+CELL(c_notes, "%" PRIu64 " (%" PRIu64 ")", r->note_missing_dumps, r->crash_note_missing_dumps)
 CELL(c_complete, "%" PRIu64, r->complete)
 CELL(c_missing, "%" PRIu64 " (%s)", r->missing_dumps, sz(r->missing_bytes))
 CELL(c_absent, "%" PRIu64 " (%s)", r->absent_dumps, sz(r->absent_bytes))
@@ -209,6 +210,11 @@ void sim_report_text(const struct chp_scenario *sc, uint64_t events,
 	row(t, "dumps missing online memory", res, n, c_missing);
 	row(t, "dumps including absent memory", res, n, c_absent);
 	row(t, "dumps a reader misreads", res, n, c_misread);
+	for (size_t i = 0; i < n; i++)
+		if (res[i]->note_missing_dumps) {
+			row(t, "dumps lacking CPU registers (the panicking CPU's)", res, n, c_notes);
+			break;
+		}
 	row(t, "complete, with offline memory", res, n, c_offline);
 	row(t, "events", res, n, c_events);
 	row(t, "events dropped", res, n, c_dropped);
@@ -288,6 +294,8 @@ void sim_report_json(const struct chp_scenario *sc, uint64_t events,
 		json_uint(&j, "absent_bytes", r->absent_bytes);
 		json_uint(&j, "dumps_including_offline_memory", r->offline_dumps);
 		json_uint(&j, "offline_bytes", r->offline_bytes);
+		json_uint(&j, "dumps_missing_cpu_notes", r->note_missing_dumps);
+		json_uint(&j, "dumps_missing_crash_cpu_note", r->crash_note_missing_dumps);
 		json_uint(&j, "events", r->events);
 		json_uint(&j, "events_dropped", r->dropped);
 		json_uint(&j, "events_deferred", r->deferred);

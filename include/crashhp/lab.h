@@ -28,6 +28,13 @@ struct chp_dump_result {
 	uint64_t missing_bytes;  /* online memory the dump lacks */
 	uint64_t absent_bytes;   /* memory the dump lists that is not there */
 	uint64_t offline_bytes;  /* offline memory the dump lists */
+	/*
+	 * Online CPUs whose NT_PRSTATUS the dump lacks (no PT_NOTE for their
+	 * crash_notes: a CPU hot-added after kexec-tools read sysfs): their
+	 * registers are lost; `crash_cpu_note_missing`, the panicking CPU's.
+	 */
+	unsigned missing_cpu_notes;
+	bool crash_cpu_note_missing;
 	size_t findings;
 };
 
@@ -140,6 +147,8 @@ struct chp_run_result {
 	uint64_t absent_dumps, absent_bytes;       /* dumps listing absent memory */
 	uint64_t offline_dumps, offline_bytes;     /* dumps listing offline memory: the
 						      kernel's rule, not incomplete */
+	uint64_t note_missing_dumps;               /* dumps lacking an online CPU's registers, */
+	uint64_t crash_note_missing_dumps;         /* ...of them the panicking CPU's */
 	/* crash-exhaustive: a crash after every step of its events' updates. */
 	uint64_t exhaustive_steps, exhaustive_complete, exhaustive_no_dump;
 	uint64_t exhaustive_missing_dumps;         /* of its dumps: lacking online memory */

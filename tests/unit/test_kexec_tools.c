@@ -362,6 +362,100 @@ static void test_kexec_tools__no_flag_no_kernel_can_fix_the_gap(void **state)
 	}
 }
 
+static void add_cpu2(struct hplab *l)
+{
+	assert_int_equal(chp_machine_add_cpu(l->m, 2), 0);
+	assert_int_equal(chp_machine_online_cpu(l->m, 2), 0);
+}
+
+static struct chp_dump_result crash_on(struct hplab *l, int cpu)
+{
+	struct chp_lab_crash_opts o = { .cpu = cpu };
+	struct chp_dump_result res;
+
+	assert_int_equal(chp_lab_crash_with(l->hp, NULL, &o, &res), 0);
+	return res;
+}
+
+/* kexec -p with the flag, CPU 2 hot-added and onlined in the gap. */
+static void reload_cpu2_in_the_gap(struct hplab *l)
+{
+	at.in_gap = add_cpu2;
+	reload(l, true);
+}
+
+/* A dump taken, all memory there, `missing` CPU notes lacking (`own`: the panicking CPU's). */
+static void expect_notes_lacking(struct hplab *l, int cpu, unsigned missing, bool own, bool misread)
+{
+	struct chp_dump_result res = crash_on(l, cpu);
+
+	assert_true(res.taken);
+	assert_int_equal(res.missing_bytes, 0);
+	assert_int_equal(res.complete, missing == 0);
+	if (res.missing_cpu_notes != missing || res.crash_cpu_note_missing != own ||
+	    res.misread != misread)
+		fail_msg("a crash on CPU %d: %u CPU notes judged missing (the panicking CPU's: %s), "
+			 "misread: %s; expected %u, %s, %s", cpu, res.missing_cpu_notes,
+			 res.crash_cpu_note_missing ? "yes" : "no", res.misread ? "yes" : "no", missing,
+			 own ? "yes" : "no", misread ? "yes" : "no");
+}
+
+/*
+ * A CPU hot-added in the gap: kexec-tools wrote a PT_NOTE for each CPU
+ * sysfs showed at its read (x86_64 registers the present ones), so the
+ * image installed has none for CPU 2; its ADD_CPU event updated the OLD
+ * image (mainline x86 rebuilds a kexec_load header not yet updated at a
+ * CPU event, describing every possible CPU), which the syscall then freed.
+ * vmcore.c merges the notes it is pointed at: the dump is taken, CPU 2's
+ * NT_PRSTATUS is not in it.  A crash on CPU 2 loses the panicking CPU's
+ * registers; on CPU 0, CPU 2's.  CPU 2 is the highest online CPU, so
+ * crash(8), giving the notes to the online CPUs in order
+ * (map_cpus_to_prstatus()), still gives CPUs 0 and 1 their own: no
+ * misread.  Memory is all there.
+ */
+static void test_kexec_tools__cpu_added_in_the_gap_has_no_note(void **state)
+{
+	struct hplab l = up(CHP_POLICY_MAINLINE, true);
+
+	reload_cpu2_in_the_gap(&l);
+	expect_notes_lacking(&l, 2, 1, true, false);
+	expect_notes_lacking(&l, 0, 1, false, false);
+	hplab_down(&l);
+}
+
+/*
+ * The same with CPU 3 added before kexec-tools' read and CPU 2 in the gap:
+ * the dump has notes for CPUs 0, 1 and 3.  crash(8) gives the third note
+ * (CPU 3's) to the third online CPU, CPU 2, and none to CPU 3: a reader
+ * misreads the dump.
+ */
+static void test_kexec_tools__cpu_added_in_the_gap_below_a_noted_one_is_misread(void **state)
+{
+	struct hplab l = up(CHP_POLICY_MAINLINE, true);
+
+	assert_int_equal(chp_machine_add_cpu(l.m, 3), 0);
+	assert_int_equal(chp_machine_online_cpu(l.m, 3), 0);
+	reload_cpu2_in_the_gap(&l);
+	expect_notes_lacking(&l, 3, 1, false, true);
+	hplab_down(&l);
+}
+
+/*
+ * ppc64: kexec-tools' header has a PT_NOTE per possible CPU (topology_init()
+ * registers them all), so the CPU added in the gap has its note; but the
+ * FDT kexec-tools read lacks it, so a crash on it takes no dump, and on
+ * CPU 0 a complete one.
+ */
+static void test_kexec_tools__ppc64_cpu_added_in_the_gap_keeps_its_note(void **state)
+{
+	struct hplab l = up_arch(CHP_ARCH_PPC64, CHP_POLICY_MAINLINE, true);
+
+	reload_cpu2_in_the_gap(&l);
+	expect_notes_lacking(&l, 0, 0, false, false);
+	assert_false(crash_on(&l, 2).taken);
+	hplab_down(&l);
+}
+
 /* kexec_file_load builds in the kernel, in the syscall: no userspace read, no gap. */
 static void test_kexec_tools__kexec_file_load_reads_in_the_syscall(void **state)
 {
@@ -389,6 +483,9 @@ int main(void)
 		cmocka_unit_test(test_kexec_tools__robust_event_during_the_syscall_waits),
 		cmocka_unit_test(test_kexec_tools__no_flag_no_kernel_can_fix_the_gap),
 		cmocka_unit_test(test_kexec_tools__kexec_file_load_reads_in_the_syscall),
+		cmocka_unit_test(test_kexec_tools__cpu_added_in_the_gap_has_no_note),
+		cmocka_unit_test(test_kexec_tools__cpu_added_in_the_gap_below_a_noted_one_is_misread),
+		cmocka_unit_test(test_kexec_tools__ppc64_cpu_added_in_the_gap_keeps_its_note),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
