@@ -62,22 +62,25 @@ bench: deps all
 # under QEMU, kdump loaded with kexec -s, crashhp status/watch/verify inside
 # the guest, a DIMM and a CPU hot-added, the DIMM hot-removed (with and
 # without watch --reload), a DIMM hot-added while watch starts and a burst
-# of block events while it is stopped, the real /proc/vmcore read back.
-# Part of `make check`; the first run downloads the two kernel packages
-# (~170 MB) into $(BUILD)/e2e.
+# of block events while it is stopped, the real /proc/vmcore read back;
+# then ppc64 (e2e-ppc64 below).  Part of `make check`; the first run
+# downloads the kernel packages (~170 MB amd64, ~95 MB ppc64el) into
+# $(BUILD)/e2e and $(BUILD)/e2e-ppc64.
 e2e: all
 	./scripts/install-deps --qemu
 	python3 tests/e2e/run.py $(BUILD)/tools/crashhp $(BUILD)/e2e
+	python3 tests/e2e/run_ppc64.py $(BUILD)/tools/crashhp $(BUILD)/e2e-ppc64 $(E2E_PPC64_ARGS)
 
-# ppc64 against a real kernel: Debian's ppc64el kernel under
+# ppc64 against a real kernel, alone: Debian's ppc64el 6.12 under
 # qemu-system-ppc64 -M pseries (TCG), kdump by Debian's ppc64el kexec
 # (kexec_load), two DIMMs and a core hot-added and the first DIMM removed
 # over QMP, crashes on CPU 0 and on the hot-added CPU 1, and (--hotplug)
-# after the hot-adds, after a split and after a header grown past 1 KiB;
-# the real /proc/vmcore's LOADs and notes against the lab's own run.  The ppc64el packages are
-# fetched with apt-get into $(BUILD)/e2e-ppc64 (the host's dpkg untouched).
-# Opt-in, not in `make check`: 19.9 min measured with its 7 VMs (31 min beside
-# other jobs at a load of ~20; tests/e2e/run_ppc64.py).
+# after a split and after a header grown past 1 KiB; the real
+# /proc/vmcore's LOADs and notes against the lab's own run.  The ppc64el
+# packages are fetched with apt-get into $(BUILD)/e2e-ppc64 (the host's
+# dpkg untouched): the kernel from the first signed index that verifies
+# and whose .deb the mirror serves (bookworm-security, trixie,
+# bookworm-backports; tests/e2e/run_ppc64.py).
 e2e-ppc64: all
 	./scripts/install-deps --qemu
 	python3 tests/e2e/run_ppc64.py $(BUILD)/tools/crashhp $(BUILD)/e2e-ppc64 $(E2E_PPC64_ARGS)

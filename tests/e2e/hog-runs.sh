@@ -10,7 +10,8 @@
 #   N       runs (default 5)
 #   SOURCE  a git repository (default: the one this script is in)
 #   E2E_DEBS=DIR  linux-image-*.deb files to put in the clone's build/e2e
-#           beforehand, so no run downloads the kernels (~170 MB)
+#           (amd64) and build/e2e-ppc64 (ppc64el) beforehand, so no run
+#           downloads the kernels (~170 + 80 MB)
 #   HOGS=K  busy loops (default 2)
 # Exit status: 0 every run green, 1 a run failed, 2 the clone or build failed.
 set -u
@@ -51,8 +52,13 @@ if ! nice -n 10 make all >"$work/build.log" 2>&1; then
 	exit 2
 fi
 if [ -n "${E2E_DEBS:-}" ]; then
-	mkdir -p build/e2e
-	cp "$E2E_DEBS"/linux-image-*.deb build/e2e/ || exit 2
+	mkdir -p build/e2e build/e2e-ppc64
+	for deb in "$E2E_DEBS"/linux-image-*.deb; do
+		case $deb in
+		*_ppc64el.deb) cp "$deb" build/e2e-ppc64/ ;;
+		*) cp "$deb" build/e2e/ ;;
+		esac || exit 2
+	done
 fi
 
 i=0
@@ -75,7 +81,8 @@ while [ "$run" -le "$n" ]; do
 	rc=$?
 	e2e=""
 	t1=$(date +%s)
-	verdict=$(grep -E '^[0-9]+ e2e failures' "$log" | tail -n 1)
+	# make e2e's two verdicts: x86_64's, then ppc64's.
+	verdict=$(grep -E '^[0-9]+ e2e(-ppc64)? failures' "$log" | paste -sd';' -)
 	if [ $rc -eq 0 ]; then result=green; else result=FAILED; failed=$((failed + 1)); fi
 	say "run $run/$n: $result (make e2e exit $rc; ${verdict:-no verdict line}) in $((t1 - t0)) s;" \
 		"load average after $(cut -d' ' -f1-3 /proc/loadavg); log $log"

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""The ppc64 real-kernel end-to-end run (make e2e-ppc64): Debian's ppc64el
-kernel under qemu-system-ppc64 -M pseries (TCG, -smp 1,maxcpus=2, 2 GiB,
+"""The ppc64 real-kernel end-to-end run (make e2e, after x86_64's; make
+e2e-ppc64 alone): Debian's ppc64el 6.12 (kernel_612(): the newest a verified
+apt index lists and the mirror serves) under qemu-system-ppc64 -M pseries (TCG, -smp 1,maxcpus=2, 2 GiB,
 crashkernel=512M@128M, the lab's placement), kdump loaded with kexec_load
 (Debian's ppc64el 6.12 has CONFIG_KEXEC_FILE unset, so kexec -s cannot be
 used): Debian 12's kexec 2.0.25 (no hotplug flag: the kernel never updates
@@ -12,10 +13,11 @@ a core hot-added (spapr-cpu-core, onlined by the kernel itself), the DIMM
 removed (device_del; LMB by LMB), then a crash on CPU 0 or on the hot-added
 CPU 1 (taskset).  Two DIMMs in fact: at 2 GiB (memblock merges it with boot
 RAM) and at 4 GiB past a hole; only the first is removed.  With the hotplug
-flag two more crashes on CPU 1: after the hot-adds (nothing removed), and
-after one block of the first DIMM is offlined in sysfs (a MEM_OFFLINE that
-remove_mem_range() turns into a split: the upper part appended last, one
-byte past, its end in the hole).  The capture kernel sends the head of /proc/vmcore and its
+flag two more crashes on CPU 1: after one block of the first DIMM is
+offlined in sysfs (a MEM_OFFLINE that remove_mem_range() turns into a
+split: the upper part appended last, one byte past, its end in the hole),
+and after 12 small DIMMs past holes (a header past the 1 KiB kexec-tools
+reserves; --stage=added: after the hot-adds only, left out by default).  The capture kernel sends the head of /proc/vmcore and its
 device tree's CPU nodes back; the host reads the real header with readelf
 (and crashhp inspect, which must read it the same) and sets it against the
 lab's mainline prediction: the lab's own run of the same events (crashhp
@@ -25,25 +27,28 @@ NT_PRSTATUS count.  Each run is a table row.  The capture kernel also says
 what it reserved (memblock) and the memory it was given (linux,usable-
 memory), set against the elfcorehdr segment (04e707cb77c2's question).
 
-Seen (6.12.113, this script): kdump works on TCG pseries.  Without the
-hotplug flag a crash on CPU 1 leaves no dump: purgatory runs ("I'm in
-purgatory"), then the capture kernel, started on CPU 1, which the FDT
-kexec-tools built at load time does not list, prints nothing; the run takes
-the CPUs' registers and the crashkernel's memory over QMP after
-PANIC_SILENCE_S of silence.  With --hotplug the capture kernel's FDT lists
-both cores and the dump is taken.  kexec-tools and the kernel's ppc64
-rebuild both give [0, 64 KiB) (the backup region) a LOAD of its own.
+Seen (6.12.113 and 6.12.107, this script): kdump works on TCG pseries.
+Without the hotplug flag a crash on CPU 1 leaves no dump: purgatory runs
+("I'm in purgatory"), then the capture kernel starts on CPU 1, which the
+FDT kexec-tools built at load time does not list: early_init_devtree()
+logs "Failed to identify boot CPU !", BUG()s (prom.c) and panics before
+its console is up, so it prints nothing.  The host sees that in the
+capture kernel's own log (capture_log_buffer(), read over QMP while the
+console is quiet after purgatory's line): its panic's last line, seconds
+after the crash (it waited 300 s of silence and read 512 MiB before).
+With --hotplug the capture kernel's FDT lists both cores and the dump is
+taken.  kexec-tools and the kernel's ppc64 rebuild both give [0, 64 KiB)
+(the backup region) a LOAD of its own.
 
 Times (2 cores shared with other jobs; make e2e-ppc64 with the build):
-19 min 55 s for the 7 runs, 31 min at a load of ~20; 82-150 s per run with
-a dump, 426-514 s for the run without one (the silence limit, then reading
-the capture kernel's memory).  Not in make check (make e2e takes ~6 min).
+before this run's handshake and its 5 boots, 19 min 55 s for 7 runs
+(31 min at a load of ~20), the run without a dump 426-514 s.
 
 The guest waits on conditions (sysfs, meminfo), never on sleep; the host
 acts on the guest's READY-* lines.
 
 usage: run_ppc64.py CRASHHP WORKDIR [--kernel-deb DEB] [--kexec-hotplug KEXEC] [--cpu=N]... [--load=plain|hotplug]...
-                   [--stage=removed|added|split]...
+                   [--stage=removed|added|split|grown]...
 """
 import base64
 import glob
@@ -565,6 +570,7 @@ def lab(load, crash_cpu, stage):
 
 
 def main():
+    began = time.time()
     os.makedirs(WORK, exist_ok=True)
     kernel_deb = sys.argv[sys.argv.index("--kernel-deb") + 1] if "--kernel-deb" in sys.argv else None
     trees, vmlinux = fetch_debs(kernel_deb)
@@ -665,6 +671,7 @@ def main():
         print(f"| kexec_load{' --hotplug' if load == 'hotplug' else ''} | {cpu} | {STAGE_SAYS[stage]} | "
               f"{verdict[real]} | {verdict[labd]} | {'-' if same is None else 'yes' if same else 'NO'} | "
               f"{'-' if not kept else f'{kept[0]} / {kept[1]}'} | {sec:.0f} |")
+    print(f"e2e-ppc64: {len(runs)} VMs, {time.time() - began:.0f} s in all (downloads included)")
     print(f"{failures} e2e-ppc64 failures")
     return 1 if failures else 0
 
