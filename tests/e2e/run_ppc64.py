@@ -566,7 +566,24 @@ def lab(load, crash_cpu, stage):
         rows = readelf_phdrs(vmcore)
         prstatus = notes(vmcore, rows)[0]
         os.unlink(vmcore)   # 3 GiB and more, mostly a hole
-    return types.SimpleNamespace(scenario=doc, rc=out.returncode, rows=rows, prstatus=prstatus)
+    return types.SimpleNamespace(scenario=doc, rc=out.returncode, rows=rows, prstatus=prstatus,
+                                 bootable=lab_bootable(load, stage))
+
+
+def lab_bootable(load, stage):
+    """The CPUs the lab's capture kernel can start on at the crash: those
+    its FDT lists as okay (lab_crash.c's capture_can_boot()), found by a
+    crash on each online CPU (CPU 1 is hot-added in every stage)."""
+    cpus = set()
+    for cpu in (0, 1):
+        path = os.path.join(WORK, f"lab-{load}-{stage}-boot{cpu}.scn")
+        with open(path, "w") as f:
+            f.write(scenario_text(load, stage, cpu))
+        out = subprocess.run([CRASHHP, "sim", "--json", path], capture_output=True, text=True)
+        doc = json.loads(out.stdout or '{"policies": [{"first_problem": "no run"}]}')["policies"][0]
+        if "cannot start on CPU" not in doc["first_problem"]:
+            cpus.add(cpu)
+    return cpus
 
 
 def main():
@@ -625,6 +642,14 @@ def main():
                   f"{'same' if prstatus_same else 'DIFFERS'}), "
                   f"vmcoreinfo {'yes' if vmcoreinfo else 'NO'}; the capture kernel's device tree "
                   f"CPUs: {capture_cpus}")
+            # The FDT's cpus: the nodes the real capture kernel booted with
+            # (PowerPC,POWER9@N, N its interrupt server, hex) against the
+            # CPUs the lab's FDT lets its capture kernel start on.
+            real_cpus = {int(n, 16) for n in re.findall(r"@([0-9a-f]+)", capture_cpus or "")}
+            fdt_same = real_cpus == p.bootable
+            print(f"  the FDT's CPUs: real {sorted(real_cpus)}, lab (okay) {sorted(p.bootable)}: "
+                  f"{'same' if fdt_same else 'DIFFERS'}")
+            prstatus_same = prstatus_same and fdt_same
         elif r.died:
             print(f"  real dump: none: the capture kernel died before its console came up; its "
                   f"log: {r.died}")
@@ -663,7 +688,7 @@ def main():
             failures += not prstatus_same
         table.append((load, cpu, stage, bool(r.head), lab_says,
                       None if not r.head else same and prstatus_same, kept, r.seconds))
-    print("\n| load | crash CPU | crash | real dump | lab dump | LOADs and NT_PRSTATUS as the lab's "
+    print("\n| load | crash CPU | crash | real dump | lab dump | LOADs, NT_PRSTATUS, FDT CPUs as the lab's "
           "| header bytes / FDT-reserved | VM seconds |")
     print("|---|---|---|---|---|---|---|---|")
     for load, cpu, stage, real, labd, same, kept, sec in table:
