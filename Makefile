@@ -38,12 +38,14 @@ demo: deps all
 # equivalent ones, each the whole suite under that load; with 67 mutants,
 # 1828 s (30 min, a fresh clone, load 8-20); with 72, 1107 s (a fresh clone,
 # load 3-9); well inside CI's 90 minutes.  Last, the real kernels: the e2e of
-# Debian's kernels (e2e below), then the kernel series built (kernel: from a
+# Debian's kernels, x86_64 then ppc64 (e2e below), then the kernel series built (kernel: from a
 # fresh clone with a cold ccache 45 min wall at a load of 8-20, the build at
 # nice 19, 834 s user + 195 s sys, about 9 min of two idle cores; 9.4 min
 # after a pull that changed the patches) and booted (kernel-e2e: 557 s at a
 # load of ~5).  Measured step by step on one tree: 49 + 92 + 517 + 1107 + 358
-# + 564 + 557 s = 54 min, a cold kernel build adding up to 10 min on idle cores.
+# + 564 + 557 s = 54 min, a cold kernel build adding up to 10 min on idle cores;
+# the ppc64 e2e, since in make e2e, adds 531 s (a fresh clone's `time make e2e`:
+# 19 min 29 s with its build, at a load of 13-18): about 63 min.
 check: deps demo $(BUILD_SAN)/build.ninja $(BUILD_TSAN)/build.ninja
 	$(MESON) compile -C $(BUILD_SAN)
 	$(MESON) compile -C $(BUILD_TSAN)
@@ -80,7 +82,9 @@ e2e: all
 # packages are fetched with apt-get into $(BUILD)/e2e-ppc64 (the host's
 # dpkg untouched): the kernel from the first signed index that verifies
 # and whose .deb the mirror serves (bookworm-security, trixie,
-# bookworm-backports; tests/e2e/run_ppc64.py).
+# bookworm-backports; tests/e2e/run_ppc64.py).  Its 5 VMs took 531 s
+# (downloads included) in a fresh clone's make e2e at a load of 13-18; the
+# 7 VMs before its handshake and duplicate boots went, 18 min 46 s.
 e2e-ppc64: all
 	./scripts/install-deps --qemu
 	python3 tests/e2e/run_ppc64.py $(BUILD)/tools/crashhp $(BUILD)/e2e-ppc64 $(E2E_PPC64_ARGS)

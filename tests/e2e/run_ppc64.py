@@ -40,9 +40,11 @@ With --hotplug the capture kernel's FDT lists both cores and the dump is
 taken.  kexec-tools and the kernel's ppc64 rebuild both give [0, 64 KiB)
 (the backup region) a LOAD of its own.
 
-Times (2 cores shared with other jobs; make e2e-ppc64 with the build):
-before this run's handshake and its 5 boots, 19 min 55 s for 7 runs
-(31 min at a load of ~20), the run without a dump 426-514 s.
+Times (2 cores shared with other jobs): 531 s for the 5 runs in a fresh
+clone's make e2e at a load of 13-18, downloads included (60-133 s per run
+with a dump, 45 s for the one without).  Before the handshake and with 7
+boots: 18 min 46 s (the same 6.12.107, a load of 12-14; the run without a
+dump 462 s), and 19 min 55 s to 31 min in earlier sessions.
 
 The guest waits on conditions (sysfs, meminfo), never on sleep; the host
 acts on the guest's READY-* lines.
