@@ -117,6 +117,7 @@ int chp_sysroot_read_kcore(struct chp_sysroot *s)
 	 */
 	if (n < 64 || memcmp(head, "\x7f" "ELF", 4) || head[4] != 2 || head[5] != 1)
 		return 0;
+	s->kcore_machine = chp_get16(head + 18, false); /* the running kernel's ELF_ARCH */
 	uint64_t phoff = chp_get64(head + 32, false);
 	uint16_t phentsize = chp_get16(head + 54, false), phnum = chp_get16(head + 56, false);
 	if (phentsize != 56 || phoff < 64 || phoff > (uint64_t)n ||

@@ -204,7 +204,9 @@ static void judge_kdump(struct facts *f)
 			    "without the hotplug flag)");
 		fix_hotplug_load(x, c);
 	}
-	if (memhp == 1 && chp_sysroot_kernel_image(s, &(struct chp_range){ 0, 0 })) {
+	const char *arch = chp_sysroot_arch(s, NULL);
+	if (memhp == 1 && chp_sysroot_kernel_image(s, &(struct chp_range){ 0, 0 }) &&
+	    (!arch[0] || !strcmp(arch, "x86_64"))) {
 		x = finding(f, "x86-removal-kept", SEV_WARNING,
 			    "x86: after a DIMM is hot-removed the kernel's update still lists it (the "
 			    "range is a resource at MEM_OFFLINE); the dump then holds wrong bytes for "
@@ -271,6 +273,13 @@ static void gather(struct facts *f)
 		judge_fadump(f);
 	else
 		judge_kdump(f);
+	const char *arch_from, *arch = chp_sysroot_arch(s, &arch_from);
+	if (arch[0] && strcmp(arch, "x86_64")) {
+		x = finding(f, "arch-not-modelled", SEV_WARNING,
+			    "the machine is %s (%s says): crashhp cannot predict this architecture's "
+			    "live header; elfcorehdr, verify and watch refuse it", arch, arch_from);
+		fix(x, "judge the loaded header from a dump ('crashhp inspect' of a vmcore).");
+	}
 	if (chp_sysroot_iomem_zeroed(s)) {
 		x = finding(f, "iomem-hidden", SEV_INFO,
 			    "/proc/iomem reads zeros without privilege: System RAM and the crashkernel's "

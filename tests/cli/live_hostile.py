@@ -1,0 +1,118 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""The live commands against sysroots edited the way an adversarial reviewer
+did: a machine of another architecture, an elfcorehdr already too small,
+kallsyms' _text/_end out of the kernel map.
+usage: live_hostile.py CRASHHP SOURCE_ROOT
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import check, run, summary  # noqa: E402
+
+CRASHHP = os.path.abspath(sys.argv[1])
+MKSYSROOT = os.path.join(os.path.abspath(sys.argv[2]), "tests", "fixtures", "mksysroot.sh")
+POWER9_CPUINFO = ("processor\t: 0\ncpu\t\t: POWER9 (architected), altivec supported\n"
+                  "clock\t\t: 2200.000000MHz\nrevision\t: 2.2 (pvr 004e 1202)\n\n"
+                  "timebase\t: 512000000\nplatform\t: pSeries\n")
+
+
+def fresh(work, name):
+    root = os.path.join(work, name)
+    subprocess.run(["sh", MKSYSROOT, "vm-dimms", root], check=True)
+    return root
+
+
+def write(root, path, text):
+    os.makedirs(os.path.dirname(os.path.join(root, path)), exist_ok=True)
+    with open(os.path.join(root, path), "w") as f:
+        f.write(text)
+
+
+def status_json(root):
+    res = run(CRASHHP, "status", "--json", "--sysroot", root)
+    try:
+        return res.returncode, json.loads(res.stdout)
+    except ValueError:
+        check(False, f"status --json parses (exit {res.returncode}: {res.stderr.strip()[:200]})")
+        return res.returncode, {"findings": []}
+
+
+def refused(root, evidence, arch, work):
+    """elfcorehdr, verify and watch exit 3 naming EVIDENCE; status reports on."""
+    hdr = os.path.join(work, "x.hdr")
+    res = run(CRASHHP, "elfcorehdr", "--sysroot", root, "-o", hdr)
+    check(res.returncode == 3 and evidence in res.stderr and arch in res.stderr
+          and not os.path.exists(hdr),
+          f"{evidence} says {arch}: elfcorehdr exits 3 naming it, writes nothing "
+          f"(exit {res.returncode}: {res.stderr.strip()[:200]})")
+    with open(hdr, "wb") as f:
+        f.write(b"\x7fELF")
+    res = run(CRASHHP, "verify", "--sysroot", root, hdr)
+    check(res.returncode == 3 and evidence in res.stderr,
+          f"{evidence} says {arch}: verify exits 3 (exit {res.returncode}: {res.stderr.strip()[:200]})")
+    os.unlink(hdr)
+    res = subprocess.run([CRASHHP, "watch", "--sysroot", root, "--uevent-fd", "0", "--count", "1"],
+                         stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    check(res.returncode == 3 and evidence in res.stderr,
+          f"{evidence} says {arch}: watch exits 3 (exit {res.returncode}: {res.stderr.strip()[:200]})")
+    rc, doc = status_json(root)
+    x = next((x for x in doc["findings"] if x["id"] == "arch-not-modelled"), None)
+    check(rc in (0, 6, 7) and x is not None and arch in x["message"] and evidence in x["message"],
+          f"{evidence} says {arch}: status gives its verdict (exit {rc}) and the arch-not-modelled "
+          f"finding ({x and x['message']})")
+    check(not any(f["id"] == "x86-removal-kept" for f in doc["findings"]),
+          f"{evidence} says {arch}: no x86-only finding")
+
+
+def arch_cases(work):
+    root = fresh(work, "ppc-cpuinfo")
+    write(root, "proc/cpuinfo", POWER9_CPUINFO)
+    write(root, "proc/sys/kernel/osrelease", "6.12.38+deb13-powerpc64le\n")
+    refused(root, "/proc/cpuinfo", "ppc64", work)
+    root = fresh(work, "ppc-release")
+    write(root, "proc/sys/kernel/osrelease", "6.12.38+deb13-powerpc64le\n")
+    refused(root, "/proc/sys/kernel/osrelease", "ppc64le", work)
+    root = fresh(work, "ppc-sysctl")
+    write(root, "proc/sys/kernel/arch", "ppc64le\n")
+    write(root, "proc/sys/kernel/osrelease", "6.12.38+deb13-amd64\n")  # arch wins
+    refused(root, "/proc/sys/kernel/arch", "ppc64le", work)
+    root = fresh(work, "x86-sysctl")
+    write(root, "proc/sys/kernel/arch", "x86_64\n")
+    write(root, "proc/cpuinfo", POWER9_CPUINFO)  # arch wins
+    res = run(CRASHHP, "elfcorehdr", "--sysroot", root, "-o", os.path.join(work, "ok.hdr"))
+    check(res.returncode == 0, f"/proc/sys/kernel/arch x86_64: elfcorehdr builds "
+          f"(exit {res.returncode}: {res.stderr.strip()[:200]})")
+    write(root, "proc/sys/kernel/arch", "x86 64\n")
+    res = run(CRASHHP, "elfcorehdr", "--sysroot", root, "-o", os.path.join(work, "ok.hdr"))
+    check(res.returncode == 3 and "/proc/sys/kernel/arch" in res.stderr,
+          f"a malformed /proc/sys/kernel/arch is refused naming it (exit {res.returncode})")
+
+
+def room_case(work):
+    """vm-dimms needs 17 program headers now; a header of 16 misses memory now."""
+    root = fresh(work, "room")
+    write(root, "sys/kernel/crash_elfcorehdr_size", f"{16 * 56}\n")
+    rc, doc = status_json(root)
+    x = next((x for x in doc["findings"] if x["id"] == "elfcorehdr-room"), None)
+    check(rc == 7 and doc.get("verdict") == "not-ready" and x is not None
+          and x["severity"] == "not-ready" and "16 program headers, 17 are needed now" in x["message"]
+          and "kexec" in x["fix"],
+          f"an elfcorehdr too small now: not ready, exit 7 (exit {rc}, {x})")
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="crashhp-live-hostile-")
+    try:
+        arch_cases(work)
+    finally:
+        shutil.rmtree(work)
+    return summary()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
