@@ -35,7 +35,8 @@ static const char status_usage[] =
 	"The first line is the verdict: \"ready, and crash hotplug keeps it true\",\n"
 	"\"ready, but stale after hotplug: ...\" or \"not ready: ...\".\n"
 	"\n"
-	"Exit status: 0 ready, 6 ready but stale after hotplug, 7 not ready,\n"
+	"Exit status: 0 ready, 6 ready but stale after hotplug, 7 not ready (no\n"
+	"dump, or one missing memory present now),\n"
 	"2 usage or DIR not a machine's root, 3 a file that is there but malformed,\n"
 	"4 system error.\n";
 
@@ -214,11 +215,15 @@ static void judge_kdump(struct facts *f)
 		fix(x, "'crashhp watch --reload CMD' reloads after removals.");
 	}
 	if (f->slots && f->needed > f->slots) {
-		x = finding(f, "elfcorehdr-room", SEV_STALE,
-			    "the elfcorehdr holds %" PRIu64 " program headers, %" PRIu64 " are needed "
-			    "now: CPUs or ranges beyond it are missing from a dump", f->slots, f->needed);
+		/* Missing now, not after a change: a dump taken now lacks them. */
+		x = finding(f, "elfcorehdr-room", SEV_NOT_READY,
+			    "the elfcorehdr is too small: it holds %" PRIu64 " program headers, %" PRIu64
+			    " are needed now, so a dump taken now misses the CPUs or memory beyond it",
+			    f->slots, f->needed);
 		fix(x, "boot a kernel with a larger CONFIG_NR_CPUS or CRASH_MAX_MEMORY_RANGES, or "
-		       "reload after each change ('crashhp watch --reload CMD').");
+		       "load the image with kexec_load without the hotplug flag (kexec -p, not -s), "
+		       "which sizes the header for the machine as it is, and reload after each change "
+		       "('crashhp watch --reload CMD').");
 	}
 	/*
 	 * The header's room as the kernel sized it (arch_crash_get_elfcorehdr_size():

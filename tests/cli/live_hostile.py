@@ -109,6 +109,7 @@ def main():
     work = tempfile.mkdtemp(prefix="crashhp-live-hostile-")
     try:
         arch_cases(work)
+        room_case(work)
     finally:
         shutil.rmtree(work)
     return summary()
