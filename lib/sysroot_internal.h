@@ -103,6 +103,8 @@ int chp_sysroot_parse_iomem(struct chp_sysroot *s, const char *text, const char 
  */
 int chp_sysroot_read_kallsyms(struct chp_sysroot *s);
 int chp_sysroot_read_kcore(struct chp_sysroot *s);
+/* _text and _end inside x86_64's kernel map (once the architecture is known). */
+int chp_sysroot_check_kmap(const struct chp_sysroot *s);
 /* The architecture (sysroot_arch.c), after the release and kcore are read. */
 int chp_sysroot_read_arch(struct chp_sysroot *s);
 

@@ -105,11 +105,37 @@ def room_case(work):
           f"an elfcorehdr too small now: not ready, exit 7 (exit {rc}, {x})")
 
 
+def kallsyms_cases(work):
+    """_text and _end must lie in x86_64's kernel map, _end past _text, within 1 GiB."""
+    for text, end, bad in (("ffffffff81000000", "ffffffff83000000", None),
+                           ("0000000000001000", "ffffffff83000000", "_text"),
+                           ("ffffffff81000000", "ffffffffffffffff", "_end"),
+                           ("ffffffff81000000", "ffffffff80ff0000", "_end"),
+                           ("ffffffffc0000000", "ffffffffc1000000", "_text")):
+        root = fresh(work, "kallsyms")
+        write(root, "proc/kallsyms", f"{text} T _text\nffffffff81001000 T startup_64\n{end} B _end\n")
+        hdr = os.path.join(work, "k.hdr")
+        res = run(CRASHHP, "elfcorehdr", "--sysroot", root, "-o", hdr, "--json")
+        if bad is None:
+            doc = json.loads(res.stdout) if res.returncode == 0 else {}
+            check(doc.get("kernel_text_vaddr") == "0x" + text,
+                  f"_text {text}, _end {end}: the header's text LOAD at _text ({doc.get('kernel_text_vaddr')})")
+        else:
+            check(res.returncode == 3 and "/proc/kallsyms" in res.stderr and bad in res.stderr
+                  and not os.path.exists(hdr),
+                  f"_text {text}, _end {end}: refused naming /proc/kallsyms and {bad} "
+                  f"(exit {res.returncode}: {res.stderr.strip()[:200]})")
+        if os.path.exists(hdr):
+            os.unlink(hdr)
+        shutil.rmtree(root)
+
+
 def main():
     work = tempfile.mkdtemp(prefix="crashhp-live-hostile-")
     try:
         arch_cases(work)
         room_case(work)
+        kallsyms_cases(work)
     finally:
         shutil.rmtree(work)
     return summary()
