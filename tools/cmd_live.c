@@ -219,6 +219,9 @@ int cmd_elfcorehdr(int argc, char **argv)
 		size_t nr = chp_ranges_count(ranges), phnum = notes + vmci + (t ? 1 : 0) + nr;
 		uint64_t text_paddr = t ? t->paddr : 0, text_vaddr = t ? t->vaddr : 0;
 		bool kaslr_known = chp_sysroot_text_vaddr(s, &(uint64_t){ 0 }, &(uint64_t){ 0 });
+		/* RAM LOADs' p_vaddr: KASLR moves page_offset_base too; only kcore shows it. */
+		bool dm_known = chp_sysroot_direct_map(s, &(uint64_t){ 0 });
+		uint64_t dm = chp_machine_direct_map(m);
 		uint64_t total = 0;
 		chp_ranges_total_bytes(ranges, &total);
 		if (as_json) {
@@ -239,6 +242,8 @@ int cmd_elfcorehdr(int argc, char **argv)
 				json_bool(&j, "kernel_text_vaddr_from_kallsyms", kaslr_known);
 			}
 			json_uint(&j, "memory_bytes", total);
+			json_hex(&j, "direct_map", dm);
+			json_bool(&j, "direct_map_from_kcore", dm_known);
 			json_array_open(&j, "memory");
 			print_ranges(ranges, &table, &j);
 			json_array_close(&j);
@@ -259,7 +264,10 @@ int cmd_elfcorehdr(int argc, char **argv)
 				       kaslr_known ? "" : " (no kallsyms: the non-randomized _text)");
 			else
 				printf("  kernel text:  no (no Kernel code in /proc/iomem)\n");
-			printf("  memory:       %s in %zu ranges\n\n", tool_format_size(total, b), nr);
+			printf("  memory:       %s in %zu ranges, at the direct map %#" PRIx64 "%s\n\n",
+			       tool_format_size(total, b), nr, dm,
+			       dm_known ? "" : " (no /proc/kcore: the non-randomized base; with KASLR "
+					       "the RAM LOADs' virtual addresses are wrong)");
 			if (print_ranges(ranges, &table, NULL))
 				rc = EXIT_SYSTEM;
 		}

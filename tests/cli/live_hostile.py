@@ -7,6 +7,7 @@ usage: live_hostile.py CRASHHP SOURCE_ROOT
 import json
 import os
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -81,6 +82,12 @@ def arch_cases(work):
     write(root, "proc/sys/kernel/arch", "ppc64le\n")
     write(root, "proc/sys/kernel/osrelease", "6.12.38+deb13-amd64\n")  # arch wins
     refused(root, "/proc/sys/kernel/arch", "ppc64le", work)
+    root = fresh(work, "ppc-kcore")
+    with open(os.path.join(root, "proc/kcore"), "wb") as f:
+        head = bytearray(kcore(0x1000, 0xc000000000001000))
+        head[18:20] = struct.pack("<H", 21)  # EM_PPC64
+        f.write(head)
+    refused(root, "/proc/kcore", "ppc64le", work)
     root = fresh(work, "x86-sysctl")
     write(root, "proc/sys/kernel/arch", "x86_64\n")
     write(root, "proc/cpuinfo", POWER9_CPUINFO)  # arch wins
@@ -130,12 +137,44 @@ def kallsyms_cases(work):
         shutil.rmtree(root)
 
 
+def kcore(paddr, vaddr):
+    """An ELF core's head as /proc/kcore starts: one PT_LOAD of RAM."""
+    ehdr = struct.pack("<4sBBBBB7sHHIQQQIHHHHHH", b"\x7fELF", 2, 1, 1, 0, 0, b"\0" * 7, 4, 62, 1,
+                       0, 64, 0, 0, 64, 56, 1, 64, 0, 0)
+    phdr = struct.pack("<IIQQQQQQ", 1, 7, 0x1000, vaddr, paddr, 1 << 20, 1 << 20, 4096)
+    return ehdr + phdr
+
+
+def direct_map_cases(work):
+    """A randomized _text without kcore: the header's RAM vaddrs are a guess, said in text and JSON."""
+    root = fresh(work, "kaslr")
+    write(root, "proc/kallsyms", "ffffffffa3e00000 T _text\nffffffffa6000000 B _end\n")
+    res = run(CRASHHP, "elfcorehdr", "--sysroot", root, "--json")
+    doc = json.loads(res.stdout) if res.returncode == 0 else {}
+    check(doc.get("direct_map") == "0xffff888000000000" and doc.get("direct_map_from_kcore") is False,
+          f"no kcore: JSON says the direct map is the fixed one ({doc.get('direct_map')}, "
+          f"{doc.get('direct_map_from_kcore')})")
+    res = run(CRASHHP, "elfcorehdr", "--sysroot", root)
+    check("no /proc/kcore" in res.stdout and "0xffff888000000000" in res.stdout,
+          "no kcore: the summary says the direct map is the non-randomized base")
+    with open(os.path.join(root, "proc/kcore"), "wb") as f:
+        f.write(kcore(0x1000, 0xff11000000000000 + 0x1000))
+    res = run(CRASHHP, "elfcorehdr", "--sysroot", root, "--json")
+    doc = json.loads(res.stdout) if res.returncode == 0 else {}
+    check(doc.get("direct_map") == "0xff11000000000000" and doc.get("direct_map_from_kcore") is True,
+          f"kcore: the direct map from it ({doc.get('direct_map')}, {res.stderr.strip()[:100]})")
+    res = run(CRASHHP, "elfcorehdr", "--sysroot", root)
+    check("no /proc/kcore" not in res.stdout and "0xff11000000000000" in res.stdout,
+          "kcore: the summary names its direct map, no warning")
+
+
 def main():
     work = tempfile.mkdtemp(prefix="crashhp-live-hostile-")
     try:
         arch_cases(work)
         room_case(work)
         kallsyms_cases(work)
+        direct_map_cases(work)
     finally:
         shutil.rmtree(work)
     return summary()
