@@ -177,6 +177,8 @@ int cmd_elfcorehdr(int argc, char **argv)
 			return EXIT_USAGE;
 		tool_table_free(probe);
 	}
+	if (output && (rc = tool_check_output("elfcorehdr", "-o", output)))
+		return rc;
 	rc = open_live(sysroot, &s, &m);
 	if (rc)
 		return rc;
@@ -194,11 +196,15 @@ int cmd_elfcorehdr(int argc, char **argv)
 	}
 	size_t room = chp_crashmem_segment_size(m), len = 0;
 	uint8_t *buf = rc ? NULL : calloc(1, room);
-	if (!rc && (!buf || chp_ranges_new(&ranges) ||
-		    (exact ? chp_crashmem_expected(m, ranges) : chp_crashmem_header_ranges(m, ranges)) ||
-		    chp_crashmem_build_header_from(m, ranges, buf, room, &len))) {
-		tool_error("elfcorehdr: %s", buf ? tool_why() : "out of memory");
-		rc = EXIT_SYSTEM;
+	int built = rc ? 0 : !buf ? -ENOMEM : chp_ranges_new(&ranges);
+	if (!rc && !built)
+		built = exact ? chp_crashmem_expected(m, ranges) : chp_crashmem_header_ranges(m, ranges);
+	if (!rc && !built)
+		built = chp_crashmem_build_header_from(m, ranges, buf, room, &len);
+	if (built) {
+		/* The library's message names the header already ("elfcorehdr: ..."). */
+		tool_error("%s", built == -ENOMEM ? "elfcorehdr: out of memory" : tool_why());
+		rc = tool_input_exit(built);
 	}
 	bool vmci = chp_machine_vmcoreinfo(m).size != 0;
 	if (!rc && !vmci)

@@ -7,6 +7,7 @@ usage: live_hostile.py CRASHHP SOURCE_ROOT
 import json
 import os
 import shutil
+import stat
 import struct
 import subprocess
 import sys
@@ -168,6 +169,28 @@ def direct_map_cases(work):
           "kcore: the summary names its direct map, no warning")
 
 
+def output_cases(work):
+    """crashhp(1): an output there but not a regular file is invalid input, 3; a
+    header past PN_XNUM program headers too, its message prefixed once."""
+    root = fresh(work, "output")
+    fifo = os.path.join(work, "fifo")
+    os.mkfifo(fifo)
+    for path in (fifo, "/dev/null", work):
+        res = run(CRASHHP, "elfcorehdr", "--sysroot", root, "-o", path)
+        check(res.returncode == 3 and "not a regular file" in res.stderr,
+              f"elfcorehdr -o {path}: exit 3 ({res.returncode}: {res.stderr.strip()[:160]})")
+    check(stat.S_ISFIFO(os.lstat(fifo).st_mode), "the FIFO is left as it was")
+    with open(os.path.join(root, "proc/iomem"), "a") as f:
+        for i in range(66000):
+            s = 0x1000000000 + i * 0x2000
+            f.write(f"{s:x}-{s + 0xfff:x} : System RAM\n")
+    hdr = os.path.join(work, "big.hdr")
+    res = run(CRASHHP, "elfcorehdr", "--sysroot", root, "-o", hdr)
+    check(res.returncode == 3 and "PN_XNUM" in res.stderr and "elfcorehdr: elfcorehdr:" not in res.stderr
+          and not os.path.exists(hdr),
+          f"past 65535 program headers: exit 3, one prefix ({res.returncode}: {res.stderr.strip()[:160]})")
+
+
 def main():
     work = tempfile.mkdtemp(prefix="crashhp-live-hostile-")
     try:
@@ -175,6 +198,7 @@ def main():
         room_case(work)
         kallsyms_cases(work)
         direct_map_cases(work)
+        output_cases(work)
     finally:
         shutil.rmtree(work)
     return summary()
