@@ -191,6 +191,21 @@ def output_cases(work):
           f"past 65535 program headers: exit 3, one prefix ({res.returncode}: {res.stderr.strip()[:160]})")
 
 
+def link_loop_cases(work):
+    """A symbolic link loop is said as one, not as a link out of the sysroot."""
+    for path in ("proc/iomem", "sys/devices/system/memory"):
+        root = fresh(work, "loop")
+        full = os.path.join(root, path)
+        shutil.rmtree(full) if os.path.isdir(full) else os.unlink(full)
+        os.symlink(os.path.basename(path) + "2", full)
+        os.symlink(os.path.basename(path), full + "2")
+        res = run(CRASHHP, "status", "--sysroot", root)
+        check(res.returncode == 3 and "/" + path in res.stderr and "link loop" in res.stderr
+              and "out of the sysroot" not in res.stderr,
+              f"{path} a link loop: exit 3, said so ({res.returncode}: {res.stderr.strip()[:160]})")
+        shutil.rmtree(root)
+
+
 def main():
     work = tempfile.mkdtemp(prefix="crashhp-live-hostile-")
     try:
@@ -199,6 +214,7 @@ def main():
         kallsyms_cases(work)
         direct_map_cases(work)
         output_cases(work)
+        link_loop_cases(work)
     finally:
         shutil.rmtree(work)
     return summary()
