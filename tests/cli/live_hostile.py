@@ -18,6 +18,8 @@ from checks import check, run, summary  # noqa: E402
 
 CRASHHP = os.path.abspath(sys.argv[1])
 MKSYSROOT = os.path.join(os.path.abspath(sys.argv[2]), "tests", "fixtures", "mksysroot.sh")
+REAL_IOMEM = os.path.join(os.path.abspath(sys.argv[2]), "..", "shared", "data", "real",
+                          "iomem-x86_64-amd-epyc7302p-128g.txt")
 POWER9_CPUINFO = ("processor\t: 0\ncpu\t\t: POWER9 (architected), altivec supported\n"
                   "clock\t\t: 2200.000000MHz\nrevision\t: 2.2 (pvr 004e 1202)\n\n"
                   "timebase\t: 512000000\nplatform\t: pSeries\n")
@@ -206,6 +208,34 @@ def link_loop_cases(work):
         shutil.rmtree(root)
 
 
+def iomem_cases(work):
+    """/proc/iomem as the kernel prints it: CR line ends, a sign, "0x" or a
+    second dash in an address, a top-level line overlapping or out of order,
+    a child outside its parent: refused naming file:line."""
+    bad = {
+        "crlf": lambda t: t.replace("\n", "\r\n"),
+        "0x": lambda t: t + "140000000-0x17fffffff : System RAM\n",
+        "dashes": lambda t: t + "1000--5 : System RAM\n",
+        "sign": lambda t: t + "1c0000000-+1cfffffff : System RAM\n",
+        "overlap": lambda t: t + "00100000-001fffff : System RAM\n",
+        "child-out": lambda t: t + "1c0000000-1cfffffff : System RAM\n  1d0000000-1d0000fff : Kernel code\n",
+    }
+    for name, edit in bad.items():
+        root = fresh(work, "iomem-" + name)
+        with open(os.path.join(root, "proc/iomem")) as f:
+            text = f.read()
+        write(root, "proc/iomem", edit(text))
+        res = run(CRASHHP, "status", "--sysroot", root)
+        check(res.returncode == 3 and "/proc/iomem:" in res.stderr,
+              f"/proc/iomem {name}: exit 3 naming file:line ({res.returncode}: {res.stderr.strip()[:160]})")
+        shutil.rmtree(root)
+    root = fresh(work, "iomem-real")
+    shutil.copy(REAL_IOMEM, os.path.join(root, "proc/iomem"))
+    res = run(CRASHHP, "status", "--sysroot", root)
+    check(res.returncode in (0, 6, 7) and "127.7 GiB in 6 ranges" in res.stdout,
+          f"a real /proc/iomem still parses ({res.returncode}: {res.stderr.strip()[:160]})")
+
+
 def main():
     work = tempfile.mkdtemp(prefix="crashhp-live-hostile-")
     try:
@@ -215,6 +245,7 @@ def main():
         direct_map_cases(work)
         output_cases(work)
         link_loop_cases(work)
+        iomem_cases(work)
     finally:
         shutil.rmtree(work)
     return summary()
