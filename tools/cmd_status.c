@@ -292,10 +292,15 @@ static void gather(struct facts *f)
 		fix(x, "run as root for exact ranges.");
 	}
 	if (f->blocks_offline) {
+		/* verify's rule too (an offline-memory note): the kernel keeps them. */
 		x = finding(f, "offline-blocks", SEV_INFO,
-			    "%zu memory blocks are offline: they are not in a correct dump",
-			    f->blocks_offline);
-		fix(x, "nothing, unless they should be online.");
+			    "%zu memory block%s offline: the kernel's header keeps %s (still System "
+			    "RAM), and a dump holds what %s held when %s went offline",
+			    f->blocks_offline, f->blocks_offline == 1 ? " is" : "s are",
+			    f->blocks_offline == 1 ? "it" : "them", f->blocks_offline == 1 ? "it" : "they",
+			    f->blocks_offline == 1 ? "it" : "they");
+		fix(x, "nothing, unless they should be online ('crashhp elfcorehdr --exact' leaves "
+		       "them out).");
 	}
 	if (f->possible > f->present) {
 		x = finding(f, "cpus-hot-addable", SEV_INFO,
