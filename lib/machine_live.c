@@ -114,8 +114,15 @@ int chp_machine_new_from_sysroot(struct chp_machine **out, const struct chp_sysr
 	struct chp_machine *m;
 	struct chp_range kimg;
 	uint64_t vaddr;
-	int err = chp_machine_alloc(&m);
+	const char *from, *arch = chp_sysroot_arch(s, &from);
+	int err;
 
+	/* Only x86_64's live layout (kernel map, direct map, low 1 MiB) is modelled. */
+	if (arch[0] && strcmp(arch, "x86_64"))
+		return chp_fail(-EINVAL, "%s%s: the machine is %s: crashhp predicts the live header "
+				"of x86_64 machines only", strcmp(chp_sysroot_prefix(s), "/")
+				? chp_sysroot_prefix(s) : "", from, arch);
+	err = chp_machine_alloc(&m);
 	if (err)
 		return err;
 	m->live = true;

@@ -460,6 +460,10 @@ int chp_sysroot_open(struct chp_sysroot **out, const char *prefix)
 	}
 	if (err >= 0 && !s->iomem_zeroed)
 		err = chp_sysroot_read_kcore(s); /* needs System RAM to tell RAM segments apart */
+	if (err >= 0)
+		err = chp_sysroot_read_arch(s);
+	if (err >= 0)
+		err = chp_sysroot_check_kmap(s);
 	if (err < 0) {
 		chp_sysroot_free(s);
 		return err;

@@ -54,6 +54,9 @@ struct chp_sysroot {
 	uint64_t end_vaddr;           /* _end, 0 when unknown */
 	bool has_vmcoreinfo;
 	uint64_t vmcoreinfo_paddr, vmcoreinfo_size;
+	uint16_t kcore_machine;       /* /proc/kcore's e_machine, 0 unread */
+	char arch[32];                /* uname -m's name, "" unknown */
+	const char *arch_from;        /* the file that told it */
 };
 
 /*
@@ -100,5 +103,9 @@ int chp_sysroot_parse_iomem(struct chp_sysroot *s, const char *text, const char 
  */
 int chp_sysroot_read_kallsyms(struct chp_sysroot *s);
 int chp_sysroot_read_kcore(struct chp_sysroot *s);
+/* _text and _end inside x86_64's kernel map (once the architecture is known). */
+int chp_sysroot_check_kmap(const struct chp_sysroot *s);
+/* The architecture (sysroot_arch.c), after the release and kcore are read. */
+int chp_sysroot_read_arch(struct chp_sysroot *s);
 
 #endif

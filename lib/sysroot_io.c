@@ -128,6 +128,14 @@ int chp_sysroot_openat(const struct chp_sysroot *s, const char *path, int flags)
 	return open_resolved(s, rel, flags);
 }
 
+/* -EXDEV: a link out of the sysroot; -ELOOP: links that never end (a loop, or over 40). */
+static int refuse_link(const struct chp_sysroot *s, const char *path, int why)
+{
+	return chp_fail(-EINVAL, "%s%s: %s: refused", s->prefix, path,
+			why == -ELOOP ? "a symbolic link loop (or more than 40 links in a row)"
+				      : "a symbolic link that leads out of the sysroot");
+}
+
 int chp_sysroot_exists(const struct chp_sysroot *s, const char *path)
 {
 	int fd = chp_sysroot_openat(s, path, O_PATH);
@@ -149,8 +157,7 @@ int chp_sysroot_open_regular(struct chp_sysroot *s, const char *path, const char
 
 	*out = -1;
 	if (fd == -EXDEV || fd == -ELOOP)
-		return chp_fail(-EINVAL, "%s%s: a symbolic link that leads out of the sysroot: "
-				"refused", s->prefix, path);
+		return refuse_link(s, path, fd);
 	if (fd == -ENOENT || fd == -ENOTDIR || fd == -EACCES || fd == -EPERM) {
 		if (meaning)
 			chp_sysroot_note_absent(s, path, fd == -ENOENT || fd == -ENOTDIR
@@ -302,8 +309,7 @@ int chp_sysroot_opendir(struct chp_sysroot *s, const char *path, DIR **dir)
 
 	*dir = NULL;
 	if (fd == -EXDEV || fd == -ELOOP)
-		return chp_fail(-EINVAL, "%s%s: a symbolic link that leads out of the sysroot: "
-				"refused", s->prefix, path);
+		return refuse_link(s, path, fd);
 	if (fd == -ENOTDIR && chp_sysroot_exists(s, path))
 		return chp_fail(-EINVAL, "%s%s: not a directory", s->prefix, path);
 	if (fd < 0)

@@ -13,11 +13,30 @@
 #include "internal.h"
 #include "sysroot_internal.h"
 
+/*
+ * An address as the kernel prints it (%0*llx): hex digits only, at most 16;
+ * no sign, no "0x", no space (strtoull would take them).
+ */
+static const char *parse_hex(const char *p, uint64_t *out)
+{
+	const char *start = p;
+	uint64_t v = 0;
+
+	while (isxdigit((unsigned char)*p) && p - start < 16) {
+		int c = tolower((unsigned char)*p++);
+		v = v << 4 | (uint64_t)(isdigit(c) ? c - '0' : c - 'a' + 10);
+	}
+	if (p == start || isxdigit((unsigned char)*p) || (p - start == 1 && *start == '0' && *p == 'x'))
+		return NULL;
+	*out = v;
+	return p;
+}
+
 static int parse_line(const char *path, unsigned lineno, const char *line,
 		      struct chp_iomem_entry *e)
 {
 	const char *p = line;
-	char *end;
+	const char *end;
 	unsigned spaces = 0;
 
 	while (*p == ' ') {
@@ -29,13 +48,12 @@ static int parse_line(const char *path, unsigned lineno, const char *line,
 	e->depth = spaces / 2;
 	if (!isxdigit((unsigned char)*p))
 		return chp_fail(-EINVAL, "%s:%u: expected START-END : NAME", path, lineno);
-	errno = 0;
-	e->start = strtoull(p, &end, 16);
-	if (errno || *end != '-')
+	end = parse_hex(p, &e->start);
+	if (!end || *end != '-')
 		return chp_fail(-EINVAL, "%s:%u: bad start address", path, lineno);
 	p = end + 1;
-	e->last = strtoull(p, &end, 16);
-	if (errno || end == p || strncmp(end, " : ", 3))
+	end = parse_hex(p, &e->last);
+	if (!end || strncmp(end, " : ", 3))
 		return chp_fail(-EINVAL, "%s:%u: bad end address or missing ' : '", path, lineno);
 	if (e->last < e->start)
 		return chp_fail(-EINVAL, "%s:%u: end before start", path, lineno);
@@ -57,6 +75,47 @@ static bool is_system_ram(const char *name)
 	       (!strncmp(name, "System RAM (", 12) && len > 13 && name[len - 1] == ')');
 }
 
+/* Where the entry before sits at each depth: the kernel's resource tree. */
+#define IOMEM_MAX_DEPTH 32
+struct iomem_tree {
+	unsigned depth;                       /* of the last entry; 0 before any */
+	bool any;
+	struct chp_range at[IOMEM_MAX_DEPTH]; /* the last entry at each depth up to `depth` */
+};
+
+/*
+ * A resource lies inside its parent, and siblings are in address order
+ * without overlap (__request_resource() refuses a conflict).  Unprivileged,
+ * every address reads 0: nothing to check then.
+ */
+static int check_place(const char *path, unsigned lineno, const struct chp_iomem_entry *e,
+		       struct iomem_tree *t)
+{
+	bool zero = !e->start && !e->last;
+
+	if (e->depth >= IOMEM_MAX_DEPTH || (e->depth && (!t->any || e->depth > t->depth + 1)))
+		return chp_fail(-EINVAL, "%s:%u: indented %u levels below the line before", path,
+				lineno, e->depth - (t->any ? t->depth : 0));
+	if (!zero && e->depth) {
+		const struct chp_range *parent = &t->at[e->depth - 1];
+		if ((parent->start || parent->last) && (e->start < parent->start || e->last > parent->last))
+			return chp_fail(-EINVAL, "%s:%u: %#" PRIx64 "-%#" PRIx64 " is not inside its parent "
+					"%#" PRIx64 "-%#" PRIx64, path, lineno, e->start, e->last,
+					parent->start, parent->last);
+	}
+	if (!zero && t->any && e->depth <= t->depth) {
+		const struct chp_range *before = &t->at[e->depth];
+		if ((before->start || before->last) && e->start <= before->last)
+			return chp_fail(-EINVAL, "%s:%u: %#" PRIx64 "-%#" PRIx64 " overlaps or precedes the "
+					"entry before it at its level (%#" PRIx64 "-%#" PRIx64 ")", path,
+					lineno, e->start, e->last, before->start, before->last);
+	}
+	t->at[e->depth] = (struct chp_range){ e->start, e->last };
+	t->depth = e->depth;
+	t->any = true;
+	return 0;
+}
+
 int chp_sysroot_parse_iomem(struct chp_sysroot *s, const char *text, const char *path)
 {
 	const char *p = text;
@@ -74,6 +133,7 @@ int chp_sysroot_parse_iomem(struct chp_sysroot *s, const char *text, const char 
 	 * already covered it.
 	 */
 	uint64_t walk_next = 0;
+	struct iomem_tree tree = { 0 };
 
 	while (*p && !err) {
 		const char *nl = strchr(p, '\n');
@@ -91,7 +151,14 @@ int chp_sysroot_parse_iomem(struct chp_sysroot *s, const char *text, const char 
 		p = nl ? nl + 1 : p + len;
 		if (!len)
 			continue;
+		if (strchr(line, '\r')) {
+			err = chp_fail(-EINVAL, "%s:%u: a carriage return (CR line ends are not the "
+				       "kernel's)", path, lineno);
+			break;
+		}
 		err = parse_line(path, lineno, line, &e);
+		if (!err)
+			err = check_place(path, lineno, &e, &tree);
 		if (err)
 			break;
 		struct chp_iomem_entry *grown = realloc(s->iomem, (s->niomem + 1) * sizeof(*grown));

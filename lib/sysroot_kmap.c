@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,32 @@ int chp_sysroot_read_kallsyms(struct chp_sysroot *s)
 	return 0;
 }
 
+/*
+ * x86_64's kernel map: __START_KERNEL_map and KERNEL_IMAGE_SIZE (1 GiB with
+ * KASLR, 512 MiB without): _text and _end lie in it, whatever KASLR chose.
+ */
+#define KERNEL_MAP_START 0xffffffff80000000ull
+#define KERNEL_MAP_END (KERNEL_MAP_START + (1ull << 30))
+
+int chp_sysroot_check_kmap(const struct chp_sysroot *s)
+{
+	static const char path[] = "/proc/kallsyms";
+
+	if (s->arch[0] && strcmp(s->arch, "x86_64"))
+		return 0; /* the live builder refuses it; status does not use them */
+	if (s->has_text_vaddr && (s->text_vaddr < KERNEL_MAP_START || s->text_vaddr >= KERNEL_MAP_END))
+		return chp_fail(-EINVAL, "%s%s: _text %#" PRIx64 " is outside x86_64's kernel map "
+				"[%#llx, %#llx)", s->prefix, path, s->text_vaddr, KERNEL_MAP_START,
+				KERNEL_MAP_END);
+	if (s->has_text_vaddr && s->end_vaddr &&
+	    (s->end_vaddr <= s->text_vaddr || s->end_vaddr > KERNEL_MAP_END))
+		return chp_fail(-EINVAL, "%s%s: _end %#" PRIx64 " is %s: the image _text.._end "
+				"must lie in x86_64's kernel map, at most KERNEL_IMAGE_SIZE (1 GiB)",
+				s->prefix, path, s->end_vaddr,
+				s->end_vaddr <= s->text_vaddr ? "not past _text" : "past the kernel map's end");
+	return 0;
+}
+
 static bool is_ram_start(const struct chp_sysroot *s, uint64_t paddr)
 {
 	for (size_t i = 0; i < chp_ranges_count(s->system_ram); i++)
@@ -117,6 +144,7 @@ int chp_sysroot_read_kcore(struct chp_sysroot *s)
 	 */
 	if (n < 64 || memcmp(head, "\x7f" "ELF", 4) || head[4] != 2 || head[5] != 1)
 		return 0;
+	s->kcore_machine = chp_get16(head + 18, false); /* the running kernel's ELF_ARCH */
 	uint64_t phoff = chp_get64(head + 32, false);
 	uint16_t phentsize = chp_get16(head + 54, false), phnum = chp_get16(head + 56, false);
 	if (phentsize != 56 || phoff < 64 || phoff > (uint64_t)n ||

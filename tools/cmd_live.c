@@ -177,6 +177,8 @@ int cmd_elfcorehdr(int argc, char **argv)
 			return EXIT_USAGE;
 		tool_table_free(probe);
 	}
+	if (output && (rc = tool_check_output("elfcorehdr", "-o", output)))
+		return rc;
 	rc = open_live(sysroot, &s, &m);
 	if (rc)
 		return rc;
@@ -194,11 +196,15 @@ int cmd_elfcorehdr(int argc, char **argv)
 	}
 	size_t room = chp_crashmem_segment_size(m), len = 0;
 	uint8_t *buf = rc ? NULL : calloc(1, room);
-	if (!rc && (!buf || chp_ranges_new(&ranges) ||
-		    (exact ? chp_crashmem_expected(m, ranges) : chp_crashmem_header_ranges(m, ranges)) ||
-		    chp_crashmem_build_header_from(m, ranges, buf, room, &len))) {
-		tool_error("elfcorehdr: %s", buf ? tool_why() : "out of memory");
-		rc = EXIT_SYSTEM;
+	int built = rc ? 0 : !buf ? -ENOMEM : chp_ranges_new(&ranges);
+	if (!rc && !built)
+		built = exact ? chp_crashmem_expected(m, ranges) : chp_crashmem_header_ranges(m, ranges);
+	if (!rc && !built)
+		built = chp_crashmem_build_header_from(m, ranges, buf, room, &len);
+	if (built) {
+		/* The library's message names the header already ("elfcorehdr: ..."). */
+		tool_error("%s", built == -ENOMEM ? "elfcorehdr: out of memory" : tool_why());
+		rc = tool_input_exit(built);
 	}
 	bool vmci = chp_machine_vmcoreinfo(m).size != 0;
 	if (!rc && !vmci)
@@ -219,6 +225,9 @@ int cmd_elfcorehdr(int argc, char **argv)
 		size_t nr = chp_ranges_count(ranges), phnum = notes + vmci + (t ? 1 : 0) + nr;
 		uint64_t text_paddr = t ? t->paddr : 0, text_vaddr = t ? t->vaddr : 0;
 		bool kaslr_known = chp_sysroot_text_vaddr(s, &(uint64_t){ 0 }, &(uint64_t){ 0 });
+		/* RAM LOADs' p_vaddr: KASLR moves page_offset_base too; only kcore shows it. */
+		bool dm_known = chp_sysroot_direct_map(s, &(uint64_t){ 0 });
+		uint64_t dm = chp_machine_direct_map(m);
 		uint64_t total = 0;
 		chp_ranges_total_bytes(ranges, &total);
 		if (as_json) {
@@ -239,6 +248,8 @@ int cmd_elfcorehdr(int argc, char **argv)
 				json_bool(&j, "kernel_text_vaddr_from_kallsyms", kaslr_known);
 			}
 			json_uint(&j, "memory_bytes", total);
+			json_hex(&j, "direct_map", dm);
+			json_bool(&j, "direct_map_from_kcore", dm_known);
 			json_array_open(&j, "memory");
 			print_ranges(ranges, &table, &j);
 			json_array_close(&j);
@@ -259,7 +270,10 @@ int cmd_elfcorehdr(int argc, char **argv)
 				       kaslr_known ? "" : " (no kallsyms: the non-randomized _text)");
 			else
 				printf("  kernel text:  no (no Kernel code in /proc/iomem)\n");
-			printf("  memory:       %s in %zu ranges\n\n", tool_format_size(total, b), nr);
+			printf("  memory:       %s in %zu ranges, at the direct map %#" PRIx64 "%s\n\n",
+			       tool_format_size(total, b), nr, dm,
+			       dm_known ? "" : " (no /proc/kcore: the non-randomized base; with KASLR "
+					       "the RAM LOADs' virtual addresses are wrong)");
 			if (print_ranges(ranges, &table, NULL))
 				rc = EXIT_SYSTEM;
 		}

@@ -35,7 +35,8 @@ static const char status_usage[] =
 	"The first line is the verdict: \"ready, and crash hotplug keeps it true\",\n"
 	"\"ready, but stale after hotplug: ...\" or \"not ready: ...\".\n"
 	"\n"
-	"Exit status: 0 ready, 6 ready but stale after hotplug, 7 not ready,\n"
+	"Exit status: 0 ready, 6 ready but stale after hotplug, 7 not ready (no\n"
+	"dump, or one missing memory present now),\n"
 	"2 usage or DIR not a machine's root, 3 a file that is there but malformed,\n"
 	"4 system error.\n";
 
@@ -204,7 +205,9 @@ static void judge_kdump(struct facts *f)
 			    "without the hotplug flag)");
 		fix_hotplug_load(x, c);
 	}
-	if (memhp == 1 && chp_sysroot_kernel_image(s, &(struct chp_range){ 0, 0 })) {
+	const char *arch = chp_sysroot_arch(s, NULL);
+	if (memhp == 1 && chp_sysroot_kernel_image(s, &(struct chp_range){ 0, 0 }) &&
+	    (!arch[0] || !strcmp(arch, "x86_64"))) {
 		x = finding(f, "x86-removal-kept", SEV_WARNING,
 			    "x86: after a DIMM is hot-removed the kernel's update still lists it (the "
 			    "range is a resource at MEM_OFFLINE); the dump then holds wrong bytes for "
@@ -212,11 +215,15 @@ static void judge_kdump(struct facts *f)
 		fix(x, "'crashhp watch --reload CMD' reloads after removals.");
 	}
 	if (f->slots && f->needed > f->slots) {
-		x = finding(f, "elfcorehdr-room", SEV_STALE,
-			    "the elfcorehdr holds %" PRIu64 " program headers, %" PRIu64 " are needed "
-			    "now: CPUs or ranges beyond it are missing from a dump", f->slots, f->needed);
+		/* Missing now, not after a change: a dump taken now lacks them. */
+		x = finding(f, "elfcorehdr-room", SEV_NOT_READY,
+			    "the elfcorehdr is too small: it holds %" PRIu64 " program headers, %" PRIu64
+			    " are needed now, so a dump taken now misses the CPUs or memory beyond it",
+			    f->slots, f->needed);
 		fix(x, "boot a kernel with a larger CONFIG_NR_CPUS or CRASH_MAX_MEMORY_RANGES, or "
-		       "reload after each change ('crashhp watch --reload CMD').");
+		       "load the image with kexec_load without the hotplug flag (kexec -p, not -s), "
+		       "which sizes the header for the machine as it is, and reload after each change "
+		       "('crashhp watch --reload CMD').");
 	}
 	/*
 	 * The header's room as the kernel sized it (arch_crash_get_elfcorehdr_size():
@@ -271,6 +278,13 @@ static void gather(struct facts *f)
 		judge_fadump(f);
 	else
 		judge_kdump(f);
+	const char *arch_from, *arch = chp_sysroot_arch(s, &arch_from);
+	if (arch[0] && strcmp(arch, "x86_64")) {
+		x = finding(f, "arch-not-modelled", SEV_WARNING,
+			    "the machine is %s (%s says): crashhp cannot predict this architecture's "
+			    "live header; elfcorehdr, verify and watch refuse it", arch, arch_from);
+		fix(x, "judge the loaded header from a dump ('crashhp inspect' of a vmcore).");
+	}
 	if (chp_sysroot_iomem_zeroed(s)) {
 		x = finding(f, "iomem-hidden", SEV_INFO,
 			    "/proc/iomem reads zeros without privilege: System RAM and the crashkernel's "
@@ -278,10 +292,15 @@ static void gather(struct facts *f)
 		fix(x, "run as root for exact ranges.");
 	}
 	if (f->blocks_offline) {
+		/* verify's rule too (an offline-memory note): the kernel keeps them. */
 		x = finding(f, "offline-blocks", SEV_INFO,
-			    "%zu memory blocks are offline: they are not in a correct dump",
-			    f->blocks_offline);
-		fix(x, "nothing, unless they should be online.");
+			    "%zu memory block%s offline: the kernel's header keeps %s (still System "
+			    "RAM), and a dump holds what %s held when %s went offline",
+			    f->blocks_offline, f->blocks_offline == 1 ? " is" : "s are",
+			    f->blocks_offline == 1 ? "it" : "them", f->blocks_offline == 1 ? "it" : "they",
+			    f->blocks_offline == 1 ? "it" : "they");
+		fix(x, "nothing, unless they should be online ('crashhp elfcorehdr --exact' leaves "
+		       "them out).");
 	}
 	if (f->possible > f->present) {
 		x = finding(f, "cpus-hot-addable", SEV_INFO,

@@ -413,11 +413,8 @@ static int parse_args(struct watch *w, int argc, char **argv)
 	}
 	if (tool_check_sysroot("watch", w->model.sysroot))
 		return EXIT_USAGE;
-	if (w->model.output && !tool_output_replaceable(w->model.output)) {
-		tool_error("watch: -o %s: not a regular file (a link, device, FIFO or directory), "
-			   "which replacing the header would destroy", w->model.output);
-		return EXIT_USAGE;
-	}
+	if (w->model.output && tool_check_output("watch", "-o", w->model.output))
+		return EXIT_BAD_INPUT;
 	if (w->reload.cmd && !strcmp(w->reload.cmd, "auto")) {
 		const char *chose = NULL;
 		int err = reload_resolve_auto(&w->reload, &chose);

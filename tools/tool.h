@@ -77,6 +77,12 @@ const char *tool_format_size(uint64_t bytes, char buf[32]);
 int tool_write_file_atomic(const char *path, const void *buf, size_t len);
 /* PATH is absent or a regular file (not a link, device, FIFO or directory): -EINVAL above otherwise. */
 bool tool_output_replaceable(const char *path);
+/*
+ * An output named on the command line that is there but not a regular file:
+ * said (CMD: OPTION PATH: ...), and EXIT_BAD_INPUT as crashhp(1) has it for
+ * every command; EXIT_OK otherwise.
+ */
+int tool_check_output(const char *cmd, const char *option, const char *path);
 /* 0 when a file can be created beside `path` (its directory), else -errno. */
 int tool_output_dir_writable(const char *path);
 /* CPUs whose crash_notes place is known (a live machine shows present ones). */

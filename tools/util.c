@@ -95,6 +95,15 @@ bool tool_output_replaceable(const char *path)
 	return chp_outfile_check(path) == 0;
 }
 
+int tool_check_output(const char *cmd, const char *option, const char *path)
+{
+	if (tool_output_replaceable(path))
+		return EXIT_OK;
+	tool_error("%s: %s %s: not a regular file (a link, device, FIFO or directory), which "
+		   "replacing the output would destroy", cmd, option, tool_name(path));
+	return EXIT_BAD_INPUT;
+}
+
 int tool_output_dir_writable(const char *path)
 {
 	const char *slash = strrchr(path, '/');

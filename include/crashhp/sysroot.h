@@ -56,6 +56,12 @@ void chp_sysroot_free(struct chp_sysroot *s);
 const char *chp_sysroot_prefix(const struct chp_sysroot *s);
 /* "" when unknown. */
 const char *chp_sysroot_release(const struct chp_sysroot *s);
+/*
+ * The machine's architecture as uname -m names it ("x86_64", "ppc64le"), and
+ * in *from (when not NULL) the file that told it; "" (and NULL) when nothing
+ * in the sysroot says.
+ */
+const char *chp_sysroot_arch(const struct chp_sysroot *s, const char **from);
 const char *chp_sysroot_cmdline(const struct chp_sysroot *s);
 /* Files that were absent, one per line, each "/path: what it means". */
 const char *chp_sysroot_absent(const struct chp_sysroot *s);

@@ -641,7 +641,7 @@ def hostile_path_json(work):
 
 
 def output_not_a_file(work):
-    """-o naming a FIFO or a link (as /dev/stdout is) is refused, exit 2, and left as it was:
+    """-o naming a FIFO or a link (as /dev/stdout is) is refused, exit 3, and left as it was:
     the header's rename would swap it for a regular file."""
     root = fixture(work, "vm-dimms")
     fifo, link = os.path.join(root, "fifo"), os.path.join(root, "link")
@@ -650,8 +650,8 @@ def output_not_a_file(work):
     for path, kind in ((fifo, "a FIFO"), (link, "a link")):
         # No message sent: watch refuses before reading its socket, which may be closed by then.
         rc, lines, err = watch(["--sysroot", root, "-o", path], [])
-        check(rc == 2 and "not a regular file" in err and not lines,
-              f"-o {kind}: refused, exit 2 ({rc}: {err.strip()})")
+        check(rc == 3 and "not a regular file" in err and not lines,
+              f"-o {kind}: refused, exit 3 ({rc}: {err.strip()})")
     check(os.path.islink(link) and stat.S_ISFIFO(os.lstat(fifo).st_mode), "both left as they were")
 
 
