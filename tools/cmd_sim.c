@@ -245,6 +245,10 @@ static int parse_args(int argc, char **argv, struct sim_args *a)
 		tool_usage_error("sim", "one SCENARIO at most, not also '%s'", argv[optind]);
 		return EXIT_USAGE;
 	}
+	if (a->print_default && a->scenario) {
+		tool_usage_error("sim", "--print-default takes no arguments, not '%s'", a->scenario);
+		return EXIT_USAGE;
+	}
 	/* --vmcore alone is the one-crash machine's; beside a SCENARIO, that run's dumps. */
 	if (a->vmcore && !a->scenario)
 		a->single = true;

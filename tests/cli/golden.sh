@@ -81,6 +81,7 @@ mask() {
 	run inspect ppc64.hdr
 	run sim --arch ppc64le --ram 512M --crashkernel 64M --cpus 2 --load segments-hotplug
 	run sim --print-default
+	run sim --print-default extra
 	printf 'arch x86_64\nram 2G\nadd-dimm 1G\ncpus 4\n' >late.scn
 	run sim late.scn
 	printf 'ram 2G\n  grow-memory 3G 512Q\n' >bad.scn

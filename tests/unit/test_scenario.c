@@ -53,6 +53,29 @@ static void test_scenario__errors_name_line_and_column(void **state)
 	expect_error("cpus 64:4:4\narch x86_64\n", "t.scn:2:1: 'arch' must come before");
 }
 
+/* A setting given twice is an error naming both lines, for every setting: none silently wins. */
+static void test_scenario__settings_given_once(void **state)
+{
+	static const char *const settings[] = {
+		"arch x86_64", "cpus 4", "nr-cpus 64", "max-ranges 64", "ram 1G", "block 128M",
+		"crashkernel 256M", "load file", "policies robust", "seed 1", "crash-every 2",
+		"crash-during 1", "concurrent 2 3 4",
+	};
+	char text[128], want[96];
+
+	for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++) {
+		const char *word_end = strchr(settings[i], ' ');
+		int len = (int)(word_end - settings[i]);
+		snprintf(text, sizeof(text), "%s\n# between\n%s\n", settings[i], settings[i]);
+		snprintf(want, sizeof(want), "t.scn:3:1: '%.*s' is already set on line 1; a setting is "
+			 "given once", len, settings[i]);
+		expect_error(text, want);
+	}
+	/* The reviewer's case: two values, the first one a line of its own. */
+	expect_error("cpus 4\nram 1G\nram 2G\n", "t.scn:3:1: 'ram' is already set on line 2");
+	(void)state;
+}
+
 static void test_scenario__settings_and_actions(void **state)
 {
 	struct chp_scenario *sc;
@@ -533,6 +556,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scenario__errors_name_line_and_column),
+		cmocka_unit_test(test_scenario__settings_given_once),
 		cmocka_unit_test(test_scenario__settings_and_actions),
 		cmocka_unit_test(test_scenario__default_counts),
 		cmocka_unit_test(test_scenario__crash_cpu_vmcore_has_every_online_cpu),
