@@ -425,6 +425,45 @@ int chp_capture_vmcore_holes(const struct chp_machine *m, const struct chp_kimag
 	return capture_to(m, img, path, info, NULL, true);
 }
 
+/* The file write_vmcore() lays out: page-rounded headers and notes, then each LOAD's pages. */
+static uint64_t vmcore_file_size(const struct chp_elfcore *core, const struct notes *notes)
+{
+	size_t phnum = chp_elfcore_phnum(core), nkept = 0;
+	uint64_t size = 0;
+
+	for (size_t i = 0; i < phnum; i++) {
+		const struct chp_elf_phdr *p = chp_elfcore_phdr(core, i);
+		nkept += p->type != CHP_PT_NOTE;
+		if (p->type == CHP_PT_LOAD)
+			size += chp_round_up(p->offset + p->memsz, CHP_PAGE_SIZE) -
+				chp_round_down(p->offset, CHP_PAGE_SIZE);
+	}
+	return size + chp_round_up(CHP_ELF_EHDR_SIZE + (1 + nkept) * CHP_ELF_PHDR_SIZE, CHP_PAGE_SIZE) +
+	       chp_round_up(notes->len, CHP_PAGE_SIZE);
+}
+
+/*
+ * Every page is written (verify compares each byte), so the file takes its
+ * whole size on disk: refused before the first byte rather than failing with
+ * ENOSPC hours into a TiB, the disk full for everyone meanwhile.
+ */
+static int check_room(const char *path, uint64_t need)
+{
+	uint64_t avail;
+	int err = chp_outfile_room(path, &avail);
+
+	if (err)
+		return chp_fail(err, "%s: looking at its file system's free space: %s", path,
+				strerror(-err));
+	if (avail >= need)
+		return 0;
+	const char *slash = strrchr(path, '/');
+	int dirlen = slash ? (slash == path ? 1 : (int)(slash - path)) : 1;
+	return chp_fail(-ENOSPC, "%.*s has %" PRIu64 " MiB free, the vmcore takes %" PRIu64
+			" MiB (%" PRIu64 " bytes): not written", dirlen, slash ? path : ".",
+			avail >> 20, (need + (1u << 20) - 1) >> 20, need);
+}
+
 static int capture_to(const struct chp_machine *m, const struct chp_kimage *img,
 		      const char *path, struct chp_capture_info *info,
 		      const struct chp_progress *progress, bool holes)
@@ -439,6 +478,11 @@ static int capture_to(const struct chp_machine *m, const struct chp_kimage *img,
 	err = chp_capture_view_new(&v, m, img, info);
 	if (err)
 		return err;
+	err = check_room(path, vmcore_file_size(v->core, &v->notes));
+	if (err) {
+		chp_capture_view_free(v);
+		return err;
+	}
 	/* Written whole under a temporary name beside the target, or not at all. */
 	fd = chp_outfile_create(path, &tmp);
 	if (fd < 0) {

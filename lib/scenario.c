@@ -55,6 +55,7 @@ struct parser {
 	bool acted;     /* an action has come: settings are closed */
 	unsigned machine_line; /* the first line setting what arch resets (cpus, ram ...) */
 	unsigned reading; /* the line of a reload-read awaiting its reload-syscall */
+	unsigned set_on[48]; /* by directives[] index: the line that gave a setting */
 };
 
 static int perr(const struct parser *p, const char *at, const char *fmt, ...)
@@ -153,6 +154,9 @@ unsigned chp_scenario_setting_line(const struct chp_scenario *sc, const char *wh
 			line = sc->setting_line[s];
 	return line;
 }
+
+_Static_assert(sizeof(directives) / sizeof(directives[0]) <= sizeof(((struct parser *)0)->set_on) /
+	       sizeof(unsigned), "struct parser's set_on has a slot for each directive");
 
 static int setting(struct parser *p, const char *word, char **arg, int nargs)
 {
@@ -332,6 +336,11 @@ static int parse_line(struct parser *p, char *line)
 		if (d->op < 0) {
 			if (p->acted)
 				return perr(p, tok[0], "'%s' must come before the first action", d->word);
+			/* A second value would silently win: which one the author meant is not ours to guess. */
+			if (p->set_on[i])
+				return perr(p, tok[0], "'%s' is already set on line %u; a setting is given "
+					    "once", d->word, p->set_on[i]);
+			p->set_on[i] = p->line;
 			/* arch sets every machine default (chp_lab_spec_init()): it would drop these unsaid. */
 			if (!strcmp(d->word, "arch") && p->machine_line)
 				return perr(p, tok[0], "'arch' must come before the machine's settings (line "

@@ -251,6 +251,10 @@ static int parse_args(int argc, char **argv, struct sim_args *a)
 		tool_usage_error("sim", "one SCENARIO at most, not also '%s'", argv[optind]);
 		return EXIT_USAGE;
 	}
+	if (a->print_default && a->scenario) {
+		tool_usage_error("sim", "--print-default takes no arguments, not '%s'", a->scenario);
+		return EXIT_USAGE;
+	}
 	/* --vmcore alone is the one-crash machine's; beside a SCENARIO, that run's dumps. */
 	if (a->vmcore && !a->scenario)
 		a->single = true;
@@ -498,6 +502,11 @@ static int run(const struct sim_args *a, struct chp_machine *m, struct chp_kimag
 	tool_progress_begin(&prog, "writing the vmcore", true);
 	err = chp_capture_vmcore_progress(m, img, res->vmcore, &res->cap, &hook);
 	tool_progress_end(&prog);
+	if (err == -ENOSPC) {
+		tool_error("sim: no dump: %s; point %s at a file system with room, or give a smaller "
+			   "--ram", tool_why(), a->vmcore ? "--vmcore" : "TMPDIR");
+		return EXIT_SYSTEM;
+	}
 	if (err) {
 		/* The capture refused (no dump), or the dump could not be written (its name said). */
 		bool no_dump = err == -EFAULT || err == -ENODATA || err == -EBADMSG || err == -EINVAL;
@@ -547,9 +556,10 @@ static int run_single(struct sim_args a)
 			rc = EXIT_SYSTEM;
 			goto out;
 		}
-		if (!mkdtemp(tmpl)) {
+		int e = tool_cleanup_mkdtemp(tmpl); /* removed by a SIGINT or SIGTERM too */
+		if (e) {
 			tool_error("sim: making a temporary directory in %s (TMPDIR): %s", tmpdir,
-				   strerror(errno));
+				   strerror(-e));
 			rc = EXIT_SYSTEM;
 			goto out;
 		}
@@ -561,6 +571,7 @@ static int run_single(struct sim_args a)
 			goto out;
 		}
 		res.vmcore = tmp_path;
+		tool_cleanup_own_file(tmp_path); /* past PATH_MAX, only the partial is tracked */
 	} else {
 		res.vmcore = a.vmcore;
 	}
@@ -578,6 +589,7 @@ static int run_single(struct sim_args a)
 		rmdir(tmpl);
 	}
 out:
+	tool_cleanup_forget();
 	free(tmp_path);
 	free(tmpl);
 	chp_verify_report_free(res.report);

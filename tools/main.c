@@ -91,6 +91,7 @@ int main(int argc, char **argv)
 	 * reports (a --vmcore, a flattened dump rearranged into TMPDIR).
 	 */
 	signal(SIGXFSZ, SIG_IGN);
+	tool_cleanup_on_signals();
 	if (tool_text_stdout()) {
 		tool_error("standard output: %s", strerror(errno));
 		return EXIT_SYSTEM;

@@ -73,6 +73,18 @@ bool tool_parse_uint(const char *s, unsigned long long max, unsigned long long *
 /* "1 GiB", "768 MiB", "4 KiB", "123 B": exact when it can be. */
 const char *tool_format_size(uint64_t bytes, char buf[32]);
 
+/*
+ * On SIGINT, SIGTERM or SIGHUP (those not ignored), remove every output's
+ * temporary file and the directory and file recorded below, then die of the
+ * signal (cleanup.c).  tool_cleanup_mkdtemp() is mkdtemp(3) with the
+ * directory recorded (0 or -errno); tool_cleanup_own_file() records a file
+ * (-ENAMETOOLONG past PATH_MAX); tool_cleanup_forget() drops both.
+ */
+void tool_cleanup_on_signals(void);
+int tool_cleanup_mkdtemp(char *tmpl);
+int tool_cleanup_own_file(const char *file);
+void tool_cleanup_forget(void);
+
 /* Write a whole file under a temporary name, then rename it into place. */
 int tool_write_file_atomic(const char *path, const void *buf, size_t len);
 /* PATH is absent or a regular file (not a link, device, FIFO or directory): -EINVAL above otherwise. */

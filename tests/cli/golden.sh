@@ -84,8 +84,12 @@ mask() {
 	run inspect ppc64.hdr
 	run sim --arch ppc64le --ram 512M --crashkernel 64M --cpus 2 --load segments-hotplug
 	run sim --print-default
+	run sim --print-default extra
 	printf 'arch x86_64\nram 2G\nadd-dimm 1G\ncpus 4\n' >late.scn
 	run sim late.scn
+	# a setting given twice: both lines named, not the last silently taken
+	printf 'ram 1G\ncpus 4\nram 2G\n' >twice.scn
+	run sim twice.scn
 	printf 'ram 2G\n  grow-memory 3G 512Q\n' >bad.scn
 	run sim bad.scn
 	run sim --ram 1G bad.scn

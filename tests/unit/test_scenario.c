@@ -89,17 +89,40 @@ static void expect_machine_error(const char *text, const char *where_and_what)
  */
 static void test_scenario__machine_errors_name_the_setting_line(void **state)
 {
-	expect_machine_error("# c\nram 2G\ncpus 4:8:8\nram 4G\n",
+	expect_machine_error("# c\nram 2G\ncpus 4:8:8\nblock 128M\n",
 			     "t.scn:3: machine: cpus_present: 8, must be 1..4 (possible)");
 	expect_machine_error("cpus 4:4:8\n", "t.scn:1: machine: cpus_online: 8");
 	expect_machine_error("cpus 8\nnr-cpus 4\n", "t.scn:2: machine: cpus_possible: 8");
 	expect_machine_error("ram 100M\n", "t.scn:1: machine: boot_ram: 100 MiB");
 	expect_machine_error("block 256M\nram 384M\ncpus 2\n", "t.scn:2: machine: boot_ram: 384 MiB");
 	expect_machine_error("ram 2G\nblock 100M\n", "t.scn:2: machine: block_size:");
-	expect_machine_error("crashkernel 3M\nram 2G\ncrashkernel 1000K\n",
-			     "t.scn:3: machine: crashkernel_size:");
+	expect_machine_error("block 128M\ncrashkernel 1000K\nram 2G\n",
+			     "t.scn:2: machine: crashkernel_size:");
 	expect_machine_error("arch ppc64\nram 1G\ncrashkernel 1G\n", "t.scn:3: machine: boot_ram:");
 	expect_machine_error("nr-cpus 60000\nmax-ranges 60000\n", "t.scn:2: machine: nr_cpus_config");
+	(void)state;
+}
+
+/* A setting given twice is an error naming both lines, for every setting: none silently wins. */
+static void test_scenario__settings_given_once(void **state)
+{
+	static const char *const settings[] = {
+		"arch x86_64", "cpus 4", "nr-cpus 64", "max-ranges 64", "ram 1G", "block 128M",
+		"crashkernel 256M", "load file", "policies robust", "seed 1", "crash-every 2",
+		"crash-during 1", "concurrent 2 3 4",
+	};
+	char text[128], want[96];
+
+	for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++) {
+		const char *word_end = strchr(settings[i], ' ');
+		int len = (int)(word_end - settings[i]);
+		snprintf(text, sizeof(text), "%s\n# between\n%s\n", settings[i], settings[i]);
+		snprintf(want, sizeof(want), "t.scn:3:1: '%.*s' is already set on line 1; a setting is "
+			 "given once", len, settings[i]);
+		expect_error(text, want);
+	}
+	/* The reviewer's case: two values, the first one a line of its own. */
+	expect_error("cpus 4\nram 1G\nram 2G\n", "t.scn:3:1: 'ram' is already set on line 2");
 	(void)state;
 }
 
@@ -584,6 +607,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scenario__errors_name_line_and_column),
 		cmocka_unit_test(test_scenario__machine_errors_name_the_setting_line),
+		cmocka_unit_test(test_scenario__settings_given_once),
 		cmocka_unit_test(test_scenario__settings_and_actions),
 		cmocka_unit_test(test_scenario__default_counts),
 		cmocka_unit_test(test_scenario__crash_cpu_vmcore_has_every_online_cpu),
