@@ -548,6 +548,38 @@ int crash_slots_sync(struct crash_slots *cs, const struct range *want, size_t nr
 	return err;
 }
 
+int crash_slots_add_except(struct crash_slots *cs, u64 start, u64 last, const struct range *out,
+			   size_t nr, bool *changed)
+{
+	u64 end;
+	size_t k;
+	int err;
+
+	while (start <= last) {
+		/* The first piece from @start that no excluded range touches. */
+		end = last;
+		for (k = 0; k < nr; k++) {
+			if (out[k].end < start || out[k].start > end)
+				continue;
+			if (out[k].start <= start)
+				break;
+			end = out[k].start - 1;
+		}
+		if (k < nr) {
+			/* @start is left out: go past what covers it. */
+			if (out[k].end >= last)
+				return 0;
+			start = out[k].end + 1;
+			continue;
+		}
+		err = crash_slots_add(cs, start, end, changed);
+		if (err || end == last)
+			return err;
+		start = end + 1;
+	}
+	return 0;
+}
+
 int crash_slots_walk(const struct crash_slots *cs, int (*fn)(void *arg, u64 start, u64 last),
 		     void *arg)
 {
