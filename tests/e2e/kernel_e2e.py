@@ -480,10 +480,12 @@ def kunit(kdir, names):
         if not ok:
             failures += 1
             print(f"kunit, {name}: suite {suite or 'not reported'}; console in {work}/console.log")
-            for l in lines:
-                if "not ok" in l or "EXPECTATION FAILED" in l or "ASSERTION FAILED" in l \
-                        or "FAIL" in l:
+            # Each failure's line and the message KUnit prints after it.
+            for i, l in enumerate(lines):
+                if "not ok" in l or "FAILED at" in l:
                     print(f"  {l}")
+                    if "FAILED at" in l and i + 1 < len(lines):
+                        print(f"  {lines[i + 1]}")
         rows.append((name, suite or "not reported", sum(v == "ok" for _, v in cases), len(cases),
                      secs))
     return failures, rows
