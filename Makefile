@@ -107,8 +107,9 @@ kernel:
 	./scripts/build-kernel $(BUILD)/kernel
 	sh tests/kernel/checkpatch.sh . $(BUILD)/kernel/linux-source-6.12
 
-# The kernel series on real kernels (kernel/README): the stock and patched
-# kernels of make kernel under QEMU, a DIMM hot-removed, the kexec lock
+# The kernel series on real kernels (kernel/README): the slot library's KUnit
+# suite (patched, one boot), the stock and patched kernels of make kernel
+# under QEMU, a DIMM hot-removed, the kexec lock
 # contended, a panic at every store of a hot-add and a hot-remove update
 # (KERNEL_E2E_STORES boots per update at most, sampled evenly; "all" for
 # every store), a panic outside the stores (after the crashkernel's

@@ -33,24 +33,28 @@
  * every store.
  */
 #include <linux/crash_slots.h>
+#include <linux/elf.h>
 #include <linux/errno.h>
 #include <linux/limits.h>
 #include <linux/range.h>
 #include <linux/slab.h>
+#include <linux/stddef.h>
 #include <linux/types.h>
 
-#define EHDR_SIZE	64
-#define PHDR_SIZE	56
-#define E_PHNUM		56
-#define P_OFFSET	8
-#define P_VADDR		16
-#define P_PADDR		24
-#define P_FILESZ	32
-#define P_MEMSZ		40
-#define TYPE_NULL	0
-#define TYPE_LOAD	1
-#define TYPE_NOTE	4
-#define FLAGS_RWX	7
+/* An ELF64 core header, read and stored at these byte offsets. */
+#define EHDR_SIZE	sizeof(struct elf64_hdr)
+#define PHDR_SIZE	sizeof(struct elf64_phdr)
+#define E_PHNUM		offsetof(struct elf64_hdr, e_phnum)
+#define P_TYPE		offsetof(struct elf64_phdr, p_type)	/* p_flags follows: one u64 */
+#define P_OFFSET	offsetof(struct elf64_phdr, p_offset)
+#define P_VADDR		offsetof(struct elf64_phdr, p_vaddr)
+#define P_PADDR		offsetof(struct elf64_phdr, p_paddr)
+#define P_FILESZ	offsetof(struct elf64_phdr, p_filesz)
+#define P_MEMSZ		offsetof(struct elf64_phdr, p_memsz)
+#define TYPE_NULL	PT_NULL
+#define TYPE_LOAD	PT_LOAD
+#define TYPE_NOTE	PT_NOTE
+#define FLAGS_RWX	(PF_R | PF_W | PF_X)
 #define NO_SLOT		U32_MAX
 
 enum slot_state { SLOT_FREE, SLOT_LIVE, SLOT_FIXED };
@@ -244,7 +248,7 @@ static int commit_type(struct crash_slots *cs, size_t i, u32 type, u32 flags)
 {
 	u64 word = cs->cfg.big_endian ? (u64)type << 32 | flags : (u64)flags << 32 | type;
 
-	return store64(cs, phdr_off(i), word);
+	return store64(cs, phdr_off(i) + P_TYPE, word);
 }
 
 /*
@@ -544,6 +548,38 @@ int crash_slots_sync(struct crash_slots *cs, const struct range *want, size_t nr
 	return err;
 }
 
+int crash_slots_add_except(struct crash_slots *cs, u64 start, u64 last, const struct range *out,
+			   size_t nr, bool *changed)
+{
+	u64 end;
+	size_t k;
+	int err;
+
+	while (start <= last) {
+		/* The first piece from @start that no excluded range touches. */
+		end = last;
+		for (k = 0; k < nr; k++) {
+			if (out[k].end < start || out[k].start > end)
+				continue;
+			if (out[k].start <= start)
+				break;
+			end = out[k].start - 1;
+		}
+		if (k < nr) {
+			/* @start is left out: go past what covers it. */
+			if (out[k].end >= last)
+				return 0;
+			start = out[k].end + 1;
+			continue;
+		}
+		err = crash_slots_add(cs, start, end, changed);
+		if (err || end == last)
+			return err;
+		start = end + 1;
+	}
+	return 0;
+}
+
 int crash_slots_walk(const struct crash_slots *cs, int (*fn)(void *arg, u64 start, u64 last),
 		     void *arg)
 {
@@ -588,7 +624,7 @@ static int attach(struct crash_slots *cs, const u8 *hdr, size_t len)
 		return -EINVAL;
 	for (i = 0; i < cs->hwm; i++) {
 		ph = hdr + phdr_off(i);
-		type = get_word(cs, ph, 4);
+		type = get_word(cs, ph + P_TYPE, 4);
 		va = get_word(cs, ph + P_VADDR, 8);
 		pa = get_word(cs, ph + P_PADDR, 8);
 		off = get_word(cs, ph + P_OFFSET, 8);

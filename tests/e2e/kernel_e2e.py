@@ -4,6 +4,10 @@
 kernel/series) kernels of make kernel under QEMU (TCG), with kdump loaded
 by kexec -s -p of the same bzImage (kernel/README):
 
+  kunit    the patched kernel's KUnit suite of the slot library
+           (crash_slots: its store callback reads the header back as
+           /proc/vmcore does after every store), run at boot without an
+           initrd, its KTAP lines read from the console;
   remove   a 1 GiB DIMM hot-added, its 8 blocks offlined, the DIMM removed,
            then a crash;
   contend  the kexec lock held (debugfs hold_lock_ms) from before the DIMM
@@ -36,12 +40,13 @@ directory with its own QMP socket.  KERNEL_E2E_STORES (default 6) caps the
 boots per update: more stores than that are sampled evenly (the first and
 the last always), and the output says so; "all" boots every store.
 
-usage: kernel_e2e.py CRASHHP WORKDIR KERNELDIR [remove contend stores points readers bench]
+usage: kernel_e2e.py CRASHHP WORKDIR KERNELDIR [kunit remove contend stores points readers bench]
                     [stock patched]
 """
 import base64
 import concurrent.futures
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -428,6 +433,64 @@ def bench(kdir, names):
     return 0 if times else 1
 
 
+KTAP_RESULT = re.compile(r"^(?:\[\s*\d+\.\d+\] )?( *)(ok|not ok) (\d+) (\S+)")
+KUNIT_SUITE = "crash_slots"
+
+
+def kunit(kdir, names):
+    """The slot library's KUnit suite (kernel/crash_slots_kunit.c, 0004),
+    built into the patched kernel: one boot without an initrd.  KUnit runs
+    the suite during init (kunit.filter_glob: this suite only); the kernel
+    then finds no root and panics, panic=-1 reboots at once and QEMU
+    (-no-reboot) exits: that exit is the end.  The suite's KTAP lines on the
+    console must say ok for the suite and for every case in it.  Stock (the
+    test hooks only) has no such suite: not booted.  Returns (failures,
+    rows)."""
+    failures, rows = 0, []
+    for name in [n for n in names if n == "patched"]:
+        work = os.path.join(WORK, f"kunit-{name}")
+        shutil.rmtree(work, ignore_errors=True)
+        os.makedirs(work)
+        cmd = run.qemu_command(os.path.join(kdir, name, "bzImage"), None,
+                               f"console=ttyS0 panic=-1 kunit.filter_glob={KUNIT_SUITE}", None)
+        at = cmd.index("-initrd")
+        del cmd[at:at + 2]
+        t0 = time.time()
+        try:
+            out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                 errors="replace", timeout=run.VM_SILENCE_S).stdout
+        except subprocess.TimeoutExpired as e:
+            part = e.stdout or ""
+            out = (part.decode(errors="replace") if isinstance(part, bytes) else part) \
+                + "\nE2E-TIMEOUT: QEMU killed\n"
+        secs = time.time() - t0
+        lines = out.splitlines()
+        with open(os.path.join(work, "console.log"), "w") as f:
+            f.write(out)
+        suite, cases = None, []
+        for l in lines:
+            m = KTAP_RESULT.match(l)
+            if not m:
+                continue
+            if not m.group(1) and m.group(4) == KUNIT_SUITE:
+                suite = m.group(2)
+            elif m.group(1) and m.group(4).startswith(KUNIT_SUITE):
+                cases.append((m.group(4), m.group(2)))
+        ok = suite == "ok" and cases and all(v == "ok" for _, v in cases)
+        if not ok:
+            failures += 1
+            print(f"kunit, {name}: suite {suite or 'not reported'}; console in {work}/console.log")
+            # Each failure's line and the message KUnit prints after it.
+            for i, l in enumerate(lines):
+                if "not ok" in l or "FAILED at" in l:
+                    print(f"  {l}")
+                    if "FAILED at" in l and i + 1 < len(lines):
+                        print(f"  {lines[i + 1]}")
+        rows.append((name, suite or "not reported", sum(v == "ok" for _, v in cases), len(cases),
+                     secs))
+    return failures, rows
+
+
 def remove_contend(kdir, names, modes):
     """Each kernel booted twice (run.py's machinery, one at a time):
       remove:  a 1 GiB DIMM hot-added, its 8 blocks offlined, the DIMM
@@ -496,7 +559,7 @@ def remove_contend(kdir, names, modes):
     return failures, table
 
 
-PARTS = ("remove", "contend", "stores", "points", "readers", "bench")
+PARTS = ("kunit", "remove", "contend", "stores", "points", "readers", "bench")
 
 
 def main():
@@ -516,6 +579,13 @@ def main():
     cap = None if cap == "all" else max(2, int(cap))
     started = time.time()
     failures, table, rows, dry = 0, [], [], {}
+    if "kunit" in parts:
+        f, kunit_rows = kunit(kdir, names)
+        failures += f
+        print(f"\n| kernel | KUnit suite {KUNIT_SUITE} | cases ok | boot (s) |")
+        print("|---|---|---|---|")
+        for name, suite, good, total, secs in kunit_rows:
+            print(f"| {name} | {suite} | {good} of {total} | {secs:.0f} |")
     if "remove" in parts or "contend" in parts:
         f, table = remove_contend(kdir, names, [p for p in ("remove", "contend") if p in parts])
         failures += f

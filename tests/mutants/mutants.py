@@ -125,6 +125,10 @@ MUTANTS = [
       "err = crash_slots_remove(cs, from, want[k].start - 1, changed);", "(void)0;"),
     M("kernel-merge-bridges-any-gap", C, "logic", "with store-only ops (x86's) a full header merges across any gap: absent memory listed",
       "|| !cs->cfg.ops->gap_cost)\n\t\treturn U64_MAX;", ")\n\t\treturn U64_MAX;\n\tif (!cs->cfg.ops->gap_cost)\n\t\treturn 0;"),
+    M("kernel-add-except-ignores-exclusions", C, "logic", "x86's memory event (crash_slots_add_except) adds the crashkernel and the low 1 MiB too: the capture kernel's own memory listed",
+      "if (out[k].end < start || out[k].start > end)", "if (out[k].end < start || out[k].start > end || 1)"),
+    M("kernel-add-except-into-exclusion", C, "logic", "the piece before an exclusion ends on the exclusion's first byte: a byte of the crashkernel listed",
+      "end = out[k].start - 1;", "end = out[k].start;"),
     M("kernel-sync-cuts-wanted", C, "logic", "the kernel's resync removes from a wanted range's own start: online memory uncovered mid-update",
       "if (want[k].start > from)", "if (want[k].start >= from)"),
     # ---- the slot index (the core's treap) ----

@@ -228,6 +228,44 @@ static void test_slot_index__sync_makes_the_header_exact(void **state)
 
 
 /*
+ * x86's memory event: the memory_notify range less what its header never
+ * describes (the low 1 MiB, the crashkernel), given in any order.
+ */
+static void test_slot_index__add_except_leaves_out_the_exclusions(void **state)
+{
+	static const struct crash_slots_ops ops = { .store = buf_store };
+	const struct crash_slots_cfg cfg = { .ops = &ops, .direct_map = 0xffff888000000000ull };
+	static const struct range out[] = { { 0x30000000, 0x3fffffff }, { 0, 0xfffff } };
+	static const struct range first[] = { { 0x100000, 0x2fffffff }, { 0x40000000, 0x7fffffff } };
+	static const struct range grown[] = { { 0x100000, 0x2fffffff }, { 0x40000000, 0x8fffffff } };
+	static const struct range more[] = { { 0x100000, 0x2fffffff }, { 0x40000000, 0x8fffffff },
+					     { 0x100000000, 0x10fffffff } };
+	struct crash_slots *cs;
+	bool changed = false;
+
+	memset(hdr, 0, sizeof(hdr));
+	buf_store(NULL, E_PHNUM, 1, 2);
+	buf_store(NULL, phdr_off(0), TYPE_NOTE, 8);
+	assert_int_equal(crash_slots_create(&cs, &cfg, hdr, sizeof(hdr), sizeof(hdr)), 0);
+
+	assert_int_equal(crash_slots_add_except(cs, 0, 0x7fffffff, out, 2, &changed), 0);
+	assert_true(changed);
+	assert_header_is(first, 2);
+	/* Wholly left out: no store. */
+	changed = false;
+	assert_int_equal(crash_slots_add_except(cs, 0x30000000, 0x3fffffff, out, 2, &changed), 0);
+	assert_int_equal(crash_slots_add_except(cs, 0x80000, 0xfffff, out, 2, &changed), 0);
+	assert_false(changed);
+	assert_header_is(first, 2);
+	/* From inside the crashkernel: only what lies past it. */
+	assert_int_equal(crash_slots_add_except(cs, 0x38000000, 0x8fffffff, out, 2, &changed), 0);
+	assert_header_is(grown, 2);
+	assert_int_equal(crash_slots_add_except(cs, 0x100000000, 0x10fffffff, NULL, 0, &changed), 0);
+	assert_header_is(more, 3);
+	crash_slots_free(cs);
+}
+
+/*
  * ---- the kernel's own use, crashed after every store ----
  *
  * The lab's crash injection runs the core with robust.c's ops (gap_cost()
@@ -243,7 +281,9 @@ static void test_slot_index__sync_makes_the_header_exact(void **state)
  * header as a load whatever its p_type.  Each reading must hold all memory
  * the header held before the call and the target holds, and nothing that
  * neither holds; notes and text never change; at rest the header is the
- * target exactly (or, on -ENOSPC, still between the two).
+ * target exactly (or, on -ENOSPC, still between the two).  A memory event
+ * adds through crash_slots_add_except() with x86's exclusions (here whole
+ * blocks: the low one and the crashkernel's two), which no target holds.
  */
 #define K_PHDRS 10
 #define K_FIXED 3			/* two notes, the kernel text */
@@ -251,6 +291,7 @@ static void test_slot_index__sync_makes_the_header_exact(void **state)
 #define K_UNITS 48
 #define K_DIRECT 0xff11a00000000000ull	/* the header's (KASLR) direct map */
 #define K_HDR_SIZE (sizeof(Elf64_Ehdr) + K_PHDRS * sizeof(Elf64_Phdr))
+#define K_OUT ((1ull << 0) | (3ull << 30))	/* x86's exclusions, in blocks */
 
 static uint8_t khdr[K_HDR_SIZE];
 static uint8_t kfixed[K_FIXED * sizeof(Elf64_Phdr)];
@@ -375,8 +416,9 @@ static void test_slot_index__kernel_use_complete_at_every_store(void **state)
 		.direct_map = 0xffff888000000000ull,	/* PAGE_OFFSET without KASLR */
 		.text_vaddr = 0xffffffff80000000ull,	/* __START_KERNEL_map */
 	};
+	static const struct range out[] = { { 30 * K_UNIT, 32 * K_UNIT - 1 }, { 0, K_UNIT - 1 } };
 	struct range want[K_UNITS];
-	uint64_t seed = 0x9e3779b97f4a7c15ull, have = 0x0000000000fffeull, target, run;
+	uint64_t seed = 0x9e3779b97f4a7c15ull, have = 0x0000000000fffeull, target, run, kind;
 	unsigned long done = 0, full = 0;
 	struct crash_slots *cs;
 	size_t n;
@@ -406,21 +448,22 @@ static void test_slot_index__kernel_use_complete_at_every_store(void **state)
 		if (at + len > K_UNITS)
 			len = K_UNITS - at;
 		run = ((1ull << len) - 1) << at;
-		switch (next_rand(&seed) % 3) {
+		switch (kind = next_rand(&seed) % 3) {
 		case 0:	/* MEM_ONLINE of @len blocks */
-			target = have | run;
+			target = have | (run & ~K_OUT);
 			break;
 		case 1:	/* MEM_OFFLINE */
 			target = have & ~run;
 			break;
 		default: /* a deferred update: a few blocks changed since */
-			target = have ^ (1ull << at) ^ (1ull << (next_rand(&seed) % K_UNITS));
+			target = (have ^ (1ull << at) ^ (1ull << (next_rand(&seed) % K_UNITS))) & ~K_OUT;
 			break;
 		}
 		k_must = have & target;
 		k_may = have | target;
-		if (target == (have | run) && target != have)
-			err = crash_slots_add(cs, at * K_UNIT, (at + len) * K_UNIT - 1, &changed);
+		if (kind == 0)
+			err = crash_slots_add_except(cs, at * K_UNIT, (at + len) * K_UNIT - 1, out, 2,
+						     &changed);
 		else if (target == (have & ~run) && target != have)
 			err = crash_slots_remove(cs, at * K_UNIT, (at + len) * K_UNIT - 1, &changed);
 		else
@@ -451,6 +494,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_slot_index__matches_a_sorted_reference),
 		cmocka_unit_test(test_slot_index__sync_makes_the_header_exact),
+		cmocka_unit_test(test_slot_index__add_except_leaves_out_the_exclusions),
 		cmocka_unit_test(test_slot_index__kernel_use_complete_at_every_store),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -62,4 +62,11 @@ int crash_slots_walk(const struct crash_slots *cs, int (*fn)(void *arg, u64 star
 /* Slots in use (RAM ranges, notes and the kernel text) and in all. */
 void crash_slots_usage(const struct crash_slots *cs, size_t *used, size_t *total);
 
+/*
+ * Cover [start, last] less the @nr ranges @out (inclusive ends, any order):
+ * what the header never describes, such as the crashkernel.
+ */
+int crash_slots_add_except(struct crash_slots *cs, u64 start, u64 last, const struct range *out,
+			   size_t nr, bool *changed);
+
 #endif /* _LINUX_CRASH_SLOTS_H */
