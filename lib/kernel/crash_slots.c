@@ -24,9 +24,14 @@
  * slots are a stack. Only a full header costs more: finding the pair to
  * merge walks the ranges once.
  *
- * Capacity: with no slot free, two neighbouring ranges merge (make_room()).
- * The caller's gap_cost() says what a merge may cover; without it only
- * touching ranges merge.
+ * Capacity: an addition never takes the last free slot (CUT_RESERVE): a
+ * range's head or middle cut needs one for what stays above the cut, and a
+ * cut that cannot be made leaves memory being removed listed. With no slot
+ * to spare, two neighbouring ranges merge (make_room()); the caller's
+ * gap_cost() says what a merge may cover, and without it only touching
+ * ranges merge. An addition that finds no merge is refused (-ENOSPC); a
+ * cut that finds no slot at all is refused too, or, for a caller that adds
+ * memory back (uncovered()), made by letting go of what lies above it.
  *
  * This file is built both into the kernel and, through a shim of the few
  * kernel headers it includes, into crashhp's lab, which crashes it after
@@ -337,9 +342,27 @@ static int resize_slot(struct crash_slots *cs, size_t i, u64 last)
 
 /* ---- capacity ---- */
 
+/*
+ * Slots an addition leaves free for cuts. A cut of a range's head or middle
+ * needs a slot for what stays above it (the split keeps it, a head cut gives
+ * one back); with none free and no two ranges allowed to merge, the cut
+ * could only keep memory the caller removes listed, and a capture kernel
+ * reading memory that is gone may fault or hang: no dump at all. So an
+ * addition never takes the last free slot: it makes room by a merge first,
+ * or is refused (-ENOSPC), which leaves only memory being added out, and the
+ * caller adds it later. The reserve is used by the next cut and made again
+ * by the next addition's merges.
+ */
+#define CUT_RESERVE	1
+
+static size_t free_slots(const struct crash_slots *cs)
+{
+	return cs->nfree + (cs->nslots - cs->hwm);
+}
+
 bool crash_slots_have_room(const struct crash_slots *cs)
 {
-	return cs->nfree || cs->hwm < cs->nslots;
+	return free_slots(cs) > CUT_RESERVE;
 }
 
 static bool overlaps(struct slot_range a, struct slot_range b)
@@ -430,6 +453,35 @@ static int take_slot(struct crash_slots *cs, size_t *out, const struct slot_rang
 
 /* ---- ranges ---- */
 
+/*
+ * A head or middle cut with no slot free and none to be made (an earlier cut
+ * took the reserve, and every gap is one the caller forbids), for a caller
+ * that adds memory back later (uncovered()): the cut is made all the same,
+ * never leaving memory being removed listed, which is absent once its DIMM
+ * goes. A middle cut keeps what lies below and lets what lies above go: the
+ * caller is told before the stores, and the removal returns -ENOSPC. A head
+ * cut lets the range go and writes what stays back into the slot just freed:
+ * a crash between those stores misses that memory, nothing is lost after.
+ * Without uncovered() the cut fails with -ENOSPC and nothing moves: online
+ * memory is never given up for a caller that would not add it back.
+ */
+static int cut_without_slot(struct crash_slots *cs, size_t s, struct slot_range cut, bool *lost)
+{
+	struct slot_range above = { cut.last + 1, cs->slots[s].last };
+	size_t i;
+	int err;
+
+	if (cs->slots[s].start < cut.start) {
+		*lost = true;
+		err = cs->cfg.ops->uncovered(cs->cfg.ctx, above.start, above.last);
+		return err ? err : resize_slot(cs, s, cut.start - 1);
+	}
+	err = kill_slot(cs, s);
+	if (!err)
+		err = take_slot(cs, &i, NULL);	/* the slot just freed */
+	return err ? err : write_slot(cs, i, above);
+}
+
 /* Cover @g, which no slot covers. */
 static int add_piece(struct crash_slots *cs, struct slot_range g)
 {
@@ -484,6 +536,7 @@ int crash_slots_remove(struct crash_slots *cs, u64 start, u64 last, bool *change
 {
 	struct slot_range cut = { start, last }, above;
 	struct slot old;
+	bool lost = false;
 	size_t i;
 	long s;
 	int err = 0;
@@ -502,6 +555,10 @@ int crash_slots_remove(struct crash_slots *cs, u64 start, u64 last, bool *change
 			 * from a merge, which the freed slot pays back.
 			 */
 			err = take_slot(cs, &i, &cut);
+			if (err == -ENOSPC && cs->cfg.ops->uncovered) {
+				err = cut_without_slot(cs, (size_t)s, cut, &lost);
+				continue;
+			}
 			if (err)
 				break;
 			if (cs->slots[s].state != SLOT_LIVE || cs->slots[s].start != old.start) {
@@ -517,7 +574,7 @@ int crash_slots_remove(struct crash_slots *cs, u64 start, u64 last, bool *change
 				err = kill_slot(cs, (size_t)s);
 		}
 	}
-	return err;
+	return err ? err : lost ? -ENOSPC : 0;
 }
 
 int crash_slots_sync(struct crash_slots *cs, const struct range *want, size_t nr, bool *changed)

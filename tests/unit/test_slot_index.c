@@ -227,6 +227,118 @@ static void test_slot_index__sync_makes_the_header_exact(void **state)
 }
 
 
+/* ---- a full header: the slot kept for cuts ---- */
+
+static struct range told;	/* what uncovered() was told */
+static unsigned told_count;
+
+static int tell_uncovered(void *ctx, u64 first, u64 last)
+{
+	told = (struct range){ first, last };
+	told_count++;
+	return 0;
+}
+
+/*
+ * A note and, 1 GiB apart (nothing may merge: store-only ops merge only
+ * touching ranges), 4 GiB ranges added until one is refused; then the head
+ * and the middle of ranges cut.  An addition never takes the last free
+ * slot, so the first head cut and the first split have one: the header is
+ * then exactly what was asked, never listing what was removed.  Without
+ * the reserve the last addition takes it and the split fails (-ENOSPC),
+ * the removed memory still listed.
+ */
+static struct crash_slots *full_of_far_ranges(const struct crash_slots_ops *ops, struct range *have,
+					      size_t *nr)
+{
+	const struct crash_slots_cfg cfg = { .ops = ops, .direct_map = 0xffff888000000000ull };
+	struct crash_slots *cs;
+	bool changed = false;
+	int err = 0;
+
+	memset(hdr, 0, sizeof(hdr));
+	buf_store(NULL, E_PHNUM, 1, 2);
+	buf_store(NULL, phdr_off(0), TYPE_NOTE, 8);
+	assert_int_equal(crash_slots_create(&cs, &cfg, hdr, sizeof(hdr), sizeof(hdr)), 0);
+	for (*nr = 0; !err; ++*nr) {
+		u64 start = (u64)*nr * 5 * 0x40000000ull;
+		have[*nr] = (struct range){ start, start + 4 * 0x40000000ull - 1 };
+		err = crash_slots_add(cs, have[*nr].start, have[*nr].end, &changed);
+	}
+	--*nr;
+	assert_int_equal(err, -ENOSPC);
+	/* HDR_SLOTS - 1 for RAM, one of them kept for cuts */
+	assert_int_equal(*nr, HDR_SLOTS - 2);
+	assert_header_is(have, *nr);
+	assert_false(crash_slots_have_room(cs));
+	return cs;
+}
+
+static void test_slot_index__full_header_cuts_use_the_reserve(void **state)
+{
+	static const struct crash_slots_ops ops = { .store = buf_store };
+	struct range have[HDR_SLOTS + 1];
+	struct crash_slots *cs;
+	bool changed = false;
+	size_t nr;
+
+	cs = full_of_far_ranges(&ops, have, &nr);
+	/* a head cut: the reserve is borrowed and given back */
+	assert_int_equal(crash_slots_remove(cs, have[0].start, have[0].start + 0xfffffff, &changed), 0);
+	have[0].start += 0x10000000;
+	assert_header_is(have, nr);
+	/* a split: the reserve is spent */
+	assert_int_equal(crash_slots_remove(cs, 0x180000000ull, 0x18fffffffull, &changed), 0);
+	memmove(&have[3], &have[2], (nr - 2) * sizeof(*have));
+	have[1] = (struct range){ 0x140000000ull, 0x17fffffffull };
+	have[2] = (struct range){ 0x190000000ull, 0x23fffffffull };
+	nr++;
+	assert_header_is(have, nr);
+	/* no slot left: a second split cannot be made, and nothing changes */
+	assert_int_equal(crash_slots_remove(cs, 0x300000000ull, 0x30fffffffull, &changed), -ENOSPC);
+	assert_header_is(have, nr);
+	crash_slots_free(cs);
+}
+
+/*
+ * The same for a caller that adds memory back later (uncovered()): with no
+ * slot at all, a split is made all the same, what lay above the cut let go
+ * and told; a head cut rewrites the range in the slot it frees.  The header
+ * never lists what was removed.
+ */
+static void test_slot_index__cut_without_a_slot_gives_up_what_is_above(void **state)
+{
+	static const struct crash_slots_ops ops = { .store = buf_store, .uncovered = tell_uncovered };
+	struct range have[HDR_SLOTS + 1];
+	struct crash_slots *cs;
+	bool changed = false;
+	size_t nr;
+
+	cs = full_of_far_ranges(&ops, have, &nr);
+	told_count = 0;
+	/* the first split takes the reserve */
+	assert_int_equal(crash_slots_remove(cs, 0x10000000, 0x1fffffff, &changed), 0);
+	assert_int_equal(told_count, 0);
+	memmove(&have[1], &have[0], nr * sizeof(*have));
+	have[0] = (struct range){ 0, 0xfffffff };
+	have[1].start = 0x20000000;
+	nr++;
+	assert_header_is(have, nr);
+	/* the second has none: [the cut's end + 1, the range's end] goes too */
+	assert_int_equal(crash_slots_remove(cs, 0x180000000ull, 0x18fffffffull, &changed), -ENOSPC);
+	assert_int_equal(told_count, 1);
+	assert_int_equal(told.start, 0x190000000ull);
+	assert_int_equal(told.end, 0x23fffffffull);
+	have[2].end = 0x17fffffffull;
+	assert_header_is(have, nr);
+	/* a head cut with none: the range is rewritten in its own slot */
+	assert_int_equal(crash_slots_remove(cs, have[3].start, have[3].start + 0xfffffff, &changed), 0);
+	assert_int_equal(told_count, 1);
+	have[3].start += 0x10000000;
+	assert_header_is(have, nr);
+	crash_slots_free(cs);
+}
+
 /*
  * x86's memory event: the memory_notify range less what its header never
  * describes (the low 1 MiB, the crashkernel), given in any order.
@@ -495,6 +607,8 @@ int main(void)
 		cmocka_unit_test(test_slot_index__matches_a_sorted_reference),
 		cmocka_unit_test(test_slot_index__sync_makes_the_header_exact),
 		cmocka_unit_test(test_slot_index__add_except_leaves_out_the_exclusions),
+		cmocka_unit_test(test_slot_index__full_header_cuts_use_the_reserve),
+		cmocka_unit_test(test_slot_index__cut_without_a_slot_gives_up_what_is_above),
 		cmocka_unit_test(test_slot_index__kernel_use_complete_at_every_store),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

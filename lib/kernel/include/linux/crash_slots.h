@@ -28,6 +28,15 @@ struct crash_slots_ops {
 	int (*merge_begin)(void *ctx);
 	u64 (*gap_cost)(void *ctx, u64 first, u64 last);
 	int (*merged)(void *ctx, u64 lo_start, u64 lo_last, u64 hi_start, u64 hi_last);
+	/*
+	 * Optional, for a caller that adds memory back later: a cut found no
+	 * slot for what stays above it, not even the one additions leave
+	 * free, and no merge to make one; it is made all the same and
+	 * [first, last], which the caller did not remove, is no longer
+	 * covered (told before the stores); the removal returns -ENOSPC once
+	 * done. Without it such a cut fails with -ENOSPC, nothing changed.
+	 */
+	int (*uncovered)(void *ctx, u64 first, u64 last);
 };
 
 struct crash_slots_cfg {
@@ -47,14 +56,23 @@ int crash_slots_create(struct crash_slots **csp, const struct crash_slots_cfg *c
 		       const void *hdr, size_t len, size_t seg_size);
 void crash_slots_free(struct crash_slots *cs);
 
-/* Cover [start, last]; *changed is set when a store was made. */
+/*
+ * Cover [start, last]; *changed is set when a store was made. An addition
+ * leaves one slot free for cuts: -ENOSPC when it finds no room beyond that
+ * one and no merge makes some (what it covered before failing stays).
+ */
 int crash_slots_add(struct crash_slots *cs, u64 start, u64 last, bool *changed);
-/* Stop covering [start, last]. */
+/*
+ * Stop covering [start, last]. -ENOSPC when a head or middle cut had no slot
+ * at all for what stays above it: without crash_slots_ops.uncovered() that
+ * range stays as it was; with it the cut is made and uncovered() said what
+ * else went.
+ */
 int crash_slots_remove(struct crash_slots *cs, u64 start, u64 last, bool *changed);
 /* Make the RAM ranges exactly @want (@nr sorted, disjoint ranges, inclusive ends). */
 int crash_slots_sync(struct crash_slots *cs, const struct range *want, size_t nr, bool *changed);
 
-/* Whether a slot is free (no merge needed for a new range). */
+/* Whether a slot is free beyond the one kept for cuts (no merge needed for a new range). */
 bool crash_slots_have_room(const struct crash_slots *cs);
 /* Call @fn for every RAM range in address order; stops at its first error. */
 int crash_slots_walk(const struct crash_slots *cs, int (*fn)(void *arg, u64 start, u64 last),
