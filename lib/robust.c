@@ -26,12 +26,21 @@
  * lib/kernel/crash_slots.c: the same file is the kernel patch's
  * kernel/crash_slots.c (tests/kernel/same-source.sh).  This file is what the
  * lab adds around it: the event's ranges, the resync, ppc64's FDT, and
- * capacity's policy.  Capacity: with no slot free, two neighbouring ranges
- * merge (the core's make_room()).  Covering offline memory is better than
- * losing online memory, so a merge may bridge offline (present) memory or,
- * last, the crashkernel, never absent memory (core_gap_cost()); what it
- * bridged is cut out again once a slot is free (give_back()), or as its
- * memory is removed (release_range()), which no crash hotplug event tells.
+ * capacity's policy.  Capacity: an addition leaves one slot free for cuts
+ * (the core's CUT_RESERVE), so a removal's split or head cut has one and
+ * memory going is never left listed; with no slot to spare, two
+ * neighbouring ranges merge (the core's make_room()).  Covering offline
+ * memory is better than losing online memory, so a merge may bridge offline
+ * (present) memory or, last, the crashkernel, never absent memory
+ * (core_gap_cost()); what it bridged is cut out again once a slot is free
+ * (give_back()), or as its memory is removed (release_range()), which no
+ * crash hotplug event tells.  Listing absent memory is worse than leaving
+ * online memory out (a capture kernel reading memory that is gone may fault
+ * or hang: no dump at all), so when nothing may merge, an addition that
+ * would take the reserve is refused and so is, once the reserve is spent,
+ * what lies above a cut with no slot (core_uncovered()): each a handler
+ * failure, logged, remembered (uncovered) and covered again as soon as room
+ * returns (add_back()).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -57,6 +66,11 @@ struct chp_robust {
 	/* Capacity: what the header covers only because a merge bridged a gap
 	 * (offline or excluded memory), given back when a slot is free. */
 	struct chp_ranges *bridged, *bridged_work, *safe;
+	/* Capacity: online memory the header leaves out for want of a slot (an
+	 * addition refused by the reserve kept for cuts, or what lay above a cut
+	 * that found no slot at all), added back when room returns (add_back()). */
+	struct chp_ranges *uncovered;
+	bool short_of_slots;   /* this update left something out: a handler failure */
 	/* ppc64: where each possible CPU's FDT status value sits (0: no node),
 	 * found once, so ADD_CPU neither copies nor walks the tree. */
 	uint64_t fdt_paddr;
@@ -169,46 +183,135 @@ static int core_merged(void *ctx, u64 lo_start, u64 lo_last, u64 hi_start, u64 h
 	return 0;
 }
 
+/*
+ * A cut found no slot for what lay above it, not even the reserve (an
+ * earlier cut took it) and no merge: the cut is made all the same, and the
+ * online memory above it is left out until a slot frees.  What a merge
+ * bridged there is no longer covered, so no longer bridged.
+ */
+static int core_uncovered(void *ctx, u64 first, u64 last)
+{
+	struct chp_robust *r = ctx;
+	struct chp_range above = { first, last };
+	size_t used, total;
+	int err = chp_ranges_add(r->uncovered, above);
+
+	crash_slots_usage(r->slots, &used, &total);
+	chp_hp_logf(r->hp, "crash hp: elfcorehdr full (%zu slots): a cut found no slot; [%#" PRIx64
+		    "-%#" PRIx64 "] left out until a slot frees", total, first, last);
+	r->short_of_slots = true;
+	if (!err)
+		err = chp_ranges_subtract_all(r->uncovered, r->bridged);
+	if (!err)
+		err = chp_ranges_subtract_all(r->uncovered, r->exclusions);
+	if (!err)
+		err = chp_ranges_subtract(r->bridged, above);
+	return err;
+}
+
 static const struct crash_slots_ops core_ops = {
 	.store = core_store,
 	.merge_begin = core_merge_begin,
 	.gap_cost = core_gap_cost,
 	.merged = core_merged,
+	.uncovered = core_uncovered,
 };
 
-/* The core's -ENOSPC (no merge possible) as the lab reports it. */
-static int core_result(struct chp_hotplug *hp, int err)
+/*
+ * An update that left online memory out for want of a slot ends as a
+ * handler failure, said once, after the rest of its work was done.
+ */
+static int short_result(struct chp_hotplug *hp, int err)
 {
+	struct chp_robust *r = robust_of(hp);
+	bool short_of_slots = r->short_of_slots;
 	size_t used, total;
 
-	if (err != -ENOSPC)
+	r->short_of_slots = false;
+	if (err || !short_of_slots)
 		return err;
-	crash_slots_usage(robust_of(hp)->slots, &used, &total);
-	chp_hp_logf(hp, "crash hp: elfcorehdr full (%zu slots) and no two ranges merge "
-		    "without covering absent memory", total);
-	return chp_fail(-ENOSPC, "elfcorehdr full: %zu slots, no two ranges merge without "
-			"covering absent memory", total);
+	crash_slots_usage(r->slots, &used, &total);
+	return chp_fail(-ENOSPC, "elfcorehdr full: %zu slots, one kept for cuts, and no two "
+			"ranges merge without covering absent memory: online memory left out",
+			total);
 }
 
 /* ---- ranges ---- */
 
+/*
+ * Cover online memory.  Refused (no room beyond the slot kept for cuts, no
+ * merge): logged, remembered, and the update goes on; add_back() covers it
+ * when room returns.
+ */
 static int add_range(struct chp_hotplug *hp, struct chp_range want, bool *changed)
 {
 	struct chp_robust *r = robust_of(hp);
-	int err = core_result(hp, crash_slots_add(r->slots, want.start, want.last, changed));
+	size_t used, total;
+	int err = crash_slots_add(r->slots, want.start, want.last, changed);
 
+	if (err == -ENOSPC) {
+		crash_slots_usage(r->slots, &used, &total);
+		chp_hp_logf(hp, "crash hp: elfcorehdr full (%zu slots, one kept for cuts) and no two "
+			    "ranges merge without covering absent memory: [%#" PRIx64 "-%#" PRIx64
+			    "] left out until a slot frees", total, want.start, want.last);
+		r->short_of_slots = true;
+		return chp_ranges_add(r->uncovered, want);
+	}
 	/*
 	 * Online now: covered by right, no longer only bridged.  After the add,
 	 * since making room for `want` may have bridged the gap holding it.
 	 */
 	if (!err && chp_ranges_count(r->bridged))
 		err = chp_ranges_subtract(r->bridged, want);
+	if (!err && chp_ranges_count(r->uncovered))
+		err = chp_ranges_subtract(r->uncovered, want);
 	return err;
 }
 
+/*
+ * Stop covering memory: always done (the core cuts even with no slot to
+ * spare, core_uncovered()); memory going is no longer owed either.
+ */
 static int remove_range(struct chp_hotplug *hp, struct chp_range cut, bool *changed)
 {
-	return core_result(hp, crash_slots_remove(robust_of(hp)->slots, cut.start, cut.last, changed));
+	struct chp_robust *r = robust_of(hp);
+	int err = crash_slots_remove(r->slots, cut.start, cut.last, changed);
+
+	if (err == -ENOSPC)
+		err = 0;  /* the cut is made; core_uncovered() said what it cost */
+	if (!err && chp_ranges_count(r->uncovered))
+		err = chp_ranges_subtract(r->uncovered, cut);
+	return err;
+}
+
+/*
+ * After an update: online memory left out for want of a slot is covered
+ * again where room (or a merge) now allows.  Quiet while still no room: the
+ * update that left it out was the failure.  Costs nothing while nothing is
+ * left out; else a merge search per update, at capacity only.
+ */
+static int add_back(struct chp_hotplug *hp, bool *changed)
+{
+	struct chp_robust *r = robust_of(hp);
+	int err;
+
+	if (!chp_ranges_count(r->uncovered))
+		return 0;
+	err = chp_ranges_assign(r->bridged_work, r->uncovered);
+	for (size_t k = 0; !err && k < chp_ranges_count(r->bridged_work); k++) {
+		struct chp_range p = *chp_ranges_at(r->bridged_work, k);
+		err = crash_slots_add(r->slots, p.start, p.last, changed);
+		if (err == -ENOSPC)
+			return 0;
+		if (!err)
+			chp_hp_logf(hp, "crash hp: [%#" PRIx64 "-%#" PRIx64 "] covered again",
+				    p.start, p.last);
+		if (!err)
+			err = chp_ranges_subtract(r->uncovered, p);
+		if (!err)
+			err = chp_ranges_subtract(r->bridged, p);
+	}
+	return err;
 }
 
 /*
@@ -247,6 +350,17 @@ static int give_back(struct chp_hotplug *hp, bool *changed)
 }
 
 /*
+ * After an update: online memory left out is covered again first (it is
+ * what a dump would miss), then bridges are cut.
+ */
+static int settle(struct chp_hotplug *hp, bool *changed)
+{
+	int err = add_back(hp, changed);
+
+	return err ? err : give_back(hp, changed);
+}
+
+/*
  * Memory about to go, offline already (the memory bus tells as each block's
  * device goes, before try_remove_memory() drops the memory; no crash hotplug
  * event follows).  Robust lists offline memory only where a merge bridged it,
@@ -267,15 +381,15 @@ static int release_range(struct chp_hotplug *hp, const struct chp_hp_event *ev, 
 	if (!robust_of(hp) && (err = robust_attach(hp)))
 		return err;
 	err = remove_range(hp, gone, changed);
-	if (err) {
-		chp_hp_logf(hp, "crash hp: elfcorehdr full: [%#" PRIx64 "-%#" PRIx64 "] stays "
-			    "covered as it goes", gone.start, gone.last);
-		return err;
-	}
+	if (err)
+		return short_result(hp, err);
 	if (*changed)
 		chp_hp_logf(hp, "crash hp: bridged [%#" PRIx64 "-%#" PRIx64 "] no longer covered "
 			    "(being removed)", gone.start, gone.last);
-	return chp_ranges_subtract(robust_of(hp)->bridged, gone);
+	/* No add_back() here: the memory going still counts as present, and a
+	 * merge to make room would bridge it again. */
+	err = chp_ranges_subtract(robust_of(hp)->bridged, gone);
+	return short_result(hp, err);
 }
 
 /* ---- the policy ---- */
@@ -372,17 +486,10 @@ static int robust_event(struct chp_hotplug *hp, const struct chp_hp_event *ev)
 		struct chp_range p = *chp_ranges_at(pieces, k);
 		err = ev->action == CHP_HP_ADD_MEMORY ? add_range(hp, p, &changed)
 						      : remove_range(hp, p, &changed);
-		/*
-		 * A block gone offline that no room lets us cut stays listed, as
-		 * a bridge would: remembered as one, so it is cut once a slot is
-		 * free, or whatever it costs once its DIMM is gone (give_back()).
-		 */
-		if (err == -ENOSPC && ev->action == CHP_HP_REMOVE_MEMORY &&
-		    chp_ranges_add(robust_of(hp)->bridged, p))
-			err = -ENOMEM;
 	}
 	if (!err)
-		err = give_back(hp, &changed);
+		err = settle(hp, &changed);
+	err = short_result(hp, err);
 	return err ? err : changed;
 }
 
@@ -419,6 +526,8 @@ static int robust_resync(struct chp_hotplug *hp)
 		err = chp_ranges_subtract_all(want, diff);
 	if (!err)
 		err = crash_slots_walk(r->slots, add_to_ranges, have);
+	/* What is left out is found again below: want less what is covered. */
+	chp_ranges_clear(r->uncovered);
 	/* Removals first: room for the additions, and nothing absent kept. */
 	if (!err)
 		err = chp_ranges_assign(diff, have);
@@ -445,6 +554,7 @@ static int robust_resync(struct chp_hotplug *hp)
 		err = add_range(hp, *chp_ranges_at(diff, k), &changed);
 	if (!err)
 		err = give_back(hp, &changed);
+	err = short_result(hp, err);
 	/* ppc64: a deferred ADD_CPU is owed too: every present CPU in the tree. */
 	for (unsigned cpu = 0; !err && chp_machine_arch(hp->m) != CHP_ARCH_X86_64 &&
 	     cpu < chp_machine_cpus_possible(hp->m); cpu++) {
@@ -485,7 +595,7 @@ static int robust_attach(struct chp_hotplug *hp)
 	hp->policy_state = r;
 	if (chp_ranges_new(&r->pieces) || chp_ranges_new(&r->exclusions) ||
 	    chp_ranges_new(&r->bridged) || chp_ranges_new(&r->bridged_work) ||
-	    chp_ranges_new(&r->safe))
+	    chp_ranges_new(&r->safe) || chp_ranges_new(&r->uncovered))
 		err = chp_fail(-ENOMEM, "out of memory for %zu slots", nslots);
 	if (!err)
 		err = chp_kimage_read(hp->img, r->seg, eh, sizeof(eh));
@@ -530,6 +640,7 @@ static void robust_detach(struct chp_hotplug *hp)
 	chp_ranges_free(r->bridged);
 	chp_ranges_free(r->bridged_work);
 	chp_ranges_free(r->safe);
+	chp_ranges_free(r->uncovered);
 	chp_ranges_free(r->pieces);
 	chp_ranges_free(r->exclusions);
 	free(r);

@@ -73,6 +73,21 @@ static void block_change_every_prefix_sound(struct hplab *l, size_t block, unsig
 			 in.stores, in.dumps, in.sound, in.first_unsound);
 }
 
+/* The same, where @missing bytes of online memory are already left out. */
+static void block_change_every_prefix_sound_but(struct hplab *l, size_t block, uint64_t missing)
+{
+	uint64_t bs = chp_machine_block_size(l->m);
+	struct injector in;
+
+	injector_arm(&in, l->hp, (uint64_t)block * bs, bs);
+	in.missing_ok = missing;
+	assert_int_equal(chp_machine_offline_block(l->m, block), 0);
+	injector_disarm(&in);
+	if (in.sound != in.steps || in.dumps != in.steps)
+		fail_msg("%u steps, %u dumps, %u sound; first unsound %s", in.steps, in.dumps,
+			 in.sound, in.first_unsound);
+}
+
 /*
  * A ppc64 machine whose header holds at most 8 memory ranges (32 MiB blocks,
  * 2 CPUs), filled by offlining runs of `gap` blocks, one block apart, from
@@ -101,7 +116,9 @@ static size_t tiny_full_gaps(struct hplab *l, size_t gap, enum chp_arch arch)
 	hplab_up_spec(l, &s, CHP_POLICY_ROBUST, CHP_LOAD_FILE, false);
 	for (;; b += gap + 1) {
 		const struct chp_hotplug_stats *st = chp_hotplug_stats(l->hp);
-		if (st->slots_used == st->slots_total)
+		/* Full: no slot, or only the one kept for cuts once a merge was needed. */
+		if (st->slots_used == st->slots_total ||
+		    (st->slots_used + 1 == st->slots_total && st->capacity_merges))
 			return b;
 		for (size_t k = b; k < b + gap; k++)
 			assert_int_equal(chp_machine_offline_block(l->m, k), 0);
@@ -288,8 +305,10 @@ static void test_robust__capacity_bridges_offline_gap(void **state)
 	assert_int_equal(res.missing_bytes, 0);
 	assert_int_equal(res.absent_bytes, 0);
 	assert_int_equal(res.offline_bytes, 32 * MiB); /* the bridged gap: block 9 */
-	/* Block 12 is a range of its own: offlined, its slot frees, block 9 is cut again. */
+	/* Blocks 12 and 14 are ranges of their own: offlined, their slots free
+	 * (one beyond the slot kept for cuts), and block 9 is cut again. */
 	block_change_every_prefix_sound(&l, 12, 2);
+	block_change_every_prefix_sound(&l, 14, 2);
 	assert_non_null(strstr(chp_hotplug_log(l.hp), "no longer covered"));
 	res = hplab_crash(&l);
 	assert_true(res.complete);
@@ -328,8 +347,9 @@ static void test_robust__capacity_bridged_block_onlined_stays(void **state)
 /*
  * Full, and a head cut: the count does not grow, but the new head needs a
  * slot before the old one lets go.  One is borrowed by bridging an offline
- * gap and given back with the slot the cut freed: afterwards the header is
- * exact again, and no prefix misses online memory or lists absent memory.
+ * gap; the slot the cut frees is the one kept for cuts, so the bridge stays
+ * until another slot frees, when it is given back: the header is exact
+ * again, and no prefix misses online memory or lists absent memory.
  */
 static void test_robust__capacity_head_cut_borrows_and_gives_back(void **state)
 {
@@ -340,6 +360,12 @@ static void test_robust__capacity_head_cut_borrows_and_gives_back(void **state)
 	block_change_every_prefix_sound(&l, b - 1, 4);
 	assert_int_equal(chp_hotplug_stats(l.hp)->capacity_merges, 1);
 	assert_int_equal(chp_hotplug_stats(l.hp)->failures, 0);
+	res = hplab_crash(&l);
+	assert_true(res.taken);
+	assert_int_equal(res.missing_bytes, 0);
+	assert_int_equal(res.absent_bytes, 0);
+	assert_int_equal(res.offline_bytes, 32 * MiB);
+	block_change_every_prefix_sound(&l, 12, 2); /* a range of its own */
 	assert_non_null(strstr(chp_hotplug_log(l.hp), "no longer covered"));
 	res = hplab_crash(&l);
 	assert_true(res.complete);
@@ -390,12 +416,13 @@ static void test_robust__capacity_bridged_gap_removed_is_cut(void **state)
 	assert_int_equal(chp_machine_add_dimm(l.m, d, 3 * bs, true), 0);
 	assert_int_equal(chp_machine_offline_block(l.m, (size_t)((d + bs) / bs)), 0);
 	/* One more range: the merge bridges the least offline memory, the
-	 * DIMM's middle block (two 2-block gaps were bridged before). */
+	 * DIMM's middle block (three 2-block gaps were bridged before, one of
+	 * them for the slot kept for cuts). */
 	assert_int_equal(chp_machine_add_dimm(l.m, 8 * GiB + 512 * MiB, bs, true), 0);
 	res = hplab_crash(&l);
 	assert_true(res.taken);
 	assert_int_equal(res.missing_bytes, 0);
-	assert_int_equal(res.offline_bytes, 2 * 2 * bs + bs);
+	assert_int_equal(res.offline_bytes, 3 * 2 * bs + bs);
 	assert_int_equal(chp_machine_remove_dimm(l.m, d, 3 * bs), 0);
 	res = hplab_crash(&l);
 	assert_true(res.taken);
@@ -453,8 +480,9 @@ static void bridged_dimm_removed_silently(enum chp_arch arch, bool all_offline)
 	hplab_down(&l);
 }
 
-/* A reload whose header does not fit: refused, the old image dumps on. */
-static void reload_refused_old_image_dumps(struct hplab *l)
+/* A reload whose header does not fit: refused, the old image dumps on,
+ * missing only @missing bytes (what a full header already left out). */
+static void reload_refused_old_image_dumps(struct hplab *l, uint64_t missing)
 {
 	struct chp_load_options o;
 	struct chp_dump_result res;
@@ -465,31 +493,37 @@ static void reload_refused_old_image_dumps(struct hplab *l)
 	if (err != -ENOSPC && err != -E2BIG)
 		fail_msg("the reload was not refused as over-full: %d", err);
 	res = hplab_crash(l);
-	if (!res.taken || res.missing_bytes || res.absent_bytes)
+	if (!res.taken || res.missing_bytes != missing || res.absent_bytes)
 		fail_msg("after the refused reload, the old image: %s", res.why);
 }
 
 /*
- * A bridge that cannot be cut as its memory goes: a one-block DIMM offline
- * between two online neighbours, bridged at capacity while every other gap
- * is absent, then removed.  Its cut is a middle cut, which needs a slot, and
- * nothing may merge: it stays listed (the handler fails, logged) until a slot
- * frees, when give_back() cuts it because it is absent now.
+ * A cut at removal in a full header: a one-block DIMM x offline between two
+ * online neighbours, bridged at capacity while every other gap is absent
+ * (the crashkernel bridged too), then removed.  Its cut as it goes is a
+ * middle cut, which needs a slot, and nothing may merge.  An addition never
+ * takes the last free slot, so the cut has it: the dump after the removal
+ * lists no absent memory.  What that costs: the last one-block DIMM added
+ * found only the reserve and no merge, so it is left out (a handler
+ * failure, logged) until room returns; two DIMMs removed make room and it is
+ * covered again.  Before the reserve, that DIMM took the last slot and the
+ * removed 32 MiB stayed listed until a slot freed.
+ *   UNCUT_HEAD: x stays (offline, bridged) and its lower neighbour goes, a
+ * head cut of the bridged range, which borrows the reserve and gives it back.
  *   UNCUT_REFUSED_RELOAD: a reload refused as over-full comes between the
  * bridge and the removal: the old image stays, and so must robust's knowledge
- * that the gap is only bridged (it is in no header field), or the absent
- * block is never cut.
- *   UNCUT_OFFLINED_FULL: the block goes offline only once the header is full
- * and nothing may merge: its own cut fails, so it stays listed without any
- * merge having bridged it, and must be remembered all the same.
+ * of what is only bridged and what is left out (it is in no header field).
+ *   UNCUT_OFFLINED_FULL: x goes offline only once the header is full: its
+ * own cut (a split) takes the reserve, so nothing bridges it.
  */
-enum uncut_how { UNCUT_BRIDGED, UNCUT_REFUSED_RELOAD, UNCUT_OFFLINED_FULL };
+enum uncut_how { UNCUT_BRIDGED, UNCUT_HEAD, UNCUT_REFUSED_RELOAD, UNCUT_OFFLINED_FULL };
 
-static void bridge_uncut_at_removal(enum uncut_how how)
+static void cut_at_removal_when_full(enum uncut_how how)
 {
 	struct hplab l;
 	struct chp_lab_spec s;
 	const uint64_t bs = 32 * MiB, x = 12 * GiB + bs, far = 16 * GiB;
+	const uint64_t gone = how == UNCUT_HEAD ? x - bs : x;
 	struct chp_dump_result res;
 	unsigned k = 1;
 
@@ -500,7 +534,7 @@ static void bridge_uncut_at_removal(enum uncut_how how)
 	s.cpus_possible = s.cpus_present = s.cpus_online = s.nr_cpus_config = 2;
 	s.max_memory_ranges = 6;
 	hplab_up_spec(&l, &s, CHP_POLICY_ROBUST, CHP_LOAD_FILE, false);
-	/* [x - bs, x + 2 bs): one range of three DIMMs; x goes offline (a slot). */
+	/* [x - bs, x + 2 bs): one range of three DIMMs. */
 	for (int i = -1; i <= 1; i++)
 		assert_int_equal(chp_machine_add_dimm(l.m, x + i * (int64_t)bs, bs, true), 0);
 	/* One-block DIMMs with absent memory between, until one slot is left. */
@@ -510,42 +544,104 @@ static void bridge_uncut_at_removal(enum uncut_how how)
 			break;
 		assert_int_equal(chp_machine_add_dimm(l.m, far + k * 2 * bs, bs, true), 0);
 	}
-	if (how != UNCUT_OFFLINED_FULL) /* the split */
-		assert_int_equal(chp_machine_offline_block(l.m, (size_t)(x / bs)), 0);
-	assert_int_equal(chp_machine_add_dimm(l.m, far + k * 2 * bs, bs, true), 0); /* bridges x, or the last slot */
-	/* One more: the crashkernel is bridged, the last merge there is. */
+	/* The split takes the last slot, every store of it judged. */
+	if (how != UNCUT_OFFLINED_FULL)
+		block_change_every_prefix_sound(&l, (size_t)(x / bs), 4);
+	/* Bridges x (or not, x still online), then the crashkernel. */
+	assert_int_equal(chp_machine_add_dimm(l.m, far + k * 2 * bs, bs, true), 0);
+	assert_int_equal(chp_hotplug_stats(l.hp)->failures, 0);
+	/* One more: only the reserve is left and nothing merges: left out. */
 	assert_int_equal(chp_machine_add_dimm(l.m, far + (k + 1) * 2 * bs, bs, true), 0);
+	assert_int_equal(chp_hotplug_stats(l.hp)->failures, 1);
+	assert_non_null(strstr(chp_hotplug_log(l.hp), "one kept for cuts"));
 	assert_true(chp_hotplug_stats(l.hp)->capacity_merges >= (how == UNCUT_OFFLINED_FULL ? 1 : 2));
-	if (how == UNCUT_OFFLINED_FULL) {
-		/* Full, every gap absent but the crashkernel's (bridged): no room. */
-		assert_int_equal(chp_machine_offline_block(l.m, (size_t)(x / bs)), 0);
-		assert_int_equal(chp_hotplug_stats(l.hp)->failures, 1);
-	}
+	if (how == UNCUT_OFFLINED_FULL) /* the split takes the reserve */
+		block_change_every_prefix_sound_but(&l, (size_t)(x / bs), bs);
 	if (how == UNCUT_REFUSED_RELOAD) /* a range per present region: far too many */
-		reload_refused_old_image_dumps(&l);
-	assert_int_equal(chp_machine_remove_dimm(l.m, x, bs), 0);
-	if (!strstr(chp_hotplug_log(l.hp), "stays covered as it goes"))
-		fail_msg("%s", chp_hotplug_log(l.hp) + (strlen(chp_hotplug_log(l.hp)) > 1500 ? strlen(chp_hotplug_log(l.hp)) - 1500 : 0));
-	/* A slot frees: the bridge over absent memory goes first. */
+		reload_refused_old_image_dumps(&l, bs);
+	if (how == UNCUT_HEAD)
+		assert_int_equal(chp_machine_offline_block(l.m, (size_t)(gone / bs)), 0);
+	assert_int_equal(chp_machine_remove_dimm(l.m, gone, bs), 0);
+	res = hplab_crash(&l);
+	assert_true(res.taken);
+	if (res.absent_bytes || res.missing_bytes != bs)
+		fail_msg("right after the removal%s: %s (absent %" PRIu64 ", missing %" PRIu64 ")",
+			 how == UNCUT_HEAD ? " (a head cut)" : how == UNCUT_REFUSED_RELOAD ?
+			 " (bridged before a refused reload)" : how == UNCUT_OFFLINED_FULL ?
+			 " (offlined when full)" : "", res.why, res.absent_bytes, res.missing_bytes);
+	/* Room beyond the reserve: the DIMM left out is covered again. */
 	assert_int_equal(chp_machine_remove_dimm(l.m, far + 2 * bs, bs), 0);
+	assert_int_equal(chp_machine_remove_dimm(l.m, far + 4 * bs, bs), 0);
 	res = hplab_crash(&l);
 	assert_true(res.taken);
 	if (res.missing_bytes || res.absent_bytes)
-		fail_msg("after a slot freed, the bridge over the removed DIMM%s: %s",
-			 how == UNCUT_REFUSED_RELOAD ? " (bridged before a refused reload)" :
-			 how == UNCUT_OFFLINED_FULL ? " (offlined when full)" : "", res.why);
+		fail_msg("after two slots freed: %s", res.why);
+	assert_non_null(strstr(chp_hotplug_log(l.hp), "covered again"));
+	assert_int_equal(chp_hotplug_stats(l.hp)->failures, 1);
 	hplab_down(&l);
 }
 
-static void test_robust__capacity_bridge_uncut_at_removal_is_cut_when_room(void **state)
+static void test_robust__capacity_cut_at_removal_never_lists_absent(void **state)
 {
-	bridge_uncut_at_removal(UNCUT_BRIDGED);
-	bridge_uncut_at_removal(UNCUT_OFFLINED_FULL);
+	cut_at_removal_when_full(UNCUT_BRIDGED);
+	cut_at_removal_when_full(UNCUT_HEAD);
+	cut_at_removal_when_full(UNCUT_OFFLINED_FULL);
 }
 
-static void test_robust__refused_reload_keeps_a_bridge_uncut_at_removal(void **state)
+static void test_robust__refused_reload_keeps_what_a_full_header_owes(void **state)
 {
-	bridge_uncut_at_removal(UNCUT_REFUSED_RELOAD);
+	cut_at_removal_when_full(UNCUT_REFUSED_RELOAD);
+}
+
+/*
+ * The reserve spent (a split took it) and a second split with no slot and
+ * no merge: the cut is made all the same, what lay above it let go (a
+ * handler failure, logged); nothing listed is absent.  Three one-block
+ * DIMMs and a DIMM of three blocks in a full header whose gaps are absent.
+ */
+static void test_robust__capacity_split_without_a_slot_gives_up_above(void **state)
+{
+	struct hplab l;
+	struct chp_lab_spec s;
+	const uint64_t bs = 32 * MiB, x = 12 * GiB + bs, y = 13 * GiB, far = 16 * GiB;
+	struct chp_dump_result res;
+	unsigned k = 1;
+
+	chp_lab_spec_init(&s, CHP_ARCH_X86_64);
+	s.boot_ram = 7 * GiB;
+	s.block_size = bs;
+	s.crashkernel_size = 128 * MiB;
+	s.cpus_possible = s.cpus_present = s.cpus_online = s.nr_cpus_config = 2;
+	s.max_memory_ranges = 6;
+	hplab_up_spec(&l, &s, CHP_POLICY_ROBUST, CHP_LOAD_FILE, false);
+	for (int i = -1; i <= 1; i++)
+		assert_int_equal(chp_machine_add_dimm(l.m, x + i * (int64_t)bs, bs, true), 0);
+	assert_int_equal(chp_machine_add_dimm(l.m, y, 3 * bs, true), 0);
+	for (;; k++) {
+		const struct chp_hotplug_stats *st = chp_hotplug_stats(l.hp);
+		if (st->slots_used + 1 >= st->slots_total)
+			break;
+		assert_int_equal(chp_machine_add_dimm(l.m, far + k * 2 * bs, bs, true), 0);
+	}
+	/* the crashkernel bridged: then no merge is left */
+	assert_int_equal(chp_machine_add_dimm(l.m, far + k * 2 * bs, bs, true), 0);
+	assert_int_equal(chp_hotplug_stats(l.hp)->failures, 0);
+	block_change_every_prefix_sound(&l, (size_t)(x / bs), 4);	/* the reserve */
+	assert_int_equal(chp_machine_remove_dimm(l.m, x, bs), 0);	/* the gap absent */
+	assert_int_equal(chp_hotplug_stats(l.hp)->failures, 0);
+	assert_int_equal(chp_machine_offline_block(l.m, (size_t)(y / bs) + 1), 0);
+	assert_int_equal(chp_hotplug_stats(l.hp)->failures, 1);
+	assert_non_null(strstr(chp_hotplug_log(l.hp), "a cut found no slot"));
+	res = hplab_crash(&l);
+	assert_true(res.taken);
+	if (res.absent_bytes || res.offline_bytes || res.missing_bytes != bs)
+		fail_msg("after the split without a slot: %s", res.why);
+	/* the block goes: nothing listed is absent */
+	assert_int_equal(chp_machine_remove_dimm(l.m, y, 3 * bs), 0);
+	res = hplab_crash(&l);
+	if (!res.taken || res.absent_bytes || res.missing_bytes)
+		fail_msg("after the DIMM went: %s", res.why);
+	hplab_down(&l);
 }
 
 static void test_robust__capacity_bridged_dimm_removed_without_event(void **state)
@@ -674,7 +770,7 @@ static void test_robust__refused_reload_keeps_bridged_gaps(void **state)
 	res = hplab_crash(&l);
 	if (!res.taken || res.missing_bytes || res.absent_bytes)
 		fail_msg("before the reload: %s", res.why);
-	reload_refused_old_image_dumps(&l);
+	reload_refused_old_image_dumps(&l, 0);
 	/* Room to cut in (a head cut at capacity borrows a slot): ten DIMMs go. */
 	for (unsigned k = 55; k <= 64; k++)
 		assert_int_equal(chp_machine_remove_dimm(l.m, 16 * GiB + k * 2 * bs, bs), 0);
@@ -891,8 +987,9 @@ int main(void)
 		cmocka_unit_test(test_robust__capacity_bridged_gap_removed_is_cut),
 		cmocka_unit_test(test_robust__refused_reload_keeps_bridged_gaps),
 		cmocka_unit_test(test_robust__capacity_bridged_dimm_removed_without_event),
-		cmocka_unit_test(test_robust__capacity_bridge_uncut_at_removal_is_cut_when_room),
-		cmocka_unit_test(test_robust__refused_reload_keeps_a_bridge_uncut_at_removal),
+		cmocka_unit_test(test_robust__capacity_cut_at_removal_never_lists_absent),
+		cmocka_unit_test(test_robust__refused_reload_keeps_what_a_full_header_owes),
+		cmocka_unit_test(test_robust__capacity_split_without_a_slot_gives_up_above),
 		cmocka_unit_test(test_robust__capacity_block_onlined_into_its_own_bridge),
 		cmocka_unit_test(test_robust__capacity_resync_keeps_present_bridge),
 		cmocka_unit_test(test_robust__capacity_head_cut_borrow_leaves_the_cut_range),
