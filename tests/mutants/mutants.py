@@ -105,9 +105,25 @@ MUTANTS = [
       "err = release_range(hp, ev, &changed);", "err = 0;"),
     M("release-not-dispatched", H, "protocol", "the memory bus's removal is not passed to robust: a bridge over removed memory lists absent memory until the next event",
       "if (hp->ops->hears_release) {\n\t\t\ttl_current = ev;", "if (0) {\n\t\t\ttl_current = ev;"),
-    M("uncut-offline-forgotten", R, "logic", "a block gone offline whose cut found no room is not remembered: "
-      "once its DIMM is gone it stays listed (absent memory) even after a slot frees",
-      "if (err == -ENOSPC && ev->action == CHP_HP_REMOVE_MEMORY &&", "if (0 && ev->action == CHP_HP_REMOVE_MEMORY &&"),
+    M("uncut-offline-forgotten", C, "logic", "a cut that finds no slot at all (the reserve spent, nothing merges) "
+      "is not made: the block stays listed, absent memory once its DIMM is gone",
+      "if (err == -ENOSPC && cs->cfg.ops->uncovered) {", "if (0) {"),
+    # ---- the slot kept for cuts (CUT_RESERVE), and what it costs ----
+    M("cut-reserve-dropped", C, "logic", "an addition may take the last free slot: a split at removal in a full "
+      "header finds none, the removed memory stays listed (absent once its DIMM goes)",
+      "return free_slots(cs) > CUT_RESERVE;", "return free_slots(cs) > 0;"),
+    M("cut-without-slot-as-head", C, "logic", "a split with no slot at all is made as a head cut: "
+      "the memory below the cut is let go, untold",
+      "if (cs->slots[s].start < cut.start) {\n\t\t*lost = true;", "if (0) {\n\t\t*lost = true;"),
+    M("cut-without-slot-untold", C, "logic", "a split with no slot at all does not tell what it let go: "
+      "that online memory is never covered again",
+      "err = cs->cfg.ops->uncovered(cs->cfg.ctx, above.start, above.last);", "err = 0;"),
+    M("refused-add-forgotten", R, "logic", "an addition refused by the reserve is not remembered: "
+      "that online memory is missing until the next load",
+      "return chp_ranges_add(r->uncovered, want);", "return 0;"),
+    M("add-back-skipped", R, "logic", "online memory left out at capacity is not covered again when room returns",
+      "if (!chp_ranges_count(r->uncovered))\n\t\treturn 0;\n\terr = chp_ranges_assign(r->bridged_work, r->uncovered);",
+      "return 0;\n\terr = chp_ranges_assign(r->bridged_work, r->uncovered);"),
     M("resync-cuts-bridged", R, "logic", "the resync cuts a bridged gap still present only to bridge another",
       "err = chp_ranges_subtract_all(diff, r->bridged_work);", "(void)0;"),
     M("head-cut-no-borrow", C, "logic", "a head cut at capacity does not borrow a slot: it fails, the removed memory stays listed",
