@@ -702,7 +702,7 @@ static void test_robust__capacity_resync_keeps_present_bridge(void **state)
 	assert_int_equal(chp_machine_offline_block(l.m, (size_t)((at + bs) / bs)), 0);
 	for (at += 4 * bs;; at += 2 * bs) {
 		const struct chp_hotplug_stats *st = chp_hotplug_stats(l.hp);
-		if (st->slots_used == st->slots_total)
+		if (st->slots_used + 1 >= st->slots_total) /* one kept for cuts */
 			break;
 		assert_int_equal(chp_machine_add_dimm(l.m, at, bs, true), 0);
 	}
