@@ -34,7 +34,9 @@
  * (present) memory or, last, the crashkernel, never absent memory
  * (core_gap_cost()); what it bridged is cut out again once a slot is free
  * (give_back()), or as its memory is removed (release_range()), which no
- * crash hotplug event tells.  Listing absent memory is worse than leaving
+ * crash hotplug event tells.  So is offline memory a reload's header lists:
+ * the resync cuts it only while a slot beyond the one kept for cuts is free,
+ * and else keeps it, bridged.  Listing absent memory is worse than leaving
  * online memory out (a capture kernel reading memory that is gone may fault
  * or hang: no dump at all), so when nothing may merge, an addition that
  * would take the reserve is refused and so is, once the reserve is spent,
@@ -501,7 +503,7 @@ static int add_to_ranges(void *arg, u64 start, u64 last)
 static int robust_resync(struct chp_hotplug *hp)
 {
 	struct chp_robust *r;
-	struct chp_ranges *want, *have, *diff;
+	struct chp_ranges *want, *have, *diff, *offline;
 	bool changed = false;
 	int err;
 
@@ -513,7 +515,8 @@ static int robust_resync(struct chp_hotplug *hp)
 		return err;
 	chp_ranges_new(&have);
 	chp_ranges_new(&diff);
-	if (!have || !diff) {
+	chp_ranges_new(&offline);
+	if (!have || !diff || !offline) {
 		err = chp_fail(-ENOMEM, "out of memory");
 		goto out;
 	}
@@ -535,17 +538,41 @@ static int robust_resync(struct chp_hotplug *hp)
 		err = chp_ranges_subtract_all(diff, want);
 	/* A bridged gap still present stays for give_back(), not cut only to be
 	 * bridged elsewhere; what is wanted now is covered by right. */
+	if (!err)
+		err = fill_safe(hp);
 	if (!err && chp_ranges_count(r->bridged)) {
 		err = chp_ranges_subtract_all(r->bridged, want);
-		if (!err)
-			err = fill_safe(hp);
 		if (!err)
 			err = chp_ranges_intersect(r->bridged_work, r->bridged, r->safe);
 		if (!err)
 			err = chp_ranges_subtract_all(diff, r->bridged_work);
 	}
+	/*
+	 * Listed, unwanted and still present (offline: the kernel's build lists
+	 * it, and so may a header from user space): cut after what is absent,
+	 * which must go whatever it costs, and only while a slot beyond the one
+	 * kept for cuts is free.  Else it stays, bridged: give_back() cuts it
+	 * when room returns, release_range() as it goes.  A cut with no slot
+	 * would let the online memory above it go, for memory a dump may list.
+	 */
+	if (!err)
+		err = chp_ranges_intersect(offline, diff, r->safe);
+	if (!err)
+		err = chp_ranges_subtract_all(offline, r->exclusions);
+	if (!err)
+		err = chp_ranges_subtract_all(diff, offline);
 	for (size_t k = 0; !err && k < chp_ranges_count(diff); k++)
 		err = remove_range(hp, *chp_ranges_at(diff, k), &changed);
+	for (size_t k = 0; !err && k < chp_ranges_count(offline); k++) {
+		struct chp_range p = *chp_ranges_at(offline, k);
+		if (crash_slots_have_room(r->slots)) {
+			err = remove_range(hp, p, &changed);
+			continue;
+		}
+		chp_hp_logf(hp, "crash hp: elfcorehdr full: [%#" PRIx64 "-%#" PRIx64 "] stays covered "
+			    "(offline; no slot beyond the one kept for cuts)", p.start, p.last);
+		err = chp_ranges_add(r->bridged, p);
+	}
 	if (!err)
 		err = chp_ranges_assign(diff, want);
 	if (!err)
@@ -570,6 +597,7 @@ out:
 	chp_ranges_free(want);
 	chp_ranges_free(have);
 	chp_ranges_free(diff);
+	chp_ranges_free(offline);
 	return err;
 }
 

@@ -124,6 +124,12 @@ MUTANTS = [
     M("add-back-skipped", R, "logic", "online memory left out at capacity is not covered again when room returns",
       "if (!chp_ranges_count(r->uncovered))\n\t\treturn 0;\n\terr = chp_ranges_assign(r->bridged_work, r->uncovered);",
       "return 0;\n\terr = chp_ranges_assign(r->bridged_work, r->uncovered);"),
+    M("resync-cuts-offline-at-any-cost", R, "logic", "the resync cuts offline memory with no slot beyond the reserve: "
+      "a reload at capacity lets the online memory above the cut go",
+      "if (crash_slots_have_room(r->slots)) {", "if (1) {"),
+    M("resync-offline-kept-forgotten", R, "logic", "offline memory the resync keeps for want of a slot is not "
+      "remembered as bridged: never cut when room returns",
+      "err = chp_ranges_add(r->bridged, p);", "err = 0;"),
     M("resync-cuts-bridged", R, "logic", "the resync cuts a bridged gap still present only to bridge another",
       "err = chp_ranges_subtract_all(diff, r->bridged_work);", "(void)0;"),
     M("head-cut-no-borrow", C, "logic", "a head cut at capacity does not borrow a slot: it fails, the removed memory stays listed",

@@ -818,6 +818,48 @@ static void test_robust__refused_reload_keeps_bridged_gaps(void **state)
 }
 
 /*
+ * A reload made at capacity: the kernel's build fits, listing a range per
+ * present region, offline blocks and all, and robust's resync takes out what
+ * no dump needs.  Absent memory must go whatever it costs; offline memory is
+ * cut only while a slot beyond the one kept for cuts is free, and else stays,
+ * bridged.  Cutting it with no slot would let the online memory above the cut
+ * go (4.8 GiB above the first offline block of [4G, 9G), for 32 MiB of
+ * offline memory a dump may list).  The full header of full_x86_bridging()
+ * with 63 DIMMs, reloaded; then ten DIMMs go, and what stayed is cut.
+ */
+static void test_robust__reload_at_capacity_leaves_offline_not_online(void **state)
+{
+	struct hplab l;
+	const uint64_t d = 9 * GiB + 64 * MiB, bs = 32 * MiB;
+	struct chp_load_options o;
+	struct chp_dump_result res, after;
+
+	full_x86_bridging(&l, d, 63);
+	chp_load_options_init(&o);
+	if (chp_hotplug_load(l.hp, &o))
+		fail_msg("the reload at capacity: %s", chp_last_error());
+	res = hplab_crash(&l);
+	if (!res.taken || res.missing_bytes || res.absent_bytes)
+		fail_msg("after the reload at capacity: %s", res.why);
+	assert_int_equal(chp_hotplug_stats(l.hp)->failures, 0);
+	assert_non_null(strstr(chp_hotplug_log(l.hp), "stays covered (offline"));
+	assert_true(res.offline_bytes > 0);
+	for (unsigned k = 54; k <= 63; k++)
+		assert_int_equal(chp_machine_remove_dimm(l.m, 16 * GiB + k * 2 * bs, bs), 0);
+	after = hplab_crash(&l);
+	if (!after.taken || after.missing_bytes || after.absent_bytes)
+		fail_msg("after ten DIMMs went: %s", after.why);
+	/* Room: what stayed bridged is cut, while a slot beyond the reserve is free. */
+	assert_true(after.offline_bytes < res.offline_bytes);
+	assert_int_equal(chp_machine_remove_dimm(l.m, d, 3 * bs), 0);
+	res = hplab_crash(&l);
+	if (!res.taken || res.missing_bytes || res.absent_bytes)
+		fail_msg("after the DIMM with an offline block went: %s", res.why);
+	assert_int_equal(chp_hotplug_stats(l.hp)->failures, 0);
+	hplab_down(&l);
+}
+
+/*
  * The index: a range grown from an end that is not on a block boundary (a
  * header from user space lists [4G, 4G+100M)), then removed whole, then added
  * again, then a DIMM.  The per-block index registered the grown slot twice in
@@ -1012,6 +1054,7 @@ int main(void)
 		cmocka_unit_test(test_robust__capacity_never_bridges_absent),
 		cmocka_unit_test(test_robust__capacity_bridged_gap_removed_is_cut),
 		cmocka_unit_test(test_robust__refused_reload_keeps_bridged_gaps),
+		cmocka_unit_test(test_robust__reload_at_capacity_leaves_offline_not_online),
 		cmocka_unit_test(test_robust__capacity_bridged_dimm_removed_without_event),
 		cmocka_unit_test(test_robust__capacity_cut_at_removal_never_lists_absent),
 		cmocka_unit_test(test_robust__refused_reload_keeps_what_a_full_header_owes),
