@@ -676,6 +676,13 @@ static void test_robust__capacity_block_onlined_into_its_own_bridge(void **state
 	hplab_down(&l);
 }
 
+/* The removal's wait for the kexec lock's holder (this thread) gives up: its cut is owed. */
+static bool resync_holder_gives_up(void *ctx)
+{
+	(void)ctx;
+	return false;
+}
+
 /*
  * A resync (the drain of a deferred event) keeps a bridged gap that is still
  * present: cutting it would need a slot, and in a header whose other gaps are
@@ -716,6 +723,23 @@ static void test_robust__capacity_resync_keeps_present_bridge(void **state)
 	if (!res.complete)
 		fail_msg("after the drain: %s", res.why);
 	assert_int_equal(res.offline_bytes, bs);
+	/*
+	 * A drain with room: one DIMM removed and one added, both deferred.  The
+	 * removal's slot goes to the addition and the bridge stays, no merge
+	 * made.  Cut before the additions (as offline memory the resync takes
+	 * out with a slot to spare), it took that slot, and the addition's
+	 * merge bridged it again.
+	 */
+	assert_true(chp_hotplug_kexec_trylock(l.hp));
+	chp_hotplug_set_wait_hook(l.hp, resync_holder_gives_up, NULL);
+	assert_int_equal(chp_machine_remove_dimm(l.m, at - 2 * bs, bs), 0); /* owed */
+	assert_int_equal(chp_machine_add_dimm(l.m, at + 3 * bs, bs, true), 0); /* deferred */
+	chp_hotplug_kexec_unlock(l.hp);
+	res = hplab_crash(&l);
+	if (!res.complete)
+		fail_msg("after the drain with room: %s", res.why);
+	assert_int_equal(res.offline_bytes, bs);
+	assert_int_equal(chp_hotplug_stats(l.hp)->capacity_merges, 1);
 	hplab_down(&l);
 }
 
