@@ -55,7 +55,9 @@ import mutants as table  # noqa: E402
 # nor unit_text_out (the tool's escaping of text output) and cli_makedumpfile,
 # cli_makedumpfile_d31 and unit_dumpfile (reading makedumpfile's own output
 # files and its flattened form, as cli_kdump), nor cli_fifo_input (inspect
-# and verify refusing a FIFO as FILE).
+# and verify refusing a FIFO as FILE), cli_live_hostile (live's refusal of
+# an edited sysroot, before any policy runs) and cli_sim_disk (the vmcore
+# file's free-space check and a killed writer's cleanup, as cli_vmcore_file).
 TEST_ORDER = [
     "unit_robust", "unit_slot_index", "unit_hotplug", "unit_deferral", "unit_kexec_tools", "unit_fdt", "unit_concurrent", "unit_scenario",
     "unit_kimage", "unit_machine", "unit_ranges", "unit_elfcore", "unit_note",
@@ -69,7 +71,8 @@ LEFT_OUT = {"fuzz_replay", "fuzz_text_replay", "fuzz_sysroot_replay", "public_he
             "kernel_same_source", "cli_durable", "cli_hostile_json", "cli_kdump",
             "cli_progress", "cli_svg", "cli_hostile_text", "cli_vmcore_file",
             "cli_status_many_cpus", "policy_deps", "unit_text_out", "cli_makedumpfile",
-            "cli_makedumpfile_d31", "unit_dumpfile", "cli_fifo_input"}
+            "cli_makedumpfile_d31", "unit_dumpfile", "cli_fifo_input", "cli_live_hostile",
+            "cli_sim_disk"}
 # A golden transcript differs for almost any change: a mutant only it kills
 # counts as a survivor (no test of behaviour saw it).
 TRANSCRIPT_ONLY = {"cli_golden"}
