@@ -121,6 +121,7 @@ int chp_sysroot_parse_iomem(struct chp_sysroot *s, const char *text, const char 
 	const char *p = text;
 	unsigned lineno = 0;
 	bool any_nonzero = false;
+	size_t iomem_cap = s->niomem; /* s->iomem holds exactly that many */
 	int err = 0;
 	struct chp_range kimg = { 0, 0 };
 	bool have_kimg = false;
@@ -161,12 +162,17 @@ int chp_sysroot_parse_iomem(struct chp_sysroot *s, const char *text, const char 
 			err = check_place(path, lineno, &e, &tree);
 		if (err)
 			break;
-		struct chp_iomem_entry *grown = realloc(s->iomem, (s->niomem + 1) * sizeof(*grown));
-		if (!grown) {
-			err = chp_fail(-ENOMEM, "out of memory");
-			break;
+		/* Doubling: a /proc/iomem of 66000 lines took 287 s under ASan grown by one. */
+		if (s->niomem == iomem_cap) {
+			size_t cap = iomem_cap ? 2 * iomem_cap : 64;
+			struct chp_iomem_entry *grown = realloc(s->iomem, cap * sizeof(*grown));
+			if (!grown) {
+				err = chp_fail(-ENOMEM, "out of memory");
+				break;
+			}
+			s->iomem = grown;
+			iomem_cap = cap;
 		}
-		s->iomem = grown;
 		s->iomem[s->niomem++] = e;
 		any_nonzero |= e.start || e.last;
 		struct chp_range r = { e.start, e.last };
