@@ -595,12 +595,20 @@ static void test_robust__refused_reload_keeps_what_a_full_header_owes(void **sta
 }
 
 /*
- * The reserve spent (a split took it) and a second split with no slot and
- * no merge: the cut is made all the same, what lay above it let go (a
- * handler failure, logged); nothing listed is absent.  Three one-block
- * DIMMs and a DIMM of three blocks in a full header whose gaps are absent.
+ * The reserve spent (a split took it), nothing to merge, and a block going
+ * offline whose cut (a split) finds no slot at all: the block stays listed
+ * (offline memory, as Linux's own header lists it), nothing online goes, no
+ * failure.  Before, the split was made all the same and the online memory
+ * above it let go (64 MiB here, for 32 MiB of offline memory).  Then its
+ * DIMM is removed: each block's release is a cut of memory about to be
+ * absent, made whatever it costs; the first, a split with no slot, lets go
+ * of the one-block DIMM z above (online, a handler failure), and no absent
+ * memory is ever listed.  When room returns, z is covered again.  Or room
+ * returns with y's DIMM still there: the block kept is cut then.
+ *   A range [w][y: 3 blocks][z] of five DIMMs, and a full header whose gaps
+ * are absent (the crashkernel bridged).
  */
-static void test_robust__capacity_split_without_a_slot_gives_up_above(void **state)
+static void split_without_a_slot(bool dimm_goes)
 {
 	struct hplab l;
 	struct chp_lab_spec s;
@@ -617,7 +625,9 @@ static void test_robust__capacity_split_without_a_slot_gives_up_above(void **sta
 	hplab_up_spec(&l, &s, CHP_POLICY_ROBUST, CHP_LOAD_FILE, false);
 	for (int i = -1; i <= 1; i++)
 		assert_int_equal(chp_machine_add_dimm(l.m, x + i * (int64_t)bs, bs, true), 0);
+	assert_int_equal(chp_machine_add_dimm(l.m, y - bs, bs, true), 0);	/* w */
 	assert_int_equal(chp_machine_add_dimm(l.m, y, 3 * bs, true), 0);
+	assert_int_equal(chp_machine_add_dimm(l.m, y + 3 * bs, bs, true), 0);	/* z */
 	for (;; k++) {
 		const struct chp_hotplug_stats *st = chp_hotplug_stats(l.hp);
 		if (st->slots_used + 1 >= st->slots_total)
@@ -630,19 +640,49 @@ static void test_robust__capacity_split_without_a_slot_gives_up_above(void **sta
 	block_change_every_prefix_sound(&l, (size_t)(x / bs), 4);	/* the reserve */
 	assert_int_equal(chp_machine_remove_dimm(l.m, x, bs), 0);	/* the gap absent */
 	assert_int_equal(chp_hotplug_stats(l.hp)->failures, 0);
-	assert_int_equal(chp_machine_offline_block(l.m, (size_t)(y / bs) + 1), 0);
-	assert_int_equal(chp_hotplug_stats(l.hp)->failures, 1);
-	assert_non_null(strstr(chp_hotplug_log(l.hp), "a cut found no slot"));
+	/* No slot: the split is not made, and no store either. */
+	block_change_every_prefix_sound(&l, (size_t)(y / bs) + 1, 0);
+	assert_int_equal(chp_hotplug_stats(l.hp)->failures, 0);
+	assert_non_null(strstr(chp_hotplug_log(l.hp), "stays covered (offline"));
+	assert_null(strstr(chp_hotplug_log(l.hp), "a cut found no slot;"));
 	res = hplab_crash(&l);
 	assert_true(res.taken);
-	if (res.absent_bytes || res.offline_bytes || res.missing_bytes != bs)
-		fail_msg("after the split without a slot: %s", res.why);
-	/* the block goes: nothing listed is absent */
-	assert_int_equal(chp_machine_remove_dimm(l.m, y, 3 * bs), 0);
+	if (res.missing_bytes || res.absent_bytes || res.offline_bytes != bs)
+		fail_msg("after the split without a slot: %s (missing %" PRIu64 ", offline %" PRIu64 ")",
+			 res.why, res.missing_bytes, res.offline_bytes);
+	/* y's DIMM goes: its online blocks offline (kept too), then each block released */
+	if (dimm_goes)
+		assert_int_equal(chp_machine_remove_dimm(l.m, y, 3 * bs), 0);
+	assert_int_equal(chp_hotplug_stats(l.hp)->failures, dimm_goes);
+	if (dimm_goes)
+		assert_non_null(strstr(chp_hotplug_log(l.hp), "a cut found no slot;"));
 	res = hplab_crash(&l);
-	if (!res.taken || res.absent_bytes || res.missing_bytes)
-		fail_msg("after the DIMM went: %s", res.why);
+	assert_true(res.taken);
+	if (res.absent_bytes || res.offline_bytes != (dimm_goes ? 0 : bs) ||
+	    res.missing_bytes != (dimm_goes ? bs : 0))
+		fail_msg("after the DIMM went: %s (absent %" PRIu64 ", missing %" PRIu64 ")", res.why,
+			 res.absent_bytes, res.missing_bytes);
+	/*
+	 * Room beyond the reserve: z is covered again, or the block kept is
+	 * cut (after the crashkernel's bridge, lower: a third slot).
+	 */
+	for (unsigned d = 1; d <= (dimm_goes ? 2 : 3); d++)
+		assert_int_equal(chp_machine_remove_dimm(l.m, far + d * 2 * bs, bs), 0);
+	res = hplab_crash(&l);
+	if (!res.taken || res.missing_bytes || res.absent_bytes)
+		fail_msg("after two slots freed: %s", res.why);
+	assert_non_null(strstr(chp_hotplug_log(l.hp), dimm_goes ? "covered again" : "no longer covered"));
+	if (!dimm_goes && res.offline_bytes)
+		fail_msg("the block kept offline is still listed once room returned (%" PRIu64
+			 " bytes offline)", res.offline_bytes);
+	assert_int_equal(chp_hotplug_stats(l.hp)->failures, dimm_goes);
 	hplab_down(&l);
+}
+
+static void test_robust__capacity_split_without_a_slot_gives_up_above(void **state)
+{
+	split_without_a_slot(false);
+	split_without_a_slot(true);
 }
 
 static void test_robust__capacity_bridged_dimm_removed_without_event(void **state)
