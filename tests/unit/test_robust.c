@@ -608,12 +608,13 @@ static void test_robust__refused_reload_keeps_what_a_full_header_owes(void **sta
  *   A range [w][y: 3 blocks][z] of five DIMMs, and a full header whose gaps
  * are absent (the crashkernel bridged).
  */
-static void split_without_a_slot(bool dimm_goes)
+static const uint64_t wyz_x = 12 * GiB + 32 * MiB, wyz_y = 13 * GiB, wyz_far = 16 * GiB;
+
+/* The header of split_without_a_slot(): full, only the slot kept for cuts free, nothing to merge. */
+static void full_wyz(struct hplab *l)
 {
-	struct hplab l;
 	struct chp_lab_spec s;
-	const uint64_t bs = 32 * MiB, x = 12 * GiB + bs, y = 13 * GiB, far = 16 * GiB;
-	struct chp_dump_result res;
+	const uint64_t bs = 32 * MiB, x = wyz_x, y = wyz_y, far = wyz_far;
 	unsigned k = 1;
 
 	chp_lab_spec_init(&s, CHP_ARCH_X86_64);
@@ -622,21 +623,30 @@ static void split_without_a_slot(bool dimm_goes)
 	s.crashkernel_size = 128 * MiB;
 	s.cpus_possible = s.cpus_present = s.cpus_online = s.nr_cpus_config = 2;
 	s.max_memory_ranges = 6;
-	hplab_up_spec(&l, &s, CHP_POLICY_ROBUST, CHP_LOAD_FILE, false);
+	hplab_up_spec(l, &s, CHP_POLICY_ROBUST, CHP_LOAD_FILE, false);
 	for (int i = -1; i <= 1; i++)
-		assert_int_equal(chp_machine_add_dimm(l.m, x + i * (int64_t)bs, bs, true), 0);
-	assert_int_equal(chp_machine_add_dimm(l.m, y - bs, bs, true), 0);	/* w */
-	assert_int_equal(chp_machine_add_dimm(l.m, y, 3 * bs, true), 0);
-	assert_int_equal(chp_machine_add_dimm(l.m, y + 3 * bs, bs, true), 0);	/* z */
+		assert_int_equal(chp_machine_add_dimm(l->m, x + i * (int64_t)bs, bs, true), 0);
+	assert_int_equal(chp_machine_add_dimm(l->m, y - bs, bs, true), 0);	/* w */
+	assert_int_equal(chp_machine_add_dimm(l->m, y, 3 * bs, true), 0);
+	assert_int_equal(chp_machine_add_dimm(l->m, y + 3 * bs, bs, true), 0);	/* z */
 	for (;; k++) {
-		const struct chp_hotplug_stats *st = chp_hotplug_stats(l.hp);
+		const struct chp_hotplug_stats *st = chp_hotplug_stats(l->hp);
 		if (st->slots_used + 1 >= st->slots_total)
 			break;
-		assert_int_equal(chp_machine_add_dimm(l.m, far + k * 2 * bs, bs, true), 0);
+		assert_int_equal(chp_machine_add_dimm(l->m, far + k * 2 * bs, bs, true), 0);
 	}
 	/* the crashkernel bridged: then no merge is left */
-	assert_int_equal(chp_machine_add_dimm(l.m, far + k * 2 * bs, bs, true), 0);
-	assert_int_equal(chp_hotplug_stats(l.hp)->failures, 0);
+	assert_int_equal(chp_machine_add_dimm(l->m, far + k * 2 * bs, bs, true), 0);
+	assert_int_equal(chp_hotplug_stats(l->hp)->failures, 0);
+}
+
+static void split_without_a_slot(bool dimm_goes)
+{
+	struct hplab l;
+	const uint64_t bs = 32 * MiB, x = wyz_x, y = wyz_y, far = wyz_far;
+	struct chp_dump_result res;
+
+	full_wyz(&l);
 	block_change_every_prefix_sound(&l, (size_t)(x / bs), 4);	/* the reserve */
 	assert_int_equal(chp_machine_remove_dimm(l.m, x, bs), 0);	/* the gap absent */
 	assert_int_equal(chp_hotplug_stats(l.hp)->failures, 0);
@@ -653,15 +663,15 @@ static void split_without_a_slot(bool dimm_goes)
 	/* y's DIMM goes: its online blocks offline (kept too), then each block released */
 	if (dimm_goes)
 		assert_int_equal(chp_machine_remove_dimm(l.m, y, 3 * bs), 0);
-	assert_int_equal(chp_hotplug_stats(l.hp)->failures, dimm_goes);
-	if (dimm_goes)
-		assert_non_null(strstr(chp_hotplug_log(l.hp), "a cut found no slot;"));
 	res = hplab_crash(&l);
 	assert_true(res.taken);
 	if (res.absent_bytes || res.offline_bytes != (dimm_goes ? 0 : bs) ||
 	    res.missing_bytes != (dimm_goes ? bs : 0))
 		fail_msg("after the DIMM went: %s (absent %" PRIu64 ", missing %" PRIu64 ")", res.why,
 			 res.absent_bytes, res.missing_bytes);
+	assert_int_equal(chp_hotplug_stats(l.hp)->failures, dimm_goes);
+	if (dimm_goes)
+		assert_non_null(strstr(chp_hotplug_log(l.hp), "a cut found no slot;"));
 	/*
 	 * Room beyond the reserve: z is covered again, or the block kept is
 	 * cut (after the crashkernel's bridge, lower: a third slot).
@@ -683,6 +693,74 @@ static void test_robust__capacity_split_without_a_slot_gives_up_above(void **sta
 {
 	split_without_a_slot(false);
 	split_without_a_slot(true);
+}
+
+/*
+ * The header of split_without_a_slot(), the slot kept for cuts still free,
+ * a one-block DIMM z1 above z (the range [w .. z1] grows), and y + 1
+ * offlined while the kexec lock is held: the resync that drains it keeps
+ * the block listed (cutting it would spend that slot).  Then z goes, a
+ * split of that range: it has the slot, and no online memory goes.  Cut in
+ * the resync, the block took the slot; z's cut, in a range next to that
+ * gap, finds no merge but across itself, and z's release, with no slot at
+ * all, let z1 go (32 MiB, a handler failure).
+ */
+static void test_robust__capacity_resync_keeps_offline_and_the_reserve(void **state)
+{
+	struct hplab l;
+	const uint64_t bs = 32 * MiB, z = wyz_y + 3 * bs;
+	struct chp_dump_result res;
+
+	full_wyz(&l);
+	assert_int_equal(chp_machine_add_dimm(l.m, z + bs, bs, true), 0); /* z1 */
+	assert_int_equal(chp_hotplug_stats(l.hp)->failures, 0);
+	assert_true(chp_hotplug_kexec_trylock(l.hp));
+	assert_int_equal(chp_machine_offline_block(l.m, (size_t)(wyz_y / bs) + 1), 0); /* deferred */
+	chp_hotplug_kexec_unlock(l.hp);
+	assert_int_equal(chp_hotplug_stats(l.hp)->deferred, 1);
+	assert_int_equal(chp_machine_remove_dimm(l.m, z, bs), 0);
+	res = hplab_crash(&l);
+	assert_true(res.taken);
+	if (res.missing_bytes || res.absent_bytes || res.offline_bytes != bs)
+		fail_msg("z removed after the resync: %s (missing %" PRIu64 ", offline %" PRIu64 ")",
+			 res.why, res.missing_bytes, res.offline_bytes);
+	assert_int_equal(chp_hotplug_stats(l.hp)->failures, 0);
+	assert_non_null(strstr(chp_hotplug_log(l.hp), "no slot beyond the one kept for cuts"));
+	hplab_down(&l);
+}
+
+/*
+ * The header of split_without_a_slot(), the slot kept for cuts spent (x's
+ * split, x then removed: nothing merges), and y's DIMM removed while the kexec lock is held, its cuts owed
+ * to the resync that drains them: [y, y + 3 blocks) is absent, a split of
+ * the range [w .. z] with no slot at all, made whatever it costs.  z is let
+ * go (32 MiB, the resync fails) and no absent memory is listed; kept as
+ * offline memory would be, the dump lists 96 MiB absent.
+ */
+static bool resync_holder_gives_up(void *ctx);
+
+static void test_robust__capacity_resync_cuts_absent_without_a_slot(void **state)
+{
+	struct hplab l;
+	const uint64_t bs = 32 * MiB;
+	struct chp_dump_result res;
+
+	full_wyz(&l);
+	assert_int_equal(chp_machine_offline_block(l.m, (size_t)(wyz_x / bs)), 0); /* the reserve */
+	assert_int_equal(chp_machine_remove_dimm(l.m, wyz_x, bs), 0); /* the gap absent */
+	assert_true(chp_hotplug_kexec_trylock(l.hp));
+	chp_hotplug_set_wait_hook(l.hp, resync_holder_gives_up, NULL);
+	assert_int_equal(chp_machine_remove_dimm(l.m, wyz_y, 3 * bs), 0); /* owed */
+	chp_hotplug_kexec_unlock(l.hp);
+	res = hplab_crash(&l);
+	assert_true(res.taken);
+	if (res.absent_bytes || res.missing_bytes != bs)
+		fail_msg("after the drain: %s (absent %" PRIu64 ", missing %" PRIu64 ")", res.why,
+			 res.absent_bytes, res.missing_bytes);
+	/* the drain's failure is logged, not counted as a handler's */
+	assert_non_null(strstr(chp_hotplug_log(l.hp), "a cut found no slot;"));
+	assert_non_null(strstr(chp_hotplug_log(l.hp), "resync failed"));
+	hplab_down(&l);
 }
 
 static void test_robust__capacity_bridged_dimm_removed_without_event(void **state)
@@ -1123,6 +1201,8 @@ int main(void)
 		cmocka_unit_test(test_robust__capacity_cut_at_removal_never_lists_absent),
 		cmocka_unit_test(test_robust__refused_reload_keeps_what_a_full_header_owes),
 		cmocka_unit_test(test_robust__capacity_split_without_a_slot_gives_up_above),
+		cmocka_unit_test(test_robust__capacity_resync_keeps_offline_and_the_reserve),
+		cmocka_unit_test(test_robust__capacity_resync_cuts_absent_without_a_slot),
 		cmocka_unit_test(test_robust__capacity_block_onlined_into_its_own_bridge),
 		cmocka_unit_test(test_robust__capacity_resync_keeps_present_bridge),
 		cmocka_unit_test(test_robust__capacity_head_cut_borrow_leaves_the_cut_range),
