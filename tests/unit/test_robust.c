@@ -610,19 +610,22 @@ static void test_robust__refused_reload_keeps_what_a_full_header_owes(void **sta
  */
 static const uint64_t wyz_x = 12 * GiB + 32 * MiB, wyz_y = 13 * GiB, wyz_far = 16 * GiB;
 
-/* The header of split_without_a_slot(): full, only the slot kept for cuts free, nothing to merge. */
-static void full_wyz(struct hplab *l)
+/*
+ * The header of split_without_a_slot(): full, only the slot kept for cuts
+ * free, nothing to merge.  ppc64: one page of header, as tiny_full_gaps().
+ */
+static void full_wyz_arch(struct hplab *l, enum chp_arch arch)
 {
 	struct chp_lab_spec s;
 	const uint64_t bs = 32 * MiB, x = wyz_x, y = wyz_y, far = wyz_far;
 	unsigned k = 1;
 
-	chp_lab_spec_init(&s, CHP_ARCH_X86_64);
-	s.boot_ram = 7 * GiB;
+	chp_lab_spec_init(&s, arch);
+	s.boot_ram = arch == CHP_ARCH_X86_64 ? 7 * GiB : 8 * GiB;
 	s.block_size = bs;
 	s.crashkernel_size = 128 * MiB;
 	s.cpus_possible = s.cpus_present = s.cpus_online = s.nr_cpus_config = 2;
-	s.max_memory_ranges = 6;
+	s.max_memory_ranges = arch == CHP_ARCH_X86_64 ? 6 : 1;
 	hplab_up_spec(l, &s, CHP_POLICY_ROBUST, CHP_LOAD_FILE, false);
 	for (int i = -1; i <= 1; i++)
 		assert_int_equal(chp_machine_add_dimm(l->m, x + i * (int64_t)bs, bs, true), 0);
@@ -640,13 +643,19 @@ static void full_wyz(struct hplab *l)
 	assert_int_equal(chp_hotplug_stats(l->hp)->failures, 0);
 }
 
-static void split_without_a_slot(bool dimm_goes)
+static void full_wyz(struct hplab *l)
+{
+	full_wyz_arch(l, CHP_ARCH_X86_64);
+}
+
+/* x86 removes a DIMM all offline first, then released; ppc64 LMB by LMB. */
+static void split_without_a_slot(enum chp_arch arch, bool dimm_goes)
 {
 	struct hplab l;
 	const uint64_t bs = 32 * MiB, x = wyz_x, y = wyz_y, far = wyz_far;
 	struct chp_dump_result res;
 
-	full_wyz(&l);
+	full_wyz_arch(&l, arch);
 	block_change_every_prefix_sound(&l, (size_t)(x / bs), 4);	/* the reserve */
 	assert_int_equal(chp_machine_remove_dimm(l.m, x, bs), 0);	/* the gap absent */
 	assert_int_equal(chp_hotplug_stats(l.hp)->failures, 0);
@@ -660,7 +669,7 @@ static void split_without_a_slot(bool dimm_goes)
 	if (res.missing_bytes || res.absent_bytes || res.offline_bytes != bs)
 		fail_msg("after the split without a slot: %s (missing %" PRIu64 ", offline %" PRIu64 ")",
 			 res.why, res.missing_bytes, res.offline_bytes);
-	/* y's DIMM goes: its online blocks offline (kept too), then each block released */
+	/* y's DIMM goes, each block offlined (kept) and released (cut at any cost) */
 	if (dimm_goes)
 		assert_int_equal(chp_machine_remove_dimm(l.m, y, 3 * bs), 0);
 	res = hplab_crash(&l);
@@ -691,8 +700,10 @@ static void split_without_a_slot(bool dimm_goes)
 
 static void test_robust__capacity_split_without_a_slot_gives_up_above(void **state)
 {
-	split_without_a_slot(false);
-	split_without_a_slot(true);
+	split_without_a_slot(CHP_ARCH_X86_64, false);
+	split_without_a_slot(CHP_ARCH_X86_64, true);
+	split_without_a_slot(CHP_ARCH_PPC64LE, false);
+	split_without_a_slot(CHP_ARCH_PPC64LE, true);
 }
 
 /*
