@@ -36,13 +36,17 @@
  * (give_back()), or as its memory is removed (release_range()), which no
  * crash hotplug event tells.  So is offline memory a reload's header lists:
  * the resync cuts it only while a slot beyond the one kept for cuts is free,
- * and else keeps it, bridged.  Listing absent memory is worse than leaving
- * online memory out (a capture kernel reading memory that is gone may fault
- * or hang: no dump at all), so when nothing may merge, an addition that
- * would take the reserve is refused and so is, once the reserve is spent,
- * what lies above a cut with no slot (core_uncovered()): each a handler
- * failure, logged, remembered (uncovered) and covered again as soon as room
- * returns (add_back()).
+ * and else keeps it, bridged; and so is a block going offline whose cut
+ * finds no slot at all (the reserve spent, nothing merges): it stays listed,
+ * as Linux's own header lists it, and no online memory goes for it.  Only
+ * memory absent or about to be is cut whatever it costs (release_range(),
+ * the resync's absent ranges, an absent bridge): listing it is worse than
+ * leaving online memory out (a capture kernel reading memory that is gone
+ * may fault or hang: no dump at all).  So when nothing may merge, an
+ * addition that would take the reserve is refused and so is, once the
+ * reserve is spent, what lies above such a cut with no slot
+ * (core_uncovered()): each a handler failure, logged, remembered
+ * (uncovered) and covered again as soon as room returns (add_back()).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -186,29 +190,37 @@ static int core_merged(void *ctx, u64 lo_start, u64 lo_last, u64 hi_start, u64 h
 }
 
 /*
- * A cut found no slot for what lay above it, not even the reserve (an
- * earlier cut took it) and no merge: the cut is made all the same, and the
- * online memory above it is left out until a slot frees.  What a merge
- * bridged there is no longer covered, so no longer bridged.
+ * A cut of memory absent or about to be found no slot for what lay above
+ * it, not even the reserve (an earlier cut took it) and no merge: the cut
+ * is made all the same, and the online memory above it is left out until a
+ * slot frees (a handler failure).  What a merge or a kept cut bridged there
+ * is no longer covered, so no longer bridged, and not owed either.
  */
 static int core_uncovered(void *ctx, u64 first, u64 last)
 {
 	struct chp_robust *r = ctx;
 	struct chp_range above = { first, last };
+	uint64_t before = 0, after = 0;
 	size_t used, total;
-	int err = chp_ranges_add(r->uncovered, above);
+	int err = chp_ranges_total_bytes(r->uncovered, &before);
 
-	crash_slots_usage(r->slots, &used, &total);
-	chp_hp_logf(r->hp, "crash hp: elfcorehdr full (%zu slots): a cut found no slot; [%#" PRIx64
-		    "-%#" PRIx64 "] left out until a slot frees", total, first, last);
-	r->short_of_slots = true;
+	if (!err)
+		err = chp_ranges_add(r->uncovered, above);
 	if (!err)
 		err = chp_ranges_subtract_all(r->uncovered, r->bridged);
 	if (!err)
 		err = chp_ranges_subtract_all(r->uncovered, r->exclusions);
 	if (!err)
+		err = chp_ranges_total_bytes(r->uncovered, &after);
+	if (!err)
 		err = chp_ranges_subtract(r->bridged, above);
-	return err;
+	if (err || after <= before)
+		return err;
+	crash_slots_usage(r->slots, &used, &total);
+	chp_hp_logf(r->hp, "crash hp: elfcorehdr full (%zu slots): a cut found no slot; [%#" PRIx64
+		    "-%#" PRIx64 "] left out until a slot frees", total, first, last);
+	r->short_of_slots = true;
+	return 0;
 }
 
 static const struct crash_slots_ops core_ops = {
@@ -271,16 +283,33 @@ static int add_range(struct chp_hotplug *hp, struct chp_range want, bool *change
 }
 
 /*
- * Stop covering memory: always done (the core cuts even with no slot to
- * spare, core_uncovered()); memory going is no longer owed either.
+ * Stop covering memory.  Memory absent or about to be (@absent) is always
+ * cut: the core cuts even with no slot to spare, letting the online memory
+ * above go (core_uncovered()).  Memory still present (offline) whose cut
+ * finds no slot at all stays listed, as Linux's own header lists it,
+ * remembered as bridged (*@kept, if asked): give_back() cuts it when room
+ * returns, release_range() as it goes.  Either way it is no longer owed.
  */
-static int remove_range(struct chp_hotplug *hp, struct chp_range cut, bool *changed)
+static int remove_range(struct chp_hotplug *hp, struct chp_range cut, bool absent, bool *changed,
+			bool *kept)
 {
 	struct chp_robust *r = robust_of(hp);
-	int err = crash_slots_remove(r->slots, cut.start, cut.last, changed);
+	int err = absent ? crash_slots_remove_absent(r->slots, cut.start, cut.last, changed)
+			 : crash_slots_remove(r->slots, cut.start, cut.last, changed);
+	size_t used, total;
 
-	if (err == -ENOSPC)
+	if (kept)
+		*kept = false;
+	if (err == -ENOSPC && absent) {
 		err = 0;  /* the cut is made; core_uncovered() said what it cost */
+	} else if (err == -ENOSPC) {
+		crash_slots_usage(r->slots, &used, &total);
+		chp_hp_logf(hp, "crash hp: elfcorehdr full (%zu slots): [%#" PRIx64 "-%#" PRIx64 "] "
+			    "stays covered (offline; a cut found no slot)", total, cut.start, cut.last);
+		if (kept)
+			*kept = true;
+		err = chp_ranges_add(r->bridged, cut);
+	}
 	if (!err && chp_ranges_count(r->uncovered))
 		err = chp_ranges_subtract(r->uncovered, cut);
 	return err;
@@ -335,10 +364,12 @@ static int give_back(struct chp_hotplug *hp, bool *changed)
 		err = chp_ranges_assign(r->bridged_work, r->bridged);
 	for (size_t k = 0; !err && k < chp_ranges_count(r->bridged_work); k++) {
 		struct chp_range gap = *chp_ranges_at(r->bridged_work, k);
-		bool absent = !chp_ranges_covers(r->safe, gap);
+		bool absent = !chp_ranges_covers(r->safe, gap), kept;
 		if (!absent && !crash_slots_have_room(r->slots))
 			continue;
-		err = remove_range(hp, gap, changed);
+		err = remove_range(hp, gap, absent, changed, &kept);
+		if (kept)
+			continue;
 		if (err) {
 			chp_hp_logf(hp, "crash hp: elfcorehdr full: [%#" PRIx64 "-%#" PRIx64 "] stays "
 				    "covered%s", gap.start, gap.last, absent ? " though absent" : "");
@@ -365,11 +396,11 @@ static int settle(struct chp_hotplug *hp, bool *changed)
 /*
  * Memory about to go, offline already (the memory bus tells as each block's
  * device goes, before try_remove_memory() drops the memory; no crash hotplug
- * event follows).  Robust lists offline memory only where a merge bridged it,
- * so what it lists there now is cut while still present, whatever it costs:
- * once removed, a panic would read absent memory.  A bridge that cannot be
- * cut (no room, nothing to merge) stays remembered and give_back() cuts it at
- * the next event, as before this hook.
+ * event follows).  Robust lists offline memory only where it is bridged (a
+ * merge covered it, or its cut found no slot), so what it lists there now is
+ * cut while still present, whatever it costs: once removed, a panic would
+ * read absent memory.  With no slot at all, the online memory above the cut
+ * goes instead, until room returns (core_uncovered()).
  */
 static int release_range(struct chp_hotplug *hp, const struct chp_hp_event *ev, bool *changed)
 {
@@ -382,7 +413,7 @@ static int release_range(struct chp_hotplug *hp, const struct chp_hp_event *ev, 
 		return 0;
 	if (!robust_of(hp) && (err = robust_attach(hp)))
 		return err;
-	err = remove_range(hp, gone, changed);
+	err = remove_range(hp, gone, true, changed, NULL);
 	if (err)
 		return short_result(hp, err);
 	if (*changed)
@@ -486,8 +517,10 @@ static int robust_event(struct chp_hotplug *hp, const struct chp_hp_event *ev)
 		err = chp_ranges_subtract_all(pieces, robust_of(hp)->exclusions);
 	for (size_t k = 0; !err && k < chp_ranges_count(pieces); k++) {
 		struct chp_range p = *chp_ranges_at(pieces, k);
+		/* MEM_OFFLINE: the memory is still there (its removal is heard by
+		 * release_range(); a deferred event's, by the resync). */
 		err = ev->action == CHP_HP_ADD_MEMORY ? add_range(hp, p, &changed)
-						      : remove_range(hp, p, &changed);
+						      : remove_range(hp, p, false, &changed, NULL);
 	}
 	if (!err)
 		err = settle(hp, &changed);
@@ -552,8 +585,9 @@ static int robust_resync(struct chp_hotplug *hp)
 	 * it, and so may a header from user space): cut after what is absent,
 	 * which must go whatever it costs, and only while a slot beyond the one
 	 * kept for cuts is free.  Else it stays, bridged: give_back() cuts it
-	 * when room returns, release_range() as it goes.  A cut with no slot
-	 * would let the online memory above it go, for memory a dump may list.
+	 * when room returns, release_range() as it goes.  The kept slot is
+	 * left for cuts of memory going: a split of offline memory would spend
+	 * it, and a later cut with no slot would let online memory go.
 	 */
 	if (!err)
 		err = chp_ranges_intersect(offline, diff, r->safe);
@@ -562,11 +596,11 @@ static int robust_resync(struct chp_hotplug *hp)
 	if (!err)
 		err = chp_ranges_subtract_all(diff, offline);
 	for (size_t k = 0; !err && k < chp_ranges_count(diff); k++)
-		err = remove_range(hp, *chp_ranges_at(diff, k), &changed);
+		err = remove_range(hp, *chp_ranges_at(diff, k), true, &changed, NULL);
 	for (size_t k = 0; !err && k < chp_ranges_count(offline); k++) {
 		struct chp_range p = *chp_ranges_at(offline, k);
 		if (crash_slots_have_room(r->slots)) {
-			err = remove_range(hp, p, &changed);
+			err = remove_range(hp, p, false, &changed, NULL);
 			continue;
 		}
 		chp_hp_logf(hp, "crash hp: elfcorehdr full: [%#" PRIx64 "-%#" PRIx64 "] stays covered "

@@ -30,8 +30,11 @@
  * to spare, two neighbouring ranges merge (make_room()); the caller's
  * gap_cost() says what a merge may cover, and without it only touching
  * ranges merge. An addition that finds no merge is refused (-ENOSPC); a
- * cut that finds no slot at all is refused too, or, for a caller that adds
- * memory back (uncovered()), made by letting go of what lies above it.
+ * cut that finds no slot at all is refused too, leaving the range listed
+ * (memory still present: offline memory, which Linux's own header lists),
+ * except for memory absent or about to be (crash_slots_remove_absent()) and
+ * a caller that adds memory back (uncovered()): that cut is made by letting
+ * go of what lies above it.
  *
  * This file is built both into the kernel and, through a shim of the few
  * kernel headers it includes, into crashhp's lab, which crashes it after
@@ -454,16 +457,21 @@ static int take_slot(struct crash_slots *cs, size_t *out, const struct slot_rang
 /* ---- ranges ---- */
 
 /*
- * A head or middle cut with no slot free and none to be made (an earlier cut
- * took the reserve, and every gap is one the caller forbids), for a caller
- * that adds memory back later (uncovered()): the cut is made all the same,
- * never leaving memory being removed listed, which is absent once its DIMM
- * goes. A middle cut keeps what lies below and lets what lies above go: the
- * caller is told before the stores, and the removal returns -ENOSPC. A head
- * cut lets the range go and writes what stays back into the slot just freed:
- * a crash between those stores misses that memory, nothing is lost after.
- * Without uncovered() the cut fails with -ENOSPC and nothing moves: online
- * memory is never given up for a caller that would not add it back.
+ * A head or middle cut of memory absent or about to be, with no slot free
+ * and none to be made (an earlier cut took the reserve, and every gap is one
+ * the caller forbids), for a caller that adds memory back later
+ * (uncovered()): the cut is made all the same, since a capture kernel
+ * reading memory that is gone may fault or hang (no dump at all). A middle
+ * cut keeps what lies below and lets what lies above go: the caller is told
+ * before the stores, and the removal returns -ENOSPC. A head cut lets the
+ * range go and writes what stays back into the slot just freed, nothing
+ * left out after. No order of stores closes the window between the two, in
+ * which no slot describes what stays: a slot's start is three words
+ * (p_offset, p_vaddr, p_paddr) that must agree whenever its p_memsz is not
+ * 0. A crash in that window takes a dump that misses that memory and reads
+ * nothing absent; keeping the range instead would list the memory that goes
+ * until a slot frees. Memory still present is never cut so: listed, it
+ * costs nothing (crash_slots_remove() refuses the cut).
  */
 static int cut_without_slot(struct crash_slots *cs, size_t s, struct slot_range cut, bool *lost)
 {
@@ -532,7 +540,7 @@ int crash_slots_add(struct crash_slots *cs, u64 start, u64 last, bool *changed)
 	return err;
 }
 
-int crash_slots_remove(struct crash_slots *cs, u64 start, u64 last, bool *changed)
+static int remove_ranges(struct crash_slots *cs, u64 start, u64 last, bool absent, bool *changed)
 {
 	struct slot_range cut = { start, last }, above;
 	struct slot old;
@@ -555,7 +563,7 @@ int crash_slots_remove(struct crash_slots *cs, u64 start, u64 last, bool *change
 			 * from a merge, which the freed slot pays back.
 			 */
 			err = take_slot(cs, &i, &cut);
-			if (err == -ENOSPC && cs->cfg.ops->uncovered) {
+			if (err == -ENOSPC && absent && cs->cfg.ops->uncovered) {
 				err = cut_without_slot(cs, (size_t)s, cut, &lost);
 				continue;
 			}
@@ -575,6 +583,16 @@ int crash_slots_remove(struct crash_slots *cs, u64 start, u64 last, bool *change
 		}
 	}
 	return err ? err : lost ? -ENOSPC : 0;
+}
+
+int crash_slots_remove(struct crash_slots *cs, u64 start, u64 last, bool *changed)
+{
+	return remove_ranges(cs, start, last, false, changed);
+}
+
+int crash_slots_remove_absent(struct crash_slots *cs, u64 start, u64 last, bool *changed)
+{
+	return remove_ranges(cs, start, last, true, changed);
 }
 
 int crash_slots_sync(struct crash_slots *cs, const struct range *want, size_t nr, bool *changed)

@@ -76,6 +76,29 @@ def bridge_uncut_at_removal(crash_between):
     return "\n".join(lines) + "\n"
 
 
+def offline_kept_at_capacity():
+    """A block going offline in a full header (x86_64) whose cut finds no
+    slot at all: the slot kept for cuts spent by an earlier split (12320M),
+    every other gap absent, the crashkernel bridged.  The block (the middle
+    of a three-block DIMM at 13312M, inside one range [13280M, 13440M) of
+    three DIMMs) stays listed: offline memory, no online memory goes for it
+    (before: the split was made and the 64 MiB above it let go).  Then its
+    DIMM goes: each block's release is a cut of memory about to be absent,
+    made whatever it costs; the first, a split with no slot, lets go of the
+    online DIMM above (32 MiB, one handler failure), and nothing absent is
+    listed.  Two DIMMs go: room, and it is covered again."""
+    lines = ["arch x86_64", "cpus 2:2:2", "nr-cpus 2", "max-ranges 6", "ram 7G", "block 32M",
+             "crashkernel 128M"]
+    lines += [f"add-dimm 32M {a}M" for a in (12288, 12320, 12352)]  # one range, three DIMMs
+    lines += ["add-dimm 32M 13280M", "add-dimm 96M 13312M", "add-dimm 32M 13408M"]  # another
+    lines += [f"add-dimm 32M {16384 + 64 * k}M" for k in range(1, 64)]  # the crashkernel bridged
+    lines += ["offline-block 385", "remove-dimm 12320M"]  # the split spends the kept slot
+    lines += ["offline-block 417", "crash"]  # 13344M: no slot, kept listed
+    lines += ["remove-dimm 13312M", "crash"]  # released: cut at any cost
+    lines += ["remove-dimm 16448M", "remove-dimm 16512M", "crash"]  # room: covered again
+    return "\n".join(lines) + "\n"
+
+
 def sim(crashhp, work, name, text):
     path = os.path.join(work, name)
     with open(path, "w", encoding="utf-8") as f:
@@ -153,6 +176,22 @@ def main():
                   f"dumps, one handler failure, the last dump complete (got "
                   f"{r['dumps_missing_online_memory']} dumps, {r['missing_bytes']} bytes, "
                   f"{r['handler_failures']} failures)")
+        name = "offline-kept-x86_64.sc"
+        res = sim(crashhp, work, name, offline_kept_at_capacity())
+        if res:
+            table(name, res)
+            r = res["robust"]
+            check(r["slots_peak"] == r["slots_total"] and r["dumps_taken"] == r["crashes"] == 3,
+                  f"{name}: robust's header was full, every dump taken")
+            check((r["dumps_including_offline_memory"], r["offline_bytes"]) == (1, 32 << 20),
+                  f"{name}: robust keeps the offline block listed at the first crash (got "
+                  f"{r['dumps_including_offline_memory']} dumps, {r['offline_bytes']} bytes)")
+            check((r["dumps_missing_online_memory"], r["missing_bytes"], r["handler_failures"])
+                  == (1, 32 << 20, 1),
+                  f"{name}: robust misses online memory only after the removal's cut with no "
+                  f"slot (got {r['dumps_missing_online_memory']} dumps, {r['missing_bytes']} "
+                  f"bytes, {r['handler_failures']} failures)")
+            check(r["dumps_including_absent_memory"] == 0, f"{name}: robust lists no absent memory")
         for arch in ("x86_64", "ppc64"):
             name = f"overfull-{arch}.sc"
             res = sim(crashhp, work, name, too_many_ranges(arch))

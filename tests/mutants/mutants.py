@@ -105,9 +105,18 @@ MUTANTS = [
       "err = release_range(hp, ev, &changed);", "err = 0;"),
     M("release-not-dispatched", H, "protocol", "the memory bus's removal is not passed to robust: a bridge over removed memory lists absent memory until the next event",
       "if (hp->ops->hears_release) {\n\t\t\ttl_current = ev;", "if (0) {\n\t\t\ttl_current = ev;"),
-    M("uncut-offline-forgotten", C, "logic", "a cut that finds no slot at all (the reserve spent, nothing merges) "
-      "is not made: the block stays listed, absent memory once its DIMM is gone",
-      "if (err == -ENOSPC && cs->cfg.ops->uncovered) {", "if (0) {"),
+    M("uncut-offline-forgotten", C, "logic", "a cut of memory being removed that finds no slot at all (the reserve "
+      "spent, nothing merges) is not made: the block stays listed, absent memory once its DIMM is gone",
+      "if (err == -ENOSPC && absent && cs->cfg.ops->uncovered) {", "if (0) {"),
+    M("offline-at-capacity-lets-go-online", C, "logic", "a block going offline whose cut finds no slot at all "
+      "is cut all the same: the online memory above it goes, for memory a dump may list",
+      "if (err == -ENOSPC && absent && cs->cfg.ops->uncovered) {", "if (err == -ENOSPC && cs->cfg.ops->uncovered) {"),
+    M("release-keeps-absent", R, "logic", "the memory bus's release no longer cuts at any cost: with no slot, "
+      "the block being removed stays listed, absent memory once it is gone",
+      "err = remove_range(hp, gone, true, changed, NULL);", "err = remove_range(hp, gone, false, changed, NULL);"),
+    M("offline-kept-forgotten", R, "logic", "an offline block kept listed for want of a slot is not remembered "
+      "as bridged: never cut when room returns",
+      "\t\terr = chp_ranges_add(r->bridged, cut);", "\t\terr = 0;"),
     # ---- the slot kept for cuts (CUT_RESERVE), and what it costs ----
     M("cut-reserve-dropped", C, "logic", "an addition may take the last free slot: a split at removal in a full "
       "header finds none, the removed memory stays listed (absent once its DIMM goes)",
@@ -125,7 +134,7 @@ MUTANTS = [
       "if (!chp_ranges_count(r->uncovered))\n\t\treturn 0;\n\terr = chp_ranges_assign(r->bridged_work, r->uncovered);",
       "return 0;\n\terr = chp_ranges_assign(r->bridged_work, r->uncovered);"),
     M("resync-cuts-offline-at-any-cost", R, "logic", "the resync cuts offline memory with no slot beyond the reserve: "
-      "a reload at capacity lets the online memory above the cut go",
+      "it spends the slot kept for cuts, and a removal's split next to that gap, with no slot, lets online memory go",
       "if (crash_slots_have_room(r->slots)) {", "if (1) {"),
     M("resync-offline-kept-forgotten", R, "logic", "offline memory the resync keeps for want of a slot is not "
       "remembered as bridged: never cut when room returns",

@@ -595,53 +595,182 @@ static void test_robust__refused_reload_keeps_what_a_full_header_owes(void **sta
 }
 
 /*
- * The reserve spent (a split took it) and a second split with no slot and
- * no merge: the cut is made all the same, what lay above it let go (a
- * handler failure, logged); nothing listed is absent.  Three one-block
- * DIMMs and a DIMM of three blocks in a full header whose gaps are absent.
+ * The reserve spent (a split took it), nothing to merge, and a block going
+ * offline whose cut (a split) finds no slot at all: the block stays listed
+ * (offline memory, as Linux's own header lists it), nothing online goes, no
+ * failure.  Before, the split was made all the same and the online memory
+ * above it let go (64 MiB here, for 32 MiB of offline memory).  Then its
+ * DIMM is removed: each block's release is a cut of memory about to be
+ * absent, made whatever it costs; the first, a split with no slot, lets go
+ * of the one-block DIMM z above (online, a handler failure), and no absent
+ * memory is ever listed.  When room returns, z is covered again.  Or room
+ * returns with y's DIMM still there: the block kept is cut then.
+ *   A range [w][y: 3 blocks][z] of five DIMMs, and a full header whose gaps
+ * are absent (the crashkernel bridged).
  */
-static void test_robust__capacity_split_without_a_slot_gives_up_above(void **state)
+static const uint64_t wyz_x = 12 * GiB + 32 * MiB, wyz_y = 13 * GiB, wyz_far = 16 * GiB;
+
+/*
+ * The header of split_without_a_slot(): full, only the slot kept for cuts
+ * free, nothing to merge.  ppc64: one page of header, as tiny_full_gaps().
+ */
+static void full_wyz_arch(struct hplab *l, enum chp_arch arch)
 {
-	struct hplab l;
 	struct chp_lab_spec s;
-	const uint64_t bs = 32 * MiB, x = 12 * GiB + bs, y = 13 * GiB, far = 16 * GiB;
-	struct chp_dump_result res;
+	const uint64_t bs = 32 * MiB, x = wyz_x, y = wyz_y, far = wyz_far;
 	unsigned k = 1;
 
-	chp_lab_spec_init(&s, CHP_ARCH_X86_64);
-	s.boot_ram = 7 * GiB;
+	chp_lab_spec_init(&s, arch);
+	s.boot_ram = arch == CHP_ARCH_X86_64 ? 7 * GiB : 8 * GiB;
 	s.block_size = bs;
 	s.crashkernel_size = 128 * MiB;
 	s.cpus_possible = s.cpus_present = s.cpus_online = s.nr_cpus_config = 2;
-	s.max_memory_ranges = 6;
-	hplab_up_spec(&l, &s, CHP_POLICY_ROBUST, CHP_LOAD_FILE, false);
+	s.max_memory_ranges = arch == CHP_ARCH_X86_64 ? 6 : 1;
+	hplab_up_spec(l, &s, CHP_POLICY_ROBUST, CHP_LOAD_FILE, false);
 	for (int i = -1; i <= 1; i++)
-		assert_int_equal(chp_machine_add_dimm(l.m, x + i * (int64_t)bs, bs, true), 0);
-	assert_int_equal(chp_machine_add_dimm(l.m, y, 3 * bs, true), 0);
+		assert_int_equal(chp_machine_add_dimm(l->m, x + i * (int64_t)bs, bs, true), 0);
+	assert_int_equal(chp_machine_add_dimm(l->m, y - bs, bs, true), 0);	/* w */
+	assert_int_equal(chp_machine_add_dimm(l->m, y, 3 * bs, true), 0);
+	assert_int_equal(chp_machine_add_dimm(l->m, y + 3 * bs, bs, true), 0);	/* z */
 	for (;; k++) {
-		const struct chp_hotplug_stats *st = chp_hotplug_stats(l.hp);
+		const struct chp_hotplug_stats *st = chp_hotplug_stats(l->hp);
 		if (st->slots_used + 1 >= st->slots_total)
 			break;
-		assert_int_equal(chp_machine_add_dimm(l.m, far + k * 2 * bs, bs, true), 0);
+		assert_int_equal(chp_machine_add_dimm(l->m, far + k * 2 * bs, bs, true), 0);
 	}
 	/* the crashkernel bridged: then no merge is left */
-	assert_int_equal(chp_machine_add_dimm(l.m, far + k * 2 * bs, bs, true), 0);
-	assert_int_equal(chp_hotplug_stats(l.hp)->failures, 0);
+	assert_int_equal(chp_machine_add_dimm(l->m, far + k * 2 * bs, bs, true), 0);
+	assert_int_equal(chp_hotplug_stats(l->hp)->failures, 0);
+}
+
+static void full_wyz(struct hplab *l)
+{
+	full_wyz_arch(l, CHP_ARCH_X86_64);
+}
+
+/* x86 removes a DIMM all offline first, then released; ppc64 LMB by LMB. */
+static void split_without_a_slot(enum chp_arch arch, bool dimm_goes)
+{
+	struct hplab l;
+	const uint64_t bs = 32 * MiB, x = wyz_x, y = wyz_y, far = wyz_far;
+	struct chp_dump_result res;
+
+	full_wyz_arch(&l, arch);
 	block_change_every_prefix_sound(&l, (size_t)(x / bs), 4);	/* the reserve */
 	assert_int_equal(chp_machine_remove_dimm(l.m, x, bs), 0);	/* the gap absent */
 	assert_int_equal(chp_hotplug_stats(l.hp)->failures, 0);
-	assert_int_equal(chp_machine_offline_block(l.m, (size_t)(y / bs) + 1), 0);
-	assert_int_equal(chp_hotplug_stats(l.hp)->failures, 1);
-	assert_non_null(strstr(chp_hotplug_log(l.hp), "a cut found no slot"));
+	/* No slot: the split is not made, and no store either. */
+	block_change_every_prefix_sound(&l, (size_t)(y / bs) + 1, 0);
+	assert_int_equal(chp_hotplug_stats(l.hp)->failures, 0);
+	assert_non_null(strstr(chp_hotplug_log(l.hp), "stays covered (offline"));
+	assert_null(strstr(chp_hotplug_log(l.hp), "a cut found no slot;"));
 	res = hplab_crash(&l);
 	assert_true(res.taken);
-	if (res.absent_bytes || res.offline_bytes || res.missing_bytes != bs)
-		fail_msg("after the split without a slot: %s", res.why);
-	/* the block goes: nothing listed is absent */
-	assert_int_equal(chp_machine_remove_dimm(l.m, y, 3 * bs), 0);
+	if (res.missing_bytes || res.absent_bytes || res.offline_bytes != bs)
+		fail_msg("after the split without a slot: %s (missing %" PRIu64 ", offline %" PRIu64 ")",
+			 res.why, res.missing_bytes, res.offline_bytes);
+	/* y's DIMM goes, each block offlined (kept) and released (cut at any cost) */
+	if (dimm_goes)
+		assert_int_equal(chp_machine_remove_dimm(l.m, y, 3 * bs), 0);
 	res = hplab_crash(&l);
-	if (!res.taken || res.absent_bytes || res.missing_bytes)
-		fail_msg("after the DIMM went: %s", res.why);
+	assert_true(res.taken);
+	if (res.absent_bytes || res.offline_bytes != (dimm_goes ? 0 : bs) ||
+	    res.missing_bytes != (dimm_goes ? bs : 0))
+		fail_msg("after the DIMM went: %s (absent %" PRIu64 ", missing %" PRIu64 ")", res.why,
+			 res.absent_bytes, res.missing_bytes);
+	assert_int_equal(chp_hotplug_stats(l.hp)->failures, dimm_goes);
+	if (dimm_goes)
+		assert_non_null(strstr(chp_hotplug_log(l.hp), "a cut found no slot;"));
+	/*
+	 * Room beyond the reserve: z is covered again, or the block kept is
+	 * cut (after the crashkernel's bridge, lower: a third slot).
+	 */
+	for (unsigned d = 1; d <= (dimm_goes ? 2 : 3); d++)
+		assert_int_equal(chp_machine_remove_dimm(l.m, far + d * 2 * bs, bs), 0);
+	res = hplab_crash(&l);
+	if (!res.taken || res.missing_bytes || res.absent_bytes)
+		fail_msg("after two slots freed: %s", res.why);
+	assert_non_null(strstr(chp_hotplug_log(l.hp), dimm_goes ? "covered again" : "no longer covered"));
+	if (!dimm_goes && res.offline_bytes)
+		fail_msg("the block kept offline is still listed once room returned (%" PRIu64
+			 " bytes offline)", res.offline_bytes);
+	assert_int_equal(chp_hotplug_stats(l.hp)->failures, dimm_goes);
+	hplab_down(&l);
+}
+
+static void test_robust__capacity_split_without_a_slot_gives_up_above(void **state)
+{
+	split_without_a_slot(CHP_ARCH_X86_64, false);
+	split_without_a_slot(CHP_ARCH_X86_64, true);
+	split_without_a_slot(CHP_ARCH_PPC64LE, false);
+	split_without_a_slot(CHP_ARCH_PPC64LE, true);
+}
+
+/*
+ * The header of split_without_a_slot(), the slot kept for cuts still free,
+ * a one-block DIMM z1 above z (the range [w .. z1] grows), and y + 1
+ * offlined while the kexec lock is held: the resync that drains it keeps
+ * the block listed (cutting it would spend that slot).  Then z goes, a
+ * split of that range: it has the slot, and no online memory goes.  Cut in
+ * the resync, the block took the slot; z's cut, in a range next to that
+ * gap, finds no merge but across itself, and z's release, with no slot at
+ * all, let z1 go (32 MiB, a handler failure).
+ */
+static void test_robust__capacity_resync_keeps_offline_and_the_reserve(void **state)
+{
+	struct hplab l;
+	const uint64_t bs = 32 * MiB, z = wyz_y + 3 * bs;
+	struct chp_dump_result res;
+
+	full_wyz(&l);
+	assert_int_equal(chp_machine_add_dimm(l.m, z + bs, bs, true), 0); /* z1 */
+	assert_int_equal(chp_hotplug_stats(l.hp)->failures, 0);
+	assert_true(chp_hotplug_kexec_trylock(l.hp));
+	assert_int_equal(chp_machine_offline_block(l.m, (size_t)(wyz_y / bs) + 1), 0); /* deferred */
+	chp_hotplug_kexec_unlock(l.hp);
+	assert_int_equal(chp_hotplug_stats(l.hp)->deferred, 1);
+	assert_int_equal(chp_machine_remove_dimm(l.m, z, bs), 0);
+	res = hplab_crash(&l);
+	assert_true(res.taken);
+	if (res.missing_bytes || res.absent_bytes || res.offline_bytes != bs)
+		fail_msg("z removed after the resync: %s (missing %" PRIu64 ", offline %" PRIu64 ")",
+			 res.why, res.missing_bytes, res.offline_bytes);
+	assert_int_equal(chp_hotplug_stats(l.hp)->failures, 0);
+	assert_non_null(strstr(chp_hotplug_log(l.hp), "no slot beyond the one kept for cuts"));
+	hplab_down(&l);
+}
+
+/*
+ * The header of split_without_a_slot(), the slot kept for cuts spent (x's
+ * split, x then removed: nothing merges), and y's DIMM removed while the kexec lock is held, its cuts owed
+ * to the resync that drains them: [y, y + 3 blocks) is absent, a split of
+ * the range [w .. z] with no slot at all, made whatever it costs.  z is let
+ * go (32 MiB, the resync fails) and no absent memory is listed; kept as
+ * offline memory would be, the dump lists 96 MiB absent.
+ */
+static bool resync_holder_gives_up(void *ctx);
+
+static void test_robust__capacity_resync_cuts_absent_without_a_slot(void **state)
+{
+	struct hplab l;
+	const uint64_t bs = 32 * MiB;
+	struct chp_dump_result res;
+
+	full_wyz(&l);
+	assert_int_equal(chp_machine_offline_block(l.m, (size_t)(wyz_x / bs)), 0); /* the reserve */
+	assert_int_equal(chp_machine_remove_dimm(l.m, wyz_x, bs), 0); /* the gap absent */
+	assert_true(chp_hotplug_kexec_trylock(l.hp));
+	chp_hotplug_set_wait_hook(l.hp, resync_holder_gives_up, NULL);
+	assert_int_equal(chp_machine_remove_dimm(l.m, wyz_y, 3 * bs), 0); /* owed */
+	chp_hotplug_kexec_unlock(l.hp);
+	res = hplab_crash(&l);
+	assert_true(res.taken);
+	if (res.absent_bytes || res.missing_bytes != bs)
+		fail_msg("after the drain: %s (absent %" PRIu64 ", missing %" PRIu64 ")", res.why,
+			 res.absent_bytes, res.missing_bytes);
+	/* the drain's failure is logged, not counted as a handler's */
+	assert_non_null(strstr(chp_hotplug_log(l.hp), "a cut found no slot;"));
+	assert_non_null(strstr(chp_hotplug_log(l.hp), "resync failed"));
 	hplab_down(&l);
 }
 
@@ -1083,6 +1212,8 @@ int main(void)
 		cmocka_unit_test(test_robust__capacity_cut_at_removal_never_lists_absent),
 		cmocka_unit_test(test_robust__refused_reload_keeps_what_a_full_header_owes),
 		cmocka_unit_test(test_robust__capacity_split_without_a_slot_gives_up_above),
+		cmocka_unit_test(test_robust__capacity_resync_keeps_offline_and_the_reserve),
+		cmocka_unit_test(test_robust__capacity_resync_cuts_absent_without_a_slot),
 		cmocka_unit_test(test_robust__capacity_block_onlined_into_its_own_bridge),
 		cmocka_unit_test(test_robust__capacity_resync_keeps_present_bridge),
 		cmocka_unit_test(test_robust__capacity_head_cut_borrow_leaves_the_cut_range),

@@ -302,9 +302,12 @@ static void test_slot_index__full_header_cuts_use_the_reserve(void **state)
 
 /*
  * The same for a caller that adds memory back later (uncovered()): with no
- * slot at all, a split is made all the same, what lay above the cut let go
- * and told; a head cut rewrites the range in the slot it frees.  The header
- * never lists what was removed.
+ * slot at all, a cut of memory still present (crash_slots_remove(): a block
+ * gone offline) is refused, the range listed as it was and nothing told; a
+ * cut of memory absent or about to be (crash_slots_remove_absent()) is made
+ * all the same: a split lets what lay above the cut go, told; a head cut
+ * rewrites the range in the slot it frees.  The header never lists what
+ * was removed as absent.
  */
 static void test_slot_index__cut_without_a_slot_gives_up_what_is_above(void **state)
 {
@@ -324,15 +327,23 @@ static void test_slot_index__cut_without_a_slot_gives_up_what_is_above(void **st
 	have[1].start = 0x20000000;
 	nr++;
 	assert_header_is(have, nr);
-	/* the second has none: [the cut's end + 1, the range's end] goes too */
+	/* present memory, no slot: neither a split nor a head cut is made */
 	assert_int_equal(crash_slots_remove(cs, 0x180000000ull, 0x18fffffffull, &changed), -ENOSPC);
+	assert_int_equal(crash_slots_remove(cs, have[3].start, have[3].start + 0xfffffff, &changed),
+			 -ENOSPC);
+	assert_int_equal(told_count, 0);
+	assert_header_is(have, nr);
+	/* absent memory: the split is made, [the cut's end + 1, the range's end] goes too */
+	assert_int_equal(crash_slots_remove_absent(cs, 0x180000000ull, 0x18fffffffull, &changed),
+			 -ENOSPC);
 	assert_int_equal(told_count, 1);
 	assert_int_equal(told.start, 0x190000000ull);
 	assert_int_equal(told.end, 0x23fffffffull);
 	have[2].end = 0x17fffffffull;
 	assert_header_is(have, nr);
 	/* a head cut with none: the range is rewritten in its own slot */
-	assert_int_equal(crash_slots_remove(cs, have[3].start, have[3].start + 0xfffffff, &changed), 0);
+	assert_int_equal(crash_slots_remove_absent(cs, have[3].start, have[3].start + 0xfffffff,
+						   &changed), 0);
 	assert_int_equal(told_count, 1);
 	have[3].start += 0x10000000;
 	assert_header_is(have, nr);

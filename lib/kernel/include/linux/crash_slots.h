@@ -29,7 +29,8 @@ struct crash_slots_ops {
 	u64 (*gap_cost)(void *ctx, u64 first, u64 last);
 	int (*merged)(void *ctx, u64 lo_start, u64 lo_last, u64 hi_start, u64 hi_last);
 	/*
-	 * Optional, for a caller that adds memory back later: a cut found no
+	 * Optional, for a caller that adds memory back later: a cut of
+	 * memory absent or about to be (crash_slots_remove_absent()) found no
 	 * slot for what stays above it, not even the one additions leave
 	 * free, and no merge to make one; it is made all the same and
 	 * [first, last], which the caller did not remove, is no longer
@@ -63,12 +64,18 @@ void crash_slots_free(struct crash_slots *cs);
  */
 int crash_slots_add(struct crash_slots *cs, u64 start, u64 last, bool *changed);
 /*
- * Stop covering [start, last]. -ENOSPC when a head or middle cut had no slot
- * at all for what stays above it: without crash_slots_ops.uncovered() that
- * range stays as it was; with it the cut is made and uncovered() said what
- * else went.
+ * Stop covering [start, last], memory still present (offline). -ENOSPC when
+ * a head or middle cut had no slot at all for what stays above it: that
+ * range stays as it was, listed (what Linux's own header does with offline
+ * memory), and no online memory is given up for it.
  */
 int crash_slots_remove(struct crash_slots *cs, u64 start, u64 last, bool *changed);
+/*
+ * The same for memory absent or about to be (its DIMM being removed): with
+ * crash_slots_ops.uncovered(), a cut that had no slot at all is made all the
+ * same, uncovered() said what else went, and -ENOSPC is returned once done.
+ */
+int crash_slots_remove_absent(struct crash_slots *cs, u64 start, u64 last, bool *changed);
 /* Make the RAM ranges exactly @want (@nr sorted, disjoint ranges, inclusive ends). */
 int crash_slots_sync(struct crash_slots *cs, const struct range *want, size_t nr, bool *changed);
 
