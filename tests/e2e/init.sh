@@ -494,13 +494,16 @@ fi
 # reaches it.  The patched kernel (0007) counts the removal's own update
 # (a ninth remove_memory event) before it waits for the lock, and the
 # DIMM stays until the lock is released; stock counts none, and the DIMM
-# goes while the lock is held.
+# goes while the lock is held.  120 s: the offline and the host's
+# device_del fit in it under load (a hold that ends first fails the patched
+# checks, it cannot pass them), and a kernel whose hold no signal ends
+# (0001 before 2026-12-01) lets go by itself after it.
 removes() { awk '$1 == "remove_memory" { print $2 }' $hooks/stats; }
 removal_counted() { [ "$(removes)" -gt "$offline_removes" ]; }
 removal_counted_or_gone() { removal_counted || blocks_gone; }
 if grep -q crashhp_e2e=remove /proc/cmdline; then
 	if [ "$kernel_e2e" = held ]; then
-		echo 600000 >$hooks/hold_lock_ms &
+		echo 120000 >$hooks/hold_lock_ms &
 		holder=$!
 		await "the kernel holding the kexec lock (debugfs hold_lock_ms)" "$patience" dmesg_says 'holding the kexec lock'
 		echo "HOLDING $(dmesg | grep -c 'holding the kexec lock')"
