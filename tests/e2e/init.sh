@@ -101,8 +101,9 @@ drain() { stty -F /dev/console "$(stty -F /dev/console -g)"; }
 # crashhp_kernel=MODE: the kernel series' e2e (kernel_e2e.py) on the
 # test kernels of make kernel: no crashhp watch; MODE contend holds the
 # kexec lock (debugfs, CONFIG_CRASH_HOTPLUG_TEST) while the DIMM comes
-# online; the machine's files and the hook statistics go to the host
-# before the crash.
+# online, MODE held while its blocks go offline and its removal begins;
+# the machine's files and the hook statistics go to the host before the
+# crash.
 kernel_e2e=$(sed -n 's/.*crashhp_kernel=\([a-z-]*\).*/\1/p' /proc/cmdline)
 if [ -e /proc/vmcore ]; then
 	echo "VMCORE-SIZE $(ls -l /proc/vmcore | awk '{ print $5 }')"
@@ -486,10 +487,43 @@ if [ -n "$holder" ]; then
 		i=$((i + 1))
 	done
 fi
+# crashhp_kernel=held: the kexec lock held (hold_lock_ms, released by a
+# signal) from before the DIMM's blocks go offline until the removal has
+# begun, so their MEM_OFFLINE updates are deferred (patched) or dropped
+# (stock) and the DIMM is still in the header when try_remove_memory()
+# reaches it.  The patched kernel (0007) counts the removal's own update
+# (a ninth remove_memory event) before it waits for the lock, and the
+# DIMM stays until the lock is released; stock counts none, and the DIMM
+# goes while the lock is held.  120 s: the offline and the host's
+# device_del fit in it under load (a hold that ends first fails the patched
+# checks, it cannot pass them), and a kernel whose hold no signal ends
+# (0001 before 2026-12-01) lets go by itself after it.
+removes() { awk '$1 == "remove_memory" { print $2 }' $hooks/stats; }
+removal_counted() { [ "$(removes)" -gt "$offline_removes" ]; }
+removal_counted_or_gone() { removal_counted || blocks_gone; }
 if grep -q crashhp_e2e=remove /proc/cmdline; then
+	if [ "$kernel_e2e" = held ]; then
+		echo 120000 >$hooks/hold_lock_ms &
+		holder=$!
+		await "the kernel holding the kexec lock (debugfs hold_lock_ms)" "$patience" dmesg_says 'holding the kexec lock'
+		echo "HOLDING $(dmesg | grep -c 'holding the kexec lock')"
+	fi
 	for b in $dimm_blocks; do echo offline >/sys/devices/system/memory/memory$b/state; done
+	[ "$kernel_e2e" != held ] || offline_removes=$(removes)
 	echo "OFFLINED"
+	if [ "$kernel_e2e" = held ]; then
+		await "the removal's update or the DIMM gone, the lock held" "$patience" removal_counted_or_gone
+		if removal_counted; then counted=yes; else counted=no; fi
+		if blocks_gone; then gone=yes; else gone=no; fi
+		echo "REMOVAL-WHILE-HELD counted=$counted gone=$gone"
+		kill $holder
+		wait $holder
+	fi
 	await "the DIMM's blocks gone from sysfs after device_del" "$patience" blocks_gone
+	if [ "$kernel_e2e" = held ]; then
+		echo "REMOVAL-WAITED $(dmesg | grep -c 'for the kexec lock to remove')"
+		echo "REMOVAL-GAVE-UP $(dmesg | grep -c 'is removed before the kdump image update')"
+	fi
 	[ -z "$watch" ] || await "crashhp watch's lines for the DIMM's blocks removed" "$patience" watch_saw "memory remove" $dimm_blocks
 	echo "REMOVED $(grep MemTotal /proc/meminfo)"
 fi

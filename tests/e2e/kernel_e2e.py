@@ -12,6 +12,11 @@ by kexec -s -p of the same bzImage (kernel/README):
            then a crash;
   contend  the kexec lock held (debugfs hold_lock_ms) from before the DIMM
            is hot-added until after its 8 blocks are online, then a crash;
+  held     the DIMM hot-added, the kexec lock held while its 8 blocks go
+           offline and its removal begins, released once the patched
+           kernel's removal has counted its own update (0007: it waits
+           for the lock, the DIMM still there) or, on stock, once the DIMM
+           is gone; then a crash;
   stores   a panic after every store of one real hot-add update (block 39
            of the DIMM onlined past the offline block 38: a new range) and
            one real hot-remove update (block 37 offlined out of 32-39: a
@@ -40,7 +45,7 @@ directory with its own QMP socket.  KERNEL_E2E_STORES (default 6) caps the
 boots per update: more stores than that are sampled evenly (the first and
 the last always), and the output says so; "all" boots every store.
 
-usage: kernel_e2e.py CRASHHP WORKDIR KERNELDIR [kunit remove contend stores points readers bench]
+usage: kernel_e2e.py CRASHHP WORKDIR KERNELDIR [kunit remove contend held stores points readers bench]
                     [stock patched]
 """
 import base64
@@ -492,11 +497,14 @@ def kunit(kdir, names):
 
 
 def remove_contend(kdir, names, modes):
-    """Each kernel booted twice (run.py's machinery, one at a time):
+    """Each kernel booted once per part (run.py's machinery, one at a time):
       remove:  a 1 GiB DIMM hot-added, its 8 blocks offlined, the DIMM
                removed, then a crash;
       contend: the kexec lock held (debugfs hold_lock_ms) from before the
                DIMM is hot-added until after its 8 blocks are online, then
+               a crash;
+      held:    the kexec lock held from before the DIMM's blocks go offline
+               until its removal has begun (init.sh), then the removal, then
                a crash.
     Each dump is judged by crashhp verify against the guest's /proc and
     /sys at the crash, by whether the DIMM is in it and its bytes are the
@@ -509,7 +517,7 @@ def remove_contend(kdir, names, modes):
         initrd = run.initramfs(vmlinuz, f"kernel-{name}")
         for mode in modes:
             print(f"== {name}, {mode}", flush=True)
-            r = run.run_vm(vmlinuz, initrd, remove=(mode == "remove"), kernel_mode=mode)
+            r = run.run_vm(vmlinuz, initrd, remove=(mode in ("remove", "held")), kernel_mode=mode)
             with open(r.head, "rb") as f:
                 rc, out = verify(f.read(), said(r.lines, "VMCORE-SIZE"), r.sysroot, WORK)
             for line in out.splitlines():
@@ -541,6 +549,27 @@ def remove_contend(kdir, names, modes):
             elif mode == "remove":
                 checks += [("the removed DIMM is not in the dump", not r.dimm),
                            ("crashhp verify finds the dump complete", rc == 0)]
+            elif mode == "held":
+                # init.sh: counted = the removal's own update began (a ninth
+                # remove_memory event), gone = the DIMM's blocks left sysfs,
+                # both while the lock was held.
+                while_held = said(r.lines, "REMOVAL-WHILE-HELD") or ""
+                waited = int(said(r.lines, "REMOVAL-WAITED") or 0)
+                gave_up = int(said(r.lines, "REMOVAL-GAVE-UP") or 0)
+                checks = [("no E2E-TIMEOUT in the guest", not r.timeouts)]
+                if name == "stock":
+                    checks += [("the DIMM went while the lock was held, no update of its own "
+                                f"({while_held})", while_held == "counted=no gone=yes"),
+                               ("the removed DIMM is still in the dump (the bug)", r.dimm),
+                               ("crashhp verify finds the dump wrong", rc == 1)]
+                else:
+                    checks += [("the removal's update began while the lock was held and the "
+                                f"DIMM stayed ({while_held})", while_held == "counted=yes gone=no"),
+                               ("the removal waited for the lock (dmesg: waited ... ms), and "
+                                f"did not give up ({waited} waited, {gave_up} gave up)",
+                                waited == 1 and gave_up == 0),
+                               ("the removed DIMM is not in the dump", not r.dimm),
+                               ("crashhp verify finds the dump complete", rc == 0)]
             elif name == "stock":
                 checks = [("every block came online while the lock was held", held == "yes"),
                           ("the kernel logged the trylock failure", trylock > 0),
@@ -559,7 +588,7 @@ def remove_contend(kdir, names, modes):
     return failures, table
 
 
-PARTS = ("kunit", "remove", "contend", "stores", "points", "readers", "bench")
+PARTS = ("kunit", "remove", "contend", "held", "stores", "points", "readers", "bench")
 
 
 def main():
@@ -586,8 +615,9 @@ def main():
         print("|---|---|---|---|")
         for name, suite, good, total, secs in kunit_rows:
             print(f"| {name} | {suite} | {good} of {total} | {secs:.0f} |")
-    if "remove" in parts or "contend" in parts:
-        f, table = remove_contend(kdir, names, [p for p in ("remove", "contend") if p in parts])
+    if "remove" in parts or "contend" in parts or "held" in parts:
+        f, table = remove_contend(kdir, names,
+                                  [p for p in ("remove", "contend", "held") if p in parts])
         failures += f
     if "stores" in parts or "readers" in parts:
         f, rows, dry = stores_main(kdir, names, jobs, cap if "stores" in parts else 0)

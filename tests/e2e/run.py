@@ -337,7 +337,8 @@ def run_vm(vmlinuz, initrd, remove, cpu=False, reload=False, race=False, kernel_
                             "WATCH", "VERIFY", "Kernel panic", "MAKEDUMPFILE", "READY",
                             "CPU-ONLINE", "DIMM-MD5", "E2E-TIMEOUT", "RACE-ADD", "BURST",
                             "VIEW-", "SYSFS-", "HOLDING", "ONLINE-WHILE-HELD", "KSTATS",
-                             "TRYLOCK-FAILED", "KLOG", "VMCORE-SIZE", "MDFDUMP-PART", "TERM")):
+                             "TRYLOCK-FAILED", "KLOG", "VMCORE-SIZE", "MDFDUMP-PART", "TERM",
+                             "REMOVAL-")):
             print(f"[{time.time() - start:5.1f}s] guest: {line}", flush=True)
         elif KERNEL_TROUBLE.search(line):
             # The kernel's own lines start with its timestamp.
