@@ -124,13 +124,16 @@ static void test_concurrent__kexec_file_load_has_no_gap(void **state)
 /*
  * robust, kexec_load with the hotplug flag: the events in a load's gap are
  * missing from what kexec-tools read, and the load's resync applies them
- * before it lets the kexec lock go: every settled header is exact and every
- * dump taken complete.  (A crash on a CPU onlined in the gap, during the
- * resync before it sets that CPU's FDT status, takes no dump: the capture
- * kernel cannot start there; not asserted here.)  ppc64, where kexec-tools
- * notes every possible CPU: on x86_64 it notes the present ones and a CPU
- * hot-added later lacks its registers under robust too (sim's gapcpu.scn
- * golden), whether in the gap or after it.
+ * before it lets the kexec lock go: every settled header is exact.  A crash
+ * during that resync (a hotplug update a panic may interrupt, its dump
+ * taken) may read the header still as kexec-tools read it, lacking memory
+ * added in the gap (test_kexec_tools__robust_panic_before_its_load_resync_
+ * lacks_the_gap), or, on a CPU onlined there, take no dump (its FDT status
+ * not yet set), each seen here once in some 30 runs: so the crash at a
+ * random moment is not asserted.
+ * ppc64, where kexec-tools notes every possible CPU: on x86_64 it notes the
+ * present ones and a CPU hot-added later lacks its registers under robust
+ * too (sim's gapcpu.scn golden), whether in the gap or after it.
  */
 static void test_concurrent__kexec_load_gap_is_resynced_by_robust(void **state)
 {
@@ -139,11 +142,9 @@ static void test_concurrent__kexec_load_gap_is_resynced_by_robust(void **state)
 	run_load(CHP_ARCH_PPC64, CHP_POLICY_ROBUST, "segments-hotplug", &res);
 	assert_true(res.gap_loads >= 4);          /* each round's first load, at least */
 	assert_int_equal(res.dropped, 0);
-	assert_int_equal(res.final_incomplete, 0);
-	if (res.complete != res.dumps)
-		fail_msg("%llu of %llu dumps incomplete: %s",
-			 (unsigned long long)(res.dumps - res.complete),
-			 (unsigned long long)res.dumps, res.first_problem);
+	if (res.final_incomplete)
+		fail_msg("%llu of 4 settled headers wrong: %s",
+			 (unsigned long long)res.final_incomplete, res.first_problem);
 }
 
 /*
