@@ -497,6 +497,9 @@ int chp_hotplug_load_read(struct chp_hotplug *hp, const struct chp_load_options 
 		load_release_hotplug(hp);
 		return chp_fail(-EBUSY, "kexec_load: the kexec lock is taken");
 	}
+	pthread_mutex_lock(&hp->stats_lock);
+	hp->events_at_load = hp->stats.events;
+	pthread_mutex_unlock(&hp->stats_lock);
 	/* kexec_file_load builds in the kernel, from one consistent view of the machine. */
 	if (opt->mode != CHP_LOAD_SEGMENTS)
 		chp_machine_lock_state(hp->m);
@@ -533,6 +536,22 @@ int chp_hotplug_load_read(struct chp_hotplug *hp, const struct chp_load_options 
 	unlock_and_drain(hp);
 	load_release_hotplug(hp);
 	return err;
+}
+
+uint64_t chp_hotplug_events_notified(struct chp_hotplug *hp)
+{
+	pthread_mutex_lock(&hp->stats_lock);
+	uint64_t n = hp->stats.events;
+	pthread_mutex_unlock(&hp->stats_lock);
+	return n;
+}
+
+uint64_t chp_hotplug_events_at_load(struct chp_hotplug *hp)
+{
+	pthread_mutex_lock(&hp->stats_lock);
+	uint64_t n = hp->events_at_load;
+	pthread_mutex_unlock(&hp->stats_lock);
+	return n;
 }
 
 int chp_hotplug_unload(struct chp_hotplug *hp)

@@ -45,6 +45,7 @@ struct chp_hotplug {
 	struct chp_ranges *applying;
 
 	struct chp_hotplug_stats stats;
+	uint64_t events_at_load;      /* stats.events as the last load took the kexec lock */
 	char *log;
 	size_t log_len;
 };

@@ -3,6 +3,9 @@
  * The concurrent lab: event threads, a loader, and a crash at a moment of the
  * seed's choosing, on real threads.  The machine serialises events (its
  * hotplug lock); the kexec lock is what they contend for, with the loader.
+ * The loader loads as the scenario says: kexec_file_load builds the header
+ * in the syscall; kexec_load's kexec-tools reads the machine first, and the
+ * event threads run in the gap before the syscall (kexec_tools.c).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -15,6 +18,7 @@
 #include "crashhp/error.h"
 #include "crashhp/lab.h"
 #include "internal.h"
+#include "loader_internal.h"
 
 #define DIMMS_PER_THREAD 32u
 #define MiB ((uint64_t)1 << 20)
@@ -25,10 +29,13 @@ struct round {
 	struct chp_machine *m;
 	struct chp_kimage *img;
 	struct chp_hotplug *hp;
+	struct chp_load_options load;  /* the scenario's mode and flags, the lab's sizes */
 	uint64_t block;
 	atomic_ullong events;
 	atomic_bool done;
+	atomic_bool go;            /* the event threads may start (kexec_load: after a read) */
 	atomic_ullong loads;
+	atomic_ullong gap_loads, gap_events;  /* the loader's, summed into res at the end */
 	uint64_t loader_until;     /* events after which the loader stops */
 	uint64_t crash_at;
 	struct chp_concurrent_result *res;
@@ -107,6 +114,8 @@ static void *worker_main(void *arg)
 	struct worker *w = arg;
 	struct round *r = w->r;
 
+	while (!atomic_load(&r->go))
+		sched_yield();
 	for (unsigned i = 0; i < r->spec->events && !r->error; i++) {
 		int err = one_event(w);
 		if (err) {
@@ -118,29 +127,92 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+/*
+ * kexec_load as `kexec -p` makes it over the loaded image: kexec-tools reads
+ * the machine (the code reload-read runs), the event threads run, then the
+ * syscall replaces the image with what was read (kexec_tools.c: the events
+ * in between updated the old image, if flagged, and are missing from the
+ * new one).  The read is taken between two events, as a scenario's is, with
+ * the count of events notified: every event counted then is one it saw, every
+ * later one is not (events run under the machine's hotplug lock).  Those
+ * notified before the syscall took the kexec lock are the gap's; a later one
+ * meets the lock held (mainline drops it: counted so) or comes after.
+ *
+ * The gap lasts, as kexec-tools' build of the header lasts far longer than an
+ * event, until the event threads have made an event since the read: a
+ * handshake, not a length of time (or they are done, or at the point where
+ * the loader stops).  The event threads start after the loader's first read,
+ * so every round has a load with a gap (else a scheduler may run them all
+ * before the loader starts).  The loader stops at that point under the
+ * hotplug lock, before reading, retries included: no read sees the last
+ * quarter's events (1: stopped, no load; the old image stays).
+ *
+ * -EBUSY, the kexec lock held by an event: kdump's service runs kexec again,
+ * which reads again.
+ */
+static int load_segments(struct round *r)
+{
+	for (;;) {
+		struct chp_load_segments seg;
+		uint64_t read_at, missed;
+		int err;
+
+		chp_machine_lock_hotplug(r->m);
+		if (atomic_load(&r->events) >= r->loader_until) {
+			chp_machine_unlock_hotplug(r->m);
+			return 1;
+		}
+		err = chp_kexec_tools_read(&seg, r->m, &r->load);
+		read_at = chp_hotplug_events_notified(r->hp);
+		chp_machine_unlock_hotplug(r->m);
+		atomic_store(&r->go, true);
+		if (err)
+			return err;
+		while (chp_hotplug_events_notified(r->hp) == read_at && !atomic_load(&r->done) &&
+		       atomic_load(&r->events) < r->loader_until)
+			sched_yield();
+		err = chp_hotplug_load_read(r->hp, &r->load, &seg);
+		chp_load_segments_release(&seg);
+		if (err == -EBUSY) {
+			sched_yield();
+			continue;
+		}
+		if (!err && (missed = chp_hotplug_events_at_load(r->hp) - read_at)) {
+			atomic_fetch_add(&r->gap_loads, 1);
+			atomic_fetch_add(&r->gap_events, missed);
+		}
+		return err;
+	}
+}
+
 static void *loader_main(void *arg)
 {
 	struct round *r = arg;
-	struct chp_load_options o;
 
-	chp_load_options_init(&o);
-	o.kernel_size = 64 * 1024;
-	o.initrd_size = 64 * 1024;
 	/*
 	 * Reloads during the first three quarters of the events only: the last
 	 * quarter is kept by crash hotplug alone, so the settled crash judges
 	 * what the handlers kept, never a header a final load rebuilt.
 	 */
 	while (!atomic_load(&r->done) && atomic_load(&r->events) < r->loader_until) {
-		/* -EBUSY while an event holds the kexec lock: try again, as kdump's service would. */
-		if (chp_hotplug_unload(r->hp) == 0) {
-			while (chp_hotplug_load(r->hp, &o) == -EBUSY)
+		if (r->load.mode == CHP_LOAD_SEGMENTS) {
+			/* A failed load leaves the old image, as do_kexec_load() does. */
+			if (load_segments(r) == 1)
+				break;
+			atomic_fetch_add(&r->loads, 1);
+		} else if (chp_hotplug_unload(r->hp) == 0) {
+			/*
+			 * -EBUSY while an event holds the kexec lock: try again, as
+			 * kdump's service would; any other failure leaves no image.
+			 */
+			while (chp_hotplug_load(r->hp, &r->load) == -EBUSY)
 				sched_yield();
 			atomic_fetch_add(&r->loads, 1);
 		}
 		for (int i = 0; i < 50; i++)
 			sched_yield();
 	}
+	atomic_store(&r->go, true);
 	return NULL;
 }
 
@@ -164,7 +236,6 @@ static int run_round(const struct chp_concurrent_spec *spec, unsigned round,
 	struct worker *w = calloc(spec->threads, sizeof(*w));
 	pthread_t *tid = calloc(spec->threads, sizeof(*tid));
 	pthread_t loader, crasher;
-	struct chp_load_options o;
 	int err;
 
 	if (!w || !tid) {
@@ -178,9 +249,14 @@ static int run_round(const struct chp_concurrent_spec *spec, unsigned round,
 	ls.cpus_online = 1;
 	ls.boot_ram = 2 * GiB;
 	ls.crashkernel_size = 128 * MiB;
-	chp_load_options_init(&o);
-	o.kernel_size = 64 * 1024;
-	o.initrd_size = 64 * 1024;
+	chp_load_options_init(&r.load);
+	r.load.kernel_size = 64 * 1024;
+	r.load.initrd_size = 64 * 1024;
+	if (spec->load) {
+		r.load.mode = spec->load->mode;
+		r.load.hotplug_flag = spec->load->hotplug_flag;
+		r.load.update_elfcorehdr_flag = spec->load->update_elfcorehdr_flag;
+	}
 	pthread_mutex_init(&r.res_lock, NULL);
 	err = chp_machine_new_lab(&r.m, &ls);
 	if (!err)
@@ -188,12 +264,13 @@ static int run_round(const struct chp_concurrent_spec *spec, unsigned round,
 	if (!err)
 		err = chp_hotplug_new(&r.hp, spec->policy, r.m, r.img);
 	if (!err)
-		err = chp_hotplug_load(r.hp, &o);
+		err = chp_hotplug_load(r.hp, &r.load);
 	if (!err) {
 		uint64_t seed = spec->seed * 7919u + round;
 		r.block = chp_machine_block_size(r.m);
 		r.crash_at = next_rand(&seed) % ((uint64_t)spec->threads * spec->events);
 		r.loader_until = (uint64_t)spec->threads * spec->events * 3 / 4;
+		atomic_store(&r.go, r.load.mode != CHP_LOAD_SEGMENTS);
 		for (unsigned t = 0; t < spec->threads; t++)
 			w[t] = (struct worker){ .r = &r, .index = t, .rng = seed + t + 1 };
 		pthread_create(&loader, NULL, loader_main, &r);
@@ -210,7 +287,9 @@ static int run_round(const struct chp_concurrent_spec *spec, unsigned round,
 	if (!err) {
 		/*
 		 * Everything settled, the loader stopped a quarter of the events ago:
-		 * the header the handlers kept must describe the machine exactly.
+		 * the header the handlers kept must describe the machine exactly (a
+		 * kexec_load image without a hotplug flag is kept by none: it is as
+		 * kexec-tools last read it, and judged so).
 		 */
 		struct chp_dump_result d;
 		const struct chp_hotplug_stats *st = chp_hotplug_stats(r.hp);
@@ -227,6 +306,8 @@ static int run_round(const struct chp_concurrent_spec *spec, unsigned round,
 		res->deferred += st->deferred;
 		res->removal_waits += st->removal_waits;
 		res->loads += atomic_load(&r.loads);
+		res->gap_loads += atomic_load(&r.gap_loads);
+		res->gap_events += atomic_load(&r.gap_events);
 	}
 	chp_hotplug_free(r.hp);
 	chp_kimage_free(r.img);

@@ -48,4 +48,14 @@ struct chp_hotplug;
 int chp_hotplug_load_read(struct chp_hotplug *hp, const struct chp_load_options *opt,
 			  const struct chp_load_segments *read);
 
+/*
+ * Crash hotplug events notified so far, and when the last load took the
+ * kexec lock: the events between a kexec-tools read and that moment are
+ * missing from the image it loads (lab_concurrent.c counts them).  An event
+ * notified after it meets the lock held (mainline drops it, robust defers
+ * it) or comes after the load.
+ */
+uint64_t chp_hotplug_events_notified(struct chp_hotplug *hp);
+uint64_t chp_hotplug_events_at_load(struct chp_hotplug *hp);
+
 #endif

@@ -756,7 +756,7 @@ static int run_scenario(const struct sim_args *a)
 			struct chp_concurrent_spec cs = {
 				.arch = sc->spec.arch, .policy = (enum chp_policy)p,
 				.threads = sc->conc_threads, .events = sc->conc_events,
-				.rounds = sc->conc_rounds, .seed = sc->seed,
+				.rounds = sc->conc_rounds, .seed = sc->seed, .load = &sc->load,
 				.progress = tool_progress_hook(&prog),
 			};
 			snprintf(what, sizeof(what), "%s: concurrent rounds",

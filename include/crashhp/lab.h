@@ -69,6 +69,10 @@ int chp_lab_crash_now(struct chp_hotplug *hp, struct chp_dump_result *res);
  * onlined and offlined), a thread unloading and loading the crash image, and
  * a crash at a moment chosen by the seed; `rounds` times.  After each round,
  * once every thread is done, one more crash shows whether an event was lost.
+ * The loader loads as `load` says (its mode and flags; NULL: kexec_file_load,
+ * each load after an unload): a kexec_load, over the loaded image as
+ * `kexec -p` makes it, reads the machine as kexec-tools does, then yields to
+ * the event threads until one has made an event, then makes its syscall.
  */
 struct chp_concurrent_spec {
 	enum chp_arch arch;
@@ -77,17 +81,21 @@ struct chp_concurrent_spec {
 	unsigned events;          /* per thread and round */
 	unsigned rounds;
 	uint64_t seed;
+	const struct chp_load_options *load;  /* mode and flags; NULL: kexec_file_load */
 	struct chp_progress progress;  /* rounds done of `rounds`; none when NULL */
 };
 
 struct chp_concurrent_result {
 	uint64_t events;          /* notified */
-	uint64_t loads;           /* loads and unloads done meanwhile */
+	uint64_t loads;           /* loads done meanwhile (kexec_file_load: each after an unload) */
 	uint64_t crashes, dumps, complete, no_dump;
 	uint64_t no_dump_unloaded;/* of no_dump: no image loaded, or a load under way */
-	uint64_t final_incomplete;/* rounds whose settled header was wrong: lost events */
+	uint64_t final_incomplete;/* rounds whose settled header was wrong: lost events, or
+				     a kexec_load image no handler updates */
 	uint64_t dropped, deferred;
 	uint64_t removal_waits;   /* memory about to go waited for the kexec lock's holder */
+	uint64_t gap_loads;       /* kexec_load loads with events between the read and the */
+	uint64_t gap_events;      /* syscall's kexec lock, and those events: the image missed them */
 	char first_problem[320];
 };
 
