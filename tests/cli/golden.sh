@@ -65,6 +65,8 @@ mask_concurrent() {
 	run bogus
 	run --bogus
 	run help bogus
+	# help's own usage, not "'help' is not a command"
+	run help help
 	# help CMD is CMD --help, byte for byte
 	echo "\$ crashhp help sim  # compared with: crashhp sim --help"
 	"$crashhp" help sim >help.out; hrc=$?
