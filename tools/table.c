@@ -67,6 +67,32 @@ static int find_column(const struct tool_column *cols, size_t n, const char *nam
 	return -1;
 }
 
+/*
+ * A list that names no column, an empty name in it (",,"), or a name that is
+ * none: a usage error naming the option and the bad name, with the columns
+ * there are, as lsmem says "unknown column" and --help lists them.
+ */
+static int bad_columns(const char *cmd, const struct tool_table_opts *o,
+		       const struct tool_column *cols, size_t ncols, const char *name, size_t len)
+{
+	char known[TOOL_TABLE_MAX_COLUMNS * 16] = "";
+	const char *opt = o->option ? o->option : "--output";
+
+	for (size_t i = 0, at = 0; i < ncols && at < sizeof(known); i++)
+		at += (size_t)snprintf(known + at, sizeof(known) - at, "%s%s", i ? ", " : "",
+				       cols[i].name);
+	if (!name)
+		tool_usage_error(cmd, "%s: '%s' names no column; the columns: %s", opt, o->output,
+				 known);
+	else if (!len)
+		tool_usage_error(cmd, "%s: an empty column name in '%s'; the columns: %s", opt,
+				 o->output, known);
+	else
+		tool_usage_error(cmd, "%s: no column '%.*s'; the columns: %s", opt, (int)len, name,
+				 known);
+	return -EINVAL;
+}
+
 int tool_table_new(struct tool_table **out, const char *cmd, const struct tool_column *cols,
 		   size_t ncols, const struct tool_table_opts *o, struct json *j)
 {
@@ -91,14 +117,27 @@ int tool_table_new(struct tool_table **out, const char *cmd, const struct tool_c
 		while (*p) {
 			size_t len = strcspn(p, ",");
 			int c = find_column(cols, ncols, p, len);
-			if (c < 0 || t->nshown >= TOOL_TABLE_MAX_COLUMNS) {
-				tool_usage_error(cmd, "--output: %s '%.*s'", c < 0 ? "no column" :
-						 "too many columns at", (int)len, p);
+			if (c < 0) {
+				free(t);
+				return bad_columns(cmd, o, cols, ncols, p, len);
+			}
+			if (t->nshown >= TOOL_TABLE_MAX_COLUMNS) {
+				tool_usage_error(cmd, "%s: too many columns at '%.*s'",
+						 o->option ? o->option : "--output", (int)len, p);
 				free(t);
 				return -EINVAL;
 			}
 			t->shown[t->nshown++] = (size_t)c;
+			/* A trailing comma ("NR,") leaves an empty name too. */
+			if (p[len] == ',' && !p[len + 1]) {
+				free(t);
+				return bad_columns(cmd, o, cols, ncols, p + len + 1, 0);
+			}
 			p += len + (p[len] == ',');
+		}
+		if (!t->nshown) {
+			free(t);
+			return bad_columns(cmd, o, cols, ncols, NULL, 0);
 		}
 	} else {
 		for (size_t i = 0; i < ncols; i++)

@@ -101,6 +101,11 @@ mask_concurrent() {
 	run inspect x86.vmcore
 	run inspect -r -n -b -o NR,TYPE,PADDR,MEMSZ x86.vmcore
 	run inspect -o +BOGUS x86.vmcore
+	# An empty list or name: an error naming it and the columns, before anything is printed.
+	run inspect -o '' x86.vmcore
+	run inspect -o NR,,TYPE x86.vmcore
+	run inspect -o NR, x86.vmcore
+	run elfcorehdr --columns ''
 	run inspect --json x86.vmcore
 	# -J: the table alone as lsmem -J prints it, -o's columns, sizes as "32M" unless -b;
 	# --json is the whole document whatever -o says; both at once, a usage error.
