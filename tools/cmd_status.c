@@ -623,7 +623,7 @@ static void print_json(const struct facts *f)
 	for (int i = 0; i < f->nfindings; i++) {
 		const struct finding *x = &f->findings[i];
 		json_object_open(&j, NULL);
-		json_string(&j, "id", x->id);
+		json_string(&j, "kind", x->id);
 		json_string(&j, "severity", severity_names[x->severity]);
 		json_string(&j, "message", x->message);
 		json_string(&j, "fix", x->fix);

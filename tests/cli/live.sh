@@ -87,7 +87,7 @@ EOF
 	run verify --sysroot vm-nonotes vm.hdr
 	run verify --sysroot vm-nonotes --json vm.hdr
 	run verify --sysroot vm-nonotes -J -b vm.hdr
-	run verify --sysroot vm-nonotes -r -n -o ITEM,CLASS,LAST vm.hdr
+	run verify --sysroot vm-nonotes -r -n -o KIND,CLASS,LAST vm.hdr
 	run verify --sysroot vm-nonotes --json -J vm.hdr
 	run verify --sysroot vm-dimms missing.hdr
 	run verify --sysroot empty vm.hdr
