@@ -151,6 +151,13 @@ int tool_table_new(struct tool_table **out, const char *cmd, const struct tool_c
 			return -ENOMEM;
 		}
 		scols_table_enable_raw(t->tb, o->raw);
+		/*
+		 * Aligned, the cells come escaped (tool_table_add): libsmartcols
+		 * must not escape their backslashes again.  Raw (-r), nothing is
+		 * aligned and its own escape (lsblk -r's: blanks, backslashes,
+		 * what is not ASCII-printable, all as \xNN) is the format.
+		 */
+		scols_table_enable_noencoding(t->tb, !o->raw);
 		scols_table_enable_noheadings(t->tb, o->noheadings);
 		for (size_t k = 0; k < t->nshown; k++) {
 			const struct tool_column *c = &cols[t->shown[k]];
@@ -229,11 +236,14 @@ int tool_table_add(struct tool_table *t, const struct tool_cell *cells)
 		const char *text;
 		cell_text(t, c, &cells[t->shown[k]], buf, &text);
 		/*
-		 * As it is: libsmartcols prints what is not printable in the
-		 * locale (UTF-8, main.c), a byte that is not UTF-8 included,
-		 * as \xNN, crashhp(1)'s TEXT OUTPUT rule.
+		 * Escaped here, by crashhp(1)'s TEXT OUTPUT rule (tool_name()),
+		 * not by the stdout stream after libsmartcols has measured it: a
+		 * column is as wide as the text it prints.  libsmartcols passes
+		 * U+202E (printable to it) and counted its width, 1; the stream
+		 * then wrote "\xe2\x80\xae", 12, and the row ran 11 past its
+		 * column.
 		 */
-		int err = scols_line_set_data(ln, k, text);
+		int err = scols_line_set_data(ln, k, t->opts.raw ? text : tool_name(text));
 		if (err)
 			return err;
 	}

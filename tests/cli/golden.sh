@@ -116,6 +116,16 @@ mask_concurrent() {
 	# One crash's -J: its table's rows as lsmem -J prints them; with --json, a usage error.
 	run sim --ram 256M --crashkernel 64M --cpus 4:2:2 -J -b -o item,start,size
 	run sim --ram 256M --crashkernel 64M --json -J
+	# A cell holding escapes (a --vmcore named with U+202E and ESC): its column is
+	# as wide as the escaped text, so ITEM after it stays aligned; -r is not aligned.
+	hostile=$(printf 'v\342\200\256eroc\033[31m.core')
+	for raw in "" -r; do
+		echo "\$ crashhp sim --ram 256M --crashkernel 64M --cpus 4:2:2 ${raw:+$raw }-o detail,item,size --vmcore 'v<U+202E>eroc<ESC>[31m.core'"
+		"$crashhp" sim --ram 256M --crashkernel 64M --cpus 4:2:2 $raw -o detail,item,size --vmcore "$hostile"
+		echo "[exit $?]"
+		echo
+	done
+	rm -f "$hostile"
 	run inspect ppc64.hdr
 	run sim --arch ppc64le --ram 512M --crashkernel 64M --cpus 2 --load segments-hotplug
 	run sim --print-default
