@@ -53,6 +53,26 @@ static int read_flag(struct chp_sysroot *s, const char *path, int *out)
 	return 0;
 }
 
+/* A decimal byte count (mem_reserved_show()'s "%ld\n"), -1 when absent. */
+static int read_bytes(struct chp_sysroot *s, const char *path, long long *out)
+{
+	char buf[32], *end;
+	int r = chp_sysroot_read(s, path, buf, sizeof(buf), NULL);
+
+	*out = -1;
+	if (r <= 0)
+		return r;
+	errno = 0;
+	unsigned long long v = strtoull(buf, &end, 10);
+	if (errno || *end || !buf[0] || buf[0] == '-' || v > (1ull << 52)) {
+		char shown[64];
+		return chp_fail(-EINVAL, "%s%s: expected a byte count below 2^52, read '%s'",
+				s->prefix, path, chp_excerpt(buf, shown, sizeof(shown)));
+	}
+	*out = (long long)v;
+	return 0;
+}
+
 /* The last `NAME=value` of a shell-variable file, as the service's shell reads
  * a plain assignment: optional `export`, one level of quotes.  Comments,
  * other lines and a value built from other variables are taken as written. */
@@ -105,6 +125,8 @@ int chp_dumpconf_read(struct chp_dumpconf *out, struct chp_sysroot *s)
 		err = read_flag(s, "/sys/kernel/fadump_registered", &out->fadump_registered);
 	if (!err)
 		err = read_flag(s, "/sys/kernel/fadump/hotplug_ready", &out->fadump_hotplug_ready);
+	if (!err)
+		err = read_bytes(s, "/sys/kernel/fadump/mem_reserved", &out->fadump_mem_reserved);
 	for (size_t i = 0; !err && i < sizeof(services) / sizeof(services[0]); i++) {
 		char *text = NULL;
 		int r = chp_sysroot_read_all(s, services[i].file, &text, NULL);

@@ -40,7 +40,8 @@ struct round {
 	uint64_t crash_at;
 	struct chp_concurrent_result *res;
 	pthread_mutex_t res_lock;
-	int error;
+	atomic_int error;          /* the first failure; the others stop at their next event */
+	char why[512];             /* its message: chp_last_error() is the failing thread's */
 };
 
 struct worker {
@@ -119,7 +120,13 @@ static void *worker_main(void *arg)
 	for (unsigned i = 0; i < r->spec->events && !r->error; i++) {
 		int err = one_event(w);
 		if (err) {
-			r->error = err;
+			pthread_mutex_lock(&r->res_lock);
+			if (!r->error) {
+				snprintf(r->why, sizeof(r->why), "thread %u, event %u: %s", w->index,
+					 i, chp_last_error());
+				r->error = err;
+			}
+			pthread_mutex_unlock(&r->res_lock);
 			break;
 		}
 		atomic_fetch_add(&r->events, 1);
@@ -273,16 +280,41 @@ static int run_round(const struct chp_concurrent_spec *spec, unsigned round,
 		atomic_store(&r.go, r.load.mode != CHP_LOAD_SEGMENTS);
 		for (unsigned t = 0; t < spec->threads; t++)
 			w[t] = (struct worker){ .r = &r, .index = t, .rng = seed + t + 1 };
-		pthread_create(&loader, NULL, loader_main, &r);
-		pthread_create(&crasher, NULL, crasher_main, &r);
-		for (unsigned t = 0; t < spec->threads; t++)
-			pthread_create(&tid[t], NULL, worker_main, &w[t]);
-		for (unsigned t = 0; t < spec->threads; t++)
+		/*
+		 * A thread that cannot start (EAGAIN: RLIMIT_NPROC, threads-max,
+		 * no memory for its stack) ends the round, said, after the started
+		 * ones are stopped and joined: never a join of one that is not.
+		 */
+		unsigned started = 0;
+		int perr = pthread_create(&loader, NULL, loader_main, &r);
+		bool loader_up = !perr, crasher_up = false;
+		if (!perr)
+			crasher_up = !(perr = pthread_create(&crasher, NULL, crasher_main, &r));
+		while (!perr && started < spec->threads &&
+		       !(perr = pthread_create(&tid[started], NULL, worker_main, &w[started])))
+			started++;
+		if (perr) {
+			pthread_mutex_lock(&r.res_lock);
+			if (!r.error) {
+				char which[48];
+				snprintf(which, sizeof(which), "event thread %u of %u", started + 1,
+					 spec->threads);
+				snprintf(r.why, sizeof(r.why), "starting %s: %s", !loader_up ?
+					 "the loader thread" : !crasher_up ? "the crash thread" : which,
+					 strerror(perr));
+				r.error = -perr;
+			}
+			pthread_mutex_unlock(&r.res_lock);
+		}
+		for (unsigned t = 0; t < started; t++)
 			pthread_join(tid[t], NULL);
 		atomic_store(&r.done, true);
-		pthread_join(crasher, NULL);
-		pthread_join(loader, NULL);
-		err = r.error;
+		if (crasher_up)
+			pthread_join(crasher, NULL);
+		if (loader_up)
+			pthread_join(loader, NULL);
+		if ((err = r.error))
+			chp_fail(err, "%s", r.why);
 	}
 	if (!err) {
 		/*
@@ -318,15 +350,22 @@ static int run_round(const struct chp_concurrent_spec *spec, unsigned round,
 	return err;
 }
 
+/* The scenario's concurrent line names the error, as a sequential action's does. */
+static int failed_at(const struct chp_concurrent_spec *spec, int err)
+{
+	return spec->name ? chp_fail_prefix(err, "%s:%u: ", spec->name, spec->line) : err;
+}
+
 int chp_lab_concurrent(const struct chp_concurrent_spec *spec, struct chp_concurrent_result *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (spec->threads == 0 || spec->threads > 256 || spec->events == 0 || spec->rounds == 0)
-		return chp_fail(-EINVAL, "concurrent: 1..256 threads, and events and rounds above 0");
+		return failed_at(spec, chp_fail(-EINVAL, "concurrent: 1..256 threads, and events "
+						"and rounds above 0"));
 	for (unsigned round = 0; round < spec->rounds; round++) {
 		int err = run_round(spec, round, out);
 		if (err)
-			return chp_fail_prefix(err, "concurrent round %u: ", round);
+			return failed_at(spec, chp_fail_prefix(err, "concurrent round %u: ", round));
 		if (spec->progress.fn)
 			spec->progress.fn(spec->progress.ctx, round + 1, spec->rounds);
 	}

@@ -226,6 +226,7 @@ static int setting(struct parser *p, const char *word, char **arg, int nargs)
 		sc->conc_threads = (unsigned)n[0];
 		sc->conc_events = (unsigned)n[1];
 		sc->conc_rounds = (unsigned)n[2];
+		sc->conc_line = p->line;
 		return 0;
 	}
 	bool is_size = !strcmp(word, "ram") || !strcmp(word, "block") || !strcmp(word, "crashkernel");

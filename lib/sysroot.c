@@ -421,6 +421,18 @@ int chp_sysroot_cpu_notes_now(struct chp_sysroot *s, unsigned cpu, uint64_t *pad
 	return 0;
 }
 
+int chp_sysroot_memory_block_now(struct chp_sysroot *s, uint64_t block)
+{
+	char dir[96];
+	DIR *d;
+	int got;
+
+	snprintf(dir, sizeof(dir), "/sys/devices/system/memory/memory%" PRIu64, block);
+	if ((got = chp_sysroot_opendir(s, dir, &d)) > 0)
+		closedir(d);
+	return got;
+}
+
 int chp_sysroot_open(struct chp_sysroot **out, const char *prefix)
 {
 	struct chp_sysroot *s = calloc(1, sizeof(*s));

@@ -120,17 +120,25 @@ int chp_uevent_accept(struct chp_uevent *out, const struct chp_uevent_origin *fr
 	return chp_uevent_parse(out, msg, len);
 }
 
-/* PREFIX then a number below `limit`: what callers narrow it to must hold it. */
-static bool number_after(const char *s, const char *prefix, uint64_t limit, uint64_t *n)
+/*
+ * PREFIX then a decimal number; one past 64 bits reads UINT64_MAX, itself
+ * beyond any machine, so the caller's range check refuses it by name.
+ */
+static bool number_after(const char *s, const char *prefix, uint64_t *n)
 {
 	size_t k = strlen(prefix);
-	char *end;
+	const char *p = s + k;
 
-	if (strncmp(s, prefix, k) || !isdigit((unsigned char)s[k]))
+	if (strncmp(s, prefix, k) || !*p)
 		return false;
+	for (const char *d = p; *d; d++)
+		if (!isdigit((unsigned char)*d))
+			return false;
 	errno = 0;
-	*n = strtoull(s + k, &end, 10);
-	return !errno && !*end && *n < limit;
+	*n = strtoull(p, NULL, 10);
+	if (errno == ERANGE)
+		*n = UINT64_MAX;
+	return true;
 }
 
 enum chp_uevent_change chp_uevent_classify(const struct chp_uevent *ev, uint64_t *index)
@@ -141,11 +149,15 @@ enum chp_uevent_change chp_uevent_classify(const struct chp_uevent *ev, uint64_t
 		{ "add", CHP_UEV_MEMORY_ADD, CHP_UEV_CPU_ADD },
 		{ "remove", CHP_UEV_MEMORY_REMOVE, CHP_UEV_CPU_REMOVE },
 	};
-	/* memoryN counts 16 MiB blocks at least, below 2^52; cpuN below NR_CPUS. */
-	bool mem = number_after(ev->devpath, "/devices/system/memory/memory", CHP_UEVENT_MAX_BLOCK,
-				index) && !strcmp(ev->subsystem, "memory");
-	bool cpu = !mem && number_after(ev->devpath, "/devices/system/cpu/cpu", CHP_MAX_NR_CPUS,
-					index) && !strcmp(ev->subsystem, "cpu");
+	/*
+	 * Any N: one no kernel sends (a block past 2^52 bytes, a CPU past
+	 * NR_CPUS) is still the kernel's word that something changed, so the
+	 * caller reports it and reads the machine again rather than drop it.
+	 */
+	bool mem = number_after(ev->devpath, "/devices/system/memory/memory", index) &&
+		   !strcmp(ev->subsystem, "memory");
+	bool cpu = !mem && number_after(ev->devpath, "/devices/system/cpu/cpu", index) &&
+		   !strcmp(ev->subsystem, "cpu");
 
 	for (size_t i = 0; (mem || cpu) && i < sizeof(map) / sizeof(map[0]); i++)
 		if (!strcmp(ev->action, map[i].action))

@@ -185,8 +185,24 @@ int chp_verify_phdrs(struct chp_verify_report *r, const struct chp_machine *m,
 	struct text_seen text_seen = { 0, 0 };
 	bool other_seen = false;
 	int err = 0;
+	/*
+	 * PN_XNUM: readelf, gdb and makedumpfile take the count from section
+	 * 0's sh_info, but parse_crash_elf64_headers() takes e_phnum as it is:
+	 * the capture kernel reads 65535 headers and no section header, so the
+	 * memory of those after is in no /proc/vmcore (and a kernel never
+	 * writes such a header: its e_phnum is a u16 counter).
+	 */
+	size_t vmcore_reads = chp_elfcore_phnum(core);
+	if (kind == CHP_ELFCORE_HEADER && vmcore_reads > CHP_PN_XNUM) {
+		vmcore_reads = CHP_PN_XNUM;
+		err = chp_report_add(r, CHP_FINDING_MISREAD, (struct chp_range){ 0, 0 }, 0,
+				     "e_phnum PN_XNUM, %zu headers in section 0's sh_info: vmcore.c "
+				     "reads e_phnum as it is (65535): headers %u-%zu are not in "
+				     "/proc/vmcore", chp_elfcore_phnum(core), CHP_PN_XNUM,
+				     chp_elfcore_phnum(core) - 1);
+	}
 
-	for (size_t i = 0; !err && i < chp_elfcore_phnum(core); i++) {
+	for (size_t i = 0; !err && i < vmcore_reads; i++) {
 		const struct chp_elf_phdr *ph = chp_elfcore_phdr(core, i);
 
 		if (ph->type == CHP_PT_NOTE && (kind == CHP_ELFCORE_HEADER || i == 0)) {

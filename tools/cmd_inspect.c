@@ -61,11 +61,16 @@ static int read_fd(void *ctx, uint64_t off, void *buf, size_t len)
 	return 0;
 }
 
+/*
+ * readelf's letters in its places, a flag not set '-' (as ls -l's modes)
+ * rather than readelf's blank: a NOTE's 0 reads "---", not an empty cell,
+ * and -r writes no \x20 inside one.
+ */
 static const char *flags_text(uint32_t f, char buf[4])
 {
-	buf[0] = f & CHP_PF_R ? 'R' : ' ';
-	buf[1] = f & CHP_PF_W ? 'W' : ' ';
-	buf[2] = f & CHP_PF_X ? 'E' : ' ';
+	buf[0] = f & CHP_PF_R ? 'R' : '-';
+	buf[1] = f & CHP_PF_W ? 'W' : '-';
+	buf[2] = f & CHP_PF_X ? 'E' : '-';
 	buf[3] = '\0';
 	return buf;
 }

@@ -140,7 +140,7 @@ int cmd_elfcorehdr(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct tool_table_opts table = { 0 };
+	struct tool_table_opts table = { .option = "--columns" };
 	const char *sysroot = "/", *output = NULL;
 	bool as_json = false, exact = false;
 	struct chp_sysroot *s;

@@ -667,6 +667,7 @@ static int scenario_exit(int err)
 		return EXIT_SYSTEM;
 	switch (err) {
 	case -ENOMEM:
+	case -EAGAIN: /* a thread that cannot start: RLIMIT_NPROC, threads-max, its stack */
 	case -EIO:
 	case -EFBIG:
 	case -EDQUOT:
@@ -758,6 +759,7 @@ static int run_scenario(const struct sim_args *a)
 				.threads = sc->conc_threads, .events = sc->conc_events,
 				.rounds = sc->conc_rounds, .seed = sc->seed, .load = &sc->load,
 				.progress = tool_progress_hook(&prog),
+				.name = sc->name, .line = sc->conc_line,
 			};
 			snprintf(what, sizeof(what), "%s: concurrent rounds",
 				 chp_policy_name((enum chp_policy)p));

@@ -174,7 +174,12 @@ static void judge_kdump(struct facts *f)
 	if (chp_sysroot_kexec_crash_size(s) == 0 || (chp_sysroot_iomem_readable(s) &&
 	    !chp_sysroot_iomem_zeroed(s) && !chp_ranges_count(chp_sysroot_crashkernel(s)) &&
 	    chp_sysroot_kexec_crash_size(s) <= 0)) {
-		x = finding(f, "no-crashkernel", SEV_NOT_READY,
+		/* The kernel's word (crashk_res) wins over a /proc/iomem read at another time. */
+		x = finding(f, "no-crashkernel", SEV_NOT_READY, "%s",
+			    chp_ranges_count(chp_sysroot_crashkernel(s)) ?
+			    "no crashkernel reservation: kdump cannot capture anything "
+			    "(kexec_crash_size reads 0, the kernel's own count, though /proc/iomem "
+			    "lists a \"Crash kernel\": released since, or read at another time)" :
 			    "no crashkernel reservation: kdump cannot capture anything");
 		fix(x, "boot with crashkernel= (for example crashkernel=256M).");
 	}
@@ -449,6 +454,32 @@ static int print_blocks(const struct chp_sysroot *s, const struct tool_table_opt
 	return err;
 }
 
+/*
+ * kexec_crash_size is crash_get_memory_size(): crashk_res plus crashk_low_res
+ * since Linux 6.5 ("kexec: enable kexec_crash_size to support two crash
+ * kernel regions"), crashk_res alone before, so an older kernel with
+ * crashkernel=,high and ,low reads the high region's size only.  Any other
+ * difference from /proc/iomem is said as it is.
+ */
+static void print_size_mismatch(const struct chp_sysroot *s)
+{
+	const struct chp_ranges *ck = chp_sysroot_crashkernel(s);
+	int64_t said = chp_sysroot_kexec_crash_size(s);
+	uint64_t sum = 0, last = 0;
+	char b[32];
+
+	for (size_t i = 0; i < chp_ranges_count(ck); i++)
+		sum += last = chp_range_size(*chp_ranges_at(ck, i));
+	if (said < 0 || (uint64_t)said == sum)
+		return;
+	printf(" (kexec_crash_size reads %s: %s)", said ? tool_format_size((uint64_t)said, b) : "0",
+	       chp_ranges_count(ck) == 2 && (uint64_t)said == last ?
+	       "the high region alone, as kernels before 6.5 count it" :
+	       said == 0 ? "none, though /proc/iomem lists a reservation: released since "
+			   "(a write of 0 to it), or the files were read at different times" :
+	       "not what /proc/iomem lists: the files were read at different times");
+}
+
 /* kexec's side: the reservation, the image, the kernel's updates, the header's room. */
 static void print_kexec(const struct facts *f)
 {
@@ -456,12 +487,15 @@ static void print_kexec(const struct facts *f)
 	char b1[32];
 
 	printf("%-26s", "Crash kernel:");
-	if (chp_ranges_count(chp_sysroot_crashkernel(s)))
+	/* Two with crashkernel=,high and ,low: "256 MiB at [...], 1 GiB at [...]". */
+	if (chp_ranges_count(chp_sysroot_crashkernel(s))) {
 		for (size_t i = 0; i < chp_ranges_count(chp_sysroot_crashkernel(s)); i++) {
 			const struct chp_range *r = chp_ranges_at(chp_sysroot_crashkernel(s), i);
-			printf(" %s at [%#" PRIx64 "-%#" PRIx64 "]", tool_format_size(chp_range_size(*r), b1),
-			       r->start, r->last);
+			printf("%s %s at [%#" PRIx64 "-%#" PRIx64 "]", i ? "," : "",
+			       tool_format_size(chp_range_size(*r), b1), r->start, r->last);
 		}
+		print_size_mismatch(s);
+	}
 	else if (chp_sysroot_kexec_crash_size(s) > 0)
 		printf(" %s (place unknown)", tool_format_size((uint64_t)chp_sysroot_kexec_crash_size(s), b1));
 	else
@@ -496,6 +530,17 @@ static void print_human(const struct facts *f)
 		printf("%-26s enabled %s, registered %s, hotplug_ready %s\n", "fadump:",
 		       yesno(f->conf.fadump_enabled), yesno(f->conf.fadump_registered),
 		       f->conf.fadump_hotplug_ready < 0 ? "absent" : yesno(f->conf.fadump_hotplug_ready));
+	/*
+	 * fadump's area is its own: powerpc reserves no crashk_res once fadump
+	 * has reserved memory (crashkernel= sizes fadump's instead), so
+	 * kexec_crash_size reads 0 and /proc/iomem has no "Crash kernel".
+	 */
+	if (f->fadump && f->conf.fadump_mem_reserved >= 0)
+		printf("%-26s %s (fadump's own, /sys/kernel/fadump/mem_reserved; kexec's "
+		       "crashkernel, kexec_crash_size, is %s)\n", "fadump reserved:",
+		       tool_format_size((uint64_t)f->conf.fadump_mem_reserved, b1),
+		       chp_sysroot_kexec_crash_size(s) == 0 ? "0: not used" :
+		       chp_sysroot_kexec_crash_size(s) < 0 ? "unknown" : "reserved as well");
 	if (f->conf.setting)
 		printf("%-26s %s in %s: %s%s%s\n", "kexec arguments:", f->conf.setting,
 		       tool_name(f->conf.config_file), f->conf.setting_found ? "\"" : "not set",
@@ -565,6 +610,10 @@ static void print_json(const struct facts *f)
 	json_tri(&j, "enabled", f->conf.fadump_enabled);
 	json_tri(&j, "registered", f->conf.fadump_registered);
 	json_tri(&j, "hotplug_ready", f->conf.fadump_hotplug_ready);
+	if (f->conf.fadump_mem_reserved >= 0)
+		json_uint(&j, "mem_reserved", (uint64_t)f->conf.fadump_mem_reserved);
+	else
+		json_null(&j, "mem_reserved");
 	json_object_close(&j);
 	if (f->conf.setting) {
 		json_object_open(&j, "kdump_service");
@@ -623,7 +672,7 @@ static void print_json(const struct facts *f)
 	for (int i = 0; i < f->nfindings; i++) {
 		const struct finding *x = &f->findings[i];
 		json_object_open(&j, NULL);
-		json_string(&j, "id", x->id);
+		json_string(&j, "kind", x->id);
 		json_string(&j, "severity", severity_names[x->severity]);
 		json_string(&j, "message", x->message);
 		json_string(&j, "fix", x->fix);

@@ -106,6 +106,8 @@ static void print_event(struct watch *w, enum chp_uevent_change c, uint64_t n, u
 		json_bool(&j, "reload", ch->reload);
 		if (again)
 			json_bool(&j, "reload_again", true);
+		if (ch->unknown_block)
+			json_bool(&j, "unknown_block", true);
 		if (ch->err)
 			json_string(&j, "error", wm->error);
 		json_end_line(&j);
@@ -119,6 +121,9 @@ static void print_event(struct watch *w, enum chp_uevent_change c, uint64_t n, u
 		       ch->err ? ": " : "", ch->err ? wm->error : "");
 	}
 	fflush(stdout);
+	/* Standard output is the event log; what failed goes to the journal's errors too. */
+	if (ch->err)
+		tool_error("watch: %s %" PRIu64 ": %s", chp_uevent_change_name(c), n, wm->error);
 }
 
 static void resync(struct watch *w, const char *why)

@@ -8,8 +8,13 @@
 
 #include "findings_table.h"
 
-#define ITEM_COLUMNS(CLASS_SHOWN, LAST_SHOWN)                                                   \
-	{ "ITEM", "the finding's kind, or the step", TOOL_COL_STRING, false, true },             \
+/*
+ * A finding's kind is "kind" in every output (crashhp(1), JSON OUTPUT): verify's
+ * rows are all findings, so its column is KIND (-J's key "kind"); a sim's rows
+ * are its steps, a finding among them, so its column is ITEM.
+ */
+#define ITEM_COLUMNS(FIRST, FIRST_HELP, CLASS_SHOWN, LAST_SHOWN)                                \
+	{ FIRST, FIRST_HELP, TOOL_COL_STRING, false, true },                                     \
 	{ "CLASS", "discrepancy, note (the kernel's own rule) or cannot-check", TOOL_COL_STRING,   \
 	  false, CLASS_SHOWN },                                                                  \
 	{ "START", "its first physical address", TOOL_COL_STRING, true, true },                  \
@@ -17,8 +22,12 @@
 	{ "SIZE", "its size", TOOL_COL_SIZE, true, true },                                       \
 	{ "DETAIL", "what it is", TOOL_COL_STRING, false, true }
 
-const struct tool_column verify_columns[NR_ITEM_COLUMNS] = { ITEM_COLUMNS(true, false) };
-const struct tool_column sim_crash_columns[NR_ITEM_COLUMNS] = { ITEM_COLUMNS(false, false) };
+const struct tool_column verify_columns[NR_ITEM_COLUMNS] = {
+	ITEM_COLUMNS("KIND", "the finding's kind", true, false)
+};
+const struct tool_column sim_crash_columns[NR_ITEM_COLUMNS] = {
+	ITEM_COLUMNS("ITEM", "the step, or a finding's kind", false, false)
+};
 
 int item_row(struct tool_table *t, const char *item, const char *class_name,
 	     const struct chp_range *range, const uint64_t *size, const char *detail)

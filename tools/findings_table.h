@@ -11,9 +11,9 @@
 #include "table.h"
 
 /*
- * The rows of verify's report and of a one-crash sim: ITEM (a finding's
- * kind, or the step: crashkernel, elfcorehdr, vmcore, verdict), CLASS,
- * START, LAST, SIZE, DETAIL.  The two differ in the default columns only.
+ * The rows of verify's report and of a one-crash sim: KIND (verify: the
+ * finding's kind) or ITEM (sim: the step, crashkernel, elfcorehdr, vmcore,
+ * verdict, or a finding's kind), CLASS, START, LAST, SIZE, DETAIL.
  */
 enum { NR_ITEM_COLUMNS = 6 };
 extern const struct tool_column verify_columns[NR_ITEM_COLUMNS];

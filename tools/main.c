@@ -35,6 +35,15 @@ static const char main_usage[] =
 	"root), 3 invalid input, 4 system error (a file that cannot be read or\n"
 	"written), 5 no dump taken, 6 and 7 status's verdicts.  See crashhp(1).\n";
 
+static const char help_usage[] =
+	"Usage: crashhp help [COMMAND]\n"
+	"\n"
+	"Print COMMAND's help, byte for byte what 'crashhp COMMAND --help' prints;\n"
+	"without COMMAND, crashhp's own (crashhp --help).  'crashhp help help'\n"
+	"prints this.\n"
+	"\n"
+	"Exit status: 0, or 2 for a COMMAND that is not one, or more than one.\n";
+
 /*
  * An output that could not be built or written whole (no memory for the
  * JSON tree, a full disk under stdout) is a system error, whatever the
@@ -116,6 +125,10 @@ int main(int argc, char **argv)
 		}
 		name = argv[2];
 		help = true;
+		if (!strcmp(name, "help") || !strcmp(name, "--help") || !strcmp(name, "-h")) {
+			fputs(help_usage, stdout);
+			return finish(EXIT_OK);
+		}
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(name, commands[i].name))

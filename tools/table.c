@@ -67,6 +67,32 @@ static int find_column(const struct tool_column *cols, size_t n, const char *nam
 	return -1;
 }
 
+/*
+ * A list that names no column, an empty name in it (",,"), or a name that is
+ * none: a usage error naming the option and the bad name, with the columns
+ * there are, as lsmem says "unknown column" and --help lists them.
+ */
+static int bad_columns(const char *cmd, const struct tool_table_opts *o,
+		       const struct tool_column *cols, size_t ncols, const char *name, size_t len)
+{
+	char known[TOOL_TABLE_MAX_COLUMNS * 16] = "";
+	const char *opt = o->option ? o->option : "--output";
+
+	for (size_t i = 0, at = 0; i < ncols && at < sizeof(known); i++)
+		at += (size_t)snprintf(known + at, sizeof(known) - at, "%s%s", i ? ", " : "",
+				       cols[i].name);
+	if (!name)
+		tool_usage_error(cmd, "%s: '%s' names no column; the columns: %s", opt, o->output,
+				 known);
+	else if (!len)
+		tool_usage_error(cmd, "%s: an empty column name in '%s'; the columns: %s", opt,
+				 o->output, known);
+	else
+		tool_usage_error(cmd, "%s: no column '%.*s'; the columns: %s", opt, (int)len, name,
+				 known);
+	return -EINVAL;
+}
+
 int tool_table_new(struct tool_table **out, const char *cmd, const struct tool_column *cols,
 		   size_t ncols, const struct tool_table_opts *o, struct json *j)
 {
@@ -91,14 +117,27 @@ int tool_table_new(struct tool_table **out, const char *cmd, const struct tool_c
 		while (*p) {
 			size_t len = strcspn(p, ",");
 			int c = find_column(cols, ncols, p, len);
-			if (c < 0 || t->nshown >= TOOL_TABLE_MAX_COLUMNS) {
-				tool_usage_error(cmd, "--output: %s '%.*s'", c < 0 ? "no column" :
-						 "too many columns at", (int)len, p);
+			if (c < 0) {
+				free(t);
+				return bad_columns(cmd, o, cols, ncols, p, len);
+			}
+			if (t->nshown >= TOOL_TABLE_MAX_COLUMNS) {
+				tool_usage_error(cmd, "%s: too many columns at '%.*s'",
+						 o->option ? o->option : "--output", (int)len, p);
 				free(t);
 				return -EINVAL;
 			}
 			t->shown[t->nshown++] = (size_t)c;
+			/* A trailing comma ("NR,") leaves an empty name too. */
+			if (p[len] == ',' && !p[len + 1]) {
+				free(t);
+				return bad_columns(cmd, o, cols, ncols, p + len + 1, 0);
+			}
 			p += len + (p[len] == ',');
+		}
+		if (!t->nshown) {
+			free(t);
+			return bad_columns(cmd, o, cols, ncols, NULL, 0);
 		}
 	} else {
 		for (size_t i = 0; i < ncols; i++)
@@ -112,6 +151,13 @@ int tool_table_new(struct tool_table **out, const char *cmd, const struct tool_c
 			return -ENOMEM;
 		}
 		scols_table_enable_raw(t->tb, o->raw);
+		/*
+		 * Aligned, the cells come escaped (tool_table_add): libsmartcols
+		 * must not escape their backslashes again.  Raw (-r), nothing is
+		 * aligned and its own escape (lsblk -r's: blanks, backslashes,
+		 * what is not ASCII-printable, all as \xNN) is the format.
+		 */
+		scols_table_enable_noencoding(t->tb, !o->raw);
 		scols_table_enable_noheadings(t->tb, o->noheadings);
 		for (size_t k = 0; k < t->nshown; k++) {
 			const struct tool_column *c = &cols[t->shown[k]];
@@ -190,11 +236,14 @@ int tool_table_add(struct tool_table *t, const struct tool_cell *cells)
 		const char *text;
 		cell_text(t, c, &cells[t->shown[k]], buf, &text);
 		/*
-		 * As it is: libsmartcols prints what is not printable in the
-		 * locale (UTF-8, main.c), a byte that is not UTF-8 included,
-		 * as \xNN, crashhp(1)'s TEXT OUTPUT rule.
+		 * Escaped here, by crashhp(1)'s TEXT OUTPUT rule (tool_name()),
+		 * not by the stdout stream after libsmartcols has measured it: a
+		 * column is as wide as the text it prints.  libsmartcols passes
+		 * U+202E (printable to it) and counted its width, 1; the stream
+		 * then wrote "\xe2\x80\xae", 12, and the row ran 11 past its
+		 * column.
 		 */
-		int err = scols_line_set_data(ln, k, text);
+		int err = scols_line_set_data(ln, k, t->opts.raw ? text : tool_name(text));
 		if (err)
 			return err;
 	}

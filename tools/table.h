@@ -36,6 +36,7 @@ struct tool_cell {
 /* lsmem's options: -o/--output LIST, -r/--raw, -b/--bytes, -n/--noheadings, -J/--json. */
 struct tool_table_opts {
 	const char *output;
+	const char *option;   /* how errors name -o's option; NULL: "--output" */
 	bool raw, bytes, noheadings, json;
 };
 

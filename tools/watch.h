@@ -77,6 +77,7 @@ struct model_change {
 	bool changed;             /* the model differs from before */
 	bool rebuilt;             /* a CPU's note became known: header built again */
 	bool reload;              /* the kernel cannot update its image for this */
+	bool unknown_block;       /* a memory block sysfs or the model lacks: read again */
 	uint64_t header_stores;
 	int err;                  /* 0, or the failure in model->error */
 };

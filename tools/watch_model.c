@@ -187,21 +187,54 @@ static int changed_by(int err, bool *changed)
 }
 
 /*
+ * A memory event for a block the model does not hold: an offline or remove
+ * (the block left before the machine was read, or the event names no
+ * block), or an add or online for a block sysfs does not show either (it
+ * left since, or the event names no block).  Never applied blind (an add
+ * would invent a DIMM where sysfs has none) nor dropped in silence: the
+ * caller says so and reads the machine again.  A block the model holds is
+ * the kernel's order as usual, even when sysfs has dropped it since (a
+ * removal under way: its remove event follows).
+ */
+static int unknown_block(struct watch_model *wm, enum chp_uevent_change c, uint64_t n,
+			 enum chp_block_state st)
+{
+	const char *prefix = chp_sysroot_prefix(wm->s);
+	int got;
+
+	if (st != CHP_BLOCK_ABSENT)
+		return 0;
+	if (c == CHP_UEV_MEMORY_OFFLINE || c == CHP_UEV_MEMORY_REMOVE)
+		return failed(wm, -ENOENT, "memory block %" PRIu64 " %s, but the model has no "
+			      "such block", n, c == CHP_UEV_MEMORY_REMOVE ? "removed" : "offlined");
+	if ((got = chp_sysroot_memory_block_now(wm->s, n)) < 0)
+		return failed(wm, got, "memory block %" PRIu64 ": %s", n, chp_last_error());
+	if (got == 0)
+		return failed(wm, -ENOENT, "memory block %" PRIu64 ": %s/sys/devices/system/memory/"
+			      "memory%" PRIu64 " does not exist", n, prefix, n);
+	return 0;
+}
+
+/*
  * Apply a change as the kernel ordered it.  An event older than the snapshot
  * (it queued while the machine was read) may describe a state the machine
- * has already left: an offline for a block or CPU since removed is nothing.
+ * has already left: an offline for a CPU since removed is nothing; one for a
+ * block since removed is said and the machine read again (unknown_block()).
  */
 static int apply(struct watch_model *wm, enum chp_uevent_change c, uint64_t n, bool *changed,
-		 bool *notes_learned)
+		 bool *notes_learned, bool *unknown)
 {
 	uint64_t bs = chp_machine_block_size(wm->m);
 	bool mem = c >= CHP_UEV_MEMORY_ONLINE && c <= CHP_UEV_MEMORY_REMOVE;
 	int err = 0;
 
 	/* Range-checked before narrowing to the machine's index types. */
+	if (mem && n == UINT64_MAX)
+		return *unknown = true, failed(wm, -ERANGE, "memory block number past 2^64-1 lies "
+					       "beyond %d-bit physical addresses", MAX_PHYS_BITS);
 	if (mem && (!bs || n >= (UINT64_C(1) << MAX_PHYS_BITS) / bs))
-		return failed(wm, -ERANGE, "memory block %" PRIu64 " lies beyond %d-bit physical "
-			      "addresses", n, MAX_PHYS_BITS);
+		return *unknown = true, failed(wm, -ERANGE, "memory block %" PRIu64 " lies beyond "
+					       "%d-bit physical addresses", n, MAX_PHYS_BITS);
 	if (!mem && n >= chp_machine_cpus_possible(wm->m))
 		return failed(wm, -ERANGE, "CPU %" PRIu64 " is not possible (0..%u)", n,
 			      chp_machine_cpus_possible(wm->m) - 1);
@@ -210,6 +243,8 @@ static int apply(struct watch_model *wm, enum chp_uevent_change c, uint64_t n, b
 	bool present = !mem && chp_machine_cpu_present(wm->m, (unsigned)n);
 	bool online = !mem && chp_machine_cpu_online(wm->m, (unsigned)n);
 	chp_machine_unlock_state(wm->m);
+	if (mem && (err = unknown_block(wm, c, n, st)))
+		return *unknown = true, err;
 	switch (c) {
 	case CHP_UEV_MEMORY_ADD:
 		if (st != CHP_BLOCK_ABSENT)
@@ -281,18 +316,27 @@ void model_apply(struct watch_model *wm, enum chp_uevent_change c, uint64_t inde
 	*out = (struct model_change){ 0 };
 	wm->events++;
 	wm->error[0] = '\0';
-	int err = apply(wm, c, index, &out->changed, &out->rebuilt);
+	bool unknown = false;
+	int err = apply(wm, c, index, &out->changed, &out->rebuilt, &unknown);
 	if (err) {
 		/*
 		 * The kernel said something changed and the model could not follow:
-		 * it is read again, and the reload the change needs still runs.
+		 * it is read again, and the reload the change needs still runs.  A
+		 * block neither sysfs nor the model knows is no change of its own:
+		 * what the reading finds decides the reload.
 		 */
 		char why[256];
 		snprintf(why, sizeof(why), "%.200s", wm->error[0] ? wm->error : chp_last_error());
 		struct model_change resync;
 		model_resync(wm, &resync);
-		out->err = failed(wm, err, "model update: %s (read the machine again)", why);
-		out->reload = needs_reload(wm, mem, mem_left) || resync.reload;
+		char found[256];
+		snprintf(found, sizeof(found), "%.200s", resync.err ? wm->error :
+			 resync.changed ? "it differed" : "no difference");
+		out->err = failed(wm, err, "model update: %s (read the machine again: %s)", why,
+				  found);
+		out->changed = resync.changed;
+		out->unknown_block = unknown;
+		out->reload = (!unknown && needs_reload(wm, mem, mem_left)) || resync.reload;
 		out->header_stores = resync.header_stores;
 		return;
 	}

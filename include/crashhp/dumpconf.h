@@ -21,6 +21,13 @@ struct chp_dumpconf {
 	int fadump_enabled;
 	int fadump_registered;
 	int fadump_hotplug_ready;  /* Linux 6.10: the capture kernel builds the header */
+	/*
+	 * /sys/kernel/fadump/mem_reserved: the bytes fadump reserved (sized by
+	 * crashkernel= when given), -1 absent.  With it, powerpc reserves no
+	 * crashk_res, so kexec_crash_size reads 0 and /proc/iomem shows no
+	 * "Crash kernel": fadump's area is this.
+	 */
+	long long fadump_mem_reserved;
 	/* The kdump service's setting for kexec's arguments, when a file is there. */
 	const char *service;       /* "kdump-tools", "kdump-utils", or NULL */
 	const char *config_file;   /* "/etc/default/kdump-tools", "/etc/sysconfig/kdump" */

@@ -83,6 +83,9 @@ struct chp_concurrent_spec {
 	uint64_t seed;
 	const struct chp_load_options *load;  /* mode and flags; NULL: kexec_file_load */
 	struct chp_progress progress;  /* rounds done of `rounds`; none when NULL */
+	/* Where the phase was asked for: errors read "NAME:LINE: ..." (NULL: not prefixed). */
+	const char *name;
+	unsigned line;
 };
 
 struct chp_concurrent_result {

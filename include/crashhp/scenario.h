@@ -70,6 +70,7 @@ struct chp_scenario {
 	unsigned conc_threads;    /* concurrent phase (0: none): event threads, */
 	unsigned conc_events;     /* events per thread and round, */
 	unsigned conc_rounds;     /* rounds, each with a loader and a random crash */
+	unsigned conc_line;       /* the concurrent line, named by the phase's errors */
 	struct chp_sc_action *actions;
 	size_t nactions;
 	/* Set by the caller, not the text: each dump a `crash` line takes is written here (the last stays). */

@@ -111,6 +111,12 @@ bool chp_sysroot_text_vaddr(const struct chp_sysroot *s, uint64_t *vaddr, uint64
 /* Read one CPU's crash_notes again (it appears when the CPU is added). */
 int chp_sysroot_cpu_notes_now(struct chp_sysroot *s, unsigned cpu, uint64_t *paddr, uint64_t *size);
 
+/*
+ * Whether sysfs shows memory block N now (its memoryN directory): 1 yes, 0 no,
+ * <0 refused (a link out of the prefix, not a directory), the path named.
+ */
+int chp_sysroot_memory_block_now(struct chp_sysroot *s, uint64_t block);
+
 /* Parse a CPU list ("0-3,8,10-11") into ranges; -EINVAL naming the text. */
 int chp_parse_cpulist(const char *text, struct chp_ranges *out);
 

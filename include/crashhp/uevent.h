@@ -63,11 +63,11 @@ enum chp_uevent_change {
 };
 
 /*
- * memoryN / cpuN events; CHP_UEV_NONE for anything else, and for an N no
- * kernel sends: a CPU at or above 32768 (the library's CPU limit), a block
- * at or above CHP_UEVENT_MAX_BLOCK.  *index is N, so it fits an unsigned int.
+ * memoryN / cpuN events; CHP_UEV_NONE for anything else.  *index is N as
+ * sent, any N (UINT64_MAX for one past 64 bits): a block or CPU no kernel
+ * has is still reported by the caller, which range-checks N against its
+ * machine before narrowing it.
  */
-#define CHP_UEVENT_MAX_BLOCK (1ull << 28) /* 2^52 bytes in blocks of 16 MiB, the smallest */
 enum chp_uevent_change chp_uevent_classify(const struct chp_uevent *ev, uint64_t *index);
 const char *chp_uevent_change_name(enum chp_uevent_change c);
 

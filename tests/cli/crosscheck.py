@@ -43,7 +43,7 @@ def phdrs_from(tool_output):
 
 def phdrs_from_inspect(doc):
     return [(p["type"], int(p["offset"], 16), int(p["vaddr"], 16), int(p["paddr"], 16),
-             p["filesz"], p["memsz"], p["flags"].replace(" ", ""), p["align"])
+             p["filesz"], p["memsz"], p["flags"].replace("-", ""), p["align"])
             for p in doc["program_headers"]]
 
 
@@ -54,7 +54,7 @@ def phdrs_from_table(text):
     for line in text.splitlines():
         t, off, va, pa, fs, ms, fl, al = line.split(" ", 7)
         out.append((t, int(off, 16), int(va, 16), int(pa, 16), int(fs), int(ms),
-                    fl.replace("\\x20", ""), int(al)))
+                    fl.replace("-", ""), int(al)))
     return out
 
 

@@ -65,6 +65,8 @@ mask_concurrent() {
 	run bogus
 	run --bogus
 	run help bogus
+	# help's own usage, not "'help' is not a command"
+	run help help
 	# help CMD is CMD --help, byte for byte
 	echo "\$ crashhp help sim  # compared with: crashhp sim --help"
 	"$crashhp" help sim >help.out; hrc=$?
@@ -99,6 +101,11 @@ mask_concurrent() {
 	run inspect x86.vmcore
 	run inspect -r -n -b -o NR,TYPE,PADDR,MEMSZ x86.vmcore
 	run inspect -o +BOGUS x86.vmcore
+	# An empty list or name: an error naming it and the columns, before anything is printed.
+	run inspect -o '' x86.vmcore
+	run inspect -o NR,,TYPE x86.vmcore
+	run inspect -o NR, x86.vmcore
+	run elfcorehdr --columns ''
 	run inspect --json x86.vmcore
 	# -J: the table alone as lsmem -J prints it, -o's columns, sizes as "32M" unless -b;
 	# --json is the whole document whatever -o says; both at once, a usage error.
@@ -109,6 +116,16 @@ mask_concurrent() {
 	# One crash's -J: its table's rows as lsmem -J prints them; with --json, a usage error.
 	run sim --ram 256M --crashkernel 64M --cpus 4:2:2 -J -b -o item,start,size
 	run sim --ram 256M --crashkernel 64M --json -J
+	# A cell holding escapes (a --vmcore named with U+202E and ESC): its column is
+	# as wide as the escaped text, so ITEM after it stays aligned; -r is not aligned.
+	hostile=$(printf 'v\342\200\256eroc\033[31m.core')
+	for raw in "" -r; do
+		echo "\$ crashhp sim --ram 256M --crashkernel 64M --cpus 4:2:2 ${raw:+$raw }-o detail,item,size --vmcore 'v<U+202E>eroc<ESC>[31m.core'"
+		"$crashhp" sim --ram 256M --crashkernel 64M --cpus 4:2:2 $raw -o detail,item,size --vmcore "$hostile"
+		echo "[exit $?]"
+		echo
+	done
+	rm -f "$hostile"
 	run inspect ppc64.hdr
 	run sim --arch ppc64le --ram 512M --crashkernel 64M --cpus 2 --load segments-hotplug
 	run sim --print-default

@@ -21,6 +21,10 @@ done
 cp -r fadump-hotplug fadump-off && echo 0 >fadump-off/sys/kernel/fadump/registered
 # a fadump file that is neither 0 nor 1 is malformed
 cp -r fadump-hotplug fadump-bad && echo yes >fadump-bad/sys/kernel/fadump/hotplug_ready
+# kexec_crash_size as a kernel before 6.5 counts it (crashk_res, the high
+# region alone), and 0 though /proc/iomem lists the regions (read apart)
+cp -r server-2s server-old && echo 1073741824 >server-old/sys/kernel/kexec/crash_size
+cp -r server-2s server-zero && echo 0 >server-zero/sys/kernel/kexec/crash_size
 # the machine of vm-dimms, read where crash_notes are not shown
 cp -r vm-dimms vm-nonotes && rm vm-nonotes/sys/devices/system/cpu/cpu*/crash_notes*
 mkdir empty
@@ -49,6 +53,8 @@ EOF
 	run status --sysroot kexec-load-debian --json
 	run status --sysroot fadump-ppc64 --json
 	run status --sysroot fadump-bad
+	run status --sysroot server-old
+	run status --sysroot server-zero
 	# The memory table with lsmem's options (realdata.py compares with lsmem itself).
 	run status --sysroot vm-dimms -r -n -b -o RANGE,SIZE,STATE,REMOVABLE,BLOCK
 	run status --sysroot vm-dimms -o +START,END
@@ -87,7 +93,7 @@ EOF
 	run verify --sysroot vm-nonotes vm.hdr
 	run verify --sysroot vm-nonotes --json vm.hdr
 	run verify --sysroot vm-nonotes -J -b vm.hdr
-	run verify --sysroot vm-nonotes -r -n -o ITEM,CLASS,LAST vm.hdr
+	run verify --sysroot vm-nonotes -r -n -o KIND,CLASS,LAST vm.hdr
 	run verify --sysroot vm-nonotes --json -J vm.hdr
 	run verify --sysroot vm-dimms missing.hdr
 	run verify --sysroot empty vm.hdr

@@ -65,11 +65,11 @@ def refused(root, evidence, arch, work):
     check(res.returncode == 3 and evidence in res.stderr,
           f"{evidence} says {arch}: watch exits 3 (exit {res.returncode}: {res.stderr.strip()[:200]})")
     rc, doc = status_json(root)
-    x = next((x for x in doc["findings"] if x["id"] == "arch-not-modelled"), None)
+    x = next((x for x in doc["findings"] if x["kind"] == "arch-not-modelled"), None)
     check(rc in (0, 6, 7) and x is not None and arch in x["message"] and evidence in x["message"],
           f"{evidence} says {arch}: status gives its verdict (exit {rc}) and the arch-not-modelled "
           f"finding ({x and x['message']})")
-    check(not any(f["id"] == "x86-removal-kept" for f in doc["findings"]),
+    check(not any(f["kind"] == "x86-removal-kept" for f in doc["findings"]),
           f"{evidence} says {arch}: no x86-only finding")
 
 
@@ -108,7 +108,7 @@ def room_case(work):
     root = fresh(work, "room")
     write(root, "sys/kernel/crash_elfcorehdr_size", f"{16 * 56}\n")
     rc, doc = status_json(root)
-    x = next((x for x in doc["findings"] if x["id"] == "elfcorehdr-room"), None)
+    x = next((x for x in doc["findings"] if x["kind"] == "elfcorehdr-room"), None)
     check(rc == 7 and doc.get("verdict") == "not-ready" and x is not None
           and x["severity"] == "not-ready" and "16 program headers, 17 are needed now" in x["message"]
           and "kexec" in x["fix"],

@@ -66,7 +66,7 @@ def verdict_agrees(name, code, doc):
     verdict = {0: "ready", 6: "stale-after-hotplug", 7: "not-ready"}[code]
     check(doc["verdict"] == verdict, f"{name}: JSON verdict {doc['verdict']} for exit {code}")
     severities = [f["severity"] for f in doc["findings"]]
-    ok = all(f["id"] and f["fix"] and f["message"] for f in doc["findings"])
+    ok = all(f["kind"] and f["fix"] and f["message"] for f in doc["findings"])
     worst = next((v for v in ("not-ready", "stale-after-hotplug") if v in severities), "ready")
     check(ok and worst == verdict, f"{name}: {len(severities)} findings with id and fix, worst {worst}")
 

@@ -33,7 +33,7 @@ def finding(root, possible, nr_cpus_default):
     except ValueError:
         check(False, f"status --json parses (exit {res.returncode}: {res.stderr.strip()[:200]})")
         return None
-    return next((x for x in doc["findings"] if x["id"] == "many-cpus"), None)
+    return next((x for x in doc["findings"] if x["kind"] == "many-cpus"), None)
 
 
 def main():

@@ -232,7 +232,7 @@ def scenarios(work):
 
     for test in (notify_ready, startup_queue, synthetic_add, lost_messages, sigterm_during_reload,
                  change_during_reload, reload_timeout, reload_retried, sigchld_ignored, header_write_failure,
-                 model_failure, reload_auto, hostile_path_json, output_not_a_file,
+                 model_failure, unknown_block, reload_auto, hostile_path_json, output_not_a_file,
                  uevent_fd_closed):
         print(f"# {test.__name__}")
         test(work)
@@ -569,12 +569,67 @@ def model_failure(work):
     events = [l for l in lines if "event" in l]
     check(len(events) >= 1 and "CPU 9999 is not possible (0..3)" in events[0].get("error", ""),
           f"the error names the CPU and the range ({events[:1]})")
-    # The uevent classifier refuses an N no kernel sends (cpuN at or above
-    # 32768), so that message is no CPU event at all: never CPU 1.
-    check(len(events) == 1 and not any(e.get("index") == 1 for e in events),
-          f"an index past 32 bits is refused, not narrowed ({events})")
+    # An N no kernel sends is reported by its own number, never narrowed to CPU 1.
+    check(len(events) == 2 and events[1]["index"] == (1 << 32) + 1
+          and "CPU 4294967297 is not possible" in events[1].get("error", "")
+          and not any(e.get("index") == 1 for e in events),
+          f"an index past 32 bits is reported as itself, not narrowed ({events})")
     check(all(e["reload"] for e in events) and os.path.exists(log),
           "the reload the kernel's change needs still runs")
+
+
+def unknown_block(work):
+    """A memory event for a block sysfs lacks, or past any machine: said on stdout
+    and stderr, the machine read again; the model invents nothing."""
+    root = fixture(work, "vm-dimms")
+    hdr, log = os.path.join(root, "hdr"), os.path.join(root, "reloads")
+    w = Watch(["--sysroot", root, "-o", hdr, "--reload", f"echo r >> {log}"])
+    w.wait_for(is_ready)
+    before = loads(hdr)
+    huge = [1 << 40, 1 << 28, 10 ** 30]
+    w.send(frame(mem("online", 9999, 1)), frame(mem("offline", 9998, 2)),
+           frame(mem("remove", 9997, 3)),
+           *[frame(mem("online", n, 4 + k)) for k, n in enumerate(huge)])
+    got = [w.wait_for(lambda l: "event" in l) for _ in range(6)]
+    v = view(w)
+    rc, lines, err = w.finish()
+    check(all(e and e.get("unknown_block") and "read the machine again" in e.get("error", "")
+              for e in got), f"each of the 6 events is reported and read again ({got})")
+    check([e and e["index"] for e in got[:5]] == [9999, 9998, 9997, 1 << 40, 1 << 28],
+          "each named by its own block number")
+    why = [e.get("error", "") if e else "" for e in got]
+    check(f"{root}/sys/devices/system/memory/memory9999 does not exist" in why[0],
+          f"the error names the sysfs directory ({got[0]})")
+    check("memory block 9997 removed, but the model has no such block" in why[2],
+          f"a remove for no block says so ({got[2]})")
+    check("memory block 1099511627776 lies beyond 52-bit" in why[3],
+          f"block 2^40 is past the physical addresses ({got[3]})")
+    check("past 2^64-1" in why[5], f"a 31-digit block number too ({got[5]})")
+    check(all(e and not e["changed"] and not e["reload"] and e["header_stores"] == 0 for e in got),
+          "nothing changed, no reload (the reading found no difference)")
+    check(err.count("crashhp: watch: memory ") == 6 and "memory online 9999: model update" in err,
+          f"each on stderr too ({err!r})")
+    check(v and v["resyncs"] == 6 and v["memory_online"] == sysroot_view(root)["memory_online"],
+          f"six readings; the model holds what sysfs holds ({v})")
+    check(loads(hdr) == before and not os.path.exists(log), "the header is as before; no reload")
+
+    # A block the model holds that sysfs has dropped since (a removal under
+    # way: its offline queued, its remove to follow) is the kernel's order as
+    # usual: applied, not reported, nothing read again.
+    w = Watch(["--sysroot", root, "-o", hdr])
+    w.wait_for(is_ready)
+    shutil.rmtree(os.path.join(root, "sys", "devices", "system", "memory", "memory41"))
+    w.send(frame(mem("offline", 41, 20)), frame(mem("remove", 41, 21)))
+    got = [w.wait_for(lambda l: "event" in l) for _ in range(2)]
+    v = view(w)
+    rc, lines, err = w.finish()
+    check(all(e and e["changed"] and "error" not in e and "unknown_block" not in e for e in got),
+          f"a leaving block's offline and remove are applied, no error ({got})")
+    now = sysroot_view(root)
+    check(v and v["resyncs"] == 0 and v["memory_online"] == now["memory_online"]
+          and v["memory_offline"] == now["memory_offline"],
+          f"no reading again; the model holds what sysfs holds, block 41 gone ({v}, {now})")
+    check("crashhp:" not in err, f"nothing on stderr ({err!r})")
 
 
 def reload_auto(work):

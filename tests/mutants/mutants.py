@@ -25,6 +25,7 @@ R, H, A, F = "lib/robust.c", "lib/hotplug.c", "lib/arch_mainline.c", "lib/fdt.c"
 # The slot core: the kernel series' kernel/crash_slots.c, byte for byte.
 C = "lib/kernel/crash_slots.c"
 K = "lib/kexec_lock.c"
+W = "tools/watch_model.c"
 
 MUTANTS = [
     # ---- a new slot's fields (write_slot) ----
@@ -285,5 +286,21 @@ MUTANTS = [
     M("mainline-x86-cpu-rebuild", A, "mainline", "x86 mainline rebuilds the header for a CPU event after kexec_file_load",
       "if ((chp_kimage_mode(hp->img) == CHP_LOAD_FILE || hp->elfcorehdr_updated) && cpu_event)",
       "if (hp->elfcorehdr_updated && cpu_event)"),
+    # ---- watch's handler of the kernel's events (tools/watch_model.c) ----
+    M("watch-absent-block-applied", W, "logic", "watch applies an online for a block sysfs lacks: "
+      "the model invents a DIMM there and the header gains memory no kernel has",
+      "\tif (got == 0)\n\t\treturn failed(wm, -ENOENT,", "\tif (0)\n\t\treturn failed(wm, -ENOENT,"),
+    M("watch-unknown-remove-silent", W, "logic", "an offline or remove for a block the model lacks "
+      "is taken as nothing, said nowhere, the machine not read again",
+      "\tif (c == CHP_UEV_MEMORY_OFFLINE || c == CHP_UEV_MEMORY_REMOVE)\n\t\treturn failed(",
+      "\tif (c == CHP_UEV_MEMORY_OFFLINE || c == CHP_UEV_MEMORY_REMOVE)\n\t\treturn 0 * failed("),
+    M("watch-leaving-block-unknown", W, "logic", "an event for a block the model holds but sysfs "
+      "has dropped (a removal under way) is reported and read again instead of applied",
+      "\tif (st != CHP_BLOCK_ABSENT)\n\t\treturn 0;\n\tif (c == CHP_UEV_MEMORY_OFFLINE",
+      "\tif (0)\n\t\treturn 0;\n\tif (c == CHP_UEV_MEMORY_OFFLINE"),
+    M("watch-unknown-block-reloads", W, "logic", "an event for no block asks for a reload of its own "
+      "(x86's removal rule), not only when reading the machine again found a difference",
+      "out->reload = (!unknown && needs_reload(wm, mem, mem_left)) || resync.reload;",
+      "out->reload = needs_reload(wm, mem, mem_left) || resync.reload;"),
 ]
 

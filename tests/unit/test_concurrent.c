@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
@@ -37,6 +38,27 @@ static void run(enum chp_policy policy, struct chp_concurrent_result *res)
 		      (unsigned long long)res->crashes, (unsigned long long)res->dumps,
 		      (unsigned long long)res->complete, (unsigned long long)res->dropped,
 		      (unsigned long long)res->deferred, (unsigned long long)res->removal_waits);
+}
+
+/*
+ * A failure of the concurrent phase names the scenario's concurrent line, as
+ * a sequential action's names its own (NAME:LINE:), and keeps the message.
+ */
+static void test_concurrent__error_names_the_scenario_line(void **state)
+{
+	struct chp_concurrent_spec spec = {
+		.arch = CHP_ARCH_X86_64, .policy = CHP_POLICY_ROBUST, .threads = 0, .events = 1,
+		.rounds = 1, .name = "lab.scn", .line = 7,
+	};
+	struct chp_concurrent_result res;
+
+	assert_int_equal(chp_lab_concurrent(&spec, &res), -EINVAL);
+	assert_string_equal(chp_last_error(), "lab.scn:7: concurrent: 1..256 threads, and events "
+			    "and rounds above 0");
+	spec.name = NULL;
+	assert_int_equal(chp_lab_concurrent(&spec, &res), -EINVAL);
+	assert_string_equal(chp_last_error(), "concurrent: 1..256 threads, and events and "
+			    "rounds above 0");
 }
 
 /* Robust: nothing lost, every dump taken complete, the header settles exact. */
@@ -265,6 +287,7 @@ static void test_concurrent__removal_blocks_until_the_holder_lets_go(void **stat
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_concurrent__error_names_the_scenario_line),
 		cmocka_unit_test(test_concurrent__robust_loses_nothing),
 		cmocka_unit_test(test_concurrent__mainline_runs_clean),
 		cmocka_unit_test(test_concurrent__removal_blocks_until_the_holder_lets_go),

@@ -70,6 +70,27 @@ static void test_dumpconf__fadump_files(void **state)
 	assert_int_equal(read_conf(&c), -EINVAL);
 }
 
+/*
+ * fadump's own reservation (mem_reserved_show(): "%ld\n"): with it powerpc
+ * reserves no crashk_res, which is why kexec_crash_size reads 0 there.
+ */
+static void test_dumpconf__fadump_mem_reserved(void **state)
+{
+	struct chp_dumpconf c;
+
+	assert_int_equal(read_conf(&c), 0);
+	assert_true(c.fadump_mem_reserved == -1);
+	put("/sys/kernel/fadump/mem_reserved", "2147483648\n");
+	assert_int_equal(read_conf(&c), 0);
+	assert_true(c.fadump_mem_reserved == 2147483648ll);
+	put("/sys/kernel/fadump/mem_reserved", "-1\n");
+	assert_int_equal(read_conf(&c), -EINVAL);
+	assert_non_null(strstr(chp_last_error(), "mem_reserved: expected a byte count below "
+			       "2^52, read '-1'"));
+	put("/sys/kernel/fadump/mem_reserved", "2G\n");
+	assert_int_equal(read_conf(&c), -EINVAL);
+}
+
 /* The service's setting as its shell reads a plain assignment: the last one wins. */
 static void test_dumpconf__service_setting(void **state)
 {
@@ -143,6 +164,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_dumpconf__prefix_needs_sys_or_proc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dumpconf__fadump_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dumpconf__fadump_mem_reserved, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dumpconf__service_setting, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dumpconf__kdump_utils, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dumpconf__hostile_files_refused, setup, teardown),

@@ -56,8 +56,9 @@ static void test_uevent__parse_kernel_messages(void **state)
 }
 
 /*
- * An index no kernel sends is no hotplug event: cpu4294967297 would narrow
- * to CPU 1 in an unsigned, and memory2^60 past any block array.
+ * An index no kernel sends is still the kernel's event, classified with N
+ * as sent for the caller to refuse by name: cpu4294967297 is not CPU 1 (an
+ * unsigned's wrap), memory2^60 and one past 64 bits are not dropped.
  */
 static void test_uevent__index_range(void **state)
 {
@@ -68,15 +69,28 @@ static void test_uevent__index_range(void **state)
 	static const char mem_huge[] = "online@/devices/system/memory/memory1152921504606846976\0"
 		"ACTION=online\0DEVPATH=/devices/system/memory/memory1152921504606846976\0"
 		"SUBSYSTEM=memory\0SEQNUM=8";
+	static const char mem_past64[] = "offline@/devices/system/memory/memory18446744073709551616\0"
+		"ACTION=offline\0DEVPATH=/devices/system/memory/memory18446744073709551616\0"
+		"SUBSYSTEM=memory\0SEQNUM=9";
+	/* Not a number after the prefix: no block, something else. */
+	static const char mem_word[] = "online@/devices/system/memory/memory1x\0ACTION=online\0"
+		"DEVPATH=/devices/system/memory/memory1x\0SUBSYSTEM=memory\0SEQNUM=10";
 	struct chp_uevent ev;
 	uint64_t n = 0;
 
 	assert_int_equal(chp_uevent_accept(&ev, &kernel, MSG(cpu_wraps)), 0);
-	assert_int_equal(chp_uevent_classify(&ev, &n), CHP_UEV_NONE);
+	assert_int_equal(chp_uevent_classify(&ev, &n), CHP_UEV_CPU_ONLINE);
+	assert_true(n == 4294967297ull);
 	assert_int_equal(chp_uevent_accept(&ev, &kernel, MSG(cpu_last)), 0);
 	assert_int_equal(chp_uevent_classify(&ev, &n), CHP_UEV_CPU_ONLINE);
 	assert_int_equal(n, 32767);
 	assert_int_equal(chp_uevent_accept(&ev, &kernel, MSG(mem_huge)), 0);
+	assert_int_equal(chp_uevent_classify(&ev, &n), CHP_UEV_MEMORY_ONLINE);
+	assert_true(n == 1ull << 60);
+	assert_int_equal(chp_uevent_accept(&ev, &kernel, MSG(mem_past64)), 0);
+	assert_int_equal(chp_uevent_classify(&ev, &n), CHP_UEV_MEMORY_OFFLINE);
+	assert_true(n == UINT64_MAX);
+	assert_int_equal(chp_uevent_accept(&ev, &kernel, MSG(mem_word)), 0);
 	assert_int_equal(chp_uevent_classify(&ev, &n), CHP_UEV_NONE);
 }
 
