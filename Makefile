@@ -111,8 +111,8 @@ kernel:
 # suite (patched, one boot), the stock and patched kernels of make kernel
 # under QEMU, a DIMM hot-removed, the kexec lock
 # contended, a DIMM removed while the kexec lock is held, a panic at every store of a hot-add and a hot-remove update
-# (KERNEL_E2E_STORES boots per update at most, sampled evenly; "all" for
-# every store), a panic outside the stores (after the crashkernel's
+# (patched: every store; stock: KERNEL_E2E_STORES boots per update at most,
+# sampled evenly; "all" for every store), a panic outside the stores (after the crashkernel's
 # unprotect; after the deferred update's walk of System RAM), the patched dump opened by makedumpfile, crash(8) and drgn,
 # and the per-event update time at a growing number of ranges.  Each dump is
 # judged by crashhp verify.  Needs make kernel; part of `make check`.

@@ -549,6 +549,9 @@ static int remove_ranges(struct crash_slots *cs, u64 start, u64 last, bool absen
 	long s;
 	int err = 0;
 
+	/* An empty cut would split a range at @start and loop splitting it again. */
+	if (last < start)
+		return -EINVAL;
 	while (!err && (s = first_overlap(cs, cut)) >= 0) {
 		old = cs->slots[s];
 		*changed = true;

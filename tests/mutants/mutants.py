@@ -101,7 +101,11 @@ MUTANTS = [
     M("give-back-skipped", R, "logic", "a bridged offline gap is never given back when a slot frees: offline memory kept for good",
       "if (!absent && !crash_slots_have_room(r->slots))\n\t\t\tcontinue;", "if (!absent)\n\t\t\tcontinue;"),
     M("bridged-absent-kept", R, "logic", "a bridged gap that went absent (its DIMM removed) is not cut: absent memory listed",
-      "if (!absent && !crash_slots_have_room(r->slots))\n\t\t\tcontinue;", "if (absent || !crash_slots_have_room(r->slots))\n\t\t\tcontinue;"),
+      "if (!absent && !crash_slots_have_room(r->slots))\n\t\t\tcontinue;", "if (absent || !crash_slots_have_room(r->slots))\n\t\t\tcontinue;",
+      equivalent="since memory is cut as it goes (release_range(), at any cost, the wait for the kexec lock "
+      "holder included) and an owed release is drained by the resync, which cuts absent memory first, "
+      "no bridge reaches give_back() absent: its absent branch is a safety net no run can reach "
+      "(measured: survives every test at 4c83fd3 and after 854b551)"),
     M("release-ignored", R, "logic", "memory removed with its blocks offline (no crash hotplug event) is not cut as it goes: a bridge over it lists absent memory until the next event",
       "err = release_range(hp, ev, &changed);", "err = 0;"),
     M("release-not-dispatched", H, "protocol", "the memory bus's removal is not passed to robust: a bridge over removed memory lists absent memory until the next event",

@@ -195,6 +195,7 @@ static void test_slot_index__sync_makes_the_header_exact(void **state)
 	static const struct range grown[] = { { 0x100000, 0x7ffffff }, { 0x10000000, 0x3fffffff },
 					{ 0x100000000, 0x13fffffff } };
 	static const struct range shrunk[] = { { 0x100000, 0x7ffffff }, { 0x120000000, 0x12fffffff } };
+	static const struct range touching[] = { { 0x100000, 0x7ffffff }, { 0x8000000, 0x3fffffff } };
 	struct crash_slots *cs;
 	bool changed = false;
 
@@ -223,6 +224,17 @@ static void test_slot_index__sync_makes_the_header_exact(void **state)
 	assert_header_is(shrunk, 2);
 	assert_int_equal(crash_slots_sync(cs, NULL, 0, &changed), 0);
 	assert_header_is(NULL, 0);
+
+	/*
+	 * Wanted ranges that touch (System RAM split in two resources) and one
+	 * range covering both: nothing to remove between them, so nothing moves
+	 * (a cut at the seam would split the range and spend a slot).
+	 */
+	assert_int_equal(crash_slots_sync(cs, boot, 1, &changed), 0);
+	changed = false;
+	assert_int_equal(crash_slots_sync(cs, touching, 2, &changed), 0);
+	assert_false(changed);
+	assert_header_is(boot, 1);
 	crash_slots_free(cs);
 }
 
