@@ -59,6 +59,7 @@ bench: deps all
 	./$(BUILD)/bench/chp-bench
 	./$(BUILD)/bench/chp-bench-hotplug
 	./$(BUILD)/bench/chp-bench-events
+	./$(BUILD)/bench/chp-bench-events
 
 # The real-kernel end-to-end (QEMU-NOTES): Debian's 6.12 and 6.1 kernels
 # under QEMU, kdump loaded with kexec -s, crashhp status/watch/verify inside
