@@ -45,6 +45,12 @@ int chp_verify_memory(struct chp_verify_report *r, const struct chp_machine *m,
 /* A finding for each online CPU not `seen`, and for a missing VMCOREINFO. */
 int chp_verify_missing_notes(struct chp_verify_report *r, const struct chp_machine *m,
 			     const bool *seen, bool vmci_found);
+/*
+ * A vmcore file whose RAM LOADs fall short of p_memsz: only a filtering
+ * writer (makedumpfile -E) writes one, /proc/vmcore never does.
+ */
+bool chp_verify_writer_filtered(const struct chp_machine *m, const struct chp_elfcore *core);
+
 /* A makedumpfile dump (verify_kdump.c). */
 int chp_verify_kdump_fd(struct chp_verify_report **out, const struct chp_machine *m, int fd,
 			const char *name, bool flattened, const struct chp_verify_options *opt);

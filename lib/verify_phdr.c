@@ -22,8 +22,8 @@
  * that is neither NOTE nor LOAD (a free slot) must span nothing: p_memsz and
  * p_filesz 0, a segment that matches no address in crash(8).
  *
- * An ELF dump makedumpfile wrote (-E; known for one only when it came
- * flattened, -E -F) is /proc/vmcore's LOADs with the pages its -d left out
+ * An ELF dump makedumpfile wrote (-E; known as such when it came
+ * flattened, -E -F, else by its RAM LOADs short of p_memsz) is /proc/vmcore's LOADs with the pages its -d left out
  * cut away: each LOAD split where 256 or more such pages run, p_filesz
  * short of p_memsz over the pages left out (write_elf_pages_cyclic()).
  * Those pages are the admin's choice, as in its kdump-compressed form
@@ -148,6 +148,27 @@ static int judge_ram(struct chp_verify_report *r, const struct chp_machine *m,
 	if (!err && ok && size > ph->filesz)
 		r->sum.filtered_bytes += size - ph->filesz;
 	return err;
+}
+
+/*
+ * /proc/vmcore copies each LOAD's p_filesz from the elfcorehdr, and both
+ * the kernel (crash_prepare_elf64_headers()) and kexec-tools write it equal
+ * to p_memsz; a header that does not is judged a discrepancy itself.  So in
+ * a vmcore FILE a RAM LOAD short of p_memsz is a filtering writer's mark,
+ * makedumpfile -E's (write_elf_pages_cyclic()), even unflattened.
+ */
+bool chp_verify_writer_filtered(const struct chp_machine *m, const struct chp_elfcore *core)
+{
+	if (chp_elfcore_kind(core) != CHP_ELFCORE_VMCORE)
+		return false;
+	for (size_t i = 0; i < chp_elfcore_phnum(core); i++) {
+		const struct chp_elf_phdr *ph = chp_elfcore_phdr(core, i);
+
+		if (ph->type == CHP_PT_LOAD && ph->filesz < ph->memsz &&
+		    chp_arch_load_is_ram(chp_machine_arch(m), ph->vaddr))
+			return true;
+	}
+	return false;
 }
 
 /* The kernel text LOAD, or (`filtered`) its pieces in order: how much of it is seen. */

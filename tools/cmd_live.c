@@ -341,8 +341,10 @@ static void print_filtered(const struct chp_verify_summary *sum)
 			snprintf(level + len, sizeof(level) - len, " pages)");
 	}
 	printf("  %s of it not in the file: left out by makedumpfile -d%s, the admin's choice, "
-	       "not missing%s\n", tool_format_size(sum->filtered_bytes, b), level,
-	       sum->split ? "; or in the other files of its --split" : "");
+	       "not missing%s%s\n", tool_format_size(sum->filtered_bytes, b), level,
+	       sum->split ? "; or in the other files of its --split" : "",
+	       sum->filtered_inferred ? " (inferred from p_filesz < p_memsz: /proc/vmcore "
+					"never writes that)" : "");
 }
 
 int cmd_verify(int argc, char **argv)
@@ -430,6 +432,7 @@ int cmd_verify(int argc, char **argv)
 			json_uint(&j, "cpus_online", sum->cpus_online);
 			json_uint(&j, "cpu_notes_found", sum->cpu_notes_found);
 			json_uint(&j, "filtered_bytes", sum->filtered_bytes);
+			json_bool(&j, "filtered_inferred", sum->filtered_inferred);
 			if (sum->dump_level_known)
 				json_uint(&j, "dump_level", sum->dump_level);
 			else

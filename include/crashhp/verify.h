@@ -67,6 +67,7 @@ struct chp_verify_summary {
 	 */
 	uint64_t filtered_bytes;
 	bool dump_level_known;       /* a kdump-compressed header says it; -E does not */
+	bool filtered_inferred;      /* a plain -E file: known by p_filesz < p_memsz alone */
 	unsigned dump_level;
 	bool split;
 };

@@ -52,6 +52,18 @@ def second_bitmap_pfns(raw):
     return {pfn for pfn in range(mapnr) if raw[second + pfn // 8] >> (pfn % 8) & 1}
 
 
+def elf_loads(path):
+    """(p_type, p_offset, p_vaddr, p_filesz, p_memsz) of an ELF64 little endian file."""
+    raw = open(path, "rb").read(1 << 16)
+    phoff, = struct.unpack_from("<Q", raw, 32)
+    phentsize, phnum = struct.unpack_from("<HH", raw, 54)
+    out = []
+    for i in range(phnum):
+        typ, _, off, vaddr, _, filesz, memsz, _ = struct.unpack_from("<IIQQQQQQ", raw, phoff + i * phentsize)
+        out.append((typ, off, vaddr, filesz, memsz))
+    return out
+
+
 def main():
     crashhp, src = os.path.abspath(sys.argv[1]), sys.argv[2]
     fx = os.path.join(src, "tests", "fixtures", "makedumpfile")
@@ -108,6 +120,31 @@ def main():
         sysroot = os.path.join(d, "sysroot")
         make_sysroot(src, sysroot)
         left_out = (ram_pages - len(kernel)) * PAGE
+        # The plain ELF dump (makedumpfile -E -d 31, not flattened): nothing marks its
+        # writer but its RAM LOADs short of p_memsz, which /proc/vmcore never writes.
+        with gzip.open(os.path.join(fx, "lab31-elf.elf.gz")) as g, open("lab31-e.elf", "wb") as f:
+            shutil.copyfileobj(g, f)
+        if shutil.which("makedumpfile"):
+            r = subprocess.run(["makedumpfile", "-E", "-d", "31", "lab31.elf", "fresh-e.elf"],
+                               capture_output=True, text=True, check=False)
+            check(r.returncode == 0 and open("fresh-e.elf", "rb").read() == open("lab31-e.elf", "rb").read(),
+                  f"makedumpfile -E -d 31 writes the kept plain ELF dump again: exit {r.returncode}")
+        e_kept = sum(filesz for typ, _, vaddr, filesz, _ in elf_loads("lab31-e.elf")
+                     if typ == 1 and vaddr >= 0xffff888000000000 and vaddr < 0xffffc88000000000)
+        r = run(crashhp, "verify", "--sysroot", sysroot, "--json", "lab31-e.elf")
+        v = json.loads(r.stdout or "{}")
+        check(r.returncode == 0 and v.get("complete") is True and v.get("missing_bytes") == 0 and
+              v.get("covered_bytes") == ram_pages * PAGE and v.get("filtered_inferred") is True and
+              v.get("filtered_bytes") == ram_pages * PAGE - e_kept and v.get("findings") == [],
+              f"verify --json of the plain -E -d 31 dump: complete, {v.get('filtered_bytes')} bytes "
+              f"left out (its RAM LOADs hold {e_kept}), inferred {v.get('filtered_inferred')}: "
+              f"exit {r.returncode} {r.stdout[:400]!r}")
+        t = run(crashhp, "verify", "--sysroot", sysroot, "lab31-e.elf")
+        check(t.returncode == 0 and t.stdout.splitlines()[1:] == [
+            "  171.0 MiB of it not in the file: left out by makedumpfile -d, the admin's choice, "
+            "not missing (inferred from p_filesz < p_memsz: /proc/vmcore never writes that)",
+            "COMPLETE"], f"verify of the plain -E dump names what -d left out: {t.stdout!r}")
+
         for path in ("lab31.elf", "lab31.kdump"):
             r = run(crashhp, "verify", "--sysroot", sysroot, "--json", path)
             v = json.loads(r.stdout or "{}")

@@ -65,7 +65,7 @@ def verdict(crashhp, sysroot, path, filtered=None):
     lines = r.stdout.replace(path, "FILE").splitlines(keepends=True)
     if filtered is not None:
         filtered["line"] = "".join(ln for ln in lines if "not in the file" in ln)
-        for key in ("filtered_bytes", "dump_level"):
+        for key in ("filtered_bytes", "filtered_inferred", "dump_level"):
             filtered[key] = doc.pop(key, "absent")
     return r.returncode, "".join(ln for ln in lines if "not in the file" not in ln or filtered is None), doc
 
@@ -149,7 +149,8 @@ def main():
         subprocess.run([sys.executable, os.path.join(fx, "mklabcore.py"), "--no-vmcoreinfo",
                         "small.elf", "bare.elf"], check=True)
         os.unlink("small.elf")
-        files = ["lab.elf", "lab.kdump", "lab.flat", "lab-elf.flat"]
+        # lab-elf.R: the plain (unflattened) -E dump, no mark of its writer but its short LOADs.
+        files = ["lab.elf", "lab.kdump", "lab.flat", "lab-elf.flat", "lab-elf.R"]
         if shutil.which("makedumpfile"):
             subprocess.run(["makedumpfile", "-R", "lab.R"], stdin=open("lab.flat", "rb"),
                            capture_output=True, check=False)
@@ -179,7 +180,7 @@ def main():
         filtered = {}
         want = verdict(crashhp, sysroot, "lab.elf", filtered)
         check(want[0] == 0 and want[2].get("complete") is True and filtered ==
-              {"line": "", "filtered_bytes": 0, "dump_level": None},
+              {"line": "", "filtered_bytes": 0, "filtered_inferred": False, "dump_level": None},
               f"the ELF vmcore is COMPLETE against its machine, nothing filtered: exit {want[0]}, {filtered}")
         for f in files[1:]:
             filtered = {}
@@ -189,10 +190,15 @@ def main():
             # -d 1: the kdump-compressed form keeps zero pages (one shared page of
             # zeros), -E leaves them out past p_filesz: all of RAM but 10 pages.
             if f.endswith(".kdump") or f == "lab.flat":
-                check(filtered == {"line": "", "filtered_bytes": 0, "dump_level": 1},
+                check(filtered == {"line": "", "filtered_bytes": 0, "filtered_inferred": False,
+                                   "dump_level": 1},
                       f"verify {f}: nothing left out by -d 1: {filtered}")
             else:
-                check(filtered["dump_level"] is None and filtered["filtered_bytes"] ==
+                inferred = f == "lab-elf.R"
+                check(filtered["dump_level"] is None and filtered["filtered_inferred"] is inferred and
+                      filtered["line"].endswith(" (inferred from p_filesz < p_memsz: /proc/vmcore "
+                                                "never writes that)\n" if inferred else "not missing\n") and
+                      filtered["filtered_bytes"] ==
                       want[2]["covered_bytes"] - 10 * 4096 and filtered["line"].startswith(
                           "  175.0 MiB of it not in the file: left out by makedumpfile -d, the "
                           "admin's choice, not missing"),
