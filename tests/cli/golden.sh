@@ -126,6 +126,16 @@ mask_concurrent() {
 		echo
 	done
 	rm -f "$hostile"
+	# Printable UTF-8 (é) passes as it is in a table, and raw (-r) it is escaped
+	# byte by byte as lsblk -r does: libsmartcols's raw format (crashhp(1)).
+	utf8=$(printf 'vmcore-\303\251.core')
+	for raw in "" -r; do
+		echo "\$ crashhp sim --ram 256M --crashkernel 64M --cpus 4:2:2 ${raw:+$raw }-o item,detail --vmcore 'vmcore-<U+00E9>.core'"
+		"$crashhp" sim --ram 256M --crashkernel 64M --cpus 4:2:2 $raw -o item,detail --vmcore "$utf8"
+		echo "[exit $?]"
+		echo
+	done
+	rm -f "$utf8"
 	run inspect ppc64.hdr
 	run sim --arch ppc64le --ram 512M --crashkernel 64M --cpus 2 --load segments-hotplug
 	run sim --print-default
