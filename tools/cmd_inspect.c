@@ -405,6 +405,8 @@ int cmd_inspect(int argc, char **argv)
 		tool_usage_error("inspect", "expected one FILE");
 		return EXIT_USAGE;
 	}
+	if (tool_refuse_stdin("inspect", argv[optind]))
+		return EXIT_USAGE;
 	if (as_json && table.json) {
 		tool_usage_error("inspect", "--json (the whole document) or -J (the table), not both");
 		return EXIT_USAGE;

@@ -382,6 +382,8 @@ int cmd_verify(int argc, char **argv)
 		tool_usage_error("verify", "expected one FILE");
 		return EXIT_USAGE;
 	}
+	if (tool_refuse_stdin("verify", argv[optind]))
+		return EXIT_USAGE;
 	if (as_json && table.json) {
 		tool_usage_error("verify", "--json (the whole report) or -J (the table), not both");
 		return EXIT_USAGE;

@@ -46,6 +46,12 @@ int tool_char_passes(const char *p, size_t n);
 void tool_text_stdout_verbatim(bool on);
 /* A usage error: "crashhp: CMD: <message>; see 'crashhp CMD --help'", one line. */
 void tool_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * FILE "-", which many tools take for standard input: a usage error here
+ * (true), said before anything is read.  A dump or header is read at
+ * offsets, which a pipe has none of; a file named "-" is "./-".
+ */
+bool tool_refuse_stdin(const char *cmd, const char *file);
 /* Print "crashhp VERSION"; the exit status. */
 int tool_version(void);
 struct option;

@@ -148,6 +148,15 @@ unsigned tool_notes_known(const struct chp_machine *m)
 	return n;
 }
 
+bool tool_refuse_stdin(const char *cmd, const char *file)
+{
+	if (strcmp(file, "-"))
+		return false;
+	tool_usage_error(cmd, "'-': reading standard input is not supported (the file is read "
+			 "at offsets, which a pipe has none of); give a file, ./- for one named '-'");
+	return true;
+}
+
 void tool_usage_error(const char *cmd, const char *fmt, ...)
 {
 	char *prefix, *suffix;

@@ -87,6 +87,10 @@ mask_concurrent() {
 	run inspect
 	run inspect --kind nonsense x
 	run inspect /nonexistent/elfcorehdr
+	# '-' is not standard input: a usage error, before anything is read.
+	run inspect -
+	run inspect --json -
+	run verify -
 	run sim --help
 	run sim --cpus 4:x
 	run sim --ram 100M
