@@ -343,8 +343,8 @@ static void print_filtered(const struct chp_verify_summary *sum)
 	printf("  %s of it not in the file: left out by makedumpfile -d%s, the admin's choice, "
 	       "not missing%s%s\n", tool_format_size(sum->filtered_bytes, b), level,
 	       sum->split ? "; or in the other files of its --split" : "",
-	       sum->filtered_inferred ? " (inferred from p_filesz < p_memsz: /proc/vmcore "
-					"never writes that)" : "");
+	       sum->filtered_inferred ? " (inferred from p_filesz < p_memsz, which a "
+					"kdump-loaded elfcorehdr never has)" : "");
 }
 
 int cmd_verify(int argc, char **argv)

@@ -196,8 +196,8 @@ def main():
             else:
                 inferred = f == "lab-elf.R"
                 check(filtered["dump_level"] is None and filtered["filtered_inferred"] is inferred and
-                      filtered["line"].endswith(" (inferred from p_filesz < p_memsz: /proc/vmcore "
-                                                "never writes that)\n" if inferred else "not missing\n") and
+                      filtered["line"].endswith(" (inferred from p_filesz < p_memsz, which a "
+                                                "kdump-loaded elfcorehdr never has)\n" if inferred else "not missing\n") and
                       filtered["filtered_bytes"] ==
                       want[2]["covered_bytes"] - 10 * 4096 and filtered["line"].startswith(
                           "  175.0 MiB of it not in the file: left out by makedumpfile -d, the "
