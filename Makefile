@@ -37,7 +37,8 @@ demo: deps all
 # 3202 s (53 min) at a load average of 13-22, 1383 s of it the three
 # equivalent ones, each the whole suite under that load; with 67 mutants,
 # 1828 s (30 min, a fresh clone, load 8-20); with 72, 1107 s (a fresh clone,
-# load 3-9); well inside CI's 90 minutes.  Last, the real kernels: the e2e of
+# load 3-9); with 85, 2341 s (a fresh clone, load 8-10, helpers beside it);
+# with 92, 1097 s (a fresh clone, load 3-8); well inside CI's 90 minutes.  Last, the real kernels: the e2e of
 # Debian's kernels, x86_64 then ppc64 (e2e below), then the kernel series built (kernel: from a
 # fresh clone with a cold ccache 45 min wall at a load of 8-20, the build at
 # nice 19, 834 s user + 195 s sys, about 9 min of two idle cores; 9.4 min

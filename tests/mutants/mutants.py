@@ -196,7 +196,7 @@ MUTANTS = [
     M("kaslr-direct-map-ignored", C, "field", "new slots use the default direct map, not the header's (KASLR)",
       "cs->direct = va - pa;", "(void)0;"),
     M("resync-no-removals", R, "logic", "the resync never removes: offline or removed memory kept",
-      "err = remove_range(hp, *chp_ranges_at(diff, k), &changed);", "(void)0;"),
+      "err = remove_range(hp, *chp_ranges_at(diff, k), true, &changed, NULL);", "(void)0;"),
     M("resync-no-additions", R, "logic", "the resync never adds: owed or loaded-offline memory missing",
       "err = add_range(hp, *chp_ranges_at(diff, k), &changed);", "(void)0;"),
     M("resync-no-cpus", R, "protocol", "ppc64: the resync skips owed CPU adds",
