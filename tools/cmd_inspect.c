@@ -254,26 +254,16 @@ static int add_phdr_rows(struct tool_table *t, const struct chp_elfcore *core)
 	return err;
 }
 
+static int fill_phdrs(struct tool_table *t, const void *core)
+{
+	return add_phdr_rows(t, core);
+}
+
 /* -J: the table alone, as lsmem -J prints its own: {"program_headers": [rows of -o's columns]}. */
 static int print_table_json(const struct chp_elfcore *core, const struct tool_table_opts *o)
 {
-	struct tool_table *t;
-	struct json j;
-	int err;
-
-	json_begin(&j, stdout);
-	json_array_open(&j, "program_headers");
-	err = tool_table_new(&t, "inspect", phdr_columns, NR_PHDR_COLUMNS, o, &j);
-	if (!err) {
-		err = add_phdr_rows(t, core);
-		tool_table_free(t);
-	}
-	json_array_close(&j);
-	if (err) {
-		json_discard(&j);
-		return err;
-	}
-	return json_end(&j);
+	return tool_table_emit("inspect", phdr_columns, NR_PHDR_COLUMNS, o, "program_headers",
+			       fill_phdrs, core);
 }
 
 static int print_human(const char *path, const struct chp_elfcore *core, bool flattened,

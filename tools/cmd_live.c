@@ -285,38 +285,26 @@ int cmd_elfcorehdr(int argc, char **argv)
 	return rc;
 }
 
-/*
- * The findings, discrepancies first, then notes, then what cannot be
- * checked: a table on stdout, or under -J its rows as {"findings": [...]}.
- */
-static int print_findings(const struct chp_verify_report *r, const struct tool_table_opts *o)
+/* The findings, discrepancies first, then notes, then what cannot be checked. */
+static int fill_findings(struct tool_table *t, const void *report)
 {
-	struct tool_table *t;
-	struct json j;
-	int err;
+	const struct chp_verify_report *r = report;
+	int err = 0;
 
-	if (o->json) {
-		json_begin(&j, stdout);
-		json_array_open(&j, "findings");
-	}
-	err = tool_table_new(&t, "verify", verify_columns, NR_ITEM_COLUMNS, o, &j);
 	for (int c = CHP_FINDING_DISCREPANCY; !err && c <= CHP_FINDING_UNCHECKED; c++)
 		for (size_t i = 0; !err && i < chp_verify_report_count(r); i++) {
 			const struct chp_finding *f = chp_verify_report_at(r, i);
 			if ((int)chp_finding_class_of(f->kind) == c)
 				err = item_row_finding(t, f);
 		}
-	if (!err)
-		err = tool_table_print(t);
-	tool_table_free(t);
-	if (o->json) {
-		json_array_close(&j);
-		if (err)
-			json_discard(&j);
-		else
-			err = json_end(&j);
-	}
 	return err;
+}
+
+/* A table on stdout, or under -J its rows as {"findings": [...]}. */
+static int print_findings(const struct chp_verify_report *r, const struct tool_table_opts *o)
+{
+	return tool_table_emit("verify", verify_columns, NR_ITEM_COLUMNS, o, "findings",
+			       fill_findings, r);
 }
 
 /*

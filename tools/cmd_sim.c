@@ -418,50 +418,43 @@ static int add_crash_rows(struct tool_table *t, const struct sim_args *a,
 	return err;
 }
 
+struct crash_rows {
+	const struct sim_args *a;
+	const struct chp_machine *m;
+	const struct sim_result *res;
+};
+
+static int fill_crash_rows(struct tool_table *t, const void *ctx)
+{
+	const struct crash_rows *c = ctx;
+
+	return add_crash_rows(t, c->a, c->m, c->res);
+}
+
 /* The machine on one line, then the table. */
 static int report_human(const struct sim_args *a, const struct chp_machine *m,
 			const struct sim_result *res)
 {
-	struct tool_table *t;
+	const struct crash_rows c = { a, m, res };
 	char b1[32], b2[32];
-	int err;
 
 	printf("crashhp sim: %s lab machine, CPUs %u possible / %u present / %u online, "
 	       "%s RAM in %s blocks\n", chp_arch_name(chp_machine_arch(m)),
 	       chp_machine_cpus_possible(m), chp_machine_cpus_present(m),
 	       chp_machine_cpus_online(m), tool_format_size(a->spec.boot_ram, b1),
 	       tool_format_size(chp_machine_block_size(m), b2));
-	err = tool_table_new(&t, "sim", sim_crash_columns, NR_ITEM_COLUMNS, &a->table, NULL);
-	if (err)
-		return err;
-	err = add_crash_rows(t, a, m, res);
-	if (!err)
-		err = tool_table_print(t);
-	tool_table_free(t);
-	return err;
+	return tool_table_emit("sim", sim_crash_columns, NR_ITEM_COLUMNS, &a->table, "items",
+			       fill_crash_rows, &c);
 }
 
 /* -J: the table alone, as lsmem -J and verify -J print theirs: {"items": [rows of -o's columns]}. */
 static int report_rows_json(const struct sim_args *a, const struct chp_machine *m,
 			    const struct sim_result *res)
 {
-	struct tool_table *t;
-	struct json j;
-	int err;
+	const struct crash_rows c = { a, m, res };
 
-	json_begin(&j, stdout);
-	json_array_open(&j, "items");
-	err = tool_table_new(&t, "sim", sim_crash_columns, NR_ITEM_COLUMNS, &a->table, &j);
-	if (!err) {
-		err = add_crash_rows(t, a, m, res);
-		tool_table_free(t);
-	}
-	json_array_close(&j);
-	if (err) {
-		json_discard(&j);
-		return err;
-	}
-	return json_end(&j);
+	return tool_table_emit("sim", sim_crash_columns, NR_ITEM_COLUMNS, &a->table, "items",
+			       fill_crash_rows, &c);
 }
 
 /* Boot, load, crash, capture: every step that can fail names its exit code. */

@@ -265,6 +265,35 @@ void tool_table_free(struct tool_table *t)
 	free(t);
 }
 
+int tool_table_emit(const char *cmd, const struct tool_column *cols, size_t ncols,
+		    const struct tool_table_opts *o, const char *key,
+		    int (*fill)(struct tool_table *t, const void *ctx), const void *ctx)
+{
+	struct tool_table *t;
+	struct json j;
+	int err;
+
+	if (o->json) {
+		json_begin(&j, stdout);
+		json_array_open(&j, key);
+	}
+	err = tool_table_new(&t, cmd, cols, ncols, o, &j);
+	if (!err) {
+		err = fill(t, ctx);
+		if (!err)
+			err = tool_table_print(t);
+		tool_table_free(t);
+	}
+	if (!o->json)
+		return err;
+	json_array_close(&j);
+	if (err) {
+		json_discard(&j);
+		return err;
+	}
+	return json_end(&j);
+}
+
 int tool_table_option(int opt, const char *arg, struct tool_table_opts *o)
 {
 	switch (opt) {

@@ -65,6 +65,14 @@ int tool_table_new(struct tool_table **out, const char *cmd, const struct tool_c
 int tool_table_add(struct tool_table *t, const struct tool_cell *cells);
 int tool_table_print(struct tool_table *t);  /* stdout; nothing under --json */
 void tool_table_free(struct tool_table *t);
+/*
+ * One table, whole: FILL adds its rows (CTX passed through); under o->json
+ * the document {"KEY": [rows]}, as lsmem -J prints its own, else the table.
+ * Nothing half-printed: JSON is printed only once every row is in.
+ */
+int tool_table_emit(const char *cmd, const struct tool_column *cols, size_t ncols,
+		    const struct tool_table_opts *o, const char *key,
+		    int (*fill)(struct tool_table *t, const void *ctx), const void *ctx);
 /* "Available output columns" for a command's --help. */
 void tool_table_help(FILE *f, const char *opt, const struct tool_column *cols, size_t ncols);
 /* BYTES as lsmem prints a size: "3G", "2.3G", "128M", "512B". */
