@@ -44,6 +44,7 @@ struct runner {
 	size_t ncrash_at;
 	uint64_t busy_left;
 	uint64_t busy_deferred;          /* the policy's deferred events when the load took the lock */
+	uint64_t busy_dropped;           /* ...and its dropped ones */
 	bool sample_next;                /* the event after a kexec-busy stretch */
 	uint64_t crash_ns;               /* crashes inside this event's handler */
 	uint64_t sample_every;
@@ -324,6 +325,9 @@ static void on_event(void *ctx, const struct chp_hp_event *ev, uint64_t ns)
 	 */
 	bool busy = r->busy_left != 0 || r->sample_next;
 	r->sample_next = false;
+	if (r->busy_left) /* the picture labels the dip of the stretch's dropped events */
+		r->res->busy[r->res->nbusy - 1].dropped =
+			chp_hotplug_stats(r->hp)->dropped - r->busy_dropped;
 	if (r->busy_left && --r->busy_left == 0)
 		end_busy(r);
 	for (size_t k = 0; k < r->ncrash_at; k++) {
@@ -571,9 +575,10 @@ static int act(struct runner *r, const struct chp_sc_action *a)
 				return chp_fail(-EBUSY, "the kexec lock is already taken");
 			/* Until the lock goes, the window reaches the run's end. */
 			r->res->busy[r->res->nbusy++] = (struct chp_event_window){
-				r->events + 1, r->total_events };
+				r->events + 1, r->total_events, 0 };
 			r->busy_left = a->a;
 			r->busy_deferred = chp_hotplug_stats(r->hp)->deferred;
+			r->busy_dropped = chp_hotplug_stats(r->hp)->dropped;
 		}
 		return 0;
 	case CHP_SC_RELOAD:
