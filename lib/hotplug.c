@@ -81,9 +81,8 @@ void chp_hp_logf(struct chp_hotplug *hp, const char *fmt, ...)
 		n = sizeof(line) - 2;
 	line[n++] = '\n';
 	pthread_mutex_lock(&hp->stats_lock);
-	char *grown = realloc(hp->log, hp->log_len + (size_t)n + 1);
-	if (grown) {
-		hp->log = grown;
+	/* A line an event (mainline's drops): a storm logs one per event. */
+	if (!chp_grow(&hp->log, &hp->log_cap, hp->log_len + (size_t)n + 1, 1, 4096)) {
 		memcpy(hp->log + hp->log_len, line, (size_t)n);
 		hp->log_len += (size_t)n;
 		hp->log[hp->log_len] = '\0';

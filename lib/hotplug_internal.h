@@ -47,7 +47,7 @@ struct chp_hotplug {
 	struct chp_hotplug_stats stats;
 	uint64_t events_at_load;      /* stats.events as the last load took the kexec lock */
 	char *log;
-	size_t log_len;
+	size_t log_len, log_cap;  /* hp->log has room for log_cap bytes */
 };
 
 /* The kexec lock (kexec_lock.c).  Take it if free. */

@@ -20,6 +20,17 @@ void chp_lab_set_output_failed(bool failed);
 
 #define CHP_PAGE_SIZE 4096u
 
+/*
+ * Room for `need` elements of `size` bytes in the array at *arr, which has
+ * room for *cap (grow.c): the capacity doubles, at least to `first`, so n
+ * appends copy O(n) bytes in all.  A realloc per element copies the whole
+ * array each time (ASan's realloc always does): quadratic, 8 min 26 s for
+ * a scenario of 200000 lines.  arr is the address of the array's pointer,
+ * of any type.  0, or -ENOMEM with *arr and *cap unchanged (no message set:
+ * the caller says what ran out).
+ */
+int chp_grow(void *arr, size_t *cap, size_t need, size_t size, size_t first);
+
 /* pread() all `len` bytes at `off`; a short file is -EINVAL naming `what` (dumpfile.c). */
 int chp_pread_exact(int fd, void *buf, size_t len, uint64_t off, const char *what);
 

@@ -27,7 +27,7 @@ struct runner {
 	struct chp_hotplug *hp;          /* NULL in the dry run */
 	struct chp_run_result *res;
 	struct dimm *dimms;
-	size_t ndimms;
+	size_t ndimms, cap_dimms;
 	uint64_t events;                 /* handled so far */
 	uint64_t total_events;           /* from the dry run */
 	uint64_t *latency;
@@ -41,9 +41,12 @@ struct runner {
 	bool exhaustive_stepped;         /* it made a store (or a drain did for it) */
 	uint64_t silent_event;           /* the exhaustive event last counted as making none */
 	uint64_t *crash_at;              /* events (1-based) followed by a crash */
-	size_t ncrash_at;
+	size_t ncrash_at, cap_crash_at;
+	/* Room in res's arrays; each grows by doubling (internal.h, chp_grow()). */
+	size_t cap_marks, cap_timeline, cap_busy;
 	uint64_t busy_left;
 	uint64_t busy_deferred;          /* the policy's deferred events when the load took the lock */
+	uint64_t busy_dropped;           /* ...and its dropped ones */
 	bool sample_next;                /* the event after a kexec-busy stretch */
 	uint64_t crash_ns;               /* crashes inside this event's handler */
 	uint64_t sample_every;
@@ -88,15 +91,10 @@ static void mark(struct runner *r, uint64_t at, const struct chp_dump_result *d)
 	m.outcome = !d->taken ? CHP_CRASH_NO_DUMP : d->missing_bytes ? CHP_CRASH_MISSING
 		  : d->absent_bytes ? CHP_CRASH_ABSENT : !d->complete ? CHP_CRASH_MISREAD
 		  : CHP_CRASH_COMPLETE;
-	/* Full at 0, 1, 2, 4, ... marks: double. */
-	if ((res->ncrash_marks & (res->ncrash_marks - 1)) == 0) {
-		size_t cap = res->ncrash_marks ? 2 * res->ncrash_marks : 1;
-		struct chp_crash_mark *grown = realloc(res->crash_marks, cap * sizeof(*grown));
-		if (!grown) {
-			r->error = chp_fail(-ENOMEM, "out of memory");
-			return;
-		}
-		res->crash_marks = grown;
+	if (chp_grow(&res->crash_marks, &r->cap_marks, res->ncrash_marks + 1,
+		      sizeof(*res->crash_marks), 64)) {
+		r->error = chp_fail(-ENOMEM, "out of memory");
+		return;
 	}
 	res->crash_marks[res->ncrash_marks++] = m;
 }
@@ -240,18 +238,17 @@ static void sample(struct runner *r)
 	struct chp_run_result *res = r->res;
 	struct chp_timeline_point pt = { .event = r->events };
 	struct coverage_ctx c = { r, &pt };
-	struct chp_timeline_point *grown;
 
 	if (r->error || (r->error = chp_hotplug_frozen(r->hp, measure, &c)))
 		return;
 	const struct chp_hotplug_stats *st = chp_hotplug_stats(r->hp);
 	pt.owed = r->busy_left && st->deferred > r->busy_deferred;
-	grown = realloc(res->timeline, (res->ntimeline + 1) * sizeof(*grown));
-	if (!grown) {
+	/* A sample an event in a kexec-busy stretch: as many as it is long. */
+	if (chp_grow(&res->timeline, &r->cap_timeline, res->ntimeline + 1, sizeof(*res->timeline),
+		      256)) {
 		r->error = chp_fail(-ENOMEM, "out of memory");
 		return;
 	}
-	res->timeline = grown;
 	res->timeline[res->ntimeline++] = pt;
 	if (st->slots_used > res->slots_peak)
 		res->slots_peak = st->slots_used;
@@ -306,15 +303,9 @@ static void on_event(void *ctx, const struct chp_hp_event *ev, uint64_t ns)
 		crash(r, r->events, ev, when, false, NULL);
 		r->next_during++;
 	}
-	if (r->nlatency == r->cap_latency) {
-		size_t cap = r->cap_latency ? r->cap_latency * 2 : 1024;
-		uint64_t *grown = realloc(r->latency, cap * sizeof(*grown));
-		if (!grown) {
-			r->error = chp_fail(-ENOMEM, "out of memory");
-			return;
-		}
-		r->latency = grown;
-		r->cap_latency = cap;
+	if (chp_grow(&r->latency, &r->cap_latency, r->nlatency + 1, sizeof(*r->latency), 1024)) {
+		r->error = chp_fail(-ENOMEM, "out of memory");
+		return;
 	}
 	r->latency[r->nlatency++] = ns;
 	/*
@@ -324,6 +315,9 @@ static void on_event(void *ctx, const struct chp_hp_event *ev, uint64_t ns)
 	 */
 	bool busy = r->busy_left != 0 || r->sample_next;
 	r->sample_next = false;
+	if (r->busy_left) /* the picture labels the dip of the stretch's dropped events */
+		r->res->busy[r->res->nbusy - 1].dropped =
+			chp_hotplug_stats(r->hp)->dropped - r->busy_dropped;
 	if (r->busy_left && --r->busy_left == 0)
 		end_busy(r);
 	for (size_t k = 0; k < r->ncrash_at; k++) {
@@ -379,7 +373,6 @@ static uint64_t next_free(const struct runner *r)
 static int add_dimm(struct runner *r, uint64_t size, uint64_t at)
 {
 	uint64_t bs = chp_machine_block_size(r->m);
-	struct dimm *grown;
 	int err;
 
 	size = chp_round_up(size, bs);
@@ -388,10 +381,9 @@ static int add_dimm(struct runner *r, uint64_t size, uint64_t at)
 	err = chp_machine_add_dimm(r->m, at, size, true);
 	if (err)
 		return err;
-	grown = realloc(r->dimms, (r->ndimms + 1) * sizeof(*grown));
-	if (!grown)
+	/* storm N adds N DIMMs of a block each. */
+	if (chp_grow(&r->dimms, &r->cap_dimms, r->ndimms + 1, sizeof(*r->dimms), 64))
 		return chp_fail(-ENOMEM, "out of memory");
-	r->dimms = grown;
 	r->dimms[r->ndimms++] = (struct dimm){ at, size };
 	return 0;
 }
@@ -562,18 +554,17 @@ static int act(struct runner *r, const struct chp_sc_action *a)
 		return 0;
 	case CHP_SC_KEXEC_BUSY:
 		if (r->hp && !r->busy_left && a->a) {
-			struct chp_event_window *grown =
-				realloc(r->res->busy, (r->res->nbusy + 1) * sizeof(*grown));
-			if (!grown)
+			if (chp_grow(&r->res->busy, &r->cap_busy, r->res->nbusy + 1,
+				      sizeof(*r->res->busy), 16))
 				return chp_fail(-ENOMEM, "out of memory");
-			r->res->busy = grown;
 			if (!chp_hotplug_kexec_trylock(r->hp))
 				return chp_fail(-EBUSY, "the kexec lock is already taken");
 			/* Until the lock goes, the window reaches the run's end. */
 			r->res->busy[r->res->nbusy++] = (struct chp_event_window){
-				r->events + 1, r->total_events };
+				r->events + 1, r->total_events, 0 };
 			r->busy_left = a->a;
 			r->busy_deferred = chp_hotplug_stats(r->hp)->deferred;
+			r->busy_dropped = chp_hotplug_stats(r->hp)->dropped;
 		}
 		return 0;
 	case CHP_SC_RELOAD:
@@ -696,10 +687,9 @@ static int plan_crashes(struct runner *r)
 	for (size_t i = 0; i < r->sc->nactions; i++) {
 		if (r->sc->actions[i].op != CHP_SC_CRASH_AT)
 			continue;
-		uint64_t *grown = realloc(r->crash_at, (r->ncrash_at + 1) * sizeof(*grown));
-		if (!grown)
+		if (chp_grow(&r->crash_at, &r->cap_crash_at, r->ncrash_at + 1, sizeof(*r->crash_at),
+			      64))
 			return chp_fail(-ENOMEM, "out of memory");
-		r->crash_at = grown;
 		r->crash_at[r->ncrash_at++] = r->sc->actions[i].a;
 	}
 	return 0;

@@ -127,6 +127,7 @@ static int set_up_blocks(struct chp_machine *m)
 	m->block_gen = calloc(m->nr_blocks, sizeof(*m->block_gen));
 	if (!m->block_state || !m->block_gen)
 		return chp_fail(-ENOMEM, "out of memory for %zu memory blocks", m->nr_blocks);
+	m->cap_state = m->cap_gen = m->nr_blocks;
 	for (size_t b = 0; b < m->nr_blocks; b++) {
 		struct chp_range r = { b * m->block_size, b * m->block_size + m->block_size - 1 };
 		m->block_state[b] = chp_ranges_overlaps(m->present, r) ? CHP_BLOCK_ONLINE

@@ -63,23 +63,16 @@ void chp_machine_unlock_hotplug(struct chp_machine *m)
 
 int chp_machine_grow_blocks(struct chp_machine *m, size_t nr)
 {
-	uint8_t *state;
-	uint32_t *gen;
-
 	if (nr <= m->nr_blocks)
 		return 0;
 	if (nr > LAB_MAX_BLOCKS)
 		return chp_fail(-E2BIG, "%zu memory blocks are beyond the lab's %u", nr, LAB_MAX_BLOCKS);
-	state = realloc(m->block_state, nr * sizeof(*state));
-	if (!state)
+	/* Doubling: a storm adds a DIMM of one block above the last, a block at a time. */
+	if (chp_grow(&m->block_state, &m->cap_state, nr, sizeof(*m->block_state), 64) ||
+	    chp_grow(&m->block_gen, &m->cap_gen, nr, sizeof(*m->block_gen), 64))
 		return chp_fail(-ENOMEM, "out of memory for %zu blocks", nr);
-	m->block_state = state;
-	gen = realloc(m->block_gen, nr * sizeof(*gen));
-	if (!gen)
-		return chp_fail(-ENOMEM, "out of memory for %zu blocks", nr);
-	m->block_gen = gen;
-	memset(state + m->nr_blocks, CHP_BLOCK_ABSENT, nr - m->nr_blocks);
-	memset(gen + m->nr_blocks, 0, (nr - m->nr_blocks) * sizeof(*gen));
+	memset(m->block_state + m->nr_blocks, CHP_BLOCK_ABSENT, nr - m->nr_blocks);
+	memset(m->block_gen + m->nr_blocks, 0, (nr - m->nr_blocks) * sizeof(*m->block_gen));
 	m->nr_blocks = nr;
 	return 0;
 }

@@ -37,6 +37,7 @@ struct chp_machine {
 	size_t nr_blocks;
 	uint8_t *block_state;   /* enum chp_block_state */
 	uint32_t *block_gen;
+	size_t cap_state, cap_gen; /* room in each, grown by doubling */
 
 	uint32_t next_generation;
 	struct chp_range inflight;           /* the block whose event is under way */

@@ -56,6 +56,7 @@ struct parser {
 	unsigned machine_line; /* the first line setting what arch resets (cpus, ram ...) */
 	unsigned reading; /* the line of a reload-read awaiting its reload-syscall */
 	unsigned set_on[48]; /* by directives[] index: the line that gave a setting */
+	size_t cap_actions; /* sc->actions has room for this many */
 };
 
 static int perr(const struct parser *p, const char *at, const char *fmt, ...)
@@ -289,10 +290,9 @@ static int action(struct parser *p, int op, char **arg, int nargs)
 	     op == CHP_SC_CRASH_AT) && (a.a == 0 || (nargs > 1 && a.b == 0 && op == CHP_SC_GROW_MEMORY)))
 		return perr(p, arg[0], "%s must be more than 0", op == CHP_SC_STORM ? "a storm" :
 			    op == CHP_SC_CRASH_AT ? "an event number" : "a size");
-	struct chp_sc_action *grown = realloc(sc->actions, (sc->nactions + 1) * sizeof(*grown));
-	if (!grown)
+	/* A line an action: a file of 16 MiB holds a million of them. */
+	if (chp_grow(&sc->actions, &p->cap_actions, sc->nactions + 1, sizeof(*sc->actions), 64))
 		return chp_fail(-ENOMEM, "out of memory");
-	sc->actions = grown;
 	sc->actions[sc->nactions++] = a;
 	return 0;
 }

@@ -272,6 +272,7 @@ static int read_memory(struct chp_sysroot *s)
 	static const char memdir[] = "/sys/devices/system/memory";
 	DIR *d;
 	struct dirent *e;
+	size_t cap = s->nblocks; /* s->blocks holds exactly that many */
 	int err = read_block_size(s);
 
 	if (!err)
@@ -296,12 +297,11 @@ static int read_memory(struct chp_sysroot *s)
 				       "(%#" PRIx64 ")", s->prefix, memdir, e->d_name, block_limit(s) - 1);
 			break;
 		}
-		struct chp_live_block *grown = realloc(s->blocks, (s->nblocks + 1) * sizeof(*grown));
-		if (!grown) {
+		/* A block a directory: 64 TiB of 128 MiB blocks is half a million. */
+		if (chp_grow(&s->blocks, &cap, s->nblocks + 1, sizeof(*s->blocks), 64)) {
 			err = chp_fail(-ENOMEM, "out of memory for memory blocks");
 			break;
 		}
-		s->blocks = grown;
 		memset(&s->blocks[s->nblocks], 0, sizeof(*s->blocks));
 		s->blocks[s->nblocks].index = index;
 		err = read_block(s, &s->blocks[s->nblocks]);

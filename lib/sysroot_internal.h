@@ -25,7 +25,7 @@ struct chp_sysroot {
 	char release[128];
 	char *cmdline;
 	char *absent;
-	size_t absent_len;
+	size_t absent_len, absent_cap; /* s->absent has room for absent_cap bytes */
 
 	struct chp_ranges *possible, *present, *online;
 	long kernel_max;

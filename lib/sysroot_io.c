@@ -52,16 +52,14 @@ void chp_sysroot_note_absent(struct chp_sysroot *s, const char *path, const char
 {
 	char line[512];
 	int n = snprintf(line, sizeof(line), "%s: %s\n", path, meaning);
-	char *grown;
 
 	if (n <= 0)
 		return;
 	if ((size_t)n >= sizeof(line))
 		n = sizeof(line) - 1;
-	grown = realloc(s->absent, s->absent_len + (size_t)n + 1);
-	if (!grown)
+	/* Doubling: a line a file absent, several a memory block on a sysroot without them. */
+	if (chp_grow(&s->absent, &s->absent_cap, s->absent_len + (size_t)n + 1, 1, 4096))
 		return;
-	s->absent = grown;
 	memcpy(s->absent + s->absent_len, line, (size_t)n + 1);
 	s->absent_len += (size_t)n;
 }

@@ -163,15 +163,9 @@ int chp_sysroot_parse_iomem(struct chp_sysroot *s, const char *text, const char 
 		if (err)
 			break;
 		/* Doubling: a /proc/iomem of 66000 lines took 287 s under ASan grown by one. */
-		if (s->niomem == iomem_cap) {
-			size_t cap = iomem_cap ? 2 * iomem_cap : 64;
-			struct chp_iomem_entry *grown = realloc(s->iomem, cap * sizeof(*grown));
-			if (!grown) {
-				err = chp_fail(-ENOMEM, "out of memory");
-				break;
-			}
-			s->iomem = grown;
-			iomem_cap = cap;
+		if (chp_grow(&s->iomem, &iomem_cap, s->niomem + 1, sizeof(*s->iomem), 64)) {
+			err = chp_fail(-ENOMEM, "out of memory");
+			break;
 		}
 		s->iomem[s->niomem++] = e;
 		any_nonzero |= e.start || e.last;

@@ -26,11 +26,12 @@ static const char sim_usage[] =
 	"       crashhp sim --print-default\n"
 	"       crashhp sim [MACHINE OPTIONS] [--vmcore FILE] [--elfcorehdr FILE] [--json|-J]\n"
 	"\n"
-	"Run the lab.  With a SCENARIO file (crashhp-scenario(5)), or with no argument\n"
-	"the built-in one, a machine is hot-plugged under each policy (mainline and\n"
-	"robust) with crashes injected at the same points, and the dumps are judged\n"
-	"side by side.  With machine options, one machine boots, loads a crash image,\n"
-	"crashes once, and the capture kernel writes a real vmcore that is verified.\n"
+	"Run the lab.  With a SCENARIO file (crashhp-scenario(5); - is standard\n"
+	"input), or with no argument the built-in one, a machine is hot-plugged under\n"
+	"each policy (mainline and robust) with crashes injected at the same points,\n"
+	"and the dumps are judged side by side.  With machine options, one machine\n"
+	"boots, loads a crash image, crashes once, and the capture kernel writes a\n"
+	"real vmcore that is verified.\n"
 	"\n"
 	"Scenario runs:\n"
 	"  --svg FILE             a timeline of online memory against what each\n"
@@ -597,19 +598,40 @@ static void lab_progress(void *ctx, enum chp_policy policy, uint64_t done, uint6
 	tool_progress_update(ctx, done, total);
 }
 
-/* The text of PATH; NULL with errno set (EILSEQ: a NUL byte, on line *nul_line). */
+/*
+ * The name a scenario read from standard input goes by in the report and in
+ * its errors (FILE:LINE:COLUMN), as grep names it.
+ */
+#define STDIN_NAME "(standard input)"
+
+/*
+ * The text of PATH, "-" standard input; NULL with errno set (EILSEQ: a NUL
+ * byte, on line *nul_line).  Read once, front to back, before it is parsed:
+ * unlike inspect's and verify's files a scenario needs no offsets, so a pipe
+ * serves (crashhp sim --print-default | crashhp sim -).
+ */
 static char *read_text_file(const char *path, unsigned *nul_line)
 {
-	FILE *f = fopen(path, "rb");
+	bool std_in = !strcmp(path, "-");
+	FILE *f = std_in ? stdin : fopen(path, "rb");
 	char *buf = NULL;
 	size_t len = 0, cap = 0, n;
 
 	if (!f)
 		return NULL;
 	struct stat st;
-	if (!fstat(fileno(f), &st) && S_ISDIR(st.st_mode)) {
+	if (fstat(fileno(f), &st)) {
+		/* A closed standard input (<&-): EBADF, said as such, not an empty scenario. */
+		int e = errno;
+		if (!std_in)
+			fclose(f);
+		errno = e;
+		return NULL;
+	}
+	if (S_ISDIR(st.st_mode)) {
 		/* Not a read error (EIO): the input is wrong, as inspect says of a directory. */
-		fclose(f);
+		if (!std_in)
+			fclose(f);
 		errno = EISDIR;
 		return NULL;
 	}
@@ -619,7 +641,8 @@ static char *read_text_file(const char *path, unsigned *nul_line)
 			char *grown = realloc(buf, cap);
 			if (!grown) {
 				free(buf);
-				fclose(f);
+				if (!std_in)
+					fclose(f);
 				errno = ENOMEM;
 				return NULL;
 			}
@@ -631,11 +654,13 @@ static char *read_text_file(const char *path, unsigned *nul_line)
 	if (ferror(f) || len >= (16u << 20)) {
 		int e = ferror(f) ? EIO : EFBIG;
 		free(buf);
-		fclose(f);
+		if (!std_in)
+			fclose(f);
 		errno = e;
 		return NULL;
 	}
-	fclose(f);
+	if (!std_in)
+		fclose(f);
 	buf[len] = '\0';
 	if (strlen(buf) != len) {
 		*nul_line = 1;
@@ -684,6 +709,8 @@ static int run_scenario(const struct sim_args *a)
 	char *text = NULL;
 	int rc = EXIT_OK, err;
 
+	const char *name = !a->scenario ? "built-in scenario"
+			   : strcmp(a->scenario, "-") ? a->scenario : STDIN_NAME;
 	if (a->scenario) {
 		unsigned nul_line = 0;
 		text = read_text_file(a->scenario, &nul_line);
@@ -691,16 +718,15 @@ static int run_scenario(const struct sim_args *a)
 			int e = errno;
 			/* Parse errors name FILE:LINE; the NUL byte's line too. */
 			if (e == EILSEQ)
-				tool_error("%s:%u: a NUL byte: not a text file", a->scenario, nul_line);
+				tool_error("%s:%u: a NUL byte: not a text file", name, nul_line);
 			else
-				tool_error("%s: %s", a->scenario, e == EISDIR ? "not a regular file"
+				tool_error("%s: %s", name, e == EISDIR ? "not a regular file"
 						  : e == EFBIG ? "larger than 16 MiB: not a scenario"
 						  : strerror(e));
 			return e == EILSEQ || e == EFBIG || e == EISDIR ? EXIT_BAD_INPUT : EXIT_SYSTEM;
 		}
 	}
-	err = chp_scenario_parse(&sc, text ? text : chp_scenario_default_text(),
-				 a->scenario ? a->scenario : "built-in scenario");
+	err = chp_scenario_parse(&sc, text ? text : chp_scenario_default_text(), name);
 	free(text);
 	if (err) {
 		tool_error("%s", tool_why());

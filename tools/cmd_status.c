@@ -456,8 +456,9 @@ static int print_blocks(const struct chp_sysroot *s, const struct tool_table_opt
 
 /*
  * kexec_crash_size is crash_get_memory_size(): crashk_res plus crashk_low_res
- * since Linux 6.5 ("kexec: enable kexec_crash_size to support two crash
- * kernel regions"), crashk_res alone before, so an older kernel with
+ * since Linux 6.5 (16c6006af4d4 "kexec: enable kexec_crash_size to support
+ * two crash kernel regions", merged for 6.5-rc1 by 77b1a7f7a05c; not crash
+ * hotplug, which came in 6.6), crashk_res alone before, so an older kernel with
  * crashkernel=,high and ,low reads the high region's size only.  Any other
  * difference from /proc/iomem is said as it is.
  */

@@ -326,6 +326,28 @@ static void memory_panel(const struct plot *pl, const struct chp_run_result *r, 
 }
 
 /*
+ * A dip's label, two lines beside [x0, x0 + w] on the side with room for
+ * them (11 px text, under 6.5 px a character), the first line's baseline
+ * at y, kept below the zero line (mid) and inside the panel (bottom); a
+ * white halo keeps a grid line from striking through it.
+ */
+static void dip_label(const struct plot *pl, const char *cls, double x0, double w, double y,
+		      double mid, double bottom, const char *line1, const char *line2)
+{
+	size_t n = strlen(line1) > strlen(line2) ? strlen(line1) : strlen(line2);
+	bool right = x0 + w + 6 + 6.5 * (double)n < LEFT + pl->seq_w;
+	double tx = right ? x0 + w + 6 : x0 - 6;
+
+	/* 11 px text: the first line's caps 9 px above it, the second's descent 3 px below +12 */
+	y = y < mid + 11 ? mid + 11 : y > bottom - 16 ? bottom - 16 : y;
+	fprintf(pl->f, "<text class=\"%s\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" "
+		"font-size=\"11\" fill=\"#4a2a6a\" stroke=\"white\" stroke-width=\"3\" "
+		"paint-order=\"stroke\"><tspan x=\"%.1f\" dy=\"0\">%s</tspan>"
+		"<tspan x=\"%.1f\" dy=\"12\">%s</tspan></text>\n", cls, tx, y,
+		right ? "start" : "end", tx, line1, tx, line2);
+}
+
+/*
  * Where the policy deferred events to a load holding the kexec lock
  * (robust's kexec-busy stretch), covered - online dips: the header truly
  * lacks that memory until the holder applies it at its release, but no
@@ -333,7 +355,7 @@ static void memory_panel(const struct plot *pl, const struct chp_run_result *r, 
  * from 0 to the dip, labelled so, keeps a reader from taking it for a loss.
  */
 static void owed_bands(const struct plot *pl, const struct chp_run_result *r, double mid,
-		       double half, double span)
+		       double half, double span, double bottom)
 {
 	for (size_t k = 0; k < r->ntimeline; k++) {
 		if (!r->timeline[k].owed)
@@ -360,15 +382,57 @@ static void owed_bands(const struct plot *pl, const struct chp_run_result *r, do
 			"holding the kexec lock, applied at its release; no dump can be taken "
 			"meanwhile</title></rect>\n", x0, dip < 0 ? mid : y, w, fabs(y - mid) < 2 ? 2 :
 			fabs(y - mid), b);
-		/* The label beside the band, on the side with room for it (about 190 px). */
-		bool right = x0 + w + 200 < LEFT + pl->seq_w;
-		double tx = right ? x0 + w + 6 : x0 - 6;
-		fprintf(pl->f, "<text class=\"owed-label\" x=\"%.1f\" y=\"%.1f\" "
-			"text-anchor=\"%s\" font-size=\"11\" fill=\"#4a2a6a\">"
-			"<tspan x=\"%.1f\" dy=\"0\">owed %s: applied at release</tspan>"
-			"<tspan x=\"%.1f\" dy=\"12\">(a load holds the kexec lock: no dump)</tspan>"
-			"</text>\n", tx, y - 2, right ? "start" : "end", tx, b, tx);
+		char line1[64];
+		snprintf(line1, sizeof(line1), "owed %s: applied at release", b);
+		dip_label(pl, "owed-label", x0, w, y - 2, mid, bottom, line1,
+			  "(a load holds the kexec lock: no dump)");
 		k = end;
+	}
+}
+
+/*
+ * Where the policy dropped events that met a load holding the kexec lock
+ * (mainline's kexec-busy stretch), covered - online dips too, but nothing
+ * owes that memory: no one retries a dropped event, so the header lacks it
+ * past the stretch until some later update rebuilds it, and a crash there
+ * takes a dump without it.  Labelled with the count and the memory, so the
+ * dip reads as the loss it is, beside robust's owed band.
+ */
+static void dropped_labels(const struct plot *pl, const struct chp_run_result *r, double mid,
+			   double half, double span, double bottom)
+{
+	for (size_t b = 0; b < r->nbusy; b++) {
+		const struct chp_event_window *w = &r->busy[b];
+		size_t k = 0, first = SIZE_MAX, last = 0;
+		double dip = 0;
+
+		if (!w->dropped)
+			continue;
+		while (k < r->ntimeline && r->timeline[k].event < w->first)
+			k++;
+		/* The stretch's samples, then the dip's while it lasts past it. */
+		for (; k < r->ntimeline; k++) {
+			const struct chp_timeline_point *p = &r->timeline[k];
+			double d = (double)p->covered - (double)p->expected;
+			if (p->event > w->last && d >= 0)
+				break;
+			if (d < 0 && !p->owed) {
+				first = first == SIZE_MAX ? k : first;
+				last = k;
+				dip = d < dip ? d : dip;
+			}
+		}
+		if (first == SIZE_MAX)
+			continue; /* dropped CPU events, or memory a later event covered: no dip */
+		/* A sample holds until the next: the dip runs to the sample after its last. */
+		double x0 = px_x(pl, (double)r->timeline[first].event);
+		double x1 = px_x(pl, (double)r->timeline[last + 1 < r->ntimeline ? last + 1 : last].event);
+		char size[32], line1[96];
+		size_label(size, sizeof(size), -dip);
+		snprintf(line1, sizeof(line1), "%s: %" PRIu64 " event%s dropped, header lacks %s",
+			 chp_policy_name(r->policy), w->dropped, w->dropped == 1 ? "" : "s", size);
+		dip_label(pl, "dropped-label", x0, x1 - x0, mid - half * symlog(dip) / span - 2, mid,
+			  bottom, line1, "(the kexec lock was held; never retried)");
 	}
 }
 
@@ -392,7 +456,7 @@ static void diff_panel(const struct plot *pl, const struct chp_run_result *r, do
 			fprintf(f, "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
 				LEFT - 6, y + 4, b);
 		}
-	owed_bands(pl, r, mid, half, span);
+	owed_bands(pl, r, mid, half, span, y0 + DIFF_H);
 	fprintf(f, "<path class=\"zero\" d=\"M%.0f %.1fh%.0f\" stroke=\"#777\"/>\n", LEFT, mid,
 		pl->seq_w);
 	fprintf(f, "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">0</text>\n", LEFT - 6, mid + 4);
@@ -409,6 +473,7 @@ static void diff_panel(const struct plot *pl, const struct chp_run_result *r, do
 		}
 		fprintf(f, "\"/>\n");
 	}
+	dropped_labels(pl, r, mid, half, span, y0 + DIFF_H); /* over the lines, not under */
 	fprintf(f, "<rect class=\"difference-panel\" x=\"%.0f\" y=\"%.0f\" width=\"%.1f\" "
 		"height=\"%.0f\" fill=\"none\" stroke=\"#999\"/>\n", LEFT, y0, pl->seq_w, DIFF_H);
 	fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\" transform=\"rotate(-90 "

@@ -140,6 +140,7 @@ struct chp_crash_mark {
 /* Events [first, last] (1-based, inclusive) that met the kexec lock held (kexec-busy). */
 struct chp_event_window {
 	uint64_t first, last;
+	uint64_t dropped;   /* of them, the policy dropped (mainline): never applied */
 };
 
 /* What one policy did over a whole scenario. */

@@ -153,6 +153,12 @@ mask_concurrent() {
 	run sim bad.scn
 	run sim --ram 1G bad.scn
 	run sim /nonexistent.scn
+	# '-' is standard input (read once, unlike inspect's and verify's files):
+	# a parse error names it "(standard input)" with the line; a closed one is
+	# a system error (4).  The transcript's command line omits the redirection.
+	run sim - <bad.scn
+	printf 'ram 2G\nadd-dimm 512M\ncrash\n' | run sim -
+	run sim - <&-
 	# A machine the settings cannot build: the line of the setting at fault, exit 3.
 	printf 'ram 2G\ncpus 4:8:8\ncrashkernel 128M\n' >cpus.bad.scn
 	run sim cpus.bad.scn

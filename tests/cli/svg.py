@@ -4,9 +4,10 @@
 rsvg-convert renders it to a PNG of the size the SVG declares.  Then what the
 picture must show: one marker per planned crash, of the kind the JSON report
 counts; a 128 MiB gap on a 1 TiB machine a visible distance off the zero line
-of the difference panel; kexec-busy and the concurrent phase shaded; every
-label inside the frame; a scenario named by hostile bytes still well-formed;
-the file 0666 less the umask (0644 under 022, 0600 under 077).
+of the difference panel; mainline's dip of dropped events labelled so, the
+labels clear of other text and lines; kexec-busy and the concurrent phase
+shaded; every label inside the frame; a scenario named by hostile bytes still
+well-formed; the file 0666 less the umask (0644 under 022, 0600 under 077).
 
 usage: svg.py CRASHHP"""
 import json
@@ -142,6 +143,39 @@ def unlabelled_dips(group):
     return dips, bands, labels
 
 
+def dropped_labels(group):
+    """The first line of each label of a dip made of dropped events."""
+    return [next(t.iter(NS + "tspan")).text for t in group.iter(NS + "text")
+            if "dropped-label" in classes(t)]
+
+
+def label_clashes(root):
+    """Where a line of a dip's label (owed or dropped) meets another text, a
+    line's segment or a shaded band, by text_boxes()'s generous estimate; the
+    grid lines lie under the label's white halo.  Without a label, says so."""
+    ours = {s.text for t in root.iter(NS + "text")
+            if {"owed-label", "dropped-label"} & set(classes(t)) for s in t.iter(NS + "tspan")}
+    if not ours:
+        return [("no dip label",)]
+    boxes = list(text_boxes(root))
+    shapes = []
+    for line in root.iter(NS + "polyline"):
+        pts = [tuple(map(float, p.split(","))) for p in line.get("points").split()]
+        shapes += [(line.get("class"), min(a[0], b[0]), max(a[0], b[0]) + 1,
+                    min(a[1], b[1]), max(a[1], b[1]) + 1) for a, b in zip(pts, pts[1:])]
+    for r in root.iter(NS + "rect"):
+        if {"owed", "busy"} & set(classes(r)):
+            x, y = float(r.get("x")), float(r.get("y"))
+            shapes.append((r.get("class"), x, x + float(r.get("width")), y,
+                           y + float(r.get("height"))))
+    clashes = []
+    for a in (b for b in boxes if b[0] in ours):
+        for b in [b for b in boxes if b[0] not in ours] + shapes:
+            if a[1] < b[2] and b[1] < a[2] and a[3] < b[4] and b[3] < a[4]:
+                clashes.append((a[0], b[0], b[1:]))
+    return clashes
+
+
 def png_size(path):
     with open(path, "rb") as f:
         head = f.read(24)
@@ -198,6 +232,17 @@ def main():
             dips, bands, labels = unlabelled_dips(groups.get("mainline", root))
             check(not bands and not labels and dips,
                   f"mainline: its dip (events dropped) is not labelled owed ({len(bands)} bands)")
+            # ...but labelled as what it is: the events dropped, as many as the report counts.
+            rep = json.loads(run(crashhp, "sim", "--json").stdout)
+            dropped = {p["policy"]: p["events_dropped"] for p in rep["policies"]}
+            got = dropped_labels(groups.get("mainline", root))
+            check(len(got) == 1 and got[0].startswith(f"mainline: {dropped['mainline']} events "
+                                                      "dropped, header lacks "),
+                  f"mainline: its dip labelled with the {dropped['mainline']} events dropped: {got}")
+            check(not dropped_labels(groups.get("robust", root)),
+                  "robust: no dropped label (it drops nothing)")
+            clash = label_clashes(root)
+            check(not clash, f"the dips' labels overlap no other text and no line: {clash[:3]}")
             mainline = crash_counts(groups.get("mainline", root))
             check(mainline.get("no-dump", 0) > 0 and mainline.get("missing-memory", 0) > 0
                   and mainline.get("absent-memory", 0) > 0,

@@ -417,6 +417,37 @@ static void test_scenario__kexec_busy_exhaustive_judges_the_drain(void **state)
 }
 
 /*
+ * Each kexec-busy stretch counts the events the policy dropped in it, not
+ * the run's: the picture labels each of mainline's dips with its own.  A
+ * 512 MiB DIMM is four events; robust defers, so drops none.
+ */
+static void test_scenario__kexec_busy_window_counts_its_dropped_events(void **state)
+{
+	struct chp_scenario *sc;
+	struct chp_run_result *m, *r;
+	const char *text = "ram 4G\nkexec-busy 2\nadd-dimm 512M\nkexec-busy 3\n"
+			   "add-dimm 512M\nadd-dimm 512M\n";
+
+	(void)state;
+	assert_int_equal(chp_scenario_parse(&sc, text, "t.scn"), 0);
+	assert_int_equal(chp_lab_run(&m, sc, CHP_POLICY_MAINLINE, NULL, NULL), 0);
+	assert_int_equal(chp_lab_run(&r, sc, CHP_POLICY_ROBUST, NULL, NULL), 0);
+	assert_int_equal(m->dropped, 5);
+	assert_int_equal(m->nbusy, 2);
+	assert_int_equal(m->busy[0].first, 1);
+	assert_int_equal(m->busy[0].last, 2);
+	assert_int_equal(m->busy[0].dropped, 2);
+	assert_int_equal(m->busy[1].first, 5);
+	assert_int_equal(m->busy[1].last, 7);
+	assert_int_equal(m->busy[1].dropped, 3);
+	assert_int_equal(r->nbusy, 2);
+	assert_int_equal(r->busy[0].dropped + r->busy[1].dropped, 0);
+	chp_run_result_free(m);
+	chp_run_result_free(r);
+	chp_scenario_free(sc);
+}
+
+/*
  * A load holds the kexec lock over a DIMM removal and one event more.  x86
  * offlines the DIMM's eight blocks (events 9-16), then the memory bus tells
  * that it goes, then it is gone; ppc64 offlines and removes one LMB at a time.
@@ -616,6 +647,7 @@ int main(void)
 		cmocka_unit_test(test_scenario__small_run_side_by_side),
 		cmocka_unit_test(test_scenario__storm_crash_at_exhaustive_k),
 		cmocka_unit_test(test_scenario__kexec_busy_exhaustive_judges_the_drain),
+		cmocka_unit_test(test_scenario__kexec_busy_window_counts_its_dropped_events),
 		cmocka_unit_test(test_scenario__removal_under_a_held_lock_waits_and_is_never_read),
 		cmocka_unit_test(test_scenario__refused_action_names_line),
 		cmocka_unit_test(test_scenario__offline_memory_is_not_a_failure),
