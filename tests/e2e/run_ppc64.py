@@ -59,12 +59,13 @@ import os
 import re
 import shutil
 import socket
-import struct
 import subprocess
 import sys
 import threading
 import time
 import types
+
+from kexec_hotplug import kexec_with_hotplug
 
 CRASHHP, WORK = (os.path.abspath(a) for a in sys.argv[1:3])
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -201,77 +202,6 @@ def fetch_debs(kernel_deb):
         trees[os.path.basename(deb).split("_")[0]] = tree
     kernel = trees[os.path.basename(debs[-1]).split("_")[0]]
     return trees, sorted(glob.glob(os.path.join(kernel, "boot", "vmlinux-*")))[-1]
-
-
-def elf_hash(name):
-    h = 0
-    for c in name:
-        h = ((h << 4) + c) & 0xffffffff
-        h ^= (h & 0xf0000000) >> 24
-        h &= 0x0fffffff
-    return h
-
-
-def on_glibc_2_36(src, dst):
-    """Debian 13's kexec asks for glibc 2.38's C23 parsers (__isoc23_strtol,
-    strtoul, strtoll, sscanf: they add 0b prefixes, which kexec's inputs --
-    /proc, /sys, its options -- never hold) and the mirror may serve no
-    Debian 13 ppc64el libc6: the four names and their version are pointed
-    at the ppc64le baseline ones (GLIBC_2.17) of Debian 12's libc."""
-    data = bytearray(open(src, "rb").read())
-    shoff = int.from_bytes(data[0x28:0x30], "little")
-    shentsize, shnum, shstrndx = (int.from_bytes(data[o:o + 2], "little") for o in (0x3a, 0x3c, 0x3e))
-    secs = [struct.unpack_from("<IIQQQQIIQQ", data, shoff + i * shentsize) for i in range(shnum)]
-    names = secs[shstrndx][4]
-    by = {data[names + s_[0]:data.index(b"\0", names + s_[0])].decode(): s_ for s_ in secs}
-    dynstr, off = by[".dynstr"][4], by[".gnu.version_r"][4]
-    while True:
-        _, cnt, _, aux, nxt = struct.unpack_from("<HHIII", data, off)
-        a = off + aux
-        for _ in range(cnt):
-            _, _, _, name, anext = struct.unpack_from("<IHHII", data, a)
-            if data[dynstr + name:dynstr + name + 11] == b"GLIBC_2.38\0":
-                data[dynstr + name:dynstr + name + 11] = b"GLIBC_2.17\0"
-                struct.pack_into("<I", data, a, elf_hash(b"GLIBC_2.17"))
-            a += anext
-        if not nxt:
-            break
-        off += nxt
-    sym = by[".dynsym"]
-    for i in range(sym[5] // 24):
-        at = dynstr + int.from_bytes(data[sym[4] + i * 24:sym[4] + i * 24 + 4], "little")
-        name = data[at:data.index(b"\0", at)]
-        if name.startswith(b"__isoc23_"):
-            data[at:at + len(name) - 8] = name[9:] + b"\0"
-    with open(dst, "wb") as f:
-        f.write(data)
-    os.chmod(dst, 0o755)
-
-
-def kexec_with_hotplug():
-    """Debian 13's kexec-tools 2.0.29, the first Debian one with --hotplug
-    (KEXEC_CRASH_HOTPLUG_SUPPORT for kexec_load; Debian 12 has 2.0.25)."""
-    out = os.path.join(WORK, "kexec-2.0.29")
-    if os.path.exists(out):
-        return out
-    apt_dir = os.path.join(WORK, "apt-trixie")
-    for d in ("lists/partial", "cache/archives/partial", "sources"):
-        os.makedirs(os.path.join(apt_dir, d), exist_ok=True)
-    with open(os.path.join(apt_dir, "sources", "trixie.sources"), "w") as f:
-        f.write("Types: deb\nURIs: http://deb.debian.org/debian\nSuites: trixie\nComponents: main\n"
-                "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n")
-    opts = [f"-oDir::Etc::SourceList=/dev/null", f"-oDir::Etc::SourceParts={apt_dir}/sources",
-            f"-oDir::State::Lists={apt_dir}/lists", f"-oDir::Cache={apt_dir}/cache",
-            "-oAPT::Architecture=ppc64el", "-oAPT::Architectures=ppc64el",
-            "-oDir::State::status=/dev/null"]
-    subprocess.run(["apt-get"] + opts + ["update"], check=False)
-    tree = os.path.join(WORK, "trixie")
-    os.makedirs(tree, exist_ok=True)
-    if subprocess.run(["apt-get"] + opts + ["download", "kexec-tools"], cwd=tree).returncode:
-        return None
-    sh("dpkg-deb", "-x", glob.glob(os.path.join(tree, "kexec-tools_*.deb"))[0], os.path.join(tree, "x"))
-    on_glibc_2_36(os.path.join(tree, "x", "usr", "sbin", "kexec"), out)
-    return out
 
 
 def cpio(tree, out):
@@ -594,7 +524,7 @@ def main():
     kernel_deb = sys.argv[sys.argv.index("--kernel-deb") + 1] if "--kernel-deb" in sys.argv else None
     trees, vmlinux = fetch_debs(kernel_deb)
     kexec_hotplug = (sys.argv[sys.argv.index("--kexec-hotplug") + 1]
-                     if "--kexec-hotplug" in sys.argv else kexec_with_hotplug())
+                     if "--kexec-hotplug" in sys.argv else kexec_with_hotplug(WORK, "ppc64el"))
     initrd = initramfs(trees, vmlinux, kexec_hotplug)
     print(f"kernel {os.path.basename(vmlinux)}, initramfs {os.path.getsize(initrd) >> 20} MiB")
     cpus = [int(a[len("--cpu="):]) for a in sys.argv if a.startswith("--cpu=")] or (0, 1)
