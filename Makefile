@@ -112,7 +112,8 @@ kernel:
 # The kernel series on real kernels (kernel/README): the slot library's KUnit
 # suite (patched, one boot), the stock and patched kernels of make kernel
 # under QEMU, a DIMM hot-removed, the kexec lock
-# contended, a DIMM removed while the kexec lock is held, a panic at every store of a hot-add and a hot-remove update
+# contended, a DIMM removed while the kexec lock is held, a DIMM onlined in kexec_load's gap
+# (Debian 13's kexec --hotplug held between its read of /proc/iomem and the syscall), a panic at every store of a hot-add and a hot-remove update
 # (patched: every store; stock: KERNEL_E2E_STORES boots per update at most,
 # sampled evenly; "all" for every store), a panic outside the stores (after the crashkernel's
 # unprotect; after the deferred update's walk of System RAM), the patched dump opened by makedumpfile, crash(8) and drgn,

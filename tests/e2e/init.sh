@@ -469,6 +469,25 @@ if [ "$kernel_e2e" = remove ]; then
 	echo "FAILED-LOADS 16 kmalloc-vmalloc-growth-kB $((after - before))"
 	sh /tmp/reload.sh && echo "KDUMP-RELOADED"
 fi
+# crashhp_kernel=gap: kexec_load's gap.  kexec-tools' kexec_load path
+# (kexec -c: never kexec_file_load) reads /proc/iomem in userspace and makes
+# the syscall later; a DIMM onlined in between updates the image loaded
+# before (or none), then the syscall installs a header built from the stale
+# /proc/iomem.  Debian 13's kexec (--hotplug: the kernel may update the
+# image) is held at its kexec_load by the LD_PRELOAD shim (gap-shim.c):
+# READY once it waits there, so the host's hot-add comes after kexec read
+# /proc/iomem; the go once the DIMM's blocks are online.
+gap_kexec=
+pid_exited() { [ ! -e "/proc/$1" ] || [ "$(cut -d' ' -f3 "/proc/$1/stat")" = Z ]; }
+if [ "$kernel_e2e" = gap ]; then
+	rm -f /tmp/gap-ready /tmp/gap-calls /tmp/gap-go
+	mkfifo /tmp/gap-go
+	append=$(sed -n 's/.*--append="\(.*\)"$/\1/p' /tmp/reload.sh)
+	LD_PRELOAD=/lib/gap-shim.so kexec-hotplug -d -c --hotplug -p /boot/vmlinuz --initrd=/initrd.img \
+		--append="$append" >/tmp/gap-kexec.log 2>&1 &
+	gap_kexec=$!
+	await "kexec-hotplug at its kexec_load (the shim's ready file)" "$patience" exists /tmp/gap-ready
+fi
 old=$(grep MemTotal /proc/meminfo)
 echo "READY $old"
 await "MemTotal to change after the DIMM's hot-add" "$patience" memtotal_is_not "$old"
@@ -486,6 +505,29 @@ if [ -n "$holder" ]; then
 		sleep 0.1
 		i=$((i + 1))
 	done
+fi
+if [ -n "$gap_kexec" ]; then
+	# The go: the shim makes the kexec_load; then the patched kernel
+	# (0008) queues the deferred update (0003's) at the end of the load,
+	# applied within ~10 ms; up to 10 s (stock never does).
+	resyncs=$(dmesg | grep -c 'applied the deferred kdump image update')
+	# Still there: the shim makes no call before the go.
+	echo "GAP-HELD kexec-hotplug $(if pid_exited $gap_kexec; then echo exited; else echo waits; fi) at kexec_load, the DIMM online"
+	echo go >/tmp/gap-go &
+	await "kexec-hotplug to exit after the go" "$patience" pid_exited $gap_kexec
+	wait $gap_kexec
+	echo "GAP-KEXEC rc=$? crash_hotplug=$(cat /sys/devices/system/memory/crash_hotplug) kexec_crash_loaded=$(cat /sys/kernel/kexec_crash_loaded)"
+	echo "GAP-SYSCALLS $(tr '\n' ' ' </tmp/gap-calls 2>/dev/null)"
+	# kexec -d: the header it built (the size --hotplug asks, its
+	# program headers, where it went) and the elfcorehdr segment's size.
+	grep -i -e elfcorehdr -e 'elf header' -e gap-shim /tmp/gap-kexec.log | sed 's/^/GAP-KEXEC-LOG /'
+	at=$(sed -n 's/^Created elf header segment at //p' /tmp/gap-kexec.log)
+	seg=$(grep -n "^segment\[[0-9]*\]\.mem   = $at\$" /tmp/gap-kexec.log | cut -d: -f1)
+	[ -z "$seg" ] || sed -n "$((seg - 1))p;$((seg + 1))p" /tmp/gap-kexec.log | sed 's/^/GAP-KEXEC-LOG elfcorehdr /'
+	resynced() { [ "$(dmesg | grep -c 'applied the deferred kdump image update')" -gt "$resyncs" ]; }
+	end=$(($(date +%s) + 10))
+	until resynced || [ "$(date +%s)" -ge "$end" ]; do sleep 0.1; done
+	if resynced; then echo "GAP-RESYNC yes"; else echo "GAP-RESYNC no"; fi
 fi
 # crashhp_kernel=held: the kexec lock held (hold_lock_ms, released by a
 # signal) from before the DIMM's blocks go offline until the removal has

@@ -17,6 +17,13 @@ by kexec -s -p of the same bzImage (kernel/README):
            kernel's removal has counted its own update (0007: it waits
            for the lock, the DIMM still there) or, on stock, once the DIMM
            is gone; then a crash;
+  gap      kexec_load's gap: Debian 13's kexec --hotplug -c -p (kexec_load,
+           the hotplug flag) held by an LD_PRELOAD shim (gap-shim.c) after
+           its read of /proc/iomem, at its kexec_load syscall, while the
+           DIMM is hot-added and its 8 blocks come online; then the load,
+           then a crash.  Stock's dump lacks the DIMM (the header is built
+           from the stale /proc/iomem); patched must resync the image after
+           the load (0008) and hold it;
   stores   a panic after every store of one real hot-add update (block 39
            of the DIMM onlined past the offline block 38: a new range) and
            one real hot-remove update (block 37 offlined out of 32-39: a
@@ -47,7 +54,8 @@ copy is a store per 8 bytes, every one inside its window): more stores than
 that are sampled evenly (the first and the last always), and the output
 says so; "all" boots every store.
 
-usage: kernel_e2e.py CRASHHP WORKDIR KERNELDIR [kunit remove contend held stores points readers bench]
+usage: kernel_e2e.py CRASHHP WORKDIR KERNELDIR [kunit remove contend held gap stores points readers
+                    bench]
                     [stock patched]
 """
 import base64
@@ -62,7 +70,8 @@ import time
 import types
 
 import run
-from run import CRASHHP, WORK
+from kexec_hotplug import kexec_with_hotplug, stub_libraries
+from run import CRASHHP, HERE, WORK
 
 ULONG_MAX = (1 << 64) - 1
 PANIC_AT = "crash hp test: panic after store "
@@ -499,6 +508,49 @@ def kunit(kdir, names):
     return failures, rows
 
 
+def gap_files():
+    """What the gap part adds to the main kernel's initrd, (file, path in
+    the tree) pairs: Debian 13's kexec (--hotplug) as kexec-hotplug, the
+    stand-in for its libxenctrl, and the shim that holds it at its
+    kexec_load, built here."""
+    kexec = kexec_with_hotplug(WORK, "amd64")
+    if not kexec:
+        sys.exit("kernel-e2e: Debian 13's kexec-tools (the gap part's kexec --hotplug) could not "
+                 "be fetched")
+    shim = os.path.join(WORK, "gap-shim.so")
+    subprocess.run(["gcc", "-shared", "-fPIC", "-O2", "-Wall", "-Wextra", "-Werror", "-o", shim,
+                    os.path.join(HERE, "gap-shim.c")], check=True)
+    return ([(kexec, "sbin/kexec-hotplug"), (shim, "lib/gap-shim.so")] +
+            [(lib, os.path.join("lib/x86_64-linux-gnu", os.path.basename(lib)))
+             for lib in stub_libraries(kexec, os.path.join(WORK, "gap-stubs"))])
+
+
+def gap_checks(name, r, rc, out):
+    """The gap part's checks: kexec held at its kexec_load until the DIMM
+    was online, the load made by kexec_load with the hotplug flag; stock's
+    dump lacks the DIMM (the bug), patched's holds it after a resync."""
+    loaded = said(r.lines, "GAP-KEXEC") or ""
+    calls = said(r.lines, "GAP-SYSCALLS") or ""
+    held = said(r.lines, "GAP-HELD") or ""
+    checks = [("no E2E-TIMEOUT in the guest", not r.timeouts),
+              (f"kexec waited at its kexec_load until the DIMM was online ({held})",
+               held.startswith("kexec-hotplug waits")),
+              (f"the load was one kexec_load, no kexec_file_load (shim: {calls.strip()})",
+               calls.split() == ["kexec_load", "0"]),
+              (f"kexec exited 0, the image loaded with hotplug support ({loaded})",
+               loaded == "rc=0 crash_hotplug=1 kexec_crash_loaded=1")]
+    if name == "stock":
+        # verify also finds kexec-tools' LOAD of the low 640 KiB (its
+        # backup region) wrong: the DIMM's line is the bug's.
+        return checks + [("the DIMM is missing from the dump (the bug)", not r.dimm),
+                         ("crashhp verify finds the dump wrong, the DIMM's range missing",
+                          rc == 1 and "missing [0x100000000, 0x13fffffff]" in out)]
+    return checks + [("the kernel applied a deferred update after the load (GAP-RESYNC "
+                      f"{said(r.lines, 'GAP-RESYNC')})", said(r.lines, "GAP-RESYNC") == "yes"),
+                     ("the DIMM is in the dump with its own bytes", r.dimm and r.dimm_bytes),
+                     ("crashhp verify finds the dump complete", rc == 0)]
+
+
 def remove_contend(kdir, names, modes):
     """Each kernel booted once per part (run.py's machinery, one at a time):
       remove:  a 1 GiB DIMM hot-added, its 8 blocks offlined, the DIMM
@@ -508,16 +560,20 @@ def remove_contend(kdir, names, modes):
                a crash;
       held:    the kexec lock held from before the DIMM's blocks go offline
                until its removal has begun (init.sh), then the removal, then
-               a crash.
+               a crash;
+      gap:     kexec --hotplug -c -p held at its kexec_load (gap_files())
+               while the DIMM is hot-added and its blocks come online, then
+               the load, then a crash.
     Each dump is judged by crashhp verify against the guest's /proc and
     /sys at the crash, by whether the DIMM is in it and its bytes are the
     DIMM's, and by makedumpfile -d 31 in the capture kernel."""
     failures, table = 0, []
+    extra = gap_files() if "gap" in modes else ()
     for name in names:
         vmlinuz = os.path.join(kdir, name, "bzImage")
         if not os.path.exists(vmlinuz):
             sys.exit(f"e2e: {vmlinuz} not found (make kernel)")
-        initrd = run.initramfs(vmlinuz, f"kernel-{name}")
+        initrd = run.initramfs(vmlinuz, f"kernel-{name}", extra)
         for mode in modes:
             print(f"== {name}, {mode}", flush=True)
             r = run.run_vm(vmlinuz, initrd, remove=(mode in ("remove", "held")), kernel_mode=mode)
@@ -552,6 +608,8 @@ def remove_contend(kdir, names, modes):
             elif mode == "remove":
                 checks += [("the removed DIMM is not in the dump", not r.dimm),
                            ("crashhp verify finds the dump complete", rc == 0)]
+            elif mode == "gap":
+                checks = gap_checks(name, r, rc, out)
             elif mode == "held":
                 # init.sh: counted = the removal's own update began (a ninth
                 # remove_memory event), gone = the DIMM's blocks left sysfs,
@@ -591,7 +649,7 @@ def remove_contend(kdir, names, modes):
     return failures, table
 
 
-PARTS = ("kunit", "remove", "contend", "held", "stores", "points", "readers", "bench")
+PARTS = ("kunit", "remove", "contend", "held", "gap", "stores", "points", "readers", "bench")
 
 
 def main():
@@ -618,9 +676,9 @@ def main():
         print("|---|---|---|---|")
         for name, suite, good, total, secs in kunit_rows:
             print(f"| {name} | {suite} | {good} of {total} | {secs:.0f} |")
-    if "remove" in parts or "contend" in parts or "held" in parts:
+    if {"remove", "contend", "held", "gap"} & set(parts):
         f, table = remove_contend(kdir, names,
-                                  [p for p in ("remove", "contend", "held") if p in parts])
+                                  [p for p in ("remove", "contend", "held", "gap") if p in parts])
         failures += f
     if "stores" in parts or "readers" in parts:
         f, rows, dry = stores_main(kdir, names, jobs, cap if "stores" in parts else 0)

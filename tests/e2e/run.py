@@ -170,7 +170,9 @@ def install_binary(tree, binary):
             shutil.copy(path[0], lib)
 
 
-def initramfs(vmlinuz, tag):
+def initramfs(vmlinuz, tag, extra=()):
+    """The main kernel's initrd, the capture kernel's inside it; extra:
+    (file, path in the tree) pairs for the main kernel's alone."""
     tree = os.path.join(WORK, f"root-{tag}")
     shutil.rmtree(tree, ignore_errors=True)
     for d in ("bin", "sbin", "proc", "sys", "dev", "boot"):
@@ -188,6 +190,9 @@ def initramfs(vmlinuz, tag):
     cpio(tree, capture)
     for binary in (shutil.which("kexec") or "/sbin/kexec", CRASHHP):
         install_binary(tree, binary)
+    for src, dst in extra:
+        os.makedirs(os.path.dirname(os.path.join(tree, dst)), exist_ok=True)
+        shutil.copy(src, os.path.join(tree, dst))
     shutil.copy(vmlinuz, os.path.join(tree, "boot", "vmlinuz"))
     shutil.copy(capture, os.path.join(tree, "initrd.img"))
     main = os.path.join(WORK, f"main-{tag}.cpio")
@@ -338,7 +343,7 @@ def run_vm(vmlinuz, initrd, remove, cpu=False, reload=False, race=False, kernel_
                             "CPU-ONLINE", "DIMM-MD5", "E2E-TIMEOUT", "RACE-ADD", "BURST",
                             "VIEW-", "SYSFS-", "HOLDING", "ONLINE-WHILE-HELD", "KSTATS",
                              "TRYLOCK-FAILED", "KLOG", "VMCORE-SIZE", "MDFDUMP-PART", "TERM",
-                             "REMOVAL-")):
+                             "REMOVAL-", "GAP-")):
             print(f"[{time.time() - start:5.1f}s] guest: {line}", flush=True)
         elif KERNEL_TROUBLE.search(line):
             # The kernel's own lines start with its timestamp.
