@@ -577,6 +577,9 @@ def remove_contend(kdir, names, modes):
         for mode in modes:
             print(f"== {name}, {mode}", flush=True)
             r = run.run_vm(vmlinuz, initrd, remove=(mode in ("remove", "held")), kernel_mode=mode)
+            # The whole console but the base64, for a failure's reader.
+            with open(os.path.join(WORK, f"console-{name}-{mode}.log"), "w") as f:
+                f.write("\n".join(r.lines) + "\n")
             with open(r.head, "rb") as f:
                 rc, out = verify(f.read(), said(r.lines, "VMCORE-SIZE"), r.sysroot, WORK)
             for line in out.splitlines():
