@@ -222,7 +222,14 @@ def qemu_command(vmlinuz, initrd, append, sock):
     # no_timer_check: on a busy host TCG starves the guest while the kernel
     # checks that the IO-APIC timer ticks, and it panics ("IO-APIC + timer
     # doesn't work!"), seen with both cores at a load of 14.
-    append = "no_timer_check " + append
+    # clocksource=hpet: the guest's clock from QEMU's HPET, which follows the
+    # host's.  On a busy host the TSC's calibration can go wrong ("PIT
+    # calibration deviates from HPET: 77298 2595199 ... Detected 77.298
+    # MHz", the refinement skipped) and the kernel then keeps time on the
+    # TSC 33 times too fast: every limit of init.sh's await() shrinks to a
+    # 33rd (300 s of patience gave up after 14 s) and a bounded wait ends
+    # early.
+    append = "no_timer_check clocksource=hpet " + append
     return (["qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-m", "1G,slots=4,maxmem=8G",
              "-smp", "1,maxcpus=4", "-machine", "pc", "-nodefaults", "-no-reboot", "-display",
              "none", "-serial", "stdio"] +
