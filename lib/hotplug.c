@@ -581,6 +581,11 @@ int chp_hotplug_panic_gate(struct chp_hotplug *hp)
 					"copy: no dump");
 	} else if (holder == KEXEC_LOADER) {
 		return chp_fail(-EBUSY, "panic: a load or unload is in progress: no dump");
+	} else if (atomic_load(&hp->image_hidden)) {
+		/* A copy (robust's rebuild of kexec-tools' x86_64 header,
+		 * robust_notes.c): the patched kernel hides the image for it too. */
+		return chp_fail(-ENODATA, "panic: kexec_crash_image is NULL during a header "
+				"copy: no dump");
 	}
 	if (!chp_kimage_loaded(hp->img))
 		return chp_fail(-ENOENT, "panic: no crash image is loaded: no dump");

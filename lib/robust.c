@@ -3,9 +3,11 @@
  * crashhp's own policy: the elfcorehdr changed in place, in O(changed).
  *
  * Layout: the header never moves.  Notes and the kernel-text LOAD stay where
- * the load put them; every later program header is a slot holding a RAM
- * PT_LOAD or PT_NULL (a free slot, which /proc/vmcore skips).  e_phnum is a
- * high-water mark that only grows, after the slot it uncovers is written.
+ * the load put them (an x86_64 kexec_load header lacking a possible CPU's
+ * note is first rebuilt once, as the kernel does: robust_notes.c); every
+ * later program header is a slot holding a RAM PT_LOAD or PT_NULL (a free
+ * slot, which /proc/vmcore skips).  e_phnum is a high-water mark that only
+ * grows, after the slot it uncovers is written.
  *
  * Crash consistency: every store is one aligned 8-byte (or smaller) store.
  * A slot becomes a LOAD by one store of (p_type, p_flags) after its
@@ -61,6 +63,7 @@
 #include "internal.h"
 #include "linux/crash_slots.h"
 #include "policies.h"
+#include "robust_notes.h"
 
 struct chp_robust {
 	uint64_t seg;          /* physical address of the header */
@@ -83,6 +86,9 @@ struct chp_robust {
 	uint32_t *cpu_status;
 	unsigned ncpu_status;
 	bool big;
+	/* The header as attached: its length and its PT_NOTEs (robust_notes.c). */
+	size_t hdr_len, notes;
+	bool notes_checked;
 };
 
 /* Robust's view of the loaded header: the handler's policy_state, or NULL. */
@@ -533,6 +539,28 @@ static int add_to_ranges(void *arg, u64 start, u64 last)
 	return chp_ranges_add(arg, (struct chp_range){ start, last });
 }
 
+/*
+ * x86_64, a kexec_load image: once per image, the header gets the kernel's
+ * rebuild when it lacks a possible CPU's note (robust_notes.c says why),
+ * then robust attaches to the new header and goes on in place.
+ */
+static int renote(struct chp_hotplug *hp)
+{
+	struct chp_robust *r = robust_of(hp);
+	bool copied = false;
+	int err;
+
+	r->notes_checked = true;
+	err = chp_robust_give_notes(hp, r->notes, r->hdr_len, &copied);
+	if (!err && copied) {
+		robust_detach(hp);
+		err = robust_attach(hp);
+		if (!err)
+			robust_of(hp)->notes_checked = true;
+	}
+	return err;
+}
+
 static int robust_resync(struct chp_hotplug *hp)
 {
 	struct chp_robust *r;
@@ -541,6 +569,8 @@ static int robust_resync(struct chp_hotplug *hp)
 	int err;
 
 	if (!robust_of(hp) && (err = robust_attach(hp)))
+		return err;
+	if (!robust_of(hp)->notes_checked && (err = renote(hp)))
 		return err;
 	r = robust_of(hp);
 	err = chp_ranges_new(&want);
@@ -666,11 +696,14 @@ static int robust_attach(struct chp_hotplug *hp)
 		if (hwm > nslots)
 			err = chp_fail(-EINVAL, "robust: e_phnum %zu beyond the %zu slots", hwm, nslots);
 		len = CHP_ELF_EHDR_SIZE + hwm * CHP_ELF_PHDR_SIZE;
+		r->hdr_len = len;
 	}
 	if (!err && !(hdr = malloc(len)))
 		err = chp_fail(-ENOMEM, "out of memory for %zu slots", nslots);
 	if (!err)
 		err = chp_kimage_read(hp->img, r->seg, hdr, len);
+	if (!err)
+		r->notes = chp_robust_count_notes(hdr, len, r->big);
 	if (!err) {
 		struct crash_slots_cfg cfg = {
 			.ops = &core_ops,
@@ -740,10 +773,15 @@ static void robust_usage(const struct chp_hotplug *hp, size_t *used, size_t *tot
  * promises (test_hotplug__reload_resync_takes_dumps).  Here the resync stays
  * a hotplug update whose every store a panic may see.
  *
- * A real kernel can do the same: no path waits for the kexec lock (hotplug
- * notifiers and the panic path only try it), so a load waiting for
- * get_online_mems() while an offline or removal runs is no deadlock (that
- * operation's event finds the kexec lock free or defers).
+ * A real kernel can do the same: a load waiting for get_online_mems() while
+ * an offline or removal runs is no deadlock (that operation's event finds the
+ * kexec lock free or defers, and a removal's wait for it is for another
+ * holder: the load takes it only after the hotplug locks).  The kernel series
+ * does not (kernel/README, "Not in the series": an event in either syscall
+ * is deferred, a removal waits for the load); what the hold cannot cover,
+ * kexec-tools' read before the syscall, both close with the resync after a
+ * load with the hotplug flag (kernel/0008; here the load's resync, which on
+ * x86_64 also gives every possible CPU its note: robust_notes.c).
  */
 const struct chp_policy_ops chp_robust_policy = {
 	.event = robust_event,

@@ -18,7 +18,7 @@ fi
 # MEMBER is a path in a thin archive.
 "$nm" -A "$lib" | awk '
 BEGIN {
-	n = split("robust.c.o arch_mainline.c.o arch_ppc64_fdt.c.o policy.c.o", p, " ")
+	n = split("robust.c.o robust_notes.c.o arch_mainline.c.o arch_ppc64_fdt.c.o policy.c.o", p, " ")
 	for (i = 1; i <= n; i++)
 		policy[p[i]] = 1
 }

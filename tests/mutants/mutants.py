@@ -25,6 +25,8 @@ R, H, A, F = "lib/robust.c", "lib/hotplug.c", "lib/arch_mainline.c", "lib/fdt.c"
 # The slot core: the kernel series' kernel/crash_slots.c, byte for byte.
 C = "lib/kernel/crash_slots.c"
 K = "lib/kexec_lock.c"
+N = "lib/robust_notes.c"
+NOTES_ENOUGH = "if (err || chp_robust_count_notes(buf, len, false) <= notes)"
 W = "tools/watch_model.c"
 
 MUTANTS = [
@@ -201,6 +203,19 @@ MUTANTS = [
       "err = add_range(hp, *chp_ranges_at(diff, k), &changed);", "(void)0;"),
     M("resync-no-cpus", R, "protocol", "ppc64: the resync skips owed CPU adds",
       "int done = robust_cpu_fdt(hp, cpu);", "int done = 0;"),
+    # ---- x86_64 kexec_load: the load's resync gives every possible CPU a note (robust_notes.c) ----
+    M("renote-never", N, "logic", "x86_64 kexec_load: kexec-tools' header keeps its present CPUs' notes only: "
+      "a CPU added in the gap or later lacks its registers in the dump", NOTES_ENOUGH, "if (1)"),
+    M("renote-always", N, "protocol", "x86_64 kexec_load: the header is copied at every load's resync, even one "
+      "noting every possible CPU: no dump during a copy the in-place resync does not need",
+      NOTES_ENOUGH, "if (err)"),
+    M("renote-image-visible", N, "protocol", "x86_64 kexec_load: the note rebuild copies with the image visible: "
+      "a panic mid-copy reads a torn header", "chp_hp_step(hp, CHP_STEP_IMAGE_HIDDEN);", "(void)0;"),
+    M("renote-forgets-new-header", R, "protocol", "x86_64 kexec_load: robust keeps its slot index of kexec-tools' "
+      "header after the rebuild replaced it: later updates store into the wrong slots",
+      "if (!err && copied) {", "if (0) {"),
+    M("panic-ignores-hidden-image", H, "protocol", "robust's panic takes a dump while a copy hides the image: a torn header read",
+      "} else if (atomic_load(&hp->image_hidden)) {", "} else if (0) {"),
     # ---- ppc64 FDT ----
     M("fdt-okay-dropped", R, "fdt", "ppc64 ADD_CPU: the \"okay\" store dropped; the capture kernel cannot use the CPU",
       "return chp_hp_store(hp, r->fdt_paddr + offset, \"okay\", 4) ? -EIO : 1;", "return 1;"),

@@ -456,6 +456,92 @@ static void test_kexec_tools__ppc64_cpu_added_in_the_gap_keeps_its_note(void **s
 	hplab_down(&l);
 }
 
+/*
+ * robust, the same gap: the kernel series queues its resync after a flagged
+ * kexec_load (kernel/0008), and on x86 that resync rebuilds the header and
+ * copies it (arch_crash_hotplug_resync(): prepare_elf_headers(), a PT_NOTE
+ * per possible CPU).  So CPU 2, added in the gap, has its note, and so does
+ * CPU 3, added after the load: every dump is complete, none misread; robust
+ * then updates the rebuilt header in place (a DIMM added, then removed).
+ */
+static void test_kexec_tools__robust_cpu_added_in_the_gap_gets_its_note(void **state)
+{
+	struct hplab l = up(CHP_POLICY_ROBUST, true);
+
+	reload_cpu2_in_the_gap(&l);
+	expect_notes_lacking(&l, 2, 0, false, false);
+	expect_notes_lacking(&l, 0, 0, false, false);
+	assert_int_equal(chp_machine_add_cpu(l.m, 3), 0);
+	assert_int_equal(chp_machine_online_cpu(l.m, 3), 0);
+	expect_notes_lacking(&l, 3, 0, false, false);
+	/* and goes on in place over the rebuilt header */
+	add_dimm(&l);
+	expect_notes_lacking(&l, 3, 0, false, false);
+	remove_dimm(&l);
+	expect_notes_lacking(&l, 0, 0, false, false);
+	hplab_down(&l);
+}
+
+/*
+ * That rebuild is a copy: the kernel hides the image for it (kexec_crash_image
+ * NULL), so a panic meanwhile takes no dump, as in mainline's copy.  robust
+ * copies only a header that lacks a possible CPU's note, which no store in
+ * place can add; one that notes them all (every possible CPU present at
+ * kexec-tools' read) is made exact in place, a dump at every step.  A DIMM
+ * added in the gap gives the resync work either way.
+ */
+static struct injector *gap_injector;
+
+/*
+ * The DIMM added (the old image updated), then a crash at every step of the
+ * load's resync, the DIMM in flight until it has applied it (as a panic
+ * before that resync lacks it: robust_panic_before_its_load_resync_lacks_the_gap).
+ */
+static void add_dimm_then_inject(struct hplab *l)
+{
+	add_dimm(l);
+	injector_arm(gap_injector, l->hp, 8 * GiB, 1 * GiB);
+}
+
+static void test_kexec_tools__robust_load_copy_only_for_lacking_notes(void **state)
+{
+	for (int all_present = 0; all_present < 2; all_present++) {
+		struct chp_lab_spec s;
+		struct hplab l;
+		struct injector in = { 0 };
+
+		chp_lab_spec_init(&s, CHP_ARCH_X86_64);
+		s.boot_ram = 4 * GiB;
+		s.crashkernel_size = 128 * MiB;
+		s.cpus_possible = 4;
+		s.cpus_present = all_present ? 4 : 2;
+		s.cpus_online = 2;
+		hplab_up_spec(&l, &s, CHP_POLICY_ROBUST, CHP_LOAD_SEGMENTS, true);
+		at = (struct at){ 0 };
+		/* A DIMM in the gap: the resync has work either way. */
+		gap_injector = &in;
+		at.in_gap = add_dimm_then_inject;
+		reload(&l, true);
+		injector_disarm(&in);
+		assert_true(in.steps > 0);
+		if (all_present) {
+			if (in.dumps != in.steps || in.complete != in.steps)
+				fail_msg("every CPU noted: %u steps, %u dumps, %u complete: %s", in.steps,
+					 in.dumps, in.complete, in.first_bad);
+		} else {
+			/* The image hidden, then each 8-byte part of the copy: no dump;
+			 * visible again: the header rebuilt, a complete one. */
+			assert_count_equal(in.steps - in.dumps, in.stores + 1);
+			if (in.dumps >= in.steps || !strstr(in.first_bad, "kexec_crash_image is NULL"))
+				fail_msg("notes lacking: %u steps, %u dumps: %s", in.steps, in.dumps,
+					 in.first_bad[0] ? in.first_bad : "every step a dump");
+			assert_int_equal(in.complete, in.dumps);
+		}
+		expect_notes_lacking(&l, 0, 0, false, false);
+		hplab_down(&l);
+	}
+}
+
 /* kexec_file_load builds in the kernel, in the syscall: no userspace read, no gap. */
 static void test_kexec_tools__kexec_file_load_reads_in_the_syscall(void **state)
 {
@@ -486,6 +572,8 @@ int main(void)
 		cmocka_unit_test(test_kexec_tools__cpu_added_in_the_gap_has_no_note),
 		cmocka_unit_test(test_kexec_tools__cpu_added_in_the_gap_below_a_noted_one_is_misread),
 		cmocka_unit_test(test_kexec_tools__ppc64_cpu_added_in_the_gap_keeps_its_note),
+		cmocka_unit_test(test_kexec_tools__robust_cpu_added_in_the_gap_gets_its_note),
+		cmocka_unit_test(test_kexec_tools__robust_load_copy_only_for_lacking_notes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
