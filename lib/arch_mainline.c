@@ -45,11 +45,8 @@ static int replace_header(struct chp_hotplug *hp, const struct chp_ranges *memor
 		chp_hp_logf(hp, "crash hp: update elfcorehdr elfsz %zu > memsz %" PRIu64, len, seg.memsz);
 		err = chp_fail(-ENOSPC, "update elfcorehdr elfsz %zu > memsz %" PRIu64, len, seg.memsz);
 	}
-	if (!err) {
-		chp_hp_step(hp, CHP_STEP_IMAGE_HIDDEN);
+	if (!err)
 		err = chp_hp_copy(hp, seg.paddr, buf, len);
-		chp_hp_step(hp, CHP_STEP_IMAGE_VISIBLE);
-	}
 	free(buf);
 	return err ? err : 1;
 }

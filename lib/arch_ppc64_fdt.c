@@ -40,11 +40,8 @@ int chp_arch_ppc64_update_fdt(struct chp_hotplug *hp)
 		if (err)
 			chp_hp_logf(hp, "crash hp: Failed to update crash FDT");
 	}
-	if (!err) {
-		chp_hp_step(hp, CHP_STEP_IMAGE_HIDDEN);
+	if (!err)
 		err = chp_hp_copy(hp, seg.paddr, fdt, (size_t)seg.memsz);
-		chp_hp_step(hp, CHP_STEP_IMAGE_VISIBLE);
-	}
 	free(fdt);
 	return err ? err : 1;
 }

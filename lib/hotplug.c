@@ -151,12 +151,13 @@ int chp_hp_copy(struct chp_hotplug *hp, uint64_t paddr, const void *src, size_t 
 	/*
 	 * memcpy as a CPU does it: aligned parts of at most 8 bytes, one step
 	 * each.  With no step hook nobody stops between the parts but a frozen
-	 * look, which the region lock then keeps out of the whole copy (only
-	 * mainline copies, its image hidden meanwhile): one lock, not one a part,
-	 * so a benchmark times a copy, not the lab's locking.
+	 * look, which the region lock then keeps out of the whole copy (every
+	 * copy hides the image meanwhile): one lock, not one a part, so a
+	 * benchmark times a copy, not the lab's locking.
 	 */
 	bool hooked = hp->step != NULL;
 
+	chp_hp_step(hp, CHP_STEP_IMAGE_HIDDEN);
 	if (!hooked)
 		pthread_mutex_lock(&hp->region_lock);
 	while (!err && len) {
@@ -172,6 +173,7 @@ int chp_hp_copy(struct chp_hotplug *hp, uint64_t paddr, const void *src, size_t 
 	}
 	if (!hooked)
 		pthread_mutex_unlock(&hp->region_lock);
+	chp_hp_step(hp, CHP_STEP_IMAGE_VISIBLE);
 	count_stores(hp, n, bytes);
 	return err;
 }

@@ -73,7 +73,10 @@ bool chp_kexec_release(struct chp_hotplug *hp);
  */
 /* One atomic store (aligned, 1/2/4/8 bytes; -EINVAL otherwise), one crash point. */
 int chp_hp_store(struct chp_hotplug *hp, uint64_t paddr, const void *src, size_t len);
-/* A wider write: split into atomic parts, each a store and a crash point. */
+/*
+ * A wider write, as Linux's copies make it: kexec_crash_image hidden (NULL)
+ * around it, split into atomic parts, each a store and a crash point.
+ */
 int chp_hp_copy(struct chp_hotplug *hp, uint64_t paddr, const void *src, size_t len);
 void chp_hp_step(struct chp_hotplug *hp, enum chp_step_kind kind);
 void chp_hp_logf(struct chp_hotplug *hp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

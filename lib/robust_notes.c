@@ -81,9 +81,7 @@ int chp_robust_give_notes(struct chp_hotplug *hp, size_t notes, size_t old_len, 
 			    "notes stay as loaded", len, seg.memsz);
 		goto out;
 	}
-	chp_hp_step(hp, CHP_STEP_IMAGE_HIDDEN);
 	err = chp_hp_copy(hp, seg.paddr, buf, len > old_len ? len : old_len);
-	chp_hp_step(hp, CHP_STEP_IMAGE_VISIBLE);
 	*copied = !err;
 out:
 	free(buf);
