@@ -598,32 +598,109 @@ int crash_slots_remove_absent(struct crash_slots *cs, u64 start, u64 last, bool 
 	return remove_ranges(cs, start, last, true, changed);
 }
 
-int crash_slots_sync(struct crash_slots *cs, const struct range *want, size_t nr, bool *changed)
+/*
+ * The sync's cuts: what the header lists in [first, last], which the sync
+ * does not want. With @absent, only the pieces ops->absent() says are gone
+ * or going, cut whatever it costs (crash_slots_remove_absent()); else all
+ * of it, where a slot allows (crash_slots_remove(): offline memory a cut
+ * finds no slot for stays listed, and *@kept is set). What a cut of memory
+ * gone gave up above it is the additions' to cover again.
+ */
+static int sync_cut(struct crash_slots *cs, u64 first, u64 last, bool absent, bool *changed,
+		    bool *kept)
+{
+	struct slot_range piece;
+	long s;
+	int err;
+
+	if (!absent) {
+		err = crash_slots_remove(cs, first, last, changed);
+		*kept |= err == -ENOSPC;
+		return err == -ENOSPC ? 0 : err;
+	}
+	if (!cs->cfg.ops->absent)
+		return 0;
+	while ((s = first_overlap(cs, (struct slot_range){ first, last })) >= 0) {
+		piece.start = cs->slots[s].start > first ? cs->slots[s].start : first;
+		piece.last = cs->slots[s].last < last ? cs->slots[s].last : last;
+		if (cs->cfg.ops->absent(cs->cfg.ctx, piece.start, piece.last)) {
+			err = crash_slots_remove_absent(cs, piece.start, piece.last, changed);
+			if (err && err != -ENOSPC)
+				return err;
+		}
+		if (piece.last == last)
+			break;
+		first = piece.last + 1;
+	}
+	return 0;
+}
+
+/* sync_cut() over every gap between the wanted ranges (sorted, disjoint). */
+static int sync_cuts(struct crash_slots *cs, const struct range *want, size_t nr, bool absent,
+		     bool *changed, bool *kept)
 {
 	u64 from = 0;
-	bool to_end = true;
 	size_t k;
-	int err = 0;
+	int err;
 
-	/* Sorted and disjoint, or the removals below would cut wanted memory. */
+	for (k = 0; k < nr; k++) {
+		if (want[k].start > from) {
+			err = sync_cut(cs, from, want[k].start - 1, absent, changed, kept);
+			if (err)
+				return err;
+		}
+		if (want[k].end == U64_MAX)
+			return 0;
+		from = want[k].end + 1;
+	}
+	return sync_cut(cs, from, U64_MAX, absent, changed, kept);
+}
+
+/* The sync's additions: *@refused is set when one found no room. */
+static int sync_adds(struct crash_slots *cs, const struct range *want, size_t nr, bool *changed,
+		     bool *refused)
+{
+	size_t k;
+	int err;
+
+	*refused = false;
+	for (k = 0; k < nr; k++) {
+		err = crash_slots_add(cs, want[k].start, want[k].end, changed);
+		if (err == -ENOSPC)
+			*refused = true;
+		else if (err)
+			return err;
+	}
+	return 0;
+}
+
+/*
+ * Passes in the order that matters on a full header: memory gone or going
+ * is cut whatever it costs (a capture kernel reading it may fault or hang:
+ * no dump at all); then the wanted memory is covered (what a dump would
+ * miss), before slots go to cuts of offline memory, which Linux's own
+ * header lists and which costs nothing but its place; additions refused
+ * are tried once more after those cuts, which may have freed slots. Each
+ * pass runs whatever the one before could not do.
+ */
+int crash_slots_sync(struct crash_slots *cs, const struct range *want, size_t nr, bool *changed)
+{
+	bool kept = false, refused = false;
+	size_t k;
+	int err;
+
+	/* Sorted and disjoint, or the cuts below would cut wanted memory. */
 	for (k = 0; k < nr; k++)
 		if (want[k].end < want[k].start || (k && want[k].start <= want[k - 1].end))
 			return -EINVAL;
-	/* Removals first: room for the additions, and nothing absent kept. */
-	for (k = 0; !err && k < nr; k++) {
-		if (want[k].start > from)
-			err = crash_slots_remove(cs, from, want[k].start - 1, changed);
-		if (want[k].end == U64_MAX) {
-			to_end = false;
-			break;
-		}
-		from = want[k].end + 1;
-	}
-	if (!err && to_end)
-		err = crash_slots_remove(cs, from, U64_MAX, changed);
-	for (k = 0; !err && k < nr; k++)
-		err = crash_slots_add(cs, want[k].start, want[k].end, changed);
-	return err;
+	err = sync_cuts(cs, want, nr, true, changed, &kept);
+	if (!err)
+		err = sync_adds(cs, want, nr, changed, &refused);
+	if (!err)
+		err = sync_cuts(cs, want, nr, false, changed, &kept);
+	if (!err && refused)
+		err = sync_adds(cs, want, nr, changed, &refused);
+	return err ? err : kept || refused ? -ENOSPC : 0;
 }
 
 int crash_slots_add_except(struct crash_slots *cs, u64 start, u64 last, const struct range *out,

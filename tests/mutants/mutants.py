@@ -160,7 +160,20 @@ MUTANTS = [
     M("merge-excluded-first", R, "logic", "a capacity merge bridges the crashkernel before offline memory",
       "return UINT64_MAX - 1;", "return 1;"),
     M("kernel-sync-no-removals", C, "logic", "the kernel's resync (crash_slots_sync) never removes: removed memory stays listed",
-      "err = crash_slots_remove(cs, from, want[k].start - 1, changed);", "(void)0;"),
+      "err = crash_slots_remove(cs, first, last, changed);", "err = 0;"),
+    M("kernel-sync-keeps-gone", C, "logic", "the kernel's resync cuts memory gone only where a slot allows: "
+      "at capacity a removal that gave up waiting stays listed, absent",
+      "err = sync_cuts(cs, want, nr, true, changed, &kept);", "err = 0;"),
+    M("kernel-sync-cuts-before-adds", C, "logic", "the kernel's resync cuts offline memory before it adds: "
+      "at capacity the cut takes the slot and online memory stays out",
+      "\tif (!err)\n\t\terr = sync_adds(cs, want, nr, changed, &refused);\n\tif (!err)\n\t\terr = sync_cuts(cs, want, nr, false, changed, &kept);",
+      "\tif (!err)\n\t\terr = sync_cuts(cs, want, nr, false, changed, &kept);\n\tif (!err)\n\t\terr = sync_adds(cs, want, nr, changed, &refused);"),
+    M("kernel-sync-no-second-add", C, "logic", "the kernel's resync does not add again after cuts that freed slots: "
+      "online memory stays out until the next event",
+      "if (!err && refused)\n\t\terr = sync_adds", "if (0)\n\t\terr = sync_adds"),
+    M("kernel-sync-hides-kept", C, "logic", "the kernel's resync says the header is exact when an offline cut was refused: "
+      "x86 stops resyncing and the offline memory stays listed after room returns",
+      "*kept |= err == -ENOSPC;", "(void)kept;"),
     M("kernel-merge-bridges-any-gap", C, "logic", "with store-only ops (x86's) a full header merges across any gap: absent memory listed",
       "|| !cs->cfg.ops->gap_cost)\n\t\treturn U64_MAX;", ")\n\t\treturn U64_MAX;\n\tif (!cs->cfg.ops->gap_cost)\n\t\treturn 0;"),
     M("kernel-add-except-ignores-exclusions", C, "logic", "x86's memory event (crash_slots_add_except) adds the crashkernel and the low 1 MiB too: the capture kernel's own memory listed",

@@ -362,6 +362,89 @@ static void test_slot_index__cut_without_a_slot_gives_up_what_is_above(void **st
 	crash_slots_free(cs);
 }
 
+/* absent(): what the test says is gone, [gone.start, gone.end]. */
+static struct range gone;
+
+static bool is_gone(void *ctx, u64 first, u64 last)
+{
+	return first <= gone.end && gone.start <= last;
+}
+
+/*
+ * crash_slots_sync() on a full header, as x86's deferred update runs it
+ * after a removal that gave up waiting for the kexec lock: the reserve is
+ * spent and the memory gone lies in the middle of a range.  It is cut all
+ * the same (absent(): crash_slots_remove_absent()), what lay above it is
+ * left out (-ENOSPC), never the memory gone; once two whole ranges go
+ * offline the next sync covers it again, exactly.  A sync that cut as
+ * crash_slots_remove() does would keep the memory gone listed.
+ */
+static void test_slot_index__sync_cuts_memory_gone_whatever_it_costs(void **state)
+{
+	static const struct crash_slots_ops ops = {
+		.store = buf_store, .uncovered = tell_uncovered, .absent = is_gone,
+	};
+	struct range have[HDR_SLOTS + 1], want[HDR_SLOTS + 1];
+	struct crash_slots *cs;
+	bool changed = false;
+	size_t nr;
+
+	cs = full_of_far_ranges(&ops, have, &nr);
+	/* a split of have[0] (offline memory) spends the reserve */
+	assert_int_equal(crash_slots_remove(cs, 0x10000000, 0x1fffffff, &changed), 0);
+	memmove(&have[1], &have[0], nr * sizeof(*have));
+	have[0] = (struct range){ 0, 0xfffffff };
+	have[1].start = 0x20000000;
+	nr++;
+	assert_header_is(have, nr);
+	/* have[2] = [5 GiB, 9 GiB): its fourth GiB's first 256 MiB removed */
+	gone = (struct range){ 0x200000000ull, 0x20fffffffull };
+	memcpy(want, have, nr * sizeof(*have));
+	memmove(&want[3], &want[2], (nr - 2) * sizeof(*want));
+	want[2].end = gone.start - 1;
+	want[3].start = gone.end + 1;
+	told_count = 0;
+	assert_int_equal(crash_slots_sync(cs, want, nr + 1, &changed), -ENOSPC);
+	assert_int_equal(told_count, 1);
+	assert_int_equal(told.start, gone.end + 1);
+	have[2].end = gone.start - 1;
+	assert_header_is(have, nr);
+	/* two whole ranges (15 and 20 GiB) go offline: slots free, the rest comes back */
+	want[5] = want[7];
+	assert_int_equal(crash_slots_sync(cs, want, nr - 1, &changed), 0);
+	assert_header_is(want, nr - 1);
+	crash_slots_free(cs);
+}
+
+/*
+ * A sync that both adds and cuts offline memory, with two slots free (the
+ * reserve and one): the addition goes first and takes the one, the cut
+ * takes the reserve, and the header is exact.  Cuts first would leave only
+ * the reserve, and the new memory out.
+ */
+static void test_slot_index__sync_adds_before_it_cuts_offline_memory(void **state)
+{
+	static const struct crash_slots_ops ops = { .store = buf_store };
+	struct range have[HDR_SLOTS + 1], want[HDR_SLOTS + 1];
+	struct crash_slots *cs;
+	bool changed = false;
+	size_t nr;
+
+	cs = full_of_far_ranges(&ops, have, &nr);
+	/* the last range goes offline: two slots free */
+	nr--;
+	assert_int_equal(crash_slots_sync(cs, have, nr, &changed), 0);
+	assert_header_is(have, nr);
+	/* a block of have[0] offline (a split), and new memory far above */
+	want[0] = (struct range){ have[0].start, 0xfffffff };
+	want[1] = (struct range){ 0x20000000, have[0].end };
+	memcpy(&want[2], &have[1], (nr - 1) * sizeof(*have));
+	want[nr + 1] = (struct range){ 0x10000000000ull, 0x1003fffffffull };
+	assert_int_equal(crash_slots_sync(cs, want, nr + 2, &changed), 0);
+	assert_header_is(want, nr + 2);
+	crash_slots_free(cs);
+}
+
 /*
  * x86's memory event: the memory_notify range less what its header never
  * describes (the low 1 MiB, the crashkernel), given in any order.
@@ -632,6 +715,8 @@ int main(void)
 		cmocka_unit_test(test_slot_index__add_except_leaves_out_the_exclusions),
 		cmocka_unit_test(test_slot_index__full_header_cuts_use_the_reserve),
 		cmocka_unit_test(test_slot_index__cut_without_a_slot_gives_up_what_is_above),
+		cmocka_unit_test(test_slot_index__sync_cuts_memory_gone_whatever_it_costs),
+		cmocka_unit_test(test_slot_index__sync_adds_before_it_cuts_offline_memory),
 		cmocka_unit_test(test_slot_index__kernel_use_complete_at_every_store),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -38,6 +38,13 @@ struct crash_slots_ops {
 	 * done. Without it such a cut fails with -ENOSPC, nothing changed.
 	 */
 	int (*uncovered)(void *ctx, u64 first, u64 last);
+	/*
+	 * Optional, for crash_slots_sync(): whether [first, last], listed
+	 * and not wanted, holds memory absent or about to be, which the sync
+	 * then cuts as crash_slots_remove_absent() does, before anything
+	 * else. Without it every cut of the sync is crash_slots_remove()'s.
+	 */
+	bool (*absent)(void *ctx, u64 first, u64 last);
 };
 
 struct crash_slots_cfg {
@@ -76,7 +83,14 @@ int crash_slots_remove(struct crash_slots *cs, u64 start, u64 last, bool *change
  * same, uncovered() said what else went, and -ENOSPC is returned once done.
  */
 int crash_slots_remove_absent(struct crash_slots *cs, u64 start, u64 last, bool *changed);
-/* Make the RAM ranges exactly @want (@nr sorted, disjoint ranges, inclusive ends). */
+/*
+ * Make the RAM ranges exactly @want (@nr sorted, disjoint ranges, inclusive
+ * ends): first the cuts of memory absent (crash_slots_ops.absent()), then
+ * the additions, then the other cuts. -ENOSPC when the header could not be
+ * made exact for lack of slots (an addition refused, a cut refused or made
+ * by giving up what lay above it): it lies between what it was and @want,
+ * but never lists memory absent() named, and every pass ran.
+ */
 int crash_slots_sync(struct crash_slots *cs, const struct range *want, size_t nr, bool *changed);
 
 /* Whether a slot is free beyond the one kept for cuts (no merge needed for a new range). */
