@@ -152,12 +152,18 @@ static enum chp_elfcore_kind guess_kind(const struct chp_elfcore *core)
 {
 	/*
 	 * In an elfcorehdr every NOTE and LOAD has p_offset == p_paddr, but
-	 * ppc64's backup LOAD [0, 64 KiB), read where purgatory saved it.
+	 * ppc64's backup LOAD [0, 64 KiB), read where purgatory saved it, and
+	 * x86's from kexec-tools, a RAM range ending at or below 640 KiB read
+	 * from its copy in the crashkernel (get_backup_area(), kexec/arch/i386/
+	 * crashdump-x86.c; verify_phdr.c judges it).  A vmcore still has its
+	 * notes and other LOADs at file offsets.
 	 */
 	for (size_t i = 0; i < core->phnum; i++) {
 		const struct chp_elf_phdr *ph = &core->phdrs[i];
-		bool backup = core->arch != CHP_ARCH_X86_64 && ph->type == CHP_PT_LOAD &&
-			      ph->paddr == 0 && ph->memsz == CHP_PPC64_BACKUP_SIZE;
+		bool low = ph->memsz && ph->paddr <= 0xa0000 && ph->memsz - 1 <= 0xa0000 - ph->paddr;
+		bool backup = ph->type == CHP_PT_LOAD &&
+			      (core->arch != CHP_ARCH_X86_64
+			       ? ph->paddr == 0 && ph->memsz == CHP_PPC64_BACKUP_SIZE : low);
 		if ((ph->type == CHP_PT_NOTE || ph->type == CHP_PT_LOAD) && ph->offset != ph->paddr &&
 		    !backup)
 			return CHP_ELFCORE_VMCORE;

@@ -38,6 +38,7 @@ const char *chp_finding_kind_name(enum chp_finding_kind kind)
 		[CHP_FINDING_MISREAD] = "misread-header",
 		[CHP_FINDING_CPU_NOTE_UNKNOWN] = "cpu-note-unknown",
 		[CHP_FINDING_ARCH_UNKNOWN] = "arch-unknown",
+		[CHP_FINDING_KEXEC_TOOLS_BACKUP] = "kexec-tools-backup",
 	};
 	return (unsigned)kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "unknown";
 }
@@ -47,6 +48,12 @@ enum chp_finding_class chp_finding_class_of(enum chp_finding_kind kind)
 	/* x86 keeps an offline block in the header: it is still System RAM, and
 	 * a reader of it reads what the block held when it went offline. */
 	if (kind == CHP_FINDING_OFFLINE_MEMORY)
+		return CHP_FINDING_NOTE;
+	/*
+	 * kexec-tools' x86 backup LOAD: the low 640 KiB as they were at the
+	 * crash, read from the copy in the crashkernel (verify_phdr.c).
+	 */
+	if (kind == CHP_FINDING_KEXEC_TOOLS_BACKUP)
 		return CHP_FINDING_NOTE;
 	if (kind == CHP_FINDING_CPU_NOTE_UNKNOWN || kind == CHP_FINDING_ARCH_UNKNOWN)
 		return CHP_FINDING_UNCHECKED;

@@ -105,13 +105,75 @@ static bool is_backup(const struct chp_machine *m, const struct chp_elf_phdr *ph
 }
 
 /*
+ * x86's kexec-tools backup LOAD (kexec_load, `kexec -p`; horms/kexec-tools):
+ * get_backup_area() (kexec/arch/i386/crashdump-x86.c) takes the first System
+ * RAM range whose last byte is at or below 0xa0000 (640 KiB) as
+ * backup_src_start/backup_src_size; load_crashdump_segments() gives it a
+ * segment of that size (add_buffer(): locate_hole() aligns to a page and
+ * rounds the size up to pages, and for a crash load looks only inside the
+ * crashkernel, get_memory_ranges() in kexec-x86-common.c) at backup_start;
+ * purgatory copies the range there at the crash (crashdump_backup_memory(),
+ * purgatory/arch/i386/crashdump_backup.c); crash_create_elf64_headers()
+ * (kexec/crashdump-elf.c) writes the range's LOAD with p_paddr its start,
+ * p_filesz = p_memsz its size and p_offset backup_start.  So vmcore.c reads
+ * the low memory as it was at the crash, from the crashkernel: in the dump,
+ * though the kernel's own header leaves the low 1 MiB out.  Exactly that
+ * shape is a note; any other LOAD over low memory stays excluded memory,
+ * and its p_vaddr and p_flags are judged as any RAM LOAD's.  A vmcore's
+ * p_offset is its file's: only the range and sizes are seen there, and
+ * its bytes compared with the machine's (a lab machine's).
+ */
+#define KEXEC_TOOLS_BACKUP_LAST 0xa0000ull
+
+static bool is_kexec_tools_backup(const struct chp_machine *m, const struct chp_elf_phdr *ph,
+				  enum chp_elfcore_kind kind)
+{
+	const struct chp_ranges *ram = chp_machine_system_ram(m);
+	const struct chp_range *src = NULL;
+	uint64_t seg;
+
+	if (chp_machine_arch(m) != CHP_ARCH_X86_64)
+		return false;
+	for (size_t i = 0; i < chp_ranges_count(ram) && !src; i++)
+		if (chp_ranges_at(ram, i)->last <= KEXEC_TOOLS_BACKUP_LAST)
+			src = chp_ranges_at(ram, i);
+	if (!src || ph->paddr != src->start || ph->memsz != chp_range_size(*src) ||
+	    ph->filesz != ph->memsz)
+		return false;
+	if (kind == CHP_ELFCORE_VMCORE)
+		return true;
+	seg = chp_round_up(ph->memsz, CHP_PAGE_SIZE);
+	return ph->offset % CHP_PAGE_SIZE == 0 && ph->offset + seg - 1 >= ph->offset &&
+	       chp_ranges_covers(chp_machine_crashkernel(m),
+				 (struct chp_range){ ph->offset, ph->offset + seg - 1 });
+}
+
+static int note_kexec_tools_backup(struct chp_verify_report *r, const struct chp_elf_phdr *ph,
+				   size_t i, enum chp_elfcore_kind kind)
+{
+	struct chp_range range = phdr_range(ph, ph->memsz);
+
+	if (kind == CHP_ELFCORE_VMCORE)
+		return chp_report_add(r, CHP_FINDING_KEXEC_TOOLS_BACKUP, range, 0,
+				      "program header %zu: kexec-tools' backup region (x86 "
+				      "kexec_load: System RAM below 640 KiB), read from the copy "
+				      "purgatory made in the crashkernel at the crash", i);
+	/* At most 187 characters: the detail holds 191. */
+	return chp_report_add(r, CHP_FINDING_KEXEC_TOOLS_BACKUP, range, 0,
+			      "program header %zu: kexec-tools' backup region (x86 kexec_load: "
+			      "System RAM below 640 KiB), read at p_offset %#" PRIx64 " in the "
+			      "crashkernel, where purgatory copies it at the crash", i, ph->offset);
+}
+
+/*
  * A RAM LOAD: readable up to p_filesz if its addresses are the kernel's;
- * up to p_memsz when makedumpfile left the rest out (`filtered`).
+ * up to p_memsz when makedumpfile left the rest out (`filtered`); `backup`:
+ * kexec-tools' backup LOAD (is_kexec_tools_backup()).
  */
 static int judge_ram(struct chp_verify_report *r, const struct chp_machine *m,
 		     const struct chp_elf_phdr *ph, size_t i, enum chp_elfcore_kind kind,
-		     bool filtered, struct direct_map *dm, struct chp_ranges *readable,
-		     struct chp_ranges *read)
+		     bool filtered, bool backup, struct direct_map *dm,
+		     struct chp_ranges *readable, struct chp_ranges *read)
 {
 	bool ok = true;
 	int err;
@@ -120,8 +182,17 @@ static int judge_ram(struct chp_verify_report *r, const struct chp_machine *m,
 		dm->base = ph->vaddr - ph->paddr;
 		dm->known = true;
 	}
-	/* Whatever p_memsz spans, vmcore.c reads. */
-	err = chp_ranges_add(read, phdr_range(ph, ph->memsz));
+	/*
+	 * Whatever p_memsz spans, vmcore.c reads; kexec-tools' backup LOAD is
+	 * read from its copy, a note instead, and not covered: the low 1 MiB
+	 * is no memory a header must hold.
+	 */
+	if (backup) {
+		ok = false;
+		err = note_kexec_tools_backup(r, ph, i, kind);
+	} else {
+		err = chp_ranges_add(read, phdr_range(ph, ph->memsz));
+	}
 	if (!err && ph->flags != RWX)
 		err = misread(r, ph, i, "p_flags is not RWX, as the kernel writes for memory");
 	if (!err && kind == CHP_ELFCORE_HEADER && chp_machine_arch(m) != CHP_ARCH_X86_64 &&
@@ -131,7 +202,7 @@ static int judge_ram(struct chp_verify_report *r, const struct chp_machine *m,
 			      "kernel's own low memory there; purgatory saved the crashed kernel's "
 			      "at the backup segment (sync_backup_region_phdr())");
 	} else if (!err && kind == CHP_ELFCORE_HEADER && ph->offset != ph->paddr &&
-		   !is_backup(m, ph)) {
+		   !is_backup(m, ph) && !backup) {
 		ok = false;
 		err = misread(r, ph, i, "p_offset differs from p_paddr: vmcore.c reads old "
 			      "memory at p_offset, other memory than the header claims");
@@ -204,7 +275,7 @@ int chp_verify_phdrs(struct chp_verify_report *r, const struct chp_machine *m,
 	const struct chp_kernel_text *text = chp_machine_kernel_text(m);
 	struct direct_map dm = { chp_machine_direct_map(m), arch != CHP_ARCH_X86_64 };
 	struct text_seen text_seen = { 0, 0 };
-	bool other_seen = false;
+	bool other_seen = false, backup_seen = false;
 	int err = 0;
 	/*
 	 * PN_XNUM: readelf, gdb and makedumpfile take the count from section
@@ -241,7 +312,10 @@ int chp_verify_phdrs(struct chp_verify_report *r, const struct chp_machine *m,
 		if (ph->memsz == 0)
 			continue; /* matches no address for any reader */
 		if (chp_arch_load_is_ram(arch, ph->vaddr)) {
-			err = judge_ram(r, m, ph, i, kind, filtered, &dm, readable, read);
+			/* kexec-tools writes one: a second is no backup. */
+			bool backup = !backup_seen && is_kexec_tools_backup(m, ph, kind);
+			backup_seen |= backup;
+			err = judge_ram(r, m, ph, i, kind, filtered, backup, &dm, readable, read);
 		} else if (is_kernel_text(m, ph, kind, filtered, &text_seen)) {
 			continue;
 		} else {

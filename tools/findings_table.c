@@ -15,8 +15,8 @@
  */
 #define ITEM_COLUMNS(FIRST, FIRST_HELP, CLASS_SHOWN, LAST_SHOWN)                                \
 	{ FIRST, FIRST_HELP, TOOL_COL_STRING, false, true },                                     \
-	{ "CLASS", "discrepancy, note (the kernel's own rule) or cannot-check", TOOL_COL_STRING,   \
-	  false, CLASS_SHOWN },                                                                  \
+	{ "CLASS", "discrepancy, note (the kernel's or kexec-tools' own rule) or cannot-check",    \
+	  TOOL_COL_STRING, false, CLASS_SHOWN },                                                 \
 	{ "START", "its first physical address", TOOL_COL_STRING, true, true },                  \
 	{ "LAST", "its last physical address", TOOL_COL_STRING, true, LAST_SHOWN },              \
 	{ "SIZE", "its size", TOOL_COL_SIZE, true, true },                                       \

@@ -29,12 +29,14 @@ enum chp_finding_kind {
 	CHP_FINDING_MISREAD,         /* a program header a real reader misreads */
 	CHP_FINDING_CPU_NOTE_UNKNOWN, /* a CPU whose crash_notes the machine does not show */
 	CHP_FINDING_ARCH_UNKNOWN,    /* a dump that names no architecture (empty utsname) */
+	CHP_FINDING_KEXEC_TOOLS_BACKUP, /* x86 kexec_load: the low 640 KiB, read from its copy */
 };
 
 /* What a finding means for the file's verdict. */
 enum chp_finding_class {
 	CHP_FINDING_DISCREPANCY,     /* the file lacks, adds or misstates something */
-	CHP_FINDING_NOTE,            /* the kernel's own rule: offline memory still System RAM */
+	CHP_FINDING_NOTE,            /* the kernel's or kexec-tools' own rule: offline memory
+				      * still System RAM, kexec-tools' backup of low memory */
 	CHP_FINDING_UNCHECKED,       /* the machine or the dump shows too little to check it */
 };
 

@@ -313,6 +313,21 @@ MUTANTS = [
     M("mainline-x86-cpu-rebuild", A, "mainline", "x86 mainline rebuilds the header for a CPU event after kexec_file_load",
       "if ((chp_kimage_mode(hp->img) == CHP_LOAD_FILE || hp->elfcorehdr_updated) && cpu_event)",
       "if (hp->elfcorehdr_updated && cpu_event)"),
+    # ---- verify's judge: kexec-tools' x86 backup LOAD (verify_phdr.c, elfcore_parse.c) ----
+    M("kexec-backup-any-low-load", "lib/verify_phdr.c", "logic", "verify takes any LOAD starting below "
+      "640 KiB for kexec-tools' backup: a note, though it lists low memory the capture kernel "
+      "overwrote, or a range kexec-tools never backs up",
+      "if (!src || ph->paddr != src->start || ph->memsz != chp_range_size(*src) ||\n"
+      "\t    ph->filesz != ph->memsz)\n\t\treturn false;",
+      "if (ph->paddr > KEXEC_TOOLS_BACKUP_LAST)\n\t\treturn false;"),
+    M("kexec-backup-data-anywhere", "lib/verify_phdr.c", "logic", "verify takes a header's backup-shaped "
+      "LOAD for kexec-tools' wherever its p_offset points: read from the capture kernel's own low "
+      "memory or past the crashkernel, not from the copy",
+      "return ph->offset % CHP_PAGE_SIZE == 0 && ph->offset + seg - 1 >= ph->offset &&",
+      "return seg || ph->offset + seg - 1 >= ph->offset ||"),
+    M("kexec-backup-header-is-vmcore", "lib/elfcore_parse.c", "logic", "an x86 elfcorehdr with "
+      "kexec-tools' backup LOAD (p_offset in the crashkernel) is taken for a vmcore and refused",
+      "bool low = ph->memsz && ph->paddr <= 0xa0000 &&", "bool low = 0 && ph->paddr <= 0xa0000 &&"),
     # ---- watch's handler of the kernel's events (tools/watch_model.c) ----
     M("watch-absent-block-applied", W, "logic", "watch applies an online for a block sysfs lacks: "
       "the model invents a DIMM there and the header gains memory no kernel has",

@@ -9,6 +9,7 @@
 
 #include "labfile.h"
 #include "crashhp/elfcore.h"
+#include "crashhp/error.h"
 #include "crashhp/verify.h"
 
 static struct chp_verify_report *verify(const struct chp_machine *m, const char *path,
@@ -16,7 +17,8 @@ static struct chp_verify_report *verify(const struct chp_machine *m, const char 
 {
 	struct chp_verify_report *r = NULL;
 
-	assert_int_equal(chp_verify_file(&r, m, path, opt), 0);
+	if (chp_verify_file(&r, m, path, opt))
+		fail_msg("%s", chp_last_error());
 	return r;
 }
 
@@ -329,14 +331,211 @@ static void test_verify__kaslr_direct_map(void **state)
 }
 
 /*
- * Only offline memory is a note; only an unknown crash_notes and a dump
- * naming no architecture cannot be checked.
+ * kexec-tools' x86 backup LOAD, as `kexec -p` (kexec_load) writes it: the
+ * first System RAM range ending at or below 640 KiB (get_backup_area(),
+ * kexec/arch/i386/crashdump-x86.c), p_filesz = p_memsz its size, p_offset
+ * the page-aligned backup segment in the crashkernel (add_buffer() places
+ * it top-down: the reservation's end less its size in pages).
+ */
+static struct chp_elf_phdr kexec_tools_backup(const struct chp_machine *m)
+{
+	const struct chp_ranges *ram = chp_machine_system_ram(m);
+	const struct chp_range *ck = chp_ranges_at(chp_machine_crashkernel(m), 0);
+	const struct chp_range *low = chp_ranges_at(ram, 0);
+	uint64_t size = chp_range_size(*low);
+
+	assert_true(low->last <= 0xa0000);
+	return (struct chp_elf_phdr){ .type = CHP_PT_LOAD, .flags = CHP_PF_R | CHP_PF_W | CHP_PF_X,
+				      .offset = ck->last + 1 - (size + 4095) / 4096 * 4096,
+				      .vaddr = chp_machine_direct_map(m) + low->start,
+				      .paddr = low->start, .filesz = size, .memsz = size };
+}
+
+/*
+ * Insert `ph` into the file's program headers before its first RAM LOAD
+ * (kexec-tools sorts them by address); `data`: its bytes, appended at the
+ * file's end, page-aligned, p_offset set there (a vmcore).  In a vmcore the
+ * table must have room before the first data.
+ */
+static void insert_phdr(const char *path, struct chp_elf_phdr ph, const void *data)
+{
+	int fd = open(path, O_RDWR);
+	uint8_t head[64 + 56 * 64], *t;
+	uint64_t phoff = 0, first_data = UINT64_MAX;
+	unsigned phnum, at;
+
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, head, 64, 0), 64);
+	for (int k = 0; k < 8; k++)
+		phoff |= (uint64_t)head[32 + k] << 8 * k;
+	phnum = (unsigned)(head[56] | head[57] << 8);
+	assert_int_equal(phoff, 64);
+	assert_true(phnum < 63);
+	t = head + 64;
+	assert_int_equal(pread(fd, t, 56 * phnum, 64), (ssize_t)(56 * phnum));
+	for (at = 0; at < phnum; at++) {
+		uint64_t off = 0, filesz = 0;
+		for (int k = 0; k < 8; k++) {
+			off |= (uint64_t)t[56 * at + 8 + k] << 8 * k;
+			filesz |= (uint64_t)t[56 * at + 32 + k] << 8 * k;
+		}
+		if (data && filesz && off < first_data)
+			first_data = off;
+	}
+	for (at = 0; at < phnum; at++) {
+		uint64_t va = 0;
+		for (int k = 0; k < 8; k++)
+			va |= (uint64_t)t[56 * at + 16 + k] << 8 * k;
+		if (t[56 * at] == CHP_PT_LOAD && va < 0xffffffff80000000ull)
+			break;
+	}
+	if (data) {
+		off_t end = lseek(fd, 0, SEEK_END);
+		assert_true(64 + 56 * (phnum + 1) <= first_data);
+		ph.offset = ((uint64_t)end + 4095) / 4096 * 4096;
+		assert_int_equal(pwrite(fd, data, ph.filesz, (off_t)ph.offset), (ssize_t)ph.filesz);
+	}
+	memmove(t + 56 * (at + 1), t + 56 * at, 56 * (phnum - at));
+	uint64_t w[7] = { (uint64_t)ph.flags << 32 | ph.type, ph.offset, ph.vaddr, ph.paddr,
+			  ph.filesz, ph.memsz, 0 };
+	for (int f = 0; f < 7; f++)
+		for (int k = 0; k < 8; k++)
+			t[56 * at + 8 * f + k] = (uint8_t)(w[f] >> 8 * k);
+	head[56] = (uint8_t)(phnum + 1);
+	head[57] = (uint8_t)((phnum + 1) >> 8);
+	size_t len = 64 + 56 * (phnum + 1);
+	assert_int_equal(pwrite(fd, head, len, 0), (ssize_t)len);
+	close(fd);
+}
+
+/* The exact shape: a note, the file complete, its range not excluded memory. */
+static void test_verify__kexec_tools_backup_is_a_note(void **state)
+{
+	struct lab l;
+	char hdr[160];
+
+	lab_up(&l, CHP_ARCH_X86_64, 512 * MiB, 4, 3);
+	write_header(&l, hdr);
+	struct chp_elf_phdr b = kexec_tools_backup(l.m);
+	assert_int_equal(b.paddr, 0x1000); /* the lab's first page is not System RAM */
+	assert_int_equal(b.memsz, 0x9f000);
+	insert_phdr(hdr, b, NULL);
+	struct chp_verify_report *r = verify(l.m, hdr, NULL);
+	/* Read as an elfcorehdr though one LOAD's p_offset is not its p_paddr. */
+	assert_int_equal(chp_verify_report_summary(r)->kind, CHP_ELFCORE_HEADER);
+	assert_int_equal(chp_verify_report_count(r), 1);
+	const struct chp_finding *f = first_of(r, CHP_FINDING_KEXEC_TOOLS_BACKUP);
+	assert_int_equal(chp_finding_class_of(f->kind), CHP_FINDING_NOTE);
+	assert_int_equal(f->range.start, 0x1000);
+	assert_int_equal(f->range.last, 0x9ffff);
+	if (!strstr(f->detail, "program header 6:"))
+		fail_msg("%s", f->detail);
+	assert_true(chp_verify_report_complete(r));
+	/* The low 1 MiB is no memory a header must hold: not counted as covered. */
+	assert_int_equal(chp_verify_report_summary(r)->covered_bytes,
+			 chp_verify_report_summary(r)->expected_bytes);
+	chp_verify_report_free(r);
+	lab_down(&l);
+}
+
+/* In a vmcore the capture kernel read it from the copy: the machine's bytes. */
+static void test_verify__kexec_tools_backup_in_vmcore(void **state)
+{
+	struct lab l;
+	struct chp_capture_info info;
+
+	lab_up(&l, CHP_ARCH_X86_64, 512 * MiB, 2, 2);
+	lab_crash(&l, &info);
+	struct chp_elf_phdr b = kexec_tools_backup(l.m);
+	uint8_t *low = malloc(b.memsz);
+	assert_int_equal(chp_machine_read_phys(l.m, b.paddr, low, b.memsz), 0);
+	insert_phdr(l.path, b, low);
+	struct chp_verify_report *r = verify(l.m, l.path, NULL);
+	assert_int_equal(chp_verify_report_summary(r)->kind, CHP_ELFCORE_VMCORE);
+	assert_int_equal(chp_verify_report_count(r), 1);
+	assert_int_equal(first_of(r, CHP_FINDING_KEXEC_TOOLS_BACKUP)->range.start, b.paddr);
+	assert_true(chp_verify_report_complete(r));
+	/* Its bytes compared with the machine's too. */
+	assert_int_equal(chp_verify_report_summary(r)->bytes_checked, info.load_bytes + b.memsz);
+	chp_verify_report_free(r);
+	free(low);
+
+	/* A page short: low memory some reader takes for RAM, excluded. */
+	lab_down(&l);
+	lab_up(&l, CHP_ARCH_X86_64, 512 * MiB, 2, 2);
+	lab_crash(&l, &info);
+	b = kexec_tools_backup(l.m);
+	b.filesz = b.memsz -= 4096;
+	low = malloc(b.memsz);
+	assert_int_equal(chp_machine_read_phys(l.m, b.paddr, low, b.memsz), 0);
+	insert_phdr(l.path, b, low);
+	r = verify(l.m, l.path, NULL);
+	assert_int_equal(count_kind(r, CHP_FINDING_KEXEC_TOOLS_BACKUP), 0);
+	assert_int_equal(count_kind(r, CHP_FINDING_EXCLUDED_MEMORY), 1);
+	assert_false(chp_verify_report_complete(r));
+	chp_verify_report_free(r);
+	free(low);
+	lab_down(&l);
+}
+
+/*
+ * Each near miss of that shape is what it claims, memory a header must not
+ * list (read from the capture kernel's own low memory, or from elsewhere
+ * than the copy): excluded memory, a discrepancy, and no note.
+ */
+static void test_verify__kexec_tools_backup_near_miss(void **state)
+{
+	static const char *const what[] = {
+		"a page short", "a page higher", "p_paddr in the crashkernel",
+		"p_offset = p_paddr", "its segment past the crashkernel's end",
+		"p_offset not page-aligned", "p_filesz short of p_memsz", "a second one",
+	};
+
+	for (size_t v = 0; v < sizeof(what) / sizeof(what[0]); v++) {
+		struct lab l;
+		char hdr[160];
+
+		lab_up(&l, CHP_ARCH_X86_64, 512 * MiB, 4, 3);
+		write_header(&l, hdr);
+		const struct chp_range *ck = chp_ranges_at(chp_machine_crashkernel(l.m), 0);
+		struct chp_elf_phdr b = kexec_tools_backup(l.m);
+		switch (v) {
+		case 0: b.filesz = b.memsz -= 4096; break;
+		case 1: b.paddr += 4096; b.vaddr += 4096; b.filesz = b.memsz -= 4096; break;
+		case 2: /* (p_offset elsewhere than p_paddr would make it a vmcore's) */
+			b.offset = b.paddr = ck->start;
+			b.vaddr = chp_machine_direct_map(l.m) + ck->start;
+			break;
+		case 3: b.offset = b.paddr; break;
+		case 4: b.offset += 4096; break;
+		case 5: b.offset -= 1024; break;
+		case 6: b.filesz -= 4096; break;
+		case 7: insert_phdr(hdr, b, NULL); break;
+		}
+		insert_phdr(hdr, b, NULL);
+		struct chp_verify_report *r = verify(l.m, hdr, NULL);
+		if (count_kind(r, CHP_FINDING_EXCLUDED_MEMORY) != 1 ||
+		    count_kind(r, CHP_FINDING_KEXEC_TOOLS_BACKUP) != (v == 7) ||
+		    chp_verify_report_complete(r))
+			fail_msg("%s: %zu excluded-memory, %zu kexec-tools-backup, %s", what[v],
+				 count_kind(r, CHP_FINDING_EXCLUDED_MEMORY),
+				 count_kind(r, CHP_FINDING_KEXEC_TOOLS_BACKUP),
+				 chp_verify_report_complete(r) ? "complete" : "incomplete");
+		chp_verify_report_free(r);
+		lab_down(&l);
+	}
+}
+
+/*
+ * Only offline memory and kexec-tools' backup LOAD are notes; only an
+ * unknown crash_notes and a dump naming no architecture cannot be checked.
  */
 static void test_verify__finding_classes(void **state)
 {
-	for (int k = CHP_FINDING_MISSING_MEMORY; k <= CHP_FINDING_ARCH_UNKNOWN; k++) {
+	for (int k = CHP_FINDING_MISSING_MEMORY; k <= CHP_FINDING_KEXEC_TOOLS_BACKUP; k++) {
 		enum chp_finding_class c = chp_finding_class_of((enum chp_finding_kind)k);
-		assert_int_equal(c, k == CHP_FINDING_OFFLINE_MEMORY ? CHP_FINDING_NOTE
+		assert_int_equal(c, k == CHP_FINDING_OFFLINE_MEMORY ||
+					    k == CHP_FINDING_KEXEC_TOOLS_BACKUP ? CHP_FINDING_NOTE
 				    : k == CHP_FINDING_CPU_NOTE_UNKNOWN || k == CHP_FINDING_ARCH_UNKNOWN
 					    ? CHP_FINDING_UNCHECKED
 					    : CHP_FINDING_DISCREPANCY);
@@ -358,6 +557,9 @@ int main(void)
 		cmocka_unit_test(test_verify__sample_covers_load_ends),
 		cmocka_unit_test(test_verify__wrong_arch_or_garbage_is_an_error),
 		cmocka_unit_test(test_verify__kaslr_direct_map),
+		cmocka_unit_test(test_verify__kexec_tools_backup_is_a_note),
+		cmocka_unit_test(test_verify__kexec_tools_backup_in_vmcore),
+		cmocka_unit_test(test_verify__kexec_tools_backup_near_miss),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
