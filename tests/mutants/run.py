@@ -64,7 +64,7 @@ TEST_ORDER = [
     "unit_kimage", "unit_machine", "unit_ranges", "unit_elfcore", "unit_note",
     "unit_uevent", "unit_sysroot", "unit_dumpconf", "unit_capture", "unit_verify_phdr", "cli_capacity",
     "cli_malformed",
-    "cli_watch", "cli_live", "cli_crosscheck", "unit_verify", "cli_golden",
+    "cli_watch", "cli_live", "cli_crosscheck", "unit_verify", "cli_verify_backup", "cli_golden",
 ]
 LEFT_OUT = {"fuzz_replay", "fuzz_text_replay", "fuzz_sysroot_replay", "public_headers",
             "man_pages", "real_cpu1_watch", "cli_realdata", "pkg_completion", "pkg_install",
