@@ -116,7 +116,9 @@ kernel:
 # (Debian 13's kexec --hotplug held between its read of /proc/iomem and the syscall), a panic at every store of a hot-add and a hot-remove update
 # (patched: every store; stock: KERNEL_E2E_STORES boots per update at most,
 # sampled evenly; "all" for every store), a panic outside the stores (after the crashkernel's
-# unprotect; after the deferred update's walk of System RAM), the patched dump opened by makedumpfile, crash(8) and drgn,
+# unprotect; after the deferred update's walk of System RAM), a full elfcorehdr (three
+# program headers spare) whose DIMM is removed and whose left-out memory comes back,
+# the patched dump opened by makedumpfile, crash(8) and drgn,
 # and the per-event update time at a growing number of ranges.  Each dump is
 # judged by crashhp verify.  Needs make kernel; part of `make check`.
 KERNEL_E2E_STORES ?= 6

@@ -208,6 +208,12 @@ fi
 if grep -q crashhp_kdump /proc/cmdline; then
 	sed -i 's/no_timer_check"/no_timer_check crashhp_kdump"/' /tmp/reload.sh
 fi
+# crashhp_kernel=capacity-*: the image gets an elfcorehdr with three
+# program headers spare beyond those its load uses (debugfs
+# elfcorehdr_spare, 0001), so three ranges fill it.
+case "$kernel_e2e" in
+capacity-*) echo 3 >/sys/kernel/debug/crash_hotplug/elfcorehdr_spare ;;
+esac
 if sh /tmp/reload.sh; then
 	echo "KDUMP-LOADED crash_hotplug=$(cat /sys/devices/system/memory/crash_hotplug 2>/dev/null)"
 else
@@ -425,6 +431,58 @@ bench_run() {
 	drain
 	poweroff -f
 }
+# crashhp_kernel=capacity-cut / capacity-cover (kernel_e2e.py's part
+# capacity): a full elfcorehdr.  Three 1 GiB DIMMs arrive offline (the
+# host checks they lie at 4, 5 and 6 GiB: blocks 32-39, 40-47, 48-55) and
+# come online in ascending order, one range, the first of the three spare
+# program headers; blocks 34 and 36 go offline, two cuts in the middle that
+# take the other two.  The second DIMM's blocks go offline (cuts with no
+# slot: kept listed) and the host removes it: its removal is cut without a
+# slot, and the third DIMM, above the cut in the same range, is left out.
+# capacity-cover then onlines 34 and 36 again: the ranges they join merge,
+# two slots come free, and the sync covers the third DIMM again.  The
+# kernel's elfcorehdr lines and the machine's files go to the host, then
+# the crash.
+# The DIMMs' blocks 32-55 that are not online: offline, or gone from sysfs.
+dimms_state() {
+	off='' gone=''
+	for b in $(seq 32 55); do
+		case "$(cat /sys/devices/system/memory/memory$b/state 2>/dev/null)" in
+		online) ;;
+		offline) off="$off $b" ;;
+		*) gone="$gone $b" ;;
+		esac
+	done
+	echo "offline${off:- none} gone${gone:- none}"
+}
+iomem_lacks() { ! grep -q "^ *$1-[0-9a-f]* : System RAM" /proc/iomem; }
+capacity_run() {
+	echo "CAPACITY-SPARE $(cat $hooks/elfcorehdr_spare)"
+	echo "READY $(grep MemTotal /proc/meminfo)"
+	dimm_blocks=$(seq 32 55)
+	await "the DIMMs' blocks 32-55 in sysfs, offline" "$patience" blocks_in_state offline
+	for b in $dimm_blocks; do block_state $b online_movable; done
+	for b in 34 36; do block_state $b offline; done
+	echo "CAPACITY-ONLINE $(dimms_state)"
+	dimm_blocks=$(seq 40 47)
+	for b in $dimm_blocks; do block_state $b offline; done
+	echo "OFFLINED"
+	await "the second DIMM's blocks 40-47 gone from sysfs after device_del" "$patience" blocks_gone
+	# The removal's update runs before its range leaves /proc/iomem.
+	await "the second DIMM's range gone from /proc/iomem" "$patience" iomem_lacks 140000000
+	echo "REMOVED $(grep MemTotal /proc/meminfo)"
+	if [ "$kernel_e2e" = capacity-cover ]; then
+		for b in 34 36; do block_state $b online_movable; done
+		await "the kernel's line: left-out memory covered again" "$patience" \
+			dmesg_says 'memory left out is covered again'
+	fi
+	echo "CAPACITY-STATE $(dimms_state)"
+	dmesg | grep elfcorehdr | sed "s/^/KLOG /"
+	sed 's/^/KSTATS /' $hooks/stats
+	send_sysroot
+	drain
+	echo c >/proc/sysrq-trigger
+}
 dmesg_says() { dmesg | grep -q "$1"; }
 watch=
 if [ -z "$kernel_e2e" ]; then
@@ -434,6 +492,7 @@ fi
 case "$kernel_e2e" in
 store-*) store_run ;;
 bench) bench_run ;;
+capacity-*) capacity_run ;;
 esac
 holder=
 if [ "$kernel_e2e" = contend ]; then

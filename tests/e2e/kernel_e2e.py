@@ -38,6 +38,14 @@ by kexec -s -p of the same bzImage (kernel/README):
            lock held through hold_lock_ms while the block comes online),
            on stock every memory event's rebuild.  Patched must take a
            complete dump at both; stock takes none;
+  capacity a full elfcorehdr (debugfs elfcorehdr_spare: three program
+           headers spare): three DIMMs online as one range, two cuts in
+           the first take the last two slots, the second DIMM removed,
+           then a crash; patched boots it again with the two blocks onlined
+           before the crash.  Patched must cut the removed DIMM without a
+           slot, leaving the third out (and saying so), then cover it
+           again; stock (the room does not bind its rebuild) keeps the
+           removed DIMM;
   readers  the patched dry run's dump, filtered by makedumpfile -d 31 in the
            capture kernel, sent raw to the host on a second serial port,
            opened with the matching vmlinux by crash(8) and drgn, which
@@ -54,12 +62,13 @@ copy is a store per 8 bytes, every one inside its window): more stores than
 that are sampled evenly (the first and the last always), and the output
 says so; "all" boots every store.
 
-usage: kernel_e2e.py CRASHHP WORKDIR KERNELDIR [kunit remove contend held gap stores points readers
-                    bench]
+usage: kernel_e2e.py CRASHHP WORKDIR KERNELDIR [kunit remove contend held gap stores points
+                    capacity readers bench]
                     [stock patched]
 """
 import base64
 import concurrent.futures
+import json
 import os
 import re
 import shutil
@@ -126,10 +135,11 @@ def unpack(b64, root):
     return root
 
 
-def boot(vmlinuz, initrd, append, work, dimms=1, ship=None):
+def boot(vmlinuz, initrd, append, work, dimms=1, ship=None, react=None):
     """One guest in its own directory: QEMU with a QMP socket there, the
     DIMMs (RAM-backed, 1 GiB each) hot-added when the guest says READY, and
-    with ship a second serial port into that file.  Returns the guest's
+    with ship a second serial port into that file; react(line, sock), if
+    given, sees each of the guest's lines after that.  Returns the guest's
     lines, the capture kernel's head of /proc/vmcore (None: no dump), the
     guest's sysroot (base64 lines) and whether QEMU fell silent; the
     guest's lines are kept in console.log there."""
@@ -164,6 +174,8 @@ def boot(vmlinuz, initrd, append, work, dimms=1, ship=None):
                     "qom-type": "memory-backend-ram", "id": f"mem{i}", "size": 1 << 30}},
                     {"execute": "device_add", "arguments": {
                         "driver": "pc-dimm", "id": f"dimm{i}", "memdev": f"mem{i}"}})
+        if react:
+            react(line, sock)
     vm.wait(timeout=60)
     guard.join()
     with open(os.path.join(work, "console.log"), "w") as f:
@@ -653,7 +665,157 @@ def remove_contend(kdir, names, modes):
     return failures, table
 
 
-PARTS = ("kunit", "remove", "contend", "held", "gap", "stores", "points", "readers", "bench")
+# The capacity part's three DIMMs (QEMU places them from 4 GiB up, one
+# after the other; the part checks it) and the one removed, the second.
+GIB = 1 << 30
+CAPACITY_DIMMS = tuple(4 * GIB + i * GIB for i in range(3))
+CAPACITY_REMOVED = 1
+
+
+def ram_loads(head, work):
+    """The dump's PT_LOADs of memory (not the kernel text's): (start, last)."""
+    path = os.path.join(work, "vmcore-head")
+    with open(path, "wb") as f:
+        f.write(head)
+    res = subprocess.run([CRASHHP, "inspect", "--kind", "header", "--json", path],
+                         capture_output=True, text=True, check=True)
+    return [(int(p["paddr"], 16), int(p["paddr"], 16) + p["memsz"] - 1)
+            for p in json.loads(res.stdout)["program_headers"]
+            if p["type"] == "LOAD" and int(p["vaddr"], 16) < 0xffffffff80000000]
+
+
+def verify_findings(head, size, sysroot, work):
+    """crashhp verify's exit status and its findings as its JSON table
+    gives them (-J -b): [(kind, class, first, last)]."""
+    rc, out = verify(head, size, sysroot, work)
+    if rc not in (0, 1):
+        return rc, out, []
+    res = subprocess.run([CRASHHP, "verify", "--against", sysroot, "-J", "-b",
+                          "-o", "KIND,CLASS,START,SIZE", os.path.join(work, "vmcore-sparse")],
+                         capture_output=True, text=True)
+    found = []
+    for row in json.loads(res.stdout)["findings"] if res.stdout.strip() else []:
+        start, size = row.get("start"), row.get("size")
+        first = int(start, 16) if start else None
+        found.append((row["kind"], row["class"], first,
+                      first + size - 1 if first is not None and size else None))
+    return rc, out, found
+
+
+def overlaps(loads, start, last):
+    return [(a, b) for a, b in loads if a <= last and b >= start]
+
+
+def covers(loads, start, last):
+    """Whether the LOADs together cover [start, last]."""
+    at = start
+    for a, b in sorted(loads):
+        if a <= at <= b:
+            at = b + 1
+    return at > last
+
+
+def capacity(kdir, names):
+    """A full elfcorehdr (init.sh's capacity_run; 0009's test): three
+    program headers spare (debugfs elfcorehdr_spare), three DIMMs online as
+    one range, two cuts in the middle of the first take the last two slots,
+    the second DIMM removed.  Boot cut crashes then; boot cover (patched
+    only) first onlines the two blocks again, which frees two slots.
+
+    patched, cut:   the removal is cut all the same, without a slot: the
+                    removed DIMM is not in the dump, the third DIMM (above
+                    the cut) is left out, and the kernel says so;
+                    crashhp verify finds that one range missing, nothing
+                    else;
+    patched, cover: the kernel covers the third DIMM again: complete;
+    stock, cut:     what mainline does: its rebuild checks its header (a
+                    page) against the segment (a page), so the spare room
+                    does not bind it; offline memory stays listed and the
+                    removal makes no update: the removed DIMM stays in the
+                    dump."""
+    failures, rows = 0, []
+    removed = (CAPACITY_DIMMS[CAPACITY_REMOVED], CAPACITY_DIMMS[CAPACITY_REMOVED] + GIB - 1)
+    third = (CAPACITY_DIMMS[2], CAPACITY_DIMMS[2] + GIB - 1)
+    for name in names:
+        vmlinuz = os.path.join(kdir, name, "bzImage")
+        initrd = run.initramfs(vmlinuz, f"kernel-{name}")
+        for mode in ("cut", "cover") if name == "patched" else ("cut",):
+            print(f"== {name}, capacity-{mode}", flush=True)
+            work = os.path.join(WORK, f"capacity-{name}-{mode}")
+            placed = []
+
+            def react(line, sock):
+                if line.startswith("READY "):
+                    devices = run.qmp(sock, {"execute": "query-memory-devices"})[1]["return"]
+                    placed.extend((d["data"]["addr"], d["data"]["size"]) for d in devices)
+                    print(f"    host: DIMMs at {[(hex(a), hex(n)) for a, n in placed]}", flush=True)
+                elif line.startswith("OFFLINED"):
+                    reply = run.qmp(sock, {"execute": "device_del",
+                                           "arguments": {"id": f"dimm{CAPACITY_REMOVED}"}})[1]
+                    print(f"    host: DIMM {CAPACITY_REMOVED + 1} removed {reply}", flush=True)
+
+            append = ("console=ttyS0 crashkernel=256M panic=1 memhp_default_state=offline "
+                      f"crashhp_kernel=capacity-{mode}")
+            r = boot(vmlinuz, initrd, append, work, dimms=3, react=react)
+            klog = [l.split(None, 1)[1] for l in r.lines if l.startswith("KLOG ")]
+            for l in klog:
+                print(f"    kernel: {l}")
+            state = said(r.lines, "CAPACITY-STATE") or ""
+            print(f"    blocks not online at the crash: {state}")
+            loads, rc, out, found = [], None, "", []
+            if r.head:
+                loads = ram_loads(r.head, work)
+                rc, out, found = verify_findings(r.head, said(r.lines, "VMCORE-SIZE"),
+                                                 unpack(r.sysroot, os.path.join(work, "sysroot"))
+                                                 if r.sysroot else None, work)
+                for line in out.splitlines():
+                    print(f"    verify: {line}")
+            discrepancies = [(k, a, b) for k, c, a, b in found if c == "discrepancy"]
+            left_out = f"memory in [{third[0]:#x}-{third[1]:#x}] is left out"
+            gone = [b for b in range(removed[0] >> 27, (removed[1] >> 27) + 1)]
+            checks = [("no timeout, QEMU not silent, a dump taken",
+                       not r.timeouts and not r.silent and r.head is not None),
+                      ("the DIMMs lie at 4, 5 and 6 GiB, 1 GiB each (QMP query-memory-devices)",
+                       placed == [(a, GIB) for a in CAPACITY_DIMMS]),
+                      (f"the second DIMM's blocks are gone at the crash ({state})",
+                       f"gone {' '.join(map(str, gone))}" in state)]
+            if name == "stock":
+                checks += [("the removed DIMM is still in the dump (the bug)",
+                            bool(overlaps(loads, *removed))),
+                           ("crashhp verify finds absent memory in it",
+                            rc == 1 and any(k == "absent-memory" for k, _, _ in discrepancies))]
+            elif mode == "cut":
+                checks += [(f"the kernel says the third DIMM is left out ({left_out})",
+                            any(left_out in l for l in klog)),
+                           ("the kernel kept the second DIMM's offline blocks listed, no slot free",
+                            any(f"offline [{removed[0]:#x}-" in l and "stays" in l for l in klog)),
+                           ("the removed DIMM is not in the dump", not overlaps(loads, *removed)),
+                           ("the third DIMM is not in the dump (left out)",
+                            not overlaps(loads, *third)),
+                           ("crashhp verify: one discrepancy, the third DIMM missing",
+                            rc == 1 and discrepancies == [("missing-memory", *third)])]
+            else:
+                checks += [("the kernel says left-out memory is covered again",
+                            any("covered again" in l for l in klog)),
+                           ("the removed DIMM is not in the dump", not overlaps(loads, *removed)),
+                           ("the third DIMM is in the dump", covers(loads, *third)),
+                           ("crashhp verify finds the dump complete", rc == 0)]
+            for what, ok in checks:
+                print(f"{name}, capacity-{mode}: {what}: {'yes' if ok else 'NO'}", flush=True)
+                failures += not ok
+            if not all(ok for _, ok in checks):
+                print("\n".join(r.lines[-30:]))
+            rows.append((name, mode, bool(overlaps(loads, *removed)), covers(loads, *third),
+                         sum("left out" in l for l in klog), sum("stays" in l for l in klog),
+                         sum("covered again" in l for l in klog),
+                         verdict_text(types.SimpleNamespace(head=r.head, verdicts={"v": (rc, "")}),
+                                      "v"),
+                         ", ".join(f"{k} [{a:#x}, {b:#x}]" for k, a, b in discrepancies) or "-"))
+    return failures, rows
+
+
+PARTS = ("kunit", "remove", "contend", "held", "gap", "stores", "points", "capacity", "readers",
+         "bench")
 
 
 def main():
@@ -693,6 +855,10 @@ def main():
     if "points" in parts:
         f, point_rows = points_main(kdir, names, jobs)
         failures += f
+    capacity_rows = []
+    if "capacity" in parts:
+        f, capacity_rows = capacity(kdir, names)
+        failures += f
     if table:
         print("\n| kernel | run | DIMM in dump | DIMM bytes | crashhp verify | makedumpfile "
               "| memory events | dropped | deferred | resync updates | trylock messages "
@@ -717,6 +883,14 @@ def main():
         for name, point, update, panicked, dump, before, after, mdf in point_rows:
             print(f"| {name} | {point} | {update} | {'yes' if panicked else 'no'} | "
                   f"{'yes' if dump else 'no'} | {before} | {after} | {mdf} |")
+    if capacity_rows:
+        print("\n| kernel | capacity boot | removed DIMM in dump | third DIMM in dump "
+              "| kernel: left out | kernel: offline kept | kernel: covered again "
+              "| crashhp verify | its discrepancies |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        for name, mode, rem, thr, lo, kept, cov, verdict, disc in capacity_rows:
+            print(f"| {name} | {mode} | {'yes' if rem else 'no'} | {'yes' if thr else 'no'} | "
+                  f"{lo} | {kept} | {cov} | {verdict} | {disc} |")
     if "bench" in parts:
         failures += bench(kdir, names)
     print(f"{failures} kernel-e2e failures ({time.time() - started:.0f} s)")
