@@ -455,7 +455,9 @@ dimms_state() {
 	done
 	echo "offline${off:- none} gone${gone:- none}"
 }
-iomem_lacks() { ! grep -q "^ *$1-[0-9a-f]* : System RAM" /proc/iomem; }
+# /proc/iomem: "%0*llx-%0*llx : name", two spaces a level, lowercase hex.
+iomem_has() { grep -q "^ *$1-[0-9a-f]* : System RAM" /proc/iomem; }
+iomem_lacks() { ! iomem_has "$1"; }
 capacity_run() {
 	echo "CAPACITY-SPARE $(cat $hooks/elfcorehdr_spare)"
 	echo "READY $(grep MemTotal /proc/meminfo)"
@@ -466,6 +468,8 @@ capacity_run() {
 	echo "CAPACITY-ONLINE $(dimms_state)"
 	dimm_blocks=$(seq 40 47)
 	for b in $dimm_blocks; do block_state $b offline; done
+	# The host checks it: else the wait for it to leave could pass at once.
+	if iomem_has 140000000; then echo "CAPACITY-IOMEM listed"; else echo "CAPACITY-IOMEM absent"; fi
 	echo "OFFLINED"
 	await "the second DIMM's blocks 40-47 gone from sysfs after device_del" "$patience" blocks_gone
 	# The removal's update runs before its range leaves /proc/iomem.
