@@ -155,27 +155,32 @@ def boot(vmlinuz, initrd, append, work, dimms=1, ship=None, react=None):
     guard = threading.Thread(target=lambda: silent.append(run.watchdog(vm, last_line)), daemon=True)
     guard.start()
     lines, block, blocks = [], None, {"CAPTURE": [], "SYSROOT": []}
-    for line in vm.stdout:
-        last_line[0] = time.time()
-        line = line.rstrip("\r\n")
-        if block:
-            if line.startswith(f"{block}-END"):
-                block = None
-            elif run.BASE64_LINE.match(line.strip()):
-                blocks[block].append(line.strip())
-            continue
-        if line.startswith(("CAPTURE-BEGIN", "SYSROOT-BEGIN")):
-            block = line.split("-")[0]
-            continue
-        lines.append(line)
-        if line.startswith("READY "):
-            for i in range(dimms):
-                run.qmp(sock, {"execute": "object-add", "arguments": {
-                    "qom-type": "memory-backend-ram", "id": f"mem{i}", "size": 1 << 30}},
-                    {"execute": "device_add", "arguments": {
-                        "driver": "pc-dimm", "id": f"dimm{i}", "memdev": f"mem{i}"}})
-        if react:
-            react(line, sock)
+    # A QMP call or react() that raises must not leave QEMU running.
+    try:
+        for line in vm.stdout:
+            last_line[0] = time.time()
+            line = line.rstrip("\r\n")
+            if block:
+                if line.startswith(f"{block}-END"):
+                    block = None
+                elif run.BASE64_LINE.match(line.strip()):
+                    blocks[block].append(line.strip())
+                continue
+            if line.startswith(("CAPTURE-BEGIN", "SYSROOT-BEGIN")):
+                block = line.split("-")[0]
+                continue
+            lines.append(line)
+            if line.startswith("READY "):
+                for i in range(dimms):
+                    run.qmp(sock, {"execute": "object-add", "arguments": {
+                        "qom-type": "memory-backend-ram", "id": f"mem{i}", "size": 1 << 30}},
+                        {"execute": "device_add", "arguments": {
+                            "driver": "pc-dimm", "id": f"dimm{i}", "memdev": f"mem{i}"}})
+            if react:
+                react(line, sock)
+    except BaseException:
+        vm.kill()
+        raise
     vm.wait(timeout=60)
     guard.join()
     with open(os.path.join(work, "console.log"), "w") as f:
